@@ -1,0 +1,214 @@
+package tensor
+
+import "math"
+
+// Op specs are set in init: their derivatives call back into the ops.
+var tanhOp, sigmoidOp, softplusOp, siluOp, siluD1Op, siluD2Op, geluOp, geluD1Op, geluD2Op unary
+
+// Activations, each in a numerically stable form. Where a network's score
+// needs f′ and score matching needs f″, those are fused kernels too; higher
+// derivatives are composed from other ops, so every order is available.
+
+// Tanh returns tanh x.
+func (tp *Tape) Tanh(x *Tensor) *Tensor { return tp.unary(x, &tanhOp) }
+
+func init() {
+	tanhOp = unary{
+		f: mapTo(math.Tanh),
+		vjp: mulDeriv(func(tp *Tape, _, y *Tensor) *Tensor { // 1 − y²
+			return tp.AddScalar(tp.Neg(tp.Square(y)), 1)
+		}),
+		fused: func(d, g, _, y []float64) {
+			for i := range d {
+				d[i] = g[i] * (1 - y[i]*y[i])
+			}
+		},
+	}
+}
+
+// sigmoid is the logistic function, without overflow for any x.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// Sigmoid returns 1 / (1 + e⁻ˣ).
+func (tp *Tape) Sigmoid(x *Tensor) *Tensor { return tp.unary(x, &sigmoidOp) }
+
+func init() {
+	sigmoidOp = unary{
+		f: mapTo(sigmoid),
+		vjp: mulDeriv(func(tp *Tape, _, y *Tensor) *Tensor { // y(1 − y)
+			return tp.Mul(y, tp.AddScalar(tp.Neg(y), 1))
+		}),
+		fused: func(d, g, _, y []float64) {
+			for i := range d {
+				d[i] = g[i] * y[i] * (1 - y[i])
+			}
+		},
+	}
+}
+
+// Softplus returns log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|).
+func (tp *Tape) Softplus(x *Tensor) *Tensor { return tp.unary(x, &softplusOp) }
+
+func init() {
+	softplusOp = unary{
+		f:   mapTo(func(v float64) float64 { return math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))) }),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.Sigmoid(x) }),
+		fused: func(d, g, x, _ []float64) {
+			for i := range d {
+				d[i] = g[i] * sigmoid(x[i])
+			}
+		},
+	}
+}
+
+// ReLU returns max(x, 0). Its derivative at 0 is taken as 0.
+func (tp *Tape) ReLU(x *Tensor) *Tensor { return tp.LeakyReLU(x, 0) }
+
+// LeakyReLU returns x for x > 0 and αx otherwise.
+func (tp *Tape) LeakyReLU(x *Tensor, alpha float64) *Tensor {
+	slope := func(v float64) float64 {
+		if v > 0 {
+			return 1
+		}
+		return alpha
+	}
+	return tp.unary(x, &unary{
+		f: func(dst, x []float64) {
+			for i := range dst {
+				dst[i] = slope(x[i]) * x[i]
+			}
+		},
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.constant(x, slope) }),
+		fused: func(d, g, x, _ []float64) {
+			for i := range d {
+				d[i] = g[i] * slope(x[i])
+			}
+		},
+	})
+}
+
+// ELU returns x for x > 0 and α(eˣ − 1) otherwise.
+func (tp *Tape) ELU(x *Tensor, alpha float64) *Tensor {
+	return tp.unary(x, &unary{
+		f: mapTo(func(v float64) float64 {
+			if v > 0 {
+				return v
+			}
+			return alpha * math.Expm1(v)
+		}),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.eluDeriv(x, alpha, 1) }),
+	})
+}
+
+// eluDeriv returns ELU′ (step 1) or ELU″ and beyond (step 0): step for x > 0,
+// αeˣ otherwise. Every derivative past the first is the same function.
+func (tp *Tape) eluDeriv(x *Tensor, alpha, step float64) *Tensor {
+	return tp.unary(x, &unary{
+		f: mapTo(func(v float64) float64 {
+			if v > 0 {
+				return step
+			}
+			return alpha * math.Exp(v)
+		}),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.eluDeriv(x, alpha, 0) }),
+	})
+}
+
+// SiLU returns x·σ(x) (also called swish).
+func (tp *Tape) SiLU(x *Tensor) *Tensor { return tp.unary(x, &siluOp) }
+
+// siluD1 is σ + xσ(1−σ); siluD2 is σ(1−σ)(2 + x(1−2σ)).
+func siluD1(v float64) float64 { s := sigmoid(v); return s + v*s*(1-s) }
+func siluD2(v float64) float64 { s := sigmoid(v); return s * (1 - s) * (2 + v*(1-2*s)) }
+
+func init() {
+	siluOp = unary{
+		f: func(dst, x []float64) {
+			for i := range dst {
+				dst[i] = x[i] * sigmoid(x[i])
+			}
+		},
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.unary(x, &siluD1Op) }),
+		fused: func(d, g, x, _ []float64) {
+			for i := range d {
+				d[i] = g[i] * siluD1(x[i])
+			}
+		},
+	}
+}
+
+func init() {
+	siluD1Op = unary{
+		f:   mapTo(siluD1),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.unary(x, &siluD2Op) }),
+		fused: func(d, g, x, _ []float64) {
+			for i := range d {
+				d[i] = g[i] * siluD2(x[i])
+			}
+		},
+	}
+}
+
+func init() {
+	siluD2Op = unary{
+		f: mapTo(siluD2),
+		// SiLU‴ = s₁u(t + 1) − 2x·s₁², with s = σ(x), s₁ = s(1−s), u = 1−2s,
+		// t = 2 + xu: built from ops, so the fourth order and beyond follow.
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor {
+			s := tp.Sigmoid(x)
+			s1 := tp.Mul(s, tp.AddScalar(tp.Neg(s), 1))
+			u := tp.AddScalar(tp.Scale(s, -2), 1)
+			t1 := tp.AddScalar(tp.Mul(x, u), 3)
+			return tp.Sub(tp.Mul(tp.Mul(s1, u), t1), tp.Scale(tp.Mul(x, tp.Square(s1)), 2))
+		}),
+	}
+}
+
+// GELU returns x·Φ(x) with Φ the standard normal CDF (the exact form, not the
+// tanh approximation).
+func (tp *Tape) GELU(x *Tensor) *Tensor { return tp.unary(x, &geluOp) }
+
+const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
+
+func normPDF(v float64) float64 { return invSqrt2Pi * math.Exp(-v*v/2) }
+func normCDF(v float64) float64 { return 0.5 * math.Erfc(-v/math.Sqrt2) }
+
+// geluD1 is Φ + xφ; geluD2 is φ(2 − x²).
+func geluD1(v float64) float64 { return normCDF(v) + v*normPDF(v) }
+func geluD2(v float64) float64 { return normPDF(v) * (2 - v*v) }
+
+func init() {
+	geluOp = unary{
+		f:   mapTo(func(v float64) float64 { return v * normCDF(v) }),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.unary(x, &geluD1Op) }),
+		fused: func(d, g, x, _ []float64) {
+			for i := range d {
+				d[i] = g[i] * geluD1(x[i])
+			}
+		},
+	}
+}
+
+func init() {
+	geluD1Op = unary{
+		f:   mapTo(geluD1),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.unary(x, &geluD2Op) }),
+	}
+}
+
+func init() {
+	geluD2Op = unary{
+		f: mapTo(geluD2),
+		// GELU‴ = φ(x)(x³ − 4x), with φ(x) = e^(−x²/2)/√(2π).
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor {
+			phi := tp.Scale(tp.Exp(tp.Scale(tp.Square(x), -0.5)), invSqrt2Pi)
+			return tp.Mul(phi, tp.Sub(tp.Pow(x, 3), tp.Scale(x, 4)))
+		}),
+	}
+}

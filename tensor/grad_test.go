@@ -1,0 +1,194 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// domain says where an op's inputs are drawn, to keep finite differences
+// away from kinks and outside domains.
+type domain int
+
+const (
+	anyReal  domain = iota // N(0, 1)
+	positive               // U(0.5, 2)
+	awayZero               // N(0, 1) with |x| ≥ 0.2
+)
+
+type opCase struct {
+	name   string
+	shapes [][]int
+	dom    []domain // per input; missing entries mean anyReal
+	f      func(tp *Tape, x []*Tensor) *Tensor
+	orders []int // orders to check beyond 1 and 2
+}
+
+// sq squares a linear op's output so that its second derivative is not
+// identically zero and the check has something to find.
+func sq(tp *Tape, t *Tensor) *Tensor { return tp.Mul(t, t) }
+
+func binaryCases(name string, op func(tp *Tape, a, b *Tensor) *Tensor, dom []domain) []opCase {
+	pairs := [][2][]int{
+		{{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{3, 4}, {1, 4}}, {{3, 4}, {3, 1}}, {{3, 4}, {}},
+		{{}, {3, 4}}, {{3, 1}, {1, 4}}, {{2, 3, 4}, {3, 1}}, {{4}, {2, 3, 4}}, {{1, 1}, {2, 3}},
+		{{0, 4}, {4}}, {{5}, {5}},
+	}
+	var cs []opCase
+	for _, p := range pairs {
+		cs = append(cs, opCase{
+			name: fmt.Sprintf("%s/%v,%v", name, p[0], p[1]), shapes: [][]int{p[0], p[1]}, dom: dom,
+			f: func(tp *Tape, x []*Tensor) *Tensor { return op(tp, x[0], x[1]) },
+		})
+	}
+	return cs
+}
+
+func unaryCase(name string, dom domain, f func(tp *Tape, x *Tensor) *Tensor, orders ...int) opCase {
+	return opCase{name: name, shapes: [][]int{{3, 4}}, dom: []domain{dom}, orders: orders,
+		f: func(tp *Tape, x []*Tensor) *Tensor { return f(tp, x[0]) }}
+}
+
+func allCases() []opCase {
+	var cs []opCase
+	cs = append(cs, binaryCases("Add", func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Add(a, b)) }, nil)...)
+	cs = append(cs, binaryCases("Sub", func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Sub(a, b)) }, nil)...)
+	cs = append(cs, binaryCases("Mul", (*Tape).Mul, nil)...)
+	cs = append(cs, binaryCases("Div", (*Tape).Div, []domain{anyReal, positive})...)
+	cs = append(cs,
+		unaryCase("Neg", anyReal, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Neg(x)) }),
+		unaryCase("Scale", anyReal, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Scale(x, -1.7)) }),
+		unaryCase("AddScalar", anyReal, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.AddScalar(x, 0.3)) }),
+		unaryCase("Exp", anyReal, (*Tape).Exp, 3),
+		unaryCase("Log", positive, (*Tape).Log, 3),
+		unaryCase("Log1p", positive, (*Tape).Log1p),
+		unaryCase("Sqrt", positive, (*Tape).Sqrt),
+		unaryCase("Square", anyReal, (*Tape).Square),
+		unaryCase("Abs", awayZero, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Abs(x)) }),
+		unaryCase("Tanh", anyReal, (*Tape).Tanh, 3),
+		unaryCase("Sigmoid", anyReal, (*Tape).Sigmoid, 3),
+		unaryCase("Softplus", anyReal, (*Tape).Softplus, 3),
+		unaryCase("ReLU", awayZero, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.ReLU(x)) }),
+		unaryCase("LeakyReLU", awayZero, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.LeakyReLU(x, 0.1)) }),
+		unaryCase("ELU", awayZero, func(tp *Tape, x *Tensor) *Tensor { return tp.ELU(x, 1.3) }, 3),
+		unaryCase("SiLU", anyReal, (*Tape).SiLU, 3, 4),
+		unaryCase("GELU", anyReal, (*Tape).GELU, 3, 4),
+		unaryCase("Sin", anyReal, (*Tape).Sin, 3),
+		unaryCase("Cos", anyReal, (*Tape).Cos, 3),
+	)
+	for _, p := range []float64{3, 2.5, -1.5, 0.5, 1, 0} {
+		cs = append(cs, unaryCase(fmt.Sprintf("Pow/%g", p), positive, func(tp *Tape, x *Tensor) *Tensor {
+			return tp.Mul(tp.Pow(x, p), x) // times x: Pow(x, 0) alone has no gradient
+		}))
+	}
+	one := func(name string, shape []int, f func(tp *Tape, x *Tensor) *Tensor) opCase {
+		return opCase{name: name, shapes: [][]int{shape}, f: func(tp *Tape, x []*Tensor) *Tensor { return f(tp, x[0]) }}
+	}
+	cs = append(cs,
+		one("Sum", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Sum(x)) }),
+		one("Sum/empty", []int{0, 3}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Sum(x)) }),
+		one("Mean", []int{2, 3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Mean(x)) }),
+		one("SumAxis/0", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.SumAxis(x, 0)) }),
+		one("SumAxis/-1", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.SumAxis(x, -1)) }),
+		one("SumAxis/3d", []int{2, 3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.SumAxis(x, 1)) }),
+		one("MeanAxis/1", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.MeanAxis(x, 1)) }),
+		one("LogSumExp/0", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return tp.LogSumExp(x, 0) }),
+		one("LogSumExp/1", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return tp.LogSumExp(x, 1) }),
+		one("LogSumExp/3d", []int{2, 3, 4}, func(tp *Tape, x *Tensor) *Tensor { return tp.LogSumExp(x, 1) }),
+		one("SumTo", []int{2, 3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.SumTo(x, []int{3, 1})) }),
+		one("BroadcastTo", []int{3, 1}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.BroadcastTo(x, []int{2, 3, 4})) }),
+		one("Reshape", []int{3, 4}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Reshape(x, 2, -1, 2)) }),
+		one("Transpose", []int{3, 5}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Transpose(x)) }),
+		one("Slice/0", []int{5, 3}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.Slice(x, 0, 1, 4)) }),
+		one("SliceCols", []int{3, 5}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.SliceCols(x, 2, 5)) }),
+		one("SliceCols/empty", []int{3, 5}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.SliceCols(x, 2, 2)) }),
+		one("GatherRows", []int{4, 3}, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.GatherRows(x, []int{3, 0, 3, 1})) }),
+	)
+	two := func(name string, s0, s1 []int, f func(tp *Tape, a, b *Tensor) *Tensor) opCase {
+		return opCase{name: name, shapes: [][]int{s0, s1}, f: func(tp *Tape, x []*Tensor) *Tensor { return f(tp, x[0], x[1]) }}
+	}
+	cs = append(cs,
+		two("Concat/0", []int{2, 3}, []int{4, 3}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Concat(0, a, b)) }),
+		two("Concat/1", []int{3, 2}, []int{3, 1}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Concat(1, a, b, a)) }),
+		two("MatMul", []int{3, 4}, []int{4, 2}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.MatMul(a, b)) }),
+		two("MatMul/k=0", []int{3, 0}, []int{0, 2}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.MatMul(a, b)) }),
+		two("MatMulT/A", []int{4, 3}, []int{4, 2}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.MatMulT(a, b, true, false)) }),
+		two("MatMulT/B", []int{3, 4}, []int{2, 4}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.MatMulT(a, b, false, true)) }),
+		two("MatMulT/AB", []int{4, 3}, []int{2, 4}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.MatMulT(a, b, true, true)) }),
+		two("Linear/nobias", []int{3, 4}, []int{4, 2}, func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Linear(a, b, nil)) }),
+		opCase{name: "Linear", shapes: [][]int{{3, 4}, {4, 2}, {2}}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return sq(tp, tp.Linear(x[0], x[1], x[2]))
+		}},
+		opCase{name: "MLP/SiLU", shapes: [][]int{{5, 2}, {2, 6}, {6}, {6, 1}}, orders: []int{3}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return tp.Linear(tp.SiLU(tp.Linear(x[0], x[1], x[2])), x[3], nil)
+		}},
+	)
+	return cs
+}
+
+func draw(rng *rand.Rand, shape []int, d domain) *Tensor {
+	t := Zeros(shape...)
+	for i := range t.data {
+		switch d {
+		case positive:
+			t.data[i] = 0.5 + 1.5*rng.Float64()
+		case awayZero:
+			v := rng.NormFloat64()
+			for math.Abs(v) < 0.2 {
+				v = rng.NormFloat64()
+			}
+			t.data[i] = v
+		default:
+			t.data[i] = rng.NormFloat64()
+		}
+	}
+	return t
+}
+
+// TestGradCheck checks every op's gradient against central differences at
+// first and second order (third and fourth for the smooth activations).
+func TestGradCheck(t *testing.T) {
+	for ci, c := range allCases() {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(ci), 1))
+			xs := make([]*Tensor, len(c.shapes))
+			for i, s := range c.shapes {
+				d := anyReal
+				if i < len(c.dom) {
+					d = c.dom[i]
+				}
+				xs[i] = draw(rng, s, d)
+			}
+			for _, order := range append([]int{1, 2}, c.orders...) {
+				if err := CheckGrad(c.f, xs, CheckOptions{Order: order, Seed: uint64(ci)}); err != nil {
+					t.Errorf("%s: %v", c.name, err)
+				}
+			}
+		})
+	}
+}
+
+// TestGradCheckCatchesWrongVJP shows the checker can fail: an op with a
+// deliberately wrong derivative must be reported.
+func TestGradCheckCatchesWrongVJP(t *testing.T) {
+	bad := func(tp *Tape, x []*Tensor) *Tensor {
+		return tp.unary(x[0], &unary{f: mapTo(math.Sin), vjp: func(tp *Tape, g, x, _ *Tensor) *Tensor {
+			return tp.Mul(g, tp.Scale(tp.Cos(x), 1.001))
+		}})
+	}
+	x := Randn(rand.New(rand.NewPCG(1, 2)), 3)
+	err := CheckGrad(bad, []*Tensor{x}, CheckOptions{})
+	if err == nil || !strings.Contains(err.Error(), "order-1") {
+		t.Fatalf("wrong first derivative not caught: %v", err)
+	}
+	bad2 := func(tp *Tape, x []*Tensor) *Tensor {
+		return tp.unary(x[0], &unary{f: mapTo(math.Sin), vjp: func(tp *Tape, g, x, _ *Tensor) *Tensor {
+			return tp.Mul(g, tp.Cos(tp.Scale(x, 1.01)).Detach()) // right value at order 1 only near 0
+		}})
+	}
+	if err := CheckGrad(bad2, []*Tensor{x}, CheckOptions{Order: 2}); err == nil {
+		t.Fatal("a detached derivative (no second order) was not caught")
+	}
+}

@@ -1,0 +1,122 @@
+package tensor
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// MatMul returns the matrix product a·b of rank-2 tensors [m, k]·[k, n].
+func (tp *Tape) MatMul(a, b *Tensor) *Tensor { return tp.MatMulT(a, b, false, false) }
+
+// MatMulT returns op(a)·op(b), where op transposes its argument when the
+// matching flag is set, without forming the transpose. Gradients are
+// themselves such products, through BLAS.
+func (tp *Tape) MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
+	m, k, n := mmDims("MatMulT", a, b, transA, transB)
+	out := tp.make([]int{m, n}, tp.alloc(m*n))
+	gemm(transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
+	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
+		ga, gb := tp.matmulGrads(a, b, g, transA, transB, need[0], need[1])
+		return []*Tensor{ga, gb}
+	})
+}
+
+// Linear returns x·w + bias, with x [m, k], w [k, n] and bias [n] or nil,
+// in one BLAS call: the bias rows are written first and the product is added.
+func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
+	m, k, n := mmDims("Linear", x, w, false, false)
+	out := tp.make([]int{m, n}, tp.alloc(m*n))
+	beta := 0.0
+	if bias != nil {
+		if len(bias.data) != n || len(bias.shape) != 1 {
+			panic(fmt.Sprintf("tensor: Linear: bias of shape %v for %d outputs", bias.shape, n))
+		}
+		for i := range m {
+			copy(out.data[i*n:(i+1)*n], bias.data)
+		}
+		beta = 1
+	}
+	gemm(false, false, m, n, k, x.data, k, w.data, n, beta, out.data)
+	ins := []*Tensor{x, w}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	return tp.record(out, ins, func(g *Tensor, need []bool) []*Tensor {
+		gx, gw := tp.matmulGrads(x, w, g, false, false, need[0], need[1])
+		gs := []*Tensor{gx, gw}
+		if bias != nil {
+			gs = append(gs, tp.sumToIf(need[2], g, bias.shape))
+		}
+		return gs
+	})
+}
+
+// matmulGrads returns the gradients of op(a)·op(b) given the output gradient g.
+func (tp *Tape) matmulGrads(a, b, g *Tensor, tA, tB, needA, needB bool) (ga, gb *Tensor) {
+	if needA {
+		switch {
+		case !tA && !tB: // C = AB: dA = G·Bᵀ
+			ga = tp.MatMulT(g, b, false, true)
+		case !tA && tB: // C = ABᵀ: dA = G·B
+			ga = tp.MatMulT(g, b, false, false)
+		case tA && !tB: // C = AᵀB: dA = B·Gᵀ
+			ga = tp.MatMulT(b, g, false, true)
+		default: // C = AᵀBᵀ: dA = Bᵀ·Gᵀ
+			ga = tp.MatMulT(b, g, true, true)
+		}
+	}
+	if needB {
+		switch {
+		case !tA && !tB: // dB = Aᵀ·G
+			gb = tp.MatMulT(a, g, true, false)
+		case !tA && tB: // dB = Gᵀ·A
+			gb = tp.MatMulT(g, a, true, false)
+		case tA && !tB: // dB = A·G
+			gb = tp.MatMulT(a, g, false, false)
+		default: // dB = Gᵀ·Aᵀ
+			gb = tp.MatMulT(g, a, true, true)
+		}
+	}
+	return ga, gb
+}
+
+func mmDims(op string, a, b *Tensor, tA, tB bool) (m, k, n int) {
+	if len(a.shape) != 2 || len(b.shape) != 2 {
+		panic(fmt.Sprintf("tensor: %s: rank-2 tensors wanted, got shapes %v and %v", op, a.shape, b.shape))
+	}
+	m, k = a.shape[0], a.shape[1]
+	if tA {
+		m, k = k, m
+	}
+	k2, n := b.shape[0], b.shape[1]
+	if tB {
+		k2, n = n, k2
+	}
+	if k != k2 {
+		panic(fmt.Sprintf("tensor: %s: shapes %v and %v (transposed %v, %v) do not multiply", op, a.shape, b.shape, tA, tB))
+	}
+	return m, k, n
+}
+
+// gemm computes c = op(a)·op(b) + beta·c for row-major c of shape [m, n],
+// with lda and ldb the row lengths of a and b as stored.
+func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if beta == 0 {
+			clear(c)
+		}
+		return
+	}
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	blasImpl.Dgemm(ta, tb, m, n, k, 1, a, max(lda, 1), b, max(ldb, 1), beta, c, n)
+}

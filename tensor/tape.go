@@ -1,0 +1,109 @@
+package tensor
+
+// Tape records the ops applied to tensors so that Grad can run them backwards.
+//
+// Every op is a method on *Tape. A nil *Tape is valid and records nothing:
+// it is the no-grad mode, for pure evaluation, and allocates no tape.
+//
+// A Tape also owns the storage of the tensors its ops make. Reset forgets the
+// graph and recycles that storage, so a loop that calls Reset each iteration
+// stops allocating once it has seen its largest step. Tensors made on the
+// tape, gradients included, must not be used after Reset; Clone what you keep.
+//
+// A Tape is not safe for concurrent use: give each goroutine its own.
+type Tape struct {
+	nodes  []node
+	gen    uint64 // bumped when the graph is freed, so stale tensors read as leaves
+	paused bool   // set while Grad runs VJPs without CreateGraph
+
+	free map[int][][]float64 // recycled buffers by length
+	used [][]float64         // buffers handed out since the last Reset
+}
+
+// node is one recorded op: its output, inputs, and vector-Jacobian product.
+// vjp returns one gradient per input, computed only where need[i] is true
+// (a nil entry means zero). It is written with the tape's ops, so when Grad
+// records it the result can be differentiated again.
+type node struct {
+	out *Tensor
+	ins []*Tensor
+	vjp func(g *Tensor, need []bool) []*Tensor
+}
+
+// NewTape returns an empty recording tape.
+func NewTape() *Tape { return &Tape{free: map[int][][]float64{}} }
+
+// Reset forgets the recorded graph and recycles the storage of every tensor
+// made on the tape since the last Reset.
+func (tp *Tape) Reset() {
+	tp.freeGraph()
+	for _, b := range tp.used {
+		tp.free[len(b)] = append(tp.free[len(b)], b)
+	}
+	clear(tp.used)
+	tp.used = tp.used[:0]
+}
+
+// Len returns the number of ops recorded since the graph was last freed.
+func (tp *Tape) Len() int {
+	if tp == nil {
+		return 0
+	}
+	return len(tp.nodes)
+}
+
+func (tp *Tape) freeGraph() {
+	clear(tp.nodes) // drop closures so their tensors can be collected
+	tp.nodes = tp.nodes[:0]
+	tp.gen++
+}
+
+func (tp *Tape) recording() bool { return tp != nil && !tp.paused }
+
+// alloc returns n float64s whose contents are unspecified.
+func (tp *Tape) alloc(n int) []float64 {
+	if tp == nil {
+		return make([]float64, n)
+	}
+	var b []float64
+	if l := tp.free[n]; len(l) > 0 {
+		b = l[len(l)-1]
+		l[len(l)-1] = nil
+		tp.free[n] = l[:len(l)-1]
+	} else {
+		b = make([]float64, n)
+	}
+	tp.used = append(tp.used, b)
+	return b
+}
+
+// allocZero returns n zeros.
+func (tp *Tape) allocZero(n int) []float64 {
+	b := tp.alloc(n)
+	clear(b)
+	return b
+}
+
+// make wraps data as a tensor made on this tape (not yet recorded).
+func (tp *Tape) make(shape []int, data []float64) *Tensor {
+	return &Tensor{shape: cloneInts(shape), data: data}
+}
+
+// record adds out, made from ins, to the graph when the tape is recording.
+func (tp *Tape) record(out *Tensor, ins []*Tensor, vjp func(g *Tensor, need []bool) []*Tensor) *Tensor {
+	if !tp.recording() {
+		return out
+	}
+	tp.nodes = append(tp.nodes, node{out: out, ins: ins, vjp: vjp})
+	out.tape, out.gen, out.node = tp, tp.gen, len(tp.nodes)
+	return out
+}
+
+// nodeOf returns the index of the op that made t on this tape's live graph,
+// or -1 when t is a leaf here.
+func (tp *Tape) nodeOf(t *Tensor) int {
+	if t.tape != tp || t.gen != tp.gen || t.node == 0 {
+		return -1
+	}
+	return t.node - 1
+}
