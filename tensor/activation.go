@@ -3,7 +3,7 @@ package tensor
 import "math"
 
 // Op specs are set in init: their derivatives call back into the ops.
-var tanhOp, sigmoidOp, softplusOp, siluOp, siluD1Op, siluD2Op, geluOp, geluD1Op, geluD2Op unary
+var tanhOp, sigmoidOp, softplusOp, geluOp, geluD1Op, geluD2Op unary
 
 // Activations, each in a numerically stable form. Where a network's score
 // needs f′ and score matching needs f″, those are fused kernels too; higher
@@ -120,54 +120,81 @@ func (tp *Tape) eluDeriv(x *Tensor, alpha, step float64) *Tensor {
 	})
 }
 
-// SiLU returns x·σ(x) (also called swish).
-func (tp *Tape) SiLU(x *Tensor) *Tensor { return tp.unary(x, &siluOp) }
-
-// siluD1 is σ + xσ(1−σ); siluD2 is σ(1−σ)(2 + x(1−2σ)).
-func siluD1(v float64) float64 { s := sigmoid(v); return s + v*s*(1-s) }
-func siluD2(v float64) float64 { s := sigmoid(v); return s * (1 - s) * (2 + v*(1-2*s)) }
-
-func init() {
-	siluOp = unary{
-		f: func(dst, x []float64) {
-			for i := range dst {
-				dst[i] = x[i] * sigmoid(x[i])
+// SiLU returns x·σ(x) (also called swish). When recording it keeps σ(x),
+// from which its first and second derivatives follow without another exp:
+// the score and score matching of a SiLU network then cost one exp per unit.
+func (tp *Tape) SiLU(x *Tensor) *Tensor {
+	y := tp.make(x.shape, tp.alloc(len(x.data)))
+	if !tp.recording() {
+		parallelFor(len(x.data), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				y.data[i] = x.data[i] * sigmoid(x.data[i])
 			}
-		},
-		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.unary(x, &siluD1Op) }),
-		fused: func(d, g, x, _ []float64) {
-			for i := range d {
-				d[i] = g[i] * siluD1(x[i])
-			}
-		},
+		})
+		return y
 	}
+	s := tp.alloc(len(x.data))
+	parallelFor(len(x.data), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s[i] = sigmoid(x.data[i])
+			y.data[i] = x.data[i] * s[i]
+		}
+	})
+	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
+		if !tp.recording() {
+			d := tp.make(x.shape, tp.alloc(len(x.data)))
+			parallelFor(len(x.data), func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					d.data[i] = g.data[i] * siluD1(x.data[i], s[i])
+				}
+			})
+			return []*Tensor{d}
+		}
+		return []*Tensor{tp.Mul(g, tp.siluDeriv(x, s, 1))}
+	})
 }
 
-func init() {
-	siluD1Op = unary{
-		f:   mapTo(siluD1),
-		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.unary(x, &siluD2Op) }),
-		fused: func(d, g, x, _ []float64) {
-			for i := range d {
-				d[i] = g[i] * siluD2(x[i])
-			}
-		},
+// siluD1 is σ + xσ(1−σ); siluD2 is σ(1−σ)(2 + x(1−2σ)); s is σ(x).
+func siluD1(x, s float64) float64 { return s + x*s*(1-s) }
+func siluD2(x, s float64) float64 { return s * (1 - s) * (2 + x*(1-2*s)) }
+
+// siluDeriv returns SiLU′ (order 1) or SiLU″ (order 2) at x, given s = σ(x).
+func (tp *Tape) siluDeriv(x *Tensor, s []float64, order int) *Tensor {
+	d := tp.make(x.shape, tp.alloc(len(x.data)))
+	f := siluD1
+	if order == 2 {
+		f = siluD2
 	}
+	parallelFor(len(x.data), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d.data[i] = f(x.data[i], s[i])
+		}
+	})
+	return tp.record(d, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
+		if order == 1 {
+			if !tp.recording() {
+				gd := tp.make(x.shape, tp.alloc(len(x.data)))
+				parallelFor(len(x.data), func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						gd.data[i] = g.data[i] * siluD2(x.data[i], s[i])
+					}
+				})
+				return []*Tensor{gd}
+			}
+			return []*Tensor{tp.Mul(g, tp.siluDeriv(x, s, 2))}
+		}
+		return []*Tensor{tp.Mul(g, tp.siluD3(x))}
+	})
 }
 
-func init() {
-	siluD2Op = unary{
-		f: mapTo(siluD2),
-		// SiLU‴ = s₁u(t + 1) − 2x·s₁², with s = σ(x), s₁ = s(1−s), u = 1−2s,
-		// t = 2 + xu: built from ops, so the fourth order and beyond follow.
-		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor {
-			s := tp.Sigmoid(x)
-			s1 := tp.Mul(s, tp.AddScalar(tp.Neg(s), 1))
-			u := tp.AddScalar(tp.Scale(s, -2), 1)
-			t1 := tp.AddScalar(tp.Mul(x, u), 3)
-			return tp.Sub(tp.Mul(tp.Mul(s1, u), t1), tp.Scale(tp.Mul(x, tp.Square(s1)), 2))
-		}),
-	}
+// siluD3 is SiLU‴ = s₁u(t + 1) − 2x·s₁², with s = σ(x), s₁ = s(1−s),
+// u = 1−2s, t = 2 + xu: built from ops, so the fourth order and beyond follow.
+func (tp *Tape) siluD3(x *Tensor) *Tensor {
+	s := tp.Sigmoid(x)
+	s1 := tp.Mul(s, tp.AddScalar(tp.Neg(s), 1))
+	u := tp.AddScalar(tp.Scale(s, -2), 1)
+	t1 := tp.AddScalar(tp.Mul(x, u), 3)
+	return tp.Sub(tp.Mul(tp.Mul(s1, u), t1), tp.Scale(tp.Mul(x, tp.Square(s1)), 2))
 }
 
 // GELU returns x·Φ(x) with Φ the standard normal CDF (the exact form, not the

@@ -27,8 +27,8 @@ type GradOptions struct {
 // Without CreateGraph or RetainGraph the graph is freed afterwards, and a
 // second Grad through the same ops panics.
 func (tp *Tape) Grad(outputs, inputs []*Tensor, opts GradOptions) []*Tensor {
-	if tp == nil {
-		panic("tensor: Grad on a nil Tape (no-grad mode records nothing)")
+	if tp == nil || tp.noGrad {
+		panic("tensor: Grad on a nil or no-grad Tape, which records nothing")
 	}
 	if opts.GradOutputs != nil && len(opts.GradOutputs) != len(outputs) {
 		panic(fmt.Sprintf("tensor: Grad: %d grad outputs for %d outputs", len(opts.GradOutputs), len(outputs)))

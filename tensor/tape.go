@@ -15,6 +15,7 @@ type Tape struct {
 	nodes  []node
 	gen    uint64 // bumped when the graph is freed, so stale tensors read as leaves
 	paused bool   // set while Grad runs VJPs without CreateGraph
+	noGrad bool   // never records: storage recycling only
 
 	free map[int][][]float64 // recycled buffers by length
 	used [][]float64         // buffers handed out since the last Reset
@@ -32,6 +33,10 @@ type node struct {
 
 // NewTape returns an empty recording tape.
 func NewTape() *Tape { return &Tape{free: map[int][][]float64{}} }
+
+// NewNoGradTape returns a tape that records nothing, like a nil tape, but
+// recycles storage on Reset: for evaluation loops that must not allocate.
+func NewNoGradTape() *Tape { return &Tape{free: map[int][][]float64{}, noGrad: true} }
 
 // Reset forgets the recorded graph and recycles the storage of every tensor
 // made on the tape since the last Reset.
@@ -58,7 +63,7 @@ func (tp *Tape) freeGraph() {
 	tp.gen++
 }
 
-func (tp *Tape) recording() bool { return tp != nil && !tp.paused }
+func (tp *Tape) recording() bool { return tp != nil && !tp.paused && !tp.noGrad }
 
 // alloc returns n float64s whose contents are unspecified.
 func (tp *Tape) alloc(n int) []float64 {
