@@ -99,8 +99,14 @@ func mmDims(op string, a, b *Tensor, tA, tB bool) (m, k, n int) {
 	return m, k, n
 }
 
+// gemmBlock is the width, in rows or columns of C, of the blocks a large
+// product is split into and spread over the cores. It is fixed, so each
+// element of C is computed by the same BLAS call however many cores run.
+const gemmBlock = 64
+
 // gemm computes c = op(a)·op(b) + beta·c for row-major c of shape [m, n],
-// with lda and ldb the row lengths of a and b as stored.
+// with lda and ldb the row lengths of a and b as stored. Large products are
+// split into blocks of C along its longer side, computed concurrently.
 func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
@@ -118,5 +124,26 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 	if tB {
 		tb = blas.Trans
 	}
-	blasImpl.Dgemm(ta, tb, m, n, k, 1, a, max(lda, 1), b, max(ldb, 1), beta, c, n)
+	lda, ldb = max(lda, 1), max(ldb, 1)
+	if m*n*k < 1<<18 || max(m, n) < 2*gemmBlock {
+		blasImpl.Dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, n)
+		return
+	}
+	if m >= n { // blocks of rows of C: rows of op(a)
+		chunked(m, gemmBlock, func(_, lo, hi int) {
+			off := lo * lda // row lo of a
+			if tA {
+				off = lo // column lo of a
+			}
+			blasImpl.Dgemm(ta, tb, hi-lo, n, k, 1, a[off:], lda, b, ldb, beta, c[lo*n:], n)
+		})
+		return
+	}
+	chunked(n, gemmBlock, func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
+		off := lo // column lo of b
+		if tB {
+			off = lo * ldb // row lo of b
+		}
+		blasImpl.Dgemm(ta, tb, m, hi-lo, k, 1, a, lda, b[off:], ldb, beta, c[lo:], n)
+	})
 }

@@ -1,0 +1,66 @@
+// Package tensor is goebm's compute engine: dense float64 tensors with
+// reverse-mode automatic differentiation that can differentiate its own
+// gradients, to any order.
+//
+// # Tapes
+//
+// Every op is a method on *Tape, which records it:
+//
+//	tp := tensor.NewTape()
+//	e := tp.Sum(tp.Square(x))                                    // E(x) = Σ x²
+//	g := tp.Grad([]*tensor.Tensor{e}, []*tensor.Tensor{x}, tensor.GradOptions{})[0] // 2x
+//
+// A nil *Tape records nothing: it is the no-grad mode, for evaluation, and
+// allocates no tape. NewNoGradTape gives the same mode with storage recycled
+// by Reset. A tape is used by one goroutine at a time; parallel samplers
+// give each goroutine its own, and share parameter tensors read-only.
+//
+// # Higher order
+//
+// The vector-Jacobian product (VJP) of every op is written with the tape's own
+// ops. Grad runs those VJPs with recording off, unless GradOptions.CreateGraph
+// is set: then the backward pass is recorded like any forward computation,
+// and a second Grad differentiates it. This is what score matching needs:
+//
+//	s := tp.Grad(E, x, CreateGraph)           // s = ∇ₓE, recorded
+//	loss := mean over rows of ‖s‖²
+//	tp.Grad(loss, θ)                          // ∇θ mean ‖∇ₓE‖²
+//
+// and likewise ∇θ of tr ∇²ₓE (a Grad per column of s) or of Hutchinson's
+// vᵀ∇ₓ(vᵀ∇ₓE). Smooth activations have fused kernels for their first and
+// second derivatives (SiLU keeps σ(x) from its forward pass) and compose
+// their higher derivatives from other ops.
+//
+// Grad walks only the ops on a path from the requested inputs to the outputs,
+// and asks each op only for the input gradients that are needed: the score of
+// a network computes no weight gradients. An input the outputs do not depend
+// on gets zeros.
+//
+// # Shapes and broadcasting
+//
+// Tensors are row-major with any rank; a batch of n points in d dimensions is
+// [n, d]. Add, Sub, Mul and Div broadcast as NumPy does (a scalar, a row
+// vector such as a bias, a column vector such as per-row weights). MatMul and
+// Linear take rank-2 tensors and call BLAS; their VJPs are products through
+// BLAS too, never a broadcast-and-reduce. Shape errors are programmer errors
+// and panic with the op's name and the shapes.
+//
+// # Storage, speed and reproducibility
+//
+// A tape owns the storage of the tensors its ops make; Reset recycles it, so
+// a sampler's loop of score evaluations allocates no tensor storage after
+// its first step. Large element-wise ops are split across cores. Reductions
+// are summed in pieces of fixed size combined in a fixed order, and large
+// matrix products are split into blocks of fixed size, so results are the
+// same bits on one core or many.
+//
+// Matrix products use gonum's pure-Go BLAS by default. Building with
+// -tags openblas routes them to OpenBLAS through gonum.org/v1/netlib (Debian
+// package libopenblas-dev), several times faster; BLAS reports which.
+//
+// # Checking gradients
+//
+// CheckGrad compares the gradients of any function built from tape ops with
+// central finite differences, at first order or any higher order, like
+// PyTorch's gradcheck and gradgradcheck. The tests run it over every op.
+package tensor
