@@ -26,15 +26,6 @@ func init() {
 	}
 }
 
-// sigmoid is the logistic function, without overflow for any x.
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
 // Sigmoid returns 1 / (1 + e⁻ˣ).
 func (tp *Tape) Sigmoid(x *Tensor) *Tensor { return tp.unary(x, &sigmoidOp) }
 
@@ -126,20 +117,11 @@ func (tp *Tape) eluDeriv(x *Tensor, alpha, step float64) *Tensor {
 func (tp *Tape) SiLU(x *Tensor) *Tensor {
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
 	if !tp.recording() {
-		parallelFor(len(x.data), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				y.data[i] = x.data[i] * sigmoid(x.data[i])
-			}
-		})
+		parallelFor(len(x.data), func(lo, hi int) { siluBlock(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
 		return y
 	}
 	s := tp.alloc(len(x.data))
-	parallelFor(len(x.data), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			s[i] = sigmoid(x.data[i])
-			y.data[i] = x.data[i] * s[i]
-		}
-	})
+	parallelFor(len(x.data), func(lo, hi int) { siluBlock(s[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		if !tp.recording() {
 			d := tp.make(x.shape, tp.alloc(len(x.data)))
