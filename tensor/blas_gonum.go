@@ -2,10 +2,33 @@
 
 package tensor
 
-import "gonum.org/v1/gonum/blas/gonum"
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
 
-// blasImpl is gonum's pure-Go BLAS; build with -tags openblas for OpenBLAS.
-var blasImpl gonum.Implementation
+// BLAS names the matrix-product implementation this build uses: "goebm"
+// (the packed AVX2 product in gemm.go) or "gonum" in the pure-Go build,
+// "openblas" with -tags openblas.
+var BLAS = func() string {
+	if haveKernel {
+		return "goebm"
+	}
+	return "gonum"
+}()
 
-// BLAS names the BLAS implementation this build uses.
-const BLAS = "gonum"
+// dgemm computes c = op(a)·op(b) + beta·c, c row-major with row length ldc.
+func dgemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if haveKernel {
+		dgemmPacked(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}

@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-
-	"gonum.org/v1/gonum/blas"
-)
+import "fmt"
 
 // MatMul returns the matrix product a·b of rank-2 tensors [m, k]·[k, n].
 func (tp *Tape) MatMul(a, b *Tensor) *Tensor { return tp.MatMulT(a, b, false, false) }
@@ -117,16 +113,9 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 		}
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if tA {
-		ta = blas.Trans
-	}
-	if tB {
-		tb = blas.Trans
-	}
 	lda, ldb = max(lda, 1), max(ldb, 1)
 	if m*n*k < 1<<18 || max(m, n) < 2*gemmBlock {
-		blasImpl.Dgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, n)
+		dgemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, n)
 		return
 	}
 	if m >= n { // blocks of rows of C: rows of op(a)
@@ -135,7 +124,7 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 			if tA {
 				off = lo // column lo of a
 			}
-			blasImpl.Dgemm(ta, tb, hi-lo, n, k, 1, a[off:], lda, b, ldb, beta, c[lo*n:], n)
+			dgemm(tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, beta, c[lo*n:], n)
 		})
 		return
 	}
@@ -144,6 +133,6 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 		if tB {
 			off = lo * ldb // row lo of b
 		}
-		blasImpl.Dgemm(ta, tb, m, hi-lo, k, 1, a, lda, b[off:], ldb, beta, c[lo:], n)
+		dgemm(tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, beta, c[lo:], n)
 	})
 }
