@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestMLPStructure(t *testing.T) {
 	if got, want := NumParams(m), 2*16+16+16*8+8+8+1; got != want {
 		t.Errorf("NumParams %d, want %d", got, want)
 	}
-	if out := m.Forward(nil, tensor.Zeros(5, 2)); !equalInts(out.Shape(), []int{5, 1}) {
+	if out := m.Forward(nil, tensor.Zeros(5, 2)); !slices.Equal(out.Shape(), []int{5, 1}) {
 		t.Errorf("output shape %v, want [5 1]", out.Shape())
 	}
 }

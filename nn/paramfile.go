@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/goebm/goebm/internal/safefile"
 )
@@ -86,7 +87,7 @@ func ReadParams(r io.Reader, ps []Param) error {
 		if !ok {
 			return fmt.Errorf("nn: parameter %q is missing from the file", p.Name)
 		}
-		if want := p.Value.Shape(); !equalInts(d.shape, want) {
+		if want := p.Value.Shape(); !slices.Equal(d.shape, want) {
 			return fmt.Errorf("nn: parameter %q has shape %v in the file, the model wants %v", p.Name, d.shape, want)
 		}
 		inModel[p.Name] = true
@@ -209,16 +210,4 @@ func Load(path string, m Module) error {
 		return fmt.Errorf("nn: load %s: %w", path, err)
 	}
 	return nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

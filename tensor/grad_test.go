@@ -192,3 +192,82 @@ func TestGradCheckCatchesWrongVJP(t *testing.T) {
 		t.Fatal("a detached derivative (no second order) was not caught")
 	}
 }
+
+// randomShape draws a shape of rank 0 to 3 with dimensions 0 to 4 (zero-size
+// axes included, rarely).
+func randomShape(rng *rand.Rand) []int {
+	s := make([]int, rng.IntN(4))
+	for i := range s {
+		s[i] = 1 + rng.IntN(4)
+		if rng.IntN(12) == 0 {
+			s[i] = 0
+		}
+	}
+	return s
+}
+
+// broadcastPartner draws a shape that broadcasts with s: a suffix of s with
+// some axes set to 1.
+func broadcastPartner(rng *rand.Rand, s []int) []int {
+	p := cloneInts(s[rng.IntN(len(s)+1):])
+	for i := range p {
+		if rng.IntN(3) == 0 {
+			p[i] = 1
+		}
+	}
+	return p
+}
+
+// TestGradCheckRandomShapes runs the first- and second-order check for the
+// binary ops on random broadcast-compatible shapes, and for the smooth unary
+// ops on random shapes, from a fixed seed.
+func TestGradCheckRandomShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2026, 11))
+	binary := map[string]func(tp *Tape, a, b *Tensor) *Tensor{
+		"Add": func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Add(a, b)) },
+		"Sub": func(tp *Tape, a, b *Tensor) *Tensor { return sq(tp, tp.Sub(a, b)) },
+		"Mul": (*Tape).Mul,
+		"Div": (*Tape).Div,
+	}
+	unary := map[string]func(tp *Tape, x *Tensor) *Tensor{
+		"SiLU": (*Tape).SiLU, "GELU": (*Tape).GELU, "Tanh": (*Tape).Tanh, "Softplus": (*Tape).Softplus,
+		"SumAxis": func(tp *Tape, x *Tensor) *Tensor {
+			if x.Rank() == 0 {
+				return sq(tp, x)
+			}
+			return sq(tp, tp.SumAxis(x, -1))
+		},
+		"LogSumExp": func(tp *Tape, x *Tensor) *Tensor {
+			if x.Rank() == 0 || x.Dim(0) == 0 {
+				return x
+			}
+			return tp.LogSumExp(x, 0)
+		},
+	}
+	for trial := range 25 {
+		for name, op := range binary {
+			a := randomShape(rng)
+			b := broadcastPartner(rng, a)
+			if rng.IntN(2) == 0 {
+				a, b = b, a
+			}
+			xs := []*Tensor{draw(rng, a, anyReal), draw(rng, b, positive)}
+			f := func(tp *Tape, x []*Tensor) *Tensor { return op(tp, x[0], x[1]) }
+			for _, order := range []int{1, 2} {
+				if err := CheckGrad(f, xs, CheckOptions{Order: order, Seed: uint64(trial)}); err != nil {
+					t.Errorf("%s %v %v: %v", name, a, b, err)
+				}
+			}
+		}
+		for name, op := range unary {
+			s := randomShape(rng)
+			xs := []*Tensor{draw(rng, s, anyReal)}
+			f := func(tp *Tape, x []*Tensor) *Tensor { return op(tp, x[0]) }
+			for _, order := range []int{1, 2} {
+				if err := CheckGrad(f, xs, CheckOptions{Order: order, Seed: uint64(trial)}); err != nil {
+					t.Errorf("%s %v: %v", name, s, err)
+				}
+			}
+		}
+	}
+}
