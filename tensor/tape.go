@@ -31,7 +31,7 @@ type node struct {
 	vjp func(g *Tensor, need []bool) []*Tensor
 }
 
-// NewTape returns an empty recording tape.
+// NewTape returns an empty recording tape. The zero Tape is one too.
 func NewTape() *Tape { return &Tape{free: map[int][][]float64{}} }
 
 // NewNoGradTape returns a tape that records nothing, like a nil tape, but
@@ -42,6 +42,9 @@ func NewNoGradTape() *Tape { return &Tape{free: map[int][][]float64{}, noGrad: t
 // made on the tape since the last Reset.
 func (tp *Tape) Reset() {
 	tp.freeGraph()
+	if tp.free == nil {
+		tp.free = map[int][][]float64{}
+	}
 	for _, b := range tp.used {
 		tp.free[len(b)] = append(tp.free[len(b)], b)
 	}

@@ -80,6 +80,18 @@ func TestGradFreesGraphUnlessRetained(t *testing.T) {
 	mustPanic(t, "records nothing", func() { (*Tape)(nil).Grad([]*Tensor{y}, []*Tensor{x}, GradOptions{}) })
 }
 
+func TestZeroTapeWorks(t *testing.T) {
+	var tp Tape
+	x := New([]float64{3}, 1)
+	for range 2 {
+		g := tp.Grad([]*Tensor{tp.Square(x)}, []*Tensor{x}, GradOptions{})[0]
+		if g.Item() != 6 {
+			t.Fatalf("got %v, want 6", g)
+		}
+		tp.Reset()
+	}
+}
+
 func TestNilTapeRecordsNothing(t *testing.T) {
 	var tp *Tape
 	x := New([]float64{0.5, 1}, 1, 2)
