@@ -1,0 +1,25 @@
+// Package energy defines energy functions E(x), the unnormalised negative
+// log densities p(x) ∝ exp(−E(x)) that samplers draw from and losses train.
+//
+// An Energy is batched: it evaluates n points of dimension d at once, stored
+// row-major in one slice (point i is x[i·d : (i+1)·d]), and writes energies
+// and gradients ∇ₓE into buffers the caller owns, so a sampler's loop
+// allocates nothing. Implementations must be safe for concurrent calls on
+// disjoint batches: samplers split their chains across cores.
+//
+// Analytic energies (closed-form gradients, TorchEBM's defaults):
+//
+//	Gaussian     ½(x−μ)ᵀΣ⁻¹(x−μ), through the Cholesky factor of Σ
+//	DoubleWell   h·Σᵢ(xᵢ² − b²)², h = 2, b = 1: wells at ±b, barrier h·b⁴ per axis
+//	Harmonic     ½k·Σᵢxᵢ², k = 1
+//	Rosenbrock   Σᵢ[(a − xᵢ)² + b(xᵢ₊₁ − xᵢ²)²], a = 1, b = 100
+//	Ackley       −a·exp(−b√(mean x²)) − exp(mean cos(cx)) + a + e, a = 20, b = 0.2, c = 2π
+//	Rastrigin    a·d + Σᵢ(xᵢ² − a·cos(2πxᵢ)), a = 10
+//	Mixture      −log Σₖ wₖ N(x; μₖ, σₖ²I), isotropic components
+//	Funnel       Neal's funnel: v ~ N(0, σ²), zᵢ | v ~ N(0, eᵛ)
+//
+// Sum weights several energies and Tempered divides one by a temperature.
+// Model turns any nn.Module with one output into an Energy, its gradient by
+// the tensor engine. A user's own energy needs only the interface's three
+// methods; see the example.
+package energy

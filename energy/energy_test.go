@@ -1,0 +1,247 @@
+package energy
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/goebm/goebm/nn"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distmv"
+)
+
+func mustGaussian(t *testing.T, mean, cov []float64) *Gaussian {
+	t.Helper()
+	g, err := NewGaussian(mean, cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// testEnergies lists every energy with a dimension and a point scale.
+func testEnergies(t *testing.T) map[string]struct {
+	e     Energy
+	d     int
+	scale float64
+} {
+	gauss := mustGaussian(t, []float64{1, -2, 0.5}, []float64{2, 0.6, 0.1, 0.6, 1, -0.3, 0.1, -0.3, 0.5})
+	mix, err := NewMixture([]Component{{1, []float64{1, 1}, 0.5}, {2, []float64{-1, 0.5}, 0.8}, {0.5, []float64{0, -2}, 0.3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := NewSum([]Energy{DoubleWell{}, Harmonic{K: 3}}, []float64{0.5, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _ := nn.NewMLP(rand.New(rand.NewPCG(1, 1)), []int{3, 8, 1}, nn.SiLU(), nil)
+	model, err := NewModel(net, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]struct {
+		e     Energy
+		d     int
+		scale float64
+	}{
+		"gaussian":   {gauss, 3, 1},
+		"doublewell": {DoubleWell{}, 4, 1},
+		"harmonic":   {Harmonic{K: 2.5}, 3, 1},
+		"rosenbrock": {Rosenbrock{}, 4, 1},
+		"ackley":     {Ackley{}, 3, 1},
+		"rastrigin":  {Rastrigin{}, 3, 1},
+		"mixture":    {mix, 2, 1.5},
+		"funnel":     {Funnel{}, 4, 1},
+		"sum":        {sum, 3, 1},
+		"tempered":   {Tempered{E: Rosenbrock{}, T: 4}, 3, 1},
+		"model":      {model, 3, 1},
+	}
+}
+
+// TestGradientsMatchFiniteDifferences: every energy's gradient against
+// central differences (step 1e-6, tolerance 1e-6 + 1e-6·|g|), and Energy
+// against Grad's energies.
+func TestGradientsMatchFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for name, c := range testEnergies(t) {
+		const n = 5
+		x := make([]float64, n*c.d)
+		for i := range x {
+			x[i] = c.scale * rng.NormFloat64()
+		}
+		e, g, e2 := make([]float64, n), make([]float64, n*c.d), make([]float64, n)
+		c.e.Grad(e, g, x, c.d)
+		c.e.Energy(e2, x, c.d)
+		for i := range e {
+			if math.Abs(e[i]-e2[i]) > 1e-12*math.Max(1, math.Abs(e[i])) {
+				t.Errorf("%s: Energy %g, Grad's energy %g", name, e2[i], e[i])
+			}
+		}
+		const h = 1e-6
+		ep, em := make([]float64, n), make([]float64, n)
+		for j := range x {
+			v := x[j]
+			x[j] = v + h
+			c.e.Energy(ep, x, c.d)
+			x[j] = v - h
+			c.e.Energy(em, x, c.d)
+			x[j] = v
+			i := j / c.d
+			num := (ep[i] - em[i]) / (2 * h)
+			if math.Abs(num-g[j]) > 1e-6+1e-6*math.Abs(num) {
+				t.Errorf("%s: ∂E/∂x[%d] = %.9g, finite difference %.9g", name, j, g[j], num)
+			}
+		}
+	}
+}
+
+func TestKnownValues(t *testing.T) {
+	one := func(en Energy, x ...float64) (float64, []float64) {
+		e, g := make([]float64, 1), make([]float64, len(x))
+		en.Grad(e, g, x, len(x))
+		return e[0], g
+	}
+	for _, c := range []struct {
+		name string
+		e    Energy
+		x    []float64
+		want float64
+	}{
+		{"doublewell at 0: h·d·b⁴", DoubleWell{}, []float64{0, 0, 0}, 6},
+		{"doublewell at a well", DoubleWell{BarrierHeight: 5, B: 2}, []float64{2, -2}, 0},
+		{"harmonic", Harmonic{}, []float64{3, 4}, 12.5},
+		{"rosenbrock minimum", Rosenbrock{}, []float64{1, 1, 1}, 0},
+		{"rastrigin minimum", Rastrigin{}, []float64{0, 0}, 0},
+		{"ackley minimum", Ackley{}, []float64{0, 0, 0}, 0},
+		{"funnel at 0", Funnel{}, []float64{0, 0, 0}, 0},
+	} {
+		got, g := one(c.e, c.x...)
+		if math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%s: E = %g, want %g", c.name, got, c.want)
+		}
+		if c.want == 0 && c.name != "funnel at 0" {
+			for _, v := range g {
+				if math.Abs(v) > 1e-12 || math.IsNaN(v) {
+					t.Errorf("%s: gradient %v at the minimum, want 0", c.name, g)
+				}
+			}
+		}
+	}
+}
+
+// TestGaussianMatchesGonum: E(x) + log Z = −log N(x; μ, Σ) by gonum's distmv.
+func TestGaussianMatchesGonum(t *testing.T) {
+	mean := []float64{1, -2, 0.5}
+	cov := []float64{2, 0.6, 0.1, 0.6, 1, -0.3, 0.1, -0.3, 0.5}
+	g := mustGaussian(t, mean, cov)
+	ref, ok := distmv.NewNormal(mean, mat.NewSymDense(3, cov), nil)
+	if !ok {
+		t.Fatal("gonum refused the covariance")
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 20 {
+		x := []float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+		e := make([]float64, 1)
+		g.Energy(e, x, 3)
+		if got, want := e[0]+g.LogZ(), -ref.LogProb(x); math.Abs(got-want) > 1e-12 {
+			t.Fatalf("E + log Z = %g, −log p = %g", got, want)
+		}
+	}
+}
+
+// TestMixtureIsNormalised: ∫exp(−E) = 1, by the midpoint rule on a grid
+// wide enough to hold every component (error far below the tolerance).
+func TestMixtureIsNormalised(t *testing.T) {
+	mix, _ := NewMixture([]Component{{1, []float64{1, 1}, 0.5}, {2, []float64{-1, 0.5}, 0.8}})
+	const lo, hi, n = -6.0, 6.0, 400
+	h := (hi - lo) / n
+	x := make([]float64, 2*n*n)
+	for i := range n {
+		for j := range n {
+			x[2*(i*n+j)] = lo + (float64(i)+0.5)*h
+			x[2*(i*n+j)+1] = lo + (float64(j)+0.5)*h
+		}
+	}
+	e := make([]float64, n*n)
+	mix.Energy(e, x, 2)
+	z := 0.0
+	for _, v := range e {
+		z += math.Exp(-v) * h * h
+	}
+	if math.Abs(z-1) > 1e-6 {
+		t.Fatalf("∫exp(−E) = %.9f, want 1", z)
+	}
+}
+
+func TestInvalidSettings(t *testing.T) {
+	for name, err := range map[string]error{
+		"not positive-definite": func() error { _, err := NewGaussian([]float64{0, 0}, []float64{1, 2, 2, 1}); return err }(),
+		"not symmetric":         func() error { _, err := NewGaussian([]float64{0, 0}, []float64{1, 0.5, 0.2, 1}); return err }(),
+		"NaN mean":              func() error { _, err := NewGaussian([]float64{math.NaN()}, []float64{1}); return err }(),
+		"size mismatch":         func() error { _, err := NewGaussian([]float64{0, 0}, []float64{1}); return err }(),
+		"zero weight":           func() error { _, err := NewMixture([]Component{{0, []float64{0}, 1}}); return err }(),
+		"negative sigma":        func() error { _, err := NewMixture([]Component{{1, []float64{0}, -1}}); return err }(),
+		"mixed dimensions": func() error {
+			_, err := NewMixture([]Component{{1, []float64{0}, 1}, {1, []float64{0, 0}, 1}})
+			return err
+		}(),
+		"sum lengths": func() error { _, err := NewSum([]Energy{Harmonic{}}, nil); return err }(),
+		"sum dimensions": func() error {
+			a, _ := NewGaussian([]float64{0}, []float64{1})
+			b, _ := NewGaussian([]float64{0, 0}, []float64{1, 0, 0, 1})
+			_, err := NewSum([]Energy{a, b}, []float64{1, 1})
+			return err
+		}(),
+		"model dimension": func() error {
+			net, _ := nn.NewMLP(rand.New(rand.NewPCG(1, 1)), []int{3, 4, 1}, nn.SiLU(), nil)
+			_, err := NewModel(net, 2)
+			return err
+		}(),
+		"model outputs": func() error {
+			net, _ := nn.NewMLP(rand.New(rand.NewPCG(1, 1)), []int{2, 4, 2}, nn.SiLU(), nil)
+			_, err := NewModel(net, 2)
+			return err
+		}(),
+		"check dim": CheckDim(mustGaussian(t, []float64{0}, []float64{1}), 2),
+	} {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: error %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+// TestModelConcurrent evaluates a Model from several goroutines at once
+// (run under -race in CI) and requires the same numbers as one call.
+func TestModelConcurrent(t *testing.T) {
+	net, _ := nn.NewMLP(rand.New(rand.NewPCG(1, 1)), []int{2, 16, 1}, nn.SiLU(), nil)
+	m, err := NewModel(net, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, 2*64)
+	for i := range x {
+		x[i] = float64(i%7) - 3
+	}
+	we, wg := make([]float64, 64), make([]float64, 128)
+	m.Grad(we, wg, x, 2)
+	var wgp sync.WaitGroup
+	for range 4 {
+		wgp.Add(1)
+		go func() {
+			defer wgp.Done()
+			e, g := make([]float64, 64), make([]float64, 128)
+			for range 10 {
+				m.Grad(e, g, x, 2)
+				for i := range g {
+					if g[i] != wg[i] {
+						t.Error("concurrent gradient differs")
+						return
+					}
+				}
+			}
+		}()
+	}
+	wgp.Wait()
+}

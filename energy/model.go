@@ -1,0 +1,78 @@
+package energy
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
+)
+
+// Model is the energy computed by a network with one output per point; its
+// gradient comes from the tensor engine. It is safe for concurrent use as long
+// as nobody changes the network's parameters meanwhile: each call takes a
+// tape from a pool.
+type Model struct {
+	net   nn.Module
+	dim   int
+	tapes sync.Pool
+	evals sync.Pool
+}
+
+var _ Energy = (*Model)(nil)
+
+// NewModel wraps net, which must map [n, dim] to [n, 1] (or [n]).
+func NewModel(net nn.Module, dim int) (*Model, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("energy: Model of dimension %d: %w", dim, ErrInvalid)
+	}
+	if err := probe(net, dim); err != nil {
+		return nil, err
+	}
+	m := &Model{net: net, dim: dim}
+	m.tapes.New = func() any { return tensor.NewTape() }
+	m.evals.New = func() any { return tensor.NewNoGradTape() }
+	return m, nil
+}
+
+// probe runs the network on one point to check its shapes, turning a shape
+// panic into an error.
+func probe(net nn.Module, dim int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("energy: the network does not take points of dimension %d: %v: %w", dim, r, ErrInvalid)
+		}
+	}()
+	out := net.Forward(nil, tensor.Zeros(2, dim))
+	if out.Len() != 2 {
+		return fmt.Errorf("energy: the network gives %v for 2 points, want one value per point: %w", out.Shape(), ErrInvalid)
+	}
+	return nil
+}
+
+// Net returns the wrapped network.
+func (m *Model) Net() nn.Module { return m.net }
+
+// Dim returns the network's input dimension.
+func (m *Model) Dim() int { return m.dim }
+
+// Energy evaluates the network on the points, recording nothing.
+func (m *Model) Energy(e, x []float64, d int) {
+	checkBatch(e, nil, x, d)
+	tp := m.evals.Get().(*tensor.Tape)
+	copy(e, m.net.Forward(tp, tensor.New(x, len(e), d)).Data())
+	tp.Reset()
+	m.evals.Put(tp)
+}
+
+// Grad evaluates the network and its gradient with respect to the points.
+func (m *Model) Grad(e, g, x []float64, d int) {
+	checkBatch(e, g, x, d)
+	tp := m.tapes.Get().(*tensor.Tape)
+	xt := tensor.New(x, len(e), d)
+	out := m.net.Forward(tp, xt)
+	copy(e, out.Data())
+	copy(g, tp.Grad([]*tensor.Tensor{out}, []*tensor.Tensor{xt}, tensor.GradOptions{})[0].Data())
+	tp.Reset()
+	m.tapes.Put(tp)
+}
