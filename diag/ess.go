@@ -1,9 +1,9 @@
 package diag
 
 import (
+	"cmp"
 	"math"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/dsp/fourier"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -172,7 +172,7 @@ func rankNormalize(chains [][]float64) [][]float64 {
 			all = append(all, item{v, c, i})
 		}
 	}
-	sort.SliceStable(all, func(a, b int) bool { return all[a].v < all[b].v })
+	slices.SortFunc(all, func(a, b item) int { return cmp.Compare(a.v, b.v) })
 	out := make([][]float64, len(chains))
 	for c, x := range chains {
 		out[c] = make([]float64, len(x))
