@@ -150,6 +150,7 @@ func TestSameDrawsOnAnyWorkerCount(t *testing.T) {
 		"mala":     MALA{Adapt: true, AdaptMass: true}.Sample,
 		"hmc":      HMC{Adapt: true, AdaptMass: true}.Sample,
 		"nesterov": Nesterov{}.Sample,
+		"nuts":     NUTS{}.Sample,
 	} {
 		o := Options{Chains: 70, Warmup: 60, Steps: 30, Seed: 9, Trajectory: true, Workers: 1}
 		a, err := s(context.Background(), g, o)
