@@ -118,6 +118,12 @@ type block struct {
 	diverge  []int
 	step     []float64 // per-chain step sizes
 	evals    int64
+	// swapAcc and swapTry sum swap acceptance probabilities and attempts per
+	// pair of neighbouring temperatures (parallel tempering).
+	swapAcc, swapTry []float64
+	// logW holds each chain's log importance weight (annealed importance
+	// sampling), including the base distribution's log Z.
+	logW []float64
 }
 
 // grad evaluates energies and gradients of n points of this block.
@@ -235,7 +241,18 @@ func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKern
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	var swapAcc, swapTry, logW []float64
 	for _, b := range blocks {
+		if b.swapTry != nil {
+			if swapAcc == nil {
+				swapAcc, swapTry = make([]float64, len(b.swapTry)), make([]float64, len(b.swapTry))
+			}
+			for r := range b.swapTry {
+				swapAcc[r] += b.swapAcc[r]
+				swapTry[r] += b.swapTry[r]
+			}
+		}
+		logW = append(logW, b.logW...)
 		copy(res.Final[b.first*d:], b.x)
 		for i := range b.n {
 			c := b.first + i
@@ -246,6 +263,12 @@ func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKern
 			res.Info.StepSize[c] = b.step[i]
 		}
 		res.Info.GradEvals += b.evals
+	}
+	for r := range swapTry {
+		res.Info.SwapRate = append(res.Info.SwapRate, swapAcc[r]/swapTry[r])
+	}
+	if logW != nil {
+		res.Info.LogZ, res.Info.LogZSE = logMeanExp(logW)
 	}
 	return res, ctx.Err()
 }
@@ -315,4 +338,27 @@ func fill(s []float64, v float64) {
 	for i := range s {
 		s[i] = v
 	}
+}
+
+// logMeanExp returns log(mean exp(w)) and its standard error by the delta
+// method, sd(e^w)/(√n·mean(e^w)), computed after shifting by the maximum.
+func logMeanExp(w []float64) (float64, float64) {
+	top := math.Inf(-1)
+	for _, v := range w {
+		top = math.Max(top, v)
+	}
+	n := float64(len(w))
+	mean, ss := 0.0, 0.0
+	for _, v := range w {
+		mean += math.Exp(v-top) / n
+	}
+	for _, v := range w {
+		u := math.Exp(v-top) - mean
+		ss += u * u
+	}
+	se := math.NaN()
+	if len(w) > 1 {
+		se = math.Sqrt(ss/(n-1)/n) / mean
+	}
+	return top + math.Log(mean), se
 }
