@@ -112,24 +112,28 @@ func (k *hmcKernel) step(b *block, t int, warm bool) error {
 		k.m.momentum(i, b.rng[i].NormFloat64, p, k.z)
 		k.h0[i] = b.en[i] + k.m.kinetic(i, p, k.v)
 	}
-	for range k.steps {
+	// Leapfrog, with the half steps of momentum between position steps
+	// merged into whole ones: two sweeps per step besides the gradient.
+	for i := range b.n {
+		half := b.step[i] / 2
+		p, g := k.p[i*d:(i+1)*d], k.g1[i*d:(i+1)*d]
+		for j := range p {
+			p[j] -= half * g[j]
+		}
+	}
+	for l := range k.steps {
 		for i := range b.n {
-			eps := b.step[i]
-			p, x, g := k.p[i*d:(i+1)*d], k.x1[i*d:(i+1)*d], k.g1[i*d:(i+1)*d]
-			for j := range p {
-				p[j] -= eps / 2 * g[j]
-			}
-			k.m.velocity(i, p, k.v)
-			for j := range x {
-				x[j] += eps * k.v[j]
-			}
+			k.m.drift(i, b.step[i], k.x1[i*d:(i+1)*d], k.p[i*d:(i+1)*d])
 		}
 		b.grad(k.e1, k.g1, k.x1)
 		for i := range b.n {
-			eps := b.step[i]
+			kick := b.step[i]
+			if l == k.steps-1 {
+				kick /= 2
+			}
 			p, g := k.p[i*d:(i+1)*d], k.g1[i*d:(i+1)*d]
 			for j := range p {
-				p[j] -= eps / 2 * g[j]
+				p[j] -= kick * g[j]
 			}
 		}
 	}

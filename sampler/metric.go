@@ -97,6 +97,25 @@ func (m *metric) velocity(i int, p, v []float64) {
 	}
 }
 
+// drift moves chain i's position x by eps·M⁻¹p.
+func (m *metric) drift(i int, eps float64, x, p []float64) {
+	if m.inv == nil {
+		inv := m.invDiag[i*m.d : (i+1)*m.d]
+		x, p = x[:len(inv)], p[:len(inv)]
+		for j := range inv {
+			x[j] += eps * inv[j] * p[j]
+		}
+		return
+	}
+	for r := range m.d {
+		s := 0.0
+		for c := range m.d {
+			s += m.inv[r*m.d+c] * p[c]
+		}
+		x[r] += eps * s
+	}
+}
+
 // kinetic returns ½pᵀM⁻¹p for chain i, using v as scratch.
 func (m *metric) kinetic(i int, p, v []float64) float64 {
 	m.velocity(i, p, v)
