@@ -80,8 +80,10 @@ type Info struct {
 	Divergences []int
 	// StepSize is each chain's step size at the end (after adaptation).
 	StepSize []float64
-	// GradEvals is the number of point gradients computed, over all chains.
-	GradEvals int64
+	// GradEvals is the number of point gradients computed, over all chains;
+	// SamplingGradEvals counts those after warm-up (what ESS per gradient
+	// divides by, as Stan's n_leapfrog__ does).
+	GradEvals, SamplingGradEvals int64
 	// SwapRate is the acceptance rate of swaps between neighbouring
 	// temperatures (parallel tempering only).
 	SwapRate []float64
@@ -118,6 +120,7 @@ type block struct {
 	diverge  []int
 	step     []float64 // per-chain step sizes
 	evals    int64
+	warmEval int64 // evals when warm-up ended
 	// swapAcc and swapTry sum swap acceptance probabilities and attempts per
 	// pair of neighbouring temperatures (parallel tempering).
 	swapAcc, swapTry []float64
@@ -274,6 +277,9 @@ func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKern
 			res.Info.StepSize[c] = b.step[i]
 		}
 		res.Info.GradEvals += b.evals
+		if o.Steps > 0 {
+			res.Info.SamplingGradEvals += b.evals - b.warmEval
+		}
 	}
 	for r := range swapTry {
 		res.Info.SwapRate = append(res.Info.SwapRate, swapAcc[r]/swapTry[r])
@@ -299,6 +305,9 @@ func runBlock(ctx context.Context, b *block, o Options, thin int, res *Result, n
 			return ctx.Err()
 		}
 		warm := t < o.Warmup
+		if t == o.Warmup {
+			b.warmEval = b.evals
+		}
 		if err := k.step(b, t, warm); err != nil {
 			return err
 		}

@@ -1,0 +1,177 @@
+// Command nutsstan compares goebm's NUTS with Stan's on the targets issue 3
+// names: a 100-dimensional Gaussian with condition number 100, diagonal
+// (which Stan's adapted diagonal metric makes well conditioned) and
+// correlated (which it cannot). The figure is the bulk ESS of the slowest
+// coordinate per post-warm-up gradient, computed with goebm's diag (which
+// matches Stan's own reference values) for both samplers' draws.
+//
+//	go run ./bench/peer/nutsstan -dir /tmp/ns -write   # the targets, as Cholesky factors
+//	Rscript bench/peer/nutsstan/stan_nuts.R /tmp/ns     # Stan (Debian r-cran-rstan)
+//	go run ./bench/peer/nutsstan -dir /tmp/ns           # goebm, and the comparison
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/goebm/goebm/diag"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/sampler"
+	"gonum.org/v1/gonum/mat"
+)
+
+const d = 100
+
+func main() {
+	dir := flag.String("dir", "nutsstan-out", "folder for targets and Stan's draws")
+	write := flag.Bool("write", false, "write the targets' Cholesky factors and stop")
+	flag.Parse()
+	if err := run(*dir, *write); err != nil {
+		fmt.Fprintln(os.Stderr, "nutsstan:", err)
+		os.Exit(1)
+	}
+}
+
+// covariances returns the two targets: sds log-spaced from 0.1 to 1, and
+// the same spectrum rotated by a seeded random orthogonal matrix.
+func covariances() map[string]*mat.SymDense {
+	diagCov := mat.NewSymDense(d, nil)
+	lam := make([]float64, d)
+	for i := range d {
+		sd := math.Pow(10, -1+float64(i)/float64(d-1))
+		lam[i] = sd * sd
+		diagCov.SetSym(i, i, lam[i])
+	}
+	rng := rand.New(rand.NewPCG(2026, 3))
+	g := mat.NewDense(d, d, nil)
+	for i := range d {
+		for j := range d {
+			g.Set(i, j, rng.NormFloat64())
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(g)
+	var q mat.Dense
+	qr.QTo(&q)
+	corr := mat.NewSymDense(d, nil)
+	for i := range d {
+		for j := 0; j <= i; j++ {
+			s := 0.0
+			for k := range d {
+				s += q.At(i, k) * lam[k] * q.At(j, k)
+			}
+			corr.SetSym(i, j, s)
+		}
+	}
+	return map[string]*mat.SymDense{"diag": diagCov, "corr": corr}
+}
+
+func run(dir string, write bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	covs := covariances()
+	if write {
+		for name, c := range covs {
+			var ch mat.Cholesky
+			if !ch.Factorize(c) {
+				return fmt.Errorf("%s: not positive-definite", name)
+			}
+			var l mat.TriDense
+			ch.LTo(&l)
+			var b strings.Builder
+			for i := range d {
+				for j := range d {
+					if j > 0 {
+						b.WriteByte(',')
+					}
+					b.WriteString(strconv.FormatFloat(l.At(i, j), 'g', 17, 64))
+				}
+				b.WriteByte('\n')
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+"_chol.csv"), []byte(b.String()), 0o644); err != nil {
+				return err
+			}
+		}
+		fmt.Println("wrote", dir)
+		return nil
+	}
+	fmt.Printf("%-6s %-7s %10s %12s %14s\n", "target", "sampler", "min ESS", "gradients", "ESS/gradient")
+	for _, name := range []string{"diag", "corr"} {
+		c := covs[name]
+		full := make([]float64, d*d) // SymDense stores one triangle
+		for i := range d {
+			for j := range d {
+				full[i*d+j] = c.At(i, j)
+			}
+		}
+		e, err := energy.NewGaussian(make([]float64, d), full)
+		if err != nil {
+			return err
+		}
+		r, err := sampler.NUTS{}.Sample(context.Background(), e, sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: 1, Trajectory: true})
+		if err != nil {
+			return err
+		}
+		chains := make([][][]float64, d)
+		for j := range d {
+			chains[j] = r.Chain(j)
+		}
+		report(name, "goebm", chains, float64(r.Info.SamplingGradEvals))
+		if sc, leap, err := readStan(filepath.Join(dir, name+"_draws.csv")); err == nil {
+			report(name, "stan", sc, leap)
+		} else {
+			fmt.Printf("%-6s %-7s (no Stan draws: %v)\n", name, "stan", err)
+		}
+	}
+	return nil
+}
+
+func report(target, who string, chains [][][]float64, grads float64) {
+	worst := math.Inf(1)
+	for _, c := range chains {
+		worst = math.Min(worst, diag.ESSBulk(c))
+	}
+	fmt.Printf("%-6s %-7s %10.0f %12.0f %14.5f\n", target, who, worst, grads, worst/grads)
+}
+
+// readStan reads the draws the R script wrote: columns chain, draw,
+// n_leapfrog, x1 … xd.
+func readStan(path string) ([][][]float64, float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(bufio.NewReader(f)).ReadAll()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([][][]float64, d)
+	leap := 0.0
+	for _, row := range rows[1:] {
+		c, _ := strconv.Atoi(row[0])
+		l, _ := strconv.ParseFloat(row[2], 64)
+		leap += l
+		for j := range d {
+			for len(out[j]) < c {
+				out[j] = append(out[j], nil)
+			}
+			v, err := strconv.ParseFloat(row[3+j], 64)
+			if err != nil {
+				return nil, 0, err
+			}
+			out[j][c-1] = append(out[j][c-1], v)
+		}
+	}
+	return out, leap, nil
+}
