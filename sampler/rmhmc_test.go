@@ -38,6 +38,9 @@ func (m constMetric) Metric(g, dg, x []float64) {
 // invariant; a position-dependent metric must still give the Gaussian's
 // moments, and so must the metric equal to the precision.
 func TestRMHMCGaussianMoments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long statistical run; -short (the race-detector pass) skips it")
+	}
 	g2, m2, c2 := gaussian2D(t)
 	// Σ = [[2, .9], [.9, 1]], so Σ⁻¹ = [[1, −.9], [−.9, 2]]/1.19.
 	prec := constMetric{1 / 1.19, -0.9 / 1.19, -0.9 / 1.19, 2 / 1.19}

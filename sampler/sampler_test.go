@@ -11,6 +11,7 @@ import (
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/schedule"
+	"gonum.org/v1/gonum/mat"
 )
 
 // checkMoments compares the draws' means, standard deviations and
@@ -54,6 +55,22 @@ func checkMoments(t *testing.T, name string, r *Result, mean, cov []float64, k, 
 			}
 		}
 	}
+}
+
+// precisionMetric returns the constant metric Σ⁻¹ for covariance cov.
+func precisionMetric(cov []float64) constMetric {
+	d := int(math.Sqrt(float64(len(cov))))
+	var ch mat.Cholesky
+	ch.Factorize(mat.NewSymDense(d, append([]float64(nil), cov...)))
+	var inv mat.SymDense
+	ch.InverseTo(&inv)
+	m := make(constMetric, d*d)
+	for i := range d {
+		for j := range d {
+			m[i*d+j] = inv.At(i, j)
+		}
+	}
+	return m
 }
 
 func meanOf(chains [][]float64) float64 {
@@ -128,8 +145,22 @@ func TestGaussianMoments(t *testing.T) {
 			Options{Chains: 8, Warmup: 2000, Steps: 10000, Seed: 5}, 0},
 		{"hmc/10d-ill-conditioned", HMC{Adapt: true, AdaptMass: true, LeapfrogSteps: 16}.Sample, g10, m10, c10,
 			Options{Chains: 8, Warmup: 1000, Steps: 2000, Seed: 6}, 0},
+		// η = 0.002 against the narrowest variance 0.01: an O(η/σ²) = 10%
+		// bias for that coordinate's sd, allowed by rel; the widest mixes
+		// over about 1/η steps, hence the length.
+		{"langevin/10d-ill-conditioned", Langevin{StepSize: schedule.Constant(0.002)}.Sample, g10, m10, c10,
+			Options{Chains: 8, Warmup: 5000, Steps: 100000, Thin: 10, Seed: 7}, 0.12},
+		{"tempering/2d", ParallelTempering{Replicas: 4, MaxTemperature: 4, StepSize: schedule.Constant(0.3)}.Sample, g2, m2, c2,
+			Options{Chains: 8, Warmup: 1000, Steps: 5000, Seed: 8}, 0},
+		{"tempering/10d-ill-conditioned", ParallelTempering{Replicas: 4, MaxTemperature: 4, StepSize: schedule.Constant(0.003)}.Sample, g10, m10, c10,
+			Options{Chains: 8, Warmup: 5000, Steps: 50000, Thin: 5, Seed: 9}, 0},
+		{"rmhmc/10d-ill-conditioned", RMHMC{Metric: precisionMetric(c10), LeapfrogSteps: 7, StepSize: schedule.Constant(0.35)}.Sample, g10, m10, c10,
+			Options{Chains: 4, Warmup: 100, Steps: 1000, Seed: 10}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && !strings.HasSuffix(c.name, "/2d") {
+				t.Skip("long statistical run; -short (the race-detector pass) keeps only the 2D cases")
+			}
 			c.o.Trajectory = true
 			r, err := c.sample(context.Background(), c.e, c.o)
 			if err != nil {
