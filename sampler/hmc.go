@@ -161,19 +161,21 @@ func (k *hmcKernel) step(b *block, t int, warm bool) error {
 }
 
 // adaptMass feeds the draws of the slow windows to each chain's variance
-// estimate and, at a window's end, makes it the chain's inverse mass and
-// restarts the step-size adaptation.
-func adaptMass(b *block, m *metric, w *windows, acc []welford, da []*dualAveraging, t int) {
+// estimate and, at a window's end, makes it the chain's inverse mass,
+// restarts the step-size adaptation, and reports true.
+func adaptMass(b *block, m *metric, w *windows, acc []welford, da []*dualAveraging, t int) bool {
 	if !w.collecting(t) {
-		return
+		return false
 	}
 	for i := range b.n {
 		acc[i].add(b.x[i*b.d : (i+1)*b.d])
 	}
-	if w.windowEnds(t) {
-		for i := range b.n {
-			acc[i].variance(m.invDiag[i*b.d : (i+1)*b.d])
-			da[i].restart(b.step[i])
-		}
+	if !w.windowEnds(t) {
+		return false
 	}
+	for i := range b.n {
+		acc[i].variance(m.invDiag[i*b.d : (i+1)*b.d])
+		da[i].restart(b.step[i])
+	}
+	return true
 }

@@ -80,6 +80,7 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 
 type nutsKernel struct {
 	s        NUTS
+	started  bool // the step sizes have had their initial search
 	warmup   int
 	maxDepth int
 	m        *metric
@@ -160,6 +161,10 @@ func (k *nutsKernel) step(b *block, t int, warm bool) error {
 	}
 	w := k.w
 	d := b.d
+	if k.da != nil && !k.started {
+		k.searchSteps(b)
+		k.started = true
+	}
 	for i := range b.n {
 		w.b, w.chain, w.m, w.rng, w.eps = b, i, k.m, b.rng[i], b.step[i]
 		copy(w.z.x, b.x[i*d:(i+1)*d])
@@ -176,9 +181,52 @@ func (k *nutsKernel) step(b *block, t int, warm bool) error {
 	}
 	adaptStep(b, k.da, k.a, t, warm, k.warmup)
 	if warm && k.win != nil {
-		adaptMass(b, k.m, k.win, k.acc, k.da, t)
+		if adaptMass(b, k.m, k.win, k.acc, k.da, t) {
+			k.searchSteps(b) // a new metric calls for a new starting step
+		}
 	}
 	return nil
+}
+
+// searchSteps runs Stan's init_stepsize for every chain of the block: from
+// the current step size, double (or halve) it until one leapfrog step from
+// the chain's state, with fresh momentum, crosses an acceptance of 0.8, then
+// restart the dual averaging there.
+func (k *nutsKernel) searchSteps(b *block) {
+	w, d := k.w, b.d
+	for i := range b.n {
+		w.b, w.chain, w.m, w.rng = b, i, k.m, b.rng[i]
+		eps := b.step[i]
+		deltaH := func() float64 {
+			copy(w.z.x, b.x[i*d:(i+1)*d])
+			copy(w.z.g, b.g[i*d:(i+1)*d])
+			w.z.e = b.en[i]
+			k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp)
+			h0 := w.hamiltonian(&w.z)
+			w.leapfrog(eps)
+			h := w.hamiltonian(&w.z)
+			if math.IsNaN(h) {
+				h = math.Inf(1)
+			}
+			return h0 - h
+		}
+		up := deltaH() > math.Log(0.8)
+		for range 100 { // at most 2¹⁰⁰ up or down
+			if dh := deltaH(); up != (dh > math.Log(0.8)) {
+				break
+			}
+			if up {
+				eps *= 2
+			} else {
+				eps /= 2
+			}
+			if eps > 1e7 || eps < 1e-300 {
+				break
+			}
+		}
+		b.step[i] = eps
+		k.da[i].restart(eps)
+	}
 }
 
 func dot(a, b []float64) float64 {
