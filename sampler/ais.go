@@ -124,16 +124,8 @@ func (a *aisKernel) step(b *block, t int, warm bool) error {
 				rev += v * v
 			}
 			acc := math.Min(1, math.Exp(ex-ey+(fwd-rev)/(4*h)))
-			if !finite(a.ey[i]) || !finiteSlice(a.gy[i*d:(i+1)*d]) || math.IsNaN(acc) {
-				acc = 0
-				b.diverge[i]++
-			}
-			b.accept[i] += acc / float64(a.moves)
-			if b.rng[i].Float64() < acc {
-				copy(b.x[i*d:(i+1)*d], a.y[i*d:(i+1)*d])
-				copy(b.g[i*d:(i+1)*d], a.gy[i*d:(i+1)*d])
-				b.en[i] = a.ey[i]
-			}
+			bad := !finite(a.ey[i]) || !finiteSlice(a.gy[i*d:(i+1)*d])
+			b.accept[i] += b.metropolis(i, acc, bad, false, a.y, a.ey, a.gy) / float64(a.moves)
 		}
 	}
 	return nil

@@ -140,18 +140,8 @@ func (k *hmcKernel) step(b *block, t int, warm bool) error {
 	for i := range b.n {
 		h1 := k.e1[i] + k.m.kinetic(i, k.p[i*d:(i+1)*d], k.v)
 		a := math.Min(1, math.Exp(k.h0[i]-h1))
-		if !finite(h1) || h1-k.h0[i] > divergence || !finiteSlice(k.g1[i*d:(i+1)*d]) {
-			a = 0
-			if !warm {
-				b.diverge[i]++
-			}
-		}
-		k.a[i] = a
-		if b.rng[i].Float64() < a {
-			copy(b.x[i*d:(i+1)*d], k.x1[i*d:(i+1)*d])
-			copy(b.g[i*d:(i+1)*d], k.g1[i*d:(i+1)*d])
-			b.en[i] = k.e1[i]
-		}
+		bad := !finite(h1) || h1-k.h0[i] > divergence || !finiteSlice(k.g1[i*d:(i+1)*d])
+		k.a[i] = b.metropolis(i, a, bad, warm, k.x1, k.e1, k.g1)
 	}
 	adaptStep(b, k.da, k.a, t, warm, k.warmup)
 	if warm && k.win != nil {

@@ -102,18 +102,8 @@ func (k *malaKernel) step(b *block, t int, warm bool) error {
 			rev += v * v / minv[j]
 		}
 		a := math.Min(1, math.Exp(b.en[i]-k.ey[i]+(fwd-rev)/(4*h)))
-		if !finite(k.ey[i]) || !finiteSlice(k.gy[i*d:(i+1)*d]) || math.IsNaN(a) {
-			a = 0 // a proposal off the map is rejected, and counted
-			if !warm {
-				b.diverge[i]++
-			}
-		}
-		k.a[i] = a
-		if b.rng[i].Float64() < a {
-			copy(b.x[i*d:(i+1)*d], k.y[i*d:(i+1)*d])
-			copy(b.g[i*d:(i+1)*d], k.gy[i*d:(i+1)*d])
-			b.en[i] = k.ey[i]
-		}
+		bad := !finite(k.ey[i]) || !finiteSlice(k.gy[i*d:(i+1)*d])
+		k.a[i] = b.metropolis(i, a, bad, warm, k.y, k.ey, k.gy)
 	}
 	adaptStep(b, k.da, k.a, t, warm, k.warmup)
 	if warm && k.win != nil {

@@ -161,6 +161,26 @@ func (b *block) checkState(t int) error {
 	return nil
 }
 
+// metropolis takes chain i to the proposal (rows i of y, gy and ey[i]) with
+// probability a, and returns a. A proposal that is bad (non-finite, or
+// divergent) or whose a is NaN is rejected and, after warm-up, counted as a
+// divergence.
+func (b *block) metropolis(i int, a float64, bad, warm bool, y, ey, gy []float64) float64 {
+	if bad || math.IsNaN(a) {
+		a = 0
+		if !warm {
+			b.diverge[i]++
+		}
+	}
+	if b.rng[i].Float64() < a {
+		d := b.d
+		copy(b.x[i*d:(i+1)*d], y[i*d:(i+1)*d])
+		copy(b.g[i*d:(i+1)*d], gy[i*d:(i+1)*d])
+		b.en[i] = ey[i]
+	}
+	return a
+}
+
 // kernel advances one block by one step. t counts steps from 0, warm-up
 // included; warm reports whether t is a warm-up step.
 type kernel interface {
