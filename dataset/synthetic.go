@@ -1,0 +1,308 @@
+package dataset
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/goebm/goebm/tensor"
+)
+
+// Generator draws points from a synthetic distribution.
+type Generator interface {
+	// Sample returns n points, shape [n, 2].
+	Sample(rng *rand.Rand, n int) *tensor.Tensor
+}
+
+func or(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// componentPoints fills data with len(centres) equal groups (the first
+// n mod k one larger) of isotropic Gaussian points around the centres, then
+// shuffles them.
+func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *tensor.Tensor {
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	k := len(centres)
+	i := 0
+	for c := range k {
+		m := n / k
+		if c < n%k {
+			m++
+		}
+		for range m {
+			d[2*i] = centres[c][0] + sd*rng.NormFloat64()
+			d[2*i+1] = centres[c][1] + sd*rng.NormFloat64()
+			i++
+		}
+	}
+	shuffleRows(rng, d, 2)
+	return t
+}
+
+func shuffleRows(rng *rand.Rand, d []float64, w int) {
+	rng.Shuffle(len(d)/w, func(a, b int) {
+		for j := range w {
+			d[a*w+j], d[b*w+j] = d[b*w+j], d[a*w+j]
+		}
+	})
+}
+
+// GaussianMixture has Components Gaussians of sd Std evenly on a circle of
+// radius Radius; zero values mean 8, 0.05 and 1.
+type GaussianMixture struct {
+	Components  int
+	Std, Radius float64
+}
+
+// Sample draws n points.
+func (g GaussianMixture) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	k := g.Components
+	if k <= 0 {
+		k = 8
+	}
+	r := or(g.Radius, 1)
+	centres := make([][2]float64, k)
+	for c := range centres {
+		a := 2 * math.Pi * float64(c) / float64(k)
+		centres[c] = [2]float64{r * math.Cos(a), r * math.Sin(a)}
+	}
+	return componentPoints(rng, n, centres, or(g.Std, 0.05))
+}
+
+// EightGaussians is the 8-Gaussian mixture of the EBM literature: centres at
+// the 4 axis directions and 4 diagonals, scaled by Scale, sd Std; zero values
+// mean 2 and 0.02.
+type EightGaussians struct{ Std, Scale float64 }
+
+// Sample draws n points.
+func (g EightGaussians) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	s := or(g.Scale, 2)
+	h := s / math.Sqrt2
+	centres := [][2]float64{{s, 0}, {-s, 0}, {0, s}, {0, -s}, {h, h}, {h, -h}, {-h, h}, {-h, -h}}
+	return componentPoints(rng, n, centres, or(g.Std, 0.02))
+}
+
+// TwoMoons is two interleaving half circles: half the points on the upper
+// unit half circle, half on the lower one shifted by (1, −0.5), with Gaussian
+// noise of sd Noise (zero means 0.05).
+type TwoMoons struct{ Noise float64 }
+
+// Sample draws n points.
+func (g TwoMoons) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	noise := or(g.Noise, 0.05)
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	outer := n / 2
+	for i := range n {
+		a := math.Pi * rng.Float64()
+		x, y := math.Cos(a), math.Sin(a)
+		if i >= outer {
+			x, y = 1-x, 0.5-y
+		}
+		d[2*i] = x + noise*rng.NormFloat64()
+		d[2*i+1] = y + noise*rng.NormFloat64()
+	}
+	shuffleRows(rng, d, 2)
+	return t
+}
+
+// SwissRoll is the spiral (t·cos t, t·sin t), t uniform on
+// [πL, 3πL] with L = ArcLength, plus noise of sd Noise, then centred and
+// divided by twice the mean of the coordinates' sds, as TorchEBM does. Zero
+// values mean 3 and 0.05.
+type SwissRoll struct{ Noise, ArcLength float64 }
+
+// Sample draws n points.
+func (g SwissRoll) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	l, noise := or(g.ArcLength, 3), or(g.Noise, 0.05)
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	for i := range n {
+		s := l * math.Pi * (1 + 2*rng.Float64())
+		d[2*i] = s*math.Cos(s) + noise*rng.NormFloat64()
+		d[2*i+1] = s*math.Sin(s) + noise*rng.NormFloat64()
+	}
+	if n > 1 {
+		var mean, sd [2]float64
+		for i := range n {
+			for j := range 2 {
+				mean[j] += d[2*i+j] / float64(n)
+			}
+		}
+		for i := range n {
+			for j := range 2 {
+				u := d[2*i+j] - mean[j]
+				sd[j] += u * u / float64(n-1)
+			}
+		}
+		scale := (math.Sqrt(sd[0]) + math.Sqrt(sd[1])) // 2 × the mean sd
+		for i := range n {
+			for j := range 2 {
+				d[2*i+j] = (d[2*i+j] - mean[j]) / scale
+			}
+		}
+	}
+	return t
+}
+
+// Circle is the circle of radius Radius with Gaussian noise of sd Noise;
+// zero values mean 1 and 0.05.
+type Circle struct{ Noise, Radius float64 }
+
+// Sample draws n points.
+func (g Circle) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	r, noise := or(g.Radius, 1), or(g.Noise, 0.05)
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	for i := range n {
+		a := 2 * math.Pi * rng.Float64()
+		d[2*i] = r*math.Cos(a) + noise*rng.NormFloat64()
+		d[2*i+1] = r*math.Sin(a) + noise*rng.NormFloat64()
+	}
+	return t
+}
+
+// Checkerboard is uniform on the unit squares of [−L, L]² whose corner
+// indices ⌊x⌋ + ⌊y⌋ are odd, L = RangeLimit, plus noise of sd Noise; zero
+// values mean 4 and 0.01.
+type Checkerboard struct{ RangeLimit, Noise float64 }
+
+// Sample draws n points.
+func (g Checkerboard) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	l, noise := or(g.RangeLimit, 4), or(g.Noise, 0.01)
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	for i := 0; i < n; {
+		x, y := l*(2*rng.Float64()-1), l*(2*rng.Float64()-1)
+		if int(math.Floor(x)+math.Floor(y))%2 == 0 {
+			continue
+		}
+		d[2*i] = x + noise*rng.NormFloat64()
+		d[2*i+1] = y + noise*rng.NormFloat64()
+		i++
+	}
+	return t
+}
+
+// Pinwheel has Classes curved blades: in blade c a point has radius
+// R·√u (u uniform, R = RadialScale) and angle 2πc/Classes + S·√u + N(0, A²)
+// (S = SpiralScale, A = AngularScale), plus noise of sd Noise. Zero values
+// mean 5, 2, 5, 0.1 and 0.05.
+type Pinwheel struct {
+	Classes                                       int
+	RadialScale, SpiralScale, AngularScale, Noise float64
+}
+
+// Sample draws n points.
+func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	k := g.Classes
+	if k <= 0 {
+		k = 5
+	}
+	rs, ss, as, noise := or(g.RadialScale, 2), or(g.SpiralScale, 5), or(g.AngularScale, 0.1), or(g.Noise, 0.05)
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	i := 0
+	for c := range k {
+		m := n / k
+		if c < n%k {
+			m++
+		}
+		for range m {
+			u := math.Sqrt(rng.Float64())
+			a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
+			d[2*i] = rs * u * math.Cos(a)
+			d[2*i+1] = rs * u * math.Sin(a)
+			i++
+		}
+	}
+	shuffleRows(rng, d, 2)
+	for j := range d {
+		d[j] += noise * rng.NormFloat64()
+	}
+	return t
+}
+
+// Grid is a PerDim×PerDim grid of points on [−L, L]², L = RangeLimit, with
+// noise of sd Noise; point i is grid point i mod PerDim². Zero values mean
+// 10, 1 and 0.01.
+type Grid struct {
+	PerDim            int
+	RangeLimit, Noise float64
+}
+
+// Sample draws n points.
+func (g Grid) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	k := g.PerDim
+	if k <= 0 {
+		k = 10
+	}
+	l, noise := or(g.RangeLimit, 1), or(g.Noise, 0.01)
+	coord := func(i int) float64 {
+		if k == 1 {
+			return -l
+		}
+		return -l + 2*l*float64(i)/float64(k-1)
+	}
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	for i := range n {
+		p := i % (k * k)
+		d[2*i] = coord(p/k) + noise*rng.NormFloat64()
+		d[2*i+1] = coord(p%k) + noise*rng.NormFloat64()
+	}
+	return t
+}
+
+var generators = map[string]struct {
+	g   Generator
+	doc string
+}{
+	"gaussianmixture": {GaussianMixture{}, "8 Gaussians of sd 0.05 on the unit circle"},
+	"eightgaussians":  {EightGaussians{}, "8 Gaussians of sd 0.02, centres at radius 2"},
+	"twomoons":        {TwoMoons{}, "two interleaving half circles, noise 0.05"},
+	"swissroll":       {SwissRoll{}, "a standardised spiral, noise 0.05"},
+	"circle":          {Circle{}, "the unit circle, noise 0.05"},
+	"checkerboard":    {Checkerboard{}, "uniform on the dark squares of [-4, 4]²"},
+	"pinwheel":        {Pinwheel{}, "5 curved blades"},
+	"grid":            {Grid{}, "a 10×10 grid on [-1, 1]², noise 0.01"},
+}
+
+// Names returns the generators' names, sorted, each with a one-line
+// description.
+func Names() [][2]string {
+	var out [][2]string
+	for name, g := range generators {
+		out = append(out, [2]string{name, g.doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// ByName returns the generator with TorchEBM's defaults for a name
+// (case-insensitive; "8gaussians" and "moons" are accepted too), or an error
+// listing the valid names.
+func ByName(name string) (Generator, error) {
+	key := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(name))
+	switch key {
+	case "8gaussians":
+		key = "eightgaussians"
+	case "moons":
+		key = "twomoons"
+	}
+	if g, ok := generators[key]; ok {
+		return g.g, nil
+	}
+	var names []string
+	for _, nd := range Names() {
+		names = append(names, nd[0])
+	}
+	return nil, fmt.Errorf("dataset: unknown dataset %q (valid: %s)", name, strings.Join(names, ", "))
+}
