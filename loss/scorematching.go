@@ -1,0 +1,140 @@
+package loss
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
+)
+
+// TraceMethod says how ScoreMatching computes tr ∇²ₓE.
+type TraceMethod int
+
+const (
+	// Exact takes the diagonal of the Hessian with one extra backward pass
+	// per dimension: exact, and d times the cost of one.
+	Exact TraceMethod = iota
+	// Hutchinson averages vᵀ∇ₓ(vᵀ∇ₓE) over Probes random probes: unbiased,
+	// one extra backward pass per probe.
+	Hutchinson
+	// FiniteDifference averages vᵀ(∇E(x + εv) − ∇E(x − εv))/(2ε) over
+	// Probes probes: only first derivatives of E, bias O(ε²).
+	FiniteDifference
+)
+
+// ScoreMatching is Hyvärinen's objective E[½‖∇ₓE‖² − tr ∇²ₓE], which equals
+// ½E‖∇ₓE + ∇ₓ log p‖² up to a constant: it fits the model's score to the
+// data's without samples from the model.
+type ScoreMatching struct {
+	// Method computes the Hessian trace; the zero value is Exact.
+	Method TraceMethod
+	// Probes for Hutchinson and FiniteDifference; 0 means 1.
+	Probes int
+	// ProbeType is Rademacher (the default) or Gaussian.
+	ProbeType Probe
+	// Epsilon is the finite-difference step; 0 means 1e-3.
+	Epsilon float64
+}
+
+// Loss returns the score-matching loss of net on x.
+func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	tp = scoreTape(tp)
+	if s.Probes < 0 || s.Epsilon < 0 {
+		return nil, fmt.Errorf("loss: score matching with %d probes and step %g: %w", s.Probes, s.Epsilon, ErrInvalid)
+	}
+	probes := max(s.Probes, 1)
+	_, g, xl, err := score(tp, net, x)
+	if err != nil {
+		return nil, err
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	half := tp.Scale(rowDot(tp, g, g), 0.5) // ½‖∇E‖² per row
+	var trace *tensor.Tensor
+	switch s.Method {
+	case Exact:
+		for j := range d {
+			gj := tp.SliceCols(g, j, j+1)
+			hj := tp.Grad([]*tensor.Tensor{gj}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
+			trace = addOr(tp, trace, tp.Reshape(tp.SliceCols(hj, j, j+1), n))
+		}
+	case Hutchinson:
+		for range probes {
+			v := probe(rng, s.ProbeType, n, d)
+			hv := tp.Grad([]*tensor.Tensor{tp.Sum(tp.Mul(g, v))}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
+			trace = addOr(tp, trace, rowDot(tp, hv, v))
+		}
+		trace = tp.Scale(trace, 1/float64(probes))
+	case FiniteDifference:
+		eps := s.Epsilon
+		if eps == 0 {
+			eps = 1e-3
+		}
+		for range probes {
+			v := probe(rng, s.ProbeType, n, d)
+			shift := (*tensor.Tape)(nil).Scale(v, eps)
+			_, gp, _, err := score(tp, net, (*tensor.Tape)(nil).Add(x, shift))
+			if err != nil {
+				return nil, err
+			}
+			_, gm, _, err := score(tp, net, (*tensor.Tape)(nil).Sub(x, shift))
+			if err != nil {
+				return nil, err
+			}
+			trace = addOr(tp, trace, tp.Scale(rowDot(tp, tp.Sub(gp, gm), v), 1/(2*eps)))
+		}
+		trace = tp.Scale(trace, 1/float64(probes))
+	default:
+		return nil, fmt.Errorf("loss: unknown trace method %d: %w", s.Method, ErrInvalid)
+	}
+	return tp.Mean(tp.Sub(half, trace)), nil
+}
+
+func addOr(tp *tensor.Tape, acc, t *tensor.Tensor) *tensor.Tensor {
+	if acc == nil {
+		return t
+	}
+	return tp.Add(acc, t)
+}
+
+// SlicedScoreMatching is E_v[½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE)] over random
+// projections v: score matching along Projections random directions per
+// point, one extra backward pass each.
+type SlicedScoreMatching struct {
+	// Projections per point; 0 means 5 (TorchEBM's default).
+	Projections int
+	// ProbeType is Rademacher (the default) or Gaussian.
+	ProbeType Probe
+}
+
+// Loss returns the sliced score-matching loss of net on x.
+func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	tp = scoreTape(tp)
+	k := s.Projections
+	if k < 0 {
+		return nil, fmt.Errorf("loss: %d projections: %w", k, ErrInvalid)
+	}
+	if k == 0 {
+		k = 5
+	}
+	_, g, xl, err := score(tp, net, x)
+	if err != nil {
+		return nil, err
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	var total *tensor.Tensor
+	for range k {
+		v := probe(rng, s.ProbeType, n, d)
+		gv := rowDot(tp, g, v) // vᵀ∇E per row
+		hv := tp.Grad([]*tensor.Tensor{tp.Sum(gv)}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
+		term := tp.Sub(tp.Scale(tp.Square(gv), 0.5), rowDot(tp, hv, v))
+		total = addOr(tp, total, term)
+	}
+	return tp.Scale(tp.Mean(total), 1/float64(k)), nil
+}
