@@ -60,6 +60,9 @@ func (l *Loader) Next() *tensor.Tensor {
 	return (*tensor.Tape)(nil).GatherRows(l.data, idx)
 }
 
+// Dim returns the dimension of the points.
+func (l *Loader) Dim() int { return l.data.Dim(1) }
+
 // Epoch returns the number of completed passes over the data.
 func (l *Loader) Epoch() int { return l.epoch }
 
@@ -79,38 +82,53 @@ func (l *Loader) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
+// CheckState reports whether b is a state MarshalBinary could have saved
+// from a loader over data of this size, without changing the loader.
+func (l *Loader) CheckState(b []byte) error {
+	_, _, _, _, err := l.decodeState(b)
+	return err
+}
+
 // UnmarshalBinary restores a state saved by MarshalBinary from a loader over
 // the same data; on error the loader is unchanged.
 func (l *Loader) UnmarshalBinary(b []byte) error {
+	src, pos, epoch, perm, err := l.decodeState(b)
+	if err != nil {
+		return err
+	}
+	*l.src = *src
+	l.pos, l.epoch, l.perm = pos, epoch, perm
+	return nil
+}
+
+func (l *Loader) decodeState(b []byte) (src *rand.PCG, pos, epoch int, perm []int, err error) {
 	bad := errors.New("dataset: loader state is truncated or belongs to other data")
 	if len(b) < 4 {
-		return bad
+		return nil, 0, 0, nil, bad
 	}
 	ns := int(binary.LittleEndian.Uint32(b))
 	if len(b) != 4+ns+16+4*len(l.perm) {
-		return bad
+		return nil, 0, 0, nil, bad
 	}
-	src := rand.NewPCG(0, 0)
+	src = rand.NewPCG(0, 0)
 	if err := src.UnmarshalBinary(b[4 : 4+ns]); err != nil {
-		return fmt.Errorf("dataset: loader state: %w", err)
+		return nil, 0, 0, nil, fmt.Errorf("dataset: loader state: %w", err)
 	}
 	off := 4 + ns
-	pos := int(binary.LittleEndian.Uint64(b[off:]))
-	epoch := int(binary.LittleEndian.Uint64(b[off+8:]))
-	perm := make([]int, len(l.perm))
+	pos = int(binary.LittleEndian.Uint64(b[off:]))
+	epoch = int(binary.LittleEndian.Uint64(b[off+8:]))
+	perm = make([]int, len(l.perm))
 	seen := make([]bool, len(perm))
 	for i := range perm {
 		p := int(binary.LittleEndian.Uint32(b[off+16+4*i:]))
 		if p >= len(perm) || seen[p] {
-			return bad
+			return nil, 0, 0, nil, bad
 		}
 		seen[p] = true
 		perm[i] = p
 	}
 	if pos > len(perm) {
-		return bad
+		return nil, 0, 0, nil, bad
 	}
-	*l.src = *src
-	l.pos, l.epoch, l.perm = pos, epoch, perm
-	return nil
+	return src, pos, epoch, perm, nil
 }

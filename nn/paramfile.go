@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/goebm/goebm/internal/safefile"
+	"github.com/goebm/goebm/tensor"
 )
 
 // The parameter file format, version 1. All integers are little-endian.
@@ -101,6 +102,25 @@ func ReadParams(r io.Reader, ps []Param) error {
 		copy(p.Value.Data(), byName[p.Name].values)
 	}
 	return nil
+}
+
+// DecodeParams reads every parameter of a parameter file as new leaf
+// tensors, in file order: for containers, such as checkpoints, that hold
+// more than one model's parameters.
+func DecodeParams(r io.Reader) ([]Param, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := decodeParams(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Param, len(ds))
+	for i, d := range ds {
+		out[i] = Param{Name: d.name, Value: tensor.New(d.values, d.shape...)}
+	}
+	return out, nil
 }
 
 type decoded struct {

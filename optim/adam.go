@@ -43,6 +43,9 @@ func orDefault(v, def float64) float64 {
 
 // Step applies one update.
 func (o *Adam) Step(params, grads []*tensor.Tensor) error {
+	if err := checkState(params, o.m, o.v); err != nil {
+		return err
+	}
 	if err := checkGrads(params, grads, o.m); err != nil {
 		return err
 	}

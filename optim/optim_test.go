@@ -143,3 +143,33 @@ func TestClipGradNorm(t *testing.T) {
 		t.Fatalf("NaN: norm %g, grads %v; want NaN and unchanged", n, d)
 	}
 }
+
+// TestStateRoundTrip: an optimizer restored from another's state takes the
+// same next step; a state that does not fit the parameters is refused.
+func TestStateRoundTrip(t *testing.T) {
+	for name, mk := range map[string]func() Stateful{
+		"adam": func() Stateful { return &Adam{LR: 0.01} },
+		"sgd":  func() Stateful { return &SGD{LR: 0.1, Momentum: 0.9} },
+	} {
+		a, b := mk(), mk()
+		pa, pb := tensor.New([]float64{1, 2}, 2), tensor.New([]float64{1, 2}, 2)
+		g := tensor.New([]float64{0.3, -0.1}, 2)
+		for range 3 {
+			a.Step([]*tensor.Tensor{pa}, []*tensor.Tensor{g})
+		}
+		copy(pb.Data(), pa.Data())
+		if err := b.SetState(a.State()); err != nil {
+			t.Fatal(err)
+		}
+		a.Step([]*tensor.Tensor{pa}, []*tensor.Tensor{g})
+		b.Step([]*tensor.Tensor{pb}, []*tensor.Tensor{g})
+		if pa.Data()[0] != pb.Data()[0] || pa.Data()[1] != pb.Data()[1] || b.Steps() != 4 {
+			t.Errorf("%s: restored optimizer diverged: %v vs %v", name, pa, pb)
+		}
+		c := mk()
+		c.SetState(a.State())
+		if err := c.Step([]*tensor.Tensor{tensor.Zeros(3)}, []*tensor.Tensor{tensor.Zeros(3)}); err == nil {
+			t.Errorf("%s: state for 2 values accepted for 3", name)
+		}
+	}
+}

@@ -39,9 +39,6 @@ func checkGrads(params, grads []*tensor.Tensor, state [][]float64) error {
 	if len(params) != len(grads) {
 		panic(fmt.Sprintf("optim: %d parameters but %d gradients", len(params), len(grads)))
 	}
-	if state != nil && len(state) != len(params) {
-		panic(fmt.Sprintf("optim: %d parameters, %d at the first step", len(params), len(state)))
-	}
 	for i, g := range grads {
 		if g.Len() != params[i].Len() {
 			panic(fmt.Sprintf("optim: parameter %d has %d values, its gradient %d", i, params[i].Len(), g.Len()))

@@ -27,6 +27,9 @@ var _ Optimizer = (*SGD)(nil)
 
 // Step applies one update.
 func (o *SGD) Step(params, grads []*tensor.Tensor) error {
+	if err := checkState(params, o.velocity); err != nil {
+		return err
+	}
 	if err := checkGrads(params, grads, o.velocity); err != nil {
 		return err
 	}
