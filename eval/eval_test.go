@@ -87,3 +87,37 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("3-D box: %v", err)
 	}
 }
+
+// TestGridSample: grid samples of a Gaussian have its mean and covariance
+// within 5 standard errors of 20000 draws.
+func TestGridSample(t *testing.T) {
+	g, _ := energy.NewGaussian([]float64{1, -1}, []float64{1, 0.5, 0.5, 2})
+	x, err := GridSample(g, Box{Lo: [2]float64{-7, -9}, Hi: [2]float64{9, 7}}, 400, 20000, rand.New(rand.NewPCG(3, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m [2]float64
+	var c [3]float64
+	n := float64(x.Dim(0))
+	d := x.Data()
+	for i := range x.Dim(0) {
+		m[0] += d[2*i] / n
+		m[1] += d[2*i+1] / n
+	}
+	for i := range x.Dim(0) {
+		a, b := d[2*i]-m[0], d[2*i+1]-m[1]
+		c[0] += a * a / n
+		c[1] += a * b / n
+		c[2] += b * b / n
+	}
+	for k, want := range []float64{1, -1} {
+		if math.Abs(m[k]-want) > 5*math.Sqrt([]float64{1, 2}[k]/n) {
+			t.Errorf("mean[%d] = %.4f, want %g", k, m[k], want)
+		}
+	}
+	for k, want := range []float64{1, 0.5, 2} {
+		if math.Abs(c[k]-want) > 0.05 {
+			t.Errorf("covariance entry %d = %.4f, want %g", k, c[k], want)
+		}
+	}
+}

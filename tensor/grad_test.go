@@ -73,7 +73,7 @@ func allCases() []opCase {
 		unaryCase("ReLU", awayZero, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.ReLU(x)) }),
 		unaryCase("LeakyReLU", awayZero, func(tp *Tape, x *Tensor) *Tensor { return sq(tp, tp.LeakyReLU(x, 0.1)) }),
 		unaryCase("ELU", awayZero, func(tp *Tape, x *Tensor) *Tensor { return tp.ELU(x, 1.3) }, 3),
-		unaryCase("SiLU", anyReal, (*Tape).SiLU, 3, 4),
+		unaryCase("SiLU", anyReal, (*Tape).SiLU, 3, 4, 5),
 		unaryCase("GELU", anyReal, (*Tape).GELU, 3, 4),
 		unaryCase("Sin", anyReal, (*Tape).Sin, 3),
 		unaryCase("Cos", anyReal, (*Tape).Cos, 3),
