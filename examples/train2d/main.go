@@ -37,14 +37,27 @@ var entropy = map[string]float64{
 	"eightgaussians": -2.906, "gaussianmixture": -1.079, "twomoons": 0.289, "circle": 0.261, "checkerboard": 3.466,
 }
 
+// cdStep, cdK and cdReg set the contrastive-divergence losses' sampler
+// step, chain length and energy regulariser (flags).
+var (
+	cdStep = 0.005
+	cdK    = 20
+	cdReg  = 0.001
+)
+
 func losses() map[string]func() loss.Loss {
-	langevin := sampler.Langevin{StepSize: schedule.Constant(0.005)}
+	langevin := sampler.Langevin{StepSize: schedule.Constant(cdStep)}
 	return map[string]func() loss.Loss{
-		"cd":  func() loss.Loss { return &loss.ContrastiveDivergence{K: 20, Sampler: langevin, FromData: true} },
-		"pcd": func() loss.Loss { return &loss.ContrastiveDivergence{K: 20, Sampler: langevin, Persistent: true} },
-		"ssm": func() loss.Loss { return loss.SlicedScoreMatching{Projections: 2} },
-		"dsm": func() loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} },
-		"sm":  func() loss.Loss { return loss.ScoreMatching{} },
+		"cd": func() loss.Loss {
+			return &loss.ContrastiveDivergence{K: cdK, Sampler: langevin, FromData: true, RegWeight: cdReg}
+		},
+		"pcd": func() loss.Loss {
+			return &loss.ContrastiveDivergence{K: cdK, Sampler: langevin, Persistent: true, RegWeight: cdReg}
+		},
+		"ssm":  func() loss.Loss { return loss.SlicedScoreMatching{Projections: 2} },
+		"dsm":  func() loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} },
+		"dsml": func() loss.Loss { return loss.DenoisingScoreMatching{NumScales: 8, SigmaMin: 0.03, SigmaMax: 1} },
+		"sm":   func() loss.Loss { return loss.ScoreMatching{} },
 	}
 }
 
@@ -73,10 +86,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	dataName := fs.String("data", "eightgaussians", "dataset: "+names(dataNames()))
 	lossName := fs.String("loss", "dsm", "loss: "+names(losses()))
 	steps := fs.Int("steps", 3000, "training steps")
-	hidden := fs.Int("hidden", 128, "units per hidden layer")
+	hidden := fs.Int("hidden", 64, "units per hidden layer")
 	batch := fs.Int("batch", 256, "batch size")
 	lr := fs.Float64("lr", 2e-3, "peak learning rate (cosine decay)")
 	seed := fs.Uint64("seed", 1, "random seed")
+	fs.Float64Var(&cdStep, "cd-step", cdStep, "Langevin step of the CD losses' negative chains")
+	fs.IntVar(&cdK, "cd-k", cdK, "sampler steps per CD loss")
+	fs.Float64Var(&cdReg, "cd-reg", cdReg, "energy regulariser weight of the CD losses")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
