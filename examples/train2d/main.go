@@ -38,11 +38,14 @@ var entropy = map[string]float64{
 }
 
 // cdStep, cdK and cdReg set the contrastive-divergence losses' sampler
-// step, chain length and energy regulariser (flags).
+// step, chain length and energy regulariser (flags). The regulariser's
+// default here is 0.1, not the loss's 0.001 (TorchEBM's): measured on two
+// moons, PCD reaches NLL 0.99 with 0.1 and 221 with 0.001, its energy
+// sinking without bound where neither data nor chains go.
 var (
 	cdStep = 0.005
 	cdK    = 20
-	cdReg  = 0.001
+	cdReg  = 0.1
 )
 
 func losses() map[string]func() loss.Loss {
