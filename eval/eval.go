@@ -2,7 +2,8 @@
 // the normalising constant is computed by quadrature, so the average
 // negative log-likelihood of held-out data is exact up to the grid's error;
 // the maximum mean discrepancy compares model samples with data in any
-// dimension; for higher dimensions log Z comes from sampler.AIS.
+// dimension; for higher dimensions AISLogZ estimates log Z by annealed
+// importance sampling.
 //
 //	log Z ≈ log Σ_cells exp(−E(cell centre))·area   (midpoint rule, via log-sum-exp)
 //	NLL   = mean E(x) + log Z                      (nats per point)

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -119,5 +120,26 @@ func TestGridSample(t *testing.T) {
 		if math.Abs(c[k]-want) > 0.05 {
 			t.Errorf("covariance entry %d = %.4f, want %g", k, c[k], want)
 		}
+	}
+}
+
+// TestAISLogZ: a 5-d correlated Gaussian's log Z within 4 reported
+// standard errors.
+func TestAISLogZ(t *testing.T) {
+	const d = 5
+	cov := make([]float64, d*d)
+	for i := range d {
+		for j := range d {
+			cov[i*d+j] = 0.3
+		}
+		cov[i*d+i] = 1 + 0.2*float64(i)
+	}
+	g, _ := energy.NewGaussian([]float64{0.5, 0, -0.5, 1, 0}, cov)
+	lz, se, err := AISLogZ(context.Background(), g, d, 256, 400, 1.5, 0.1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(se > 0 && se < 0.1) || math.Abs(lz-g.LogZ()) > 4*se {
+		t.Fatalf("log Z = %.4f ± %.4f, want %.4f", lz, se, g.LogZ())
 	}
 }

@@ -218,6 +218,9 @@ func close(t *testing.T, name string, got, want []float64, tol float64) {
 // TestOptima trains a quadratic energy on Gaussian data with each loss and
 // compares with the closed-form optimum.
 func TestOptima(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains to convergence; -short (the race-detector pass) skips it")
+	}
 	x := gaussianData(rngOf(5), 2000, [2][2]float64{{1.2, 0}, {0.6, 0.7}})
 	s := secondMoment(x)
 	// Score matching's empirical optimum is exactly the inverse of the
@@ -242,6 +245,9 @@ func TestOptima(t *testing.T) {
 // trains a quadratic energy to S⁻¹ (within Langevin's O(η) bias and the
 // noise of the negatives).
 func TestContrastiveDivergenceOptimum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains to convergence; -short (the race-detector pass) skips it")
+	}
 	x := gaussianData(rngOf(6), 2000, [2][2]float64{{1.2, 0}, {0.6, 0.7}})
 	s := secondMoment(x)
 	cd := &ContrastiveDivergence{Persistent: true, BufferSize: 2000, K: 20, RegWeight: -1, InitSteps: 200}
