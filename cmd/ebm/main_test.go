@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ebm runs the command in-process and returns its stdout, stderr and error.
+func ebm(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func mustPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
+		t.Fatalf("%s is %v", path, b)
+	}
+}
+
+// TestEndToEnd trains a tiny model, then samples from it, evaluates it and
+// computes energies at points, checking the files and the JSON.
+func TestEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	out, _, err := ebm(t, "train", "-data", "twomoons", "-loss", "dsm", "-steps", "30", "-hidden", "8", "-out", model, "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts trainSummary
+	if err := json.Unmarshal([]byte(out), &ts); err != nil || ts.Steps != 30 || ts.NLLMinusH == nil {
+		t.Fatalf("train JSON %q: %+v, %v", out, ts, err)
+	}
+	for _, f := range []string{"config.json", "model.params", "checkpoint.bin", "metrics.jsonl"} {
+		if _, err := os.Stat(filepath.Join(model, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, f := range []string{"energy.png", "samples.png", "curves.png"} {
+		mustPNG(t, filepath.Join(model, f))
+	}
+
+	draws := filepath.Join(dir, "draws.csv")
+	plot := filepath.Join(dir, "draws.png")
+	out, _, err = ebm(t, "sample", "-model", model, "-sampler", "mala", "-chains", "2", "-warmup", "50", "-steps", "40", "-out", draws, "-plot", plot, "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss sampleSummary
+	if err := json.Unmarshal([]byte(out), &ss); err != nil || ss.Chains != 2 || ss.Draws != 40 {
+		t.Fatalf("sample JSON %q: %v", out, err)
+	}
+	b, _ := os.ReadFile(draws)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if lines[0] != "chain,draw,x0,x1" || len(lines) != 81 {
+		t.Fatalf("draws file: header %q, %d lines", lines[0], len(lines))
+	}
+	mustPNG(t, plot)
+
+	npy := filepath.Join(dir, "draws.npy")
+	if _, _, err := ebm(t, "sample", "-energy", "gaussian", "-dim", "3", "-chains", "2", "-warmup", "20", "-steps", "20", "-out", npy, "-plot", filepath.Join(dir, "h.png")); err != nil {
+		t.Fatal(err)
+	}
+	mustPNG(t, filepath.Join(dir, "h.png"))
+
+	pts := filepath.Join(dir, "pts.csv")
+	os.WriteFile(pts, []byte("x,y\n0,0\n1,-0.5\n"), 0o644)
+	en := filepath.Join(dir, "e.csv")
+	if _, _, err := ebm(t, "energy", "-model", model, "-in", pts, "-out", en, "-grad"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(en)
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); lines[0] != "energy,g0,g1" || len(lines) != 3 {
+		t.Fatalf("energy file %q", b)
+	}
+
+	out, _, err = ebm(t, "eval", "-model", model, "-n", "200", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es evalSummary
+	if err := json.Unmarshal([]byte(out), &es); err != nil || es.Data != "twomoons" || es.Points != 200 {
+		t.Fatalf("eval JSON %q: %v", out, err)
+	}
+
+	out, _, err = ebm(t, "list", "-json")
+	var lists map[string]map[string]string
+	if err != nil || json.Unmarshal([]byte(out), &lists) != nil || lists["samplers"]["nuts"] == "" || lists["datasets"]["checkerboard"] == "" {
+		t.Fatalf("list JSON %q: %v", out, err)
+	}
+	out, _, err = ebm(t, "bench", "-scale", "small", "-reps", "1")
+	if err != nil || strings.Count(out, "\n") != 7 || !strings.Contains(out, `"case":"hmc_doublewell"`) {
+		t.Fatalf("bench output %q: %v", out, err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "there.csv")
+	os.WriteFile(existing, []byte("1,2\n"), 0o644)
+	for _, c := range []struct {
+		args  []string
+		usage bool
+		want  string
+	}{
+		{nil, true, "no command"},
+		{[]string{"frobnicate"}, true, "valid: train, sample"},
+		{[]string{"train", "-data", "spirals", "-out", dir}, true, "valid: checkerboard"},
+		{[]string{"train", "-loss", "magic", "-out", dir}, true, "valid: cd, dsm"},
+		{[]string{"train"}, true, "-out"},
+		{[]string{"train", "-steps", "0", "-out", dir}, true, "positive"},
+		{[]string{"train", "-lr", "-1", "-out", dir}, true, "-lr"},
+		{[]string{"train", "-bogus"}, true, "bogus"},
+		{[]string{"sample"}, true, "-energy NAME or -model DIR"},
+		{[]string{"sample", "-energy", "gaussian", "-model", dir}, true, "not both"},
+		{[]string{"sample", "-energy", "banana"}, true, "valid: ackley"},
+		{[]string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}, true, "valid: hmc"},
+		{[]string{"sample", "-energy", "gaussian", "-chains", "0"}, true, "-chains"},
+		{[]string{"sample", "-energy", "funnel", "-dim", "1"}, true, "at least 2"},
+		{[]string{"sample", "-energy", "gaussian", "-out", existing}, false, "-force"},
+		{[]string{"sample", "-energy", "gaussian", "-out", filepath.Join(dir, "x.txt"), "-steps", "5", "-warmup", "5"}, true, "extension"},
+		{[]string{"sample", "-energy", "gaussian", "-plot", "x.jpg"}, true, ".png"},
+		{[]string{"sample", "-model", filepath.Join(dir, "nothing")}, false, "not a model directory"},
+		{[]string{"energy", "-energy", "gaussian"}, true, "-in and -out"},
+		{[]string{"energy", "-energy", "gaussian", "-in", filepath.Join(dir, "missing.csv"), "-out", filepath.Join(dir, "o.csv")}, false, "missing.csv"},
+		{[]string{"eval"}, true, "-model"},
+		{[]string{"bench", "-scale", "huge"}, true, "valid: small"},
+		{[]string{"list", "extra"}, true, "unexpected argument"},
+	} {
+		_, _, err := ebm(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.want)
+			continue
+		}
+		if errors.Is(err, errUsage) != c.usage {
+			t.Errorf("%v: usage error %v, want %v", c.args, errors.Is(err, errUsage), c.usage)
+		}
+	}
+	// A trained model is not overwritten without -force.
+	model := filepath.Join(dir, "m")
+	if _, _, err := ebm(t, "train", "-data", "circle", "-loss", "dsm", "-steps", "3", "-hidden", "4", "-out", model); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ebm(t, "train", "-data", "circle", "-steps", "3", "-out", model); err == nil || !strings.Contains(err.Error(), "-force") {
+		t.Errorf("retraining into a model directory: %v", err)
+	}
+	// -h explains every flag.
+	_, help, err := ebm(t, "sample", "-h")
+	if err == nil || !strings.Contains(help, "-step-size") || !strings.Contains(help, "-seed") {
+		t.Errorf("sample -h: %v\n%s", err, help)
+	}
+}

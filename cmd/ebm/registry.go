@@ -1,0 +1,85 @@
+package main
+
+import (
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
+)
+
+// named pairs a value with its one-line description for ebm list.
+type named[V any] struct {
+	v   V
+	doc string
+}
+
+// energies builds the analytic energies for a dimension.
+var energies = map[string]named[func(d int) (energy.Energy, error)]{
+	"gaussian": {func(d int) (energy.Energy, error) {
+		cov := make([]float64, d*d)
+		for i := range d {
+			for j := range d {
+				cov[i*d+j] = 0.5
+			}
+			cov[i*d+i] = 1
+		}
+		return energy.NewGaussian(make([]float64, d), cov)
+	}, "N(0, Σ) with unit variances and correlation 0.5"},
+	"doublewell": {func(int) (energy.Energy, error) { return energy.DoubleWell{}, nil }, "2·Σ(xᵢ² − 1)²: two wells per axis"},
+	"harmonic":   {func(int) (energy.Energy, error) { return energy.Harmonic{}, nil }, "½‖x‖², a standard normal"},
+	"rosenbrock": {func(int) (energy.Energy, error) { return energy.Rosenbrock{}, nil }, "Σ(1 − xᵢ)² + 100(xᵢ₊₁ − xᵢ²)²: a curved valley"},
+	"ackley":     {func(int) (energy.Energy, error) { return energy.Ackley{}, nil }, "Ackley's function: many local minima"},
+	"rastrigin":  {func(int) (energy.Energy, error) { return energy.Rastrigin{}, nil }, "Rastrigin's function: a grid of minima"},
+	"funnel":     {func(int) (energy.Energy, error) { return energy.Funnel{}, nil }, "Neal's funnel: v ~ N(0, 9), zᵢ ~ N(0, eᵛ)"},
+}
+
+// samplerFlags are the sampler settings ebm sample takes.
+type samplerFlags struct {
+	step               float64
+	leapfrog, replicas int
+	maxTemp            float64
+}
+
+// samplers builds a sampler from the flags; adapt says whether warm-up
+// tunes step sizes.
+var samplers = map[string]named[func(f samplerFlags) sampler.Sampler]{
+	"nuts": {func(f samplerFlags) sampler.Sampler { return sampler.NUTS{StepSize: constOrNil(f.step)} }, "No-U-Turn Sampler with Stan's warm-up"},
+	"hmc": {func(f samplerFlags) sampler.Sampler {
+		return sampler.HMC{StepSize: constOrNil(f.step), LeapfrogSteps: f.leapfrog, Adapt: true, AdaptMass: true}
+	}, "Hamiltonian Monte Carlo, adapted step and diagonal mass"},
+	"mala": {func(f samplerFlags) sampler.Sampler {
+		return sampler.MALA{StepSize: constOrNil(f.step), Adapt: true, AdaptMass: true}
+	}, "Metropolis-adjusted Langevin, adapted and preconditioned"},
+	"langevin": {func(f samplerFlags) sampler.Sampler { return sampler.Langevin{StepSize: constOrNil(f.step)} }, "unadjusted Langevin dynamics (biased by O(step))"},
+	"tempering": {func(f samplerFlags) sampler.Sampler {
+		return sampler.ParallelTempering{StepSize: constOrNil(f.step), Replicas: f.replicas, MaxTemperature: f.maxTemp}
+	}, "parallel tempering: replicas on a temperature ladder"},
+}
+
+func constOrNil(v float64) schedule.Schedule {
+	if v == 0 {
+		return nil
+	}
+	return schedule.Constant(v)
+}
+
+// losses builds the training losses; cdReg is the CD regulariser.
+var losses = map[string]named[func(cdReg float64) loss.Loss]{
+	"dsm": {func(float64) loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} }, "denoising score matching, σ = 0.05 (fast)"},
+	"ssm": {func(float64) loss.Loss { return loss.SlicedScoreMatching{Projections: 2} }, "sliced score matching, 2 projections"},
+	"sm":  {func(float64) loss.Loss { return loss.ScoreMatching{} }, "score matching, exact Hessian trace"},
+	"cd": {func(reg float64) loss.Loss {
+		return &loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: reg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
+	}, "contrastive divergence, 20 Langevin steps from the data"},
+	"pcd": {func(reg float64) loss.Loss {
+		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: reg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
+	}, "persistent contrastive divergence with a replay buffer (the default)"},
+}
+
+func values[V any](m map[string]named[V]) map[string]V {
+	out := map[string]V{}
+	for k, v := range m {
+		out[k] = v.v
+	}
+	return out
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/optim"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/train"
+)
+
+// entropies are the NLLs a perfect model scores on fresh data
+// (../shared/benchmarks/entropies-2d.md), where known.
+var entropies = map[string]float64{
+	"eightgaussians": -2.906, "gaussianmixture": -1.079, "twomoons": 0.289, "circle": 0.261, "checkerboard": 3.466,
+}
+
+type trainSummary struct {
+	Out         string   `json:"out"`
+	Data        string   `json:"data"`
+	Loss        string   `json:"loss"`
+	Steps       int      `json:"steps"`
+	FinalLoss   float64  `json:"final_loss"`
+	NLL         float64  `json:"nll"`
+	NLLMinusH   *float64 `json:"nll_minus_entropy,omitempty"`
+	GaussianNLL float64  `json:"gaussian_nll"`
+	MMD2        float64  `json:"mmd2"`
+	Seconds     float64  `json:"seconds"`
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "Train an MLP energy on a 2-D dataset; write config.json, checkpoint.bin, metrics.jsonl,\nmodel.params and energy.png, samples.png, curves.png into -out.", stderr)
+	data := fs.String("data", "eightgaussians", "dataset: "+joinKeys(dataNames()))
+	lossName := fs.String("loss", "pcd", "loss: "+joinKeys(values(losses)))
+	steps := fs.Int("steps", 3000, "training steps")
+	batch := fs.Int("batch", 256, "batch size")
+	hidden := fs.Int("hidden", 64, "units per hidden layer")
+	layers := fs.Int("layers", 2, "hidden layers")
+	act := fs.String("activation", "silu", "activation (ebm list shows them)")
+	lr := fs.Float64("lr", 2e-3, "peak learning rate (cosine decay to 1/50 of it)")
+	seed := fs.Uint64("seed", 1, "random seed")
+	cdReg := fs.Float64("cd-reg", 0.1, "energy regulariser of the cd and pcd losses")
+	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
+	out := fs.String("out", "", "output directory (required)")
+	force := fs.Bool("force", false, "overwrite an existing output directory")
+	resume := fs.Bool("resume", false, "continue the run in -out from its checkpoint")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	gen, err := dataset.ByName(*data)
+	if err != nil {
+		return usagef("-data %q: unknown (valid: %s)", *data, joinKeys(dataNames()))
+	}
+	mkLoss, err := pick(values(losses), "loss", *lossName)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *out == "":
+		return usagef("-out: an output directory is required")
+	case *steps < 1, *batch < 1, *hidden < 1, *layers < 1, *every < 1:
+		return usagef("-steps, -batch, -hidden, -layers and -checkpoint-every must be positive")
+	case !(*lr > 0):
+		return usagef("-lr %g: must be positive", *lr)
+	case *cdReg < 0:
+		return usagef("-cd-reg %g: must not be negative", *cdReg)
+	}
+	if _, err := os.Stat(filepath.Join(*out, "config.json")); err == nil && !*force && !*resume {
+		return fmt.Errorf("%s holds a trained model; pass -force to overwrite it or -resume to continue it", *out)
+	}
+	cfg := modelConfig{Data: *data, Loss: *lossName, Dim: 2, Hidden: *hidden, Layers: *layers, Activation: *act,
+		Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed}
+	net, err := cfg.network(*seed)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	trainData := gen.Sample(rand.New(rand.NewPCG(*seed, 1)), 20000)
+	test := gen.Sample(rand.New(rand.NewPCG(*seed, 2)), 2000)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if *force && !*resume {
+		os.Remove(filepath.Join(*out, "metrics.jsonl"))
+		os.Remove(filepath.Join(*out, "checkpoint.bin"))
+	}
+	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
+		return err
+	}
+	tr, err := train.New(net, mkLoss(*cdReg), &optim.Adam{Schedule: schedule.Cosine{Start: *lr, End: *lr / 50, Steps: *steps}},
+		trainData, train.Config{Steps: *steps, BatchSize: min(*batch, 20000), Seed: *seed, ClipNorm: 10, Dir: *out, CheckpointEvery: *every})
+	if err != nil {
+		return err
+	}
+	if *resume {
+		if err := tr.Resume(filepath.Join(*out, "checkpoint.bin")); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	sum, err := tr.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, *out)
+	}
+	e, err := energy.NewModel(net, 2)
+	if err != nil {
+		return err
+	}
+	box, _ := eval.BoxFor(trainData, 0.15)
+	lz, err := eval.LogZ(e, box, 400)
+	if err != nil {
+		return err
+	}
+	s := trainSummary{Out: *out, Data: *data, Loss: *lossName, Steps: sum.Steps, FinalLoss: sum.FinalLoss,
+		NLL: eval.NLL(e, test, lz), Seconds: time.Since(start).Seconds()}
+	if h, ok := entropies[*data]; ok {
+		gap := s.NLL - h
+		s.NLLMinusH = &gap
+	}
+	s.GaussianNLL, _ = eval.GaussianNLL(trainData, test)
+	samples, err := eval.GridSample(e, box, 400, 2000, rand.New(rand.NewPCG(*seed, 4)))
+	if err != nil {
+		return err
+	}
+	if s.MMD2, _, err = eval.MMD(samples, test); err != nil {
+		return err
+	}
+	if err := trainPlots(*out, *data, e, box, trainData.Data(), samples.Data()); err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(s)
+	}
+	fmt.Fprintf(stdout, "trained %s on %s for %d steps in %.1fs: final loss %.4g\n", s.Loss, s.Data, s.Steps, s.Seconds, s.FinalLoss)
+	fmt.Fprintf(stdout, "NLL %.3f nats on fresh data (a fitted Gaussian: %.3f", s.NLL, s.GaussianNLL)
+	if s.NLLMinusH != nil {
+		fmt.Fprintf(stdout, "; NLL − entropy %.3f", *s.NLLMinusH)
+	}
+	fmt.Fprintf(stdout, "), MMD² %.5f\nwrote %s: config.json, model.params, checkpoint.bin, metrics.jsonl, energy.png, samples.png, curves.png\n", s.MMD2, s.Out)
+	return nil
+}
+
+func trainPlots(dir, data string, e energy.Energy, box eval.Box, train, samples []float64) error {
+	p, err := densityPlot("learned density exp(−E), with the data ("+data+")", e, box, train, "data")
+	if err != nil {
+		return err
+	}
+	if err := savePlot(p, filepath.Join(dir, "energy.png")); err != nil {
+		return err
+	}
+	ps, err := densityPlot("model samples over the data", e, box, nil, "")
+	if err != nil {
+		return err
+	}
+	if err := scatter(ps, xys(train, 2000), grayDot, "data"); err != nil {
+		return err
+	}
+	if err := scatter(ps, xys(samples, 2000), redDot, "model samples"); err != nil {
+		return err
+	}
+	if err := savePlot(ps, filepath.Join(dir, "samples.png")); err != nil {
+		return err
+	}
+	steps, vals, err := readMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil || len(steps) < 2 {
+		return err
+	}
+	pc, err := curvesPlot(steps, vals)
+	if err != nil {
+		return err
+	}
+	return savePlot(pc, filepath.Join(dir, "curves.png"))
+}
+
+func readMetrics(path string) (steps, vals []float64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r struct {
+			Step int     `json:"step"`
+			Loss float64 `json:"loss"`
+		}
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			steps = append(steps, float64(r.Step))
+			vals = append(vals, r.Loss)
+		}
+	}
+	return steps, vals, sc.Err()
+}
+
+func dataNames() map[string]bool {
+	m := map[string]bool{}
+	for _, nd := range dataset.Names() {
+		m[nd[0]] = true
+	}
+	return m
+}
