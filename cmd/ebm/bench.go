@@ -31,6 +31,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("bench", "Run TorchEBM's benchmark workloads and print one JSON line per case, with the fields of\nits CPU figures (median of -reps runs after one warm-up).", stderr)
 	reps := fs.Int("reps", 5, "timed runs per case")
 	scale := fs.String("scale", "all", "small, medium, large or all")
+	fs.Bool("json", true, "output is always JSON lines, one object per case (accepted for uniformity)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

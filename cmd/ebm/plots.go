@@ -124,21 +124,34 @@ func curvesPlot(steps, values []float64) (*plot.Plot, error) {
 	return p, nil
 }
 
-// histogramsPlot tiles one histogram per dimension (at most 9) of draws
-// laid out chains × kept × d, saved to path.
-func histogramsPlot(path string, draws []float64, d int) error {
-	k := min(d, 9)
-	cols := int(math.Ceil(math.Sqrt(float64(k))))
-	rows := (k + cols - 1) / cols
-	img := vgimg.New(vg.Length(cols)*3*vg.Inch, vg.Length(rows)*3*vg.Inch)
+// tracesPlot draws, for each dimension (at most 6), the trace of every
+// chain's draws (layout chains × kept × d) beside their histogram, saved to
+// path: the two pictures that show whether chains mix and agree.
+func tracesPlot(path string, draws []float64, chains, kept, d int) error {
+	k := min(d, 6)
+	img := vgimg.New(10*vg.Inch, vg.Length(k)*2*vg.Inch)
 	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter}
-	plots := make([][]*plot.Plot, rows)
-	for r := range rows {
-		plots[r] = make([]*plot.Plot, cols)
-	}
+	tiles := draw.Tiles{Rows: k, Cols: 2, PadX: vg.Millimeter, PadY: vg.Millimeter}
+	plots := make([][]*plot.Plot, k)
 	for j := range k {
-		vals := make(plotter.Values, 0, len(draws)/d)
+		tp := plot.New()
+		tp.Title.Text = fmt.Sprintf("x%d: traces", j)
+		for c := range chains {
+			pts := make(plotter.XYs, kept)
+			for i := range kept {
+				pts[i].X, pts[i].Y = float64(i), draws[(c*kept+i)*d+j]
+			}
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return err
+			}
+			l.Color = plotter.DefaultLineStyle.Color
+			if c > 0 {
+				l.Color = palette.Heat(max(chains, 2), 1).Colors()[c%max(chains, 2)]
+			}
+			tp.Add(l)
+		}
+		vals := make(plotter.Values, 0, chains*kept)
 		for i := j; i < len(draws); i += d {
 			vals = append(vals, draws[i])
 		}
@@ -147,17 +160,15 @@ func histogramsPlot(path string, draws []float64, d int) error {
 			return err
 		}
 		h.Normalize(1)
-		p := plot.New()
-		p.Title.Text = fmt.Sprintf("x%d", j)
-		p.Add(h)
-		plots[j/cols][j%cols] = p
+		hp := plot.New()
+		hp.Title.Text = fmt.Sprintf("x%d: histogram", j)
+		hp.Add(h)
+		plots[j] = []*plot.Plot{tp, hp}
 	}
 	canvases := plot.Align(plots, tiles, dc)
-	for r := range rows {
-		for c := range cols {
-			if plots[r][c] != nil {
-				plots[r][c].Draw(canvases[r][c])
-			}
+	for r := range k {
+		for c := range 2 {
+			plots[r][c].Draw(canvases[r][c])
 		}
 	}
 	return saveImage(img, path)

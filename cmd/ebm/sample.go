@@ -94,7 +94,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Float64Var(&sf.maxTemp, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
 	seed := fs.Uint64("seed", 1, "random seed")
 	out := fs.String("out", "", "write the draws to this .csv or .npy file")
-	plotPath := fs.String("plot", "", "draw the samples over the energy (2-D) or per-dimension histograms into this .png")
+	plotPath := fs.String("plot", "", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
 	force := fs.Bool("force", false, "overwrite existing output files")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if err := parse(fs, args); err != nil {
@@ -158,7 +158,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *plotPath != "" {
-		if err := samplePlot(*plotPath, e, dim, r.Draws, name); err != nil {
+		if err := samplePlot(*plotPath, e, dim, r, name); err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
@@ -178,12 +178,12 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func samplePlot(path string, e energy.Energy, dim int, draws []float64, name string) error {
+func samplePlot(path string, e energy.Energy, dim int, r *sampler.Result, name string) error {
 	if dim != 2 {
-		return histogramsPlot(path, draws, dim)
+		return tracesPlot(path, r.Draws, r.Chains, r.Kept, dim)
 	}
-	pts := make([]float64, len(draws))
-	copy(pts, draws)
+	pts := make([]float64, len(r.Draws))
+	copy(pts, r.Draws)
 	box, err := eval.BoxFor(tensorOf(pts), 0.1)
 	if err != nil {
 		return err
