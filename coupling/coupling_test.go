@@ -1,0 +1,168 @@
+package coupling
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/goebm/goebm/integrate"
+)
+
+func points(rng *rand.Rand, n, d int, shift float64) []float64 {
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = rng.NormFloat64() + shift
+	}
+	return x
+}
+
+// permutations calls f with every permutation of 0 … n−1.
+func permutations(n int, f func([]int)) {
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	var rec func(k int)
+	rec = func(k int) {
+		if k == n {
+			f(p)
+			return
+		}
+		for i := k; i < n; i++ {
+			p[k], p[i] = p[i], p[k]
+			rec(k + 1)
+			p[k], p[i] = p[i], p[k]
+		}
+	}
+	rec(0)
+}
+
+// TestExactOTIsOptimal: against brute force over all 7! pairings, on
+// several random problems.
+func TestExactOTIsOptimal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for trial := range 5 {
+		x0, x1 := points(rng, 7, 2, 0), points(rng, 7, 2, 1)
+		idx, err := ExactOT{}.Pair(x0, x1, 2, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		best := math.Inf(1)
+		permutations(7, func(p []int) { best = math.Min(best, Cost(x0, x1, 2, p)) })
+		if got := Cost(x0, x1, 2, idx); math.Abs(got-best) > 1e-12 {
+			t.Errorf("trial %d: assignment cost %.6f, optimum %.6f", trial, got, best)
+		}
+	}
+}
+
+// TestCostOrdering: exact OT ≤ greedy ≤ independent pairing in transport
+// cost on a batch of 64 from one distribution (independent pairs cost 2d = 4
+// on average; optimal ones far less).
+func TestCostOrdering(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	x0, x1 := points(rng, 64, 2, 0), points(rng, 64, 2, 0)
+	cost := func(c Coupling) float64 {
+		idx, err := c.Pair(x0, x1, 2, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int]bool{}
+		for _, j := range idx {
+			seen[j] = true
+		}
+		if _, isSinkhorn := c.(Sinkhorn); !isSinkhorn && len(seen) != 64 {
+			t.Fatalf("%T is not a permutation", c)
+		}
+		return Cost(x0, x1, 2, idx)
+	}
+	exact, greedy, indep := cost(ExactOT{}), cost(Greedy{}), cost(Independent{})
+	if !(exact <= greedy+1e-12 && greedy < indep && exact < 0.5*indep) {
+		t.Errorf("costs: exact %.3f, greedy %.3f, independent %.3f", exact, greedy, indep)
+	}
+	// Sinkhorn at reg 0.05 of the largest cost is a blurred plan: better
+	// than independent pairing, not as good as exact.
+	if sk := cost(Sinkhorn{}); !(sk < indep && sk >= exact) {
+		t.Errorf("Sinkhorn pairing cost %.3f; exact %.3f, independent %.3f", sk, exact, indep)
+	}
+}
+
+// TestSinkhornConvergesToExact: the expected cost of the entropic plan
+// approaches the exact optimum as the regularisation shrinks, and its
+// marginals are uniform.
+func TestSinkhornConvergesToExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 12
+	x0, x1 := points(rng, n, 2, 0), points(rng, n, 2, 1)
+	idx, _ := ExactOT{}.Pair(x0, x1, 2, rng)
+	exact := Cost(x0, x1, 2, idx)
+	c := costs(x0, x1, 2, n)
+	planCost := func(reg float64) float64 {
+		p, err := Sinkhorn{Reg: reg, Iters: 2000}.Plan(x0, x1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := 0.0
+		for i := range n {
+			row := 0.0
+			for j := range n {
+				s += p[i*n+j] * c[i*n+j]
+				row += p[i*n+j]
+			}
+			// Columns are exact after the last update; rows converge, slowly at
+			// small reg (the iteration's contraction rate tends to 1 as reg → 0).
+			tol := 1e-6
+			if reg < 0.01 {
+				tol = 5e-3 / n
+			}
+			if math.Abs(row-1.0/n) > tol {
+				t.Fatalf("reg %g: row %d has mass %g, want %g", reg, i, row, 1.0/n)
+			}
+		}
+		return s
+	}
+	prev := math.Inf(1)
+	for _, reg := range []float64{1, 0.1, 0.01, 0.002} {
+		got := planCost(reg)
+		if got > prev+1e-9 || got < exact-1e-9 {
+			t.Errorf("reg %g: plan cost %.6f (previous %.6f, exact %.6f)", reg, got, prev, exact)
+		}
+		prev = got
+	}
+	if math.Abs(prev-exact) > 0.01*exact {
+		t.Errorf("reg 0.002: plan cost %.6f, exact %.6f", prev, exact)
+	}
+	// Unbalanced: marginals relaxed, the plan stays finite and non-negative.
+	p, err := Sinkhorn{Unbalanced: 1}.Plan(x0, x1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range p {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			t.Fatalf("unbalanced plan entry %g", v)
+		}
+	}
+}
+
+func TestReflowAndErrors(t *testing.T) {
+	// A constant velocity (1, 2) carries x₀ to x₀ + (1, 2).
+	v := func(dst []float64, _ float64, x []float64) {
+		for i := range dst {
+			dst[i] = float64(1 + i%2)
+		}
+	}
+	x1, err := Reflow(v, integrateEuler, []float64{0, 0, 1, 1}, 10)
+	if err != nil || math.Abs(x1[0]-1) > 1e-12 || math.Abs(x1[3]-3) > 1e-12 {
+		t.Fatalf("reflow: %v, %v", x1, err)
+	}
+	for _, c := range []Coupling{Independent{}, ExactOT{}, Greedy{}, Sinkhorn{}} {
+		if _, err := c.Pair([]float64{1, 2}, []float64{1}, 1, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%T: mismatched batches: %v", c, err)
+		}
+	}
+	if _, err := (Sinkhorn{Reg: -1}).Plan([]float64{1}, []float64{2}, 1); !errors.Is(err, ErrInvalid) {
+		t.Errorf("negative reg: %v", err)
+	}
+}
+
+var integrateEuler = func() integrate.Tableau { return integrate.Euler }()
