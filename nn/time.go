@@ -1,0 +1,56 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/goebm/goebm/tensor"
+)
+
+// TimeModule is a network of a batch and a time per row: a velocity field
+// v(x, t) for flow matching, or a time-conditioned energy.
+type TimeModule interface {
+	// ForwardT maps x ([n, d]) and t ([n, 1]) to [n, out].
+	ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor
+	Params() []Param
+}
+
+// TimeMLP is an MLP of the concatenation of x and a sinusoidal embedding of
+// t: [sin(ωₖt), cos(ωₖt)] for Frequencies ωₖ = π·2ᵏ, k = 0 … K−1, so the
+// network resolves both slow and fast changes in time (Vaswani et al. 2017;
+// Tancik et al. 2020). The embedding is built from tape ops, so gradients
+// reach t too.
+type TimeMLP struct {
+	MLP   *Sequential
+	freqs *tensor.Tensor // [1, K]
+}
+
+var _ TimeModule = (*TimeMLP)(nil)
+
+// NewTimeMLP returns a TimeMLP from dimension d (and K time frequencies) to
+// out, with the given hidden sizes.
+func NewTimeMLP(rng *rand.Rand, d, k int, hidden []int, out int, act Activation) (*TimeMLP, error) {
+	if d <= 0 || k <= 0 || out <= 0 {
+		return nil, fmt.Errorf("nn: TimeMLP of dimension %d, %d frequencies, output %d: %w", d, k, out, ErrInvalid)
+	}
+	sizes := append(append([]int{d + 2*k}, hidden...), out)
+	m, err := NewMLP(rng, sizes, act, nil)
+	if err != nil {
+		return nil, err
+	}
+	f := tensor.Zeros(1, k)
+	for i := range k {
+		f.Data()[i] = math.Pi * math.Pow(2, float64(i))
+	}
+	return &TimeMLP{MLP: m, freqs: f}, nil
+}
+
+// ForwardT evaluates the network at (x, t).
+func (m *TimeMLP) ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor {
+	wt := tp.Mul(t, m.freqs) // [n, K]
+	return m.MLP.Forward(tp, tp.Concat(1, x, tp.Sin(wt), tp.Cos(wt)))
+}
+
+// Params returns the MLP's parameters.
+func (m *TimeMLP) Params() []Param { return m.MLP.Params() }
