@@ -57,3 +57,31 @@ func BenchmarkTorchEBM(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEquilibriumMatching times one EqM loss forward and backward on a
+// velocity MLP (dim+8 → 128 → 128 → dim) at TorchEBM's scales.
+func BenchmarkEquilibriumMatching(b *testing.B) {
+	for _, sc := range []struct {
+		name       string
+		batch, dim int
+	}{{"small", 64, 8}, {"medium", 256, 32}, {"large", 1024, 128}} {
+		for _, explicit := range []bool{false, true} {
+			b.Run(fmt.Sprintf("explicit=%v/%s", explicit, sc.name), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				net, _ := nn.NewTimeMLP(rng, sc.dim, 4, []int{128, 128}, sc.dim, nn.SiLU())
+				params := nn.Values(net.Params())
+				x := tensor.Randn(rng, sc.batch, sc.dim)
+				l := EquilibriumMatching{Explicit: explicit}
+				tp := tensor.NewTape()
+				for b.Loop() {
+					v, err := l.Loss(tp, net, x, rng)
+					if err != nil {
+						b.Fatal(err)
+					}
+					tp.Grad([]*tensor.Tensor{v}, params, tensor.GradOptions{})
+					tp.Reset()
+				}
+			})
+		}
+	}
+}
