@@ -8,18 +8,13 @@ import (
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/eval"
 )
 
 type evalSummary struct {
-	Model       string   `json:"model"`
-	Data        string   `json:"data"`
-	Points      int      `json:"points"`
-	NLL         float64  `json:"nll"`
-	NLLMinusH   *float64 `json:"nll_minus_entropy,omitempty"`
-	GaussianNLL float64  `json:"gaussian_nll"`
-	MMD2        float64  `json:"mmd2"`
-	LogZ        float64  `json:"log_z"`
+	Model  string `json:"model"`
+	Data   string `json:"data"`
+	Points int    `json:"points"`
+	scores
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,24 +50,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	ref := gen.Sample(rand.New(rand.NewPCG(*seed, 1)), 20000)
 	test := gen.Sample(rand.New(rand.NewPCG(*seed, 2)), *n)
-	box, _ := eval.BoxFor(ref, 0.15)
-	lz, err := eval.LogZ(e, box, 400)
+	sc, _, _, err := assess(e, name, ref, test, rand.New(rand.NewPCG(*seed, 3)))
 	if err != nil {
 		return err
 	}
-	s := evalSummary{Model: *model, Data: name, Points: *n, NLL: eval.NLL(e, test, lz), LogZ: lz}
-	if h, ok := entropies[name]; ok {
-		gap := s.NLL - h
-		s.NLLMinusH = &gap
-	}
-	s.GaussianNLL, _ = eval.GaussianNLL(ref, test)
-	samples, err := eval.GridSample(e, box, 400, min(*n, 2000), rand.New(rand.NewPCG(*seed, 3)))
-	if err != nil {
-		return err
-	}
-	if s.MMD2, _, err = eval.MMD(samples, test); err != nil {
-		return err
-	}
+	s := evalSummary{Model: *model, Data: name, Points: *n, scores: sc}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(s)
 	}

@@ -26,16 +26,13 @@ var entropies = map[string]float64{
 }
 
 type trainSummary struct {
-	Out         string   `json:"out"`
-	Data        string   `json:"data"`
-	Loss        string   `json:"loss"`
-	Steps       int      `json:"steps"`
-	FinalLoss   float64  `json:"final_loss"`
-	NLL         float64  `json:"nll"`
-	NLLMinusH   *float64 `json:"nll_minus_entropy,omitempty"`
-	GaussianNLL float64  `json:"gaussian_nll"`
-	MMD2        float64  `json:"mmd2"`
-	Seconds     float64  `json:"seconds"`
+	Out       string  `json:"out"`
+	Data      string  `json:"data"`
+	Loss      string  `json:"loss"`
+	Steps     int     `json:"steps"`
+	FinalLoss float64 `json:"final_loss"`
+	Seconds   float64 `json:"seconds"`
+	scores
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -116,25 +113,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	box, _ := eval.BoxFor(trainData, 0.15)
-	lz, err := eval.LogZ(e, box, 400)
+	sc, box, samples, err := assess(e, *data, trainData, test, rand.New(rand.NewPCG(*seed, 4)))
 	if err != nil {
 		return err
 	}
 	s := trainSummary{Out: *out, Data: *data, Loss: *lossName, Steps: sum.Steps, FinalLoss: sum.FinalLoss,
-		NLL: eval.NLL(e, test, lz), Seconds: time.Since(start).Seconds()}
-	if h, ok := entropies[*data]; ok {
-		gap := s.NLL - h
-		s.NLLMinusH = &gap
-	}
-	s.GaussianNLL, _ = eval.GaussianNLL(trainData, test)
-	samples, err := eval.GridSample(e, box, 400, 2000, rand.New(rand.NewPCG(*seed, 4)))
-	if err != nil {
-		return err
-	}
-	if s.MMD2, _, err = eval.MMD(samples, test); err != nil {
-		return err
-	}
+		Seconds: time.Since(start).Seconds(), scores: sc}
 	if err := trainPlots(*out, *data, e, box, trainData.Data(), samples.Data()); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
