@@ -38,9 +38,14 @@ func (e EquilibriumMatching) Energy(tp *tensor.Tape, net nn.TimeModule, x *tenso
 	return rowDot(tp, x, net.ForwardT(tp, x, tensor.Zeros(x.Dim(0), 1)))
 }
 
-// Loss returns the equilibrium-matching loss of net on the data x.
-func (e EquilibriumMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+// Loss returns the equilibrium-matching loss of net (an nn.TimeModule) on
+// the data x.
+func (e EquilibriumMatching) Loss(tp *tensor.Tape, m nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	net, err := timeModule(m)
+	if err != nil {
 		return nil, err
 	}
 	a, lam := e.Threshold, e.Multiplier

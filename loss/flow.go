@@ -27,12 +27,33 @@ type FlowMatching struct {
 	LogNormalTime bool
 }
 
-// Loss returns the flow-matching loss of the velocity net on the data x.
-func (f FlowMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+// Loss returns the flow-matching loss of the velocity net (an
+// nn.TimeModule) on the data x.
+func (f FlowMatching) Loss(tp *tensor.Tape, m nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	path, pair := f.Interpolant, f.Coupling
+	net, err := timeModule(m)
+	if err != nil {
+		return nil, err
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	xt, ut, ts, err := pathPoints(f.Interpolant, f.Coupling, x, f.LogNormalTime, rng)
+	if err != nil {
+		return nil, err
+	}
+	v := net.ForwardT(tp, tensor.New(xt, n, d), tensor.New(ts, n, 1))
+	if v.Rank() != 2 || v.Dim(0) != n || v.Dim(1) != d {
+		return nil, fmt.Errorf("loss: the velocity net gives shape %v for %d points of dimension %d: %w", v.Shape(), n, d, ErrInvalid)
+	}
+	r := tp.Sub(v, tensor.New(ut, n, d))
+	return tp.Mean(rowDot(tp, r, r)), nil
+}
+
+// pathPoints draws noise x₀ for the data rows x₁, pairs them by pair (nil:
+// independent), draws times (uniform, or logit-normal), and returns the
+// points x_t and velocities u_t of path (nil: straight) and the times.
+func pathPoints(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.Tensor, logNormal bool, rng *rand.Rand) (xt, ut, ts []float64, err error) {
 	if path == nil {
 		path = interpolant.Linear{}
 	}
@@ -46,28 +67,23 @@ func (f FlowMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 	}
 	idx, err := pair.Pair(x0, x.Data(), d, rng)
 	if err != nil {
-		return nil, fmt.Errorf("loss: %w", err)
+		return nil, nil, nil, fmt.Errorf("loss: %w", err)
 	}
 	x1 := make([]float64, n*d)
 	for i, j := range idx {
 		copy(x1[i*d:(i+1)*d], x.Data()[j*d:(j+1)*d])
 	}
-	ts := make([]float64, n)
+	ts = make([]float64, n)
 	for i := range ts {
-		if f.LogNormalTime {
+		if logNormal {
 			ts[i] = 1 / (1 + math.Exp(-rng.NormFloat64()))
 		} else {
 			ts[i] = rng.Float64()
 		}
 	}
-	xt, ut := make([]float64, n*d), make([]float64, n*d)
+	xt, ut = make([]float64, n*d), make([]float64, n*d)
 	if err := interpolant.Interpolate(path, xt, ut, x0, x1, ts, d); err != nil {
-		return nil, fmt.Errorf("loss: %w", err)
+		return nil, nil, nil, fmt.Errorf("loss: %w", err)
 	}
-	v := net.ForwardT(tp, tensor.New(xt, n, d), tensor.New(ts, n, 1))
-	if v.Rank() != 2 || v.Dim(0) != n || v.Dim(1) != d {
-		return nil, fmt.Errorf("loss: the velocity net gives shape %v for %d points of dimension %d: %w", v.Shape(), n, d, ErrInvalid)
-	}
-	r := tp.Sub(v, tensor.New(ut, n, d))
-	return tp.Mean(rowDot(tp, r, r)), nil
+	return xt, ut, ts, nil
 }

@@ -24,12 +24,7 @@ func TestFlowMatchingLearnsGaussian(t *testing.T) {
 	}
 	mu, sd := []float64{2, -1}, []float64{0.6, 0.3}
 	rng := rand.New(rand.NewPCG(1, 1))
-	data := tensor.Zeros(4000, 2)
-	for i := range 4000 {
-		for j := range 2 {
-			data.Data()[2*i+j] = mu[j] + sd[j]*rng.NormFloat64()
-		}
-	}
+	data := diagGaussianData(rng, 4000, mu, sd)
 	for name, cp := range map[string]coupling.Coupling{"independent": coupling.Independent{}, "exact-ot": coupling.ExactOT{}} {
 		net, err := nn.NewTimeMLP(rand.New(rand.NewPCG(2, 2)), 2, 4, []int{64, 64}, 2, nn.SiLU())
 		if err != nil {

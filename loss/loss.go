@@ -34,6 +34,16 @@ func energies(tp *tensor.Tape, net nn.Module, x *tensor.Tensor) (e *tensor.Tenso
 	return tp.Reshape(out, x.Dim(0)), nil
 }
 
+// timeModule returns m as a network of (x, t), or an error saying that the
+// loss needs one.
+func timeModule(m nn.Module) (nn.TimeModule, error) {
+	tm, ok := m.(nn.TimeModule)
+	if !ok {
+		return nil, fmt.Errorf("loss: this loss trains a network of (x, t) (an nn.TimeModule such as nn.TimeMLP), not a %T: %w", m, ErrInvalid)
+	}
+	return tm, nil
+}
+
 // scoreTape returns tp, or a private tape when tp is nil: losses built on the
 // score need a tape to take ∇ₓE even when the caller wants only the value.
 func scoreTape(tp *tensor.Tape) *tensor.Tape {

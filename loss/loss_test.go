@@ -283,3 +283,15 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// diagGaussianData draws n points of N(μ, diag(sd²)).
+func diagGaussianData(rng *rand.Rand, n int, mu, sd []float64) *tensor.Tensor {
+	d := len(mu)
+	x := tensor.Zeros(n, d)
+	for i := range n {
+		for j := range d {
+			x.Data()[d*i+j] = mu[j] + sd[j]*rng.NormFloat64()
+		}
+	}
+	return x
+}

@@ -9,11 +9,13 @@ import (
 )
 
 // TimeModule is a network of a batch and a time per row: a velocity field
-// v(x, t) for flow matching, or a time-conditioned energy.
+// v(x, t) for flow matching, or a time-conditioned energy. It is a Module
+// too, whose Forward is the network at t = 0: the time-invariant field that
+// equilibrium matching learns, and what a trainer saves and loads.
 type TimeModule interface {
+	Module
 	// ForwardT maps x ([n, d]) and t ([n, 1]) to [n, out].
 	ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor
-	Params() []Param
 }
 
 // TimeMLP is an MLP of the concatenation of x and a sinusoidal embedding of
@@ -50,6 +52,11 @@ func NewTimeMLP(rng *rand.Rand, d, k int, hidden []int, out int, act Activation)
 func (m *TimeMLP) ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor {
 	wt := tp.Mul(t, m.freqs) // [n, K]
 	return m.MLP.Forward(tp, tp.Concat(1, x, tp.Sin(wt), tp.Cos(wt)))
+}
+
+// Forward evaluates the network at (x, 0).
+func (m *TimeMLP) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return m.ForwardT(tp, x, tensor.Zeros(x.Dim(0), 1))
 }
 
 // Params returns the MLP's parameters.

@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/goebm/goebm/energy"
@@ -18,7 +19,8 @@ import (
 type Langevin struct {
 	// StepSize η; nil means 0.01.
 	StepSize schedule.Schedule
-	// Temperature T; nil means 1.
+	// Temperature T; nil means 1. It may reach 0, where a step is plain
+	// gradient descent (energy matching's transport phase).
 	Temperature schedule.Schedule
 }
 
@@ -38,9 +40,12 @@ func (k *langevinKernel) step(b *block, t int, warm bool) error {
 	if err != nil {
 		return err
 	}
-	temp, err := stepSize(k.s.Temperature, 1, t, "temperature")
-	if err != nil {
-		return err
+	temp := 1.0
+	if k.s.Temperature != nil {
+		temp = k.s.Temperature.At(t)
+	}
+	if !(temp >= 0) || math.IsInf(temp, 0) {
+		return fmt.Errorf("sampler: temperature %g at step %d must be finite and not negative: %w", temp, t, ErrInvalid)
 	}
 	noise := math.Sqrt(2 * h * temp)
 	for i := range b.n {

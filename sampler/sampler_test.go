@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -321,5 +322,26 @@ func TestContextCancels(t *testing.T) {
 	_, err := Langevin{}.Sample(ctx, energy.Harmonic{}, Options{Chains: 4, Dim: 2, Steps: 100000})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
+
+// TestLangevinZeroTemperature checks that at T = 0 a Langevin step is
+// gradient descent (on ½‖x‖²: x_k = (1 − h)ᵏx₀ exactly) and that a negative
+// temperature is refused.
+func TestLangevinZeroTemperature(t *testing.T) {
+	init := []float64{1, -2, 0.5, 3}
+	l := Langevin{StepSize: schedule.Constant(0.1), Temperature: schedule.Constant(0)}
+	r, err := l.Sample(context.Background(), energy.Harmonic{}, Options{Dim: 2, Init: slices.Clone(init), Steps: 7, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range r.Final {
+		if want := init[i] * math.Pow(0.9, 7); math.Abs(x-want) > 1e-14 {
+			t.Errorf("coordinate %d: %g, want %g", i, x, want)
+		}
+	}
+	l.Temperature = schedule.Constant(-0.1)
+	if _, err := l.Sample(context.Background(), energy.Harmonic{}, Options{Dim: 2, Init: init, Steps: 1}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("negative temperature: error %v", err)
 	}
 }

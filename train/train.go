@@ -277,6 +277,9 @@ func (t *Trainer) Run(ctx context.Context) (Summary, error) {
 			return Summary{Steps: t.step, FinalLoss: last, Elapsed: time.Since(start)}, err
 		}
 		batch := t.loader.Next()
+		if ph, ok := t.loss.(loss.Phased); ok {
+			ph.SetStep(t.step)
+		}
 		l, err := t.loss.Loss(tp, t.net, batch, t.rng)
 		if err != nil {
 			return Summary{}, fmt.Errorf("train: step %d: %w", t.step+1, err)

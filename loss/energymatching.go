@@ -1,0 +1,276 @@
+package loss
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+)
+
+// Phased is a loss whose form depends on the training step; a trainer calls
+// SetStep with the number of steps taken before each Loss.
+type Phased interface {
+	SetStep(step int)
+}
+
+// EnergyMatching trains one time-independent scalar potential V(x) that
+// both transports noise to data and, near the data, is an energy whose
+// Boltzmann density exp(−V/ε_max) matches it (Balcerak et al. 2025;
+// TorchEBM's EnergyMatchingLoss). The loss is a flow term plus a contrastive
+// one:
+//
+//	flow  mean over pairs of w(t)·mean_j(−∂V/∂x_j(x̃_t) − u_t,j)²,
+//	      x₀, x₁ paired by Coupling, x̃_t = x_t + σξ on the Interpolant,
+//	      w(t) = clamp((1 − t)/(1 − a), 0, 1) fading the flow out near the data
+//	cd    λ·(mean V(data) − trimmed mean V(negatives)), floored at −Clamp
+//
+// The negatives come from Langevin chains x ← x − h∇V + √(2hε)ξ: a
+// NoiseFraction of them start from N(0, I) and sweep the temperature
+// ε(s) = ε_max·clamp((s − τ*)/(1 − τ*), 0, 1) over s = k/K (transport, then
+// diffusion), the rest start at data rows and stay at ε_max. The trimmed
+// mean drops the highest TrimFraction of negative energies, so that a few
+// chains stranded far away do not dominate.
+//
+// Training is two-phase: for the first CDWarmup steps (see Phased) the CD
+// term is off and no chain is run, which is plain OT flow matching of −∇V.
+// Generation runs the same noise-started chain (sampler.Langevin with
+// Temperature the Sweep schedule).
+type EnergyMatching struct {
+	// Interpolant is the path; nil means the straight one.
+	Interpolant interpolant.Interpolant
+	// Coupling pairs noise with data; nil means exact optimal transport.
+	Coupling coupling.Coupling
+	// Sigma is the smoothing noise on x_t; 0 means 0.1, negative none.
+	Sigma float64
+	// FlowCutoff a of the time gate; 0 means 0.8, ≥ 1 no gate.
+	FlowCutoff float64
+	// LambdaCD λ weights the contrastive term; 0 means 2, negative turns it
+	// off.
+	LambdaCD float64
+	// CDWarmup is the number of steps before the contrastive term starts.
+	CDWarmup int
+	// EpsMax ε_max and TauStar τ* shape the temperature; 0 means 0.15 and
+	// 0.8.
+	EpsMax, TauStar float64
+	// LangevinSteps K and LangevinStep h of the negative chains; 0 means
+	// 200 and 0.01.
+	LangevinSteps int
+	LangevinStep  float64
+	// NoiseFraction of the negatives start from noise; 0 means ½, negative
+	// none.
+	NoiseFraction float64
+	// TrimFraction of the highest negative energies is dropped; 0 means
+	// 0.1, negative none.
+	TrimFraction float64
+	// Clamp floors the contrastive term at −Clamp; 0 means 0.02, negative
+	// no floor.
+	Clamp float64
+
+	step int
+}
+
+var _ Phased = (*EnergyMatching)(nil)
+
+// SetStep records the training step, which decides the phase.
+func (e *EnergyMatching) SetStep(step int) { e.step = step }
+
+type emSettings struct {
+	sigma, cutoff, lambda, epsMax, tauStar, h, frac, trim, clamp float64
+	k                                                            int
+}
+
+func orDefault(v, def float64) float64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func (e *EnergyMatching) settings() (emSettings, error) {
+	s := emSettings{
+		sigma: orDefault(e.Sigma, 0.1), cutoff: e.FlowCutoff, lambda: orDefault(e.LambdaCD, 2),
+		epsMax: e.EpsMax, tauStar: e.TauStar, h: e.LangevinStep, k: e.LangevinSteps,
+		frac: orDefault(e.NoiseFraction, 0.5), trim: orDefault(e.TrimFraction, 0.1), clamp: e.Clamp,
+	}
+	if s.cutoff == 0 {
+		s.cutoff = 0.8
+	}
+	if s.epsMax == 0 {
+		s.epsMax = 0.15
+	}
+	if s.tauStar == 0 {
+		s.tauStar = 0.8
+	}
+	if s.h == 0 {
+		s.h = 0.01
+	}
+	if s.k == 0 {
+		s.k = 200
+	}
+	switch {
+	case s.clamp == 0:
+		s.clamp = 0.02
+	case s.clamp < 0:
+		s.clamp = math.Inf(1)
+	}
+	if !(s.cutoff > 0) || !(s.epsMax > 0) || !(s.tauStar >= 0 && s.tauStar < 1) || !(s.h > 0) || s.k < 1 ||
+		s.frac > 1 || s.trim >= 1 || e.CDWarmup < 0 || math.IsNaN(s.sigma+s.lambda+s.clamp) {
+		return s, fmt.Errorf("loss: energy matching with cutoff %g, ε_max %g, τ* %g, Langevin step %g × %d, noise fraction %g, trim %g, warm-up %d: %w",
+			s.cutoff, s.epsMax, s.tauStar, s.h, s.k, s.frac, s.trim, e.CDWarmup, ErrInvalid)
+	}
+	return s, nil
+}
+
+// Sweep returns the temperature schedule of a noise-started chain of k
+// steps: ε(s) = ε_max·clamp((s − τ*)/(1 − τ*), 0, 1) at s = step/k.
+func Sweep(epsMax, tauStar float64, k int) schedule.Schedule {
+	return schedule.Func(func(step int) float64 {
+		s := float64(step) / float64(k)
+		return epsMax * math.Min(1, math.Max(0, (s-tauStar)/(1-tauStar)))
+	})
+}
+
+// Loss returns the energy-matching loss of the potential net on x.
+func (e *EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	s, err := e.settings()
+	if err != nil {
+		return nil, err
+	}
+	pair := e.Coupling
+	if pair == nil {
+		pair = coupling.ExactOT{}
+	}
+	tp = scoreTape(tp)
+	n, d := x.Dim(0), x.Dim(1)
+	xt, ut, ts, err := pathPoints(e.Interpolant, pair, x, false, rng)
+	if err != nil {
+		return nil, err
+	}
+	if s.sigma > 0 {
+		for i := range xt {
+			xt[i] += s.sigma * rng.NormFloat64()
+		}
+	}
+	_, g, _, err := score(tp, net, tensor.New(xt, n, d))
+	if err != nil {
+		return nil, err
+	}
+	// −∇V − u = −(∇V + u); the square does not mind the sign. The gate and
+	// the mean over coordinates and pairs fold into one weight per row.
+	w := tensor.Zeros(n, 1)
+	for i, t := range ts {
+		gate := 1.0
+		if s.cutoff < 1 {
+			gate = math.Min(1, math.Max(0, (1-t)/(1-s.cutoff)))
+		}
+		w.Data()[i] = gate / float64(n*d)
+	}
+	r := tp.Add(g, tensor.New(ut, n, d))
+	l := tp.Sum(tp.Mul(tp.Mul(r, r), w))
+	if s.lambda == 0 || e.step < e.CDWarmup {
+		return l, nil
+	}
+	neg, err := e.negatives(net, x, s, rng)
+	if err != nil {
+		return nil, err
+	}
+	pos, err := energies(tp, net, x)
+	if err != nil {
+		return nil, err
+	}
+	en, err := energies(tp, net, tensor.New(neg, n, d))
+	if err != nil {
+		return nil, err
+	}
+	cd := tp.Scale(tp.Sub(tp.Mean(pos), trimmedMean(tp, en, s.trim)), s.lambda)
+	if cd.Item() < -s.clamp {
+		// torch.clamp's gradient below the floor is zero: the term is a
+		// constant there.
+		cd = tensor.Scalar(-s.clamp)
+	}
+	return tp.Add(l, cd), nil
+}
+
+// negatives runs the Langevin chains: the first round(n·frac) from noise
+// through the temperature sweep, the rest from random data rows at ε_max.
+func (e *EnergyMatching) negatives(net nn.Module, x *tensor.Tensor, s emSettings, rng *rand.Rand) ([]float64, error) {
+	n, d := x.Dim(0), x.Dim(1)
+	model, err := energy.NewModel(net, d)
+	if err != nil {
+		return nil, fmt.Errorf("loss: %w", err)
+	}
+	nNoise := int(math.Round(float64(n) * s.frac))
+	out := make([]float64, 0, n*d)
+	run := func(init []float64, temp schedule.Schedule) error {
+		l := sampler.Langevin{StepSize: schedule.Constant(s.h), Temperature: temp}
+		r, err := l.Sample(context.Background(), model, sampler.Options{Dim: d, Init: init, Steps: s.k, Seed: rng.Uint64()})
+		if err != nil {
+			return fmt.Errorf("loss: energy-matching negatives: %w", err)
+		}
+		out = append(out, r.Final...)
+		return nil
+	}
+	if nNoise > 0 {
+		init := make([]float64, nNoise*d)
+		for i := range init {
+			init[i] = rng.NormFloat64()
+		}
+		if err := run(init, Sweep(s.epsMax, s.tauStar, s.k)); err != nil {
+			return nil, err
+		}
+	}
+	if n > nNoise {
+		init := make([]float64, 0, (n-nNoise)*d)
+		for _, i := range rng.Perm(n)[:n-nNoise] {
+			init = append(init, x.Data()[i*d:(i+1)*d]...)
+		}
+		if err := run(init, schedule.Constant(s.epsMax)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// trimmedMean returns the mean of v ([n]) without its int(trim·n) largest
+// entries.
+func trimmedMean(tp *tensor.Tape, v *tensor.Tensor, trim float64) *tensor.Tensor {
+	n := v.Len()
+	k := int(trim * float64(n))
+	if k == 0 {
+		return tp.Mean(v)
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	vals := v.Data()
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case vals[a] < vals[b]:
+			return -1
+		case vals[a] > vals[b]:
+			return 1
+		}
+		return 0
+	})
+	mask := tensor.Zeros(n)
+	for _, i := range order[:n-k] {
+		mask.Data()[i] = 1 / float64(n-k)
+	}
+	return tp.Sum(tp.Mul(v, mask))
+}
