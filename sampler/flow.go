@@ -15,7 +15,17 @@ import (
 // x(0) ~ N(0, I) at t = 0 to t = 1, where a flow-matching model has learned
 // to arrive at the data: with a fixed number of Steps of Method, or, when
 // Adaptive is set, with an embedded pair's error control. It is not an MCMC
-// sampler: each point is one deterministic integration from its noise.
+// sampler: each point is one integration from its noise.
+//
+// With Diffusion g set it integrates instead the SDE
+//
+//	dx = [v + ½g(t)²·s(x, t)] dt + g(t) dW,  s = (t·v − x)/(1 − t),
+//
+// by Euler–Maruyama in Steps steps. On the straight path x_t = t·x₁ +
+// (1 − t)·x₀ with x₀ ~ N(0, I), s is the score ∇log p_t implied by v
+// (E[x₀ | x_t] = x_t − t·v), so the SDE has the ODE's marginals at every t
+// while its noise corrects errors the deterministic flow would carry along
+// (Song et al. 2021; Albergo et al. 2023). It holds only for that path.
 type Flow struct {
 	// Velocity is the field; see VelocityOf for a trained network.
 	Velocity integrate.Drift
@@ -26,6 +36,8 @@ type Flow struct {
 	Steps int
 	// Adaptive, if set, integrates with error control.
 	Adaptive *integrate.Adaptive
+	// Diffusion, if set, generates with the SDE above; nil means the ODE.
+	Diffusion func(t float64) float64
 }
 
 // Generate returns n points of dimension d (row-major), the noise drawn
@@ -41,6 +53,9 @@ func (f Flow) Generate(ctx context.Context, n, d int, seed uint64) ([]float64, i
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, integrate.Stats{}, err
+	}
+	if f.Diffusion != nil {
+		return f.sde(x, n, d, seed)
 	}
 	m := f.Method
 	if f.Adaptive != nil {
@@ -59,6 +74,57 @@ func (f Flow) Generate(ctx context.Context, n, d int, seed uint64) ([]float64, i
 	}
 	st, err := integrate.Solve(m, f.Velocity, x, 0, 1, steps)
 	return x, st, err
+}
+
+// sde integrates the score-corrected SDE, the Wiener increments drawn from
+// rand.NewPCG(seed, 1).
+func (f Flow) sde(x []float64, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
+	if f.Adaptive != nil {
+		return nil, integrate.Stats{}, fmt.Errorf("sampler: Flow integrates its SDE with fixed steps, not adaptively: %w", ErrInvalid)
+	}
+	steps := f.Steps
+	if steps == 0 {
+		steps = 50
+	}
+	drift := func(dst []float64, t float64, x []float64) {
+		f.Velocity(dst, t, x)
+		// Euler–Maruyama evaluates at t ≤ 1 − h, so 1 − t > 0.
+		c := 0.5 * f.Diffusion(t) * f.Diffusion(t) / (1 - t)
+		for i, v := range dst {
+			dst[i] = v + c*(t*v-x[i])
+		}
+	}
+	diffusion := func(dst []float64, t float64, _ []float64) {
+		g := f.Diffusion(t)
+		for i := range dst {
+			dst[i] = g
+		}
+	}
+	st, err := integrate.EulerMaruyama(drift, diffusion, x, 0, 1, steps, rand.New(rand.NewPCG(seed, 1)))
+	return x, st, err
+}
+
+// Guided is classifier-free guidance (Ho and Salimans 2022) of a
+// label-conditional flow: the field (1 + w)·v(x, t | y) − w·v(x, t | ∅)
+// from the conditional and unconditional fields of one model (trained with
+// the label sometimes dropped). w = 0 is the conditional field; w > 0
+// pushes samples further towards what distinguishes the label.
+func Guided(cond, uncond integrate.Drift, w float64) integrate.Drift {
+	var buf []float64
+	var mu sync.Mutex
+	return func(dst []float64, t float64, x []float64) {
+		mu.Lock()
+		if len(buf) != len(dst) {
+			buf = make([]float64, len(dst))
+		}
+		u := buf
+		uncond(u, t, x)
+		cond(dst, t, x)
+		for i := range dst {
+			dst[i] = (1+w)*dst[i] - w*u[i]
+		}
+		mu.Unlock()
+	}
 }
 
 // VelocityOf evaluates a trained velocity network of dimension d as a field
