@@ -14,5 +14,8 @@
 // (in the root-mean-square norm over all coordinates; the step is accepted
 // when that ratio is at most 1 and the next one scaled by 0.9·ratio^(−1/(q+1)),
 // q the lower order, within [0.2, 5]; Hairer, Nørsett and Wanner, Solving
-// ODEs I, §II.4). EulerMaruyama steps SDEs with diagonal noise.
+// ODEs I, §II.4). EulerMaruyama steps SDEs with diagonal noise, and
+// BackwardEulerMaruyama does so implicitly in the drift (a fixed-point solve
+// per step). Leapfrog is the Störmer–Verlet step of Hamiltonian dynamics
+// that sampler's NUTS proposes with.
 package integrate

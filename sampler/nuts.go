@@ -3,6 +3,7 @@ package sampler
 import (
 	"context"
 	"fmt"
+	"github.com/goebm/goebm/integrate"
 	"math"
 	"math/rand/v2"
 
@@ -130,6 +131,10 @@ type treeWork struct {
 	m         *metric
 	rng       *rand.Rand
 	energyBuf []float64
+	// the leapfrog's gradient and velocity, made once: closures made per
+	// step would allocate in the hot loop.
+	gradU    func(g, x []float64)
+	velocity func(v, p []float64)
 }
 
 type level struct {
@@ -148,6 +153,12 @@ func newTreeWork(d, depth int) *treeWork {
 		w.levels = append(w.levels, level{pInitEnd: v(), sInitEnd: v(), rhoInit: v(), pFinalBeg: v(), sFinalBeg: v(),
 			rhoFinal: v(), rhoExt: v(), proposeFinal: newPoint(d)})
 	}
+	w.gradU = func(g, x []float64) {
+		w.energyBuf[0] = 0
+		w.b.grad(w.energyBuf, g, x)
+		w.z.e = w.energyBuf[0]
+	}
+	w.velocity = func(v, p []float64) { w.m.velocity(w.chain, p, v) }
 	return w
 }
 
@@ -371,20 +382,7 @@ func (w *treeWork) build(depth int, propose *point, sBeg, sEnd, rho, pBeg, pEnd 
 
 // leapfrog moves w.z by one step of size eps (negative: backwards).
 func (w *treeWork) leapfrog(eps float64) {
-	z := &w.z
-	for j := range z.p {
-		z.p[j] -= eps / 2 * z.g[j]
-	}
-	w.m.velocity(w.chain, z.p, w.tmp)
-	for j := range z.x {
-		z.x[j] += eps * w.tmp[j]
-	}
-	w.energyBuf[0] = 0
-	w.b.grad(w.energyBuf, z.g, z.x)
-	z.e = w.energyBuf[0]
-	for j := range z.p {
-		z.p[j] -= eps / 2 * z.g[j]
-	}
+	integrate.Leapfrog(w.z.x, w.z.p, w.z.g, w.tmp, eps, w.gradU, w.velocity)
 	w.nLeap++
 }
 
