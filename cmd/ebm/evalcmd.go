@@ -18,7 +18,7 @@ type evalSummary struct {
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("eval", "NLL (log Z by quadrature) and MMD of a trained 2-D model on fresh data.", stderr)
+	fs := newFlags("eval", "NLL (log Z by quadrature, or a flow's change of variables) and MMD of a trained 2-D model on fresh data.", stderr)
 	model := fs.String("model", "", "directory of a model trained by ebm train (required)")
 	data := fs.String("data", "", "dataset to draw fresh points from; empty means the one it was trained on")
 	n := fs.Int("n", 2000, "fresh points")
@@ -33,10 +33,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *n < 2 {
 		return usagef("-n %d: must be at least 2", *n)
 	}
-	cfg, _, e, err := loadModel(*model)
+	m, err := loadModel(*model)
 	if err != nil {
 		return err
 	}
+	cfg := m.cfg
 	if cfg.Dim != 2 {
 		return fmt.Errorf("-model %s has dimension %d; eval computes log Z by quadrature in 2-D", *model, cfg.Dim)
 	}
@@ -50,7 +51,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	ref := gen.Sample(rand.New(rand.NewPCG(*seed, 1)), 20000)
 	test := gen.Sample(rand.New(rand.NewPCG(*seed, 2)), *n)
-	sc, _, _, err := assess(e, name, ref, test, rand.New(rand.NewPCG(*seed, 3)))
+	sc, _, _, err := assess(ctx, m, name, ref, test, rand.New(rand.NewPCG(*seed, 3)))
 	if err != nil {
 		return err
 	}

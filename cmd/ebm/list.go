@@ -31,6 +31,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		{"energies", docs(energies)},
 		{"samplers", docs(samplers)},
 		{"losses", docs(losses)},
+		{"couplings", docs(couplings)},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
 	}

@@ -1,8 +1,9 @@
 // Command ebm trains energy-based models, samples from them, and draws
 // pictures of both: goebm's main job from a shell.
 //
-//	ebm train  -data NAME -loss NAME -out DIR     train a 2-D energy, write checkpoint, metrics, PNGs
+//	ebm train  -data NAME -loss NAME -out DIR     train a 2-D energy or flow, write checkpoint, metrics, PNGs
 //	ebm sample -energy NAME | -model DIR -out F   draw with any sampler, print diagnostics
+//	ebm generate -model DIR -out F                generate as the model does (a flow: by integration)
 //	ebm energy -energy NAME | -model DIR -in F -out F   energies (and gradients) at points
 //	ebm eval   -model DIR -data NAME              NLL and MMD on fresh data
 //	ebm list                                      the energies, samplers, losses and datasets
@@ -56,8 +57,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"train", "train a 2-D energy on a dataset; write checkpoint, metrics and pictures", runTrain},
+		{"train", "train a 2-D energy or flow on a dataset; write checkpoint, metrics and pictures", runTrain},
 		{"sample", "draw from an energy or a trained model with any sampler", runSample},
+		{"generate", "generate points from a trained model (flows by integration)", runGenerate},
 		{"energy", "evaluate energies (and gradients) at the points of a file", runEnergy},
 		{"eval", "NLL and MMD of a trained model on fresh data", runEval},
 		{"list", "the energies, samplers, losses and datasets", runList},

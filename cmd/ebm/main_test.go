@@ -112,6 +112,44 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestFlows trains a tiny model with each flow loss, generates from it, and
+// checks that sample refuses the flows (they do not run MCMC) while eval
+// scores them.
+func TestFlows(t *testing.T) {
+	dir := t.TempDir()
+	for _, l := range []string{"fm", "eqm", "em"} {
+		model := filepath.Join(dir, l)
+		out, _, err := ebm(t, "train", "-data", "checkerboard", "-loss", l, "-coupling", "greedy", "-steps", "6", "-hidden", "8", "-batch", "32", "-out", model, "-json")
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		var ts trainSummary
+		if err := json.Unmarshal([]byte(out), &ts); err != nil || ts.Steps != 6 || ts.NLLMinusH == nil || ts.MMD2 == 0 {
+			t.Fatalf("%s: train JSON %q: %v", l, out, err)
+		}
+		for _, f := range []string{"energy.png", "samples.png"} {
+			mustPNG(t, filepath.Join(model, f))
+		}
+		pts, plot := filepath.Join(dir, l+".npy"), filepath.Join(dir, l+".png")
+		out, _, err = ebm(t, "generate", "-model", model, "-n", "50", "-out", pts, "-plot", plot, "-json")
+		var gs generateSummary
+		if err != nil || json.Unmarshal([]byte(out), &gs) != nil || gs.Points != 50 || gs.Kind != kindOf(l) {
+			t.Fatalf("%s: generate %q: %v", l, out, err)
+		}
+		mustPNG(t, plot)
+		_, _, err = ebm(t, "sample", "-model", model, "-steps", "5", "-warmup", "5")
+		if flow := l != "em"; flow != (err != nil) {
+			t.Errorf("%s: sample: %v", l, err)
+		}
+		if _, _, err := ebm(t, "eval", "-model", model, "-n", "50"); err != nil {
+			t.Errorf("%s: eval: %v", l, err)
+		}
+	}
+	if _, _, err := ebm(t, "train", "-loss", "fm", "-coupling", "psychic", "-out", dir); err == nil || !strings.Contains(err.Error(), "valid: exact-ot") {
+		t.Errorf("an unknown coupling: %v", err)
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	existing := filepath.Join(dir, "there.csv")

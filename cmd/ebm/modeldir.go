@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
-	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/nn"
 )
@@ -26,6 +24,7 @@ type modelConfig struct {
 	Batch      int     `json:"batch"`
 	LR         float64 `json:"lr"`
 	Seed       uint64  `json:"seed"`
+	Coupling   string  `json:"coupling,omitempty"`
 }
 
 func (c modelConfig) sizes() []int {
@@ -34,14 +33,6 @@ func (c modelConfig) sizes() []int {
 		s = append(s, c.Hidden)
 	}
 	return append(s, 1)
-}
-
-func (c modelConfig) network(seed uint64) (nn.Module, error) {
-	act, err := nn.ActivationByName(c.Activation)
-	if err != nil {
-		return nil, err
-	}
-	return nn.NewMLP(rand.New(rand.NewPCG(seed, 3)), c.sizes(), act, nil)
 }
 
 func writeJSON(path string, v any) error {
@@ -54,34 +45,34 @@ func writeJSON(path string, v any) error {
 
 // loadModel reads a model directory written by ebm train: its config and
 // weights (the EMA weights when present).
-func loadModel(dir string) (modelConfig, nn.Module, *energy.Model, error) {
+func loadModel(dir string) (*trained, error) {
 	var c modelConfig
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return c, nil, nil, fmt.Errorf("-model %s: not a model directory (no config.json; ebm train writes one)", dir)
+			return nil, fmt.Errorf("-model %s: not a model directory (no config.json; ebm train writes one)", dir)
 		}
-		return c, nil, nil, err
+		return nil, err
 	}
 	if err := json.Unmarshal(b, &c); err != nil {
-		return c, nil, nil, fmt.Errorf("-model %s: config.json: %v", dir, err)
+		return nil, fmt.Errorf("-model %s: config.json: %v", dir, err)
 	}
 	net, err := c.network(0)
 	if err != nil {
-		return c, nil, nil, fmt.Errorf("-model %s: %w", dir, err)
+		return nil, fmt.Errorf("-model %s: %w", dir, err)
 	}
 	weights := filepath.Join(dir, "model_ema.params")
 	if _, err := os.Stat(weights); err != nil {
 		weights = filepath.Join(dir, "model.params")
 	}
 	if err := nn.Load(weights, net); err != nil {
-		return c, nil, nil, fmt.Errorf("-model %s: %w", dir, err)
+		return nil, fmt.Errorf("-model %s: %w", dir, err)
 	}
-	e, err := energy.NewModel(net, c.Dim)
+	m, err := newTrained(c, net)
 	if err != nil {
-		return c, nil, nil, err
+		return nil, fmt.Errorf("-model %s: %w", dir, err)
 	}
-	return c, net, e, nil
+	return m, nil
 }
 
 // checkOutput refuses to overwrite an existing file without -force.

@@ -32,9 +32,17 @@ func (g grid) Y(r int) float64 {
 	return g.box.Lo[1] + (float64(r)+0.5)*(g.box.Hi[1]-g.box.Lo[1])/float64(g.n)
 }
 
+// negLogDensity writes −log p, up to a constant, of 2-D points into dst.
+type negLogDensity func(dst, pts []float64) error
+
+// energyOf is the negLogDensity of an energy.
+func energyOf(e energy.Energy) negLogDensity {
+	return func(dst, pts []float64) error { e.Energy(dst, pts, 2); return nil }
+}
+
 // energyGrid evaluates the density exp(−E), normalised to peak 1, on an n×n
 // grid over box.
-func energyGrid(e energy.Energy, box eval.Box, n int) grid {
+func energyGrid(e negLogDensity, box eval.Box, n int) (grid, error) {
 	g := grid{box: box, n: n, z: make([]float64, n*n)}
 	pts := make([]float64, 2*n*n)
 	for c := range n {
@@ -44,7 +52,9 @@ func energyGrid(e energy.Energy, box eval.Box, n int) grid {
 		}
 	}
 	en := make([]float64, n*n)
-	e.Energy(en, pts, 2)
+	if err := e(en, pts); err != nil {
+		return g, err
+	}
 	lo := math.Inf(1)
 	for _, v := range en {
 		lo = math.Min(lo, v)
@@ -52,7 +62,7 @@ func energyGrid(e energy.Energy, box eval.Box, n int) grid {
 	for i, v := range en {
 		g.z[i] = math.Exp(lo - v)
 	}
-	return g
+	return g, nil
 }
 
 func xys(data []float64, max int) plotter.XYs {
@@ -79,9 +89,10 @@ func scatter(p *plot.Plot, pts plotter.XYs, c color.Color, label string) error {
 	return nil
 }
 
-// densityPlot draws exp(−E) as a heat map with contours, and pts over it.
-func densityPlot(title string, e energy.Energy, box eval.Box, pts []float64, ptsLabel string) (*plot.Plot, error) {
-	g := energyGrid(e, box, 200)
+// densityPlot draws a density on a grid as a heat map with contours, and
+// pts over it.
+func densityPlot(title string, g grid, pts []float64, ptsLabel string) (*plot.Plot, error) {
+	box := g.box
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = box.Lo[0], box.Hi[0], box.Lo[1], box.Hi[1]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/sampler"
@@ -63,17 +64,32 @@ func constOrNil(v float64) schedule.Schedule {
 	return schedule.Constant(v)
 }
 
-// losses builds the training losses; cdReg is the CD regulariser.
-var losses = map[string]named[func(cdReg float64) loss.Loss]{
-	"dsm": {func(float64) loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} }, "denoising score matching, σ = 0.05 (fast)"},
-	"ssm": {func(float64) loss.Loss { return loss.SlicedScoreMatching{Projections: 2} }, "sliced score matching, 2 projections"},
-	"sm":  {func(float64) loss.Loss { return loss.ScoreMatching{} }, "score matching, exact Hessian trace"},
-	"cd": {func(reg float64) loss.Loss {
-		return &loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: reg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
+// losses builds the training losses from the flags.
+var losses = map[string]named[func(lossSettings) loss.Loss]{
+	"dsm": {func(lossSettings) loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} }, "denoising score matching, σ = 0.05 (fast)"},
+	"ssm": {func(lossSettings) loss.Loss { return loss.SlicedScoreMatching{Projections: 2} }, "sliced score matching, 2 projections"},
+	"sm":  {func(lossSettings) loss.Loss { return loss.ScoreMatching{} }, "score matching, exact Hessian trace"},
+	"cd": {func(s lossSettings) loss.Loss {
+		return &loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
 	}, "contrastive divergence, 20 Langevin steps from the data"},
-	"pcd": {func(reg float64) loss.Loss {
-		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: reg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
+	"pcd": {func(s lossSettings) loss.Loss {
+		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
 	}, "persistent contrastive divergence with a replay buffer (the default)"},
+	"fm": {func(s lossSettings) loss.Loss { return loss.FlowMatching{Coupling: s.coupling} },
+		"flow matching of a velocity v(x, t); generates by RK4 from noise"},
+	"eqm": {func(lossSettings) loss.Loss { return loss.EquilibriumMatching{Multiplier: eqmMultiplier} },
+		"equilibrium matching of a field f(x); generates by descending it"},
+	"em": {func(s lossSettings) loss.Loss {
+		return &loss.EnergyMatching{Coupling: s.coupling, CDWarmup: s.steps * 2 / 3, EpsMax: emEpsMax, LangevinSteps: emSteps}
+	}, "energy matching of a potential V: flow, then CD after 2/3 of the steps"},
+}
+
+// couplings are the noise–data pairings of flow losses.
+var couplings = map[string]named[coupling.Coupling]{
+	"independent": {coupling.Independent{}, "pairs as drawn"},
+	"exact-ot":    {coupling.ExactOT{}, "optimal assignment (Hungarian), O(batch³)"},
+	"greedy":      {coupling.Greedy{}, "closest pairs first"},
+	"sinkhorn":    {coupling.Sinkhorn{}, "entropic OT, reg 0.05"},
 }
 
 func values[V any](m map[string]named[V]) map[string]V {

@@ -55,11 +55,14 @@ func target(energyName, modelDir string, d int) (energy.Energy, string, int, err
 	case energyName != "" && modelDir != "":
 		return nil, "", 0, usagef("give -energy or -model, not both")
 	case modelDir != "":
-		c, _, e, err := loadModel(modelDir)
+		m, err := loadModel(modelDir)
 		if err != nil {
 			return nil, "", 0, err
 		}
-		return e, "model " + modelDir, c.Dim, nil
+		if m.density == nil {
+			return nil, "", 0, fmt.Errorf("-model %s is %s: it generates by integration, not MCMC; use ebm generate -model %s", modelDir, describeKind(m.cfg.kind()), modelDir)
+		}
+		return m.density, "model " + modelDir, m.cfg.Dim, nil
 	case energyName == "":
 		return nil, "", 0, usagef("give -energy NAME or -model DIR")
 	}
@@ -188,7 +191,11 @@ func samplePlot(path string, e energy.Energy, dim int, r *sampler.Result, name s
 	if err != nil {
 		return err
 	}
-	p, err := densityPlot("samples over exp(−E): "+name, e, box, nil, "")
+	g, err := energyGrid(energyOf(e), box, 200)
+	if err != nil {
+		return err
+	}
+	p, err := densityPlot("samples over exp(−E): "+name, g, nil, "")
 	if err != nil {
 		return err
 	}

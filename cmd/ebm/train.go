@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/goebm/goebm/tensor"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/optim"
 	"github.com/goebm/goebm/schedule"
@@ -36,7 +36,7 @@ type trainSummary struct {
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "Train an MLP energy on a 2-D dataset; write config.json, checkpoint.bin, metrics.jsonl,\nmodel.params and energy.png, samples.png, curves.png into -out.", stderr)
+	fs := newFlags("train", "Train an MLP on a 2-D dataset: an energy (MCMC-sampled), or with -loss fm, eqm or em a flow\nthat generates by integration; write config.json, checkpoint.bin, metrics.jsonl, model.params and\nenergy.png, samples.png, curves.png into -out.", stderr)
 	data := fs.String("data", "eightgaussians", "dataset: "+joinKeys(dataNames()))
 	lossName := fs.String("loss", "pcd", "loss: "+joinKeys(values(losses)))
 	steps := fs.Int("steps", 3000, "training steps")
@@ -47,6 +47,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lr := fs.Float64("lr", 2e-3, "peak learning rate (cosine decay to 1/50 of it)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	cdReg := fs.Float64("cd-reg", 0.1, "energy regulariser of the cd and pcd losses")
+	pairing := fs.String("coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+joinKeys(values(couplings)))
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
@@ -60,6 +61,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("-data %q: unknown (valid: %s)", *data, joinKeys(dataNames()))
 	}
 	mkLoss, err := pick(values(losses), "loss", *lossName)
+	if err != nil {
+		return err
+	}
+	cp, err := pick(values(couplings), "coupling", *pairing)
 	if err != nil {
 		return err
 	}
@@ -77,12 +82,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%s holds a trained model; pass -force to overwrite it or -resume to continue it", *out)
 	}
 	cfg := modelConfig{Data: *data, Loss: *lossName, Dim: 2, Hidden: *hidden, Layers: *layers, Activation: *act,
-		Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed}
+		Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed, Coupling: *pairing}
 	net, err := cfg.network(*seed)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	trainData := gen.Sample(rand.New(rand.NewPCG(*seed, 1)), 20000)
+	trainData, err := trainingSample(cfg)
+	if err != nil {
+		return err
+	}
 	test := gen.Sample(rand.New(rand.NewPCG(*seed, 2)), 2000)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -94,7 +102,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
 		return err
 	}
-	tr, err := train.New(net, mkLoss(*cdReg), &optim.Adam{Schedule: schedule.Cosine{Start: *lr, End: *lr / 50, Steps: *steps}},
+	tr, err := train.New(net, mkLoss(lossSettings{cdReg: *cdReg, steps: *steps, coupling: cp}), &optim.Adam{Schedule: schedule.Cosine{Start: *lr, End: *lr / 50, Steps: *steps}},
 		trainData, train.Config{Steps: *steps, BatchSize: min(*batch, 20000), Seed: *seed, ClipNorm: 10, Dir: *out, CheckpointEvery: *every})
 	if err != nil {
 		return err
@@ -109,17 +117,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, *out)
 	}
-	e, err := energy.NewModel(net, 2)
+	m, err := newTrained(cfg, net)
 	if err != nil {
 		return err
 	}
-	sc, box, samples, err := assess(e, *data, trainData, test, rand.New(rand.NewPCG(*seed, 4)))
+	sc, box, samples, err := assess(ctx, m, *data, trainData, test, rand.New(rand.NewPCG(*seed, 4)))
 	if err != nil {
 		return err
 	}
 	s := trainSummary{Out: *out, Data: *data, Loss: *lossName, Steps: sum.Steps, FinalLoss: sum.FinalLoss,
 		Seconds: time.Since(start).Seconds(), scores: sc}
-	if err := trainPlots(*out, *data, e, box, trainData.Data(), samples.Data()); err != nil {
+	if err := trainPlots(*out, *data, m, box, trainData.Data(), samples.Data()); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
 	if *asJSON {
@@ -134,15 +142,26 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func trainPlots(dir, data string, e energy.Energy, box eval.Box, train, samples []float64) error {
-	p, err := densityPlot("learned density exp(−E), with the data ("+data+")", e, box, train, "data")
+func trainPlots(dir, data string, m *trained, box eval.Box, train, samples []float64) error {
+	title, n := "learned density exp(−E), with the data ("+data+")", gridCells(m)
+	switch m.cfg.kind() {
+	case kindFlow, kindEquilib:
+		title = "the flow's density, with the data (" + data + ")"
+	case kindPotential:
+		title = fmt.Sprintf("learned exp(−V/%g), with the data (%s)", emEpsMax, data)
+	}
+	g, err := energyGrid(m.negLogDensity, box, n)
+	if err != nil {
+		return err
+	}
+	p, err := densityPlot(title, g, train, "data")
 	if err != nil {
 		return err
 	}
 	if err := savePlot(p, filepath.Join(dir, "energy.png")); err != nil {
 		return err
 	}
-	ps, err := densityPlot("model samples over the data", e, box, nil, "")
+	ps, err := densityPlot("model samples over the data", g, nil, "")
 	if err != nil {
 		return err
 	}
@@ -184,6 +203,24 @@ func readMetrics(path string) (steps, vals []float64, err error) {
 		}
 	}
 	return steps, vals, sc.Err()
+}
+
+// trainingSample returns the points ebm train trains the model of cfg on.
+func trainingSample(cfg modelConfig) (*tensor.Tensor, error) {
+	gen, err := dataset.ByName(cfg.Data)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %q: %w", cfg.Data, err)
+	}
+	return gen.Sample(rand.New(rand.NewPCG(cfg.Seed, 1)), 20000), nil
+}
+
+// gridCells is the side of the grid a model's density is drawn on: a flow's
+// density costs an integration per point, so it gets a coarser one.
+func gridCells(m *trained) int {
+	if m.density == nil {
+		return 100
+	}
+	return 200
 }
 
 func dataNames() map[string]bool {
