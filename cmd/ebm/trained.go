@@ -80,8 +80,9 @@ func newTrained(cfg modelConfig, net nn.Module) (*trained, error) {
 	case kindEquilib:
 		// Descend f for a time 1/λ: far from the data f matches λ times the
 		// flow's velocity, so the descent dx/ds = −f(x)/λ, s in [0, 1],
-		// arrives when a flow would (measured on two moons: MMD² 0.012 at
-		// 1/λ, 0.14 at 1, 0.74 at 4, where points pile up between the moons).
+		// arrives when a flow would (measured on two moons with Euler steps:
+		// MMD² 0.012 at time 1/λ, 0.14 at 1, 0.74 at 4, where points pile up
+		// between the moons; RK4 at 1/λ gives 0.079).
 		m.field = func(tp *tensor.Tape, x *tensor.Tensor, _ float64) *tensor.Tensor {
 			return tp.Scale(net.Forward(tp, x), -1/eqmMultiplier)
 		}
