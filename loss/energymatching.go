@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -88,7 +89,9 @@ type emSettings struct {
 	k                                                            int
 }
 
-func orDefault(v, def float64) float64 {
+// defaultOrOff reads a setting where 0 means def and a negative value
+// turns the feature off (0).
+func defaultOrOff(v, def float64) float64 {
 	switch {
 	case v == 0:
 		return def
@@ -100,9 +103,9 @@ func orDefault(v, def float64) float64 {
 
 func (e *EnergyMatching) settings() (emSettings, error) {
 	s := emSettings{
-		sigma: orDefault(e.Sigma, 0.1), cutoff: e.FlowCutoff, lambda: orDefault(e.LambdaCD, 2),
+		sigma: defaultOrOff(e.Sigma, 0.1), cutoff: e.FlowCutoff, lambda: defaultOrOff(e.LambdaCD, 2),
 		epsMax: e.EpsMax, tauStar: e.TauStar, h: e.LangevinStep, k: e.LangevinSteps,
-		frac: orDefault(e.NoiseFraction, 0.5), trim: orDefault(e.TrimFraction, 0.1), clamp: e.Clamp,
+		frac: defaultOrOff(e.NoiseFraction, 0.5), trim: defaultOrOff(e.TrimFraction, 0.1), clamp: e.Clamp,
 	}
 	if s.cutoff == 0 {
 		s.cutoff = 0.8
@@ -259,15 +262,7 @@ func trimmedMean(tp *tensor.Tape, v *tensor.Tensor, trim float64) *tensor.Tensor
 		order[i] = i
 	}
 	vals := v.Data()
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case vals[a] < vals[b]:
-			return -1
-		case vals[a] > vals[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(vals[a], vals[b]) })
 	mask := tensor.Zeros(n)
 	for _, i := range order[:n-k] {
 		mask.Data()[i] = 1 / float64(n-k)

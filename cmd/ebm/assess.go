@@ -35,12 +35,12 @@ func assess(ctx context.Context, m *trained, data string, ref, test *tensor.Tens
 		}
 		s.NLL = eval.NLL(m.density, test, s.LogZ)
 	} else {
-		lp, err := eval.FlowLogDensity(m.field, test, 0, 1, flowSteps)
-		if err != nil {
+		nlp := make([]float64, test.Dim(0))
+		if err := m.negLogDensity(nlp, test.Data()); err != nil {
 			return s, box, nil, err
 		}
-		for _, v := range lp {
-			s.NLL -= v / float64(len(lp))
+		for _, v := range nlp {
+			s.NLL += v / float64(len(nlp))
 		}
 	}
 	if h, ok := entropies[data]; ok {
