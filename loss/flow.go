@@ -15,7 +15,7 @@ import (
 // (Lipman et al. 2023; Liu et al. 2022; Tong et al. 2023): each data row x₁
 // is paired with noise x₀ ~ N(0, I) by Coupling, a time t is drawn, and
 // mean ‖v(x_t, t) − u_t‖² is minimised, x_t and u_t = dx_t/dt from the
-// Interpolant. Integrating the learned v from t = 0 to 1 (sampler.Flow) then
+// Interpolant. Integrating the learned v from t = 0 to 1 (flow.Generator) then
 // generates data.
 type FlowMatching struct {
 	// Interpolant is the path; nil means the straight one.

@@ -2,6 +2,7 @@ package loss
 
 import (
 	"context"
+	"github.com/goebm/goebm/flow"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,14 +10,13 @@ import (
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/optim"
-	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
 )
 
 // TestFlowMatchingLearnsGaussian trains a TimeMLP by flow matching on
 // N(μ, diag(s²)) data, with independent and with exact-OT pairs, then
-// generates with sampler.Flow: the samples' means and sds within 10%
+// generates with flow.Generator: the samples' means and sds within 10%
 // (of the sd) of the data's.
 func TestFlowMatchingLearnsGaussian(t *testing.T) {
 	if testing.Short() {
@@ -47,7 +47,7 @@ func TestFlowMatchingLearnsGaussian(t *testing.T) {
 			}
 			tp.Reset()
 		}
-		x, _, err := sampler.Flow{Velocity: sampler.VelocityOf(net, 2), Steps: 30}.Generate(context.Background(), 4000, 2, 3)
+		x, _, err := flow.Generator{Velocity: flow.VelocityOf(net, 2), Steps: 30}.Generate(context.Background(), 4000, 2, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
@@ -56,7 +57,7 @@ type trained struct {
 	// density, for the energy and potential kinds; nil for flows.
 	density energy.Energy
 	// field is the flow's velocity for the flow and equilibrium kinds.
-	field eval.Field
+	field flow.Field
 }
 
 // newTrained wraps a network built from cfg.
@@ -97,7 +98,7 @@ func (m *trained) generate(ctx context.Context, n int, box eval.Box, rng *rand.R
 	d := m.cfg.Dim
 	switch m.cfg.kind() {
 	case kindFlow, kindEquilib:
-		f := sampler.Flow{Velocity: fieldDrift(m.field, d), Method: integrate.RK4, Steps: flowSteps}
+		f := flow.Generator{Velocity: fieldDrift(m.field, d), Method: integrate.RK4, Steps: flowSteps}
 		x, _, err := f.Generate(ctx, n, d, rng.Uint64())
 		if err != nil {
 			return nil, err
@@ -121,7 +122,7 @@ func (m *trained) negLogDensity(dst, pts []float64) error {
 		m.density.Energy(dst, pts, 2)
 		return nil
 	}
-	lp, err := eval.FlowLogDensity(m.field, tensor.New(pts, len(pts)/2, 2), 0, 1, flowSteps)
+	lp, err := flow.LogDensity(m.field, tensor.New(pts, len(pts)/2, 2), 0, 1, flowSteps)
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func (m *trained) negLogDensity(dst, pts []float64) error {
 }
 
 // fieldDrift evaluates a field as an integrator's drift, without gradients.
-func fieldDrift(f eval.Field, d int) integrate.Drift {
+func fieldDrift(f flow.Field, d int) integrate.Drift {
 	return func(dst []float64, t float64, x []float64) {
 		copy(dst, f(nil, tensor.New(x, len(x)/d, d), t).Data())
 	}

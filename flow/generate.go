@@ -1,4 +1,4 @@
-package sampler
+package flow
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/goebm/goebm/tensor"
 )
 
-// Flow generates points by integrating a velocity field v(x, t) from noise
+// Generator generates points by integrating a velocity field v(x, t) from noise
 // x(0) ~ N(0, I) at t = 0 to t = 1, where a flow-matching model has learned
 // to arrive at the data: with a fixed number of Steps of Method, or, when
 // Adaptive is set, with an embedded pair's error control. It is not an MCMC
@@ -26,7 +26,7 @@ import (
 // (E[x₀ | x_t] = x_t − t·v), so the SDE has the ODE's marginals at every t
 // while its noise corrects errors the deterministic flow would carry along
 // (Song et al. 2021; Albergo et al. 2023). It holds only for that path.
-type Flow struct {
+type Generator struct {
 	// Velocity is the field; see VelocityOf for a trained network.
 	Velocity integrate.Drift
 	// Method is the integrator; the zero value means RK4 (or Dormand–Prince
@@ -42,9 +42,9 @@ type Flow struct {
 
 // Generate returns n points of dimension d (row-major), the noise drawn
 // from rand.NewPCG(seed, 0), and the integrator's statistics.
-func (f Flow) Generate(ctx context.Context, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
+func (f Generator) Generate(ctx context.Context, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
 	if f.Velocity == nil || n < 1 || d < 1 {
-		return nil, integrate.Stats{}, fmt.Errorf("sampler: Flow needs a velocity, n ≥ 1, d ≥ 1 (got %d, %d): %w", n, d, ErrInvalid)
+		return nil, integrate.Stats{}, fmt.Errorf("flow: Generator needs a velocity, n ≥ 1, d ≥ 1 (got %d, %d): %w", n, d, ErrInvalid)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	x := make([]float64, n*d)
@@ -78,9 +78,9 @@ func (f Flow) Generate(ctx context.Context, n, d int, seed uint64) ([]float64, i
 
 // sde integrates the score-corrected SDE, the Wiener increments drawn from
 // rand.NewPCG(seed, 1).
-func (f Flow) sde(x []float64, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
+func (f Generator) sde(x []float64, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
 	if f.Adaptive != nil {
-		return nil, integrate.Stats{}, fmt.Errorf("sampler: Flow integrates its SDE with fixed steps, not adaptively: %w", ErrInvalid)
+		return nil, integrate.Stats{}, fmt.Errorf("flow: Generator integrates its SDE with fixed steps, not adaptively: %w", ErrInvalid)
 	}
 	steps := f.Steps
 	if steps == 0 {

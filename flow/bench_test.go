@@ -1,4 +1,4 @@
-package sampler
+package flow
 
 import (
 	"context"
@@ -23,10 +23,10 @@ func BenchmarkFlow(b *testing.B) {
 		v := VelocityOf(net, sc.dim)
 		for _, c := range []struct {
 			name string
-			f    Flow
+			f    Generator
 		}{
-			{"euler", Flow{Velocity: v, Method: integrate.Euler, Steps: sc.steps}},
-			{"dopri5", Flow{Velocity: v, Adaptive: &integrate.Adaptive{RTol: 1e-3, ATol: 1e-5}}},
+			{"euler", Generator{Velocity: v, Method: integrate.Euler, Steps: sc.steps}},
+			{"dopri5", Generator{Velocity: v, Adaptive: &integrate.Adaptive{RTol: 1e-3, ATol: 1e-5}}},
 		} {
 			b.Run(fmt.Sprintf("%s/%s", c.name, sc.name), func(b *testing.B) {
 				evals := 0

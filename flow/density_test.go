@@ -1,4 +1,4 @@
-package eval
+package flow
 
 import (
 	"math"
@@ -8,11 +8,11 @@ import (
 	"github.com/goebm/goebm/tensor"
 )
 
-// TestFlowLogDensity checks the change of variables on flows with
+// TestLogDensity checks the change of variables on flows with
 // closed-form densities: a time-dependent scaling v = t·x (x(1) = √e·x(0),
 // so p₁ = N(0, eI)) and a shear v = (b·x₂, 0) (divergence free, p₁(x) =
 // N(x₁ − b·x₂) N(x₂)) that only the solve of x(t) gets right.
-func TestFlowLogDensity(t *testing.T) {
+func TestLogDensity(t *testing.T) {
 	x := tensor.Randn(rand.New(rand.NewPCG(1, 1)), 700, 2) // more than one chunk
 	logN := func(a, b float64) float64 { return -math.Log(2*math.Pi) - 0.5*(a*a+b*b) }
 	const b = 1.5
@@ -27,7 +27,7 @@ func TestFlowLogDensity(t *testing.T) {
 		{"shear", func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor { return tp.MatMul(x, shearSel) },
 			func(x1, x2 float64) float64 { return logN(x1-b*x2, x2) }},
 	} {
-		got, err := FlowLogDensity(c.v, x, 0, 1, 40)
+		got, err := LogDensity(c.v, x, 0, 1, 40)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func TestFlowLogDensity(t *testing.T) {
 			t.Errorf("%s: log density off by up to %.3g", c.name, worst)
 		}
 	}
-	if _, err := FlowLogDensity(nil, x, 0, 0, 10); err == nil {
+	if _, err := LogDensity(nil, x, 0, 0, 10); err == nil {
 		t.Error("an empty time interval is accepted")
 	}
 }

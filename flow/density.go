@@ -1,4 +1,4 @@
-package eval
+package flow
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // divergence can be taken: x is [n, d], the result [n, d].
 type Field func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor
 
-// FlowLogDensity returns log p(x) for each row of x ([n, d]) under the flow
+// LogDensity returns log p(x) for each row of x ([n, d]) under the flow
 // that carries N(0, I) at time t0 along v to time t1, by the instantaneous
 // change of variables (Chen et al. 2018): d log p(x_t)/dt = −∇·v(x_t, t), so
 //
@@ -23,9 +23,9 @@ type Field func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor
 // with x(t) and the integral solved together backwards from x at t1 in
 // steps RK4 steps, the divergence exact (d backward passes). Rows are solved
 // independently, in chunks across the cores.
-func FlowLogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]float64, error) {
+func LogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]float64, error) {
 	if x.Rank() != 2 || x.Dim(0) == 0 || steps < 1 || !(t1 != t0) {
-		return nil, fmt.Errorf("eval: flow density of points of shape %v in %d steps from %g to %g: %w", x.Shape(), steps, t0, t1, ErrInvalid)
+		return nil, fmt.Errorf("flow: density of points of shape %v in %d steps from %g to %g: %w", x.Shape(), steps, t0, t1, ErrInvalid)
 	}
 	n, d := x.Dim(0), x.Dim(1)
 	out := make([]float64, n)
@@ -42,7 +42,7 @@ func FlowLogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]flo
 			defer wg.Done()
 			for lo := range next {
 				hi := min(lo+chunk, n)
-				if err := flowChunk(v, x.Data()[lo*d:hi*d], out[lo:hi], d, t0, t1, steps); err != nil {
+				if err := densityChunk(v, x.Data()[lo*d:hi*d], out[lo:hi], d, t0, t1, steps); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err
@@ -60,9 +60,9 @@ func FlowLogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]flo
 	return out, first
 }
 
-// flowChunk solves the augmented system for the m rows of x, writing log p
+// densityChunk solves the augmented system for the m rows of x, writing log p
 // into out.
-func flowChunk(v Field, x, out []float64, d int, t0, t1 float64, steps int) error {
+func densityChunk(v Field, x, out []float64, d int, t0, t1 float64, steps int) error {
 	m := len(out)
 	// State: the m points, then the m accumulated divergence integrals.
 	y := make([]float64, m*(d+1))
@@ -97,7 +97,7 @@ func flowChunk(v Field, x, out []float64, d int, t0, t1 float64, steps int) erro
 		// The divergence integral ran from t1 down to t0: y holds −∫ ∇·v.
 		out[i] = ll + y[m*d+i]
 		if math.IsNaN(out[i]) {
-			return fmt.Errorf("eval: the flow density of row %d is NaN: %w", i, ErrInvalid)
+			return fmt.Errorf("flow: the density of row %d is NaN: %w", i, ErrInvalid)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package sampler
+package flow
 
 import (
 	"context"
@@ -33,14 +33,14 @@ func TestFlowExactField(t *testing.T) {
 	muU := []float64{-1, 1}
 	muG := []float64{(1+w)*mu[0] - w*muU[0], (1+w)*mu[1] - w*muU[1]}
 	for name, c := range map[string]struct {
-		f    Flow
+		f    Generator
 		mu   []float64
 		bias float64
 	}{
-		"rk4":    {Flow{Velocity: gaussianField(mu, s), Steps: 40}, mu, 0},
-		"dopri5": {Flow{Velocity: gaussianField(mu, s), Adaptive: &integrate.Adaptive{RTol: 1e-6}}, mu, 0},
-		"sde":    {Flow{Velocity: gaussianField(mu, s), Steps: 500, Diffusion: func(float64) float64 { return 1 }}, mu, 0.01},
-		"guided": {Flow{Velocity: Guided(gaussianField(mu, s), gaussianField(muU, s), w), Steps: 40}, muG, 0},
+		"rk4":    {Generator{Velocity: gaussianField(mu, s), Steps: 40}, mu, 0},
+		"dopri5": {Generator{Velocity: gaussianField(mu, s), Adaptive: &integrate.Adaptive{RTol: 1e-6}}, mu, 0},
+		"sde":    {Generator{Velocity: gaussianField(mu, s), Steps: 500, Diffusion: func(float64) float64 { return 1 }}, mu, 0.01},
+		"guided": {Generator{Velocity: Guided(gaussianField(mu, s), gaussianField(muU, s), w), Steps: 40}, muG, 0},
 	} {
 		f := c.f
 		const n = 20000
@@ -64,7 +64,7 @@ func TestFlowExactField(t *testing.T) {
 			t.Errorf("%s: no evaluations reported", name)
 		}
 	}
-	if _, _, err := (Flow{}).Generate(context.Background(), 10, 2, 1); err == nil {
-		t.Error("Flow without a velocity accepted")
+	if _, _, err := (Generator{}).Generate(context.Background(), 10, 2, 1); err == nil {
+		t.Error("Generator without a velocity accepted")
 	}
 }
