@@ -97,29 +97,31 @@ func Scaling() []Case {
 	return cs
 }
 
+// samplerCases draw batch chains on workers goroutines (0: one per core).
 func samplerCases(sc Scale, workers int) []Case {
 	well := energy.DoubleWell{BarrierHeight: 2}
 	var cs []Case
-	for _, s := range []struct {
+	for _, c := range []struct {
 		name    string
 		s       sampler.Sampler
-		perStep int
+		perStep int // chain-gradient evaluations per step
 	}{
 		{"langevin_doublewell", sampler.Langevin{StepSize: schedule.Constant(1e-3)}, 1},
 		{"hmc_doublewell", sampler.HMC{StepSize: schedule.Constant(1e-3), LeapfrogSteps: 10}, 11},
 	} {
 		o := sampler.Options{Chains: sc.Batch, Dim: sc.Dim, Steps: sc.Steps, Seed: 1, Workers: workers}
-		cs = append(cs, Case{Name: s.name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Steps: sc.Steps, Workers: workers,
+		cs = append(cs, Case{Name: c.name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Steps: sc.Steps, Workers: workers,
 			TorchEBM: workers == 0, Unit: Grads, Setup: func() (Func, error) {
 				return func(ctx context.Context) (int, error) {
-					_, err := s.s.Sample(ctx, well, o)
-					return sc.Batch * sc.Steps * s.perStep, err
+					_, err := c.s.Sample(ctx, well, o)
+					return sc.Batch * sc.Steps * c.perStep, err
 				}, nil
 			}})
 	}
 	return cs
 }
 
+// lossCases time one forward and backward pass of an energy network's loss.
 func lossCases(sc Scale) []Case {
 	var cs []Case
 	for _, l := range []struct {
@@ -135,6 +137,8 @@ func lossCases(sc Scale) []Case {
 		{"loss_dsm", func() loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.1} }},
 	} {
 		batch, dim := sc.Batch, sc.Dim
+		// The exact Hessian trace costs a backward pass per dimension, so
+		// TorchEBM caps its case at batch 128, dim 16.
 		if l.name == "loss_sm_exact" && sc.Name != "small" {
 			batch, dim = 128, 16
 		}
@@ -151,6 +155,7 @@ func lossCases(sc Scale) []Case {
 	return cs
 }
 
+// eqmCases time one forward and backward pass of equilibrium matching.
 func eqmCases(sc Scale) []Case {
 	var cs []Case
 	for _, explicit := range []bool{false, true} {
@@ -171,6 +176,8 @@ func eqmCases(sc Scale) []Case {
 	return cs
 }
 
+// flowCases generate a batch from noise with a fixed-step and an adaptive
+// solver.
 func flowCases(sc Scale) []Case {
 	var cs []Case
 	for _, f := range []struct {
