@@ -3,16 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 
-	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/loss"
-	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
-	"github.com/goebm/goebm/tensor"
 )
 
 // Scale is one of TorchEBM's benchmark sizes: Batch points (or chains) of
@@ -70,19 +66,82 @@ func (c Case) ID() string {
 	return id
 }
 
+// workload is a case at any size.
+type workload struct {
+	name     string
+	torchebm bool
+	unit     string
+	// stepped says that the case takes the scale's steps.
+	stepped bool
+	// maxBatch and maxDim cap the shape (0: no cap).
+	maxBatch, maxDim int
+	setup            func(Case) (Func, error)
+}
+
+// workloads are the cases at TorchEBM's scales, in the order Cases lists
+// them.
+var workloads = []workload{
+	{name: "langevin_doublewell", torchebm: true, unit: Grads, stepped: true,
+		setup: sample(sampler.Langevin{StepSize: schedule.Constant(1e-3)}, 1)},
+	{name: "hmc_doublewell", torchebm: true, unit: Grads, stepped: true,
+		setup: sample(sampler.HMC{StepSize: schedule.Constant(1e-3), LeapfrogSteps: 10}, 11)},
+	{name: "loss_cd10", torchebm: true, setup: trainStep(energyNet, func() objective {
+		return &loss.ContrastiveDivergence{K: 10, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-2)}}
+	})},
+	// The exact Hessian trace costs a backward pass per dimension, so
+	// TorchEBM caps this case at batch 128, dim 16.
+	{name: "loss_sm_exact", torchebm: true, maxBatch: 128, maxDim: 16,
+		setup: trainStep(energyNet, func() objective { return loss.ScoreMatching{} })},
+	{name: "loss_sm_approx", torchebm: true,
+		setup: trainStep(energyNet, func() objective { return loss.ScoreMatching{Method: loss.FiniteDifference} })},
+	{name: "loss_ssm5", torchebm: true,
+		setup: trainStep(energyNet, func() objective { return loss.SlicedScoreMatching{Projections: 5} })},
+	{name: "loss_dsm", torchebm: true,
+		setup: trainStep(energyNet, func() objective { return loss.DenoisingScoreMatching{Sigma: 0.1} })},
+	{name: "eqm", setup: trainStep(velocityNet, func() objective { return loss.EquilibriumMatching{} })},
+	{name: "eqm_explicit", setup: trainStep(velocityNet, func() objective { return loss.EquilibriumMatching{Explicit: true} })},
+	{name: "flow_euler", unit: Evals, stepped: true, setup: generate(flow.Generator{Method: integrate.Euler})},
+	{name: "flow_dopri5", unit: Evals, setup: generate(flow.Generator{Adaptive: &integrate.Adaptive{RTol: 1e-3, ATol: 1e-5}})},
+}
+
+// mlpWorkloads are the gradient shapes of EBM training on the energy MLP,
+// at PyTorch's comparison shapes: E(x) on a no-grad tape, ∇ₓE (what every
+// sampler step needs) and ∇θ mean‖∇ₓE‖² (score matching's second-order
+// step).
+var mlpWorkloads = []workload{
+	{name: "mlp_energy", setup: energyOnly},
+	{name: "mlp_score", setup: score},
+	{name: "mlp_scorematch", setup: trainStep(energyNet, func() objective { return squaredScore{} })},
+}
+
+// at is the case at a size (for a fixed shape, a Scale without a name).
+func (w workload) at(sc Scale, workers int) Case {
+	c := Case{Name: w.name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Workers: workers,
+		TorchEBM: w.torchebm && workers == 0, Unit: w.unit}
+	if w.stepped {
+		c.Steps = sc.Steps
+	}
+	if w.maxBatch > 0 {
+		c.Batch, c.Dim = min(c.Batch, w.maxBatch), min(c.Dim, w.maxDim)
+	}
+	c.Setup = func() (Func, error) { return w.setup(c) }
+	return c
+}
+
 // Cases returns the registry in its fixed order: at each scale the
 // samplers, TorchEBM's losses, equilibrium matching and flow generation;
-// then the MLP cases at their fixed shapes.
+// then the MLP cases at batch 1024, dim 2 and 128.
 func Cases() []Case {
 	var cs []Case
 	for _, sc := range Scales {
-		cs = append(cs, samplerCases(sc, 0)...)
-		cs = append(cs, lossCases(sc)...)
-		cs = append(cs, eqmCases(sc)...)
-		cs = append(cs, flowCases(sc)...)
+		for _, w := range workloads {
+			cs = append(cs, w.at(sc, 0))
+		}
 	}
 	for _, dim := range []int{2, 128} {
-		cs = append(cs, mlpCases(1024, dim)...)
+		for _, w := range mlpWorkloads {
+			cs = append(cs, w.at(Scale{Batch: 1024, Dim: dim}, 0))
+		}
 	}
 	return cs
 }
@@ -91,187 +150,12 @@ func Cases() []Case {
 // 2: the ratio of their times is the speed-up from the second core.
 func Scaling() []Case {
 	var cs []Case
-	for _, w := range []int{1, 2} {
-		cs = append(cs, samplerCases(Scales[len(Scales)-1], w)...)
-	}
-	return cs
-}
-
-// samplerCases draw batch chains on workers goroutines (0: one per core).
-func samplerCases(sc Scale, workers int) []Case {
-	well := energy.DoubleWell{BarrierHeight: 2}
-	var cs []Case
-	for _, c := range []struct {
-		name    string
-		s       sampler.Sampler
-		perStep int // chain-gradient evaluations per step
-	}{
-		{"langevin_doublewell", sampler.Langevin{StepSize: schedule.Constant(1e-3)}, 1},
-		{"hmc_doublewell", sampler.HMC{StepSize: schedule.Constant(1e-3), LeapfrogSteps: 10}, 11},
-	} {
-		o := sampler.Options{Chains: sc.Batch, Dim: sc.Dim, Steps: sc.Steps, Seed: 1, Workers: workers}
-		cs = append(cs, Case{Name: c.name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Steps: sc.Steps, Workers: workers,
-			TorchEBM: workers == 0, Unit: Grads, Setup: func() (Func, error) {
-				return func(ctx context.Context) (int, error) {
-					_, err := c.s.Sample(ctx, well, o)
-					return sc.Batch * sc.Steps * c.perStep, err
-				}, nil
-			}})
-	}
-	return cs
-}
-
-// lossCases time one forward and backward pass of an energy network's loss.
-func lossCases(sc Scale) []Case {
-	var cs []Case
-	for _, l := range []struct {
-		name string
-		loss func() loss.Loss
-	}{
-		{"loss_cd10", func() loss.Loss {
-			return &loss.ContrastiveDivergence{K: 10, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-2)}}
-		}},
-		{"loss_sm_exact", func() loss.Loss { return loss.ScoreMatching{} }},
-		{"loss_sm_approx", func() loss.Loss { return loss.ScoreMatching{Method: loss.FiniteDifference} }},
-		{"loss_ssm5", func() loss.Loss { return loss.SlicedScoreMatching{Projections: 5} }},
-		{"loss_dsm", func() loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.1} }},
-	} {
-		batch, dim := sc.Batch, sc.Dim
-		// The exact Hessian trace costs a backward pass per dimension, so
-		// TorchEBM caps its case at batch 128, dim 16.
-		if l.name == "loss_sm_exact" && sc.Name != "small" {
-			batch, dim = 128, 16
+	for _, workers := range []int{1, 2} {
+		for _, w := range workloads {
+			if w.unit == Grads {
+				cs = append(cs, w.at(Scales[len(Scales)-1], workers))
+			}
 		}
-		cs = append(cs, Case{Name: l.name, Scale: sc.Name, Batch: batch, Dim: dim, TorchEBM: true, Setup: func() (Func, error) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			net, err := energyNet(rng, dim)
-			if err != nil {
-				return nil, err
-			}
-			x, lo := tensor.Randn(rng, batch, dim), l.loss()
-			return backward(net, func(tp *tensor.Tape) (*tensor.Tensor, error) { return lo.Loss(tp, net, x, rng) }), nil
-		}})
 	}
 	return cs
-}
-
-// eqmCases time one forward and backward pass of equilibrium matching.
-func eqmCases(sc Scale) []Case {
-	var cs []Case
-	for _, explicit := range []bool{false, true} {
-		name := "eqm"
-		if explicit {
-			name = "eqm_explicit"
-		}
-		cs = append(cs, Case{Name: name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Setup: func() (Func, error) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			net, err := velocityNet(rng, sc.Dim)
-			if err != nil {
-				return nil, err
-			}
-			x, l := tensor.Randn(rng, sc.Batch, sc.Dim), loss.EquilibriumMatching{Explicit: explicit}
-			return backward(net, func(tp *tensor.Tape) (*tensor.Tensor, error) { return l.Loss(tp, net, x, rng) }), nil
-		}})
-	}
-	return cs
-}
-
-// flowCases generate a batch from noise with a fixed-step and an adaptive
-// solver.
-func flowCases(sc Scale) []Case {
-	var cs []Case
-	for _, f := range []struct {
-		name  string
-		steps int
-		g     flow.Generator
-	}{
-		{"flow_euler", sc.Steps, flow.Generator{Method: integrate.Euler, Steps: sc.Steps}},
-		{"flow_dopri5", 0, flow.Generator{Adaptive: &integrate.Adaptive{RTol: 1e-3, ATol: 1e-5}}},
-	} {
-		cs = append(cs, Case{Name: f.name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Steps: f.steps, Unit: Evals, Setup: func() (Func, error) {
-			net, err := velocityNet(rand.New(rand.NewPCG(1, 1)), sc.Dim)
-			if err != nil {
-				return nil, err
-			}
-			g := f.g
-			g.Velocity = flow.VelocityOf(net, sc.Dim)
-			return func(ctx context.Context) (int, error) {
-				_, st, err := g.Generate(ctx, sc.Batch, sc.Dim, 1)
-				return st.Evals, err
-			}, nil
-		}})
-	}
-	return cs
-}
-
-// mlpCases time the three gradient shapes of EBM training on the energy
-// MLP: E(x) on a no-grad tape, ∇ₓE (what every sampler step needs) and
-// ∇θ mean‖∇ₓE‖² (score matching's second-order step).
-func mlpCases(batch, dim int) []Case {
-	var cs []Case
-	for _, c := range []struct {
-		name string
-		f    func(m nn.Module, x *tensor.Tensor) Func
-	}{
-		{"mlp_energy", func(m nn.Module, x *tensor.Tensor) Func {
-			tp := tensor.NewNoGradTape()
-			return func(context.Context) (int, error) {
-				m.Forward(tp, x)
-				tp.Reset()
-				return 0, nil
-			}
-		}},
-		{"mlp_score", func(m nn.Module, x *tensor.Tensor) Func {
-			tp := tensor.NewTape()
-			return func(context.Context) (int, error) {
-				tp.Grad([]*tensor.Tensor{m.Forward(tp, x)}, []*tensor.Tensor{x}, tensor.GradOptions{})
-				tp.Reset()
-				return 0, nil
-			}
-		}},
-		{"mlp_scorematch", func(m nn.Module, x *tensor.Tensor) Func {
-			return backward(m, func(tp *tensor.Tape) (*tensor.Tensor, error) {
-				s := tp.Grad([]*tensor.Tensor{m.Forward(tp, x)}, []*tensor.Tensor{x}, tensor.GradOptions{CreateGraph: true})[0]
-				return tp.Mean(tp.SumAxis(tp.Square(s), 1)), nil
-			})
-		}},
-	} {
-		cs = append(cs, Case{Name: c.name, Batch: batch, Dim: dim, Setup: func() (Func, error) {
-			rng := rand.New(rand.NewPCG(1, 2))
-			m, err := energyNet(rng, dim)
-			if err != nil {
-				return nil, err
-			}
-			return c.f(m, tensor.Randn(rng, batch, dim)), nil
-		}})
-	}
-	return cs
-}
-
-// energyNet is TorchEBM's benchmark energy: an MLP dim → 128 → 128 → 1
-// with SiLU.
-func energyNet(rng *rand.Rand, dim int) (nn.Module, error) {
-	return nn.NewMLP(rng, []int{dim, 128, 128, 1}, nn.SiLU(), nil)
-}
-
-// velocityNet is the flow cases' field: an MLP of x and an 8-dimensional
-// sinusoidal embedding of t, dim+8 → 128 → 128 → dim, SiLU.
-func velocityNet(rng *rand.Rand, dim int) (*nn.TimeMLP, error) {
-	return nn.NewTimeMLP(rng, dim, 4, []int{128, 128}, dim, nn.SiLU())
-}
-
-// backward returns a call that evaluates f on a reused tape and takes the
-// gradient of the result with respect to the network's parameters: one
-// training step's forward and backward passes.
-func backward(net nn.Module, f func(tp *tensor.Tape) (*tensor.Tensor, error)) Func {
-	tp, params := tensor.NewTape(), nn.Values(net.Params())
-	return func(context.Context) (int, error) {
-		v, err := f(tp)
-		if err != nil {
-			return 0, err
-		}
-		tp.Grad([]*tensor.Tensor{v}, params, tensor.GradOptions{})
-		tp.Reset()
-		return 0, nil
-	}
 }
