@@ -22,15 +22,15 @@ func BenchmarkTorchEBM(b *testing.B) {
 	}{{"small", 64, 8}, {"medium", 256, 32}, {"large", 1024, 128}}
 	cases := []struct {
 		name string
-		loss func() Loss
+		loss func() EnergyLoss
 	}{
-		{"cd10", func() Loss {
+		{"cd10", func() EnergyLoss {
 			return &ContrastiveDivergence{K: 10, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-2)}}
 		}},
-		{"sm_exact", func() Loss { return ScoreMatching{} }},
-		{"sm_approx", func() Loss { return ScoreMatching{Method: FiniteDifference} }},
-		{"ssm5", func() Loss { return SlicedScoreMatching{Projections: 5} }},
-		{"dsm", func() Loss { return DenoisingScoreMatching{Sigma: 0.1} }},
+		{"sm_exact", func() EnergyLoss { return ScoreMatching{} }},
+		{"sm_approx", func() EnergyLoss { return ScoreMatching{Method: FiniteDifference} }},
+		{"ssm5", func() EnergyLoss { return SlicedScoreMatching{Projections: 5} }},
+		{"dsm", func() EnergyLoss { return DenoisingScoreMatching{Sigma: 0.1} }},
 	}
 	for _, c := range cases {
 		for _, sc := range scales {

@@ -92,15 +92,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		for _, c := range []struct {
 			name string
-			l    func() loss.Loss
+			l    func() loss.EnergyLoss
 		}{
-			{"loss_cd10", func() loss.Loss {
+			{"loss_cd10", func() loss.EnergyLoss {
 				return &loss.ContrastiveDivergence{K: 10, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-2)}}
 			}},
-			{"loss_sm_exact", func() loss.Loss { return loss.ScoreMatching{} }},
-			{"loss_sm_approx", func() loss.Loss { return loss.ScoreMatching{Method: loss.FiniteDifference} }},
-			{"loss_ssm5", func() loss.Loss { return loss.SlicedScoreMatching{Projections: 5} }},
-			{"loss_dsm", func() loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.1} }},
+			{"loss_sm_exact", func() loss.EnergyLoss { return loss.ScoreMatching{} }},
+			{"loss_sm_approx", func() loss.EnergyLoss { return loss.ScoreMatching{Method: loss.FiniteDifference} }},
+			{"loss_ssm5", func() loss.EnergyLoss { return loss.SlicedScoreMatching{Projections: 5} }},
+			{"loss_dsm", func() loss.EnergyLoss { return loss.DenoisingScoreMatching{Sigma: 0.1} }},
 		} {
 			batch, dim := sc.batch, sc.dim
 			if c.name == "loss_sm_exact" && sc.name != "small" {
