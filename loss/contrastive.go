@@ -92,8 +92,7 @@ func (c ContrastiveDivergence) Start() (EnergyLoss, State) {
 // Its error reports a sampler failure (a NaN energy, say) with the
 // sampler's chain and step.
 func (c ContrastiveDivergence) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	l, _ := c.Start()
-	return l.Loss(tp, net, x, rng)
+	return firstStep(c.Start, tp, net, x, rng)
 }
 
 // cdRun is a CD run: the settings and the replay buffer.

@@ -136,18 +136,17 @@ func Sweep(epsMax, tauStar float64, k int) schedule.Schedule {
 	})
 }
 
+// Loss returns the energy-matching loss of the potential net on x, as the
+// first step of a fresh run.
+func (e EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return firstStep(e.Start, tp, net, x, rng)
+}
+
 // Start returns the loss of a fresh run, whose state counts the steps
 // taken.
 func (e EnergyMatching) Start() (EnergyLoss, State) {
 	r := &emRun{e: e}
 	return r, r
-}
-
-// Loss returns the energy-matching loss of the potential net on x, as the
-// first step of a fresh run.
-func (e EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	l, _ := e.Start()
-	return l.Loss(tp, net, x, rng)
 }
 
 // emRun is an energy-matching run: the settings and the number of steps

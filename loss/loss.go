@@ -49,6 +49,13 @@ type Stateful[N nn.Module] interface {
 	Start() (Loss[N], State)
 }
 
+// firstStep returns the loss of the first step of a fresh run: what Loss on
+// the settings of a Stateful loss gives.
+func firstStep(start func() (EnergyLoss, State), tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	l, _ := start()
+	return l.Loss(tp, net, x, rng)
+}
+
 // ErrInvalid is wrapped by errors about invalid settings or inputs.
 var ErrInvalid = errors.New("invalid loss input")
 

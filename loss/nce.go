@@ -40,8 +40,7 @@ func (l NCE) Start() (EnergyLoss, State) {
 // Loss returns the NCE loss of net on x with c = 0, as the first step of a
 // fresh run.
 func (l NCE) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	r, _ := l.Start()
-	return r.Loss(tp, net, x, rng)
+	return firstStep(l.Start, tp, net, x, rng)
 }
 
 // nceRun is an NCE run: the settings and the learned log-normaliser.

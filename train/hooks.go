@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -62,11 +61,8 @@ func (t *Trainer) builtinHooks() []Hook {
 	if t.ema != nil {
 		hs = append(hs, t.ema)
 	}
-	if w := t.cfg.Progress; w != nil || term.IsTerminal(int(os.Stderr.Fd())) {
-		if w == nil {
-			w = os.Stderr
-		}
-		hs = append(hs, &progress{bar: newBar(w, t.cfg.Steps, t.step)})
+	if p := newProgress(t); p != nil {
+		hs = append(hs, p)
 	}
 	if t.cfg.Dir != "" {
 		hs = append(hs, &metrics{path: filepath.Join(t.cfg.Dir, "metrics.jsonl"), every: t.cfg.LogEvery},
@@ -107,8 +103,17 @@ func (e *ema) Stop(*Trainer, error) error { return nil }
 // time left.
 type progress struct{ bar *progressbar.ProgressBar }
 
-func newBar(w io.Writer, steps, at int) *progressbar.ProgressBar {
-	bar := progressbar.NewOptions(steps,
+// newProgress returns the bar on Config.Progress, or on standard error when
+// that is a terminal; nil when there is none.
+func newProgress(t *Trainer) *progress {
+	w := t.cfg.Progress
+	if w == nil {
+		if !term.IsTerminal(int(os.Stderr.Fd())) {
+			return nil
+		}
+		w = os.Stderr
+	}
+	bar := progressbar.NewOptions(t.cfg.Steps,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription("train"),
 		progressbar.OptionShowCount(),
@@ -117,8 +122,8 @@ func newBar(w io.Writer, steps, at int) *progressbar.ProgressBar {
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish())
-	bar.Set(at)
-	return bar
+	bar.Set(t.step)
+	return &progress{bar}
 }
 
 func (p *progress) AfterStep(_ *Trainer, s Status) error {
