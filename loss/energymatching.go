@@ -178,6 +178,7 @@ func (r *emRun) Restore(saved []nn.Param) error {
 }
 
 func (r *emRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	// Every call is a step, failed or not, so the count stays the trainer's.
 	step := r.steps
 	r.steps++
 	e := r.e
