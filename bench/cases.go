@@ -98,8 +98,8 @@ var workloads = []workload{
 		setup: trainStep(energyNet, func() objective { return loss.SlicedScoreMatching{Projections: 5} })},
 	{name: "loss_dsm", torchebm: true,
 		setup: trainStep(energyNet, func() objective { return loss.DenoisingScoreMatching{Sigma: 0.1} })},
-	{name: "eqm", setup: trainStep(velocityNet, func() objective { return loss.EquilibriumMatching{} })},
-	{name: "eqm_explicit", setup: trainStep(velocityNet, func() objective { return loss.EquilibriumMatching{Explicit: true} })},
+	{name: "eqm", setup: trainStep(velocityNet, func() objective { return onTime{loss.EquilibriumMatching{}} })},
+	{name: "eqm_explicit", setup: trainStep(velocityNet, func() objective { return onTime{loss.EquilibriumMatching{Explicit: true}} })},
 	{name: "flow_euler", unit: Evals, stepped: true, setup: generate(flow.Generator{Method: integrate.Euler})},
 	{name: "flow_dopri5", unit: Evals, setup: generate(flow.Generator{Adaptive: &integrate.Adaptive{RTol: 1e-3, ATol: 1e-5}})},
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/flow"
+	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/tensor"
@@ -50,6 +51,14 @@ func onNet(newNet func(*rand.Rand, int) (nn.Module, error), newTape func() *tens
 			return 0, err
 		}, nil
 	}
+}
+
+// onTime is a loss of time-conditioned networks as an objective of the
+// velocity networks velocityNet builds.
+type onTime struct{ l loss.TimeLoss }
+
+func (o onTime) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return o.l.Loss(tp, net.(nn.TimeModule), x, rng)
 }
 
 // trainStep is one forward and backward pass (∇θ) of an objective.

@@ -1,11 +1,10 @@
 package loss
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
-	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
@@ -22,12 +21,12 @@ import (
 // the data (FromData: classic CD-k), from noise N(0, I), or, with Persistent,
 // from a replay buffer of chains that each step continues (Tieleman 2008;
 // Du and Mordatch 2019): NewSampleRatio of the batch restarts from noise, and
-// the buffer's chains are written back slot by slot. A parallel-tempering
-// sampler gives parallel-tempering CD. The α term (RegWeight, default 0.001)
-// keeps energies near zero.
+// the buffer's chains are written back slot by slot. A
+// sampler.ParallelTempering gives parallel-tempering CD. The α term
+// (RegWeight, default 0.001) keeps energies near zero.
 //
-// A ContrastiveDivergence with Persistent set holds its buffer: use one value
-// per training run, from one goroutine.
+// Persistent CD carries its buffer as State: a trainer trains with the loss
+// Start returns, and checkpoints the buffer.
 type ContrastiveDivergence struct {
 	// K is the number of sampler steps per loss; 0 means 10.
 	K int
@@ -48,107 +47,91 @@ type ContrastiveDivergence struct {
 	// RegWeight α of the energy-magnitude regulariser; 0 means 0.001,
 	// negative means none.
 	RegWeight float64
-
-	buffer []float64 // BufferSize × d chains
-	dim    int
 }
 
-func (c *ContrastiveDivergence) defaults() (k int, s sampler.Sampler, size int, ratio, reg float64, init int) {
-	k, s, size, ratio, reg, init = c.K, c.Sampler, c.BufferSize, c.NewSampleRatio, c.RegWeight, c.InitSteps
-	if k == 0 {
-		k = 10
-	}
-	if s == nil {
-		s = sampler.Langevin{StepSize: schedule.Constant(0.01)}
-	}
-	if size == 0 {
-		size = 10000
-	}
-	if ratio == 0 {
-		ratio = 0.05
-	}
-	switch {
-	case reg == 0:
-		reg = 0.001
-	case reg < 0:
-		reg = 0
-	}
-	switch {
-	case init == 0:
-		init = 100
-	case init < 0:
-		init = 0
-	}
-	return
+type cdSettings struct {
+	k, size, init int
+	s             sampler.Sampler
+	ratio, reg    float64
 }
 
-// Loss returns the CD loss of net on x. Its error reports a sampler failure
-// (a NaN energy, say) with the sampler's chain and step.
-func (c *ContrastiveDivergence) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+func (c ContrastiveDivergence) settings() (cdSettings, error) {
+	s := cdSettings{k: c.K, s: c.Sampler, size: c.BufferSize, ratio: c.NewSampleRatio, reg: defaultOrOff(c.RegWeight, 0.001), init: c.InitSteps}
+	if s.k == 0 {
+		s.k = 10
+	}
+	if s.s == nil {
+		s.s = sampler.Langevin{StepSize: schedule.Constant(0.01)}
+	}
+	if s.size == 0 {
+		s.size = 10000
+	}
+	if s.ratio == 0 {
+		s.ratio = 0.05
+	}
+	switch {
+	case s.init == 0:
+		s.init = 100
+	case s.init < 0:
+		s.init = 0
+	}
+	if s.k < 0 || s.size < 0 || s.ratio < 0 || s.ratio > 1 {
+		return s, fmt.Errorf("loss: CD with K %d, buffer %d, new-sample ratio %g: %w", s.k, s.size, s.ratio, ErrInvalid)
+	}
+	return s, nil
+}
+
+// Start returns the loss of a fresh run, and its state: the replay buffer
+// when Persistent.
+func (c ContrastiveDivergence) Start() (EnergyLoss, State) {
+	r := &cdRun{c: c}
+	return r, r
+}
+
+// Loss returns the CD loss of net on x, as the first step of a fresh run.
+// Its error reports a sampler failure (a NaN energy, say) with the
+// sampler's chain and step.
+func (c ContrastiveDivergence) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return firstStep(c.Start, tp, net, x, rng)
+}
+
+// cdRun is a CD run: the settings and the replay buffer.
+type cdRun struct {
+	c   ContrastiveDivergence
+	buf replay
+}
+
+func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	k, s, size, ratio, reg, initSteps := c.defaults()
-	if k < 0 || size < 0 || ratio < 0 || ratio > 1 {
-		return nil, fmt.Errorf("loss: CD with K %d, buffer %d, new-sample ratio %g: %w", k, size, ratio, ErrInvalid)
+	s, err := r.c.settings()
+	if err != nil {
+		return nil, err
 	}
 	n, d := x.Dim(0), x.Dim(1)
-	e, err := energy.NewModel(net, d)
+	ch, err := newChains(s.s, net, d)
 	if err != nil {
-		return nil, fmt.Errorf("loss: %w", err)
-	}
-	ctx := context.Background()
-	draw := func(init []float64, steps int) ([]float64, error) {
-		r, err := s.Sample(ctx, e, sampler.Options{Dim: d, Init: init, Steps: steps, Seed: rng.Uint64()})
-		if err != nil {
-			return nil, fmt.Errorf("loss: sampling negatives: %w", err)
-		}
-		return r.Final, nil
+		return nil, err
 	}
 	var neg []float64
 	switch {
-	case c.Persistent:
-		if c.buffer == nil || c.dim != d {
-			c.buffer, c.dim = make([]float64, size*d), d
-			for i := range c.buffer {
-				c.buffer[i] = rng.NormFloat64()
-			}
-			if initSteps > 0 {
-				if c.buffer, err = draw(c.buffer, initSteps); err != nil {
-					c.buffer = nil
-					return nil, err
-				}
-			}
-		}
-		slots := rng.Perm(size)[:min(n, size)]
-		init := make([]float64, len(slots)*d)
-		for i, sl := range slots {
-			if rng.Float64() < ratio {
-				for j := range d {
-					init[i*d+j] = rng.NormFloat64()
-				}
-			} else {
-				copy(init[i*d:(i+1)*d], c.buffer[sl*d:(sl+1)*d])
-			}
-		}
-		if neg, err = draw(init, k); err != nil {
+	case r.c.Persistent:
+		if err := r.buf.fill(ch, s.size, s.init, rng); err != nil {
 			return nil, err
 		}
-		for i, sl := range slots {
-			copy(c.buffer[sl*d:(sl+1)*d], neg[i*d:(i+1)*d])
-		}
-	case c.FromData:
-		if neg, err = draw(append([]float64(nil), x.Data()...), k); err != nil {
+		slots, init := r.buf.starts(n, s.ratio, rng)
+		if neg, err = ch.run(init, s.k, rng); err != nil {
 			return nil, err
 		}
+		r.buf.keep(slots, neg)
+	case r.c.FromData:
+		neg, err = ch.run(slices.Clone(x.Data()), s.k, rng)
 	default:
-		init := make([]float64, n*d)
-		for i := range init {
-			init[i] = rng.NormFloat64()
-		}
-		if neg, err = draw(init, k); err != nil {
-			return nil, err
-		}
+		neg, err = ch.run(gaussianRows(rng, n, d), s.k, rng)
+	}
+	if err != nil {
+		return nil, err
 	}
 	ePos, err := energies(tp, net, x)
 	if err != nil {
@@ -159,21 +142,50 @@ func (c *ContrastiveDivergence) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 		return nil, err
 	}
 	l := tp.Sub(tp.Mean(ePos), tp.Mean(eNeg))
-	if reg > 0 {
-		l = tp.Add(l, tp.Scale(tp.Add(tp.Mean(tp.Square(ePos)), tp.Mean(tp.Square(eNeg))), reg))
+	if s.reg > 0 {
+		l = tp.Add(l, tp.Scale(tp.Add(tp.Mean(tp.Square(ePos)), tp.Mean(tp.Square(eNeg))), s.reg))
 	}
 	return l, nil
 }
 
-// Buffer returns the persistent chains (BufferSize × d, row-major), nil
-// before the first loss: what a checkpoint saves.
-func (c *ContrastiveDivergence) Buffer() []float64 { return c.buffer }
+// Params returns nil: CD learns nothing besides the network.
+func (r *cdRun) Params() []nn.Param { return nil }
 
-// SetBuffer restores persistent chains of dimension d saved by Buffer.
-func (c *ContrastiveDivergence) SetBuffer(b []float64, d int) error {
-	if d <= 0 || len(b)%d != 0 {
-		return fmt.Errorf("loss: replay buffer of %d values for dimension %d: %w", len(b), d, ErrInvalid)
+// Save returns the replay buffer, [BufferSize, d] and named "buffer", once
+// it exists.
+func (r *cdRun) Save() []nn.Param {
+	if r.buf.rows == nil {
+		return nil
 	}
-	c.buffer, c.dim = append([]float64(nil), b...), d
-	return nil
+	return []nn.Param{{Name: "buffer", Value: tensor.New(r.buf.rows, len(r.buf.rows)/r.buf.d, r.buf.d)}}
+}
+
+// Restore takes a saved replay buffer of BufferSize rows, or none.
+func (r *cdRun) Restore(saved []nn.Param) error {
+	s, err := r.c.settings()
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(saved) == 0:
+		r.buf = replay{}
+		return nil
+	case len(saved) == 1 && saved[0].Name == "buffer" && r.c.Persistent:
+		b := saved[0].Value
+		if b.Rank() != 2 || b.Dim(0) != s.size || b.Dim(1) == 0 {
+			return fmt.Errorf("loss: a replay buffer of shape %v for a buffer of %d chains: %w", b.Shape(), s.size, ErrInvalid)
+		}
+		r.buf = replay{rows: slices.Clone(b.Data()), d: b.Dim(1)}
+		return nil
+	}
+	return fmt.Errorf("loss: CD state %v: want at most a replay buffer, with Persistent: %w", names(saved), ErrInvalid)
+}
+
+// names lists the names of ps, for error messages.
+func names(ps []nn.Param) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out
 }

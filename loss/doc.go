@@ -1,7 +1,13 @@
-// Package loss holds the objectives that train an energy network E_θ(x)
-// from data. Each is a Loss: a scalar built on a tensor.Tape from the network
-// and a batch, whose gradient with respect to the parameters Tape.Grad gives.
+// Package loss holds the objectives that train a network from data. Each is
+// a Loss[N]: a scalar built on a tensor.Tape from a network of type N and a
+// batch, whose gradient with respect to the parameters Tape.Grad gives.
 //
+// The type of network is part of the type of loss, so a mismatch does not
+// compile. An EnergyLoss trains an energy E_θ(x), an nn.Module mapping
+// [n, d] to [n, 1]; a TimeLoss trains a time-conditioned network v_θ(x, t),
+// an nn.TimeModule.
+//
+//	energy networks (EnergyLoss)
 //	ContrastiveDivergence  mean E(data) − mean E(model samples) + α·(mean E(data)² + mean E(samples)²),
 //	                       samples from any sampler: CD-k, persistent CD with a replay buffer,
 //	                       parallel-tempering CD
@@ -13,12 +19,37 @@
 //	                       at one σ or a geometric ladder weighted by σ²
 //	NCE                    noise-contrastive estimation against a Gaussian, with a learned
 //	                       log Z (Gutmann and Hyvärinen 2010)
+//	EnergyMatching         a flow term for −∇ₓE, then a contrastive one (Balcerak et al. 2025)
+//
+//	time-conditioned networks (TimeLoss)
+//	FlowMatching           mean ‖v(x_t, t) − u_t‖² along a path from noise to data
+//	EquilibriumMatching    a time-invariant field f(x) regressed on −u_t·c(t) (Wang and Du 2025)
 //
 // Signs matter and are tested against closed forms: for E = ½xᵀPx on data
 // of covariance S, score matching is minimised at P = S⁻¹, denoising score
 // matching at P = (S + σ²I)⁻¹ (TorchEBM's has the sign of ∇E inverted), and
 // NCE recovers P and log Z.
 //
-// Randomness (probes, noise, model samples) comes from the *rand.Rand passed
-// to each call. The network must map [n, d] to [n, 1] energies.
+// # Settings and state
+//
+// A loss value holds settings only, and can be used for any number of runs.
+// What a run carries from step to step (persistent CD's replay buffer,
+// NCE's log Z, energy matching's step count) is a State, made by the
+// loss's Start (the Stateful interface) together with the loss that uses
+// it. A trainer optimises the State's Params with the network's and saves
+// the rest in its checkpoints, whatever the loss; Restore refuses saved
+// state that does not fit the settings, changing nothing. Loss called on
+// the settings themselves is the first step of a fresh run.
+//
+// # Shared pieces
+//
+// The flow losses draw their points on the path in one way: noise
+// x₀ ~ N(0, I) for the data rows x₁, paired by a coupling.Coupling, times t,
+// and x_t, u_t = dx_t/dt from an interpolant.Interpolant. The contrastive
+// losses draw their negatives in one way: chains of any sampler.Sampler on
+// the model's energy, started from noise, from data rows, or from a replay
+// buffer that each step continues and writes back.
+//
+// Randomness (probes, noise, times, model samples) comes from the
+// *rand.Rand passed to each call, and from nothing else.
 package loss

@@ -2,7 +2,6 @@ package loss
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -17,12 +16,6 @@ import (
 	"github.com/goebm/goebm/tensor"
 )
 
-// Phased is a loss whose form depends on the training step; a trainer calls
-// SetStep with the number of steps taken before each Loss.
-type Phased interface {
-	SetStep(step int)
-}
-
 // EnergyMatching trains one time-independent scalar potential V(x) that
 // both transports noise to data and, near the data, is an energy whose
 // Boltzmann density exp(−V/ε_max) matches it (Balcerak et al. 2025;
@@ -34,17 +27,19 @@ type Phased interface {
 //	      w(t) = clamp((1 − t)/(1 − a), 0, 1) fading the flow out near the data
 //	cd    λ·(mean V(data) − trimmed mean V(negatives)), floored at −Clamp
 //
-// The negatives come from Langevin chains x ← x − h∇V + √(2hε)ξ: a
-// NoiseFraction of them start from N(0, I) and sweep the temperature
-// ε(s) = ε_max·clamp((s − τ*)/(1 − τ*), 0, 1) over s = k/K (transport, then
-// diffusion), the rest start at data rows and stay at ε_max. The trimmed
-// mean drops the highest TrimFraction of negative energies, so that a few
-// chains stranded far away do not dominate.
+// A NoiseFraction of the negatives start from N(0, I), the rest at data
+// rows. By default they are Langevin chains x ← x − h∇V + √(2hε)ξ: the
+// noise-started ones sweep the temperature ε(s) = ε_max·clamp((s − τ*)/(1 − τ*), 0, 1)
+// over s = k/K (transport, then diffusion), the data-started ones stay at
+// ε_max. With a Sampler, both run K steps of it on V/ε_max instead. The
+// trimmed mean drops the highest TrimFraction of negative energies, so that
+// a few chains stranded far away do not dominate.
 //
-// Training is two-phase: for the first CDWarmup steps (see Phased) the CD
-// term is off and no chain is run, which is plain OT flow matching of −∇V.
-// Generation runs the same noise-started chain (sampler.Langevin with
-// Temperature the Sweep schedule).
+// Training is two-phase: for the first CDWarmup steps the CD term is off and
+// no chain is run, which is plain OT flow matching of −∇V. The step count is
+// the State of a run (see Start), which a trainer checkpoints. Generation
+// runs the same noise-started chain (sampler.Langevin with Temperature the
+// Sweep schedule).
 type EnergyMatching struct {
 	// Interpolant is the path; nil means the straight one.
 	Interpolant interpolant.Interpolant
@@ -63,9 +58,12 @@ type EnergyMatching struct {
 	// 0.8.
 	EpsMax, TauStar float64
 	// LangevinSteps K and LangevinStep h of the negative chains; 0 means
-	// 200 and 0.01.
+	// 200 and 0.01. K is the chain length with a Sampler too.
 	LangevinSteps int
 	LangevinStep  float64
+	// Sampler draws the negatives from exp(−V/ε_max); nil means the
+	// Langevin chains above, with the temperature sweep.
+	Sampler sampler.Sampler
 	// NoiseFraction of the negatives start from noise; 0 means ½, negative
 	// none.
 	NoiseFraction float64
@@ -75,14 +73,7 @@ type EnergyMatching struct {
 	// Clamp floors the contrastive term at −Clamp; 0 means 0.02, negative
 	// no floor.
 	Clamp float64
-
-	step int
 }
-
-var _ Phased = (*EnergyMatching)(nil)
-
-// SetStep records the training step, which decides the phase.
-func (e *EnergyMatching) SetStep(step int) { e.step = step }
 
 type emSettings struct {
 	sigma, cutoff, lambda, epsMax, tauStar, h, frac, trim, clamp float64
@@ -101,7 +92,7 @@ func defaultOrOff(v, def float64) float64 {
 	return v
 }
 
-func (e *EnergyMatching) settings() (emSettings, error) {
+func (e EnergyMatching) settings() (emSettings, error) {
 	s := emSettings{
 		sigma: defaultOrOff(e.Sigma, 0.1), cutoff: e.FlowCutoff, lambda: defaultOrOff(e.LambdaCD, 2),
 		epsMax: e.EpsMax, tauStar: e.TauStar, h: e.LangevinStep, k: e.LangevinSteps,
@@ -145,8 +136,52 @@ func Sweep(epsMax, tauStar float64, k int) schedule.Schedule {
 	})
 }
 
-// Loss returns the energy-matching loss of the potential net on x.
-func (e *EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+// Loss returns the energy-matching loss of the potential net on x, as the
+// first step of a fresh run.
+func (e EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return firstStep(e.Start, tp, net, x, rng)
+}
+
+// Start returns the loss of a fresh run, whose state counts the steps
+// taken.
+func (e EnergyMatching) Start() (EnergyLoss, State) {
+	r := &emRun{e: e}
+	return r, r
+}
+
+// emRun is an energy-matching run: the settings and the number of steps
+// taken, which decides the phase.
+type emRun struct {
+	e     EnergyMatching
+	steps int
+}
+
+// Params returns nil: energy matching learns nothing besides the network.
+func (r *emRun) Params() []nn.Param { return nil }
+
+// Save returns the number of steps taken, named "steps".
+func (r *emRun) Save() []nn.Param {
+	return []nn.Param{{Name: "steps", Value: tensor.New([]float64{float64(r.steps)}, 1)}}
+}
+
+// Restore takes a saved step count.
+func (r *emRun) Restore(saved []nn.Param) error {
+	if len(saved) != 1 || saved[0].Name != "steps" || saved[0].Value.Len() != 1 {
+		return fmt.Errorf("loss: energy-matching state %v: want one step count: %w", names(saved), ErrInvalid)
+	}
+	v := saved[0].Value.Data()[0]
+	if !(v >= 0 && v <= 1<<53) || v != math.Trunc(v) {
+		return fmt.Errorf("loss: energy-matching step count %g: %w", v, ErrInvalid)
+	}
+	r.steps = int(v)
+	return nil
+}
+
+func (r *emRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	// Every call is a step, failed or not, so the count stays the trainer's.
+	step := r.steps
+	r.steps++
+	e := r.e
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
@@ -160,7 +195,7 @@ func (e *EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, 
 	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, err := pathPoints(e.Interpolant, pair, x, false, rng)
+	xt, ut, ts, err := samplePath(e.Interpolant, pair, x, false, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +218,9 @@ func (e *EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, 
 		}
 		w.Data()[i] = gate / float64(n*d)
 	}
-	r := tp.Add(g, tensor.New(ut, n, d))
-	l := tp.Sum(tp.Mul(tp.Mul(r, r), w))
-	if s.lambda == 0 || e.step < e.CDWarmup {
+	res := tp.Add(g, tensor.New(ut, n, d))
+	l := tp.Sum(tp.Mul(tp.Mul(res, res), w))
+	if s.lambda == 0 || step < e.CDWarmup {
 		return l, nil
 	}
 	neg, err := e.negatives(net, x, s, rng)
@@ -209,42 +244,40 @@ func (e *EnergyMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, 
 	return tp.Add(l, cd), nil
 }
 
-// negatives runs the Langevin chains: the first round(n·frac) from noise
-// through the temperature sweep, the rest from random data rows at ε_max.
-func (e *EnergyMatching) negatives(net nn.Module, x *tensor.Tensor, s emSettings, rng *rand.Rand) ([]float64, error) {
+// negatives runs the chains: the first round(n·frac) from noise, the rest
+// from random data rows; by default Langevin through the temperature sweep
+// and at ε_max, with a Sampler that sampler on V/ε_max.
+func (e EnergyMatching) negatives(net nn.Module, x *tensor.Tensor, s emSettings, rng *rand.Rand) ([]float64, error) {
 	n, d := x.Dim(0), x.Dim(1)
-	model, err := energy.NewModel(net, d)
-	if err != nil {
-		return nil, fmt.Errorf("loss: %w", err)
-	}
 	nNoise := int(math.Round(float64(n) * s.frac))
-	out := make([]float64, 0, n*d)
-	run := func(init []float64, temp schedule.Schedule) error {
-		l := sampler.Langevin{StepSize: schedule.Constant(s.h), Temperature: temp}
-		r, err := l.Sample(context.Background(), model, sampler.Options{Dim: d, Init: init, Steps: s.k, Seed: rng.Uint64()})
-		if err != nil {
-			return fmt.Errorf("loss: energy-matching negatives: %w", err)
-		}
-		out = append(out, r.Final...)
-		return nil
+	langevin := func(temp schedule.Schedule) sampler.Sampler {
+		return sampler.Langevin{StepSize: schedule.Constant(s.h), Temperature: temp}
 	}
+	fromNoise, fromData := langevin(Sweep(s.epsMax, s.tauStar, s.k)), langevin(schedule.Constant(s.epsMax))
+	ch, err := newChains(nil, net, d)
+	if err != nil {
+		return nil, err
+	}
+	if e.Sampler != nil {
+		fromNoise, fromData = e.Sampler, e.Sampler
+		ch.e = energy.Tempered{E: ch.e, T: s.epsMax}
+	}
+	out := make([]float64, 0, n*d)
 	if nNoise > 0 {
-		init := make([]float64, nNoise*d)
-		for i := range init {
-			init[i] = rng.NormFloat64()
-		}
-		if err := run(init, Sweep(s.epsMax, s.tauStar, s.k)); err != nil {
+		ch.s = fromNoise
+		neg, err := ch.run(gaussianRows(rng, nNoise, d), s.k, rng)
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, neg...)
 	}
 	if n > nNoise {
-		init := make([]float64, 0, (n-nNoise)*d)
-		for _, i := range rng.Perm(n)[:n-nNoise] {
-			init = append(init, x.Data()[i*d:(i+1)*d]...)
-		}
-		if err := run(init, schedule.Constant(s.epsMax)); err != nil {
+		ch.s = fromData
+		neg, err := ch.run(rowsOf(x, rng.Perm(n)[:n-nNoise]), s.k, rng)
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, neg...)
 	}
 	return out, nil
 }

@@ -46,16 +46,19 @@ func TestEnergyMatchingGradients(t *testing.T) {
 func TestEnergyMatchingPhases(t *testing.T) {
 	net, _ := nn.NewMLP(rand.New(rand.NewPCG(3, 3)), []int{2, 8, 1}, nn.SiLU(), nil)
 	x := tensor.Randn(rand.New(rand.NewPCG(4, 4)), 16, 2)
-	at := func(em *EnergyMatching, step int) float64 {
-		em.SetStep(step)
-		v, err := em.Loss(nil, net, x, rand.New(rand.NewPCG(5, 5)))
+	at := func(em EnergyMatching, step int) float64 {
+		l, st := em.Start()
+		if err := st.Restore([]nn.Param{{Name: "steps", Value: tensor.New([]float64{float64(step)}, 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := l.Loss(nil, net, x, rand.New(rand.NewPCG(5, 5)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v.Item()
 	}
-	flow := at(&EnergyMatching{LambdaCD: -1}, 0)
-	em := &EnergyMatching{CDWarmup: 10, LangevinSteps: 5, Clamp: -1}
+	flow := at(EnergyMatching{LambdaCD: -1}, 0)
+	em := EnergyMatching{CDWarmup: 10, LangevinSteps: 5, Clamp: -1}
 	if got := at(em, 9); got != flow {
 		t.Errorf("in the warm-up the loss is %g; want the flow term %g", got, flow)
 	}
@@ -106,11 +109,10 @@ func TestEnergyMatchingLearnsGaussian(t *testing.T) {
 	net, _ := nn.NewMLP(rand.New(rand.NewPCG(8, 8)), []int{2, 64, 64, 1}, nn.SiLU(), nil)
 	params := nn.Values(net.Params())
 	const steps, warm, batch = 2000, 1000, 128
-	em := &EnergyMatching{CDWarmup: warm}
+	em, _ := EnergyMatching{CDWarmup: warm}.Start()
 	opt := &optim.Adam{Schedule: schedule.Cosine{Start: 2e-3, End: 1e-4, Steps: steps}}
 	tp := tensor.NewTape()
-	for step := range steps {
-		em.SetStep(step)
+	for range steps {
 		b := tensor.Zeros(batch, 2)
 		for i := range batch {
 			j := rng.IntN(2000)

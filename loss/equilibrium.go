@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
@@ -12,7 +13,7 @@ import (
 
 // EquilibriumMatching learns a time-invariant landscape whose gradient
 // points from data towards noise (Wang and Du 2025; TorchEBM's
-// EquilibriumMatchingLoss): along the interpolant, the network's field f(x_t)
+// EquilibriumMatchingLoss): along the interpolant (noise paired with data by Coupling), the network's field f(x_t)
 // (passed t = 0 unless TimeConditioned) is regressed on −u_t·c(t), with
 // c(t) = λ·min(1, (1 − t)/(1 − a)) fading the target to zero at the data.
 // The loss is the mean over all entries of the squared error. Generation
@@ -24,6 +25,8 @@ import (
 type EquilibriumMatching struct {
 	// Interpolant is the path; nil means the straight one.
 	Interpolant interpolant.Interpolant
+	// Coupling pairs noise with data; nil means independent pairs.
+	Coupling coupling.Coupling
 	// Threshold a and Multiplier λ of c(t); 0 means 0.8 and 4.
 	Threshold, Multiplier float64
 	// Explicit matches ∇ₓ(x·f(x)) instead of f(x).
@@ -38,14 +41,9 @@ func (e EquilibriumMatching) Energy(tp *tensor.Tape, net nn.TimeModule, x *tenso
 	return rowDot(tp, x, net.ForwardT(tp, x, tensor.Zeros(x.Dim(0), 1)))
 }
 
-// Loss returns the equilibrium-matching loss of net (an nn.TimeModule) on
-// the data x.
-func (e EquilibriumMatching) Loss(tp *tensor.Tape, m nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+// Loss returns the equilibrium-matching loss of net on the data x.
+func (e EquilibriumMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
-		return nil, err
-	}
-	net, err := timeModule(m)
-	if err != nil {
 		return nil, err
 	}
 	a, lam := e.Threshold, e.Multiplier
@@ -58,23 +56,11 @@ func (e EquilibriumMatching) Loss(tp *tensor.Tape, m nn.Module, x *tensor.Tensor
 	if !(a >= 0 && a < 1) || !(lam > 0) {
 		return nil, fmt.Errorf("loss: EqM threshold %g must be in [0, 1), multiplier %g positive: %w", a, lam, ErrInvalid)
 	}
-	path := e.Interpolant
-	if path == nil {
-		path = interpolant.Linear{}
-	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
-	x0 := make([]float64, n*d)
-	for i := range x0 {
-		x0[i] = rng.NormFloat64()
-	}
-	ts := make([]float64, n)
-	for i := range ts {
-		ts[i] = rng.Float64()
-	}
-	xt, ut := make([]float64, n*d), make([]float64, n*d)
-	if err := interpolant.Interpolate(path, xt, ut, x0, x.Data(), ts, d); err != nil {
-		return nil, fmt.Errorf("loss: %w", err)
+	xt, ut, ts, err := samplePath(e.Interpolant, e.Coupling, x, false, rng)
+	if err != nil {
+		return nil, err
 	}
 	target := tensor.Zeros(n, d)
 	for i, t := range ts {

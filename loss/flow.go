@@ -2,7 +2,6 @@ package loss
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/coupling"
@@ -27,18 +26,13 @@ type FlowMatching struct {
 	LogNormalTime bool
 }
 
-// Loss returns the flow-matching loss of the velocity net (an
-// nn.TimeModule) on the data x.
-func (f FlowMatching) Loss(tp *tensor.Tape, m nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+// Loss returns the flow-matching loss of the velocity net on the data x.
+func (f FlowMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	net, err := timeModule(m)
-	if err != nil {
-		return nil, err
-	}
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, err := pathPoints(f.Interpolant, f.Coupling, x, f.LogNormalTime, rng)
+	xt, ut, ts, err := samplePath(f.Interpolant, f.Coupling, x, f.LogNormalTime, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -48,42 +42,4 @@ func (f FlowMatching) Loss(tp *tensor.Tape, m nn.Module, x *tensor.Tensor, rng *
 	}
 	r := tp.Sub(v, tensor.New(ut, n, d))
 	return tp.Mean(rowDot(tp, r, r)), nil
-}
-
-// pathPoints draws noise x₀ for the data rows x₁, pairs them by pair (nil:
-// independent), draws times (uniform, or logit-normal), and returns the
-// points x_t and velocities u_t of path (nil: straight) and the times.
-func pathPoints(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.Tensor, logNormal bool, rng *rand.Rand) (xt, ut, ts []float64, err error) {
-	if path == nil {
-		path = interpolant.Linear{}
-	}
-	if pair == nil {
-		pair = coupling.Independent{}
-	}
-	n, d := x.Dim(0), x.Dim(1)
-	x0 := make([]float64, n*d)
-	for i := range x0 {
-		x0[i] = rng.NormFloat64()
-	}
-	idx, err := pair.Pair(x0, x.Data(), d, rng)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("loss: %w", err)
-	}
-	x1 := make([]float64, n*d)
-	for i, j := range idx {
-		copy(x1[i*d:(i+1)*d], x.Data()[j*d:(j+1)*d])
-	}
-	ts = make([]float64, n)
-	for i := range ts {
-		if logNormal {
-			ts[i] = 1 / (1 + math.Exp(-rng.NormFloat64()))
-		} else {
-			ts[i] = rng.Float64()
-		}
-	}
-	xt, ut = make([]float64, n*d), make([]float64, n*d)
-	if err := interpolant.Interpolate(path, xt, ut, x0, x1, ts, d); err != nil {
-		return nil, nil, nil, fmt.Errorf("loss: %w", err)
-	}
-	return xt, ut, ts, nil
 }

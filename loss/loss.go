@@ -9,11 +9,51 @@ import (
 	"github.com/goebm/goebm/tensor"
 )
 
-// Loss is a training objective for an energy network.
-type Loss interface {
+// Loss is a training objective for a network of type N.
+type Loss[N nn.Module] interface {
 	// Loss returns the scalar loss of net on the batch x ([n, d]), recorded
 	// on tp so that its parameter gradients can be taken.
-	Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error)
+	Loss(tp *tensor.Tape, net N, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error)
+}
+
+// EnergyLoss trains an energy network: an nn.Module mapping [n, d] to
+// [n, 1] energies.
+type EnergyLoss = Loss[nn.Module]
+
+// TimeLoss trains a time-conditioned network, an nn.TimeModule such as
+// nn.TimeMLP: a velocity or a field v(x, t).
+type TimeLoss = Loss[nn.TimeModule]
+
+// State is what a loss carries from one training step to the next: a replay
+// buffer, a learned log-normaliser, a step counter. A trainer optimises its
+// Params with the network's and saves the rest in its checkpoints, whatever
+// the loss.
+type State interface {
+	// Params returns the tensors learned with the network's parameters
+	// (NCE's log Z); nil when there are none.
+	Params() []nn.Param
+	// Save returns the rest of the state as named tensors, to be written
+	// to a checkpoint; they may share memory with the state.
+	Save() []nn.Param
+	// Restore takes tensors written by Save, after checking that they fit
+	// these settings; on error it changes nothing.
+	Restore(saved []nn.Param) error
+}
+
+// Stateful is a loss whose training carries State. Its settings stay
+// untouched: Start returns the loss of a fresh run and that run's state, so
+// one settings value can start any number of runs. Calling Loss on the
+// settings themselves evaluates the first step of a fresh run.
+type Stateful[N nn.Module] interface {
+	Loss[N]
+	Start() (Loss[N], State)
+}
+
+// firstStep returns the loss of the first step of a fresh run: what Loss on
+// the settings of a Stateful loss gives.
+func firstStep(start func() (EnergyLoss, State), tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	l, _ := start()
+	return l.Loss(tp, net, x, rng)
 }
 
 // ErrInvalid is wrapped by errors about invalid settings or inputs.
@@ -32,16 +72,6 @@ func energies(tp *tensor.Tape, net nn.Module, x *tensor.Tensor) (e *tensor.Tenso
 		return nil, fmt.Errorf("loss: the network gives shape %v for %d points; want one energy per point: %w", out.Shape(), x.Dim(0), ErrInvalid)
 	}
 	return tp.Reshape(out, x.Dim(0)), nil
-}
-
-// timeModule returns m as a network of (x, t), or an error saying that the
-// loss needs one.
-func timeModule(m nn.Module) (nn.TimeModule, error) {
-	tm, ok := m.(nn.TimeModule)
-	if !ok {
-		return nil, fmt.Errorf("loss: this loss trains a network of (x, t) (an nn.TimeModule such as nn.TimeMLP), not a %T: %w", m, ErrInvalid)
-	}
-	return tm, nil
 }
 
 // scoreTape returns tp, or a private tape when tp is nil: losses built on the
@@ -102,3 +132,16 @@ func probe(rng *rand.Rand, kind Probe, n, d int) *tensor.Tensor {
 func rowDot(tp *tensor.Tape, a, b *tensor.Tensor) *tensor.Tensor {
 	return tp.SumAxis(tp.Mul(a, b), 1)
 }
+
+// Every loss, with the network it trains.
+var (
+	_ EnergyLoss          = ContrastiveDivergence{}
+	_ Stateful[nn.Module] = ContrastiveDivergence{}
+	_ EnergyLoss          = ScoreMatching{}
+	_ EnergyLoss          = SlicedScoreMatching{}
+	_ EnergyLoss          = DenoisingScoreMatching{}
+	_ Stateful[nn.Module] = NCE{}
+	_ Stateful[nn.Module] = EnergyMatching{}
+	_ TimeLoss            = FlowMatching{}
+	_ TimeLoss            = EquilibriumMatching{}
+)

@@ -56,7 +56,7 @@ func exactSM(p []float64, x *tensor.Tensor) float64 {
 	return s
 }
 
-func lossValue(t *testing.T, l Loss, net nn.Module, x *tensor.Tensor, seed uint64) float64 {
+func lossValue(t *testing.T, l EnergyLoss, net nn.Module, x *tensor.Tensor, seed uint64) float64 {
 	t.Helper()
 	v, err := l.Loss(tensor.NewTape(), net, x, rngOf(seed))
 	if err != nil {
@@ -80,7 +80,7 @@ func TestScoreMatchingValues(t *testing.T) {
 	// central differences of a linear score are exact.
 	q := quadratic{tensor.New(append([]float64(nil), diag...), 2, 2)}
 	want := exactSM(diag, x)
-	for name, l := range map[string]Loss{
+	for name, l := range map[string]EnergyLoss{
 		"hutchinson":        ScoreMatching{Method: Hutchinson, Probes: 3},
 		"finite difference": ScoreMatching{Method: FiniteDifference, Probes: 2},
 	} {
@@ -94,7 +94,7 @@ func TestScoreMatchingValues(t *testing.T) {
 	wantS := exactSM(sym, x)
 	const reps, probes = 200, 4
 	se := math.Sqrt(2 * 2 * 0.4 * 0.4 / float64(reps*probes*64))
-	for name, l := range map[string]Loss{
+	for name, l := range map[string]EnergyLoss{
 		"hutchinson":        ScoreMatching{Method: Hutchinson, Probes: probes},
 		"finite difference": ScoreMatching{Method: FiniteDifference, Probes: probes},
 	} {
@@ -130,7 +130,7 @@ func TestParameterGradients(t *testing.T) {
 		return m
 	}
 	m0, _ := nn.NewMLP(rngOf(4), []int{2, 5, 1}, nn.SiLU(), nil)
-	for name, l := range map[string]Loss{
+	for name, l := range map[string]EnergyLoss{
 		"exact":      ScoreMatching{},
 		"hutchinson": ScoreMatching{Method: Hutchinson, Probes: 2},
 		"fd":         ScoreMatching{Method: FiniteDifference, Probes: 2},
@@ -141,7 +141,7 @@ func TestParameterGradients(t *testing.T) {
 		// through the sampler), so the check holds them still: a step of
 		// 1e-12 leaves them independent of θ to rounding.
 		"cd":  &ContrastiveDivergence{K: 3, RegWeight: 0.1, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-12)}},
-		"nce": NewNCE(nil, 1.5, 2),
+		"nce": NCE{NoiseStd: 1.5, Ratio: 2},
 	} {
 		xs := nn.Values(m0.Params())
 		for i := range xs {
@@ -163,7 +163,7 @@ func TestParameterGradients(t *testing.T) {
 
 // train runs Adam on a loss for a quadratic model started at the identity
 // and returns the symmetric part of W.
-func train(t *testing.T, l Loss, x *tensor.Tensor, steps int, extra []*tensor.Tensor) []float64 {
+func train(t *testing.T, l EnergyLoss, x *tensor.Tensor, steps int, extra []*tensor.Tensor) []float64 {
 	t.Helper()
 	q := quadratic{tensor.New([]float64{1, 0, 0, 1}, 2, 2)}
 	params := append([]*tensor.Tensor{q.W}, extra...)
@@ -232,12 +232,13 @@ func TestOptima(t *testing.T) {
 	sn := []float64{s[0] + sigma*sigma, s[1], s[2], s[3] + sigma*sigma}
 	close(t, "denoising", train(t, DenoisingScoreMatching{Sigma: sigma}, x, 3000, nil), inv2(sn), 0.05)
 	// NCE recovers P = S⁻¹ and log Z = log 2π + ½ log|S|.
-	nce := NewNCE(nil, 1.5, 4)
-	p := train(t, nce, x, 3000, []*tensor.Tensor{nce.logZ})
+	nce, st := NCE{NoiseStd: 1.5, Ratio: 4}.Start()
+	logZ := st.Params()[0].Value
+	p := train(t, nce, x, 3000, []*tensor.Tensor{logZ})
 	close(t, "NCE", p, inv2(s), 0.1)
 	wantZ := math.Log(2*math.Pi) + 0.5*math.Log(s[0]*s[3]-s[1]*s[2])
-	if math.Abs(nce.LogZ()-wantZ) > 0.1 {
-		t.Errorf("NCE log Z = %.3f, want %.3f", nce.LogZ(), wantZ)
+	if math.Abs(logZ.Item()-wantZ) > 0.1 {
+		t.Errorf("NCE log Z = %.3f, want %.3f", logZ.Item(), wantZ)
 	}
 }
 
@@ -250,10 +251,10 @@ func TestContrastiveDivergenceOptimum(t *testing.T) {
 	}
 	x := gaussianData(rngOf(6), 2000, [2][2]float64{{1.2, 0}, {0.6, 0.7}})
 	s := secondMoment(x)
-	cd := &ContrastiveDivergence{Persistent: true, BufferSize: 2000, K: 20, RegWeight: -1, InitSteps: 200}
+	cd, st := ContrastiveDivergence{Persistent: true, BufferSize: 2000, K: 20, RegWeight: -1, InitSteps: 200}.Start()
 	close(t, "persistent CD", train(t, cd, x, 1500, nil), inv2(s), 0.12)
-	if len(cd.Buffer()) != 2000*2 {
-		t.Fatalf("buffer holds %d values", len(cd.Buffer()))
+	if b := st.Save(); len(b) != 1 || b[0].Value.Len() != 2000*2 {
+		t.Fatalf("state %v, want a buffer of 2000 × 2", b)
 	}
 }
 
@@ -263,20 +264,19 @@ func TestBadInput(t *testing.T) {
 	wrong, _ := nn.NewMLP(rngOf(1), []int{3, 4, 1}, nn.SiLU(), nil)
 	twoOut, _ := nn.NewMLP(rngOf(1), []int{2, 4, 2}, nn.SiLU(), nil)
 	for name, c := range map[string]struct {
-		l   Loss
+		l   EnergyLoss
 		net nn.Module
 		x   *tensor.Tensor
 	}{
-		"empty batch":     {ScoreMatching{}, q, tensor.Zeros(0, 2)},
-		"rank-1 batch":    {ScoreMatching{}, q, tensor.Zeros(4)},
-		"input mismatch":  {SlicedScoreMatching{}, wrong, x},
-		"two outputs":     {DenoisingScoreMatching{}, twoOut, x},
-		"negative sigma":  {DenoisingScoreMatching{Sigma: -1}, q, x},
-		"bad ladder":      {DenoisingScoreMatching{NumScales: 3, SigmaMin: 1, SigmaMax: 0.5}, q, x},
-		"bad method":      {ScoreMatching{Method: 9}, q, x},
-		"bad ratio":       {&ContrastiveDivergence{NewSampleRatio: 2}, q, x},
-		"nce without new": {&NCE{}, q, x},
-		"nce noise mean":  {NewNCE([]float64{0}, 1, 1), q, x},
+		"empty batch":    {ScoreMatching{}, q, tensor.Zeros(0, 2)},
+		"rank-1 batch":   {ScoreMatching{}, q, tensor.Zeros(4)},
+		"input mismatch": {SlicedScoreMatching{}, wrong, x},
+		"two outputs":    {DenoisingScoreMatching{}, twoOut, x},
+		"negative sigma": {DenoisingScoreMatching{Sigma: -1}, q, x},
+		"bad ladder":     {DenoisingScoreMatching{NumScales: 3, SigmaMin: 1, SigmaMax: 0.5}, q, x},
+		"bad method":     {ScoreMatching{Method: 9}, q, x},
+		"bad ratio":      {&ContrastiveDivergence{NewSampleRatio: 2}, q, x},
+		"nce noise mean": {NCE{NoiseMean: []float64{0}}, q, x},
 	} {
 		if _, err := c.l.Loss(tensor.NewTape(), c.net, c.x, rngOf(1)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: error %v, want ErrInvalid", name, err)

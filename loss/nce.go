@@ -20,37 +20,54 @@ import (
 // exp(−E − c) is the normalised data density, so NCE gives a model whose log Z
 // is known: c. The noise should cover the data; fit its mean and sd to them.
 //
-// An NCE holds c: create it with NewNCE and train its Params with the
-// network's.
+// NCE learns c with the network: it is State, which a trainer optimises
+// with the network's parameters (Start's Params, named "nce.logZ").
 type NCE struct {
 	// NoiseMean (nil: zeros) and NoiseStd (0: 1) of the noise density.
 	NoiseMean []float64
 	NoiseStd  float64
 	// Ratio of noise to data draws; 0 means 1.
 	Ratio int
+}
 
+// Start returns the loss of a fresh run, whose state holds the learned
+// log-normaliser c, at 0.
+func (l NCE) Start() (EnergyLoss, State) {
+	r := &nceRun{l: l, logZ: tensor.Zeros(1)}
+	return r, r
+}
+
+// Loss returns the NCE loss of net on x with c = 0, as the first step of a
+// fresh run.
+func (l NCE) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return firstStep(l.Start, tp, net, x, rng)
+}
+
+// nceRun is an NCE run: the settings and the learned log-normaliser.
+type nceRun struct {
+	l    NCE
 	logZ *tensor.Tensor
 }
 
-// NewNCE returns an NCE loss with its learned log-normaliser at 0.
-func NewNCE(noiseMean []float64, noiseStd float64, ratio int) *NCE {
-	return &NCE{NoiseMean: noiseMean, NoiseStd: noiseStd, Ratio: ratio, logZ: tensor.Zeros(1)}
+// Params returns the learned log-normaliser c, named "nce.logZ".
+func (r *nceRun) Params() []nn.Param { return []nn.Param{{Name: "nce.logZ", Value: r.logZ}} }
+
+// Save returns nil: c is saved with the parameters.
+func (r *nceRun) Save() []nn.Param { return nil }
+
+// Restore accepts only an empty state.
+func (r *nceRun) Restore(saved []nn.Param) error {
+	if len(saved) > 0 {
+		return fmt.Errorf("loss: NCE state %v: want none: %w", names(saved), ErrInvalid)
+	}
+	return nil
 }
 
-// Params returns the learned log-normaliser c, named "nce.logZ".
-func (l *NCE) Params() []nn.Param { return []nn.Param{{Name: "nce.logZ", Value: l.logZ}} }
-
-// LogZ returns the current estimate c of log ∫exp(−E).
-func (l *NCE) LogZ() float64 { return l.logZ.Data()[0] }
-
-// Loss returns the NCE loss of net on x.
-func (l *NCE) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+func (r *nceRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	if l.logZ == nil {
-		return nil, fmt.Errorf("loss: NCE made without NewNCE has no log-normaliser: %w", ErrInvalid)
-	}
+	l := r.l
 	n, d := x.Dim(0), x.Dim(1)
 	sd, ratio := l.NoiseStd, l.Ratio
 	if sd == 0 {
@@ -99,8 +116,8 @@ func (l *NCE) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.R
 	if err != nil {
 		return nil, err
 	}
-	gx := tp.Neg(tp.Add(tp.Add(ex, l.logZ), qx)) // G(x) = −E − c − log νq
-	gy := tp.Neg(tp.Add(tp.Add(ey, l.logZ), qy))
+	gx := tp.Neg(tp.Add(tp.Add(ex, r.logZ), qx)) // G(x) = −E − c − log νq
+	gy := tp.Neg(tp.Add(tp.Add(ey, r.logZ), qy))
 	sum := tp.Add(tp.Sum(tp.Softplus(tp.Neg(gx))), tp.Sum(tp.Softplus(gy)))
 	return tp.Scale(sum, 1/float64(n)), nil
 }

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/nn"
@@ -23,7 +24,8 @@ import (
 //	metaLen  uint32, then metaLen bytes of JSON (see meta)
 //	a parameter block in nn's format (WriteParams): "param/<name>" for the
 //	  trained parameters, "ema/<name>" for their average, "opt/<i>" for
-//	  the optimizer's buffers, "buffer" for a replay buffer ([n, d])
+//	  the optimizer's buffers, "state/<name>" for the loss's state (a
+//	  replay buffer, a step count: loss.State's Save)
 //	crc      uint32  CRC-32 (IEEE) of everything before it
 const (
 	ckptMagic   = "GOEBMCKP"
@@ -49,7 +51,7 @@ type checkpoint struct {
 	meta
 	params, ema map[string]*tensor.Tensor
 	opt         [][]float64
-	buffer      *tensor.Tensor
+	state       []nn.Param // the loss's, by their own names
 }
 
 func writeCheckpoint(path string, c *checkpoint, names []string) error {
@@ -75,8 +77,8 @@ func writeCheckpoint(path string, c *checkpoint, names []string) error {
 		for i, b := range c.opt {
 			ps = append(ps, nn.Param{Name: fmt.Sprintf("opt/%d", i), Value: tensor.New(b, len(b))})
 		}
-		if c.buffer != nil {
-			ps = append(ps, nn.Param{Name: "buffer", Value: c.buffer})
+		for _, p := range c.state {
+			ps = append(ps, nn.Param{Name: "state/" + p.Name, Value: p.Value})
 		}
 		if err := nn.WriteParams(&body, ps); err != nil {
 			return err
@@ -125,8 +127,10 @@ func readCheckpoint(path string) (*checkpoint, error) {
 			c.params[p.Name[6:]] = p.Value
 		case len(p.Name) > 4 && p.Name[:4] == "ema/":
 			c.ema[p.Name[4:]] = p.Value
-		case p.Name == "buffer":
-			c.buffer = p.Value
+		case strings.HasPrefix(p.Name, "state/"):
+			c.state = append(c.state, nn.Param{Name: p.Name[6:], Value: p.Value})
+		case p.Name == "buffer": // persistent CD's replay buffer, before loss.State
+			c.state = append(c.state, p)
 		default:
 			if _, err := fmt.Sscanf(p.Name, "opt/%d", &i); err != nil || i < 0 || i >= c.OptBufs {
 				return nil, bad("unknown entry " + p.Name)

@@ -1,14 +1,24 @@
 // Package train runs a loss with an optimizer over a data set for a number
-// of steps: mini-batches from a dataset.Loader, gradient-norm clipping, an
-// exponential moving average (EMA) of the weights, JSON-lines metrics, a
-// progress bar on a terminal, and checkpoints.
+// of steps: mini-batches from a dataset.Loader, the loss and its parameter
+// gradient, gradient-norm clipping and an optimizer step. New trains an
+// energy network with a loss.EnergyLoss, NewTime a time-conditioned one with
+// a loss.TimeLoss; a loss.Stateful loss is started for the trainer, which
+// then holds its state.
+//
+// Everything else is a Hook, called after every step and once when the
+// run ends: the exponential moving average (EMA) of the weights, the
+// progress bar on a terminal (step, loss, rate, time left), the JSON-lines
+// metrics, the checkpoints. Config switches the built-in ones on, and
+// Config.Hooks adds a caller's own after them.
 //
 // A checkpoint holds everything the next step depends on: the step, the
 // network's and the loss's parameters, the EMA, the optimizer's state, the
-// loss's random stream, the loader's position and order, and a persistent
-// CD replay buffer. It is written atomically, with a checksum, every
-// CheckpointEvery steps, at the end, and when the context is cancelled
-// (Ctrl-C), so a run of 2N steps and a run of N steps resumed for N more
-// give the same weights, bit for bit. A NaN or infinite loss stops the run
-// with an error naming the step, leaving the last good checkpoint in place.
+// loss's random stream, the loader's position and order, and the loss's
+// state (a persistent-CD replay buffer, energy matching's step count). It is
+// written atomically, with a checksum, every CheckpointEvery steps, at the
+// end, and when the context is cancelled (Ctrl-C), so a run of 2N steps and
+// a run of N steps resumed for N more give the same weights, bit for bit.
+// Resume checks the whole file, the loss's state included, before it changes
+// anything. A NaN or infinite loss stops the run with an error naming the
+// step, leaving the last good checkpoint in place.
 package train

@@ -2,14 +2,12 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -18,8 +16,6 @@ import (
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/optim"
 	"github.com/goebm/goebm/tensor"
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // ErrInvalid is wrapped by errors about invalid settings.
@@ -55,31 +51,42 @@ type Config struct {
 	// Progress receives a progress bar; nil means standard error when it
 	// is a terminal, nothing otherwise.
 	Progress io.Writer
+	// Hooks are called after the built-in ones (EMA, progress bar, metrics,
+	// checkpoints), in order.
+	Hooks []Hook
 }
 
-// Trainer trains Net with Loss and Opt on Data.
+// Trainer trains a network with a loss and an optimizer on a data set.
 type Trainer struct {
 	net    nn.Module
-	loss   loss.Loss
+	loss   func(tp *tensor.Tape, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error)
+	state  loss.State // nil for a stateless loss
 	opt    optim.Stateful
 	cfg    Config
 	params []nn.Param // the network's, then the loss's own (NCE's log Z)
-	ema    []*tensor.Tensor
+	ema    *ema       // nil without EMA
 	loader *dataset.Loader
 	src    *rand.PCG
 	rng    *rand.Rand
 	step   int
 }
 
-// buffered is a loss with a replay buffer (persistent CD).
-type buffered interface {
-	Buffer() []float64
-	SetBuffer(b []float64, d int) error
+// New returns a trainer of the energy network net with the loss l, or an
+// error for invalid settings.
+func New(net nn.Module, l loss.EnergyLoss, opt optim.Stateful, data *tensor.Tensor, cfg Config) (*Trainer, error) {
+	return newFor(net, l, opt, data, cfg)
 }
 
-// New returns a trainer, or an error for invalid settings.
-func New(net nn.Module, l loss.Loss, opt optim.Stateful, data *tensor.Tensor, cfg Config) (*Trainer, error) {
-	if net == nil || l == nil || opt == nil || data == nil {
+// NewTime returns a trainer of the time-conditioned network net (a velocity
+// or a field) with the loss l, or an error for invalid settings.
+func NewTime(net nn.TimeModule, l loss.TimeLoss, opt optim.Stateful, data *tensor.Tensor, cfg Config) (*Trainer, error) {
+	return newFor(net, l, opt, data, cfg)
+}
+
+// newFor is New for any kind of network. A loss.Stateful loss is
+// started here, so that its state belongs to this trainer.
+func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor.Tensor, cfg Config) (*Trainer, error) {
+	if any(net) == nil || l == nil || opt == nil || data == nil {
 		return nil, fmt.Errorf("train: network, loss, optimizer and data are all required: %w", ErrInvalid)
 	}
 	if cfg.Steps < 0 || cfg.BatchSize < 0 || cfg.CheckpointEvery < 0 || cfg.LogEvery < 0 || cfg.ClipNorm < 0 || cfg.EMADecay < 0 || cfg.EMADecay >= 1 {
@@ -99,11 +106,18 @@ func New(net nn.Module, l loss.Loss, opt optim.Stateful, data *tensor.Tensor, cf
 	if err != nil {
 		return nil, fmt.Errorf("train: %w: %w", err, ErrInvalid)
 	}
-	t := &Trainer{net: net, loss: l, opt: opt, cfg: cfg, loader: loader, src: rand.NewPCG(cfg.Seed, 1)}
+	var state loss.State
+	if s, ok := l.(loss.Stateful[N]); ok {
+		l, state = s.Start()
+	}
+	t := &Trainer{net: net, state: state, opt: opt, cfg: cfg, loader: loader, src: rand.NewPCG(cfg.Seed, 1)}
+	t.loss = func(tp *tensor.Tape, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+		return l.Loss(tp, net, x, rng)
+	}
 	t.rng = rand.New(t.src)
 	t.params = net.Params()
-	if lp, ok := l.(interface{ Params() []nn.Param }); ok {
-		t.params = append(t.params, lp.Params()...)
+	if state != nil {
+		t.params = append(t.params, state.Params()...)
 	}
 	seen := map[string]bool{}
 	for _, p := range t.params {
@@ -113,9 +127,7 @@ func New(net nn.Module, l loss.Loss, opt optim.Stateful, data *tensor.Tensor, cf
 		seen[p.Name] = true
 	}
 	if cfg.EMADecay > 0 {
-		for _, p := range t.params {
-			t.ema = append(t.ema, p.Value.Clone())
-		}
+		t.ema = newEMA(cfg.EMADecay, t.params)
 	}
 	return t, nil
 }
@@ -124,10 +136,22 @@ func New(net nn.Module, l loss.Loss, opt optim.Stateful, data *tensor.Tensor, cf
 func (t *Trainer) Step() int { return t.step }
 
 // EMA returns the averaged parameters (nil without EMA), in Params order.
-func (t *Trainer) EMA() []*tensor.Tensor { return t.ema }
+func (t *Trainer) EMA() []*tensor.Tensor {
+	if t.ema == nil {
+		return nil
+	}
+	return t.ema.avg
+}
 
 // Params returns the trained parameters: the network's, then the loss's.
 func (t *Trainer) Params() []nn.Param { return t.params }
+
+// Net returns the network being trained.
+func (t *Trainer) Net() nn.Module { return t.net }
+
+// LossState returns the state of the loss (a replay buffer, a learned log
+// Z, a step count), or nil for a stateless loss.
+func (t *Trainer) LossState() loss.State { return t.state }
 
 func (t *Trainer) names() []string {
 	out := make([]string, len(t.params))
@@ -154,12 +178,11 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	for i, p := range t.params {
 		c.params[p.Name] = p.Value
 		if t.ema != nil {
-			c.ema[p.Name] = t.ema[i]
+			c.ema[p.Name] = t.ema.avg[i]
 		}
 	}
-	if b, ok := t.loss.(buffered); ok && b.Buffer() != nil {
-		d := t.loaderDim()
-		c.buffer = tensor.New(b.Buffer(), len(b.Buffer())/d, d)
+	if t.state != nil {
+		c.state = t.state.Save()
 	}
 	if err := writeCheckpoint(path, c, t.names()); err != nil {
 		return fmt.Errorf("train: save checkpoint: %w", err)
@@ -167,11 +190,10 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	return nil
 }
 
-func (t *Trainer) loaderDim() int { return t.loader.Dim() }
-
 // Resume restores the state saved by SaveCheckpoint into this trainer, which
-// must have the same parameters (names and shapes). The file is checked
-// whole first: on error the trainer is unchanged.
+// must have the same parameters (names and shapes) and a loss whose state
+// takes the saved one. The file is checked whole first: on error the trainer
+// is unchanged.
 func (t *Trainer) Resume(path string) error {
 	c, err := readCheckpoint(path)
 	if err != nil {
@@ -196,9 +218,8 @@ func (t *Trainer) Resume(path string) error {
 	if err := t.loader.CheckState(c.Loader); err != nil {
 		return fmt.Errorf("train: checkpoint %s: %v: %w", path, err, ErrCheckpoint)
 	}
-	b, isBuffered := t.loss.(buffered)
-	if c.buffer != nil && (!isBuffered || c.buffer.Dim(1) != t.loaderDim()) {
-		return fmt.Errorf("train: checkpoint %s holds a replay buffer this loss cannot take: %w", path, ErrCheckpoint)
+	if t.state == nil && len(c.state) > 0 {
+		return fmt.Errorf("train: checkpoint %s holds loss state this loss has none of: %w", path, ErrCheckpoint)
 	}
 	if kind := fmt.Sprintf("%T", t.opt); c.OptKind != kind {
 		return fmt.Errorf("train: checkpoint %s was made with optimizer %s, this run uses %s: %w", path, c.OptKind, kind, ErrCheckpoint)
@@ -208,20 +229,25 @@ func (t *Trainer) Resume(path string) error {
 			return fmt.Errorf("train: checkpoint %s: optimizer buffer %d has %d values, parameter %q %d: %w", path, i, len(buf), t.params[i%len(t.params)].Name, p.Len(), ErrCheckpoint)
 		}
 	}
-	// Everything checked: restore. SetState and the loader validate before
-	// changing anything, and both were checked above.
+	// Everything else checked: restore. SetState and the loader validate
+	// before changing anything, and both were checked above; the loss's
+	// state checks itself, and a refusal puts the optimizer back.
+	old := t.opt.State()
 	if err := t.opt.SetState(optState(c)); err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", path, err)
+	}
+	if t.state != nil {
+		if err := t.state.Restore(c.state); err != nil {
+			if rerr := t.opt.SetState(old); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return fmt.Errorf("train: checkpoint %s: loss state: %w: %w", path, err, ErrCheckpoint)
+		}
 	}
 	for i, p := range t.params {
 		copy(p.Value.Data(), c.params[p.Name].Data())
 		if t.ema != nil {
-			copy(t.ema[i].Data(), c.ema[p.Name].Data())
-		}
-	}
-	if c.buffer != nil {
-		if err := b.SetBuffer(c.buffer.Data(), c.buffer.Dim(1)); err != nil {
-			return err
+			copy(t.ema.avg[i].Data(), c.ema[p.Name].Data())
 		}
 	}
 	t.loader.UnmarshalBinary(c.Loader)
@@ -237,144 +263,81 @@ type Summary struct {
 	Elapsed   time.Duration
 }
 
-// record is one metrics line.
-type record struct {
-	Step     int     `json:"step"`
-	Loss     float64 `json:"loss"`
-	GradNorm float64 `json:"grad_norm"`
-	Elapsed  float64 `json:"elapsed_s"`
-}
-
-// Run trains from the current step to Config.Steps. On cancellation it
-// writes a checkpoint (when Dir is set) and returns the context's error.
+// Run trains from the current step to Config.Steps, calling the hooks
+// after each step and once at the end. On cancellation it writes a
+// checkpoint (when Dir is set) and returns the context's error.
 func (t *Trainer) Run(ctx context.Context) (Summary, error) {
 	start := time.Now()
-	var metrics *os.File
-	ckpt := ""
 	if t.cfg.Dir != "" {
 		if err := os.MkdirAll(t.cfg.Dir, 0o755); err != nil {
 			return Summary{}, fmt.Errorf("train: %w", err)
 		}
-		ckpt = filepath.Join(t.cfg.Dir, "checkpoint.bin")
-		f, err := os.OpenFile(filepath.Join(t.cfg.Dir, "metrics.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return Summary{}, fmt.Errorf("train: %w", err)
-		}
-		defer f.Close()
-		metrics = f
 	}
-	bar := t.progressBar()
+	hooks := append(t.builtinHooks(), t.cfg.Hooks...)
+	// stop tells every hook why the run ends and returns cause joined with
+	// their errors.
+	stop := func(cause error) error {
+		var errs []error
+		for _, h := range hooks {
+			if err := h.Stop(t, cause); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) == 0 {
+			return cause
+		}
+		return errors.Join(append([]error{cause}, errs...)...)
+	}
 	values := nn.Values(t.params)
 	tp := tensor.NewTape()
 	last := math.NaN()
 	for t.step < t.cfg.Steps {
 		if err := ctx.Err(); err != nil {
-			if ckpt != "" {
-				if serr := t.SaveCheckpoint(ckpt); serr != nil {
-					return Summary{}, errors.Join(err, serr)
-				}
+			sum := Summary{Steps: t.step, FinalLoss: last, Elapsed: time.Since(start)}
+			if all := stop(err); all != err {
+				return Summary{}, all
 			}
-			return Summary{Steps: t.step, FinalLoss: last, Elapsed: time.Since(start)}, err
+			return sum, err
 		}
-		batch := t.loader.Next()
-		if ph, ok := t.loss.(loss.Phased); ok {
-			ph.SetStep(t.step)
-		}
-		l, err := t.loss.Loss(tp, t.net, batch, t.rng)
+		v, norm, err := t.update(tp, values)
 		if err != nil {
-			return Summary{}, fmt.Errorf("train: step %d: %w", t.step+1, err)
-		}
-		v := l.Item()
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Summary{}, fmt.Errorf("train: step %d: the loss is %g (the last checkpoint is left as it was): %w", t.step+1, v, ErrDiverged)
-		}
-		grads := tp.Grad([]*tensor.Tensor{l}, values, tensor.GradOptions{})
-		clip := t.cfg.ClipNorm
-		if clip == 0 {
-			clip = math.Inf(1) // measure the norm, change nothing
-		}
-		norm := optim.ClipGradNorm(grads, clip)
-		if err := t.opt.Step(values, grads); err != nil {
-			return Summary{}, fmt.Errorf("train: step %d: %w: %w", t.step+1, err, ErrDiverged)
-		}
-		tp.Reset()
-		if t.ema != nil {
-			a := t.cfg.EMADecay
-			for i, p := range values {
-				e, pd := t.ema[i].Data(), p.Data()
-				for j := range e {
-					e[j] = a*e[j] + (1-a)*pd[j]
-				}
-			}
+			return Summary{}, stop(err)
 		}
 		t.step++
 		last = v
-		if bar != nil {
-			bar.Add(1)
-		}
-		if metrics != nil && (t.step%t.cfg.LogEvery == 0 || t.step == t.cfg.Steps) {
-			line, _ := json.Marshal(record{Step: t.step, Loss: v, GradNorm: norm, Elapsed: time.Since(start).Seconds()})
-			if _, err := metrics.Write(append(line, '\n')); err != nil {
-				return Summary{}, fmt.Errorf("train: metrics: %w", err)
-			}
-		}
-		if ckpt != "" && t.cfg.CheckpointEvery > 0 && t.step%t.cfg.CheckpointEvery == 0 {
-			if err := t.SaveCheckpoint(ckpt); err != nil {
-				return Summary{}, err
+		s := Status{Step: t.step, Steps: t.cfg.Steps, Loss: v, GradNorm: norm, Elapsed: time.Since(start)}
+		for _, h := range hooks {
+			if err := h.AfterStep(t, s); err != nil {
+				return Summary{}, stop(err)
 			}
 		}
 	}
-	if bar != nil {
-		bar.Finish()
-	}
-	if ckpt != "" {
-		if err := t.SaveCheckpoint(ckpt); err != nil {
-			return Summary{}, err
-		}
-		if err := nn.Save(filepath.Join(t.cfg.Dir, "model.params"), t.net); err != nil {
-			return Summary{}, err
-		}
-		if t.ema != nil {
-			if err := t.saveEMA(filepath.Join(t.cfg.Dir, "model_ema.params")); err != nil {
-				return Summary{}, err
-			}
-		}
+	if err := stop(nil); err != nil {
+		return Summary{}, err
 	}
 	return Summary{Steps: t.step, FinalLoss: last, Elapsed: time.Since(start)}, nil
 }
 
-// saveEMA writes the network's averaged weights in the parameter format,
-// under the network's own names, so nn.Load reads them into a network.
-func (t *Trainer) saveEMA(path string) error {
-	var ps []nn.Param
-	for i, p := range t.net.Params() {
-		ps = append(ps, nn.Param{Name: p.Name, Value: t.ema[i]})
+// update takes one optimizer step on the next batch and returns the loss
+// and the gradient's norm before clipping.
+func (t *Trainer) update(tp *tensor.Tape, values []*tensor.Tensor) (v, norm float64, err error) {
+	defer tp.Reset()
+	l, err := t.loss(tp, t.loader.Next(), t.rng)
+	if err != nil {
+		return 0, 0, fmt.Errorf("train: step %d: %w", t.step+1, err)
 	}
-	tmp := &paramsModule{ps}
-	return nn.Save(path, tmp)
-}
-
-// paramsModule is a parameter list posing as a module, for nn.Save.
-type paramsModule struct{ ps []nn.Param }
-
-func (m *paramsModule) Forward(*tensor.Tape, *tensor.Tensor) *tensor.Tensor { return nil }
-func (m *paramsModule) Params() []nn.Param                                  { return m.ps }
-
-func (t *Trainer) progressBar() *progressbar.ProgressBar {
-	w := t.cfg.Progress
-	if w == nil {
-		if !term.IsTerminal(int(os.Stderr.Fd())) {
-			return nil
-		}
-		w = os.Stderr
+	v = l.Item()
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, 0, fmt.Errorf("train: step %d: the loss is %g (the last checkpoint is left as it was): %w", t.step+1, v, ErrDiverged)
 	}
-	bar := progressbar.NewOptions(t.cfg.Steps,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("train"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish())
-	bar.Set(t.step)
-	return bar
+	grads := tp.Grad([]*tensor.Tensor{l}, values, tensor.GradOptions{})
+	clip := t.cfg.ClipNorm
+	if clip == 0 {
+		clip = math.Inf(1) // measure the norm, change nothing
+	}
+	norm = optim.ClipGradNorm(grads, clip)
+	if err := t.opt.Step(values, grads); err != nil {
+		return 0, 0, fmt.Errorf("train: step %d: %w: %w", t.step+1, err, ErrDiverged)
+	}
+	return v, norm, nil
 }

@@ -39,7 +39,7 @@ func pcd() *loss.ContrastiveDivergence {
 		Sampler: sampler.Langevin{StepSize: schedule.Constant(0.01)}}
 }
 
-func newTrainer(t *testing.T, netSeed uint64, l loss.Loss, cfg Config) *Trainer {
+func newTrainer(t *testing.T, netSeed uint64, l loss.EnergyLoss, cfg Config) *Trainer {
 	t.Helper()
 	tr, err := New(mlp(t, netSeed), l, &optim.Adam{LR: 1e-3}, moons(200), cfg)
 	if err != nil {
@@ -136,7 +136,7 @@ func TestBadCheckpointsRefused(t *testing.T) {
 
 // nanAfter wraps a loss and returns NaN from step k on.
 type nanAfter struct {
-	l     loss.Loss
+	l     loss.EnergyLoss
 	k, at int
 }
 
@@ -171,7 +171,7 @@ func TestNaNStopsAndKeepsLastCheckpoint(t *testing.T) {
 
 // cancelAt cancels a context at its k-th call.
 type cancelAt struct {
-	l      loss.Loss
+	l      loss.EnergyLoss
 	k, at  int
 	cancel func()
 }

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/optim"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+	"github.com/goebm/goebm/train"
 )
 
 // named pairs a value with its one-line description for ebm list.
@@ -65,23 +71,44 @@ func constOrNil(v float64) schedule.Schedule {
 }
 
 // losses builds the training losses from the flags.
-var losses = map[string]named[func(lossSettings) loss.Loss]{
-	"dsm": {func(lossSettings) loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} }, "denoising score matching, σ = 0.05 (fast)"},
-	"ssm": {func(lossSettings) loss.Loss { return loss.SlicedScoreMatching{Projections: 2} }, "sliced score matching, 2 projections"},
-	"sm":  {func(lossSettings) loss.Loss { return loss.ScoreMatching{} }, "score matching, exact Hessian trace"},
-	"cd": {func(s lossSettings) loss.Loss {
-		return &loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
+var losses = map[string]named[func(lossSettings) objective]{
+	"dsm": {func(lossSettings) objective { return objective{energy: loss.DenoisingScoreMatching{Sigma: 0.05}} }, "denoising score matching, σ = 0.05 (fast)"},
+	"ssm": {func(lossSettings) objective { return objective{energy: loss.SlicedScoreMatching{Projections: 2}} }, "sliced score matching, 2 projections"},
+	"sm":  {func(lossSettings) objective { return objective{energy: loss.ScoreMatching{}} }, "score matching, exact Hessian trace"},
+	"cd": {func(s lossSettings) objective {
+		return objective{energy: loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}}
 	}, "contrastive divergence, 20 Langevin steps from the data"},
-	"pcd": {func(s lossSettings) loss.Loss {
-		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
+	"pcd": {func(s lossSettings) objective {
+		return objective{energy: loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}}
 	}, "persistent contrastive divergence with a replay buffer (the default)"},
-	"fm": {func(s lossSettings) loss.Loss { return loss.FlowMatching{Coupling: s.coupling} },
+	"fm": {func(s lossSettings) objective { return objective{time: loss.FlowMatching{Coupling: s.coupling}} },
 		"flow matching of a velocity v(x, t); generates by RK4 from noise"},
-	"eqm": {func(lossSettings) loss.Loss { return loss.EquilibriumMatching{Multiplier: eqmMultiplier} },
+	"eqm": {func(lossSettings) objective {
+		return objective{time: loss.EquilibriumMatching{Multiplier: eqmMultiplier}}
+	},
 		"equilibrium matching of a field f(x); generates by descending it"},
-	"em": {func(s lossSettings) loss.Loss {
-		return &loss.EnergyMatching{Coupling: s.coupling, CDWarmup: s.steps * 2 / 3, EpsMax: emEpsMax, LangevinSteps: emSteps}
+	"em": {func(s lossSettings) objective {
+		return objective{energy: loss.EnergyMatching{Coupling: s.coupling, CDWarmup: s.steps * 2 / 3, EpsMax: emEpsMax, LangevinSteps: emSteps}}
 	}, "energy matching of a potential V: flow, then CD after 2/3 of the steps"},
+}
+
+// objective is a loss of either kind: for an energy network or for a
+// time-conditioned one.
+type objective struct {
+	energy loss.EnergyLoss
+	time   loss.TimeLoss
+}
+
+// trainer returns the trainer of net with the loss.
+func (o objective) trainer(net nn.Module, opt optim.Stateful, data *tensor.Tensor, cfg train.Config) (*train.Trainer, error) {
+	if o.time == nil {
+		return train.New(net, o.energy, opt, data, cfg)
+	}
+	tn, ok := net.(nn.TimeModule)
+	if !ok {
+		return nil, fmt.Errorf("this loss trains a network of (x, t), not a %T", net)
+	}
+	return train.NewTime(tn, o.time, opt, data, cfg)
 }
 
 // couplings are the noise–data pairings of flow losses.

@@ -102,7 +102,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
 		return err
 	}
-	tr, err := train.New(net, mkLoss(lossSettings{cdReg: *cdReg, steps: *steps, coupling: cp}), &optim.Adam{Schedule: schedule.Cosine{Start: *lr, End: *lr / 50, Steps: *steps}},
+	tr, err := mkLoss(lossSettings{cdReg: *cdReg, steps: *steps, coupling: cp}).trainer(net, &optim.Adam{Schedule: schedule.Cosine{Start: *lr, End: *lr / 50, Steps: *steps}},
 		trainData, train.Config{Steps: *steps, BatchSize: min(*batch, 20000), Seed: *seed, ClipNorm: 10, Dir: *out, CheckpointEvery: *every})
 	if err != nil {
 		return err

@@ -1,0 +1,46 @@
+package loss
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/tensor"
+)
+
+// samplePath draws the points on which the flow losses (FlowMatching,
+// EquilibriumMatching, EnergyMatching) regress a field: noise x₀ ~ N(0, I)
+// for the data rows x₁, paired by pair (nil: independent), times t uniform
+// or logit-normal, and the points x_t and velocities u_t of path (nil:
+// straight). The random stream is drawn in that order: noise, pairing,
+// times.
+func samplePath(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.Tensor, logNormal bool, rng *rand.Rand) (xt, ut, ts []float64, err error) {
+	if path == nil {
+		path = interpolant.Linear{}
+	}
+	if pair == nil {
+		pair = coupling.Independent{}
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	x0 := gaussianRows(rng, n, d)
+	idx, err := pair.Pair(x0, x.Data(), d, rng)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("loss: %w", err)
+	}
+	x1 := rowsOf(x, idx)
+	ts = make([]float64, n)
+	for i := range ts {
+		if logNormal {
+			ts[i] = 1 / (1 + math.Exp(-rng.NormFloat64()))
+		} else {
+			ts[i] = rng.Float64()
+		}
+	}
+	xt, ut = make([]float64, n*d), make([]float64, n*d)
+	if err := interpolant.Interpolate(path, xt, ut, x0, x1, ts, d); err != nil {
+		return nil, nil, nil, fmt.Errorf("loss: %w", err)
+	}
+	return xt, ut, ts, nil
+}

@@ -1,0 +1,234 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// Status describes the step just taken.
+type Status struct {
+	// Step is the number of steps taken, this one included; Steps is
+	// Config.Steps.
+	Step, Steps int
+	// Loss is the step's loss, GradNorm the norm of its gradient before
+	// clipping.
+	Loss, GradNorm float64
+	// Elapsed is the time since Run began.
+	Elapsed time.Duration
+}
+
+// Hook watches a run: Run calls AfterStep after every optimizer step and
+// Stop once when it returns. The EMA, the progress bar, the metrics and the
+// checkpoints are hooks; Config.Hooks adds more.
+type Hook interface {
+	// AfterStep is called after each step; an error stops the run.
+	AfterStep(t *Trainer, s Status) error
+	// Stop is called once when Run returns. cause is nil when the run
+	// reached Config.Steps, the context's error when it was cancelled, and
+	// otherwise the error that ended it.
+	Stop(t *Trainer, cause error) error
+}
+
+// StepFunc is a Hook that calls the function after each step and does
+// nothing at the end.
+type StepFunc func(t *Trainer, s Status) error
+
+// AfterStep calls f.
+func (f StepFunc) AfterStep(t *Trainer, s Status) error { return f(t, s) }
+
+// Stop does nothing.
+func (StepFunc) Stop(*Trainer, error) error { return nil }
+
+// cancelled reports whether cause is a context's cancellation: the one
+// early end after which a checkpoint is written.
+func cancelled(cause error) bool {
+	return errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded)
+}
+
+// builtinHooks returns the hooks Config asks for, in the order they run.
+func (t *Trainer) builtinHooks() []Hook {
+	var hs []Hook
+	if t.ema != nil {
+		hs = append(hs, t.ema)
+	}
+	if p := newProgress(t); p != nil {
+		hs = append(hs, p)
+	}
+	if t.cfg.Dir != "" {
+		hs = append(hs, &metrics{path: filepath.Join(t.cfg.Dir, "metrics.jsonl"), every: t.cfg.LogEvery},
+			checkpoints{dir: t.cfg.Dir, every: t.cfg.CheckpointEvery})
+	}
+	return hs
+}
+
+// ema keeps the exponential moving average of the parameters:
+// avg ← decay·avg + (1−decay)·θ after each step.
+type ema struct {
+	decay float64
+	avg   []*tensor.Tensor
+}
+
+func newEMA(decay float64, ps []nn.Param) *ema {
+	e := &ema{decay: decay}
+	for _, p := range ps {
+		e.avg = append(e.avg, p.Value.Clone())
+	}
+	return e
+}
+
+func (e *ema) AfterStep(t *Trainer, _ Status) error {
+	a := e.decay
+	for i, p := range t.params {
+		avg, pd := e.avg[i].Data(), p.Value.Data()
+		for j := range avg {
+			avg[j] = a*avg[j] + (1-a)*pd[j]
+		}
+	}
+	return nil
+}
+
+func (e *ema) Stop(*Trainer, error) error { return nil }
+
+// progress draws a progress bar with the step, the loss, the rate and the
+// time left.
+type progress struct{ bar *progressbar.ProgressBar }
+
+// newProgress returns the bar on Config.Progress, or on standard error when
+// that is a terminal; nil when there is none.
+func newProgress(t *Trainer) *progress {
+	w := t.cfg.Progress
+	if w == nil {
+		if !term.IsTerminal(int(os.Stderr.Fd())) {
+			return nil
+		}
+		w = os.Stderr
+	}
+	bar := progressbar.NewOptions(t.cfg.Steps,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("train"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+	bar.Set(t.step)
+	return &progress{bar}
+}
+
+func (p *progress) AfterStep(_ *Trainer, s Status) error {
+	p.bar.Describe(fmt.Sprintf("train, loss %.4g", s.Loss))
+	return p.bar.Add(1)
+}
+
+func (p *progress) Stop(_ *Trainer, cause error) error {
+	if cause == nil {
+		return p.bar.Finish()
+	}
+	return nil
+}
+
+// record is one metrics line.
+type record struct {
+	Step     int     `json:"step"`
+	Loss     float64 `json:"loss"`
+	GradNorm float64 `json:"grad_norm"`
+	Elapsed  float64 `json:"elapsed_s"`
+}
+
+// metrics appends a JSON line every so many steps and at the last step.
+type metrics struct {
+	path  string
+	every int
+	f     *os.File
+}
+
+func (m *metrics) AfterStep(_ *Trainer, s Status) error {
+	if s.Step%m.every != 0 && s.Step != s.Steps {
+		return nil
+	}
+	if m.f == nil {
+		f, err := os.OpenFile(m.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		m.f = f
+	}
+	line, _ := json.Marshal(record{Step: s.Step, Loss: s.Loss, GradNorm: s.GradNorm, Elapsed: s.Elapsed.Seconds()})
+	if _, err := m.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("train: metrics: %w", err)
+	}
+	return nil
+}
+
+func (m *metrics) Stop(*Trainer, error) error {
+	if m.f == nil {
+		return nil
+	}
+	err := m.f.Close()
+	m.f = nil
+	return err
+}
+
+// checkpoints writes checkpoint.bin every so many steps, on cancellation
+// and at the end; at the end also the weights (model.params) and their
+// average (model_ema.params). After any other error it writes nothing,
+// leaving the last good checkpoint.
+type checkpoints struct {
+	dir   string
+	every int
+}
+
+func (c checkpoints) path() string { return filepath.Join(c.dir, "checkpoint.bin") }
+
+func (c checkpoints) AfterStep(t *Trainer, s Status) error {
+	if c.every > 0 && s.Step%c.every == 0 {
+		return t.SaveCheckpoint(c.path())
+	}
+	return nil
+}
+
+func (c checkpoints) Stop(t *Trainer, cause error) error {
+	switch {
+	case cancelled(cause):
+		return t.SaveCheckpoint(c.path())
+	case cause != nil:
+		return nil
+	}
+	if err := t.SaveCheckpoint(c.path()); err != nil {
+		return err
+	}
+	if err := nn.Save(filepath.Join(c.dir, "model.params"), t.net); err != nil {
+		return err
+	}
+	if t.ema != nil {
+		return t.saveEMA(filepath.Join(c.dir, "model_ema.params"))
+	}
+	return nil
+}
+
+// saveEMA writes the network's averaged weights in the parameter format,
+// under the network's own names, so nn.Load reads them into a network.
+func (t *Trainer) saveEMA(path string) error {
+	var ps []nn.Param
+	for i, p := range t.net.Params() {
+		ps = append(ps, nn.Param{Name: p.Name, Value: t.ema.avg[i]})
+	}
+	return nn.Save(path, &paramsModule{ps})
+}
+
+// paramsModule is a parameter list posing as a module, for nn.Save.
+type paramsModule struct{ ps []nn.Param }
+
+func (m *paramsModule) Forward(*tensor.Tape, *tensor.Tensor) *tensor.Tensor { return nil }
+func (m *paramsModule) Params() []nn.Param                                  { return m.ps }
