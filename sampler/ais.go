@@ -16,9 +16,9 @@ import (
 // β₀ = 0 < β₁ < … < β_K = 1 (K = Options.Steps, βₖ = (k/K)^Power), adding
 // (βₖ₊₁ − βₖ)(E₀(x) − E(x)) to its log weight before each MALA move that
 // leaves E_βₖ₊₁ invariant. Then Z ≈ Z₀·mean(exp(log w)) over chains:
-// Info.LogZ, with its standard error by the delta method in Info.LogZSE
-// (reliable only when the weights are not dominated by a few chains: more
-// steps, or a base closer to the target, help).
+// AISResult.LogZ, with its standard error by the delta method in
+// AISResult.LogZSE (reliable only when the weights are not dominated by a few
+// chains: more steps, or a base closer to the target, help).
 type AIS struct {
 	// BaseScale σ of the base density; 0 means 1.
 	BaseScale float64
@@ -31,9 +31,30 @@ type AIS struct {
 	MoveSteps int
 }
 
-// Sample anneals the chains. Options.Init must be nil (chains start from the
-// base density) and Options.Warmup 0; Options.Steps is K.
+// AISResult is an annealed-importance-sampling run: the chains' final
+// points and the estimate of log Z.
+type AISResult struct {
+	Result
+	// LogZ and LogZSE are the estimate of log ∫exp(−E) and its standard
+	// error.
+	LogZ, LogZSE float64
+	// LogWeights holds each chain's log importance weight, log Z₀ included.
+	LogWeights []float64
+}
+
+// Sample anneals the chains as Anneal does, and returns their draws.
 func (s AIS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, error) {
+	r, err := s.Anneal(ctx, e, o)
+	if r == nil {
+		return nil, err
+	}
+	return &r.Result, err
+}
+
+// Anneal anneals the chains and estimates log Z. Options.Init must be nil
+// (chains start from the base density) and Options.Warmup 0; Options.Steps
+// is K.
+func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult, error) {
 	sigma, power, moves := s.BaseScale, s.Power, s.MoveSteps
 	if sigma == 0 {
 		sigma = 1
@@ -56,33 +77,27 @@ func (s AIS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	return run(ctx, e, o, h0, func(b *block) (kernel, error) {
-		for j := range b.x {
-			b.x[j] *= sigma
-		}
-		b.grad(b.en, b.g, b.x)
-		if err := b.checkState(0); err != nil {
-			return nil, err
-		}
-		logZ0 := 0.5 * float64(b.d) * math.Log(2*math.Pi*sigma*sigma)
-		b.logW = make([]float64, b.n)
-		fill(b.logW, logZ0)
-		return &aisKernel{s: s, sigma: sigma, power: power, moves: moves, k: o.Steps,
-			y: make([]float64, len(b.x)), ey: make([]float64, b.n), gy: make([]float64, len(b.x))}, nil
+	var weights perBlock[[]float64]
+	res, err := Run(ctx, e, o, func() Kernel {
+		return &aisKernel{schedule: s.StepSize, step0: h0, sigma: sigma, power: power, moves: moves, k: o.Steps, weights: &weights}
 	})
+	if res == nil {
+		return nil, err
+	}
+	out := &AISResult{Result: *res}
+	for _, w := range weights.inOrder() {
+		out.LogWeights = append(out.LogWeights, w...)
+	}
+	out.LogZ, out.LogZSE = logMeanExp(out.LogWeights)
+	return out, err
 }
 
-type aisKernel struct {
-	s            AIS
-	sigma, power float64
-	moves, k     int
-	y, ey, gy    []float64
-}
-
-func (a *aisKernel) beta(k int) float64 { return math.Pow(float64(k)/float64(a.k), a.power) }
+// annealed is the energy E_β = (1−β)·E₀ + β·E between the base
+// E₀(x) = ‖x‖²/(2σ²) and the target, computed from E and ∇E.
+type annealed struct{ beta, sigma float64 }
 
 // e0 is the base energy ‖x‖²/(2σ²).
-func (a *aisKernel) e0(x []float64) float64 {
+func (a annealed) e0(x []float64) float64 {
 	s := 0.0
 	for _, v := range x {
 		s += v * v
@@ -90,43 +105,89 @@ func (a *aisKernel) e0(x []float64) float64 {
 	return s / (2 * a.sigma * a.sigma)
 }
 
-func (a *aisKernel) step(b *block, t int, warm bool) error {
-	h, err := stepSize(a.s.StepSize, 0.05, t, "step size")
+// energy returns E_β at x, where the target's energy is e.
+func (a annealed) energy(x []float64, e float64) float64 { return (1-a.beta)*a.e0(x) + a.beta*e }
+
+// grad writes ∇E_β = (1−β)x/σ² + β∇E at x into dst, where ∇E is g.
+func (a annealed) grad(dst, x, g []float64) {
+	s2 := a.sigma * a.sigma
+	for j := range dst {
+		dst[j] = (1-a.beta)*x[j]/s2 + a.beta*g[j]
+	}
+}
+
+// aisKernel takes one annealing step: the weight update, then MALA moves
+// leaving the next annealed energy invariant.
+type aisKernel struct {
+	schedule     schedule.Schedule
+	step0        float64
+	sigma, power float64
+	moves, k     int
+	weights      *perBlock[[]float64]
+	logW         []float64
+	ones         []float64 // the identity metric of the moves
+	y, ey, gy    []float64
+	gbx, gby     []float64 // ∇E_β at x and y, one chain's
+}
+
+var _ Kernel = (*aisKernel)(nil)
+
+func (a *aisKernel) beta(k int) float64 { return math.Pow(float64(k)/float64(a.k), a.power) }
+
+func (a *aisKernel) Init(s *State, tune *Tuning) error {
+	for j := range s.X {
+		s.X[j] *= a.sigma
+	}
+	s.Grad(s.E, s.G, s.X)
+	if err := s.check(0); err != nil {
+		return err
+	}
+	fill(tune.StepSize, a.step0)
+	d := s.Dim
+	a.logW = make([]float64, s.N)
+	fill(a.logW, 0.5*float64(d)*math.Log(2*math.Pi*a.sigma*a.sigma))
+	a.weights.put(s.First, a.logW)
+	a.ones = make([]float64, d)
+	fill(a.ones, 1)
+	a.y, a.ey, a.gy = make([]float64, len(s.X)), make([]float64, s.N), make([]float64, len(s.X))
+	a.gbx, a.gby = make([]float64, d), make([]float64, d)
+	return nil
+}
+
+func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	h, err := stepSize(a.schedule, 0.05, s.T, "step size")
 	if err != nil {
 		return err
 	}
-	fill(b.step, h)
-	d := b.d
-	b0, b1 := a.beta(t), a.beta(t+1)
-	for i := range b.n {
-		b.logW[i] += (b1 - b0) * (a.e0(b.x[i*d:(i+1)*d]) - b.en[i])
+	fill(tune.StepSize, h)
+	d := s.Dim
+	b0, b1 := a.beta(s.T), a.beta(s.T+1)
+	base := annealed{sigma: a.sigma}
+	for i := range s.N {
+		a.logW[i] += (b1 - b0) * (base.e0(s.X[i*d:(i+1)*d]) - s.E[i])
 	}
-	// MALA moves leaving E_β (β = b1) invariant; its gradient is
-	// (1−β)x/σ² + β∇E.
-	s2 := a.sigma * a.sigma
-	gb := func(x, g []float64, j int) float64 { return (1-b1)*x[j]/s2 + b1*g[j] }
+	eb := annealed{beta: b1, sigma: a.sigma}
 	for range a.moves {
-		for i := range b.n {
-			noise := math.Sqrt(2 * h)
-			for j := i * d; j < (i+1)*d; j++ {
-				a.y[j] = b.x[j] - h*gb(b.x, b.g, j) + noise*b.rng[i].NormFloat64()
-			}
+		for i := range s.N {
+			r := i * d
+			eb.grad(a.gbx, s.X[r:r+d], s.G[r:r+d])
+			langevinProposal(a.y[r:r+d], s.X[r:r+d], a.gbx, a.ones, h, 1, s.RNG[i])
 		}
-		b.grad(a.ey, a.gy, a.y)
-		for i := range b.n {
-			ex := (1-b1)*a.e0(b.x[i*d:(i+1)*d]) + b1*b.en[i]
-			ey := (1-b1)*a.e0(a.y[i*d:(i+1)*d]) + b1*a.ey[i]
-			fwd, rev := 0.0, 0.0
-			for j := i * d; j < (i+1)*d; j++ {
-				u := a.y[j] - b.x[j] + h*gb(b.x, b.g, j)
-				v := b.x[j] - a.y[j] + h*gb(a.y, a.gy, j)
-				fwd += u * u
-				rev += v * v
-			}
-			acc := math.Min(1, math.Exp(ex-ey+(fwd-rev)/(4*h)))
-			bad := !finite(a.ey[i]) || !finiteSlice(a.gy[i*d:(i+1)*d])
-			b.accept[i] += b.metropolis(i, acc, bad, false, a.y, a.ey, a.gy) / float64(a.moves)
+		s.Grad(a.ey, a.gy, a.y)
+		for i := range s.N {
+			r := i * d
+			x, y, gy := s.X[r:r+d], a.y[r:r+d], a.gy[r:r+d]
+			eb.grad(a.gbx, x, s.G[r:r+d])
+			eb.grad(a.gby, y, gy)
+			acc := langevinAccept(x, y, a.gbx, a.gby, a.ones, eb.energy(x, s.E[i]), eb.energy(y, a.ey[i]), h, 1)
+			var move StepInfo
+			s.Accept(i, acc, !finite(a.ey[i]) || !finiteSlice(gy), y, gy, a.ey[i], &move)
+			info[i].AcceptStat += move.AcceptStat / float64(a.moves)
+			info[i].Divergent = info[i].Divergent || move.Divergent
 		}
+	}
+	for i := range s.N {
+		info[i].Leapfrog, info[i].Energy = a.moves, s.E[i]
 	}
 	return nil
 }
