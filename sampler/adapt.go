@@ -1,6 +1,10 @@
 package sampler
 
-import "math"
+import (
+	"math"
+
+	"github.com/goebm/goebm/schedule"
+)
 
 // Adaptation wraps a kernel with Stan's warm-up, for any kernel tuned by a
 // step size and, optionally, a diagonal metric (BlackJAX's window
@@ -29,6 +33,24 @@ type Adaptation struct {
 	acc      []welford
 	searcher StepSearcher
 	started  bool
+}
+
+// withAdaptation wraps k in an Adaptation when adapt is set: how MALA, HMC
+// and NUTS get their warm-up.
+func withAdaptation(k Kernel, adapt bool, target float64, mass bool) Kernel {
+	if !adapt {
+		return k
+	}
+	return &Adaptation{Kernel: k, TargetAccept: target, Mass: mass}
+}
+
+// ownSchedule returns the step-size schedule a kernel follows: none when its
+// step sizes are tuned, by adaptation or by Options.Tuned.
+func ownSchedule(s schedule.Schedule, adapt bool, o Options) schedule.Schedule {
+	if adapt || o.Tuned != nil {
+		return nil
+	}
+	return s
 }
 
 // StepSearcher is a kernel that can choose a starting step size for

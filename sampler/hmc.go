@@ -58,16 +58,10 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if steps == 0 {
 		steps = 10
 	}
-	sched := h.StepSize
-	if h.Adapt || o.Tuned != nil {
-		sched = nil
-	}
+	sched := ownSchedule(h.StepSize, h.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
 		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense}
-		if h.Adapt {
-			return &Adaptation{Kernel: k, TargetAccept: h.TargetAccept, Mass: h.AdaptMass}
-		}
-		return k
+		return withAdaptation(k, h.Adapt, h.TargetAccept, h.AdaptMass)
 	})
 }
 

@@ -42,16 +42,9 @@ func (m MALA) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if target == 0 {
 		target = 0.574
 	}
-	sched := m.StepSize
-	if m.Adapt || o.Tuned != nil {
-		sched = nil
-	}
+	sched := ownSchedule(m.StepSize, m.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
-		k := &malaKernel{step0: h0, schedule: sched}
-		if m.Adapt {
-			return &Adaptation{Kernel: k, TargetAccept: target, Mass: m.AdaptMass}
-		}
-		return k
+		return withAdaptation(&malaKernel{step0: h0, schedule: sched}, m.Adapt, target, m.AdaptMass)
 	})
 }
 

@@ -60,16 +60,10 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if !(target > 0 && target < 1) {
 		return nil, fmt.Errorf("sampler: target acceptance %g must be in (0, 1): %w", target, ErrInvalid)
 	}
-	sched := s.StepSize
-	if !s.NoAdapt || o.Tuned != nil {
-		sched = nil
-	}
+	sched := ownSchedule(s.StepSize, !s.NoAdapt, o)
 	return Run(ctx, e, o, func() Kernel {
 		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, dense: s.DenseMass}
-		if s.NoAdapt {
-			return k
-		}
-		return &Adaptation{Kernel: k, TargetAccept: target, Mass: true}
+		return withAdaptation(k, !s.NoAdapt, target, true)
 	})
 }
 

@@ -38,7 +38,7 @@ func TestKernelSeam(t *testing.T) {
 	}
 	for j := range 2 {
 		x := a.Chain(j)
-		if got, se := meanOf(x), diag.MCSEMean(x); math.Abs(got-mean[j]) > 4*se {
+		if got, se := diag.Summarize(x).Mean, diag.MCSEMean(x); math.Abs(got-mean[j]) > 4*se {
 			t.Errorf("coordinate %d: mean %.4f, want %g ± %.4f", j, got, mean[j], 4*se)
 		}
 		for c := range x {
@@ -46,24 +46,13 @@ func TestKernelSeam(t *testing.T) {
 				x[c][k] = (v - mean[j]) * (v - mean[j])
 			}
 		}
-		if got, se := meanOf(x), diag.MCSEMean(x); math.Abs(got-vars[j]) > 4*se {
+		if got, se := diag.Summarize(x).Mean, diag.MCSEMean(x); math.Abs(got-vars[j]) > 4*se {
 			t.Errorf("coordinate %d: variance %.4f, want %g ± %.4f", j, got, vars[j], 4*se)
 		}
 	}
-	if acc := meanOf([][]float64{a.Info.AcceptRate}); math.Abs(acc-0.3) > 0.1 { // dual averaging ends near, not at, the target
+	if acc := diag.Summarize([][]float64{a.Info.AcceptRate}).Mean; math.Abs(acc-0.3) > 0.1 { // dual averaging ends near, not at, the target
 		t.Errorf("mean acceptance %.3f, want the adaptation's target 0.3", acc)
 	}
-}
-
-func meanOf(x [][]float64) float64 {
-	s, n := 0.0, 0
-	for _, c := range x {
-		for _, v := range c {
-			s += v
-			n++
-		}
-	}
-	return s / float64(n)
 }
 
 // TestStepInfo: the per-draw leapfrog counts add up to the gradients spent
