@@ -130,13 +130,14 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	o := sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true}
 	var r *sampler.Result
 	var swapRates []float64
-	if pt, ok := mk(sf).(sampler.ParallelTempering); ok {
+	smp := mk(sf)
+	if pt, ok := smp.(sampler.ParallelTempering); ok {
 		tr, err := pt.Temper(ctx, e, o)
 		if err != nil {
 			return err
 		}
 		r, swapRates = &tr.Result, tr.SwapRate
-	} else if r, err = mk(sf).Sample(ctx, e, o); err != nil {
+	} else if r, err = smp.Sample(ctx, e, o); err != nil {
 		return err
 	}
 	s := sampleSummary{Sampler: *sm, Target: name, Chains: r.Chains, Draws: r.Kept, Seconds: time.Since(start).Seconds(),
