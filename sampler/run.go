@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -54,8 +55,10 @@ type Options struct {
 	Workers int
 	// Tuned, when set, gives every chain's step size (and diagonal inverse
 	// mass, for kernels with a metric) as a previous run's Result.Tuned
-	// returned them: the chains continue with these, and neither adaptation
-	// nor step-size schedules change them.
+	// returned them: MALA, HMC and NUTS (and kernels of one's own that read
+	// Tuning) continue the chains with these, neither adapting nor following
+	// their step-size schedule. Samplers without tuning (Langevin, RMHMC,
+	// tempering, AIS, descent) follow their schedules.
 	Tuned *Tuning
 }
 
@@ -213,7 +216,6 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	res.Tuned.StepSize = res.Info.StepSize
 	for _, b := range blocks {
 		copy(res.Final[b.First*d:], b.X)
 		for i := range b.N {
@@ -235,6 +237,7 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 			res.Info.SamplingGradEvals += b.GradEvals - b.warmEval
 		}
 	}
+	res.Tuned.StepSize = slices.Clone(res.Info.StepSize)
 	return res, ctx.Err()
 }
 
