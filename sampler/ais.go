@@ -93,11 +93,46 @@ func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult
 }
 
 // annealed is the energy E_β = (1−β)·E₀ + β·E between the base
-// E₀(x) = ‖x‖²/(2σ²) and the target, computed from E and ∇E.
-type annealed struct{ beta, sigma float64 }
+// E₀(x) = ‖x‖²/(2σ²) and the target E. It keeps E and ∇E of the points it
+// last evaluated, so that a chain moved by a kernel on E_β carries the
+// target's values on to the next β without evaluating them again.
+type annealed struct {
+	target      energy.Energy
+	beta, sigma float64
+	e, g        []float64 // E and ∇E at the points of the last Grad
+}
+
+var _ energy.Energy = (*annealed)(nil)
+
+// Dim returns the target's dimension.
+func (a *annealed) Dim() int { return a.target.Dim() }
+
+// Energy evaluates E_β.
+func (a *annealed) Energy(e, x []float64, d int) { a.Grad(e, make([]float64, len(x)), x, d) }
+
+// Grad evaluates E_β and ∇E_β = (1−β)x/σ² + β∇E.
+func (a *annealed) Grad(e, g, x []float64, d int) {
+	if len(a.e) != len(e) {
+		a.e, a.g = make([]float64, len(e)), make([]float64, len(g))
+	}
+	a.target.Grad(a.e, a.g, x, d)
+	a.from(e, g, x, a.e, a.g, d)
+}
+
+// from writes E_β and ∇E_β at the points x into e and g, given the target's
+// energies te and gradients tg there.
+func (a *annealed) from(e, g, x, te, tg []float64, d int) {
+	s2 := a.sigma * a.sigma
+	for i := range e {
+		e[i] = (1-a.beta)*a.e0(x[i*d:(i+1)*d]) + a.beta*te[i]
+	}
+	for j := range g {
+		g[j] = (1-a.beta)*x[j]/s2 + a.beta*tg[j]
+	}
+}
 
 // e0 is the base energy ‖x‖²/(2σ²).
-func (a annealed) e0(x []float64) float64 {
+func (a *annealed) e0(x []float64) float64 {
 	s := 0.0
 	for _, v := range x {
 		s += v * v
@@ -105,19 +140,9 @@ func (a annealed) e0(x []float64) float64 {
 	return s / (2 * a.sigma * a.sigma)
 }
 
-// energy returns E_β at x, where the target's energy is e.
-func (a annealed) energy(x []float64, e float64) float64 { return (1-a.beta)*a.e0(x) + a.beta*e }
-
-// grad writes ∇E_β = (1−β)x/σ² + β∇E at x into dst, where ∇E is g.
-func (a annealed) grad(dst, x, g []float64) {
-	s2 := a.sigma * a.sigma
-	for j := range dst {
-		dst[j] = (1-a.beta)*x[j]/s2 + a.beta*g[j]
-	}
-}
-
-// aisKernel takes one annealing step: the weight update, then MALA moves
-// leaving the next annealed energy invariant.
+// aisKernel takes one annealing step: the weight update, then moves of a
+// MALA kernel on the next annealed energy, whose state shares the chains'
+// positions.
 type aisKernel struct {
 	schedule     schedule.Schedule
 	step0        float64
@@ -125,9 +150,11 @@ type aisKernel struct {
 	moves, k     int
 	weights      *perBlock[[]float64]
 	logW         []float64
-	ones         []float64 // the identity metric of the moves
-	y, ey, gy    []float64
-	gbx, gby     []float64 // ∇E_β at x and y, one chain's
+	eb           annealed
+	as           State // the chains on E_β
+	atune        Tuning
+	ainfo        []StepInfo
+	move         malaKernel
 }
 
 var _ Kernel = (*aisKernel)(nil)
@@ -143,15 +170,15 @@ func (a *aisKernel) Init(s *State, tune *Tuning) error {
 		return err
 	}
 	fill(tune.StepSize, a.step0)
-	d := s.Dim
 	a.logW = make([]float64, s.N)
-	fill(a.logW, 0.5*float64(d)*math.Log(2*math.Pi*a.sigma*a.sigma))
+	fill(a.logW, 0.5*float64(s.Dim)*math.Log(2*math.Pi*a.sigma*a.sigma))
 	a.weights.put(s.First, a.logW)
-	a.ones = make([]float64, d)
-	fill(a.ones, 1)
-	a.y, a.ey, a.gy = make([]float64, len(s.X)), make([]float64, s.N), make([]float64, len(s.X))
-	a.gbx, a.gby = make([]float64, d), make([]float64, d)
-	return nil
+	a.eb = annealed{target: s.Energy, sigma: a.sigma}
+	a.as = State{Energy: &a.eb, First: s.First, N: s.N, Dim: s.Dim, X: s.X, RNG: s.RNG,
+		E: make([]float64, s.N), G: make([]float64, len(s.G))}
+	a.atune.StepSize = make([]float64, s.N)
+	a.ainfo = make([]StepInfo, s.N)
+	return a.move.Init(&a.as, &a.atune)
 }
 
 func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
@@ -160,32 +187,31 @@ func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		return err
 	}
 	fill(tune.StepSize, h)
+	fill(a.atune.StepSize, h)
 	d := s.Dim
 	b0, b1 := a.beta(s.T), a.beta(s.T+1)
-	base := annealed{sigma: a.sigma}
 	for i := range s.N {
-		a.logW[i] += (b1 - b0) * (base.e0(s.X[i*d:(i+1)*d]) - s.E[i])
+		a.logW[i] += (b1 - b0) * (a.eb.e0(s.X[i*d:(i+1)*d]) - s.E[i])
 	}
-	eb := annealed{beta: b1, sigma: a.sigma}
+	a.eb.beta = b1
+	a.eb.from(a.as.E, a.as.G, s.X, s.E, s.G, d)
+	a.as.T = s.T
 	for range a.moves {
-		for i := range s.N {
-			r := i * d
-			eb.grad(a.gbx, s.X[r:r+d], s.G[r:r+d])
-			langevinProposal(a.y[r:r+d], s.X[r:r+d], a.gbx, a.ones, h, 1, s.RNG[i])
+		clear(a.ainfo)
+		if err := a.move.Step(&a.as, &a.atune, a.ainfo); err != nil {
+			return err
 		}
-		s.Grad(a.ey, a.gy, a.y)
-		for i := range s.N {
-			r := i * d
-			x, y, gy := s.X[r:r+d], a.y[r:r+d], a.gy[r:r+d]
-			eb.grad(a.gbx, x, s.G[r:r+d])
-			eb.grad(a.gby, y, gy)
-			acc := langevinAccept(x, y, a.gbx, a.gby, a.ones, eb.energy(x, s.E[i]), eb.energy(y, a.ey[i]), h, 1)
-			var move StepInfo
-			s.Accept(i, acc, !finite(a.ey[i]) || !finiteSlice(gy), y, gy, a.ey[i], &move)
-			info[i].AcceptStat += move.AcceptStat / float64(a.moves)
-			info[i].Divergent = info[i].Divergent || move.Divergent
+		for i, in := range a.ainfo {
+			if in.Accepted { // the target's values at the new point
+				s.E[i] = a.eb.e[i]
+				copy(s.G[i*d:(i+1)*d], a.eb.g[i*d:(i+1)*d])
+			}
+			info[i].AcceptStat += in.AcceptStat / float64(a.moves)
+			info[i].Divergent = info[i].Divergent || in.Divergent
 		}
 	}
+	s.GradEvals += a.as.GradEvals
+	a.as.GradEvals = 0
 	for i := range s.N {
 		info[i].Leapfrog, info[i].Energy = a.moves, s.E[i]
 	}

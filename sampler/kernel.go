@@ -64,7 +64,7 @@ func (s *State) Warm() bool { return s.T < s.Warmup }
 
 // Accept is the Metropolis test of chain i: with probability a it moves the
 // chain to the proposal y with gradient gy and energy ey, and it reports
-// whether it did. A bad proposal (divergent, or non-finite) or a NaN a is
+// whether it did (also in info.Accepted). A bad proposal (divergent, or non-finite) or a NaN a is
 // rejected with a = 0 and reported as divergent. It records a and the
 // divergence in info, and draws one uniform from the chain's stream whatever
 // the outcome, so that the streams stay aligned.
@@ -81,6 +81,7 @@ func (s *State) Accept(i int, a float64, bad bool, y, gy []float64, ey float64, 
 	copy(s.X[i*d:(i+1)*d], y)
 	copy(s.G[i*d:(i+1)*d], gy)
 	s.E[i] = ey
+	info.Accepted = true
 	return true
 }
 
@@ -167,6 +168,9 @@ type StepInfo struct {
 	Leapfrog int
 	// Divergent reports a divergent or non-finite proposal (divergent__).
 	Divergent bool
+	// Accepted reports that a Metropolis kernel moved to its proposal
+	// (BlackJAX's is_accepted).
+	Accepted bool
 	// Energy is the Hamiltonian at the new state (energy__), or E there
 	// for kernels without momentum.
 	Energy float64
