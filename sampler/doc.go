@@ -57,12 +57,13 @@
 //
 // MALA, HMC and NUTS are kernels wrapped in an Adaptation when they adapt;
 // HMC, NUTS and RMHMC integrate with integrate's Leapfrog and
-// GeneralisedLeapfrog; MALA, parallel tempering and AIS share one Langevin
-// move, y = x − hM⁻¹∇E(x) + √(2hT)·M^(−1/2)ξ, accepted with probability
+// GeneralisedLeapfrog. MALA's kernel is one Langevin move at temperature T,
+// y = x − hM⁻¹∇E(x) + √(2hT)·M^(−1/2)ξ, accepted with probability
 // min(1, exp((E(x) − E(y))/T + (‖u‖²_M − ‖v‖²_M)/(4hT))), u = y − x + hM⁻¹∇E(x),
-// v = x − y + hM⁻¹∇E(y). Parallel tempering runs it on each chain's replicas
-// at their temperatures T, and AIS on the annealed energies
-// (1 − β)‖x‖²/(2σ²) + βE(x).
+// v = x − y + hM⁻¹∇E(y). Parallel tempering runs it on every chain's
+// replicas, each at its own T, and adds the swap moves; AIS runs it on the
+// annealed energies (1 − β)‖x‖²/(2σ²) + βE(x) and adds the weight updates.
+// Their extra outputs come in TemperingResult and AISResult.
 //
 // # Parallel and reproducible
 //
