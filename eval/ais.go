@@ -18,10 +18,10 @@ func AISLogZ(ctx context.Context, e energy.Energy, d, chains, steps int, baseSca
 	if chains < 2 || steps < 1 {
 		return 0, 0, fmt.Errorf("eval: AIS with %d chains and %d steps: %w", chains, steps, ErrInvalid)
 	}
-	r, err := sampler.AIS{BaseScale: baseScale, StepSize: schedule.Constant(stepSize), MoveSteps: 2}.Sample(ctx, e,
+	r, err := sampler.AIS{BaseScale: baseScale, StepSize: schedule.Constant(stepSize), MoveSteps: 2}.Anneal(ctx, e,
 		sampler.Options{Dim: d, Chains: chains, Steps: steps, Seed: seed})
 	if err != nil {
 		return 0, 0, fmt.Errorf("eval: %w", err)
 	}
-	return r.Info.LogZ, r.Info.LogZSE, nil
+	return r.LogZ, r.LogZSE, nil
 }

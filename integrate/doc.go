@@ -16,6 +16,12 @@
 // q the lower order, within [0.2, 5]; Hairer, Nørsett and Wanner, Solving
 // ODEs I, §II.4). EulerMaruyama steps SDEs with diagonal noise, and
 // BackwardEulerMaruyama does so implicitly in the drift (a fixed-point solve
-// per step). Leapfrog is the Störmer–Verlet step of Hamiltonian dynamics
-// that sampler's NUTS proposes with.
+// per step).
+//
+// For Hamiltonian dynamics, Leapfrog advances a batch of points, each with
+// its own step size, by the Störmer–Verlet scheme (HMC and NUTS propose with
+// it), and GeneralisedLeapfrog integrates Hamiltonians whose kinetic energy
+// depends on the position, H(x, p) = U(x) + K(x, p), with implicit
+// half-steps solved by fixed-point iteration (Riemannian HMC). Both are
+// symplectic, reversible and of order 2.
 package integrate

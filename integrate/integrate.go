@@ -302,26 +302,3 @@ func BackwardEulerMaruyama(f, g Drift, x []float64, t0, t1 float64, n int, rng *
 	}
 	return st, nil
 }
-
-// Leapfrog advances (x, p) in place by one step of size h of Hamilton's
-// equations for H(x, p) = U(x) + K(p), by the Störmer–Verlet scheme
-//
-//	p ← p − (h/2)∇U(x),  x ← x + h∇K(p),  p ← p − (h/2)∇U(x),
-//
-// which is symplectic, time-reversible (a step of −h undoes one of h) and of
-// order 2: what HMC and NUTS build their proposals from. g holds ∇U(x) on
-// entry and on return; gradU writes ∇U at x into g, velocity writes ∇K(p)
-// (M⁻¹p for K = ½pᵀM⁻¹p) into v, a scratch slice. One gradient per step.
-func Leapfrog(x, p, g, v []float64, h float64, gradU func(g, x []float64), velocity func(v, p []float64)) {
-	for j := range p {
-		p[j] -= h / 2 * g[j]
-	}
-	velocity(v, p)
-	for j := range x {
-		x[j] += h * v[j]
-	}
-	gradU(g, x)
-	for j := range p {
-		p[j] -= h / 2 * g[j]
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -203,44 +202,5 @@ func TestBackwardEuler(t *testing.T) {
 	// θh = 2 is beyond the fixed-point iteration's reach: an error, not garbage.
 	if _, err := BackwardEulerMaruyama(f, nil, []float64{1}, 0, 0.4, 1, nil, Implicit{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a step the iteration cannot solve: %v", err)
-	}
-}
-
-// TestLeapfrog on the oscillator H = ½x² + ½p² (x = cos t, p = −sin t):
-// order 2 at t = 2, reversibility to rounding, and, being symplectic, an
-// energy error that stays below h² over 10⁴ steps instead of drifting.
-func TestLeapfrog(t *testing.T) {
-	gradU := func(g, x []float64) { copy(g, x) }
-	velocity := func(v, p []float64) { copy(v, p) }
-	run := func(h float64, n int, x, p []float64) {
-		g, v := slices.Clone(x), make([]float64, len(x))
-		for range n {
-			Leapfrog(x, p, g, v, h, gradU, velocity)
-		}
-	}
-	errAt := func(n int) float64 {
-		x, p := []float64{1}, []float64{0}
-		run(2/float64(n), n, x, p)
-		return math.Hypot(x[0]-math.Cos(2), p[0]+math.Sin(2))
-	}
-	if got := math.Log2(errAt(32) / errAt(64)); math.Abs(got-2) > 0.35 {
-		t.Errorf("measured order %.2f, want 2", got)
-	}
-	x, p := []float64{0.3, -1}, []float64{0.7, 0.2}
-	run(0.1, 50, x, p)
-	run(-0.1, 50, x, p)
-	if math.Abs(x[0]-0.3)+math.Abs(x[1]+1)+math.Abs(p[0]-0.7)+math.Abs(p[1]-0.2) > 1e-12 {
-		t.Errorf("50 steps forward and back end at %v, %v", x, p)
-	}
-	const h = 0.1
-	x, p = []float64{1}, []float64{0}
-	g, v := []float64{1}, []float64{0}
-	worst := 0.0
-	for range 10000 {
-		Leapfrog(x, p, g, v, h, gradU, velocity)
-		worst = math.Max(worst, math.Abs(0.5*(x[0]*x[0]+p[0]*p[0])-0.5))
-	}
-	if worst > h*h {
-		t.Errorf("energy error up to %.3g over 10⁴ steps of %g", worst, h)
 	}
 }

@@ -1,6 +1,137 @@
 package sampler
 
-import "math"
+import (
+	"math"
+
+	"github.com/goebm/goebm/schedule"
+)
+
+// Adaptation wraps a kernel with Stan's warm-up, for any kernel tuned by a
+// step size and, optionally, a diagonal metric (BlackJAX's window
+// adaptation): during warm-up, after every step, each chain's step size is
+// tuned by dual averaging towards TargetAccept from the step's acceptance
+// statistic, and fixed at the end of warm-up to its averaged value. With
+// Mass, and a kernel that has a diagonal metric (Init sets Tuning.InvMass),
+// the chain's draws in Stan's doubling slow windows estimate M⁻¹ as their
+// regularised variance; each window's end restarts the dual averaging. A
+// kernel that is a StepSearcher has its initial step size searched before
+// the first step and after each new metric.
+//
+// An Adaptation holds the state of one block: make one per block, as the
+// newKernel function given to Run does. It changes nothing when the tuning
+// came from Options.Tuned.
+type Adaptation struct {
+	// Kernel is the kernel being tuned.
+	Kernel Kernel
+	// TargetAccept is the mean acceptance statistic aimed at; 0 means 0.8.
+	TargetAccept float64
+	// Mass also estimates a diagonal metric.
+	Mass bool
+
+	da       []*dualAveraging
+	win      *windows
+	acc      []welford
+	searcher StepSearcher
+	started  bool
+}
+
+// withAdaptation wraps k in an Adaptation when adapt is set: how MALA, HMC
+// and NUTS get their warm-up.
+func withAdaptation(k Kernel, adapt bool, target float64, mass bool) Kernel {
+	if !adapt {
+		return k
+	}
+	return &Adaptation{Kernel: k, TargetAccept: target, Mass: mass}
+}
+
+// ownSchedule returns the step-size schedule a kernel follows: none when its
+// step sizes are tuned, by adaptation or by Options.Tuned.
+func ownSchedule(s schedule.Schedule, adapt bool, o Options) schedule.Schedule {
+	if adapt || o.Tuned != nil {
+		return nil
+	}
+	return s
+}
+
+// StepSearcher is a kernel that can choose a starting step size for
+// adaptation, as Stan's init_stepsize does for NUTS.
+type StepSearcher interface {
+	// SearchStepSize replaces each chain's step size in tune by a better
+	// starting one.
+	SearchStepSize(s *State, tune *Tuning)
+}
+
+var _ Kernel = (*Adaptation)(nil)
+
+// Init initialises the kernel and the adaptation of each chain.
+func (a *Adaptation) Init(s *State, tune *Tuning) error {
+	if err := a.Kernel.Init(s, tune); err != nil {
+		return err
+	}
+	if s.Tuned {
+		return nil
+	}
+	target := a.TargetAccept
+	if target == 0 {
+		target = 0.8
+	}
+	for i := range s.N {
+		a.da = append(a.da, newDualAveraging(tune.StepSize[i], target))
+	}
+	if a.Mass && tune.InvMass != nil {
+		a.win = newWindows(s.Warmup)
+		a.acc = make([]welford, s.N)
+	}
+	a.searcher, _ = a.Kernel.(StepSearcher)
+	return nil
+}
+
+// Step takes the kernel's step and, during warm-up, adapts.
+func (a *Adaptation) Step(s *State, tune *Tuning, info []StepInfo) error {
+	if a.da != nil && !a.started {
+		a.search(s, tune)
+		a.started = true
+	}
+	if err := a.Kernel.Step(s, tune, info); err != nil {
+		return err
+	}
+	if a.da == nil || !s.Warm() {
+		return nil
+	}
+	for i := range s.N {
+		tune.StepSize[i] = a.da[i].update(info[i].AcceptStat)
+		if s.T == s.Warmup-1 {
+			tune.StepSize[i] = a.da[i].final()
+		}
+	}
+	if a.win == nil || !a.win.collecting(s.T) {
+		return nil
+	}
+	d := s.Dim
+	for i := range s.N {
+		a.acc[i].add(s.X[i*d : (i+1)*d])
+	}
+	if a.win.windowEnds(s.T) {
+		for i := range s.N {
+			a.acc[i].variance(tune.InvMass[i*d : (i+1)*d])
+			a.da[i].restart(tune.StepSize[i])
+		}
+		a.search(s, tune) // a new metric calls for a new starting step
+	}
+	return nil
+}
+
+// search runs the kernel's step-size search, if it has one, and restarts
+// the dual averaging from the step sizes found.
+func (a *Adaptation) search(s *State, tune *Tuning) {
+	if a.searcher == nil {
+		return
+	}
+	a.searcher.SearchStepSize(s, tune)
+	for i := range s.N {
+		a.da[i].restart(tune.StepSize[i])
+	}
+}
 
 // dualAveraging tunes a step size so that the mean acceptance statistic
 // approaches a target (Nesterov's dual averaging as adapted by Hoffman and

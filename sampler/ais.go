@@ -16,9 +16,9 @@ import (
 // β₀ = 0 < β₁ < … < β_K = 1 (K = Options.Steps, βₖ = (k/K)^Power), adding
 // (βₖ₊₁ − βₖ)(E₀(x) − E(x)) to its log weight before each MALA move that
 // leaves E_βₖ₊₁ invariant. Then Z ≈ Z₀·mean(exp(log w)) over chains:
-// Info.LogZ, with its standard error by the delta method in Info.LogZSE
-// (reliable only when the weights are not dominated by a few chains: more
-// steps, or a base closer to the target, help).
+// AISResult.LogZ, with its standard error by the delta method in
+// AISResult.LogZSE (reliable only when the weights are not dominated by a few
+// chains: more steps, or a base closer to the target, help).
 type AIS struct {
 	// BaseScale σ of the base density; 0 means 1.
 	BaseScale float64
@@ -31,9 +31,30 @@ type AIS struct {
 	MoveSteps int
 }
 
-// Sample anneals the chains. Options.Init must be nil (chains start from the
-// base density) and Options.Warmup 0; Options.Steps is K.
+// AISResult is an annealed-importance-sampling run: the chains' final
+// points and the estimate of log Z.
+type AISResult struct {
+	Result
+	// LogZ and LogZSE are the estimate of log ∫exp(−E) and its standard
+	// error.
+	LogZ, LogZSE float64
+	// LogWeights holds each chain's log importance weight, log Z₀ included.
+	LogWeights []float64
+}
+
+// Sample anneals the chains as Anneal does, and returns their draws.
 func (s AIS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, error) {
+	r, err := s.Anneal(ctx, e, o)
+	if r == nil {
+		return nil, err
+	}
+	return &r.Result, err
+}
+
+// Anneal anneals the chains and estimates log Z. Options.Init must be nil
+// (chains start from the base density) and Options.Warmup 0; Options.Steps
+// is K.
+func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult, error) {
 	sigma, power, moves := s.BaseScale, s.Power, s.MoveSteps
 	if sigma == 0 {
 		sigma = 1
@@ -56,33 +77,62 @@ func (s AIS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	return run(ctx, e, o, h0, func(b *block) (kernel, error) {
-		for j := range b.x {
-			b.x[j] *= sigma
-		}
-		b.grad(b.en, b.g, b.x)
-		if err := b.checkState(0); err != nil {
-			return nil, err
-		}
-		logZ0 := 0.5 * float64(b.d) * math.Log(2*math.Pi*sigma*sigma)
-		b.logW = make([]float64, b.n)
-		fill(b.logW, logZ0)
-		return &aisKernel{s: s, sigma: sigma, power: power, moves: moves, k: o.Steps,
-			y: make([]float64, len(b.x)), ey: make([]float64, b.n), gy: make([]float64, len(b.x))}, nil
+	var weights perBlock[[]float64]
+	res, err := Run(ctx, e, o, func() Kernel {
+		return &aisKernel{schedule: s.StepSize, step0: h0, sigma: sigma, power: power, moves: moves, k: o.Steps, weights: &weights}
 	})
+	if res == nil {
+		return nil, err
+	}
+	out := &AISResult{Result: *res}
+	for _, w := range weights.inOrder() {
+		out.LogWeights = append(out.LogWeights, w...)
+	}
+	out.LogZ, out.LogZSE = logMeanExp(out.LogWeights)
+	return out, err
 }
 
-type aisKernel struct {
-	s            AIS
-	sigma, power float64
-	moves, k     int
-	y, ey, gy    []float64
+// annealed is the energy E_β = (1−β)·E₀ + β·E between the base
+// E₀(x) = ‖x‖²/(2σ²) and the target E. It keeps E and ∇E of the points it
+// last evaluated, so that a chain moved by a kernel on E_β carries the
+// target's values on to the next β without evaluating them again.
+type annealed struct {
+	target      energy.Energy
+	beta, sigma float64
+	e, g        []float64 // E and ∇E at the points of the last Grad
 }
 
-func (a *aisKernel) beta(k int) float64 { return math.Pow(float64(k)/float64(a.k), a.power) }
+var _ energy.Energy = (*annealed)(nil)
+
+// Dim returns the target's dimension.
+func (a *annealed) Dim() int { return a.target.Dim() }
+
+// Energy evaluates E_β.
+func (a *annealed) Energy(e, x []float64, d int) { a.Grad(e, make([]float64, len(x)), x, d) }
+
+// Grad evaluates E_β and ∇E_β = (1−β)x/σ² + β∇E.
+func (a *annealed) Grad(e, g, x []float64, d int) {
+	if len(a.e) != len(e) {
+		a.e, a.g = make([]float64, len(e)), make([]float64, len(g))
+	}
+	a.target.Grad(a.e, a.g, x, d)
+	a.from(e, g, x, a.e, a.g, d)
+}
+
+// from writes E_β and ∇E_β at the points x into e and g, given the target's
+// energies te and gradients tg there.
+func (a *annealed) from(e, g, x, te, tg []float64, d int) {
+	s2 := a.sigma * a.sigma
+	for i := range e {
+		e[i] = (1-a.beta)*a.e0(x[i*d:(i+1)*d]) + a.beta*te[i]
+	}
+	for j := range g {
+		g[j] = (1-a.beta)*x[j]/s2 + a.beta*tg[j]
+	}
+}
 
 // e0 is the base energy ‖x‖²/(2σ²).
-func (a *aisKernel) e0(x []float64) float64 {
+func (a *annealed) e0(x []float64) float64 {
 	s := 0.0
 	for _, v := range x {
 		s += v * v
@@ -90,43 +140,80 @@ func (a *aisKernel) e0(x []float64) float64 {
 	return s / (2 * a.sigma * a.sigma)
 }
 
-func (a *aisKernel) step(b *block, t int, warm bool) error {
-	h, err := stepSize(a.s.StepSize, 0.05, t, "step size")
+// aisKernel takes one annealing step: the weight update, then moves of a
+// MALA kernel on the next annealed energy, whose state shares the chains'
+// positions.
+type aisKernel struct {
+	schedule     schedule.Schedule
+	step0        float64
+	sigma, power float64
+	moves, k     int
+	weights      *perBlock[[]float64]
+	logW         []float64
+	eb           annealed
+	as           State // the chains on E_β
+	atune        Tuning
+	ainfo        []StepInfo
+	move         malaKernel
+}
+
+var _ Kernel = (*aisKernel)(nil)
+
+func (a *aisKernel) beta(k int) float64 { return math.Pow(float64(k)/float64(a.k), a.power) }
+
+func (a *aisKernel) Init(s *State, tune *Tuning) error {
+	for j := range s.X {
+		s.X[j] *= a.sigma
+	}
+	s.Grad(s.E, s.G, s.X)
+	if err := s.check(0); err != nil {
+		return err
+	}
+	fill(tune.StepSize, a.step0)
+	a.logW = make([]float64, s.N)
+	fill(a.logW, 0.5*float64(s.Dim)*math.Log(2*math.Pi*a.sigma*a.sigma))
+	a.weights.put(s.First, a.logW)
+	a.eb = annealed{target: s.Energy, sigma: a.sigma}
+	a.as = State{Energy: &a.eb, First: s.First, N: s.N, Dim: s.Dim, X: s.X, RNG: s.RNG,
+		E: make([]float64, s.N), G: make([]float64, len(s.G))}
+	a.atune.StepSize = make([]float64, s.N)
+	a.ainfo = make([]StepInfo, s.N)
+	return a.move.Init(&a.as, &a.atune)
+}
+
+func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	h, err := stepSize(a.schedule, 0.05, s.T, "step size")
 	if err != nil {
 		return err
 	}
-	fill(b.step, h)
-	d := b.d
-	b0, b1 := a.beta(t), a.beta(t+1)
-	for i := range b.n {
-		b.logW[i] += (b1 - b0) * (a.e0(b.x[i*d:(i+1)*d]) - b.en[i])
+	fill(tune.StepSize, h)
+	fill(a.atune.StepSize, h)
+	d := s.Dim
+	b0, b1 := a.beta(s.T), a.beta(s.T+1)
+	for i := range s.N {
+		a.logW[i] += (b1 - b0) * (a.eb.e0(s.X[i*d:(i+1)*d]) - s.E[i])
 	}
-	// MALA moves leaving E_β (β = b1) invariant; its gradient is
-	// (1−β)x/σ² + β∇E.
-	s2 := a.sigma * a.sigma
-	gb := func(x, g []float64, j int) float64 { return (1-b1)*x[j]/s2 + b1*g[j] }
+	a.eb.beta = b1
+	a.eb.from(a.as.E, a.as.G, s.X, s.E, s.G, d)
+	a.as.T = s.T
 	for range a.moves {
-		for i := range b.n {
-			noise := math.Sqrt(2 * h)
-			for j := i * d; j < (i+1)*d; j++ {
-				a.y[j] = b.x[j] - h*gb(b.x, b.g, j) + noise*b.rng[i].NormFloat64()
-			}
+		clear(a.ainfo)
+		if err := a.move.Step(&a.as, &a.atune, a.ainfo); err != nil {
+			return err
 		}
-		b.grad(a.ey, a.gy, a.y)
-		for i := range b.n {
-			ex := (1-b1)*a.e0(b.x[i*d:(i+1)*d]) + b1*b.en[i]
-			ey := (1-b1)*a.e0(a.y[i*d:(i+1)*d]) + b1*a.ey[i]
-			fwd, rev := 0.0, 0.0
-			for j := i * d; j < (i+1)*d; j++ {
-				u := a.y[j] - b.x[j] + h*gb(b.x, b.g, j)
-				v := b.x[j] - a.y[j] + h*gb(a.y, a.gy, j)
-				fwd += u * u
-				rev += v * v
+		for i, in := range a.ainfo {
+			if in.Accepted { // the target's values at the new point
+				s.E[i] = a.eb.e[i]
+				copy(s.G[i*d:(i+1)*d], a.eb.g[i*d:(i+1)*d])
 			}
-			acc := math.Min(1, math.Exp(ex-ey+(fwd-rev)/(4*h)))
-			bad := !finite(a.ey[i]) || !finiteSlice(a.gy[i*d:(i+1)*d])
-			b.accept[i] += b.metropolis(i, acc, bad, false, a.y, a.ey, a.gy) / float64(a.moves)
+			info[i].AcceptStat += in.AcceptStat / float64(a.moves)
+			info[i].Divergent = info[i].Divergent || in.Divergent
 		}
+	}
+	s.GradEvals += a.as.GradEvals
+	a.as.GradEvals = 0
+	for i := range s.N {
+		info[i].Leapfrog, info[i].Energy = a.moves, s.E[i]
 	}
 	return nil
 }

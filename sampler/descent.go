@@ -22,48 +22,54 @@ func (s GradientDescent) Sample(ctx context.Context, e energy.Energy, o Options)
 	if err != nil {
 		return nil, err
 	}
-	return run(ctx, e, o, h0, func(*block) (kernel, error) { return &descentKernel{stepSize: s.StepSize}, nil })
+	return Run(ctx, e, o, func() Kernel { return &descentKernel{step0: h0, stepSize: s.StepSize} })
 }
 
 type descentKernel struct {
+	step0    float64
 	stepSize schedule.Schedule
 	momentum float64
 	v, y     []float64 // velocity and look-ahead point (Nesterov)
 	ey, gy   []float64
 }
 
-func (k *descentKernel) step(b *block, t int, warm bool) error {
-	h, err := stepSize(k.stepSize, 0.01, t, "step size")
+func (k *descentKernel) Init(s *State, tune *Tuning) error {
+	fill(tune.StepSize, k.step0)
+	if k.momentum != 0 {
+		k.v, k.y = make([]float64, len(s.X)), make([]float64, len(s.X))
+		k.ey, k.gy = make([]float64, s.N), make([]float64, len(s.X))
+	}
+	return nil
+}
+
+func (k *descentKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	h, err := stepSize(k.stepSize, 0.01, s.T, "step size")
 	if err != nil {
 		return err
 	}
-	fill(b.step, h)
+	fill(tune.StepSize, h)
+	evals := 1
 	if k.momentum == 0 {
-		for j := range b.x {
-			b.x[j] -= h * b.g[j]
+		for j := range s.X {
+			s.X[j] -= h * s.G[j]
 		}
 	} else {
 		// Nesterov: the gradient is taken at the look-ahead point x + μv.
-		if k.v == nil {
-			k.v, k.y = make([]float64, len(b.x)), make([]float64, len(b.x))
-			k.ey, k.gy = make([]float64, b.n), make([]float64, len(b.x))
+		for j := range s.X {
+			k.y[j] = s.X[j] + k.momentum*k.v[j]
 		}
-		for j := range b.x {
-			k.y[j] = b.x[j] + k.momentum*k.v[j]
-		}
-		b.grad(k.ey, k.gy, k.y)
-		for j := range b.x {
+		s.Grad(k.ey, k.gy, k.y)
+		for j := range s.X {
 			k.v[j] = k.momentum*k.v[j] - h*k.gy[j]
-			b.x[j] += k.v[j]
+			s.X[j] += k.v[j]
 		}
+		evals = 2
 	}
-	if !warm {
-		for i := range b.n {
-			b.accept[i]++
-		}
+	s.Grad(s.E, s.G, s.X)
+	for i := range info {
+		info[i] = StepInfo{AcceptStat: 1, Leapfrog: evals, Energy: s.E[i]}
 	}
-	b.grad(b.en, b.g, b.x)
-	return b.checkState(t + 1)
+	return s.check(s.T + 1)
 }
 
 // Nesterov is gradient descent with Nesterov momentum μ:
@@ -89,7 +95,5 @@ func (s Nesterov) Sample(ctx context.Context, e energy.Energy, o Options) (*Resu
 	if mu < 0 || mu >= 1 {
 		return nil, fmt.Errorf("sampler: Nesterov momentum %g must be in [0, 1): %w", mu, ErrInvalid)
 	}
-	return run(ctx, e, o, h0, func(*block) (kernel, error) {
-		return &descentKernel{stepSize: s.StepSize, momentum: mu}, nil
-	})
+	return Run(ctx, e, o, func() Kernel { return &descentKernel{step0: h0, stepSize: s.StepSize, momentum: mu} })
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -53,119 +54,80 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if h.LeapfrogSteps < 0 {
 		return nil, fmt.Errorf("sampler: %d leapfrog steps: %w", h.LeapfrogSteps, ErrInvalid)
 	}
-	return run(ctx, e, o, eps0, func(b *block) (kernel, error) {
-		m, err := newMetric(b.n, b.d, h.MassDiag, h.MassDense)
-		if err != nil {
-			return nil, err
-		}
-		k := &hmcKernel{s: h, warmup: o.Warmup, m: m, steps: h.LeapfrogSteps,
-			p: make([]float64, b.n*b.d), v: make([]float64, b.d), z: make([]float64, b.d),
-			x1: make([]float64, b.n*b.d), e1: make([]float64, b.n), g1: make([]float64, b.n*b.d),
-			h0: make([]float64, b.n), a: make([]float64, b.n)}
-		if k.steps == 0 {
-			k.steps = 10
-		}
-		if h.Adapt {
-			target := h.TargetAccept
-			if target == 0 {
-				target = 0.8
-			}
-			for range b.n {
-				k.da = append(k.da, newDualAveraging(eps0, target))
-			}
-			if h.AdaptMass && h.MassDense == nil {
-				k.win = newWindows(o.Warmup)
-				k.var_ = make([]welford, b.n)
-			}
-		}
-		return k, nil
+	steps := h.LeapfrogSteps
+	if steps == 0 {
+		steps = 10
+	}
+	sched := ownSchedule(h.StepSize, h.Adapt, o)
+	return Run(ctx, e, o, func() Kernel {
+		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense}
+		return withAdaptation(k, h.Adapt, h.TargetAccept, h.AdaptMass)
 	})
 }
 
+// hmcKernel is HMC with a fixed number of leapfrog steps.
 type hmcKernel struct {
-	s          HMC
-	warmup     int
-	m          *metric
-	steps      int
-	p, v, z    []float64
-	x1, e1, g1 []float64 // proposal
-	h0, a      []float64
-	da         []*dualAveraging
-	win        *windows
-	var_       []welford
+	step0               float64
+	schedule            schedule.Schedule // nil: the step sizes are the caller's
+	steps               int
+	massDiag, massDense []float64
+	m                   *metric
+	p, v, z             []float64
+	x1, e1, g1          []float64 // proposal
+	h0                  []float64
+	drift               func(x, p, h []float64)
+	grad                func(g, x []float64)
 }
 
-func (k *hmcKernel) step(b *block, t int, warm bool) error {
-	d := b.d
-	if k.da == nil {
-		eps, err := stepSize(k.s.StepSize, 0.1, t, "step size")
-		if err != nil {
-			return err
-		}
-		fill(b.step, eps)
+var _ Kernel = (*hmcKernel)(nil)
+
+func (k *hmcKernel) Init(s *State, tune *Tuning) error {
+	m, err := newMetric(s.N, s.Dim, k.massDiag, k.massDense)
+	if err != nil {
+		return err
 	}
-	copy(k.x1, b.x)
-	copy(k.e1, b.en)
-	copy(k.g1, b.g)
-	for i := range b.n {
-		p := k.p[i*d : (i+1)*d]
-		k.m.momentum(i, b.rng[i].NormFloat64, p, k.z)
-		k.h0[i] = b.en[i] + k.m.kinetic(i, p, k.v)
-	}
-	// Leapfrog, with the half steps of momentum between position steps
-	// merged into whole ones: two sweeps per step besides the gradient.
-	for i := range b.n {
-		half := b.step[i] / 2
-		p, g := k.p[i*d:(i+1)*d], k.g1[i*d:(i+1)*d]
-		for j := range p {
-			p[j] -= half * g[j]
+	fill(tune.StepSize, k.step0)
+	tune.InvMass = m.invDiag // nil for a dense metric
+	n, d := s.N, s.Dim
+	k.m = m
+	k.p, k.v, k.z = make([]float64, n*d), make([]float64, d), make([]float64, d)
+	k.x1, k.e1, k.g1, k.h0 = make([]float64, n*d), make([]float64, n), make([]float64, n*d), make([]float64, n)
+	k.drift = func(x, p, h []float64) {
+		for i, hi := range h {
+			m.drift(i, hi, x[i*d:(i+1)*d], p[i*d:(i+1)*d])
 		}
 	}
-	for l := range k.steps {
-		for i := range b.n {
-			k.m.drift(i, b.step[i], k.x1[i*d:(i+1)*d], k.p[i*d:(i+1)*d])
-		}
-		b.grad(k.e1, k.g1, k.x1)
-		for i := range b.n {
-			kick := b.step[i]
-			if l == k.steps-1 {
-				kick /= 2
-			}
-			p, g := k.p[i*d:(i+1)*d], k.g1[i*d:(i+1)*d]
-			for j := range p {
-				p[j] -= kick * g[j]
-			}
-		}
-	}
-	for i := range b.n {
-		h1 := k.e1[i] + k.m.kinetic(i, k.p[i*d:(i+1)*d], k.v)
-		a := math.Min(1, math.Exp(k.h0[i]-h1))
-		bad := !finite(h1) || h1-k.h0[i] > divergence || !finiteSlice(k.g1[i*d:(i+1)*d])
-		k.a[i] = b.metropolis(i, a, bad, warm, k.x1, k.e1, k.g1)
-	}
-	adaptStep(b, k.da, k.a, t, warm, k.warmup)
-	if warm && k.win != nil {
-		adaptMass(b, k.m, k.win, k.var_, k.da, t)
-	}
+	k.grad = func(g, x []float64) { s.Grad(k.e1, g, x) }
 	return nil
 }
 
-// adaptMass feeds the draws of the slow windows to each chain's variance
-// estimate and, at a window's end, makes it the chain's inverse mass,
-// restarts the step-size adaptation, and reports true.
-func adaptMass(b *block, m *metric, w *windows, acc []welford, da []*dualAveraging, t int) bool {
-	if !w.collecting(t) {
-		return false
+func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	d := s.Dim
+	if k.schedule != nil {
+		eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
+		if err != nil {
+			return err
+		}
+		fill(tune.StepSize, eps)
 	}
-	for i := range b.n {
-		acc[i].add(b.x[i*b.d : (i+1)*b.d])
+	copy(k.x1, s.X)
+	copy(k.e1, s.E)
+	copy(k.g1, s.G)
+	for i := range s.N {
+		p := k.p[i*d : (i+1)*d]
+		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z)
+		k.h0[i] = s.E[i] + k.m.kinetic(i, p, k.v)
 	}
-	if !w.windowEnds(t) {
-		return false
+	integrate.Leapfrog(k.x1, k.p, k.g1, tune.StepSize, k.steps, k.drift, k.grad)
+	for i := range s.N {
+		h1 := k.e1[i] + k.m.kinetic(i, k.p[i*d:(i+1)*d], k.v)
+		a := math.Min(1, math.Exp(k.h0[i]-h1))
+		bad := !finite(h1) || h1-k.h0[i] > divergence || !finiteSlice(k.g1[i*d:(i+1)*d])
+		info[i].Energy = k.h0[i]
+		if s.Accept(i, a, bad, k.x1[i*d:(i+1)*d], k.g1[i*d:(i+1)*d], k.e1[i], &info[i]) {
+			info[i].Energy = h1
+		}
+		info[i].Leapfrog = k.steps
 	}
-	for i := range b.n {
-		acc[i].variance(m.invDiag[i*b.d : (i+1)*b.d])
-		da[i].restart(b.step[i])
-	}
-	return true
+	return nil
 }

@@ -30,12 +30,21 @@ func (l Langevin) Sample(ctx context.Context, e energy.Energy, o Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	return run(ctx, e, o, h0, func(*block) (kernel, error) { return &langevinKernel{l}, nil })
+	return Run(ctx, e, o, func() Kernel { return &langevinKernel{s: l, step0: h0} })
 }
 
-type langevinKernel struct{ s Langevin }
+type langevinKernel struct {
+	s     Langevin
+	step0 float64
+}
 
-func (k *langevinKernel) step(b *block, t int, warm bool) error {
+func (k *langevinKernel) Init(s *State, tune *Tuning) error {
+	fill(tune.StepSize, k.step0)
+	return nil
+}
+
+func (k *langevinKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	t := s.T
 	h, err := stepSize(k.s.StepSize, 0.01, t, "step size")
 	if err != nil {
 		return err
@@ -48,16 +57,16 @@ func (k *langevinKernel) step(b *block, t int, warm bool) error {
 		return fmt.Errorf("sampler: temperature %g at step %d must be finite and not negative: %w", temp, t, ErrInvalid)
 	}
 	noise := math.Sqrt(2 * h * temp)
-	for i := range b.n {
-		r := b.rng[i]
-		for j := i * b.d; j < (i+1)*b.d; j++ {
-			b.x[j] += -h*b.g[j] + noise*r.NormFloat64()
+	for i := range s.N {
+		r := s.RNG[i]
+		for j := i * s.Dim; j < (i+1)*s.Dim; j++ {
+			s.X[j] += -h*s.G[j] + noise*r.NormFloat64()
 		}
-		b.step[i] = h
-		if !warm {
-			b.accept[i]++
-		}
+		tune.StepSize[i] = h
 	}
-	b.grad(b.en, b.g, b.x)
-	return b.checkState(t + 1)
+	s.Grad(s.E, s.G, s.X)
+	for i := range info {
+		info[i] = StepInfo{AcceptStat: 1, Leapfrog: 1, Energy: s.E[i]}
+	}
+	return s.check(t + 1)
 }

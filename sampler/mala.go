@@ -3,6 +3,7 @@ package sampler
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/schedule"
@@ -41,90 +42,88 @@ func (m MALA) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if target == 0 {
 		target = 0.574
 	}
-	return run(ctx, e, o, h0, func(b *block) (kernel, error) {
-		met, err := newMetric(b.n, b.d, nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		k := &malaKernel{s: m, warmup: o.Warmup, m: met, y: make([]float64, b.n*b.d), ey: make([]float64, b.n),
-			gy: make([]float64, b.n*b.d), a: make([]float64, b.n)}
-		if m.Adapt {
-			for range b.n {
-				k.da = append(k.da, newDualAveraging(h0, target))
-			}
-			if m.AdaptMass {
-				k.win = newWindows(o.Warmup)
-				k.acc = make([]welford, b.n)
-			}
-		}
-		return k, nil
+	sched := ownSchedule(m.StepSize, m.Adapt, o)
+	return Run(ctx, e, o, func() Kernel {
+		return withAdaptation(&malaKernel{step0: h0, schedule: sched}, m.Adapt, target, m.AdaptMass)
 	})
 }
 
+// malaKernel is MALA with a diagonal metric, tuned by its caller, at
+// temperature 1 or, for parallel tempering, at a temperature per chain.
 type malaKernel struct {
-	s         MALA
-	warmup    int
-	m         *metric // diagonal: m.invDiag holds M⁻¹ per chain
-	win       *windows
-	acc       []welford
-	y, ey, gy []float64
-	a         []float64 // acceptance probabilities of this step
-	da        []*dualAveraging
+	step0    float64
+	schedule schedule.Schedule // nil: the step sizes are the caller's
+	temp     []float64         // per chain; nil means 1
+	y, ey    []float64
+	gy       []float64
 }
 
-func (k *malaKernel) step(b *block, t int, warm bool) error {
-	d := b.d
-	if k.da == nil {
-		h, err := stepSize(k.s.StepSize, 0.01, t, "step size")
+var _ Kernel = (*malaKernel)(nil)
+
+func (k *malaKernel) Init(s *State, tune *Tuning) error {
+	fill(tune.StepSize, k.step0)
+	m, err := newMetric(s.N, s.Dim, nil, nil)
+	if err != nil {
+		return err
+	}
+	tune.InvMass = m.invDiag
+	k.y, k.ey, k.gy = make([]float64, s.N*s.Dim), make([]float64, s.N), make([]float64, s.N*s.Dim)
+	return nil
+}
+
+func (k *malaKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	if k.schedule != nil {
+		h, err := stepSize(k.schedule, 0.01, s.T, "step size")
 		if err != nil {
 			return err
 		}
-		fill(b.step, h)
+		fill(tune.StepSize, h)
 	}
-	minv := k.m.invDiag
-	for i := range b.n {
-		h, r := b.step[i], b.rng[i]
-		noise := math.Sqrt(2 * h)
-		for j := i * d; j < (i+1)*d; j++ {
-			k.y[j] = b.x[j] - h*minv[j]*b.g[j] + noise*math.Sqrt(minv[j])*r.NormFloat64()
+	d, minv := s.Dim, tune.InvMass
+	temp := func(i int) float64 {
+		if k.temp == nil {
+			return 1
 		}
+		return k.temp[i]
 	}
-	b.grad(k.ey, k.gy, k.y)
-	for i := range b.n {
-		h := b.step[i]
-		// log q(x|y) − log q(y|x) = (‖u‖²_M − ‖v‖²_M)/(4η) with
-		// u = y − x + ηM⁻¹∇E(x), v = x − y + ηM⁻¹∇E(y), ‖u‖²_M = uᵀMu.
-		fwd, rev := 0.0, 0.0
-		for j := i * d; j < (i+1)*d; j++ {
-			u := k.y[j] - b.x[j] + h*minv[j]*b.g[j]
-			v := b.x[j] - k.y[j] + h*minv[j]*k.gy[j]
-			fwd += u * u / minv[j]
-			rev += v * v / minv[j]
-		}
-		a := math.Min(1, math.Exp(b.en[i]-k.ey[i]+(fwd-rev)/(4*h)))
-		bad := !finite(k.ey[i]) || !finiteSlice(k.gy[i*d:(i+1)*d])
-		k.a[i] = b.metropolis(i, a, bad, warm, k.y, k.ey, k.gy)
+	for i := range s.N {
+		r := i * d
+		langevinProposal(k.y[r:r+d], s.X[r:r+d], s.G[r:r+d], minv[r:r+d], tune.StepSize[i], temp(i), s.RNG[i])
 	}
-	adaptStep(b, k.da, k.a, t, warm, k.warmup)
-	if warm && k.win != nil {
-		adaptMass(b, k.m, k.win, k.acc, k.da, t)
+	s.Grad(k.ey, k.gy, k.y)
+	for i := range s.N {
+		r := i * d
+		y, gy := k.y[r:r+d], k.gy[r:r+d]
+		a := langevinAccept(s.X[r:r+d], y, s.G[r:r+d], gy, minv[r:r+d], s.E[i], k.ey[i], tune.StepSize[i], temp(i))
+		bad := !finite(k.ey[i]) || !finiteSlice(gy)
+		s.Accept(i, a, bad, y, gy, k.ey[i], &info[i])
+		info[i].Leapfrog = 1
+		info[i].Energy = s.E[i]
 	}
 	return nil
 }
 
-// adaptStep records acceptance after warm-up and, with dual averaging,
-// tunes each chain's step size during warm-up, fixing it to the averaged
-// value at warm-up's last step.
-func adaptStep(b *block, da []*dualAveraging, a []float64, t int, warm bool, warmup int) {
-	for i := range b.n {
-		switch {
-		case !warm:
-			b.accept[i] += a[i]
-		case da != nil:
-			b.step[i] = da[i].update(a[i])
-			if t == warmup-1 {
-				b.step[i] = da[i].final()
-			}
-		}
+// langevinProposal writes MALA's proposal from x (energy gradient g) at
+// temperature T into y: y = x − hM⁻¹g + √(2hT)·M^(−1/2)ξ, the Langevin step
+// for exp(−E/T) with step hT.
+func langevinProposal(y, x, g, minv []float64, h, temp float64, rng *rand.Rand) {
+	noise := math.Sqrt(2 * h * temp)
+	for j := range y {
+		y[j] = x[j] - h*minv[j]*g[j] + noise*math.Sqrt(minv[j])*rng.NormFloat64()
 	}
+}
+
+// langevinAccept returns MALA's acceptance probability for the move from x
+// to y: min(1, exp((E(x) − E(y))/T + log q(x|y) − log q(y|x))), where
+// log q(x|y) − log q(y|x) = (‖u‖²_M − ‖v‖²_M)/(4hT) with
+// u = y − x + hM⁻¹∇E(x), v = x − y + hM⁻¹∇E(y), ‖u‖²_M = uᵀMu.
+func langevinAccept(x, y, gx, gy, minv []float64, ex, ey, h, temp float64) float64 {
+	fwd, rev := 0.0, 0.0
+	for j := range x {
+		u := y[j] - x[j] + h*minv[j]*gx[j]
+		v := x[j] - y[j] + h*minv[j]*gy[j]
+		fwd += u * u / minv[j]
+		rev += v * v / minv[j]
+	}
+	return math.Min(1, math.Exp((ex-ey)/temp+(fwd-rev)/(4*h*temp)))
 }

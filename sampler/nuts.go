@@ -3,11 +3,11 @@ package sampler
 import (
 	"context"
 	"fmt"
-	"github.com/goebm/goebm/integrate"
 	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -60,36 +60,38 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if !(target > 0 && target < 1) {
 		return nil, fmt.Errorf("sampler: target acceptance %g must be in (0, 1): %w", target, ErrInvalid)
 	}
-	return run(ctx, e, o, eps0, func(b *block) (kernel, error) {
-		m, err := newMetric(b.n, b.d, nil, s.DenseMass)
-		if err != nil {
-			return nil, err
-		}
-		k := &nutsKernel{s: s, warmup: o.Warmup, maxDepth: depth, m: m, a: make([]float64, b.n), w: newTreeWork(b.d, depth)}
-		if !s.NoAdapt {
-			for range b.n {
-				k.da = append(k.da, newDualAveraging(eps0, target))
-			}
-			if s.DenseMass == nil {
-				k.win = newWindows(o.Warmup)
-				k.acc = make([]welford, b.n)
-			}
-		}
-		return k, nil
+	sched := ownSchedule(s.StepSize, !s.NoAdapt, o)
+	return Run(ctx, e, o, func() Kernel {
+		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, dense: s.DenseMass}
+		return withAdaptation(k, !s.NoAdapt, target, true)
 	})
 }
 
+// nutsKernel is NUTS with its step size and metric given by the caller; it
+// offers Stan's step-size search to an Adaptation.
 type nutsKernel struct {
-	s        NUTS
-	started  bool // the step sizes have had their initial search
-	warmup   int
+	step0    float64
+	schedule schedule.Schedule // nil: the step sizes are the caller's
 	maxDepth int
+	dense    []float64
 	m        *metric
-	a        []float64
-	da       []*dualAveraging
-	win      *windows
-	acc      []welford
 	w        *treeWork
+}
+
+var (
+	_ Kernel       = (*nutsKernel)(nil)
+	_ StepSearcher = (*nutsKernel)(nil)
+)
+
+func (k *nutsKernel) Init(s *State, tune *Tuning) error {
+	m, err := newMetric(s.N, s.Dim, nil, k.dense)
+	if err != nil {
+		return err
+	}
+	fill(tune.StepSize, k.step0)
+	tune.InvMass = m.invDiag // nil for a dense metric
+	k.m, k.w = m, newTreeWork(s, m, k.maxDepth)
+	return nil
 }
 
 // point is a phase-space point with its energy and gradient.
@@ -122,19 +124,21 @@ type treeWork struct {
 	tmp                []float64
 	levels             []level
 	// per transition
-	b         *block
+	s         *State
 	chain     int
 	eps, h0   float64
 	nLeap     int
+	depth     int
 	sumAccept float64
 	divergent bool
 	m         *metric
 	rng       *rand.Rand
 	energyBuf []float64
-	// the leapfrog's gradient and velocity, made once: closures made per
-	// step would allocate in the hot loop.
-	gradU    func(g, x []float64)
-	velocity func(v, p []float64)
+	h         []float64 // the leapfrog's (signed) step, a batch of one
+	// the leapfrog's gradient and drift, made once: closures made per step
+	// would allocate in the hot loop.
+	gradU func(g, x []float64)
+	drift func(x, p, h []float64)
 }
 
 type level struct {
@@ -144,9 +148,10 @@ type level struct {
 	proposeFinal                   point
 }
 
-func newTreeWork(d, depth int) *treeWork {
+func newTreeWork(s *State, m *metric, depth int) *treeWork {
+	d := s.Dim
 	v := func() []float64 { return make([]float64, d) }
-	w := &treeWork{d: d, z: newPoint(d), sample: newPoint(d), propose: newPoint(d), fwd: newPoint(d), bck: newPoint(d),
+	w := &treeWork{d: d, s: s, m: m, h: make([]float64, 1), z: newPoint(d), sample: newPoint(d), propose: newPoint(d), fwd: newPoint(d), bck: newPoint(d),
 		rho: v(), rhoF: v(), rhoB: v(), pFF: v(), pFB: v(), pBF: v(), pBB: v(), sFF: v(), sFB: v(), sBF: v(), sBB: v(),
 		tmp: v(), energyBuf: make([]float64, 1)}
 	for range depth + 1 {
@@ -155,63 +160,56 @@ func newTreeWork(d, depth int) *treeWork {
 	}
 	w.gradU = func(g, x []float64) {
 		w.energyBuf[0] = 0
-		w.b.grad(w.energyBuf, g, x)
+		w.s.Grad(w.energyBuf, g, x)
 		w.z.e = w.energyBuf[0]
 	}
-	w.velocity = func(v, p []float64) { w.m.velocity(w.chain, p, v) }
+	// x ← x + h·(M⁻¹p): the velocity first, which rounds differently from
+	// HMC's (hM⁻¹)p.
+	w.drift = func(x, p, h []float64) {
+		w.m.velocity(w.chain, p, w.tmp)
+		for j := range x {
+			x[j] += h[0] * w.tmp[j]
+		}
+	}
 	return w
 }
 
-func (k *nutsKernel) step(b *block, t int, warm bool) error {
-	if k.da == nil {
-		eps, err := stepSize(k.s.StepSize, 0.1, t, "step size")
+func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	if k.schedule != nil {
+		eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
 		if err != nil {
 			return err
 		}
-		fill(b.step, eps)
+		fill(tune.StepSize, eps)
 	}
-	w := k.w
-	d := b.d
-	if k.da != nil && !k.started {
-		k.searchSteps(b)
-		k.started = true
-	}
-	for i := range b.n {
-		w.b, w.chain, w.m, w.rng, w.eps = b, i, k.m, b.rng[i], b.step[i]
-		copy(w.z.x, b.x[i*d:(i+1)*d])
-		copy(w.z.g, b.g[i*d:(i+1)*d])
-		w.z.e = b.en[i]
+	w, d := k.w, s.Dim
+	for i := range s.N {
+		w.chain, w.rng, w.eps = i, s.RNG[i], tune.StepSize[i]
+		copy(w.z.x, s.X[i*d:(i+1)*d])
+		copy(w.z.g, s.G[i*d:(i+1)*d])
+		w.z.e = s.E[i]
 		k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp)
-		k.a[i] = w.transition(k.maxDepth)
-		if w.divergent && !warm {
-			b.diverge[i]++
-		}
-		copy(b.x[i*d:(i+1)*d], w.sample.x)
-		copy(b.g[i*d:(i+1)*d], w.sample.g)
-		b.en[i] = w.sample.e
-	}
-	adaptStep(b, k.da, k.a, t, warm, k.warmup)
-	if warm && k.win != nil {
-		if adaptMass(b, k.m, k.win, k.acc, k.da, t) {
-			k.searchSteps(b) // a new metric calls for a new starting step
-		}
+		info[i] = StepInfo{AcceptStat: w.transition(k.maxDepth), Divergent: w.divergent, TreeDepth: w.depth,
+			Leapfrog: w.nLeap, Energy: w.hamiltonian(&w.sample)}
+		copy(s.X[i*d:(i+1)*d], w.sample.x)
+		copy(s.G[i*d:(i+1)*d], w.sample.g)
+		s.E[i] = w.sample.e
 	}
 	return nil
 }
 
-// searchSteps runs Stan's init_stepsize for every chain of the block: from
-// the current step size, double (or halve) it until one leapfrog step from
-// the chain's state, with fresh momentum, crosses an acceptance of 0.8, then
-// restart the dual averaging there.
-func (k *nutsKernel) searchSteps(b *block) {
-	w, d := k.w, b.d
-	for i := range b.n {
-		w.b, w.chain, w.m, w.rng = b, i, k.m, b.rng[i]
-		eps := b.step[i]
+// SearchStepSize runs Stan's init_stepsize for every chain of the block:
+// from the current step size, double (or halve) it until one leapfrog step
+// from the chain's state, with fresh momentum, crosses an acceptance of 0.8.
+func (k *nutsKernel) SearchStepSize(s *State, tune *Tuning) {
+	w, d := k.w, s.Dim
+	for i := range s.N {
+		w.chain, w.rng = i, s.RNG[i]
+		eps := tune.StepSize[i]
 		deltaH := func() float64 {
-			copy(w.z.x, b.x[i*d:(i+1)*d])
-			copy(w.z.g, b.g[i*d:(i+1)*d])
-			w.z.e = b.en[i]
+			copy(w.z.x, s.X[i*d:(i+1)*d])
+			copy(w.z.g, s.G[i*d:(i+1)*d])
+			w.z.e = s.E[i]
 			k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp)
 			h0 := w.hamiltonian(&w.z)
 			w.leapfrog(eps)
@@ -235,8 +233,7 @@ func (k *nutsKernel) searchSteps(b *block) {
 				break
 			}
 		}
-		b.step[i] = eps
-		k.da[i].restart(eps)
+		tune.StepSize[i] = eps
 	}
 }
 
@@ -282,9 +279,10 @@ func (w *treeWork) transition(maxDepth int) float64 {
 	copy(w.sBB, w.sFF)
 	copy(w.rho, w.z.p)
 	logSumW := 0.0
-	w.nLeap, w.sumAccept, w.divergent = 0, 0, false
+	w.nLeap, w.depth, w.sumAccept, w.divergent = 0, 0, 0, false
 
 	for depth := 0; depth < maxDepth; depth++ {
+		w.depth = depth + 1
 		clear(w.rhoF)
 		clear(w.rhoB)
 		logSumSub := math.Inf(-1)
@@ -382,7 +380,8 @@ func (w *treeWork) build(depth int, propose *point, sBeg, sEnd, rho, pBeg, pEnd 
 
 // leapfrog moves w.z by one step of size eps (negative: backwards).
 func (w *treeWork) leapfrog(eps float64) {
-	integrate.Leapfrog(w.z.x, w.z.p, w.z.g, w.tmp, eps, w.gradU, w.velocity)
+	w.h[0] = eps
+	integrate.Leapfrog(w.z.x, w.z.p, w.z.g, w.h, 1, w.drift, w.gradU)
 	w.nLeap++
 }
 

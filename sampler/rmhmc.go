@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/schedule"
 	"gonum.org/v1/gonum/mat"
 )
@@ -58,19 +59,12 @@ func (s RMHMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result,
 	if s.LeapfrogSteps < 0 || s.FixedPointSteps < 0 {
 		return nil, fmt.Errorf("sampler: RMHMC with %d leapfrog and %d fixed-point steps: %w", s.LeapfrogSteps, s.FixedPointSteps, ErrInvalid)
 	}
-	return run(ctx, e, o, eps0, func(b *block) (kernel, error) {
-		l, fp := s.LeapfrogSteps, s.FixedPointSteps
-		if l == 0 {
-			l = 10
-		}
-		if fp == 0 {
-			fp = 6
-		}
-		k := &rmKernel{s: s, steps: l, fixed: fp, d: b.d,
-			cur: newRMPoint(b.d), prop: newRMPoint(b.d), p: make([]float64, b.d), ph: make([]float64, b.d),
-			p0: make([]float64, b.d), x0: make([]float64, b.d), v: make([]float64, b.d), w: make([]float64, b.d),
-			dh: make([]float64, b.d), en: make([]float64, 1)}
-		return k, nil
+	l, fp := s.LeapfrogSteps, s.FixedPointSteps
+	if l == 0 {
+		l = 10
+	}
+	return Run(ctx, e, o, func() Kernel {
+		return &rmKernel{metric: s.Metric, step0: eps0, schedule: s.StepSize, steps: l, gl: integrate.GeneralisedLeapfrog{FixedPoint: fp}}
 	})
 }
 
@@ -92,22 +86,39 @@ func newRMPoint(d int) *rmPoint {
 }
 
 type rmKernel struct {
-	s                   RMHMC
-	steps, fixed, d     int
-	cur, prop           *rmPoint
-	p, ph, p0, x0, v, w []float64
-	dh, en              []float64
+	metric    Metric
+	step0     float64
+	schedule  schedule.Schedule
+	steps, d  int
+	gl        integrate.GeneralisedLeapfrog
+	s         *State
+	cur, prop *rmPoint
+	p, v, w   []float64
+	en        []float64
+}
+
+var (
+	_ Kernel                = (*rmKernel)(nil)
+	_ integrate.Hamiltonian = (*rmHamiltonian)(nil)
+)
+
+func (k *rmKernel) Init(s *State, tune *Tuning) error {
+	fill(tune.StepSize, k.step0)
+	d := s.Dim
+	k.s, k.d = s, d
+	k.cur, k.prop = newRMPoint(d), newRMPoint(d)
+	k.p, k.v, k.w, k.en = make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, 1)
+	return nil
 }
 
 // metricAt fills q's metric terms at q.x; with energy it also evaluates E.
-func (k *rmKernel) metricAt(b *block, q *rmPoint, energy bool) {
+func (k *rmKernel) metricAt(q *rmPoint, energy bool) {
 	d := k.d
 	if energy {
-		b.e.Grad(k.en, q.g, q.x, d)
-		b.evals++
+		k.s.Grad(k.en, q.g, q.x)
 		q.e = k.en[0]
 	}
-	k.s.Metric.Metric(q.gm, q.dg, q.x)
+	k.metric.Metric(q.gm, q.dg, q.x)
 	q.ok = finite(q.e) && finiteSlice(q.g) && finiteSlice(q.gm)
 	if !q.ok || !q.chol.Factorize(mat.NewSymDense(d, q.gm)) {
 		q.ok = false
@@ -172,92 +183,62 @@ func (k *rmKernel) hamiltonian(q *rmPoint, p []float64) float64 {
 	return q.e + 0.5*q.logDet + 0.5*dot(p, k.v)
 }
 
-func (k *rmKernel) step(b *block, t int, warm bool) error {
-	eps, err := stepSize(k.s.StepSize, 0.1, t, "step size")
+// rmHamiltonian is H at the proposal point, for the generalised leapfrog.
+type rmHamiltonian rmKernel
+
+func (h *rmHamiltonian) MoveTo(x []float64, full bool) bool {
+	q := h.prop
+	copy(q.x, x)
+	(*rmKernel)(h).metricAt(q, full)
+	return q.ok
+}
+
+func (h *rmHamiltonian) GradX(dst, p []float64) { (*rmKernel)(h).dHdx(h.prop, p, dst) }
+func (h *rmHamiltonian) GradP(dst, p []float64) { (*rmKernel)(h).mulInv(h.prop, p, dst) }
+
+func (k *rmKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
 	if err != nil {
 		return err
 	}
-	fill(b.step, eps)
+	fill(tune.StepSize, eps)
 	d := k.d
-	for i := range b.n {
+	for i := range s.N {
 		cur := k.cur
-		copy(cur.x, b.x[i*d:(i+1)*d])
-		k.metricAt(b, cur, true)
+		copy(cur.x, s.X[i*d:(i+1)*d])
+		k.metricAt(cur, true)
 		if !cur.ok {
-			return fmt.Errorf("sampler: chain %d, step %d: the metric is not positive-definite (or not finite) at %v: %w", b.first+i, t, cur.x, ErrNonFinite)
+			return fmt.Errorf("sampler: chain %d, step %d: the metric is not positive-definite (or not finite) at %v: %w", s.First+i, s.T, cur.x, ErrNonFinite)
 		}
 		// p ~ N(0, G(x)): p = Lz with G = LLᵀ.
 		for j := range k.w {
-			k.w[j] = b.rng[i].NormFloat64()
+			k.w[j] = s.RNG[i].NormFloat64()
 		}
 		var l mat.TriDense
 		cur.chol.LTo(&l)
 		for r := range d {
-			s := 0.0
+			sum := 0.0
 			for c := 0; c <= r; c++ {
-				s += l.At(r, c) * k.w[c]
+				sum += l.At(r, c) * k.w[c]
 			}
-			k.p[r] = s
+			k.p[r] = sum
 		}
 		h0 := k.hamiltonian(cur, k.p)
 		q := k.prop
 		copy(q.x, cur.x)
-		k.metricAt(b, q, true)
-		ok := true
-		for range k.steps {
-			// Implicit momentum half-step.
-			copy(k.p0, k.p)
-			copy(k.ph, k.p)
-			for range k.fixed {
-				k.dHdx(q, k.ph, k.dh)
-				for j := range k.ph {
-					k.ph[j] = k.p0[j] - eps/2*k.dh[j]
-				}
-			}
-			// Implicit position step: x′ = x + (ε/2)(G(x)⁻¹ + G(x′)⁻¹)p½.
-			copy(k.x0, q.x)
-			k.mulInv(q, k.ph, k.w) // G(x)⁻¹p½, fixed during the iteration
-			for range k.fixed {
-				k.mulInv(q, k.ph, k.v) // G(x′)⁻¹p½ (x′ = x at the first pass)
-				for j := range q.x {
-					q.x[j] = k.x0[j] + eps/2*(k.w[j]+k.v[j])
-				}
-				k.metricAt(b, q, false)
-				if !q.ok {
-					break
-				}
-			}
-			k.metricAt(b, q, true)
-			if !q.ok {
-				ok = false
-				break
-			}
-			// Explicit momentum half-step.
-			k.dHdx(q, k.ph, k.dh)
-			for j := range k.p {
-				k.p[j] = k.ph[j] - eps/2*k.dh[j]
-			}
-		}
-		a := 0.0
+		k.metricAt(q, true)
+		ok := k.gl.Integrate(q.x, k.p, eps, k.steps, (*rmHamiltonian)(k))
+		a, h1 := 0.0, math.NaN()
 		if ok {
-			h1 := k.hamiltonian(q, k.p)
-			if finite(h1) && h1-h0 <= divergence {
-				a = math.Min(1, math.Exp(h0-h1))
-			} else {
-				ok = false
-			}
+			h1 = k.hamiltonian(q, k.p)
+			ok = finite(h1) && h1-h0 <= divergence
+			a = math.Min(1, math.Exp(h0-h1))
 		}
-		if !ok && !warm {
-			b.diverge[i]++
+		info[i].Energy = h0
+		if s.Accept(i, a, !ok, q.x, q.g, q.e, &info[i]) {
+			info[i].Energy = h1
 		}
-		if b.rng[i].Float64() < a {
-			copy(b.x[i*d:(i+1)*d], q.x)
-			copy(b.g[i*d:(i+1)*d], q.g)
-			b.en[i] = q.e
-		}
-		if !warm {
-			b.accept[i] += a
-		}
+		info[i].Leapfrog = k.steps
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -21,10 +22,10 @@ var ErrInvalid = errors.New("invalid sampler input")
 // at a chain's current state is NaN or infinite.
 var ErrNonFinite = errors.New("non-finite energy or gradient")
 
-// blockSize is the number of chains evaluated together in one batched energy
-// call. Fixed, so that which chains share a batch never depends on the
-// number of cores.
-const blockSize = 32
+// BlockSize is the number of chains a kernel advances together, in one
+// batched energy call per evaluation. Fixed, so that which chains share a
+// batch never depends on the number of cores.
+const BlockSize = 32
 
 // Options are the settings every sampler shares.
 type Options struct {
@@ -36,7 +37,7 @@ type Options struct {
 	// Init holds the starting points, Chains×Dim row-major. Nil means draws
 	// from N(0, I), from each chain's own random stream.
 	Init []float64
-	// Warmup steps run first and are not kept; adaptive samplers tune their
+	// Warm-up steps run first and are not kept; adaptive samplers tune their
 	// step size (and mass matrix) during them.
 	Warmup int
 	// Steps is the number of steps after warm-up.
@@ -52,6 +53,13 @@ type Options struct {
 	// Workers is the number of goroutines; 0 means GOMAXPROCS. The draws do
 	// not depend on it.
 	Workers int
+	// Tuned, when set, gives every chain's step size (and diagonal inverse
+	// mass, for kernels with a metric) as a previous run's Result.Tuned
+	// returned them: MALA, HMC and NUTS (and kernels of one's own that read
+	// Tuning) continue the chains with these, neither adapting nor following
+	// their step-size schedule. Samplers without tuning (Langevin, RMHMC,
+	// tempering, AIS, descent) follow their schedules.
+	Tuned *Tuning
 }
 
 // Result holds a run's draws and diagnostics.
@@ -67,15 +75,23 @@ type Result struct {
 	// Energies holds E at each kept step, Energies[c·Kept + k] (with or
 	// without Trajectory).
 	Energies []float64
-	Info     Info
+	// StepInfo holds the kernel's report on each kept step when
+	// Options.Trajectory is set, StepInfo[c·Kept + k]: Stan's per-draw
+	// sampler columns.
+	StepInfo []StepInfo
+	// Tuned holds the step sizes (and metric) at the end of the run, after
+	// adaptation: pass it as Options.Tuned to continue the chains without
+	// adapting again.
+	Tuned Tuning
+	Info  Info
 }
 
 // Info holds per-chain diagnostics of a run.
 type Info struct {
-	// AcceptRate is each chain's mean acceptance probability after warm-up:
+	// AcceptRate is each chain's mean acceptance statistic after warm-up:
 	// 1 for unadjusted samplers.
 	AcceptRate []float64
-	// Divergences counts each chain's divergent trajectories after warm-up
+	// Divergences counts each chain's divergent transitions after warm-up
 	// (energy error above 1000, or a non-finite proposal).
 	Divergences []int
 	// StepSize is each chain's step size at the end (after adaptation).
@@ -84,12 +100,6 @@ type Info struct {
 	// SamplingGradEvals counts those after warm-up (what ESS per gradient
 	// divides by, as Stan's n_leapfrog__ does).
 	GradEvals, SamplingGradEvals int64
-	// SwapRate is the acceptance rate of swaps between neighbouring
-	// temperatures (parallel tempering only).
-	SwapRate []float64
-	// LogZ and LogZSE are the estimate of log ∫exp(−E) and its standard
-	// error (annealed importance sampling only).
-	LogZ, LogZSE float64
 }
 
 // Chain returns coordinate j of the kept draws as one slice per chain: the
@@ -108,88 +118,15 @@ func (r *Result) Chain(j int) [][]float64 {
 	return out
 }
 
-// block is a group of chains advanced together: their states, their random
-// streams, and the counters of their diagnostics.
-type block struct {
-	e        energy.Energy
-	first, n int // chains first … first+n−1
-	d        int
-	x, en, g []float64 // current points, energies, gradients
-	rng      []*rand.Rand
-	accept   []float64 // summed acceptance probabilities after warm-up
-	diverge  []int
-	step     []float64 // per-chain step sizes
-	evals    int64
-	warmEval int64 // evals when warm-up ended
-	// swapAcc and swapTry sum swap acceptance probabilities and attempts per
-	// pair of neighbouring temperatures (parallel tempering).
-	swapAcc, swapTry []float64
-	// logW holds each chain's log importance weight (annealed importance
-	// sampling), including the base distribution's log Z.
-	logW []float64
-}
-
-// grad evaluates energies and gradients of n points of this block.
-func (b *block) grad(en, g, x []float64) {
-	b.e.Grad(en, g, x, b.d)
-	b.evals += int64(len(en))
-}
-
-// checkState returns an error naming the first chain whose current energy or
-// gradient is not finite. The common case costs one multiply-add per value:
-// v·0 is NaN exactly when v is NaN or ±Inf, and NaN survives the sum.
-func (b *block) checkState(t int) error {
-	probe := 0.0
-	for _, v := range b.en {
-		probe += v * 0
-	}
-	for _, v := range b.g {
-		probe += v * 0
-	}
-	if probe == 0 {
-		return nil
-	}
-	for i := range b.n {
-		bad := math.IsNaN(b.en[i]) || math.IsInf(b.en[i], 0)
-		for _, v := range b.g[i*b.d : (i+1)*b.d] {
-			bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
-		}
-		if bad {
-			return fmt.Errorf("sampler: chain %d, step %d: energy %g at %v: %w", b.first+i, t, b.en[i], b.x[i*b.d:(i+1)*b.d], ErrNonFinite)
-		}
-	}
-	return nil
-}
-
-// metropolis takes chain i to the proposal (rows i of y, gy and ey[i]) with
-// probability a, and returns a. A proposal that is bad (non-finite, or
-// divergent) or whose a is NaN is rejected and, after warm-up, counted as a
-// divergence.
-func (b *block) metropolis(i int, a float64, bad, warm bool, y, ey, gy []float64) float64 {
-	if bad || math.IsNaN(a) {
-		a = 0
-		if !warm {
-			b.diverge[i]++
-		}
-	}
-	if b.rng[i].Float64() < a {
-		d := b.d
-		copy(b.x[i*d:(i+1)*d], y[i*d:(i+1)*d])
-		copy(b.g[i*d:(i+1)*d], gy[i*d:(i+1)*d])
-		b.en[i] = ey[i]
-	}
-	return a
-}
-
-// kernel advances one block by one step. t counts steps from 0, warm-up
-// included; warm reports whether t is a warm-up step.
-type kernel interface {
-	step(b *block, t int, warm bool) error
-}
-
-// run validates the options, sets up the chains in blocks, and runs newKernel's
-// kernels over them concurrently.
-func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKernel func(b *block) (kernel, error)) (*Result, error) {
+// Run runs a kernel over the chains that o describes: it splits them into
+// blocks of BlockSize, makes one kernel per block with newKernel, and runs
+// the blocks concurrently, each from start to end. It validates o, starts
+// the chains (from o.Init or N(0, I)), evaluates their energies and
+// gradients, calls Init, then Step o.Warmup + o.Steps times, keeping every
+// o.Thin-th step after warm-up. Acceptance and divergences are counted from
+// the StepInfo of the steps after warm-up. The draws do not depend on
+// o.Workers.
+func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kernel) (*Result, error) {
 	if e == nil {
 		return nil, fmt.Errorf("sampler: no energy: %w", ErrInvalid)
 	}
@@ -217,30 +154,34 @@ func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKern
 			return nil, fmt.Errorf("sampler: initial value %d (chain %d) is %g: %w", i, i/d, v, ErrInvalid)
 		}
 	}
+	if err := o.Tuned.check(chains, d); err != nil {
+		return nil, err
+	}
 	thin := max(o.Thin, 1)
 	kept := o.Steps / thin
 	res := &Result{Dim: d, Chains: chains, Kept: kept, Final: make([]float64, chains*d), Energies: make([]float64, chains*kept)}
 	if o.Trajectory {
 		res.Draws = make([]float64, chains*kept*d)
+		res.StepInfo = make([]StepInfo, chains*kept)
 	}
 	res.Info.AcceptRate = make([]float64, chains)
 	res.Info.Divergences = make([]int, chains)
 	res.Info.StepSize = make([]float64, chains)
 
 	var blocks []*block
-	for first := 0; first < chains; first += blockSize {
-		n := min(blockSize, chains-first)
-		b := &block{e: e, first: first, n: n, d: d,
-			x: make([]float64, n*d), en: make([]float64, n), g: make([]float64, n*d),
-			rng: make([]*rand.Rand, n), accept: make([]float64, n), diverge: make([]int, n), step: make([]float64, n)}
+	for first := 0; first < chains; first += BlockSize {
+		n := min(BlockSize, chains-first)
+		b := &block{State: State{Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil,
+			X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
+			tune: Tuning{StepSize: make([]float64, n)}, info: make([]StepInfo, n),
+			accept: make([]float64, n), diverge: make([]int, n)}
 		for i := range n {
-			b.rng[i] = rand.New(rand.NewPCG(o.Seed, uint64(first+i)))
-			b.step[i] = step0
+			b.RNG[i] = rand.New(rand.NewPCG(o.Seed, uint64(first+i)))
 			if o.Init != nil {
-				copy(b.x[i*d:(i+1)*d], o.Init[(first+i)*d:])
+				copy(b.X[i*d:(i+1)*d], o.Init[(first+i)*d:])
 			} else {
 				for j := range d {
-					b.x[i*d+j] = b.rng[i].NormFloat64()
+					b.X[i*d+j] = b.RNG[i].NormFloat64()
 				}
 			}
 		}
@@ -264,7 +205,7 @@ func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKern
 				if i >= len(blocks) || failed.Load() {
 					return
 				}
-				if err := runBlock(ctx, blocks[i], o, thin, res, newKernel, &failed); err != nil {
+				if err := blocks[i].run(ctx, o, thin, res, newKernel, &failed); err != nil {
 					errs[i] = err
 					failed.Store(true)
 				}
@@ -275,75 +216,90 @@ func run(ctx context.Context, e energy.Energy, o Options, step0 float64, newKern
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var swapAcc, swapTry, logW []float64
 	for _, b := range blocks {
-		if b.swapTry != nil {
-			if swapAcc == nil {
-				swapAcc, swapTry = make([]float64, len(b.swapTry)), make([]float64, len(b.swapTry))
-			}
-			for r := range b.swapTry {
-				swapAcc[r] += b.swapAcc[r]
-				swapTry[r] += b.swapTry[r]
-			}
-		}
-		logW = append(logW, b.logW...)
-		copy(res.Final[b.first*d:], b.x)
-		for i := range b.n {
-			c := b.first + i
+		copy(res.Final[b.First*d:], b.X)
+		for i := range b.N {
+			c := b.First + i
 			if o.Steps > 0 {
 				res.Info.AcceptRate[c] = b.accept[i] / float64(o.Steps)
 			}
 			res.Info.Divergences[c] = b.diverge[i]
-			res.Info.StepSize[c] = b.step[i]
+			res.Info.StepSize[c] = b.tune.StepSize[i]
 		}
-		res.Info.GradEvals += b.evals
+		if b.tune.InvMass != nil {
+			if res.Tuned.InvMass == nil {
+				res.Tuned.InvMass = make([]float64, chains*d)
+			}
+			copy(res.Tuned.InvMass[b.First*d:], b.tune.InvMass)
+		}
+		res.Info.GradEvals += b.GradEvals
 		if o.Steps > 0 {
-			res.Info.SamplingGradEvals += b.evals - b.warmEval
+			res.Info.SamplingGradEvals += b.GradEvals - b.warmEval
 		}
 	}
-	for r := range swapTry {
-		res.Info.SwapRate = append(res.Info.SwapRate, swapAcc[r]/swapTry[r])
-	}
-	if logW != nil {
-		res.Info.LogZ, res.Info.LogZSE = logMeanExp(logW)
-	}
+	res.Tuned.StepSize = slices.Clone(res.Info.StepSize)
 	return res, ctx.Err()
 }
 
-func runBlock(ctx context.Context, b *block, o Options, thin int, res *Result, newKernel func(*block) (kernel, error), failed *atomic.Bool) error {
-	b.grad(b.en, b.g, b.x)
-	if err := b.checkState(0); err != nil {
+// block is the driver's view of a block of chains: the kernel's State and
+// tuning, and the counters of the diagnostics.
+type block struct {
+	State
+	tune     Tuning
+	info     []StepInfo
+	accept   []float64 // summed acceptance statistics after warm-up
+	diverge  []int
+	warmEval int64 // GradEvals when warm-up ended
+}
+
+func (b *block) run(ctx context.Context, o Options, thin int, res *Result, newKernel func() Kernel, failed *atomic.Bool) error {
+	b.Grad(b.E, b.G, b.X)
+	if err := b.check(0); err != nil {
 		return err
 	}
-	k, err := newKernel(b)
-	if err != nil {
+	k := newKernel()
+	if err := k.Init(&b.State, &b.tune); err != nil {
 		return err
 	}
-	d, kept := b.d, res.Kept
+	if err := o.Tuned.copyTo(&b.tune, b.First, b.Dim); err != nil {
+		return err
+	}
+	d, kept := b.Dim, res.Kept
 	for t := range o.Warmup + o.Steps {
 		if t%64 == 0 && (ctx.Err() != nil || failed.Load()) {
 			return ctx.Err()
 		}
+		b.T = t
 		warm := t < o.Warmup
 		if t == o.Warmup {
-			b.warmEval = b.evals
+			b.warmEval = b.GradEvals
 		}
-		if err := k.step(b, t, warm); err != nil {
+		clear(b.info)
+		if err := k.Step(&b.State, &b.tune, b.info); err != nil {
 			return err
 		}
 		if warm {
 			continue
+		}
+		for i, in := range b.info {
+			b.accept[i] += in.AcceptStat
+			if in.Divergent {
+				b.diverge[i]++
+			}
 		}
 		s := t - o.Warmup + 1
 		if s%thin != 0 || s/thin > kept {
 			continue
 		}
 		kIdx := s/thin - 1
-		for i := range b.n {
-			c := b.first + i
-			res.Energies[c*kept+kIdx] = b.en[i]
+		for i := range b.N {
+			c := b.First + i
+			res.Energies[c*kept+kIdx] = b.E[i]
 			if res.Draws != nil {
-				copy(res.Draws[(c*kept+kIdx)*d:(c*kept+kIdx+1)*d], b.x[i*d:(i+1)*d])
+				copy(res.Draws[(c*kept+kIdx)*d:(c*kept+kIdx+1)*d], b.X[i*d:(i+1)*d])
+				in := b.info[i]
+				in.StepSize = b.tune.StepSize[i]
+				res.StepInfo[c*kept+kIdx] = in
 			}
 		}
 	}

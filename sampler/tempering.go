@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/schedule"
@@ -16,9 +17,10 @@ import (
 // of neighbouring replicas, alternating even and odd pairs, with probability
 // min(1, exp((1/Tᵣ − 1/Tᵣ₊₁)(E(xᵣ) − E(xᵣ₊₁)))). Hot replicas cross energy
 // barriers and pass what they find down the ladder. The draws are those of
-// the T = 1 replica; Info.SwapRate gives the mean swap probability of each
+// the T = 1 replica; Temper also returns the mean swap probability of each
 // neighbouring pair (aim for 0.2–0.6: lower means the ladder needs more
-// rungs).
+// rungs). The replicas of a chain are chains of one MALA kernel, each at its
+// own temperature, and share the chain's random stream.
 type ParallelTempering struct {
 	// Temperatures is the ladder, starting at 1 and increasing. Nil means
 	// Replicas temperatures spaced geometrically from 1 to MaxTemperature.
@@ -62,8 +64,26 @@ func (s ParallelTempering) Ladder() ([]float64, error) {
 	return ts, nil
 }
 
+// TemperingResult is a parallel-tempering run: the T = 1 replica's draws,
+// and how often neighbouring replicas swapped.
+type TemperingResult struct {
+	Result
+	// SwapRate is the mean swap acceptance probability of each pair of
+	// neighbouring temperatures after warm-up, over all chains.
+	SwapRate []float64
+}
+
 // Sample runs the chains; each step costs one gradient per replica.
 func (s ParallelTempering) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, error) {
+	r, err := s.Temper(ctx, e, o)
+	if r == nil {
+		return nil, err
+	}
+	return &r.Result, err
+}
+
+// Temper runs the chains as Sample does and also returns the swap rates.
+func (s ParallelTempering) Temper(ctx context.Context, e energy.Energy, o Options) (*TemperingResult, error) {
 	temps, err := s.Ladder()
 	if err != nil {
 		return nil, err
@@ -72,92 +92,107 @@ func (s ParallelTempering) Sample(ctx context.Context, e energy.Energy, o Option
 	if err != nil {
 		return nil, err
 	}
-	return run(ctx, e, o, h0, func(b *block) (kernel, error) {
-		r, nd := len(temps), b.n*len(temps)*b.d
-		k := &ptKernel{s: s, temps: temps, x: make([]float64, nd), en: make([]float64, b.n*r), g: make([]float64, nd),
-			y: make([]float64, nd), ey: make([]float64, b.n*r), gy: make([]float64, nd)}
-		for i := range b.n {
-			for rr := range r {
-				j := i*r + rr
-				copy(k.x[j*b.d:(j+1)*b.d], b.x[i*b.d:(i+1)*b.d])
-				copy(k.g[j*b.d:(j+1)*b.d], b.g[i*b.d:(i+1)*b.d])
-				k.en[j] = b.en[i]
-			}
+	var blocks perBlock[*ptKernel]
+	res, err := Run(ctx, e, o, func() Kernel { return &ptKernel{temps: temps, step0: h0, schedule: s.StepSize, blocks: &blocks} })
+	if res == nil {
+		return nil, err
+	}
+	out := &TemperingResult{Result: *res}
+	swapAcc, swapTry := make([]float64, len(temps)-1), make([]float64, len(temps)-1)
+	for _, k := range blocks.inOrder() {
+		for r := range swapTry {
+			swapAcc[r] += k.swapAcc[r]
+			swapTry[r] += k.swapTry[r]
 		}
-		b.swapAcc, b.swapTry = make([]float64, r-1), make([]float64, r-1)
-		return k, nil
-	})
+	}
+	for r := range swapTry {
+		out.SwapRate = append(out.SwapRate, swapAcc[r]/swapTry[r])
+	}
+	return out, err
 }
 
+// ptKernel moves each chain's replicas, held as the chains i·R + r of a
+// state of its own, with MALA at their temperatures, then proposes swaps.
 type ptKernel struct {
-	s         ParallelTempering
-	temps     []float64
-	x, en, g  []float64 // replica states, chain-major: replica r of chain i is i·R + r
-	y, ey, gy []float64
+	temps    []float64
+	step0    float64
+	schedule schedule.Schedule
+	blocks   *perBlock[*ptKernel]
+	rs       State
+	rtune    Tuning
+	rinfo    []StepInfo
+	move     malaKernel
+	// swapAcc and swapTry sum swap acceptance probabilities and attempts
+	// per pair of neighbouring temperatures.
+	swapAcc, swapTry []float64
 }
 
-func (k *ptKernel) step(b *block, t int, warm bool) error {
-	h, err := stepSize(k.s.StepSize, 0.01, t, "step size")
+var _ Kernel = (*ptKernel)(nil)
+
+func (k *ptKernel) Init(s *State, tune *Tuning) error {
+	fill(tune.StepSize, k.step0)
+	r, d := len(k.temps), s.Dim
+	n := s.N * r
+	k.rs = State{Energy: s.Energy, First: s.First * r, N: n, Dim: d, Warmup: s.Warmup,
+		X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)}
+	k.move.temp = make([]float64, n)
+	for i := range s.N {
+		for rr, temp := range k.temps {
+			j := i*r + rr
+			copy(k.rs.X[j*d:(j+1)*d], s.X[i*d:(i+1)*d])
+			copy(k.rs.G[j*d:(j+1)*d], s.G[i*d:(i+1)*d])
+			k.rs.E[j] = s.E[i]
+			k.rs.RNG[j] = s.RNG[i]
+			k.move.temp[j] = temp
+		}
+	}
+	k.rtune.StepSize = make([]float64, n)
+	k.rinfo = make([]StepInfo, n)
+	if err := k.move.Init(&k.rs, &k.rtune); err != nil {
+		return err
+	}
+	k.swapAcc, k.swapTry = make([]float64, r-1), make([]float64, r-1)
+	k.blocks.put(s.First, k)
+	return nil
+}
+
+func (k *ptKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
+	h, err := stepSize(k.schedule, 0.01, s.T, "step size")
 	if err != nil {
 		return err
 	}
-	fill(b.step, h)
-	d, r := b.d, len(k.temps)
-	for i := range b.n {
-		rng := b.rng[i]
-		for rr, temp := range k.temps {
-			noise := math.Sqrt(2 * h * temp)
-			for j := (i*r + rr) * d; j < (i*r+rr+1)*d; j++ {
-				k.y[j] = k.x[j] - h*k.g[j] + noise*rng.NormFloat64()
-			}
-		}
+	fill(tune.StepSize, h)
+	fill(k.rtune.StepSize, h)
+	k.rs.T = s.T
+	if err := k.move.Step(&k.rs, &k.rtune, k.rinfo); err != nil {
+		return err
 	}
-	b.grad(k.ey, k.gy, k.y)
-	for i := range b.n {
-		rng := b.rng[i]
-		for rr, temp := range k.temps {
-			j := i*r + rr
-			fwd, rev := 0.0, 0.0
-			for m := j * d; m < (j+1)*d; m++ {
-				u := k.y[m] - k.x[m] + h*k.g[m]
-				v := k.x[m] - k.y[m] + h*k.gy[m]
-				fwd += u * u
-				rev += v * v
-			}
-			a := math.Min(1, math.Exp((k.en[j]-k.ey[j])/temp+(fwd-rev)/(4*h*temp)))
-			if !finite(k.ey[j]) || !finiteSlice(k.gy[j*d:(j+1)*d]) || math.IsNaN(a) {
-				a = 0
-				if rr == 0 && !warm {
-					b.diverge[i]++
-				}
-			}
-			if rng.Float64() < a {
-				copy(k.x[j*d:(j+1)*d], k.y[j*d:(j+1)*d])
-				copy(k.g[j*d:(j+1)*d], k.gy[j*d:(j+1)*d])
-				k.en[j] = k.ey[j]
-			}
-			if rr == 0 && !warm {
-				b.accept[i] += a
-			}
-		}
+	s.GradEvals += k.rs.GradEvals
+	k.rs.GradEvals = 0
+	d, r := s.Dim, len(k.temps)
+	x, en, g := k.rs.X, k.rs.E, k.rs.G
+	for i := range s.N {
+		rng := s.RNG[i]
+		info[i] = k.rinfo[i*r] // the T = 1 replica's move
 		// Swaps between neighbours, even pairs on even steps, odd on odd.
-		for rr := t % 2; rr+1 < r; rr += 2 {
+		for rr := s.T % 2; rr+1 < r; rr += 2 {
 			lo, hi := i*r+rr, i*r+rr+1
-			a := math.Min(1, math.Exp((1/k.temps[rr]-1/k.temps[rr+1])*(k.en[lo]-k.en[hi])))
-			if !warm {
-				b.swapAcc[rr] += a
-				b.swapTry[rr]++
+			a := math.Min(1, math.Exp((1/k.temps[rr]-1/k.temps[rr+1])*(en[lo]-en[hi])))
+			if !s.Warm() {
+				k.swapAcc[rr] += a
+				k.swapTry[rr]++
 			}
 			if rng.Float64() < a {
-				k.en[lo], k.en[hi] = k.en[hi], k.en[lo]
-				swapRange(k.x[lo*d:(lo+1)*d], k.x[hi*d:(hi+1)*d])
-				swapRange(k.g[lo*d:(lo+1)*d], k.g[hi*d:(hi+1)*d])
+				en[lo], en[hi] = en[hi], en[lo]
+				swapRange(x[lo*d:(lo+1)*d], x[hi*d:(hi+1)*d])
+				swapRange(g[lo*d:(lo+1)*d], g[hi*d:(hi+1)*d])
 			}
 		}
 		j := i * r
-		copy(b.x[i*d:(i+1)*d], k.x[j*d:(j+1)*d])
-		copy(b.g[i*d:(i+1)*d], k.g[j*d:(j+1)*d])
-		b.en[i] = k.en[j]
+		copy(s.X[i*d:(i+1)*d], x[j*d:(j+1)*d])
+		copy(s.G[i*d:(i+1)*d], g[j*d:(j+1)*d])
+		s.E[i] = en[j]
+		info[i].Energy = s.E[i]
 	}
 	return nil
 }

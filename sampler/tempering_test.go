@@ -38,11 +38,11 @@ func TestTemperingCrossesBarrier(t *testing.T) {
 	init := make([]float64, 16)
 	fill(init, 1)
 	o := Options{Dim: 1, Init: init, Warmup: 1000, Steps: 20000, Seed: 21, Trajectory: true}
-	pt, err := ParallelTempering{Replicas: 10, MaxTemperature: 20, StepSize: schedule.Constant(0.005)}.Sample(context.Background(), well, o)
+	pt, err := ParallelTempering{Replicas: 10, MaxTemperature: 20, StepSize: schedule.Constant(0.005)}.Temper(context.Background(), well, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ind, frac := leftFraction(pt)
+	ind, frac := leftFraction(&pt.Result)
 	if se := diag.MCSEMean(ind); math.Abs(frac-0.5) > 4*se {
 		t.Errorf("parallel tempering: %.3f of draws in the left well, want 0.5 ± %.3f", frac, 4*se)
 	}
@@ -64,7 +64,7 @@ func TestTemperingCrossesBarrier(t *testing.T) {
 	if got, se, want := meanOf(sq), diag.MCSEMean(sq), num/den; math.Abs(got-want) > 4*se {
 		t.Errorf("parallel tempering: E[x²] = %.4f, want %.4f ± %.4f", got, want, 4*se)
 	}
-	for r, s := range pt.Info.SwapRate {
+	for r, s := range pt.SwapRate {
 		if s < 0.2 || s > 0.99 {
 			t.Errorf("swap rate %d↔%d is %.3f", r, r+1, s)
 		}
@@ -97,14 +97,14 @@ func TestAISLogZ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := AIS{StepSize: schedule.Constant(0.1), MoveSteps: 2}.Sample(context.Background(), g,
+	r, err := AIS{StepSize: schedule.Constant(0.1), MoveSteps: 2}.Anneal(context.Background(), g,
 		Options{Chains: 256, Steps: 500, Seed: 31})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := g.LogZ()
-	if se := r.Info.LogZSE; !(se > 0 && se < 0.05) || math.Abs(r.Info.LogZ-want) > 4*se {
-		t.Fatalf("log Z = %.4f ± %.4f, want %.4f", r.Info.LogZ, se, want)
+	if se := r.LogZSE; !(se > 0 && se < 0.05) || math.Abs(r.LogZ-want) > 4*se {
+		t.Fatalf("log Z = %.4f ± %.4f, want %.4f", r.LogZ, se, want)
 	}
 	if _, err := (AIS{}).Sample(context.Background(), g, Options{Chains: 2, Steps: 10, Warmup: 5}); err == nil {
 		t.Error("AIS accepted a warm-up")

@@ -127,12 +127,21 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	start := time.Now()
-	r, err := mk(sf).Sample(ctx, e, sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true})
-	if err != nil {
+	o := sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true}
+	var r *sampler.Result
+	var swapRates []float64
+	smp := mk(sf)
+	if pt, ok := smp.(sampler.ParallelTempering); ok {
+		tr, err := pt.Temper(ctx, e, o)
+		if err != nil {
+			return err
+		}
+		r, swapRates = &tr.Result, tr.SwapRate
+	} else if r, err = smp.Sample(ctx, e, o); err != nil {
 		return err
 	}
 	s := sampleSummary{Sampler: *sm, Target: name, Chains: r.Chains, Draws: r.Kept, Seconds: time.Since(start).Seconds(),
-		GradEvals: r.Info.GradEvals, SwapRates: r.Info.SwapRate, Out: *out, Plot: *plotPath}
+		GradEvals: r.Info.GradEvals, SwapRates: swapRates, Out: *out, Plot: *plotPath}
 	for c := range r.Chains {
 		s.Acceptance += r.Info.AcceptRate[c] / float64(r.Chains)
 		s.Divergences += r.Info.Divergences[c]

@@ -1,0 +1,202 @@
+package sampler
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"github.com/goebm/goebm/energy"
+)
+
+// Kernel is a Markov transition over a block of chains, the seam that every
+// sampler here is built on and that Run drives. Run makes one Kernel per
+// block, calls Init once and then Step once per step; a kernel keeps its
+// scratch for the block, so that a step allocates nothing. Its tuned
+// parameters come from the caller, in Tuning, which an Adaptation around it
+// may change between steps.
+type Kernel interface {
+	// Init prepares the kernel for the block s, whose energies and
+	// gradients are already evaluated, and writes the block's initial
+	// tuning: the step sizes and, for kernels with a diagonal metric,
+	// tune.InvMass (N×Dim, which the kernel then reads at every step).
+	Init(s *State, tune *Tuning) error
+	// Step advances every chain of s by one transition with the step
+	// sizes and metric in tune, and reports on each chain in info[i].
+	Step(s *State, tune *Tuning, info []StepInfo) error
+}
+
+// State is a block of chains as a kernel sees it: their positions, energies
+// and gradients, and one random stream per chain. A kernel moves the chains
+// by writing X, E and G (Accept does so for Metropolis kernels).
+type State struct {
+	// Energy is the target's E: the kernels sample p(x) ∝ exp(−E(x)).
+	Energy energy.Energy
+	// First is the index of the block's first chain among all chains, N the
+	// number of chains in the block, Dim their dimension.
+	First, N, Dim int
+	// X holds the positions (N×Dim, row-major), E their energies and G
+	// their gradients ∇E (N×Dim).
+	X, E, G []float64
+	// RNG holds chain i's random stream, rand.NewPCG(Seed, First+i).
+	RNG []*rand.Rand
+	// T is the step being taken, counted from 0 with warm-up included, and
+	// Warmup the number of warm-up steps.
+	T, Warmup int
+	// Tuned reports that the tuning came from Options.Tuned: an Adaptation
+	// leaves it as it is.
+	Tuned bool
+	// GradEvals counts the point gradients evaluated through Grad.
+	GradEvals int64
+}
+
+// Grad evaluates the energies e and gradients g at the points x (len(e) of
+// them) and counts them.
+func (s *State) Grad(e, g, x []float64) {
+	s.Energy.Grad(e, g, x, s.Dim)
+	s.GradEvals += int64(len(e))
+}
+
+// Warm reports whether the step being taken is a warm-up step.
+func (s *State) Warm() bool { return s.T < s.Warmup }
+
+// Accept is the Metropolis test of chain i: with probability a it moves the
+// chain to the proposal y with gradient gy and energy ey, and it reports
+// whether it did (also in info.Accepted). A bad proposal (divergent, or non-finite) or a NaN a is
+// rejected with a = 0 and reported as divergent. It records a and the
+// divergence in info, and draws one uniform from the chain's stream whatever
+// the outcome, so that the streams stay aligned.
+func (s *State) Accept(i int, a float64, bad bool, y, gy []float64, ey float64, info *StepInfo) bool {
+	if bad || math.IsNaN(a) {
+		a = 0
+		info.Divergent = true
+	}
+	info.AcceptStat = a
+	if s.RNG[i].Float64() >= a {
+		return false
+	}
+	d := s.Dim
+	copy(s.X[i*d:(i+1)*d], y)
+	copy(s.G[i*d:(i+1)*d], gy)
+	s.E[i] = ey
+	info.Accepted = true
+	return true
+}
+
+// check returns an error naming the first chain whose current energy or
+// gradient is not finite. The common case costs one multiply-add per value:
+// v·0 is NaN exactly when v is NaN or ±Inf, and NaN survives the sum.
+func (s *State) check(t int) error {
+	probe := 0.0
+	for _, v := range s.E {
+		probe += v * 0
+	}
+	for _, v := range s.G {
+		probe += v * 0
+	}
+	if probe == 0 {
+		return nil
+	}
+	for i := range s.N {
+		bad := math.IsNaN(s.E[i]) || math.IsInf(s.E[i], 0)
+		for _, v := range s.G[i*s.Dim : (i+1)*s.Dim] {
+			bad = bad || math.IsNaN(v) || math.IsInf(v, 0)
+		}
+		if bad {
+			return fmt.Errorf("sampler: chain %d, step %d: energy %g at %v: %w", s.First+i, t, s.E[i], s.X[i*s.Dim:(i+1)*s.Dim], ErrNonFinite)
+		}
+	}
+	return nil
+}
+
+// Tuning holds the parameters a kernel is tuned by, per chain: of a block
+// when a kernel steps, of all chains in Result.Tuned and Options.Tuned.
+type Tuning struct {
+	// StepSize is each chain's step size.
+	StepSize []float64
+	// InvMass is each chain's diagonal inverse mass matrix M⁻¹, one row of
+	// Dim values per chain; nil for kernels without a diagonal metric.
+	InvMass []float64
+}
+
+// check validates a tuning given for chains chains of dimension d.
+func (t *Tuning) check(chains, d int) error {
+	if t == nil {
+		return nil
+	}
+	if len(t.StepSize) != chains || (t.InvMass != nil && len(t.InvMass) != chains*d) {
+		return fmt.Errorf("sampler: tuning of %d step sizes and %d inverse masses for %d chains of dimension %d: %w",
+			len(t.StepSize), len(t.InvMass), chains, d, ErrInvalid)
+	}
+	for _, v := range slices.Concat(t.StepSize, t.InvMass) {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("sampler: tuned step size or inverse mass %g must be positive: %w", v, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// copyTo writes the tuning of the block of chains from first into dst.
+func (t *Tuning) copyTo(dst *Tuning, first, d int) error {
+	if t == nil {
+		return nil
+	}
+	copy(dst.StepSize, t.StepSize[first:])
+	if t.InvMass != nil {
+		if dst.InvMass == nil {
+			return fmt.Errorf("sampler: tuned inverse masses for a kernel without a diagonal metric: %w", ErrInvalid)
+		}
+		copy(dst.InvMass, t.InvMass[first*d:])
+	}
+	return nil
+}
+
+// StepInfo is a kernel's report on one chain's transition: Stan's per-draw
+// sampler columns.
+type StepInfo struct {
+	// AcceptStat is the acceptance statistic (accept_stat__): the
+	// Metropolis acceptance probability, NUTS's mean over the tree; 1 for
+	// unadjusted kernels.
+	AcceptStat float64
+	// StepSize is the step size used (stepsize__), filled in by Run.
+	StepSize float64
+	// TreeDepth is the NUTS tree's depth (treedepth__); 0 for other kernels.
+	TreeDepth int
+	// Leapfrog is the number of integration steps taken (n_leapfrog__).
+	Leapfrog int
+	// Divergent reports a divergent or non-finite proposal (divergent__).
+	Divergent bool
+	// Accepted reports that a Metropolis kernel moved to its proposal
+	// (BlackJAX's is_accepted).
+	Accepted bool
+	// Energy is the Hamiltonian at the new state (energy__), or E there
+	// for kernels without momentum.
+	Energy float64
+}
+
+// perBlock collects one value per block from kernels running concurrently,
+// and returns them in chain order: how samplers built on Run gather what
+// their kernels compute beyond the draws.
+type perBlock[T any] struct {
+	mu sync.Mutex
+	m  map[int]T
+}
+
+func (p *perBlock[T]) put(first int, v T) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[int]T{}
+	}
+	p.m[first] = v
+}
+
+func (p *perBlock[T]) inOrder() []T {
+	var out []T
+	for _, k := range slices.Sorted(maps.Keys(p.m)) {
+		out = append(out, p.m[k])
+	}
+	return out
+}
