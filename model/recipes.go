@@ -1,0 +1,144 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+)
+
+// LossSettings are what a recipe builds its loss from. A field a recipe
+// does not use (see Recipe.Uses) is ignored; nil values mean the recipe's
+// defaults.
+type LossSettings struct {
+	// Steps is the length of the training run (energy matching starts its
+	// contrastive phase after two thirds of it).
+	Steps int
+	// CDReg is contrastive divergence's energy regulariser α.
+	CDReg float64
+	// CDSampler draws contrastive divergence's negatives; nil means
+	// Langevin with step 0.005 (parallel tempering for ptcd).
+	CDSampler sampler.Sampler
+	// Coupling pairs noise with data in the flow losses.
+	Coupling coupling.Coupling
+	// Interpolant is the flow losses' path.
+	Interpolant interpolant.Interpolant
+	// Data are the training points; NCE fits its noise to them.
+	Data *tensor.Tensor
+}
+
+// Recipe is a named loss with the settings ebm train gives it.
+type Recipe struct {
+	Name, Doc string
+	// Uses names the LossSettings the loss reads, as ebm train's flags:
+	// "cd-reg", "cd-sampler", "coupling", "interpolant".
+	Uses []string
+	New  func(LossSettings) loss.Loss
+}
+
+// cdSampler is the default sampler of contrastive divergence's negatives.
+func cdSampler(s LossSettings) sampler.Sampler {
+	if s.CDSampler != nil {
+		return s.CDSampler
+	}
+	return sampler.Langevin{StepSize: schedule.Constant(0.005)}
+}
+
+var (
+	cdUses   = []string{"cd-reg", "cd-sampler"}
+	flowUses = []string{"coupling", "interpolant"}
+)
+
+var recipes = []Recipe{
+	{"pcd", "persistent contrastive divergence, 20 sampler steps, replay buffer (the default)", cdUses, func(s LossSettings) loss.Loss {
+		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.CDReg, Sampler: cdSampler(s)}
+	}},
+	{"cd", "contrastive divergence, 20 sampler steps from the data", cdUses, func(s LossSettings) loss.Loss {
+		return &loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.CDReg, Sampler: cdSampler(s)}
+	}},
+	{"ptcd", "persistent CD whose negatives come from parallel tempering (4 rungs up to T = 5)", cdUses, func(s LossSettings) loss.Loss {
+		if s.CDSampler == nil {
+			s.CDSampler = sampler.ParallelTempering{StepSize: schedule.Constant(0.005), Replicas: 4, MaxTemperature: 5}
+		}
+		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.CDReg, Sampler: s.CDSampler}
+	}},
+	{"dsm", "denoising score matching, σ = 0.05 (fast)", nil, func(LossSettings) loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} }},
+	{"ssm", "sliced score matching, 2 projections", nil, func(LossSettings) loss.Loss { return loss.SlicedScoreMatching{Projections: 2} }},
+	{"sm", "score matching, exact Hessian trace", nil, func(LossSettings) loss.Loss { return loss.ScoreMatching{} }},
+	{"sm-hutchinson", "score matching, Hutchinson's trace estimate (1 Rademacher probe)", nil, func(LossSettings) loss.Loss {
+		return loss.ScoreMatching{Method: loss.Hutchinson}
+	}},
+	{"sm-fd", "score matching, finite-difference trace (1 probe, ε = 1e-3)", nil, func(LossSettings) loss.Loss {
+		return loss.ScoreMatching{Method: loss.FiniteDifference}
+	}},
+	{"nce", "noise-contrastive estimation against a Gaussian fitted to the data; learns log Z", nil, func(s LossSettings) loss.Loss {
+		mean, sd := fitNoise(s.Data)
+		return loss.NewNCE(mean, sd, 1)
+	}},
+	{"fm", "flow matching of a velocity v(x, t); generates by integration from noise", flowUses, func(s LossSettings) loss.Loss {
+		return loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant}
+	}},
+	{"eqm", "equilibrium matching of a field f(x); generates by descending it", []string{"interpolant"}, func(s LossSettings) loss.Loss {
+		return loss.EquilibriumMatching{Interpolant: s.Interpolant}
+	}},
+	{"em", "energy matching of a potential V: flow, then CD after 2/3 of the steps", flowUses, func(s LossSettings) loss.Loss {
+		return &loss.EnergyMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, CDWarmup: s.Steps * 2 / 3}
+	}},
+}
+
+// Recipes returns the named losses, sorted by name.
+func Recipes() []Recipe {
+	out := append([]Recipe(nil), recipes...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// RecipeByName returns the recipe of a name, or an error listing the valid
+// ones.
+func RecipeByName(name string) (Recipe, error) {
+	var names []string
+	for _, r := range Recipes() {
+		if r.Name == strings.ToLower(name) {
+			return r, nil
+		}
+		names = append(names, r.Name)
+	}
+	return Recipe{}, fmt.Errorf("model: unknown loss %q (valid: %s): %w", name, strings.Join(names, ", "), ErrInvalid)
+}
+
+// NewLoss builds the loss of the recipe named name.
+func NewLoss(name string, s LossSettings) (loss.Loss, error) {
+	r, err := RecipeByName(name)
+	if err != nil {
+		return nil, err
+	}
+	return r.New(s), nil
+}
+
+// fitNoise returns the per-coordinate mean of x and the largest standard
+// deviation over coordinates, or nil and 0 (NCE's N(0, I)) without data.
+func fitNoise(x *tensor.Tensor) ([]float64, float64) {
+	if x == nil || x.Dim(0) < 2 {
+		return nil, 0
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	mean, sd := make([]float64, d), 0.0
+	for j := range d {
+		var s, ss float64
+		for i := range n {
+			v := x.Data()[i*d+j]
+			s += v
+			ss += v * v
+		}
+		mean[j] = s / float64(n)
+		sd = math.Max(sd, math.Sqrt(math.Max(ss/float64(n)-mean[j]*mean[j], 0)))
+	}
+	return mean, sd
+}
