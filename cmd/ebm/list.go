@@ -6,14 +6,19 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 )
 
-func docs[V any](m map[string]named[V]) [][2]string {
+func docs[V any](m map[string]V, doc func(V) string) [][2]string {
 	var out [][2]string
 	for _, k := range sortedKeys(m) {
-		out = append(out, [2]string{k, m[k].doc})
+		out = append(out, [2]string{k, doc(m[k])})
 	}
 	return out
 }
@@ -24,14 +29,20 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	var losses [][2]string
+	for _, r := range model.Recipes() {
+		losses = append(losses, [2]string{r.Name, r.Doc})
+	}
 	groups := []struct {
 		title string
 		items [][2]string
 	}{
-		{"energies", docs(energies)},
-		{"samplers", docs(samplers)},
-		{"losses", docs(losses)},
-		{"couplings", docs(couplings)},
+		{"energies", energy.Names()},
+		{"samplers", docs(samplers, func(s samplerEntry) string { return s.doc })},
+		{"losses", losses},
+		{"couplings", docs(couplings, func(e entry[coupling.Coupling]) string { return e.doc })},
+		{"interpolants", docs(interpolants, func(e entry[interpolant.Interpolant]) string { return e.doc })},
+		{"integrators", docs(integrate.Methods, integratorDoc)},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
 	}

@@ -1,60 +1,66 @@
 package main
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/goebm/goebm/coupling"
-	"github.com/goebm/goebm/energy"
-	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 )
 
-// named pairs a value with its one-line description for ebm list.
-type named[V any] struct {
-	v   V
-	doc string
-}
+// The names the flags take, each with its one-line description for ebm
+// list. The loss recipes are package model's (model.Recipes).
 
-// energies builds the analytic energies for a dimension.
-var energies = map[string]named[func(d int) (energy.Energy, error)]{
-	"gaussian": {func(d int) (energy.Energy, error) {
-		cov := make([]float64, d*d)
-		for i := range d {
-			for j := range d {
-				cov[i*d+j] = 0.5
-			}
-			cov[i*d+i] = 1
-		}
-		return energy.NewGaussian(make([]float64, d), cov)
-	}, "N(0, Σ) with unit variances and correlation 0.5"},
-	"doublewell": {func(int) (energy.Energy, error) { return energy.DoubleWell{}, nil }, "2·Σ(xᵢ² − 1)²: two wells per axis"},
-	"harmonic":   {func(int) (energy.Energy, error) { return energy.Harmonic{}, nil }, "½‖x‖², a standard normal"},
-	"rosenbrock": {func(int) (energy.Energy, error) { return energy.Rosenbrock{}, nil }, "Σ(1 − xᵢ)² + 100(xᵢ₊₁ − xᵢ²)²: a curved valley"},
-	"ackley":     {func(int) (energy.Energy, error) { return energy.Ackley{}, nil }, "Ackley's function: many local minima"},
-	"rastrigin":  {func(int) (energy.Energy, error) { return energy.Rastrigin{}, nil }, "Rastrigin's function: a grid of minima"},
-	"funnel":     {func(int) (energy.Energy, error) { return energy.Funnel{}, nil }, "Neal's funnel: v ~ N(0, 9), zᵢ ~ N(0, eᵛ)"},
-}
-
-// samplerFlags are the sampler settings ebm sample takes.
+// samplerFlags are the sampler settings the flags give.
 type samplerFlags struct {
 	step               float64
 	leapfrog, replicas int
 	maxTemp            float64
+	metric             sampler.Metric // RMHMC's, from the target
 }
 
-// samplers builds a sampler from the flags; adapt says whether warm-up
-// tunes step sizes.
-var samplers = map[string]named[func(f samplerFlags) sampler.Sampler]{
-	"nuts": {func(f samplerFlags) sampler.Sampler { return sampler.NUTS{StepSize: constOrNil(f.step)} }, "No-U-Turn Sampler with Stan's warm-up"},
-	"hmc": {func(f samplerFlags) sampler.Sampler {
+// samplerFlagNames are the flags of samplerFlags; a sampler's uses lists
+// those it reads.
+var samplerFlagNames = []string{"step-size", "leapfrog", "replicas", "max-temp"}
+
+type samplerEntry struct {
+	doc  string
+	uses []string
+	new  func(samplerFlags) sampler.Sampler
+}
+
+var samplers = map[string]samplerEntry{
+	"nuts": {"No-U-Turn Sampler with Stan's warm-up", []string{"step-size"}, func(f samplerFlags) sampler.Sampler {
+		return sampler.NUTS{StepSize: constOrNil(f.step)}
+	}},
+	"hmc": {"Hamiltonian Monte Carlo, adapted step and diagonal mass", []string{"step-size", "leapfrog"}, func(f samplerFlags) sampler.Sampler {
 		return sampler.HMC{StepSize: constOrNil(f.step), LeapfrogSteps: f.leapfrog, Adapt: true, AdaptMass: true}
-	}, "Hamiltonian Monte Carlo, adapted step and diagonal mass"},
-	"mala": {func(f samplerFlags) sampler.Sampler {
+	}},
+	"mala": {"Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size"}, func(f samplerFlags) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(f.step), Adapt: true, AdaptMass: true}
-	}, "Metropolis-adjusted Langevin, adapted and preconditioned"},
-	"langevin": {func(f samplerFlags) sampler.Sampler { return sampler.Langevin{StepSize: constOrNil(f.step)} }, "unadjusted Langevin dynamics (biased by O(step))"},
-	"tempering": {func(f samplerFlags) sampler.Sampler {
+	}},
+	"langevin": {"unadjusted Langevin dynamics (biased by O(step))", []string{"step-size"}, func(f samplerFlags) sampler.Sampler {
+		return sampler.Langevin{StepSize: constOrNil(f.step)}
+	}},
+	"tempering": {"parallel tempering: replicas on a temperature ladder", []string{"step-size", "replicas", "max-temp"}, func(f samplerFlags) sampler.Sampler {
 		return sampler.ParallelTempering{StepSize: constOrNil(f.step), Replicas: f.replicas, MaxTemperature: f.maxTemp}
-	}, "parallel tempering: replicas on a temperature ladder"},
+	}},
+	"rmhmc": {"Riemannian-manifold HMC; needs a metric (the Gaussian's precision)", []string{"step-size", "leapfrog"}, func(f samplerFlags) sampler.Sampler {
+		return sampler.RMHMC{Metric: f.metric, StepSize: constOrNil(f.step), LeapfrogSteps: f.leapfrog}
+	}},
+	"ais": {"annealed importance sampling from N(0, I) in -steps steps; prints log Z ± SE", []string{"step-size"}, func(f samplerFlags) sampler.Sampler {
+		return sampler.AIS{StepSize: constOrNil(f.step)}
+	}},
+	"descent": {"gradient descent to the modes (not a sampler of exp(−E))", []string{"step-size"}, func(f samplerFlags) sampler.Sampler {
+		return sampler.GradientDescent{StepSize: constOrNil(f.step)}
+	}},
+	"nesterov": {"gradient descent with Nesterov momentum 0.9 (not a sampler)", []string{"step-size"}, func(f samplerFlags) sampler.Sampler {
+		return sampler.Nesterov{StepSize: constOrNil(f.step)}
+	}},
 }
 
 func constOrNil(v float64) schedule.Schedule {
@@ -64,38 +70,64 @@ func constOrNil(v float64) schedule.Schedule {
 	return schedule.Constant(v)
 }
 
-// losses builds the training losses from the flags.
-var losses = map[string]named[func(lossSettings) loss.Loss]{
-	"dsm": {func(lossSettings) loss.Loss { return loss.DenoisingScoreMatching{Sigma: 0.05} }, "denoising score matching, σ = 0.05 (fast)"},
-	"ssm": {func(lossSettings) loss.Loss { return loss.SlicedScoreMatching{Projections: 2} }, "sliced score matching, 2 projections"},
-	"sm":  {func(lossSettings) loss.Loss { return loss.ScoreMatching{} }, "score matching, exact Hessian trace"},
-	"cd": {func(s lossSettings) loss.Loss {
-		return &loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
-	}, "contrastive divergence, 20 Langevin steps from the data"},
-	"pcd": {func(s lossSettings) loss.Loss {
-		return &loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.cdReg, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.005)}}
-	}, "persistent contrastive divergence with a replay buffer (the default)"},
-	"fm": {func(s lossSettings) loss.Loss { return loss.FlowMatching{Coupling: s.coupling} },
-		"flow matching of a velocity v(x, t); generates by RK4 from noise"},
-	"eqm": {func(lossSettings) loss.Loss { return loss.EquilibriumMatching{Multiplier: eqmMultiplier} },
-		"equilibrium matching of a field f(x); generates by descending it"},
-	"em": {func(s lossSettings) loss.Loss {
-		return &loss.EnergyMatching{Coupling: s.coupling, CDWarmup: s.steps * 2 / 3, EpsMax: emEpsMax, LangevinSteps: emSteps}
-	}, "energy matching of a potential V: flow, then CD after 2/3 of the steps"},
+// cdSampler is the sampler of -cd-sampler, at step 0.005 (the default
+// Langevin's); AIS and RMHMC cannot continue a model's chains.
+func cdSampler(name string) (sampler.Sampler, error) {
+	s, err := pick(samplers, "cd-sampler", name)
+	if err == nil && (name == "ais" || name == "rmhmc") {
+		err = usagef("-cd-sampler %s: contrastive divergence needs a sampler that continues chains on a model's energy", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.new(samplerFlags{step: 0.005}), nil
 }
 
-// couplings are the noise–data pairings of flow losses.
-var couplings = map[string]named[coupling.Coupling]{
+type entry[V any] struct {
+	v   V
+	doc string
+}
+
+// couplings are the noise–data pairings of the flow losses.
+var couplings = map[string]entry[coupling.Coupling]{
 	"independent": {coupling.Independent{}, "pairs as drawn"},
 	"exact-ot":    {coupling.ExactOT{}, "optimal assignment (Hungarian), O(batch³)"},
 	"greedy":      {coupling.Greedy{}, "closest pairs first"},
 	"sinkhorn":    {coupling.Sinkhorn{}, "entropic OT, reg 0.05"},
 }
 
-func values[V any](m map[string]named[V]) map[string]V {
-	out := map[string]V{}
-	for k, v := range m {
-		out[k] = v.v
+// interpolants are the flow losses' paths from noise to data.
+var interpolants = map[string]entry[interpolant.Interpolant]{
+	"linear": {interpolant.Linear{}, "the straight path x_t = t·x₁ + (1 − t)·x₀"},
+	"cosine": {interpolant.Cosine{}, "α = sin(πt/2), σ = cos(πt/2)"},
+	"vp":     {interpolant.VariancePreserving{}, "the VP diffusion's path, noise from 0.1 to 20"},
+}
+
+// integratorDoc describes an integrator for ebm list.
+func integratorDoc(t integrate.Tableau) string {
+	if t.LowerOrder > 0 {
+		return fmt.Sprintf("adaptive, order %d(%d), error-controlled steps", t.Order, t.LowerOrder)
 	}
-	return out
+	return fmt.Sprintf("fixed step, order %d", t.Order)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func joinKeys[V any](m map[string]V) string { return strings.Join(sortedKeys(m), ", ") }
+
+// pick returns m[name] or a usage error listing the valid names.
+func pick[V any](m map[string]V, flagName, name string) (V, error) {
+	v, ok := m[strings.ToLower(name)]
+	if !ok {
+		var zero V
+		return zero, usagef("-%s %q: unknown (valid: %s)", flagName, name, joinKeys(m))
+	}
+	return v, nil
 }

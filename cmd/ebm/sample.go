@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
+	"slices"
 	"time"
 
+	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/model"
+	"github.com/goebm/goebm/plot"
 	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/tensor"
 )
 
 type dimSummary struct {
@@ -30,6 +34,8 @@ type sampleSummary struct {
 	Acceptance  float64      `json:"acceptance"`
 	Divergences int          `json:"divergences"`
 	SwapRates   []float64    `json:"swap_rates,omitempty"`
+	LogZ        *float64     `json:"log_z,omitempty"`
+	LogZSE      *float64     `json:"log_z_se,omitempty"`
 	Dims        []dimSummary `json:"dims"`
 	Out         string       `json:"out,omitempty"`
 	Plot        string       `json:"plot,omitempty"`
@@ -55,44 +61,37 @@ func target(energyName, modelDir string, d int) (energy.Energy, string, int, err
 	case energyName != "" && modelDir != "":
 		return nil, "", 0, usagef("give -energy or -model, not both")
 	case modelDir != "":
-		m, err := loadModel(modelDir)
+		m, err := model.Load(modelDir)
 		if err != nil {
 			return nil, "", 0, err
 		}
-		if m.density == nil {
-			return nil, "", 0, fmt.Errorf("-model %s is %s: it generates by integration, not MCMC; use ebm generate -model %s", modelDir, describeKind(m.cfg.kind()), modelDir)
+		if m.Density() == nil {
+			return nil, "", 0, fmt.Errorf("-model %s is %s: it generates by integration, not MCMC; use ebm generate -model %s", modelDir, m.Kind().Describe(), modelDir)
 		}
-		return m.density, "model " + modelDir, m.cfg.Dim, nil
+		return m.Density(), "model " + modelDir, m.Config().Dim, nil
 	case energyName == "":
 		return nil, "", 0, usagef("give -energy NAME or -model DIR")
 	}
-	mk, err := pick(values(energies), "energy", energyName)
+	e, err := energy.ByName(energyName, d)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, "", 0, usagef("-energy: %v", err)
 	}
-	if d < 1 {
-		return nil, "", 0, usagef("-dim %d: must be positive", d)
-	}
-	if (energyName == "rosenbrock" || energyName == "funnel") && d < 2 {
-		return nil, "", 0, usagef("-dim %d: %s needs at least 2", d, energyName)
-	}
-	e, err := mk(d)
-	return e, energyName, d, err
+	return e, energyName, d, nil
 }
 
 func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sample", "Draw from an analytic energy or a trained model; print a diagnostics table, write the draws\n(CSV columns chain,draw,x0..: or .npy) and, with -plot, a picture.", stderr)
-	en := fs.String("energy", "", "analytic energy: "+joinKeys(values(energies)))
-	model := fs.String("model", "", "directory of a model trained by ebm train")
+	en := fs.String("energy", "", "analytic energy (ebm list describes them)")
+	modelDir := fs.String("model", "", "directory of a model trained by ebm train")
 	d := fs.Int("dim", 2, "dimension (analytic energies)")
-	sm := fs.String("sampler", "nuts", "sampler: "+joinKeys(values(samplers)))
+	sm := fs.String("sampler", "nuts", "sampler: "+joinKeys(samplers))
 	chains := fs.Int("chains", 4, "number of chains")
-	steps := fs.Int("steps", 1000, "kept steps per chain")
-	warmup := fs.Int("warmup", 1000, "warm-up steps per chain")
+	steps := fs.Int("steps", 1000, "kept steps per chain (AIS: annealing steps)")
+	warmup := fs.Int("warmup", 1000, "warm-up steps per chain (none for AIS)")
 	thin := fs.Int("thin", 1, "keep every -thin-th step")
 	var sf samplerFlags
 	fs.Float64Var(&sf.step, "step-size", 0, "step size (the initial one where adapted); 0 means the sampler's default")
-	fs.IntVar(&sf.leapfrog, "leapfrog", 0, "HMC leapfrog steps; 0 means 10")
+	fs.IntVar(&sf.leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
 	fs.IntVar(&sf.replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
 	fs.Float64Var(&sf.maxTemp, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
 	seed := fs.Uint64("seed", 1, "random seed")
@@ -103,8 +102,21 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mk, err := pick(values(samplers), "sampler", *sm)
+	entry, err := pick(samplers, "sampler", *sm)
 	if err != nil {
+		return err
+	}
+	var notUsed []string
+	for _, f := range samplerFlagNames {
+		if !slices.Contains(entry.uses, f) {
+			notUsed = append(notUsed, f)
+		}
+	}
+	if *sm == "ais" {
+		notUsed = append(notUsed, "warmup")
+		*warmup = 0
+	}
+	if err := refuse(fs, "-sampler "+*sm, notUsed...); err != nil {
 		return err
 	}
 	switch {
@@ -114,25 +126,32 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-steps and -thin must be positive, -warmup not negative")
 	case sf.step < 0 || sf.leapfrog < 0 || sf.replicas < 0 || sf.maxTemp < 0:
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must not be negative")
-	case *plotPath != "" && !strings.HasSuffix(strings.ToLower(*plotPath), ".png"):
-		return usagef("-plot %s: must be a .png file", *plotPath)
 	}
-	for _, p := range []string{*out, *plotPath} {
-		if err := checkOutput(p, *force); err != nil {
-			return err
-		}
+	if err := checkOutput(*out, ".csv", *force); err != nil {
+		return err
 	}
-	e, name, dim, err := target(*en, *model, *d)
+	if err := checkOutput(*plotPath, ".png", *force); err != nil {
+		return err
+	}
+	e, name, dim, err := target(*en, *modelDir, *d)
 	if err != nil {
 		return err
 	}
+	if *sm == "rmhmc" {
+		if sf.metric, _ = e.(sampler.Metric); sf.metric == nil {
+			return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
+		}
+	}
 	start := time.Now()
-	r, err := mk(sf).Sample(ctx, e, sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true})
+	r, err := entry.new(sf).Sample(ctx, e, sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true})
 	if err != nil {
 		return err
 	}
 	s := sampleSummary{Sampler: *sm, Target: name, Chains: r.Chains, Draws: r.Kept, Seconds: time.Since(start).Seconds(),
 		GradEvals: r.Info.GradEvals, SwapRates: r.Info.SwapRate, Out: *out, Plot: *plotPath}
+	if *sm == "ais" {
+		s.LogZ, s.LogZSE = &r.Info.LogZ, &r.Info.LogZSE
+	}
 	for c := range r.Chains {
 		s.Acceptance += r.Info.AcceptRate[c] / float64(r.Chains)
 		s.Divergences += r.Info.Divergences[c]
@@ -145,18 +164,11 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		s.Dims = append(s.Dims, dimSummary{names[j], sums[j]})
 	}
 	if *out != "" {
-		header := []string{"chain", "draw"}
-		header = append(header, names...)
-		err := writeTable(*out, header, r.Chains*r.Kept, dim+2, func(row, col int) float64 {
-			switch col {
-			case 0:
-				return float64(row / r.Kept)
-			case 1:
-				return float64(row % r.Kept)
-			}
-			return r.Draws[row*dim+col-2]
-		})
-		if err != nil {
+		rows := make([]float64, 0, r.Chains*r.Kept*(dim+2))
+		for i := range r.Chains * r.Kept {
+			rows = append(append(rows, float64(i/r.Kept), float64(i%r.Kept)), r.Draws[i*dim:(i+1)*dim]...)
+		}
+		if err := dataset.Save(*out, append([]string{"chain", "draw"}, names...), tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
 			return err
 		}
 	}
@@ -177,30 +189,24 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if s.SwapRates != nil {
 		fmt.Fprintf(stdout, ", swap rates %.2f", s.SwapRates)
 	}
+	if s.LogZ != nil {
+		fmt.Fprintf(stdout, ", log Z %.4f ± %.4f", *s.LogZ, *s.LogZSE)
+	}
 	fmt.Fprintln(stdout)
 	return nil
 }
 
 func samplePlot(path string, e energy.Energy, dim int, r *sampler.Result, name string) error {
 	if dim != 2 {
-		return tracesPlot(path, r.Draws, r.Chains, r.Kept, dim)
+		return plot.Traces(path, r.Draws, r.Chains, r.Kept, dim)
 	}
-	pts := make([]float64, len(r.Draws))
-	copy(pts, r.Draws)
-	box, err := eval.BoxFor(tensorOf(pts), 0.1)
+	box, err := eval.BoxFor(tensor.New(r.Draws, len(r.Draws)/2, 2), 0.1)
 	if err != nil {
 		return err
 	}
-	g, err := energyGrid(energyOf(e), box, 200)
+	g, err := plot.DensityGrid(func(dst, pts []float64) error { e.Energy(dst, pts, 2); return nil }, box, 200)
 	if err != nil {
 		return err
 	}
-	p, err := densityPlot("samples over exp(−E): "+name, g, nil, "")
-	if err != nil {
-		return err
-	}
-	if err := scatter(p, xys(pts, 4000), redDot, "samples"); err != nil {
-		return err
-	}
-	return savePlot(p, path)
+	return plot.Density(path, "samples over exp(−E): "+name, g, plot.Points{XY: r.Draws, Max: 4000, Color: plot.Red, Label: "samples"})
 }

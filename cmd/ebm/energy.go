@@ -7,12 +7,13 @@ import (
 	"io"
 
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/tensor"
 )
 
 func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("energy", "Evaluate E (and with -grad ∇E) at the points of a .csv or .npy file; write them as\nCSV columns energy[,g0..] or .npy.", stderr)
-	en := fs.String("energy", "", "analytic energy: "+joinKeys(values(energies)))
-	model := fs.String("model", "", "directory of a model trained by ebm train")
+	en := fs.String("energy", "", "analytic energy (ebm list describes them)")
+	modelDir := fs.String("model", "", "directory of a model trained by ebm train")
 	in := fs.String("in", "", "points, one per row (.csv or .npy; required)")
 	out := fs.String("out", "", "output file (.csv or .npy; required)")
 	grad := fs.Bool("grad", false, "also write the gradient")
@@ -24,7 +25,7 @@ func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *in == "" || *out == "" {
 		return usagef("-in and -out are required")
 	}
-	if err := checkOutput(*out, *force); err != nil {
+	if err := checkOutput(*out, ".csv", *force); err != nil {
 		return err
 	}
 	x, err := dataset.Load(*in)
@@ -32,7 +33,7 @@ func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	n, d := x.Dim(0), x.Dim(1)
-	e, name, dim, err := target(*en, *model, d)
+	e, name, dim, err := target(*en, *modelDir, d)
 	if err != nil {
 		return err
 	}
@@ -41,20 +42,21 @@ func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	es, gs := make([]float64, n), make([]float64, n*d)
 	e.Grad(es, gs, x.Data(), d)
-	cols := 1
-	header := []string{"energy"}
+	header, cols := []string{"energy"}, 1
 	if *grad {
 		cols += d
 		for j := range d {
 			header = append(header, fmt.Sprintf("g%d", j))
 		}
 	}
-	if err := writeTable(*out, header, n, cols, func(r, c int) float64 {
-		if c == 0 {
-			return es[r]
+	rows := make([]float64, 0, n*cols)
+	for i := range n {
+		rows = append(rows, es[i])
+		if *grad {
+			rows = append(rows, gs[i*d:(i+1)*d]...)
 		}
-		return gs[r*d+c-1]
-	}); err != nil {
+	}
+	if err := dataset.Save(*out, header, tensor.New(rows, n, cols)); err != nil {
 		return err
 	}
 	if *asJSON {
