@@ -163,7 +163,7 @@ func Load(dir string) (Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := NewLoss(c.Loss, LossSettings{Steps: c.Steps})
+	l, err := c.NewLoss(nil)
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", dir, err)
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,6 +114,36 @@ func RecipeByName(name string) (Recipe, error) {
 	return Recipe{}, fmt.Errorf("model: unknown loss %q (valid: %s): %w", name, strings.Join(names, ", "), ErrInvalid)
 }
 
+// Unused returns the settings, as ebm train's flags, that the recipe does
+// not read.
+func (r Recipe) Unused() []string {
+	var out []string
+	for _, f := range []string{"cd-reg", "cd-sampler", "coupling", "interpolant"} {
+		if !slices.Contains(r.Uses, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Keep returns c without the settings the recipe does not read, so that a
+// config records only what applies.
+func (r Recipe) Keep(c Config) Config {
+	for _, f := range r.Unused() {
+		switch f {
+		case "cd-reg":
+			c.CDReg = 0
+		case "cd-sampler":
+			c.CDSampler = ""
+		case "coupling":
+			c.Coupling = ""
+		case "interpolant":
+			c.Interpolant = ""
+		}
+	}
+	return c
+}
+
 // NewLoss builds the loss of the recipe named name.
 func NewLoss(name string, s LossSettings) (loss.Loss, error) {
 	r, err := RecipeByName(name)
@@ -120,6 +151,35 @@ func NewLoss(name string, s LossSettings) (loss.Loss, error) {
 		return nil, err
 	}
 	return r.New(s), nil
+}
+
+// NewLoss builds the loss the config names, with its settings (a CD
+// sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
+// standard normal).
+func (c Config) NewLoss(data *tensor.Tensor) (loss.Loss, error) {
+	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data}
+	if c.CDSampler != "" {
+		ns, err := SamplerByName(c.CDSampler)
+		if err != nil {
+			return nil, err
+		}
+		if !ns.Continues {
+			return nil, fmt.Errorf("model: %s cannot draw contrastive divergence's negatives: it does not continue a model's chains: %w", ns.Name, ErrInvalid)
+		}
+		s.CDSampler = ns.New(SamplerSettings{StepSize: 0.005})
+	}
+	var err error
+	if c.Coupling != "" {
+		if s.Coupling, err = lookup(couplings, "coupling", c.Coupling); err != nil {
+			return nil, err
+		}
+	}
+	if c.Interpolant != "" {
+		if s.Interpolant, err = lookup(interpolants, "interpolant", c.Interpolant); err != nil {
+			return nil, err
+		}
+	}
+	return NewLoss(c.Loss, s)
 }
 
 // fitNoise returns the per-coordinate mean of x and the largest standard

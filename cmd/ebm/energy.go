@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -13,19 +12,17 @@ import (
 func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("energy", "Evaluate E (and with -grad ∇E) at the points of a .csv or .npy file; write them as\nCSV columns energy[,g0..] or .npy.", stderr)
 	en := fs.String("energy", "", "analytic energy (ebm list describes them)")
-	modelDir := fs.String("model", "", "directory of a model trained by ebm train")
+	dir := fs.String("model", "", "directory of a model trained by ebm train")
 	in := fs.String("in", "", "points, one per row (.csv or .npy; required)")
-	out := fs.String("out", "", "output file (.csv or .npy; required)")
 	grad := fs.Bool("grad", false, "also write the gradient")
-	force := fs.Bool("force", false, "overwrite an existing output file")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	o := addOutputs(fs, "output file (.csv or .npy; required)", "")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *in == "" || *out == "" {
+	if *in == "" || o.out == "" {
 		return usagef("-in and -out are required")
 	}
-	if err := checkOutput(*out, ".csv", *force); err != nil {
+	if err := o.check(); err != nil {
 		return err
 	}
 	x, err := dataset.Load(*in)
@@ -33,7 +30,7 @@ func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	n, d := x.Dim(0), x.Dim(1)
-	e, name, dim, err := target(*en, *modelDir, d)
+	e, name, dim, err := target(*en, *dir, d)
 	if err != nil {
 		return err
 	}
@@ -42,26 +39,21 @@ func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	es, gs := make([]float64, n), make([]float64, n*d)
 	e.Grad(es, gs, x.Data(), d)
-	header, cols := []string{"energy"}, 1
-	if *grad {
-		cols += d
-		for j := range d {
-			header = append(header, fmt.Sprintf("g%d", j))
-		}
+	header, rows := []string{"energy"}, make([]float64, 0, n*(d+1))
+	for j := range d {
+		header = append(header, fmt.Sprintf("g%d", j))
 	}
-	rows := make([]float64, 0, n*cols)
 	for i := range n {
-		rows = append(rows, es[i])
-		if *grad {
-			rows = append(rows, gs[i*d:(i+1)*d]...)
-		}
+		rows = append(append(rows, es[i]), gs[i*d:(i+1)*d]...)
 	}
-	if err := dataset.Save(*out, header, tensor.New(rows, n, cols)); err != nil {
+	t := tensor.New(rows, n, d+1)
+	if !*grad {
+		header, t = header[:1], tensor.New(es, n, 1)
+	}
+	if err := dataset.Save(o.out, header, t); err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]any{"target": name, "points": n, "dim": d, "out": *out, "grad": *grad})
-	}
-	fmt.Fprintf(stdout, "wrote the energies of %d points of %s to %s\n", n, name, *out)
-	return nil
+	return report(stdout, o.json, map[string]any{"target": name, "points": n, "dim": d, "out": o.out, "grad": *grad}, func() {
+		fmt.Fprintf(stdout, "wrote the energies of %d points of %s to %s\n", n, name, o.out)
+	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,7 +19,7 @@ type evalSummary struct {
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval", "NLL (log Z by quadrature, or a flow's change of variables) and MMD of a trained 2-D model on fresh\npoints of a built-in dataset, or on the held-out tenth of a data file (split by the model's seed).", stderr)
-	modelDir := fs.String("model", "", "directory of a model trained by ebm train (required)")
+	dir := fs.String("model", "", "directory of a model trained by ebm train (required)")
 	data := fs.String("data", "", "dataset name or .csv/.npy file; empty means the one it was trained on")
 	n := fs.Int("n", 2000, "fresh points (built-in datasets)")
 	seed := fs.Uint64("seed", 99, "seed of the fresh points and of the model's samples")
@@ -28,44 +27,34 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *modelDir == "" {
+	if *dir == "" {
 		return usagef("-model is required")
 	}
 	if *n < 2 {
 		return usagef("-n %d: must be at least 2", *n)
 	}
-	m, err := model.Load(*modelDir)
+	m, err := model.Load(*dir)
 	if err != nil {
 		return err
 	}
-	c := m.Config()
-	if c.Dim != 2 {
-		return fmt.Errorf("-model %s has dimension %d; eval computes log Z by quadrature in 2-D", *modelDir, c.Dim)
+	if *data == "" {
+		*data = m.Config().Data
 	}
-	name := *data
-	if name == "" {
-		name = c.Data
+	split := *seed
+	if _, err := dataset.ByName(*data); err != nil {
+		split = m.Config().Seed // a file's held-out part is the one training left out
 	}
-	splitSeed := *seed
-	if _, err := dataset.ByName(name); err != nil {
-		splitSeed = c.Seed // a file's held-out part is the one training left out
-	}
-	ref, test, err := trainingData(name, splitSeed, *n)
+	ref, test, err := points(*data, split, *n)
 	if err != nil {
 		return err
 	}
-	a, err := model.Score(ctx, m, name, ref, test, rand.New(rand.NewPCG(*seed, 3)))
+	a, err := model.Score(ctx, m, *data, ref, test, rand.New(rand.NewPCG(*seed, 3)))
 	if err != nil {
 		return err
 	}
-	s := evalSummary{Model: *modelDir, Data: name, Points: test.Dim(0), Scores: a.Scores}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(s)
-	}
-	fmt.Fprintf(stdout, "%s on %d %s points of %s: NLL %.3f nats (a fitted Gaussian: %.3f)", s.Model, s.Points, freshOrHeldOut(name), s.Data, s.NLL, s.GaussianNLL)
-	if s.NLLMinusH != nil {
-		fmt.Fprintf(stdout, ", NLL − entropy %.3f", *s.NLLMinusH)
-	}
-	fmt.Fprintf(stdout, ", MMD² %.5f\n", s.MMD2)
-	return nil
+	s := evalSummary{Model: *dir, Data: *data, Points: test.Dim(0), Scores: a.Scores}
+	return report(stdout, *asJSON, s, func() {
+		fmt.Fprintf(stdout, "%s on %d %s points of %s: NLL %.3f nats (a fitted Gaussian: %.3f)%s, MMD² %.5f\n",
+			s.Model, s.Points, freshOrHeldOut(s.Data), s.Data, s.NLL, s.GaussianNLL, gap(", ", s.Scores), s.MMD2)
+	})
 }

@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/eval"
-	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
@@ -25,58 +26,57 @@ type generateSummary struct {
 	Plot    string  `json:"plot,omitempty"`
 }
 
-// solverFlags are generate's flags for the flow kinds.
-var solverFlags = []string{"integrator", "ode-steps", "diffusion"}
-
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("generate", "Generate points from a trained model the way it generates: a flow by integrating from\nnoise, an energy-matching potential by its Langevin sweep, an energy from its density on a grid.", stderr)
-	modelDir := fs.String("model", "", "directory of a model trained by ebm train (required)")
+	dir := fs.String("model", "", "directory of a model trained by ebm train (required)")
 	n := fs.Int("n", 1000, "number of points")
 	seed := fs.Uint64("seed", 1, "random seed")
 	method := fs.String("integrator", "rk4", "flows: integrator (ebm list describes them; the adaptive ones control their error)")
-	odeSteps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
+	steps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
 	diffusion := fs.Float64("diffusion", 0, "flow matching: generate by the SDE with this constant diffusion g (Euler–Maruyama) instead of the ODE")
-	out := fs.String("out", "", "write the points to this .csv or .npy file")
-	plotPath := fs.String("plot", "", "draw the points over the model's density into this .png")
-	force := fs.Bool("force", false, "overwrite existing output files")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	o := addOutputs(fs, "write the points to this .csv or .npy file", "draw the points over the model's density into this .png")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	tb, err := pick(integrate.Methods, "integrator", *method)
+	tb, ok := integrate.Methods[strings.ToLower(*method)]
 	switch {
-	case err != nil:
-		return err
-	case *modelDir == "":
+	case !ok:
+		return usagef("-integrator %q: unknown (valid: %s)", *method, strings.Join(slices.Sorted(maps.Keys(integrate.Methods)), ", "))
+	case *dir == "":
 		return usagef("-model is required")
-	case *n < 1 || *odeSteps < 1 || *diffusion < 0:
+	case *n < 1 || *steps < 1 || *diffusion < 0:
 		return usagef("-n and -ode-steps must be positive, -diffusion not negative")
-	case isSet(fs, "diffusion") && (tb.LowerOrder > 0 || isSet(fs, "integrator")):
+	case isSet(fs, "diffusion") && isSet(fs, "integrator"):
 		return usagef("-diffusion integrates the SDE by Euler–Maruyama: not with -integrator")
 	case tb.LowerOrder > 0 && isSet(fs, "ode-steps"):
 		return usagef("-ode-steps: not with the adaptive -integrator %s, which chooses its steps", *method)
 	}
-	if err := checkOutput(*out, ".csv", *force); err != nil {
+	if err := o.check(); err != nil {
 		return err
 	}
-	if err := checkOutput(*plotPath, ".png", *force); err != nil {
-		return err
-	}
-	m, err := model.Load(*modelDir)
+	m, err := model.Load(*dir)
 	if err != nil {
 		return err
 	}
-	switch f := m.(type) {
+	var f *model.Flow
+	switch m := m.(type) {
 	case *model.Flow:
-		setSolver(&f.Solver, tb, *odeSteps, *diffusion)
+		f = m
 	case *model.Equilibrium:
-		if err := refuse(fs, "-model of "+m.Kind().Describe()+" (the SDE's score needs a flow's velocity)", "diffusion"); err != nil {
-			return err
-		}
-		setSolver(&f.Solver, tb, *odeSteps, 0)
+		f, err = &m.Flow, refuse(fs, "-model of "+m.Kind().Describe()+" (the SDE's score needs a flow's velocity)", "diffusion")
 	default:
-		if err := refuse(fs, "-model of "+m.Kind().Describe(), solverFlags...); err != nil {
-			return err
+		err = refuse(fs, "-model of "+m.Kind().Describe(), "integrator", "ode-steps", "diffusion")
+	}
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		f.Solver.Method, f.Solver.Steps = tb, *steps
+		if tb.LowerOrder > 0 {
+			f.Solver.Adaptive = &integrate.Adaptive{}
+		}
+		if g := *diffusion; g > 0 {
+			f.Solver.Diffusion = func(float64) float64 { return g }
 		}
 	}
 	start := time.Now()
@@ -89,42 +89,29 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if em, ok := m.(*model.Energy); ok {
-		em.Box = box
+	if e, ok := m.(*model.Energy); ok {
+		e.Box = box
 	}
 	x, err := m.Generate(ctx, *n, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}
-	s := generateSummary{Model: *modelDir, Kind: string(m.Kind()), Points: *n, Seconds: time.Since(start).Seconds(), Out: *out, Plot: *plotPath}
-	if *out != "" {
-		if err := dataset.Save(*out, []string{"x0", "x1"}, x); err != nil {
+	s := generateSummary{Model: *dir, Kind: string(m.Kind()), Points: *n, Seconds: time.Since(start).Seconds(), Out: o.out, Plot: o.plot}
+	if o.out != "" {
+		if err := dataset.Save(o.out, []string{"x0", "x1"}, x); err != nil {
 			return err
 		}
 	}
-	if *plotPath != "" {
-		g, err := plot.DensityGrid(m.NegLogDensity, box, gridCells(m))
+	if o.plot != "" {
+		g, err := model.DensityGrid(m, box)
 		if err == nil {
-			err = plot.Density(*plotPath, "generated points over the model's density", g, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
+			err = plot.Density(o.plot, "generated points over the model's density", g, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
 		}
 		if err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(s)
-	}
-	fmt.Fprintf(stdout, "generated %d points from %s (%s) in %.2fs\n", s.Points, s.Model, m.Kind().Describe(), s.Seconds)
-	return nil
-}
-
-// setSolver sets a flow's integration from the flags.
-func setSolver(g *flow.Generator, tb integrate.Tableau, steps int, diffusion float64) {
-	g.Method, g.Steps = tb, steps
-	if tb.LowerOrder > 0 {
-		g.Adaptive = &integrate.Adaptive{}
-	}
-	if diffusion > 0 {
-		g.Diffusion = func(float64) float64 { return diffusion }
-	}
+	return report(stdout, o.json, s, func() {
+		fmt.Fprintf(stdout, "generated %d points from %s (%s) in %.2fs\n", s.Points, s.Model, m.Kind().Describe(), s.Seconds)
+	})
 }

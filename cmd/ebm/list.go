@@ -5,23 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
-	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/integrate"
-	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 )
-
-func docs[V any](m map[string]V, doc func(V) string) [][2]string {
-	var out [][2]string
-	for _, k := range sortedKeys(m) {
-		out = append(out, [2]string{k, doc(m[k])})
-	}
-	return out
-}
 
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("list", "The names the other commands take, with one line each.", stderr)
@@ -29,20 +21,31 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var losses [][2]string
+	var losses, samplers, integrators [][2]string
 	for _, r := range model.Recipes() {
 		losses = append(losses, [2]string{r.Name, r.Doc})
+	}
+	for _, s := range model.Samplers() {
+		samplers = append(samplers, [2]string{s.Name, s.Doc})
+	}
+	for _, k := range slices.Sorted(maps.Keys(integrate.Methods)) {
+		t := integrate.Methods[k]
+		doc := fmt.Sprintf("fixed step, order %d", t.Order)
+		if t.LowerOrder > 0 {
+			doc = fmt.Sprintf("adaptive, order %d(%d), error-controlled steps", t.Order, t.LowerOrder)
+		}
+		integrators = append(integrators, [2]string{k, doc})
 	}
 	groups := []struct {
 		title string
 		items [][2]string
 	}{
 		{"energies", energy.Names()},
-		{"samplers", docs(samplers, func(s samplerEntry) string { return s.doc })},
+		{"samplers", samplers},
 		{"losses", losses},
-		{"couplings", docs(couplings, func(e entry[coupling.Coupling]) string { return e.doc })},
-		{"interpolants", docs(interpolants, func(e entry[interpolant.Interpolant]) string { return e.doc })},
-		{"integrators", docs(integrate.Methods, integratorDoc)},
+		{"couplings", model.Couplings()},
+		{"interpolants", model.Interpolants()},
+		{"integrators", integrators},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
 	}

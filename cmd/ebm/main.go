@@ -17,6 +17,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -135,27 +136,69 @@ func refuse(fs *flag.FlagSet, what string, names ...string) error {
 }
 
 // isSet says whether a flag was given on the command line.
-func isSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
+func isSet(fs *flag.FlagSet, name string) bool { return refuse(fs, "", name) != nil }
+
+// report prints v as one JSON object, or calls text.
+func report(stdout io.Writer, asJSON bool, v any, text func()) error {
+	if asJSON {
+		return json.NewEncoder(stdout).Encode(v)
+	}
+	text()
+	return nil
 }
 
-// checkOutput refuses an output name of the wrong extension (a usage
-// error), and an existing file without -force.
-func checkOutput(path, ext string, force bool) error {
-	switch {
-	case path == "":
-		return nil
-	case ext == ".png" && !strings.EqualFold(filepath.Ext(path), ext):
-		return usagef("%s: must be a .png file", path)
-	case ext != ".png":
-		if err := dataset.CheckExt(path); err != nil {
-			return usagef("output %v", err)
+// outputs are the output flags of sample, generate and energy.
+type outputs struct {
+	out, plot   string
+	force, json bool
+}
+
+// addOutputs defines -out, -plot (unless plotDoc is empty), -force and
+// -json.
+func addOutputs(fs *flag.FlagSet, outDoc, plotDoc string) *outputs {
+	o := &outputs{}
+	fs.StringVar(&o.out, "out", "", outDoc)
+	if plotDoc != "" {
+		fs.StringVar(&o.plot, "plot", "", plotDoc)
+	}
+	fs.BoolVar(&o.force, "force", false, "overwrite existing output files")
+	fs.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
+	return o
+}
+
+// check refuses output names of the wrong extension (a usage error) and,
+// without -force, existing files.
+func (o *outputs) check() error {
+	if o.plot != "" && !strings.EqualFold(filepath.Ext(o.plot), ".png") {
+		return usagef("-plot %s: must be a .png file", o.plot)
+	}
+	if o.out != "" {
+		if err := dataset.CheckExt(o.out); err != nil {
+			return usagef("-out: %v", err)
 		}
 	}
-	if _, err := os.Stat(path); err == nil && !force {
-		return fmt.Errorf("%s exists; pass -force to overwrite it", path)
+	for _, p := range []string{o.out, o.plot} {
+		if _, err := os.Stat(p); err == nil && p != "" && !o.force {
+			return fmt.Errorf("%s exists; pass -force to overwrite it", p)
+		}
 	}
 	return nil
+}
+
+// names joins the names of a list of names and descriptions.
+func names(list [][2]string) string {
+	var out []string
+	for _, nd := range list {
+		out = append(out, nd[0])
+	}
+	return strings.Join(out, ", ")
+}
+
+// asUsage marks an error about a name or setting the command line gave as a
+// usage error.
+func asUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usagef("%v", err)
 }

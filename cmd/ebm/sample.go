@@ -84,31 +84,28 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	en := fs.String("energy", "", "analytic energy (ebm list describes them)")
 	modelDir := fs.String("model", "", "directory of a model trained by ebm train")
 	d := fs.Int("dim", 2, "dimension (analytic energies)")
-	sm := fs.String("sampler", "nuts", "sampler: "+joinKeys(samplers))
+	sm := fs.String("sampler", "nuts", "sampler (ebm list describes them)")
 	chains := fs.Int("chains", 4, "number of chains")
 	steps := fs.Int("steps", 1000, "kept steps per chain (AIS: annealing steps)")
 	warmup := fs.Int("warmup", 1000, "warm-up steps per chain (none for AIS)")
 	thin := fs.Int("thin", 1, "keep every -thin-th step")
-	var sf samplerFlags
-	fs.Float64Var(&sf.step, "step-size", 0, "step size (the initial one where adapted); 0 means the sampler's default")
-	fs.IntVar(&sf.leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
-	fs.IntVar(&sf.replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
-	fs.Float64Var(&sf.maxTemp, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
+	var sf model.SamplerSettings
+	fs.Float64Var(&sf.StepSize, "step-size", 0, "step size (the initial one where adapted); 0 means the sampler's default")
+	fs.IntVar(&sf.Leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
+	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
+	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
 	seed := fs.Uint64("seed", 1, "random seed")
-	out := fs.String("out", "", "write the draws to this .csv or .npy file")
-	plotPath := fs.String("plot", "", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
-	force := fs.Bool("force", false, "overwrite existing output files")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	o := addOutputs(fs, "write the draws to this .csv or .npy file", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	entry, err := pick(samplers, "sampler", *sm)
+	ns, err := model.SamplerByName(*sm)
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	var notUsed []string
-	for _, f := range samplerFlagNames {
-		if !slices.Contains(entry.uses, f) {
+	for _, f := range []string{"step-size", "leapfrog", "replicas", "max-temp"} {
+		if !slices.Contains(ns.Uses, f) {
 			notUsed = append(notUsed, f)
 		}
 	}
@@ -124,13 +121,10 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-chains %d: must be positive", *chains)
 	case *steps < 1 || *warmup < 0 || *thin < 1:
 		return usagef("-steps and -thin must be positive, -warmup not negative")
-	case sf.step < 0 || sf.leapfrog < 0 || sf.replicas < 0 || sf.maxTemp < 0:
+	case sf.StepSize < 0 || sf.Leapfrog < 0 || sf.Replicas < 0 || sf.MaxTemperature < 0:
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must not be negative")
 	}
-	if err := checkOutput(*out, ".csv", *force); err != nil {
-		return err
-	}
-	if err := checkOutput(*plotPath, ".png", *force); err != nil {
+	if err := o.check(); err != nil {
 		return err
 	}
 	e, name, dim, err := target(*en, *modelDir, *d)
@@ -138,17 +132,17 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *sm == "rmhmc" {
-		if sf.metric, _ = e.(sampler.Metric); sf.metric == nil {
+		if sf.Metric, _ = e.(sampler.Metric); sf.Metric == nil {
 			return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
 		}
 	}
 	start := time.Now()
-	r, err := entry.new(sf).Sample(ctx, e, sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true})
+	r, err := ns.New(sf).Sample(ctx, e, sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true})
 	if err != nil {
 		return err
 	}
 	s := sampleSummary{Sampler: *sm, Target: name, Chains: r.Chains, Draws: r.Kept, Seconds: time.Since(start).Seconds(),
-		GradEvals: r.Info.GradEvals, SwapRates: r.Info.SwapRate, Out: *out, Plot: *plotPath}
+		GradEvals: r.Info.GradEvals, SwapRates: r.Info.SwapRate, Out: o.out, Plot: o.plot}
 	if *sm == "ais" {
 		s.LogZ, s.LogZSE = &r.Info.LogZ, &r.Info.LogZSE
 	}
@@ -163,21 +157,21 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		sums[j] = diag.Summarize(r.Chain(j))
 		s.Dims = append(s.Dims, dimSummary{names[j], sums[j]})
 	}
-	if *out != "" {
+	if o.out != "" {
 		rows := make([]float64, 0, r.Chains*r.Kept*(dim+2))
 		for i := range r.Chains * r.Kept {
 			rows = append(append(rows, float64(i/r.Kept), float64(i%r.Kept)), r.Draws[i*dim:(i+1)*dim]...)
 		}
-		if err := dataset.Save(*out, append([]string{"chain", "draw"}, names...), tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
+		if err := dataset.Save(o.out, append([]string{"chain", "draw"}, names...), tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
 			return err
 		}
 	}
-	if *plotPath != "" {
-		if err := samplePlot(*plotPath, e, dim, r, name); err != nil {
+	if o.plot != "" {
+		if err := samplePlot(o.plot, e, dim, r, name); err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	if *asJSON {
+	if o.json {
 		return json.NewEncoder(stdout).Encode(s)
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %d gradients\n\n",
