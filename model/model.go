@@ -152,8 +152,7 @@ type Energy struct {
 	base
 	// E is the trained energy.
 	E *energy.Model
-	// Box is the region Generate draws from; the zero Box means the
-	// training data's bounding box with a margin of 15% (see eval.BoxFor).
+	// Box is the region Generate draws from; the zero Box means Region.
 	Box eval.Box
 }
 
@@ -172,14 +171,10 @@ func (m *Energy) NegLogDensity(dst, pts []float64) error {
 // Generate draws n points from exp(−E) on a 400×400 grid over Box, which
 // is exact up to the grid for 2-D models (and only those).
 func (m *Energy) Generate(_ context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
-	box := m.Box
+	box, err := m.Box, error(nil)
 	if box == (eval.Box{}) {
-		train, _, err := Data(m.cfg.Data, m.cfg.Seed, 0)
-		if err != nil {
+		if box, err = Region(m); err != nil {
 			return nil, err
-		}
-		if box, err = eval.BoxFor(train, 0.15); err != nil {
-			return nil, fmt.Errorf("model: %w", err)
 		}
 	}
 	x, err := eval.GridSample(m.E, box, 400, n, rng)
@@ -187,6 +182,21 @@ func (m *Energy) Generate(_ context.Context, n int, rng *rand.Rand) (*tensor.Ten
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	return x, nil
+}
+
+// Region returns the region where a 2-D model's data lie: the box around
+// its training points with a margin of 15% (eval.BoxFor), where ebm train
+// draws and scores it.
+func Region(m Model) (eval.Box, error) {
+	train, _, err := Data(m.Config().Data, m.Config().Seed, 0)
+	if err != nil {
+		return eval.Box{}, err
+	}
+	box, err := eval.BoxFor(train, 0.15)
+	if err != nil {
+		return box, fmt.Errorf("model: %w", err)
+	}
+	return box, nil
 }
 
 // densitySteps is the number of RK4 steps of a flow's change of variables.

@@ -2,10 +2,13 @@ package model
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
@@ -29,7 +32,8 @@ type SamplerSettings struct {
 type NamedSampler struct {
 	Name, Doc string
 	// Uses names the settings it reads, as ebm's flags: "step-size",
-	// "leapfrog", "replicas", "max-temp".
+	// "leapfrog", "replicas", "max-temp", and "warmup" for the samplers
+	// that take warm-up steps (all but AIS).
 	Uses []string
 	// Continues says whether it can continue chains from given points on
 	// any energy (what contrastive divergence needs): AIS starts from its
@@ -46,33 +50,49 @@ func constOrNil(v float64) schedule.Schedule {
 }
 
 var samplers = []NamedSampler{
-	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.NUTS{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"hmc", "Hamiltonian Monte Carlo, adapted step and diagonal mass", []string{"step-size", "leapfrog"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"hmc", "Hamiltonian Monte Carlo, adapted step and diagonal mass", []string{"step-size", "leapfrog", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true}
 	}},
-	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
 	}},
-	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Langevin{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"tempering", "parallel tempering: replicas on a temperature ladder", []string{"step-size", "replicas", "max-temp"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"tempering", "parallel tempering: replicas on a temperature ladder", []string{"step-size", "replicas", "max-temp", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.ParallelTempering{StepSize: constOrNil(s.StepSize), Replicas: s.Replicas, MaxTemperature: s.MaxTemperature}
 	}},
-	{"rmhmc", "Riemannian-manifold HMC; needs a metric (the Gaussian's precision)", []string{"step-size", "leapfrog"}, false, func(s SamplerSettings) sampler.Sampler {
+	{"rmhmc", "Riemannian-manifold HMC; needs a metric (the Gaussian's precision)", []string{"step-size", "leapfrog", "warmup"}, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.RMHMC{Metric: s.Metric, StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog}
 	}},
 	{"ais", "annealed importance sampling from N(0, I), one annealing step per step; gives log Z ± SE", []string{"step-size"}, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.AIS{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"descent", "gradient descent to the modes (not a sampler of exp(−E))", []string{"step-size"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"descent", "gradient descent to the modes (not a sampler of exp(−E))", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.GradientDescent{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"nesterov", "gradient descent with Nesterov momentum 0.9 (not a sampler)", []string{"step-size"}, true, func(s SamplerSettings) sampler.Sampler {
+	{"nesterov", "gradient descent with Nesterov momentum 0.9 (not a sampler)", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Nesterov{StepSize: constOrNil(s.StepSize)}
 	}},
+}
+
+// Unused returns the settings, as ebm's flags, that the sampler does not
+// read.
+func (s NamedSampler) Unused() []string {
+	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "warmup")
+}
+
+func unused(uses []string, all ...string) []string {
+	var out []string
+	for _, f := range all {
+		if !slices.Contains(uses, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Samplers returns the named samplers, sorted by name.
@@ -109,6 +129,48 @@ var interpolants = map[string]entry[interpolant.Interpolant]{
 	"linear": {interpolant.Linear{}, "the straight path x_t = t·x₁ + (1 − t)·x₀"},
 	"cosine": {interpolant.Cosine{}, "α = sin(πt/2), σ = cos(πt/2)"},
 	"vp":     {interpolant.VariancePreserving{}, "the VP diffusion's path, noise from 0.1 to 20"},
+}
+
+// LossDocs lists the recipes' names, sorted, each with its description.
+func LossDocs() [][2]string {
+	var out [][2]string
+	for _, r := range Recipes() {
+		out = append(out, [2]string{r.Name, r.Doc})
+	}
+	return out
+}
+
+// SamplerDocs lists the samplers' names, sorted, each with its description.
+func SamplerDocs() [][2]string {
+	var out [][2]string
+	for _, s := range Samplers() {
+		out = append(out, [2]string{s.Name, s.Doc})
+	}
+	return out
+}
+
+// Integrators lists the names IntegratorByName takes (integrate.Methods),
+// sorted, each with its order and whether it controls its error.
+func Integrators() [][2]string {
+	var out [][2]string
+	for _, k := range slices.Sorted(maps.Keys(integrate.Methods)) {
+		t := integrate.Methods[k]
+		doc := fmt.Sprintf("fixed step, order %d", t.Order)
+		if t.LowerOrder > 0 {
+			doc = fmt.Sprintf("adaptive, order %d(%d), error-controlled steps", t.Order, t.LowerOrder)
+		}
+		out = append(out, [2]string{k, doc})
+	}
+	return out
+}
+
+// IntegratorByName returns the integrator of a name, or an error listing
+// the valid ones.
+func IntegratorByName(name string) (integrate.Tableau, error) {
+	if t, ok := integrate.Methods[strings.ToLower(name)]; ok {
+		return t, nil
+	}
+	return integrate.Tableau{}, fmt.Errorf("model: unknown integrator %q (valid: %s): %w", name, strings.Join(slices.Sorted(maps.Keys(integrate.Methods)), ", "), ErrInvalid)
 }
 
 // Couplings lists the names Config.Coupling takes, sorted, each with a

@@ -23,6 +23,20 @@ func DensityGrid(m Model, box eval.Box) (plot.Grid, error) {
 	return plot.DensityGrid(m.NegLogDensity, box, n)
 }
 
+// DensityPicture draws a 2-D model's density over its Region, with layers
+// of points over it, into a PNG at path.
+func DensityPicture(path, title string, m Model, layers ...plot.Points) error {
+	box, err := Region(m)
+	if err != nil {
+		return err
+	}
+	g, err := DensityGrid(m, box)
+	if err != nil {
+		return err
+	}
+	return plot.Density(path, title, g, layers...)
+}
+
 // WritePictures writes what ebm train draws into dir: energy.png (the
 // model's density over a's box, with the training points), samples.png (the
 // generated points of a over the training points) and, from

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
@@ -117,13 +116,7 @@ func RecipeByName(name string) (Recipe, error) {
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
 func (r Recipe) Unused() []string {
-	var out []string
-	for _, f := range []string{"cd-reg", "cd-sampler", "coupling", "interpolant"} {
-		if !slices.Contains(r.Uses, f) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return unused(r.Uses, "cd-reg", "cd-sampler", "coupling", "interpolant")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a

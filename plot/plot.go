@@ -6,8 +6,10 @@ import (
 	"io"
 	"math"
 
+	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/internal/safefile"
+	"github.com/goebm/goebm/tensor"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
@@ -196,6 +198,24 @@ func Traces(path string, draws []float64, chains, kept, d int) error {
 		}
 	}
 	return writePNG(path, vgimg.PngCanvas{Canvas: img})
+}
+
+// Draws pictures MCMC draws (layout chains × kept × d) at path: in 2-D,
+// over the density exp(−E) on a 200×200 grid around them; otherwise as
+// Traces.
+func Draws(path, title string, e energy.Energy, draws []float64, chains, kept, d int) error {
+	if d != 2 {
+		return Traces(path, draws, chains, kept, d)
+	}
+	box, err := eval.BoxFor(tensor.New(draws, len(draws)/2, 2), 0.1)
+	if err != nil {
+		return err
+	}
+	g, err := DensityGrid(func(dst, pts []float64) error { e.Energy(dst, pts, 2); return nil }, box, 200)
+	if err != nil {
+		return err
+	}
+	return Density(path, title, g, Points{XY: draws, Max: 4000, Color: Red, Label: "samples"})
 }
 
 // Save writes a plot as a 6×6-inch PNG at path, atomically.

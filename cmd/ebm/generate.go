@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"math/rand/v2"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
@@ -38,10 +34,10 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	tb, ok := integrate.Methods[strings.ToLower(*method)]
+	tb, err := model.IntegratorByName(*method)
 	switch {
-	case !ok:
-		return usagef("-integrator %q: unknown (valid: %s)", *method, strings.Join(slices.Sorted(maps.Keys(integrate.Methods)), ", "))
+	case err != nil:
+		return asUsage(err)
 	case *dir == "":
 		return usagef("-model is required")
 	case *n < 1 || *steps < 1 || *diffusion < 0:
@@ -80,18 +76,6 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	start := time.Now()
-	// The box of an energy's grid: around its training data, as in ebm train.
-	ref, _, err := model.Data(m.Config().Data, m.Config().Seed, 0)
-	if err != nil {
-		return err
-	}
-	box, err := eval.BoxFor(ref, 0.15)
-	if err != nil {
-		return err
-	}
-	if e, ok := m.(*model.Energy); ok {
-		e.Box = box
-	}
 	x, err := m.Generate(ctx, *n, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
@@ -103,10 +87,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if o.plot != "" {
-		g, err := model.DensityGrid(m, box)
-		if err == nil {
-			err = plot.Density(o.plot, "generated points over the model's density", g, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
-		}
+		err := model.DensityPicture(o.plot, "generated points over the model's density", m, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
 		if err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}

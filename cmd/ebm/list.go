@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/energy"
-	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 )
@@ -21,31 +18,16 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var losses, samplers, integrators [][2]string
-	for _, r := range model.Recipes() {
-		losses = append(losses, [2]string{r.Name, r.Doc})
-	}
-	for _, s := range model.Samplers() {
-		samplers = append(samplers, [2]string{s.Name, s.Doc})
-	}
-	for _, k := range slices.Sorted(maps.Keys(integrate.Methods)) {
-		t := integrate.Methods[k]
-		doc := fmt.Sprintf("fixed step, order %d", t.Order)
-		if t.LowerOrder > 0 {
-			doc = fmt.Sprintf("adaptive, order %d(%d), error-controlled steps", t.Order, t.LowerOrder)
-		}
-		integrators = append(integrators, [2]string{k, doc})
-	}
 	groups := []struct {
 		title string
 		items [][2]string
 	}{
 		{"energies", energy.Names()},
-		{"samplers", samplers},
-		{"losses", losses},
+		{"samplers", model.SamplerDocs()},
+		{"losses", model.LossDocs()},
 		{"couplings", model.Couplings()},
 		{"interpolants", model.Interpolants()},
-		{"integrators", integrators},
+		{"integrators", model.Integrators()},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
 	}

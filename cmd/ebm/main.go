@@ -41,14 +41,13 @@ func main() {
 // exitCode reports err on stderr and returns the exit status: 0 for none or
 // a help request, 2 for a usage error, 1 for any other failure.
 func exitCode(err error, stderr io.Writer) int {
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "ebm:", err)
-		return 2
 	}
 	fmt.Fprintln(stderr, "ebm:", err)
+	if errors.Is(err, errUsage) {
+		return 2
+	}
 	return 1
 }
 
@@ -196,9 +195,4 @@ func names(list [][2]string) string {
 
 // asUsage marks an error about a name or setting the command line gave as a
 // usage error.
-func asUsage(err error) error {
-	if err == nil {
-		return nil
-	}
-	return usagef("%v", err)
-}
+func asUsage(err error) error { return usagef("%v", err) }

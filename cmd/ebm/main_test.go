@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goebm/goebm/dataset"
 )
 
 // ebm runs the command in-process and returns its stdout, stderr and error.
@@ -208,5 +211,34 @@ func TestBadInput(t *testing.T) {
 	_, help, err := ebm(t, "sample", "-h")
 	if err == nil || !strings.Contains(help, "-step-size") || !strings.Contains(help, "-seed") {
 		t.Errorf("sample -h: %v\n%s", err, help)
+	}
+}
+
+// TestTrainFromFile trains on a CSV file, which holds out a tenth of its
+// rows, and evaluates the model on that held-out part.
+func TestTrainFromFile(t *testing.T) {
+	dir := t.TempDir()
+	pts := filepath.Join(dir, "moons.csv")
+	x := dataset.TwoMoons{}.Sample(rand.New(rand.NewPCG(1, 1)), 500)
+	if err := dataset.Save(pts, []string{"x", "y"}, x); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "m")
+	out, _, err := ebm(t, "train", "-data", pts, "-loss", "dsm", "-steps", "20", "-hidden", "8", "-batch", "64", "-out", model)
+	if err != nil || !strings.Contains(out, "on held-out data") {
+		t.Fatalf("train on a file: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(filepath.Join(model, "config.json"))
+	if !strings.Contains(string(b), pts) {
+		t.Errorf("config.json does not record the data file:\n%s", b)
+	}
+	out, _, err = ebm(t, "eval", "-model", model, "-json")
+	var es evalSummary
+	if err != nil || json.Unmarshal([]byte(out), &es) != nil || es.Points != 50 || es.Data != pts {
+		t.Errorf("eval of a file-trained model: %v\n%s", err, out)
+	}
+	os.WriteFile(filepath.Join(dir, "three.csv"), []byte("1,2,3\n4,5,6\n"), 0o644)
+	if _, _, err := ebm(t, "train", "-data", filepath.Join(dir, "three.csv"), "-out", model, "-force"); err == nil || !strings.Contains(err.Error(), "2-D") {
+		t.Errorf("3-column data: %v", err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
-	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
 	"github.com/goebm/goebm/sampler"
@@ -103,18 +102,11 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return asUsage(err)
 	}
-	var notUsed []string
-	for _, f := range []string{"step-size", "leapfrog", "replicas", "max-temp"} {
-		if !slices.Contains(ns.Uses, f) {
-			notUsed = append(notUsed, f)
-		}
-	}
-	if *sm == "ais" {
-		notUsed = append(notUsed, "warmup")
-		*warmup = 0
-	}
-	if err := refuse(fs, "-sampler "+*sm, notUsed...); err != nil {
+	if err := refuse(fs, "-sampler "+ns.Name, ns.Unused()...); err != nil {
 		return err
+	}
+	if !slices.Contains(ns.Uses, "warmup") {
+		*warmup = 0
 	}
 	switch {
 	case *chains < 1:
@@ -167,7 +159,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if o.plot != "" {
-		if err := samplePlot(o.plot, e, dim, r, name); err != nil {
+		if err := plot.Draws(o.plot, "samples over exp(−E): "+name, e, r.Draws, r.Chains, r.Kept, dim); err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
@@ -188,19 +180,4 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintln(stdout)
 	return nil
-}
-
-func samplePlot(path string, e energy.Energy, dim int, r *sampler.Result, name string) error {
-	if dim != 2 {
-		return plot.Traces(path, r.Draws, r.Chains, r.Kept, dim)
-	}
-	box, err := eval.BoxFor(tensor.New(r.Draws, len(r.Draws)/2, 2), 0.1)
-	if err != nil {
-		return err
-	}
-	g, err := plot.DensityGrid(func(dst, pts []float64) error { e.Energy(dst, pts, 2); return nil }, box, 200)
-	if err != nil {
-		return err
-	}
-	return plot.Density(path, "samples over exp(−E): "+name, g, plot.Points{XY: r.Draws, Max: 4000, Color: plot.Red, Label: "samples"})
 }
