@@ -2,7 +2,8 @@ package energy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -35,11 +36,11 @@ var energies = map[string]named{
 // Names returns the names ByName takes, sorted, each with a one-line
 // description.
 func Names() [][2]string {
-	var out [][2]string
-	for name, e := range energies {
-		out = append(out, [2]string{name, e.doc})
+	keys := slices.Sorted(maps.Keys(energies))
+	out := make([][2]string, len(keys))
+	for i, k := range keys {
+		out[i] = [2]string{k, energies[k].doc}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
 }
 
