@@ -18,11 +18,6 @@ import (
 	"github.com/goebm/goebm/tensor"
 )
 
-type dimSummary struct {
-	Name string `json:"name"`
-	diag.Summary
-}
-
 type sampleSummary struct {
 	Sampler     string       `json:"sampler"`
 	Target      string       `json:"target"`
@@ -40,7 +35,12 @@ type sampleSummary struct {
 	Plot        string       `json:"plot,omitempty"`
 }
 
-// MarshalJSON of diag.Summary values writes NaN as null.
+type dimSummary struct {
+	Name string
+	diag.Summary
+}
+
+// MarshalJSON writes a dimension's summary with NaN as null.
 func (d dimSummary) MarshalJSON() ([]byte, error) {
 	f := func(v float64) any {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -54,46 +54,48 @@ func (d dimSummary) MarshalJSON() ([]byte, error) {
 		"ess_bulk": f(s.ESSBulk), "ess_tail": f(s.ESSTail), "rhat": f(s.Rhat)})
 }
 
-// target returns the energy named by -energy or trained in -model.
-func target(energyName, modelDir string, d int) (energy.Energy, string, int, error) {
+// target returns the energy named by -energy or trained in -model, its
+// name and its dimension.
+func target(name, dir string, d int) (energy.Energy, string, int, error) {
 	switch {
-	case energyName != "" && modelDir != "":
+	case name != "" && dir != "":
 		return nil, "", 0, usagef("give -energy or -model, not both")
-	case modelDir != "":
-		m, err := model.Load(modelDir)
-		if err != nil {
-			return nil, "", 0, err
-		}
-		if m.Density() == nil {
-			return nil, "", 0, fmt.Errorf("-model %s is %s: it generates by integration, not MCMC; use ebm generate -model %s", modelDir, m.Kind().Describe(), modelDir)
-		}
-		return m.Density(), "model " + modelDir, m.Config().Dim, nil
-	case energyName == "":
+	case name == "" && dir == "":
 		return nil, "", 0, usagef("give -energy NAME or -model DIR")
+	case name != "":
+		e, err := energy.ByName(name, d)
+		if err != nil {
+			return nil, "", 0, usagef("-energy: %v", err)
+		}
+		return e, name, d, nil
 	}
-	e, err := energy.ByName(energyName, d)
+	m, err := model.Load(dir)
+	if err == nil && m.Density() == nil {
+		err = fmt.Errorf("-model %s is %s: it generates by integration, not MCMC; use ebm generate -model %s", dir, m.Kind().Describe(), dir)
+	}
 	if err != nil {
-		return nil, "", 0, usagef("-energy: %v", err)
+		return nil, "", 0, err
 	}
-	return e, energyName, d, nil
+	return m.Density(), "model " + dir, m.Config().Dim, nil
 }
 
 func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sample", "Draw from an analytic energy or a trained model; print a diagnostics table, write the draws\n(CSV columns chain,draw,x0..: or .npy) and, with -plot, a picture.", stderr)
 	en := fs.String("energy", "", "analytic energy (ebm list describes them)")
-	modelDir := fs.String("model", "", "directory of a model trained by ebm train")
+	dir := fs.String("model", "", "directory of a model trained by ebm train")
 	d := fs.Int("dim", 2, "dimension (analytic energies)")
 	sm := fs.String("sampler", "nuts", "sampler (ebm list describes them)")
-	chains := fs.Int("chains", 4, "number of chains")
-	steps := fs.Int("steps", 1000, "kept steps per chain (AIS: annealing steps)")
-	warmup := fs.Int("warmup", 1000, "warm-up steps per chain (none for AIS)")
-	thin := fs.Int("thin", 1, "keep every -thin-th step")
+	opt := sampler.Options{Trajectory: true}
+	fs.IntVar(&opt.Chains, "chains", 4, "number of chains")
+	fs.IntVar(&opt.Steps, "steps", 1000, "kept steps per chain (AIS: annealing steps)")
+	fs.IntVar(&opt.Warmup, "warmup", 1000, "warm-up steps per chain (none for AIS)")
+	fs.IntVar(&opt.Thin, "thin", 1, "keep every -thin-th step")
+	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed")
 	var sf model.SamplerSettings
 	fs.Float64Var(&sf.StepSize, "step-size", 0, "step size (the initial one where adapted); 0 means the sampler's default")
 	fs.IntVar(&sf.Leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
 	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
 	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
-	seed := fs.Uint64("seed", 1, "random seed")
 	o := addOutputs(fs, "write the draws to this .csv or .npy file", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -106,12 +108,12 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if !slices.Contains(ns.Uses, "warmup") {
-		*warmup = 0
+		opt.Warmup = 0
 	}
 	switch {
-	case *chains < 1:
-		return usagef("-chains %d: must be positive", *chains)
-	case *steps < 1 || *warmup < 0 || *thin < 1:
+	case opt.Chains < 1:
+		return usagef("-chains %d: must be positive", opt.Chains)
+	case opt.Steps < 1 || opt.Warmup < 0 || opt.Thin < 1:
 		return usagef("-steps and -thin must be positive, -warmup not negative")
 	case sf.StepSize < 0 || sf.Leapfrog < 0 || sf.Replicas < 0 || sf.MaxTemperature < 0:
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must not be negative")
@@ -119,42 +121,40 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := o.check(); err != nil {
 		return err
 	}
-	e, name, dim, err := target(*en, *modelDir, *d)
+	e, name, dim, err := target(*en, *dir, *d)
 	if err != nil {
 		return err
 	}
-	if *sm == "rmhmc" {
-		if sf.Metric, _ = e.(sampler.Metric); sf.Metric == nil {
-			return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
-		}
+	if sf.Metric, _ = e.(sampler.Metric); ns.Name == "rmhmc" && sf.Metric == nil {
+		return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
 	}
 	start := time.Now()
-	r, err := ns.New(sf).Sample(ctx, e, sampler.Options{Chains: *chains, Dim: dim, Warmup: *warmup, Steps: *steps, Thin: *thin, Seed: *seed, Trajectory: true})
+	opt.Dim = dim
+	r, err := ns.New(sf).Sample(ctx, e, opt)
 	if err != nil {
 		return err
 	}
-	s := sampleSummary{Sampler: *sm, Target: name, Chains: r.Chains, Draws: r.Kept, Seconds: time.Since(start).Seconds(),
+	s := sampleSummary{Sampler: ns.Name, Target: name, Chains: r.Chains, Draws: r.Kept, Seconds: time.Since(start).Seconds(),
 		GradEvals: r.Info.GradEvals, SwapRates: r.Info.SwapRate, Out: o.out, Plot: o.plot}
-	if *sm == "ais" {
+	if ns.Name == "ais" {
 		s.LogZ, s.LogZSE = &r.Info.LogZ, &r.Info.LogZSE
 	}
 	for c := range r.Chains {
 		s.Acceptance += r.Info.AcceptRate[c] / float64(r.Chains)
 		s.Divergences += r.Info.Divergences[c]
 	}
-	names := make([]string, dim)
-	sums := make([]diag.Summary, dim)
+	names, sums := []string{"chain", "draw"}, make([]diag.Summary, dim)
 	for j := range dim {
-		names[j] = fmt.Sprintf("x%d", j)
+		names = append(names, fmt.Sprintf("x%d", j))
 		sums[j] = diag.Summarize(r.Chain(j))
-		s.Dims = append(s.Dims, dimSummary{names[j], sums[j]})
+		s.Dims = append(s.Dims, dimSummary{names[j+2], sums[j]})
 	}
 	if o.out != "" {
 		rows := make([]float64, 0, r.Chains*r.Kept*(dim+2))
 		for i := range r.Chains * r.Kept {
 			rows = append(append(rows, float64(i/r.Kept), float64(i%r.Kept)), r.Draws[i*dim:(i+1)*dim]...)
 		}
-		if err := dataset.Save(o.out, append([]string{"chain", "draw"}, names...), tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
+		if err := dataset.Save(o.out, names, tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
 			return err
 		}
 	}
@@ -167,8 +167,8 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return json.NewEncoder(stdout).Encode(s)
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %d gradients\n\n",
-		s.Sampler, s.Target, s.Chains, s.Draws, *warmup, s.Seconds, s.GradEvals)
-	if err := diag.WriteTable(stdout, names, sums); err != nil {
+		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, s.GradEvals)
+	if err := diag.WriteTable(stdout, names[2:], sums); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nacceptance %.3f, divergences %d", s.Acceptance, s.Divergences)
