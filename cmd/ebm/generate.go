@@ -57,6 +57,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var f *model.Flow
 	switch m := m.(type) {
 	case *model.Flow:
+		if ip := m.Config().Interpolant; ip != "" && ip != "linear" {
+			err = refuse(fs, "-model trained on the "+ip+" path (the SDE's score holds on the straight one)", "diffusion")
+		}
 		f = m
 	case *model.Equilibrium:
 		f, err = &m.Flow, refuse(fs, "-model of "+m.Kind().Describe()+" (the SDE's score needs a flow's velocity)", "diffusion")

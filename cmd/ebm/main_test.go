@@ -242,3 +242,18 @@ func TestTrainFromFile(t *testing.T) {
 		t.Errorf("3-column data: %v", err)
 	}
 }
+
+// TestSDEOnlyOnTheStraightPath checks that generate refuses the SDE for a
+// flow trained on another path, whose score the SDE's formula does not give.
+func TestSDEOnlyOnTheStraightPath(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "m")
+	if _, _, err := ebm(t, "train", "-data", "circle", "-loss", "fm", "-interpolant", "cosine", "-steps", "3", "-hidden", "4", "-out", model); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ebm(t, "generate", "-model", model, "-diffusion", "0.5"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "cosine") {
+		t.Errorf("SDE on the cosine path: %v", err)
+	}
+	if _, _, err := ebm(t, "generate", "-model", model, "-integrator", "bosh3", "-n", "10"); err != nil {
+		t.Errorf("adaptive generation: %v", err)
+	}
+}
