@@ -18,11 +18,15 @@
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates
 //	             by the loss's Langevin sweep from noise
 //
-// Recipes names the losses ebm train offers, with their settings; Train runs
-// one (Adam, cosine learning-rate decay, clipped gradients); Score gives the
-// NLL (quadrature or change of variables), a fitted Gaussian's NLL as the
-// baseline, and the MMD² of generated against held-out points; Data gives
-// a dataset's training and test points, built-in or from a file.
+// Recipes names the losses ebm train offers, with their settings, and
+// Config.NewLoss builds the one a config names; Samplers, Couplings,
+// Interpolants and Integrators are the other names ebm's flags take. Train
+// runs a recipe (Adam, cosine learning-rate decay, clipped gradients);
+// Score gives the NLL (quadrature or change of variables), a fitted
+// Gaussian's NLL as the baseline, and the MMD² of generated against
+// held-out points; Data gives a dataset's training and test points,
+// built-in or from a file (a tenth held out); WritePictures draws a model
+// as ebm train does.
 //
 // # Directory format
 //

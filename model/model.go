@@ -56,7 +56,8 @@ func KindOf(l loss.Loss) Kind {
 	return KindEnergy
 }
 
-// Model is a trained model: *Energy, *Flow, *Equilibrium or *Potential.
+// Model is a trained model: *Energy, *Flow, *Equilibrium or *Potential,
+// as New and Load build them.
 type Model interface {
 	// Kind says what the network is.
 	Kind() Kind
@@ -101,7 +102,11 @@ func New(c Config, net nn.Module, l loss.Loss) (Model, error) {
 				return tn.ForwardT(tp, x, tensor.Full(t, x.Dim(0), 1))
 			}}, nil
 		}
-		lam := equilibriumOf(l).Lambda()
+		eq := equilibriumOf(l)
+		if eq.Explicit || eq.TimeConditioned {
+			return nil, fmt.Errorf("model: equilibrium matching with Explicit or TimeConditioned: only the plain field f(x) is a model here: %w", ErrInvalid)
+		}
+		lam := eq.Lambda()
 		return &Equilibrium{Flow: Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, _ float64) *tensor.Tensor {
 			return tp.Scale(net.Forward(tp, x), -1/lam)
 		}}, Lambda: lam}, nil

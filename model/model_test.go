@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/goebm/goebm/loss"
 )
 
 // TestTrainingHelps trains a small network with every recipe on two moons
@@ -191,5 +193,21 @@ func TestDataFileSplit(t *testing.T) {
 	_, test2, _ := Data(path, 5, 1000)
 	if !slices.Equal(test.Data(), test2.Data()) {
 		t.Error("the same seed held out different rows")
+	}
+}
+
+func TestNewRefusesEqMVariants(t *testing.T) {
+	cfg := Config{Dim: 2, Hidden: 4, Layers: 1, Activation: "silu"}
+	net, err := cfg.Network(KindEquilibrium, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []loss.Loss{loss.EquilibriumMatching{Explicit: true}, &loss.EquilibriumMatching{TimeConditioned: true}} {
+		if _, err := New(cfg, net, l); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v", l, err)
+		}
+	}
+	if _, err := New(cfg, net, loss.EquilibriumMatching{Multiplier: 2}); err != nil {
+		t.Error(err)
 	}
 }
