@@ -18,6 +18,8 @@
 //	Mixture      −log Σₖ wₖ N(x; μₖ, σₖ²I), isotropic components
 //	Funnel       Neal's funnel: v ~ N(0, σ²), zᵢ | v ~ N(0, eᵛ)
 //
+// ByName looks the analytic energies up by name (with the aliases dataset
+// names take: "double-well", "double_well"), and Names lists them.
 // Sum weights several energies and Tempered divides one by a temperature.
 // Model turns any nn.Module with one output into an Energy, its gradient by
 // the tensor engine. A user's own energy needs only the interface's three

@@ -89,3 +89,18 @@ func (g *Gaussian) Grad(e, grad, x []float64, d int) {
 	}
 	blas64.Trsm(blas.Right, blas.NoTrans, 1, g.l, z) // rows L⁻ᵀzᵢ
 }
+
+// Metric writes the precision Σ⁻¹ (d×d) into gm and, when dg is not nil,
+// zeros into dg: the constant metric under which Riemannian-manifold HMC
+// (sampler.RMHMC) of this Gaussian is HMC with the ideal mass matrix.
+func (g *Gaussian) Metric(gm, dg, _ []float64) {
+	d := len(g.mean)
+	clear(gm[:d*d])
+	for i := range d {
+		gm[i*d+i] = 1
+	}
+	p := blas64.General{Rows: d, Cols: d, Stride: d, Data: gm}
+	blas64.Trsm(blas.Right, blas.Trans, 1, g.l, p)   // I·L⁻ᵀ
+	blas64.Trsm(blas.Right, blas.NoTrans, 1, g.l, p) // L⁻ᵀL⁻¹ = Σ⁻¹
+	clear(dg)
+}

@@ -244,23 +244,33 @@ func (r *emRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 	return tp.Add(l, cd), nil
 }
 
+// chainSamplers returns the samplers of the negatives from noise and from
+// data, and the temperature at which they sample V: by default Langevin
+// chains whose schedules carry the temperature (the sweep, and ε_max), so 1;
+// with a Sampler, that sampler at ε_max.
+func (e EnergyMatching) chainSamplers(s emSettings) (fromNoise, fromData sampler.Sampler, temp float64) {
+	if e.Sampler != nil {
+		return e.Sampler, e.Sampler, s.epsMax
+	}
+	langevin := func(temp schedule.Schedule) sampler.Sampler {
+		return sampler.Langevin{StepSize: schedule.Constant(s.h), Temperature: temp}
+	}
+	return langevin(Sweep(s.epsMax, s.tauStar, s.k)), langevin(schedule.Constant(s.epsMax)), 1
+}
+
 // negatives runs the chains: the first round(n·frac) from noise, the rest
 // from random data rows; by default Langevin through the temperature sweep
 // and at ε_max, with a Sampler that sampler on V/ε_max.
 func (e EnergyMatching) negatives(net nn.Module, x *tensor.Tensor, s emSettings, rng *rand.Rand) ([]float64, error) {
 	n, d := x.Dim(0), x.Dim(1)
 	nNoise := int(math.Round(float64(n) * s.frac))
-	langevin := func(temp schedule.Schedule) sampler.Sampler {
-		return sampler.Langevin{StepSize: schedule.Constant(s.h), Temperature: temp}
-	}
-	fromNoise, fromData := langevin(Sweep(s.epsMax, s.tauStar, s.k)), langevin(schedule.Constant(s.epsMax))
+	fromNoise, fromData, temp := e.chainSamplers(s)
 	ch, err := newChains(nil, net, d)
 	if err != nil {
 		return nil, err
 	}
-	if e.Sampler != nil {
-		fromNoise, fromData = e.Sampler, e.Sampler
-		ch.e = energy.Tempered{E: ch.e, T: s.epsMax}
+	if temp != 1 {
+		ch.e = energy.Tempered{E: ch.e, T: temp}
 	}
 	out := make([]float64, 0, n*d)
 	if nNoise > 0 {

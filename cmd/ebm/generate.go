@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strings"
 	"time"
 
-	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/model"
+	"github.com/goebm/goebm/plot"
 )
 
 type generateSummary struct {
@@ -23,77 +24,78 @@ type generateSummary struct {
 
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("generate", "Generate points from a trained model the way it generates: a flow by integrating from\nnoise, an energy-matching potential by its Langevin sweep, an energy from its density on a grid.", stderr)
-	model := fs.String("model", "", "directory of a model trained by ebm train (required)")
+	dir := fs.String("model", "", "directory of a model trained by ebm train (required)")
 	n := fs.Int("n", 1000, "number of points")
 	seed := fs.Uint64("seed", 1, "random seed")
-	out := fs.String("out", "", "write the points to this .csv or .npy file")
-	plotPath := fs.String("plot", "", "draw the points over the model's density into this .png")
-	force := fs.Bool("force", false, "overwrite existing output files")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	method := fs.String("integrator", "rk4", "flows: integrator (ebm list describes them; the adaptive ones control their error)")
+	steps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
+	diffusion := fs.Float64("diffusion", 0, "flow matching: generate by the SDE with this constant diffusion g (Euler–Maruyama) instead of the ODE")
+	o := addOutputs(fs, "write the points to this .csv or .npy file", "draw the points over the model's density into this .png")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	tb, err := model.IntegratorByName(*method)
 	switch {
-	case *model == "":
+	case err != nil:
+		return asUsage(err)
+	case *dir == "":
 		return usagef("-model is required")
-	case *n < 1:
-		return usagef("-n %d: must be positive", *n)
-	case *plotPath != "" && !strings.HasSuffix(strings.ToLower(*plotPath), ".png"):
-		return usagef("-plot %s: must be a .png file", *plotPath)
+	case *n < 1 || *steps < 1 || *diffusion < 0:
+		return usagef("-n and -ode-steps must be positive, -diffusion not negative")
+	case isSet(fs, "diffusion") && isSet(fs, "integrator"):
+		return usagef("-diffusion integrates the SDE by Euler–Maruyama: not with -integrator")
+	case tb.LowerOrder > 0 && isSet(fs, "ode-steps"):
+		return usagef("-ode-steps: not with the adaptive -integrator %s, which chooses its steps", *method)
 	}
-	for _, p := range []string{*out, *plotPath} {
-		if err := checkOutput(p, *force); err != nil {
-			return err
-		}
+	if err := o.check(); err != nil {
+		return err
 	}
-	m, err := loadModel(*model)
+	m, err := model.Load(*dir)
 	if err != nil {
 		return err
+	}
+	var f *model.Flow
+	switch m := m.(type) {
+	case *model.Flow:
+		if ip := m.Config().Interpolant; ip != "" && ip != "linear" {
+			err = refuse(fs, "-model trained on the "+ip+" path (the SDE's score holds on the straight one)", "diffusion")
+		}
+		f = m
+	case *model.Equilibrium:
+		f, err = &m.Flow, refuse(fs, "-model of "+m.Kind().Describe()+" (the SDE's score needs a flow's velocity)", "diffusion")
+	default:
+		err = refuse(fs, "-model of "+m.Kind().Describe(), "integrator", "ode-steps", "diffusion")
+	}
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		f.Solver.Method, f.Solver.Steps = tb, *steps
+		if tb.LowerOrder > 0 {
+			f.Solver.Adaptive = &integrate.Adaptive{}
+		}
+		if g := *diffusion; g > 0 {
+			f.Solver.Diffusion = func(float64) float64 { return g }
+		}
 	}
 	start := time.Now()
-	// The box of an energy's grid: around its training data, as in ebm train.
-	ref, err := trainingSample(m.cfg)
+	x, err := m.Generate(ctx, *n, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return err
 	}
-	box, err := eval.BoxFor(ref, 0.15)
-	if err != nil {
-		return err
-	}
-	x, err := m.generate(ctx, *n, box, rand.New(rand.NewPCG(*seed, 0)))
-	if err != nil {
-		return err
-	}
-	s := generateSummary{Model: *model, Kind: m.cfg.kind(), Points: *n, Seconds: time.Since(start).Seconds(), Out: *out, Plot: *plotPath}
-	if *out != "" {
-		d := x.Dim(1)
-		if err := writeTable(*out, []string{"x0", "x1"}, *n, d, func(r, c int) float64 { return x.Data()[r*d+c] }); err != nil {
+	s := generateSummary{Model: *dir, Kind: string(m.Kind()), Points: *n, Seconds: time.Since(start).Seconds(), Out: o.out, Plot: o.plot}
+	if o.out != "" {
+		if err := dataset.Save(o.out, []string{"x0", "x1"}, x); err != nil {
 			return err
 		}
 	}
-	if *plotPath != "" {
-		if err := generatePlot(*plotPath, m, box, x.Data()); err != nil {
+	if o.plot != "" {
+		err := model.DensityPicture(o.plot, "generated points over the model's density", m, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
+		if err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(s)
-	}
-	fmt.Fprintf(stdout, "generated %d points from %s (%s) in %.2fs\n", s.Points, s.Model, describeKind(s.Kind), s.Seconds)
-	return nil
-}
-
-func generatePlot(path string, m *trained, box eval.Box, pts []float64) error {
-	g, err := energyGrid(m.negLogDensity, box, gridCells(m))
-	if err != nil {
-		return err
-	}
-	p, err := densityPlot("generated points over the model's density", g, nil, "")
-	if err != nil {
-		return err
-	}
-	if err := scatter(p, xys(pts, 4000), redDot, "generated"); err != nil {
-		return err
-	}
-	return savePlot(p, path)
+	return report(stdout, o.json, s, func() {
+		fmt.Fprintf(stdout, "generated %d points from %s (%s) in %.2fs\n", s.Points, s.Model, m.Kind().Describe(), s.Seconds)
+	})
 }

@@ -7,16 +7,10 @@ import (
 	"io"
 
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 )
-
-func docs[V any](m map[string]named[V]) [][2]string {
-	var out [][2]string
-	for _, k := range sortedKeys(m) {
-		out = append(out, [2]string{k, m[k].doc})
-	}
-	return out
-}
 
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("list", "The names the other commands take, with one line each.", stderr)
@@ -28,10 +22,12 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		title string
 		items [][2]string
 	}{
-		{"energies", docs(energies)},
-		{"samplers", docs(samplers)},
-		{"losses", docs(losses)},
-		{"couplings", docs(couplings)},
+		{"energies", energy.Names()},
+		{"samplers", model.SamplerDocs()},
+		{"losses", model.LossDocs()},
+		{"couplings", model.Couplings()},
+		{"interpolants", model.Interpolants()},
+		{"integrators", model.Integrators()},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
 	}

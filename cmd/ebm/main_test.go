@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goebm/goebm/dataset"
 )
 
 // ebm runs the command in-process and returns its stdout, stderr and error.
@@ -119,7 +122,11 @@ func TestFlows(t *testing.T) {
 	dir := t.TempDir()
 	for _, l := range []string{"fm", "eqm", "em"} {
 		model := filepath.Join(dir, l)
-		out, _, err := ebm(t, "train", "-data", "checkerboard", "-loss", l, "-coupling", "greedy", "-steps", "6", "-hidden", "8", "-batch", "32", "-out", model, "-json")
+		args := []string{"train", "-data", "checkerboard", "-loss", l, "-steps", "6"}
+		if l != "eqm" {
+			args = append(args, "-coupling", "greedy")
+		}
+		out, _, err := ebm(t, append(args, "-hidden", "8", "-batch", "32", "-out", model, "-json")...)
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)
 		}
@@ -133,7 +140,7 @@ func TestFlows(t *testing.T) {
 		pts, plot := filepath.Join(dir, l+".npy"), filepath.Join(dir, l+".png")
 		out, _, err = ebm(t, "generate", "-model", model, "-n", "50", "-out", pts, "-plot", plot, "-json")
 		var gs generateSummary
-		if err != nil || json.Unmarshal([]byte(out), &gs) != nil || gs.Points != 50 || gs.Kind != kindOf(l) {
+		if err != nil || json.Unmarshal([]byte(out), &gs) != nil || gs.Points != 50 || gs.Kind != map[string]string{"fm": "flow", "eqm": "equilibrium", "em": "potential"}[l] {
 			t.Fatalf("%s: generate %q: %v", l, out, err)
 		}
 		mustPNG(t, plot)
@@ -161,7 +168,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{nil, true, "no command"},
 		{[]string{"frobnicate"}, true, "valid: train, sample"},
-		{[]string{"train", "-data", "spirals", "-out", dir}, true, "valid: checkerboard"},
+		{[]string{"train", "-data", "spirals", "-out", dir}, true, "checkerboard, circle"},
 		{[]string{"train", "-loss", "magic", "-out", dir}, true, "valid: cd, dsm"},
 		{[]string{"train"}, true, "-out"},
 		{[]string{"train", "-steps", "0", "-out", dir}, true, "positive"},
@@ -170,7 +177,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sample"}, true, "-energy NAME or -model DIR"},
 		{[]string{"sample", "-energy", "gaussian", "-model", dir}, true, "not both"},
 		{[]string{"sample", "-energy", "banana"}, true, "valid: ackley"},
-		{[]string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}, true, "valid: hmc"},
+		{[]string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}, true, "hmc, langevin"},
 		{[]string{"sample", "-energy", "gaussian", "-chains", "0"}, true, "-chains"},
 		{[]string{"sample", "-energy", "funnel", "-dim", "1"}, true, "at least 2"},
 		{[]string{"sample", "-energy", "gaussian", "-out", existing}, false, "-force"},
@@ -204,5 +211,49 @@ func TestBadInput(t *testing.T) {
 	_, help, err := ebm(t, "sample", "-h")
 	if err == nil || !strings.Contains(help, "-step-size") || !strings.Contains(help, "-seed") {
 		t.Errorf("sample -h: %v\n%s", err, help)
+	}
+}
+
+// TestTrainFromFile trains on a CSV file, which holds out a tenth of its
+// rows, and evaluates the model on that held-out part.
+func TestTrainFromFile(t *testing.T) {
+	dir := t.TempDir()
+	pts := filepath.Join(dir, "moons.csv")
+	x := dataset.TwoMoons{}.Sample(rand.New(rand.NewPCG(1, 1)), 500)
+	if err := dataset.Save(pts, []string{"x", "y"}, x); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "m")
+	out, _, err := ebm(t, "train", "-data", pts, "-loss", "dsm", "-steps", "20", "-hidden", "8", "-batch", "64", "-out", model)
+	if err != nil || !strings.Contains(out, "on held-out data") {
+		t.Fatalf("train on a file: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(filepath.Join(model, "config.json"))
+	if !strings.Contains(string(b), pts) {
+		t.Errorf("config.json does not record the data file:\n%s", b)
+	}
+	out, _, err = ebm(t, "eval", "-model", model, "-json")
+	var es evalSummary
+	if err != nil || json.Unmarshal([]byte(out), &es) != nil || es.Points != 50 || es.Data != pts {
+		t.Errorf("eval of a file-trained model: %v\n%s", err, out)
+	}
+	os.WriteFile(filepath.Join(dir, "three.csv"), []byte("1,2,3\n4,5,6\n"), 0o644)
+	if _, _, err := ebm(t, "train", "-data", filepath.Join(dir, "three.csv"), "-out", model, "-force"); err == nil || !strings.Contains(err.Error(), "2-D") {
+		t.Errorf("3-column data: %v", err)
+	}
+}
+
+// TestSDEOnlyOnTheStraightPath checks that generate refuses the SDE for a
+// flow trained on another path, whose score the SDE's formula does not give.
+func TestSDEOnlyOnTheStraightPath(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "m")
+	if _, _, err := ebm(t, "train", "-data", "circle", "-loss", "fm", "-interpolant", "cosine", "-steps", "3", "-hidden", "4", "-out", model); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ebm(t, "generate", "-model", model, "-diffusion", "0.5"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "cosine") {
+		t.Errorf("SDE on the cosine path: %v", err)
+	}
+	if _, _, err := ebm(t, "generate", "-model", model, "-integrator", "bosh3", "-n", "10"); err != nil {
+		t.Errorf("adaptive generation: %v", err)
 	}
 }

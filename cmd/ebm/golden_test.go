@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the command's output")
+
+// fmModel is a tiny flow-matching model ebm train wrote, shared with
+// package model's example.
+const fmModel = "../../model/testdata/twomoons-fm"
+
+// goldenCases are command lines whose exit code, stdout and stderr are
+// kept in testdata/NAME.golden.
+var goldenCases = []struct {
+	name string
+	args []string
+}{
+	{"help", []string{"-h"}},
+	{"no-command", nil},
+	{"unknown-command", []string{"frobnicate"}},
+	{"list", []string{"list"}},
+	{"sample-help", []string{"sample", "-h"}},
+	{"train-help", []string{"train", "-h"}},
+	{"generate-help", []string{"generate", "-h"}},
+	{"bad-flag", []string{"train", "-bogus"}},
+	{"extra-argument", []string{"list", "extra"}},
+	{"sample-nuts", []string{"sample", "-energy", "double-well", "-chains", "2", "-warmup", "100", "-steps", "100", "-seed", "3"}},
+	{"sample-tempering", []string{"sample", "-energy", "DoubleWell", "-sampler", "tempering", "-replicas", "4", "-chains", "2", "-warmup", "50", "-steps", "50"}},
+	{"sample-ais", []string{"sample", "-energy", "gaussian", "-sampler", "ais", "-chains", "200", "-steps", "100"}},
+	{"sample-rmhmc", []string{"sample", "-energy", "gaussian", "-sampler", "rmhmc", "-chains", "2", "-warmup", "20", "-steps", "50"}},
+	{"sample-descent", []string{"sample", "-energy", "rosenbrock", "-sampler", "descent", "-step-size", "0.001", "-chains", "2", "-warmup", "0", "-steps", "20"}},
+	{"rmhmc-no-metric", []string{"sample", "-energy", "funnel", "-sampler", "rmhmc"}},
+	{"ais-warmup", []string{"sample", "-energy", "gaussian", "-sampler", "ais", "-warmup", "10"}},
+	{"leapfrog-with-mala", []string{"sample", "-energy", "gaussian", "-sampler", "mala", "-leapfrog", "5"}},
+	{"unknown-energy", []string{"sample", "-energy", "banana"}},
+	{"unknown-sampler", []string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}},
+	{"missing-model", []string{"sample", "-model", "testdata/no-such-model"}},
+	{"coupling-with-eqm", []string{"train", "-loss", "eqm", "-coupling", "greedy", "-out", "unused"}},
+	{"cd-reg-with-dsm", []string{"train", "-loss", "dsm", "-cd-reg", "0.5", "-interpolant", "cosine", "-out", "unused"}},
+	{"cd-sampler-ais", []string{"train", "-loss", "cd", "-cd-sampler", "ais", "-out", "unused"}},
+	{"unknown-loss", []string{"train", "-loss", "magic", "-out", "unused"}},
+	{"unknown-data", []string{"train", "-data", "spirals", "-out", "unused"}},
+	{"generate-flow", []string{"generate", "-model", fmModel, "-n", "5"}},
+	{"generate-adaptive-steps", []string{"generate", "-model", fmModel, "-integrator", "dopri5", "-ode-steps", "10"}},
+	{"sample-flow", []string{"sample", "-model", fmModel}},
+	{"eval-flow", []string{"eval", "-model", fmModel, "-n", "200"}},
+}
+
+// timings are replaced in golden output: they differ from run to run.
+var timings = regexp.MustCompile(`in [0-9.]+s`)
+
+// runGolden runs a command line in-process and renders its exit code,
+// stdout and stderr as main would produce them.
+func runGolden(args []string) string {
+	var out, errb bytes.Buffer
+	code := exitCode(run(context.Background(), args, &out, &errb), &errb)
+	return timings.ReplaceAllString(fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", code, out.String(), errb.String()), "in Xs")
+}
+
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			got := runGolden(c.args)
+			path := filepath.Join("testdata", c.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./cmd/ebm -update writes it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("ebm %s:\ngot:\n%s\nwant:\n%s", strings.Join(c.args, " "), got, want)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		code int
+		msg  string
+	}{
+		{nil, 0, ""},
+		{flag.ErrHelp, 0, ""},
+		{usagef("bad %s", "flag"), 2, "ebm: bad flag (see ebm -h): usage\n"},
+		{fmt.Errorf("wrapped: %w", errUsage), 2, "ebm: wrapped: usage\n"},
+		{errors.New("disk full"), 1, "ebm: disk full\n"},
+	} {
+		var b bytes.Buffer
+		if code := exitCode(c.err, &b); code != c.code || b.String() != c.msg {
+			t.Errorf("exitCode(%v) = %d, %q; want %d, %q", c.err, code, b.String(), c.code, c.msg)
+		}
+	}
+}

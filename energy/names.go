@@ -1,0 +1,67 @@
+package energy
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// named is an energy of a given dimension, with its one-line description.
+type named struct {
+	build  func(d int) (Energy, error)
+	minDim int
+	doc    string
+}
+
+var energies = map[string]named{
+	"gaussian": {func(d int) (Energy, error) {
+		cov := make([]float64, d*d)
+		for i := range d {
+			for j := range d {
+				cov[i*d+j] = 0.5
+			}
+			cov[i*d+i] = 1
+		}
+		return NewGaussian(make([]float64, d), cov)
+	}, 1, "N(0, Σ) with unit variances and correlation 0.5"},
+	"doublewell": {func(int) (Energy, error) { return DoubleWell{}, nil }, 1, "2·Σ(xᵢ² − 1)²: two wells per axis"},
+	"harmonic":   {func(int) (Energy, error) { return Harmonic{}, nil }, 1, "½‖x‖², a standard normal"},
+	"rosenbrock": {func(int) (Energy, error) { return Rosenbrock{}, nil }, 2, "Σ(1 − xᵢ)² + 100(xᵢ₊₁ − xᵢ²)²: a curved valley"},
+	"ackley":     {func(int) (Energy, error) { return Ackley{}, nil }, 1, "Ackley's function: many local minima"},
+	"rastrigin":  {func(int) (Energy, error) { return Rastrigin{}, nil }, 1, "Rastrigin's function: a grid of minima"},
+	"funnel":     {func(int) (Energy, error) { return Funnel{}, nil }, 2, "Neal's funnel: v ~ N(0, 9), zᵢ ~ N(0, eᵛ)"},
+}
+
+// Names returns the names ByName takes, sorted, each with a one-line
+// description.
+func Names() [][2]string {
+	keys := slices.Sorted(maps.Keys(energies))
+	out := make([][2]string, len(keys))
+	for i, k := range keys {
+		out[i] = [2]string{k, energies[k].doc}
+	}
+	return out
+}
+
+// ByName returns the analytic energy with TorchEBM's defaults for a name,
+// in dimension d (the Gaussian needs it; Rosenbrock and the funnel need
+// d ≥ 2). Names are matched as dataset names are: case, '-', '_' and spaces
+// do not count, so "double-well", "double_well" and "DoubleWell" are one.
+// An unknown name gives an error listing the valid ones; errors wrap
+// ErrInvalid.
+func ByName(name string, d int) (Energy, error) {
+	key := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(name))
+	e, ok := energies[key]
+	if !ok {
+		var names []string
+		for _, nd := range Names() {
+			names = append(names, nd[0])
+		}
+		return nil, fmt.Errorf("energy: unknown energy %q (valid: %s): %w", name, strings.Join(names, ", "), ErrInvalid)
+	}
+	if d < e.minDim {
+		return nil, fmt.Errorf("energy: %s in dimension %d: it needs at least %d: %w", key, d, e.minDim, ErrInvalid)
+	}
+	return e.build(d)
+}

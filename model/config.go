@@ -1,0 +1,182 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/internal/safefile"
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
+)
+
+// ErrInvalid is wrapped by errors about invalid settings, and ErrNotModel
+// by errors about a directory that holds no readable model.
+var (
+	ErrInvalid  = errors.New("invalid model setting")
+	ErrNotModel = errors.New("not a model directory")
+)
+
+// Config is a model directory's config.json: what rebuilds the network and
+// the loss that trained it. Fields added after the first release are
+// omitted when empty, so older directories still load.
+type Config struct {
+	// Data is a built-in dataset name or the path of a .csv or .npy file.
+	Data string `json:"data"`
+	// Loss is a recipe name (see Recipes).
+	Loss       string  `json:"loss"`
+	Dim        int     `json:"dim"`
+	Hidden     int     `json:"hidden"`
+	Layers     int     `json:"layers"`
+	Activation string  `json:"activation"`
+	Steps      int     `json:"steps"`
+	Batch      int     `json:"batch"`
+	LR         float64 `json:"lr"`
+	Seed       uint64  `json:"seed"`
+	// The recipe's settings, by the names Recipe.Uses gives them.
+	Coupling    string  `json:"coupling,omitempty"`
+	Interpolant string  `json:"interpolant,omitempty"`
+	CDReg       float64 `json:"cd_reg,omitempty"`
+	CDSampler   string  `json:"cd_sampler,omitempty"`
+}
+
+// Network returns a network for the config: an MLP with Layers hidden
+// layers of Hidden units from Dim inputs to one output (an energy or a
+// potential), or, for the flow kinds, a time-conditioned MLP from Dim
+// inputs and t (4 Fourier features) to Dim outputs. Weights are initialised
+// from rand.NewPCG(seed, 3).
+func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
+	if c.Dim < 1 || c.Hidden < 1 || c.Layers < 1 {
+		return nil, fmt.Errorf("model: network of dimension %d with %d layers of %d units: %w", c.Dim, c.Layers, c.Hidden, ErrInvalid)
+	}
+	act, err := nn.ActivationByName(c.Activation)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 3))
+	hidden := make([]int, c.Layers)
+	for i := range hidden {
+		hidden[i] = c.Hidden
+	}
+	if k == KindFlow || k == KindEquilibrium {
+		return nn.NewTimeMLP(rng, c.Dim, 4, hidden, c.Dim, act)
+	}
+	return nn.NewMLP(rng, append(append([]int{c.Dim}, hidden...), 1), act, nil)
+}
+
+// trainingPoints is how many points of a built-in dataset a model trains
+// on.
+const trainingPoints = 20000
+
+// Data returns the training and test points of a dataset. For a built-in
+// name, 20000 training points are drawn from rand.NewPCG(seed, 1) and nTest
+// test points (none when nTest < 1) from rand.NewPCG(seed, 2). For a .csv or .npy file, its rows
+// are shuffled by rand.NewPCG(seed, 1) and a tenth of them (at least one)
+// is held out as the test points, whatever nTest; the file needs two rows or
+// more.
+func Data(name string, seed uint64, nTest int) (train, test *tensor.Tensor, err error) {
+	gen, err := dataset.ByName(name)
+	if err == nil {
+		train = gen.Sample(rand.New(rand.NewPCG(seed, 1)), trainingPoints)
+		if nTest > 0 {
+			test = gen.Sample(rand.New(rand.NewPCG(seed, 2)), nTest)
+		}
+		return train, test, nil
+	}
+	if dataset.CheckExt(name) != nil {
+		return nil, nil, fmt.Errorf("model: %w", err)
+	}
+	x, err := dataset.Load(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model: %w", err)
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	if n < 2 {
+		return nil, nil, fmt.Errorf("model: %s has %d row; a held-out split needs two or more: %w", name, n, ErrInvalid)
+	}
+	held := max(1, n/10)
+	perm := rand.New(rand.NewPCG(seed, 1)).Perm(n)
+	rows := func(idx []int) *tensor.Tensor {
+		out := make([]float64, 0, len(idx)*d)
+		for _, i := range idx {
+			out = append(out, x.Data()[i*d:(i+1)*d]...)
+		}
+		return tensor.New(out, len(idx), d)
+	}
+	return rows(perm[held:]), rows(perm[:held]), nil
+}
+
+// save writes the config and the network's weights into dir.
+func save(dir string, c Config, net nn.Module) error {
+	if err := c.write(dir); err != nil {
+		return err
+	}
+	if err := nn.Save(filepath.Join(dir, "model.params"), net); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return nil
+}
+
+// write writes DIR/config.json atomically, making DIR if needed.
+func (c Config) write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	err := safefile.WriteFile(filepath.Join(dir, "config.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(c)
+	})
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return nil
+}
+
+// ReadConfig reads DIR/config.json.
+func ReadConfig(dir string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return c, fmt.Errorf("model: %s: no config.json (ebm train and Save write one): %w", dir, ErrNotModel)
+		}
+		return c, fmt.Errorf("model: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("model: %s: config.json: %v: %w", dir, err, ErrNotModel)
+	}
+	return c, nil
+}
+
+// Load reads a model directory written by ebm train, Train or Save: its
+// config and weights (model_ema.params, the moving average, when present;
+// model.params otherwise), with the loss its recipe names for what the
+// model takes from it.
+func Load(dir string) (Model, error) {
+	c, err := ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := c.NewLoss(nil)
+	if err != nil {
+		return nil, fmt.Errorf("model: %s: %w", dir, err)
+	}
+	net, err := c.Network(KindOf(l), 0)
+	if err != nil {
+		return nil, fmt.Errorf("model: %s: %w", dir, err)
+	}
+	weights := filepath.Join(dir, "model_ema.params")
+	if _, err := os.Stat(weights); err != nil {
+		weights = filepath.Join(dir, "model.params")
+	}
+	if err := nn.Load(weights, net); err != nil {
+		return nil, fmt.Errorf("model: %s: %w: %w", dir, err, ErrNotModel)
+	}
+	return New(c, net, l)
+}

@@ -1,0 +1,45 @@
+// Package model holds trained models: one value per trained network with
+// its density (where it has one), its generator, its scores, and its
+// directory on disk, so that a Go program can load and sample what ebm
+// train wrote.
+//
+// What a loss trains decides the kind, and the loss that trained a model
+// gives it its generation settings (New takes the loss; nothing here
+// restates a loss's defaults):
+//
+//	Energy       E(x), from CD, score matching, NCE: density exp(−E)/Z, Z by
+//	             quadrature; generates from the density on a grid (2-D)
+//	Flow         v(x, t), from flow matching: generates by integrating
+//	             dx/dt = v from N(0, I) over t in [0, 1] (any integrator, or the
+//	             SDE with the same marginals); exact log p by the change of
+//	             variables, d log p/dt = −∇·v
+//	Equilibrium  f(x), from equilibrium matching: a flow with velocity −f/λ,
+//	             λ the loss's multiplier (far from the data f ≈ λ·v)
+//	Potential    V(x), from energy matching: density exp(−V/ε_max), generates
+//	             by the loss's Langevin sweep from noise
+//
+// Recipes names the losses ebm train offers, with their settings, and
+// Config.NewLoss builds the one a config names; Samplers, Couplings,
+// Interpolants and Integrators are the other names ebm's flags take. Train
+// runs a recipe (Adam, cosine learning-rate decay, clipped gradients);
+// Score gives the NLL (quadrature or change of variables), a fitted
+// Gaussian's NLL as the baseline, and the MMD² of generated against
+// held-out points; Data gives a dataset's training and test points,
+// built-in or from a file (a tenth held out); WritePictures draws a model
+// as ebm train does.
+//
+// # Directory format
+//
+//	config.json       Config: dataset, loss recipe, network sizes, training settings
+//	model.params      the weights (nn.Save)
+//	model_ema.params  the moving average of the weights, preferred by Load when present
+//	checkpoint.bin    the trainer's checkpoint, for resuming (package train)
+//	metrics.jsonl     one line per logged step
+//
+// Load needs only config.json and the weights; Save writes those two.
+//
+// # Errors
+//
+// Invalid settings return errors wrapping ErrInvalid; a directory without
+// a readable config or weights, errors wrapping ErrNotModel.
+package model

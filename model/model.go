@@ -1,0 +1,298 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/flow"
+	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
+)
+
+// Kind is what a loss trains.
+type Kind string
+
+// The kinds.
+const (
+	// KindEnergy is an energy E: density exp(−E), sampled by MCMC.
+	KindEnergy Kind = "energy"
+	// KindFlow is a velocity field v(x, t) (flow matching).
+	KindFlow Kind = "flow"
+	// KindEquilibrium is a time-invariant field f(x) to descend
+	// (equilibrium matching).
+	KindEquilibrium Kind = "equilibrium"
+	// KindPotential is a potential V whose Langevin sweep generates and
+	// whose exp(−V/ε_max) is the density (energy matching).
+	KindPotential Kind = "potential"
+)
+
+// Describe says in words what a model of the kind is.
+func (k Kind) Describe() string {
+	switch k {
+	case KindFlow:
+		return "a velocity field (flow matching)"
+	case KindEquilibrium:
+		return "an equilibrium field (equilibrium matching)"
+	case KindPotential:
+		return "a potential (energy matching)"
+	}
+	return "an energy"
+}
+
+// KindOf returns the kind of model an objective trains.
+func KindOf(o Objective) Kind {
+	switch o.Time.(type) {
+	case loss.FlowMatching:
+		return KindFlow
+	case loss.EquilibriumMatching:
+		return KindEquilibrium
+	}
+	if _, ok := o.Energy.(loss.EnergyMatching); ok {
+		return KindPotential
+	}
+	return KindEnergy
+}
+
+// Model is a trained model: *Energy, *Flow, *Equilibrium or *Potential,
+// as New and Load build them.
+type Model interface {
+	// Kind says what the network is.
+	Kind() Kind
+	// Config is what rebuilds it.
+	Config() Config
+	// Net is the trained network.
+	Net() nn.Module
+	// Density returns the energy E whose exp(−E) is the model's
+	// unnormalised density, or nil for the flow kinds, whose density has
+	// no closed form (NegLogDensity integrates it).
+	Density() energy.Energy
+	// NegLogDensity writes −log p of the rows of pts (row-major, of
+	// dimension Config().Dim) into dst: up to the constant log Z for the
+	// kinds with a Density, exact for the flow kinds.
+	NegLogDensity(dst, pts []float64) error
+	// Generate draws n points ([n, d]) the way the model generates.
+	Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error)
+	// Save writes config.json and model.params into a directory, which
+	// Load reads back.
+	Save(dir string) error
+}
+
+var (
+	_ Model = (*Energy)(nil)
+	_ Model = (*Flow)(nil)
+	_ Model = (*Equilibrium)(nil)
+	_ Model = (*Potential)(nil)
+)
+
+// New wraps a network trained by o as the model of o's kind. For the flow
+// kinds net must be an nn.TimeModule.
+func New(c Config, net nn.Module, o Objective) (Model, error) {
+	b := base{cfg: c, net: net}
+	switch k := KindOf(o); k {
+	case KindFlow, KindEquilibrium:
+		tn, ok := net.(nn.TimeModule)
+		if !ok {
+			return nil, fmt.Errorf("model: %s needs a network of (x, t), not a %T: %w", k.Describe(), net, ErrInvalid)
+		}
+		if k == KindFlow {
+			return &Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor {
+				return tn.ForwardT(tp, x, tensor.Full(t, x.Dim(0), 1))
+			}}, nil
+		}
+		eq := o.Time.(loss.EquilibriumMatching)
+		if eq.Explicit || eq.TimeConditioned {
+			return nil, fmt.Errorf("model: equilibrium matching with Explicit or TimeConditioned: only the plain field f(x) is a model here: %w", ErrInvalid)
+		}
+		lam := eq.Lambda()
+		return &Equilibrium{Flow: Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, _ float64) *tensor.Tensor {
+			return tp.Scale(net.Forward(tp, x), -1/lam)
+		}}, Lambda: lam}, nil
+	case KindPotential:
+		em := o.Energy.(loss.EnergyMatching)
+		v, err := energy.NewModel(net, c.Dim)
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		eps, err := em.Temperature()
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		return &Potential{base: b, V: v, EpsMax: eps, loss: em}, nil
+	}
+	e, err := energy.NewModel(net, c.Dim)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return &Energy{base: b, E: e}, nil
+}
+
+// base holds what every kind has.
+type base struct {
+	cfg Config
+	net nn.Module
+}
+
+// Config returns the model's config.
+func (b *base) Config() Config { return b.cfg }
+
+// Net returns the trained network.
+func (b *base) Net() nn.Module { return b.net }
+
+// Save writes config.json and model.params into dir.
+func (b *base) Save(dir string) error { return save(dir, b.cfg, b.net) }
+
+// Energy is a model trained as an energy E (contrastive divergence, score
+// matching, NCE): its density is exp(−E)/Z.
+type Energy struct {
+	base
+	// E is the trained energy.
+	E *energy.Model
+	// Box is the region Generate draws from; the zero Box means Region.
+	Box eval.Box
+}
+
+// Kind returns KindEnergy.
+func (m *Energy) Kind() Kind { return KindEnergy }
+
+// Density returns E.
+func (m *Energy) Density() energy.Energy { return m.E }
+
+// NegLogDensity writes E at the points.
+func (m *Energy) NegLogDensity(dst, pts []float64) error {
+	m.E.Energy(dst, pts, m.cfg.Dim)
+	return nil
+}
+
+// Generate draws n points from exp(−E) on a 400×400 grid over Box, which
+// is exact up to the grid for 2-D models (and only those).
+func (m *Energy) Generate(_ context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
+	box, err := m.Box, error(nil)
+	if box == (eval.Box{}) {
+		if box, err = Region(m); err != nil {
+			return nil, err
+		}
+	}
+	x, err := eval.GridSample(m.E, box, 400, n, rng)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return x, nil
+}
+
+// Region returns the region where a 2-D model's data lie: the box around
+// its training points with a margin of 15% (eval.BoxFor), where ebm train
+// draws and scores it.
+func Region(m Model) (eval.Box, error) {
+	train, _, err := Data(m.Config().Data, m.Config().Seed, 0)
+	if err != nil {
+		return eval.Box{}, err
+	}
+	box, err := eval.BoxFor(train, 0.15)
+	if err != nil {
+		return box, fmt.Errorf("model: %w", err)
+	}
+	return box, nil
+}
+
+// densitySteps is the number of RK4 steps of a flow's change of variables.
+const densitySteps = 50
+
+// Flow is a velocity field v(x, t) trained by flow matching: it generates by
+// integrating dx/dt = v from x(0) ~ N(0, I) to t = 1, and its density is
+// the one this flow carries N(0, I) to (flow.LogDensity).
+type Flow struct {
+	base
+	field flow.Field
+	// Solver holds the integration settings of Generate (Method, Steps,
+	// Adaptive, Diffusion); its Velocity is set from the network. The zero
+	// value is RK4 in 50 steps.
+	Solver flow.Generator
+}
+
+// Kind returns KindFlow.
+func (m *Flow) Kind() Kind { return KindFlow }
+
+// Density returns nil: a flow's density has no closed form.
+func (m *Flow) Density() energy.Energy { return nil }
+
+// Field returns the field Generate integrates, recorded on a tape so that
+// its divergence can be taken.
+func (m *Flow) Field() flow.Field { return m.field }
+
+// NegLogDensity writes the flow's exact −log p at the points (the change of
+// variables in 50 RK4 steps).
+func (m *Flow) NegLogDensity(dst, pts []float64) error {
+	d := m.cfg.Dim
+	lp, err := flow.LogDensity(m.field, tensor.New(pts, len(pts)/d, d), 0, 1, densitySteps)
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	for i, v := range lp {
+		dst[i] = -v
+	}
+	return nil
+}
+
+// Generate integrates n points from noise, seeded by rng.Uint64().
+func (m *Flow) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
+	d := m.cfg.Dim
+	g := m.Solver
+	g.Velocity = func(dst []float64, t float64, x []float64) {
+		copy(dst, m.field(nil, tensor.New(x, len(x)/d, d), t).Data())
+	}
+	x, _, err := g.Generate(ctx, n, d, rng.Uint64())
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return tensor.New(x, n, d), nil
+}
+
+// Equilibrium is a time-invariant field f(x) trained by equilibrium
+// matching. It generates as a flow whose velocity is −f(x)/λ over t in
+// [0, 1]: far from the data f matches λ times the flow's velocity, so this
+// descent arrives when a flow would.
+type Equilibrium struct {
+	Flow
+	// Lambda is the loss's multiplier λ.
+	Lambda float64
+}
+
+// Kind returns KindEquilibrium.
+func (m *Equilibrium) Kind() Kind { return KindEquilibrium }
+
+// Potential is a potential V trained by energy matching: its density is
+// exp(−V/ε_max), and it generates by the loss's noise-started Langevin
+// sweep.
+type Potential struct {
+	base
+	// V is the trained potential and EpsMax the loss's ε_max.
+	V      *energy.Model
+	EpsMax float64
+	loss   loss.EnergyMatching
+}
+
+// Kind returns KindPotential.
+func (m *Potential) Kind() Kind { return KindPotential }
+
+// Density returns V/ε_max.
+func (m *Potential) Density() energy.Energy { return energy.Tempered{E: m.V, T: m.EpsMax} }
+
+// NegLogDensity writes V/ε_max at the points.
+func (m *Potential) NegLogDensity(dst, pts []float64) error {
+	m.Density().Energy(dst, pts, m.cfg.Dim)
+	return nil
+}
+
+// Generate runs the loss's generating Langevin sweep on V, seeded by
+// rng.Uint64().
+func (m *Potential) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
+	x, err := m.loss.Generate(ctx, m.V, n, m.cfg.Dim, rng.Uint64())
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return tensor.New(x, n, m.cfg.Dim), nil
+}

@@ -1,0 +1,92 @@
+package model
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/plot"
+	"github.com/goebm/goebm/tensor"
+)
+
+// DensityGrid evaluates a 2-D model's density on a grid over box, 200×200
+// cells for the kinds with a Density and 100×100 for the flow kinds, whose
+// density costs an integration per point.
+func DensityGrid(m Model, box eval.Box) (plot.Grid, error) {
+	n := 200
+	if m.Density() == nil {
+		n = 100
+	}
+	return plot.DensityGrid(m.NegLogDensity, box, n)
+}
+
+// DensityPicture draws a 2-D model's density over its Region, with layers
+// of points over it, into a PNG at path.
+func DensityPicture(path, title string, m Model, layers ...plot.Points) error {
+	box, err := Region(m)
+	if err != nil {
+		return err
+	}
+	g, err := DensityGrid(m, box)
+	if err != nil {
+		return err
+	}
+	return plot.Density(path, title, g, layers...)
+}
+
+// WritePictures writes what ebm train draws into dir: energy.png (the
+// model's density over a's box, with the training points), samples.png (the
+// generated points of a over the training points) and, from
+// dir/metrics.jsonl, curves.png (the loss against the step).
+func WritePictures(dir, data string, m Model, a Assessment, train *tensor.Tensor) error {
+	title := "learned density exp(−E), with the data (" + data + ")"
+	switch m := m.(type) {
+	case *Flow, *Equilibrium:
+		title = "the flow's density, with the data (" + data + ")"
+	case *Potential:
+		title = fmt.Sprintf("learned exp(−V/%g), with the data (%s)", m.EpsMax, data)
+	}
+	g, err := DensityGrid(m, a.Box)
+	if err != nil {
+		return err
+	}
+	x := train.Data()
+	if err := plot.Density(filepath.Join(dir, "energy.png"), title, g, plot.Points{XY: x, Max: 3000, Color: plot.White, Label: "data"}); err != nil {
+		return err
+	}
+	err = plot.Density(filepath.Join(dir, "samples.png"), "model samples over the data", g,
+		plot.Points{XY: x, Max: 2000, Color: plot.Gray, Label: "data"}, plot.Points{XY: a.Samples.Data(), Max: 2000, Color: plot.Red, Label: "model samples"})
+	if err != nil {
+		return err
+	}
+	steps, losses, err := ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil || len(steps) < 2 {
+		return err
+	}
+	return plot.Curve(filepath.Join(dir, "curves.png"), "training loss", "step", "loss", steps, losses)
+}
+
+// ReadMetrics reads the step and loss of each line of a metrics.jsonl file
+// that the trainer wrote, skipping lines it cannot read.
+func ReadMetrics(path string) (steps, losses []float64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r struct {
+			Step int     `json:"step"`
+			Loss float64 `json:"loss"`
+		}
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			steps = append(steps, float64(r.Step))
+			losses = append(losses, r.Loss)
+		}
+	}
+	return steps, losses, sc.Err()
+}

@@ -1,0 +1,207 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+)
+
+// LossSettings are what a recipe builds its loss from. A field a recipe
+// does not use (see Recipe.Uses) is ignored; nil values mean the recipe's
+// defaults.
+type LossSettings struct {
+	// Steps is the length of the training run (energy matching starts its
+	// contrastive phase after two thirds of it).
+	Steps int
+	// CDReg is contrastive divergence's energy regulariser α.
+	CDReg float64
+	// CDSampler draws contrastive divergence's negatives; nil means
+	// Langevin with step 0.005 (parallel tempering for ptcd).
+	CDSampler sampler.Sampler
+	// Coupling pairs noise with data in the flow losses.
+	Coupling coupling.Coupling
+	// Interpolant is the flow losses' path.
+	Interpolant interpolant.Interpolant
+	// Data are the training points; NCE fits its noise to them.
+	Data *tensor.Tensor
+}
+
+// Recipe is a named loss with the settings ebm train gives it.
+type Recipe struct {
+	Name, Doc string
+	// Uses names the LossSettings the loss reads, as ebm train's flags:
+	// "cd-reg", "cd-sampler", "coupling", "interpolant".
+	Uses []string
+	New  func(LossSettings) Objective
+}
+
+// Objective is the loss a recipe builds: Energy for an energy network, or
+// Time for a time-conditioned one (nn.TimeModule). Exactly one is set.
+type Objective struct {
+	Energy loss.EnergyLoss
+	Time   loss.TimeLoss
+}
+
+func energyLoss(l loss.EnergyLoss) Objective { return Objective{Energy: l} }
+func timeLoss(l loss.TimeLoss) Objective     { return Objective{Time: l} }
+
+// cdSampler is the default sampler of contrastive divergence's negatives.
+func cdSampler(s LossSettings) sampler.Sampler {
+	if s.CDSampler != nil {
+		return s.CDSampler
+	}
+	return sampler.Langevin{StepSize: schedule.Constant(0.005)}
+}
+
+var (
+	cdUses   = []string{"cd-reg", "cd-sampler"}
+	flowUses = []string{"coupling", "interpolant"}
+)
+
+var recipes = []Recipe{
+	{"pcd", "persistent contrastive divergence, 20 sampler steps, replay buffer (the default)", cdUses, func(s LossSettings) Objective {
+		return energyLoss(loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.CDReg, Sampler: cdSampler(s)})
+	}},
+	{"cd", "contrastive divergence, 20 sampler steps from the data", cdUses, func(s LossSettings) Objective {
+		return energyLoss(loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.CDReg, Sampler: cdSampler(s)})
+	}},
+	{"ptcd", "persistent CD whose negatives come from parallel tempering (4 rungs up to T = 5)", cdUses, func(s LossSettings) Objective {
+		if s.CDSampler == nil {
+			s.CDSampler = sampler.ParallelTempering{StepSize: schedule.Constant(0.005), Replicas: 4, MaxTemperature: 5}
+		}
+		return energyLoss(loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.CDReg, Sampler: s.CDSampler})
+	}},
+	{"dsm", "denoising score matching, σ = 0.05 (fast)", nil, func(LossSettings) Objective { return energyLoss(loss.DenoisingScoreMatching{Sigma: 0.05}) }},
+	{"ssm", "sliced score matching, 2 projections", nil, func(LossSettings) Objective { return energyLoss(loss.SlicedScoreMatching{Projections: 2}) }},
+	{"sm", "score matching, exact Hessian trace", nil, func(LossSettings) Objective { return energyLoss(loss.ScoreMatching{}) }},
+	{"sm-hutchinson", "score matching, Hutchinson's trace estimate (1 Rademacher probe)", nil, func(LossSettings) Objective {
+		return energyLoss(loss.ScoreMatching{Method: loss.Hutchinson})
+	}},
+	{"sm-fd", "score matching, finite-difference trace (1 probe, ε = 1e-3)", nil, func(LossSettings) Objective {
+		return energyLoss(loss.ScoreMatching{Method: loss.FiniteDifference})
+	}},
+	{"nce", "noise-contrastive estimation against a Gaussian fitted to the data; learns log Z", nil, func(s LossSettings) Objective {
+		mean, sd := fitNoise(s.Data)
+		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
+	}},
+	{"fm", "flow matching of a velocity v(x, t); generates by integration from noise", flowUses, func(s LossSettings) Objective {
+		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant})
+	}},
+	{"eqm", "equilibrium matching of a field f(x); generates by descending it", []string{"interpolant"}, func(s LossSettings) Objective {
+		return timeLoss(loss.EquilibriumMatching{Interpolant: s.Interpolant})
+	}},
+	{"em", "energy matching of a potential V: flow, then CD after 2/3 of the steps", flowUses, func(s LossSettings) Objective {
+		return energyLoss(loss.EnergyMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, CDWarmup: s.Steps * 2 / 3})
+	}},
+}
+
+// Recipes returns the named losses, sorted by name.
+func Recipes() []Recipe {
+	out := append([]Recipe(nil), recipes...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// RecipeByName returns the recipe of a name, or an error listing the valid
+// ones.
+func RecipeByName(name string) (Recipe, error) {
+	var names []string
+	for _, r := range Recipes() {
+		if r.Name == strings.ToLower(name) {
+			return r, nil
+		}
+		names = append(names, r.Name)
+	}
+	return Recipe{}, fmt.Errorf("model: unknown loss %q (valid: %s): %w", name, strings.Join(names, ", "), ErrInvalid)
+}
+
+// Unused returns the settings, as ebm train's flags, that the recipe does
+// not read.
+func (r Recipe) Unused() []string {
+	return unused(r.Uses, "cd-reg", "cd-sampler", "coupling", "interpolant")
+}
+
+// Keep returns c without the settings the recipe does not read, so that a
+// config records only what applies.
+func (r Recipe) Keep(c Config) Config {
+	for _, f := range r.Unused() {
+		switch f {
+		case "cd-reg":
+			c.CDReg = 0
+		case "cd-sampler":
+			c.CDSampler = ""
+		case "coupling":
+			c.Coupling = ""
+		case "interpolant":
+			c.Interpolant = ""
+		}
+	}
+	return c
+}
+
+// NewLoss builds the loss of the recipe named name.
+func NewLoss(name string, s LossSettings) (Objective, error) {
+	r, err := RecipeByName(name)
+	if err != nil {
+		return Objective{}, err
+	}
+	return r.New(s), nil
+}
+
+// NewLoss builds the loss the config names, with its settings (a CD
+// sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
+// standard normal).
+func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
+	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data}
+	if c.CDSampler != "" {
+		ns, err := SamplerByName(c.CDSampler)
+		if err != nil {
+			return Objective{}, err
+		}
+		if !ns.Continues {
+			return Objective{}, fmt.Errorf("model: %s cannot draw contrastive divergence's negatives: it does not continue a model's chains: %w", ns.Name, ErrInvalid)
+		}
+		s.CDSampler = ns.New(SamplerSettings{StepSize: 0.005})
+	}
+	var err error
+	if c.Coupling != "" {
+		if s.Coupling, err = lookup(couplings, "coupling", c.Coupling); err != nil {
+			return Objective{}, err
+		}
+	}
+	if c.Interpolant != "" {
+		if s.Interpolant, err = lookup(interpolants, "interpolant", c.Interpolant); err != nil {
+			return Objective{}, err
+		}
+	}
+	return NewLoss(c.Loss, s)
+}
+
+// fitNoise returns the per-coordinate mean of x and the largest standard
+// deviation over coordinates, or nil and 0 (NCE's N(0, I)) without data.
+func fitNoise(x *tensor.Tensor) ([]float64, float64) {
+	if x == nil || x.Dim(0) < 2 {
+		return nil, 0
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	mean, sd := make([]float64, d), 0.0
+	for j := range d {
+		var s, ss float64
+		for i := range n {
+			v := x.Data()[i*d+j]
+			s += v
+			ss += v * v
+		}
+		mean[j] = s / float64(n)
+		sd = math.Max(sd, math.Sqrt(math.Max(ss/float64(n)-mean[j]*mean[j], 0)))
+	}
+	return mean, sd
+}

@@ -1,0 +1,73 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/optim"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+	"github.com/goebm/goebm/train"
+)
+
+// TrainOptions are where and how a training run writes.
+type TrainOptions struct {
+	// Dir receives config.json, model.params, checkpoint.bin and
+	// metrics.jsonl; empty means no files.
+	Dir string
+	// CheckpointEvery steps a checkpoint is written; 0 means only at the
+	// end.
+	CheckpointEvery int
+	// Resume continues the run from Dir/checkpoint.bin.
+	Resume bool
+	// Progress receives a progress bar (see train.Config).
+	Progress io.Writer
+}
+
+// Train trains the network of c (initialised from c.Seed) with the objective l
+// on data ([n, c.Dim]): Adam with a cosine decay of the learning rate from
+// c.LR to c.LR/50 over c.Steps steps, batches of c.Batch, gradients clipped
+// to norm 10. It writes config.json into o.Dir first, so that an
+// interrupted run's directory can be resumed, and returns the model and the
+// trainer's summary.
+func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o TrainOptions) (Model, train.Summary, error) {
+	var sum train.Summary
+	if c.Steps < 1 || c.Batch < 1 || !(c.LR > 0) || data.Rank() != 2 || data.Dim(1) != c.Dim {
+		return nil, sum, fmt.Errorf("model: %d steps, batch %d, learning rate %g, data of shape %v for dimension %d: %w",
+			c.Steps, c.Batch, c.LR, data.Shape(), c.Dim, ErrInvalid)
+	}
+	net, err := c.Network(KindOf(l), c.Seed)
+	if err != nil {
+		return nil, sum, err
+	}
+	if o.Dir != "" {
+		if err := c.write(o.Dir); err != nil {
+			return nil, sum, err
+		}
+	}
+	opt := &optim.Adam{Schedule: schedule.Cosine{Start: c.LR, End: c.LR / 50, Steps: c.Steps}}
+	tc := train.Config{Steps: c.Steps, BatchSize: min(c.Batch, data.Dim(0)), Seed: c.Seed, ClipNorm: 10, Dir: o.Dir,
+		CheckpointEvery: o.CheckpointEvery, Progress: o.Progress}
+	var tr *train.Trainer
+	if l.Time != nil {
+		tr, err = train.NewTime(net.(nn.TimeModule), l.Time, opt, data, tc)
+	} else {
+		tr, err = train.New(net, l.Energy, opt, data, tc)
+	}
+	if err != nil {
+		return nil, sum, fmt.Errorf("model: %w", err)
+	}
+	if o.Resume {
+		if err := tr.Resume(filepath.Join(o.Dir, "checkpoint.bin")); err != nil {
+			return nil, sum, fmt.Errorf("model: %w", err)
+		}
+	}
+	if sum, err = tr.Run(ctx); err != nil {
+		return nil, sum, fmt.Errorf("model: %w", err)
+	}
+	m, err := New(c, net, l)
+	return m, sum, err
+}
