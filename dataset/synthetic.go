@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,13 +15,6 @@ import (
 type Generator interface {
 	// Sample returns n points, shape [n, 2].
 	Sample(rng *rand.Rand, n int) *tensor.Tensor
-}
-
-func or(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // componentPoints fills data with len(centres) equal groups (the first
@@ -46,6 +40,19 @@ func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *t
 	return t
 }
 
+// noisyPoints returns n points: point i is at(i) plus isotropic Gaussian
+// noise of sd noise, drawn for x then y after at's own draws.
+func noisyPoints(rng *rand.Rand, n int, noise float64, at func(i int) (x, y float64)) *tensor.Tensor {
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	for i := range n {
+		x, y := at(i)
+		d[2*i] = x + noise*rng.NormFloat64()
+		d[2*i+1] = y + noise*rng.NormFloat64()
+	}
+	return t
+}
+
 func shuffleRows(rng *rand.Rand, d []float64, w int) {
 	rng.Shuffle(len(d)/w, func(a, b int) {
 		for j := range w {
@@ -67,13 +74,13 @@ func (g GaussianMixture) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	if k <= 0 {
 		k = 8
 	}
-	r := or(g.Radius, 1)
+	r := cmp.Or(g.Radius, 1)
 	centres := make([][2]float64, k)
 	for c := range centres {
 		a := 2 * math.Pi * float64(c) / float64(k)
 		centres[c] = [2]float64{r * math.Cos(a), r * math.Sin(a)}
 	}
-	return componentPoints(rng, n, centres, or(g.Std, 0.05))
+	return componentPoints(rng, n, centres, cmp.Or(g.Std, 0.05))
 }
 
 // EightGaussians is the 8-Gaussian mixture of the EBM literature: centres at
@@ -83,10 +90,10 @@ type EightGaussians struct{ Std, Scale float64 }
 
 // Sample draws n points.
 func (g EightGaussians) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	s := or(g.Scale, 2)
+	s := cmp.Or(g.Scale, 2)
 	h := s / math.Sqrt2
 	centres := [][2]float64{{s, 0}, {-s, 0}, {0, s}, {0, -s}, {h, h}, {h, -h}, {-h, h}, {-h, -h}}
-	return componentPoints(rng, n, centres, or(g.Std, 0.02))
+	return componentPoints(rng, n, centres, cmp.Or(g.Std, 0.02))
 }
 
 // TwoMoons is two interleaving half circles: half the points on the upper
@@ -96,20 +103,17 @@ type TwoMoons struct{ Noise float64 }
 
 // Sample draws n points.
 func (g TwoMoons) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	noise := or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
+	noise := cmp.Or(g.Noise, 0.05)
 	outer := n / 2
-	for i := range n {
+	t := noisyPoints(rng, n, noise, func(i int) (x, y float64) {
 		a := math.Pi * rng.Float64()
-		x, y := math.Cos(a), math.Sin(a)
+		x, y = math.Cos(a), math.Sin(a)
 		if i >= outer {
 			x, y = 1-x, 0.5-y
 		}
-		d[2*i] = x + noise*rng.NormFloat64()
-		d[2*i+1] = y + noise*rng.NormFloat64()
-	}
-	shuffleRows(rng, d, 2)
+		return x, y
+	})
+	shuffleRows(rng, t.Data(), 2)
 	return t
 }
 
@@ -121,15 +125,12 @@ type SwissRoll struct{ Noise, ArcLength float64 }
 
 // Sample draws n points.
 func (g SwissRoll) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	l, noise := or(g.ArcLength, 3), or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := range n {
+	l, noise := cmp.Or(g.ArcLength, 3), cmp.Or(g.Noise, 0.05)
+	t := noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		s := l * math.Pi * (1 + 2*rng.Float64())
-		d[2*i] = s*math.Cos(s) + noise*rng.NormFloat64()
-		d[2*i+1] = s*math.Sin(s) + noise*rng.NormFloat64()
-	}
-	if n > 1 {
+		return s * math.Cos(s), s * math.Sin(s)
+	})
+	if d := t.Data(); n > 1 {
 		var mean, sd [2]float64
 		for i := range n {
 			for j := range 2 {
@@ -158,15 +159,11 @@ type Circle struct{ Noise, Radius float64 }
 
 // Sample draws n points.
 func (g Circle) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	r, noise := or(g.Radius, 1), or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := range n {
+	r, noise := cmp.Or(g.Radius, 1), cmp.Or(g.Noise, 0.05)
+	return noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		a := 2 * math.Pi * rng.Float64()
-		d[2*i] = r*math.Cos(a) + noise*rng.NormFloat64()
-		d[2*i+1] = r*math.Sin(a) + noise*rng.NormFloat64()
-	}
-	return t
+		return r * math.Cos(a), r * math.Sin(a)
+	})
 }
 
 // Checkerboard is uniform on the unit squares of [−L, L]² whose corner
@@ -176,19 +173,15 @@ type Checkerboard struct{ RangeLimit, Noise float64 }
 
 // Sample draws n points.
 func (g Checkerboard) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	l, noise := or(g.RangeLimit, 4), or(g.Noise, 0.01)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := 0; i < n; {
-		x, y := l*(2*rng.Float64()-1), l*(2*rng.Float64()-1)
-		if int(math.Floor(x)+math.Floor(y))%2 == 0 {
-			continue
+	l, noise := cmp.Or(g.RangeLimit, 4), cmp.Or(g.Noise, 0.01)
+	return noisyPoints(rng, n, noise, func(int) (x, y float64) {
+		for { // rejection: redraw until the square is a dark one
+			x, y = l*(2*rng.Float64()-1), l*(2*rng.Float64()-1)
+			if int(math.Floor(x)+math.Floor(y))%2 != 0 {
+				return x, y
+			}
 		}
-		d[2*i] = x + noise*rng.NormFloat64()
-		d[2*i+1] = y + noise*rng.NormFloat64()
-		i++
-	}
-	return t
+	})
 }
 
 // Pinwheel has Classes curved blades: in blade c a point has radius
@@ -206,7 +199,7 @@ func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	if k <= 0 {
 		k = 5
 	}
-	rs, ss, as, noise := or(g.RadialScale, 2), or(g.SpiralScale, 5), or(g.AngularScale, 0.1), or(g.Noise, 0.05)
+	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), cmp.Or(g.SpiralScale, 5), cmp.Or(g.AngularScale, 0.1), cmp.Or(g.Noise, 0.05)
 	t := tensor.Zeros(n, 2)
 	d := t.Data()
 	i := 0
@@ -244,21 +237,17 @@ func (g Grid) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	if k <= 0 {
 		k = 10
 	}
-	l, noise := or(g.RangeLimit, 1), or(g.Noise, 0.01)
+	l, noise := cmp.Or(g.RangeLimit, 1), cmp.Or(g.Noise, 0.01)
 	coord := func(i int) float64 {
 		if k == 1 {
 			return -l
 		}
 		return -l + 2*l*float64(i)/float64(k-1)
 	}
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := range n {
+	return noisyPoints(rng, n, noise, func(i int) (x, y float64) {
 		p := i % (k * k)
-		d[2*i] = coord(p/k) + noise*rng.NormFloat64()
-		d[2*i+1] = coord(p%k) + noise*rng.NormFloat64()
-	}
-	return t
+		return coord(p / k), coord(p % k)
+	})
 }
 
 var generators = map[string]struct {

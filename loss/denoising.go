@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -44,10 +45,7 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 			sig.Data()[i] = lo * math.Pow(hi/lo, float64(k)/float64(s.NumScales-1))
 		}
 	default:
-		sigma := s.Sigma
-		if sigma == 0 {
-			sigma = 0.01
-		}
+		sigma := cmp.Or(s.Sigma, 0.01)
 		if !(sigma > 0) || math.IsInf(sigma, 0) {
 			return nil, fmt.Errorf("loss: noise scale %g must be positive: %w", sigma, ErrInvalid)
 		}

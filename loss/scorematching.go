@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 
@@ -69,10 +70,7 @@ func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rn
 		}
 		trace = tp.Scale(trace, 1/float64(probes))
 	case FiniteDifference:
-		eps := s.Epsilon
-		if eps == 0 {
-			eps = 1e-3
-		}
+		eps := cmp.Or(s.Epsilon, 1e-3)
 		for range probes {
 			v := probe(rng, s.ProbeType, n, d)
 			shift := (*tensor.Tape)(nil).Scale(v, eps)

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -88,10 +89,7 @@ func (s Nesterov) Sample(ctx context.Context, e energy.Energy, o Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	mu := s.Momentum
-	if mu == 0 {
-		mu = 0.9
-	}
+	mu := cmp.Or(s.Momentum, 0.9)
 	if mu < 0 || mu >= 1 {
 		return nil, fmt.Errorf("sampler: Nesterov momentum %g must be in [0, 1): %w", mu, ErrInvalid)
 	}

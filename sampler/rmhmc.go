@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -59,10 +60,7 @@ func (s RMHMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result,
 	if s.LeapfrogSteps < 0 || s.FixedPointSteps < 0 {
 		return nil, fmt.Errorf("sampler: RMHMC with %d leapfrog and %d fixed-point steps: %w", s.LeapfrogSteps, s.FixedPointSteps, ErrInvalid)
 	}
-	l, fp := s.LeapfrogSteps, s.FixedPointSteps
-	if l == 0 {
-		l = 10
-	}
+	l, fp := cmp.Or(s.LeapfrogSteps, 10), s.FixedPointSteps
 	return Run(ctx, e, o, func() Kernel {
 		return &rmKernel{metric: s.Metric, step0: eps0, schedule: s.StepSize, steps: l, gl: integrate.GeneralisedLeapfrog{FixedPoint: fp}}
 	})

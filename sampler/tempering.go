@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -47,13 +48,7 @@ func (s ParallelTempering) Ladder() ([]float64, error) {
 		}
 		return append([]float64(nil), ts...), nil
 	}
-	r, top := s.Replicas, s.MaxTemperature
-	if r == 0 {
-		r = 8
-	}
-	if top == 0 {
-		top = 10
-	}
+	r, top := cmp.Or(s.Replicas, 8), cmp.Or(s.MaxTemperature, 10)
 	if r < 2 || !(top > 1) || math.IsInf(top, 0) {
 		return nil, fmt.Errorf("sampler: %d replicas up to temperature %g: need 2 or more, above 1: %w", r, top, ErrInvalid)
 	}
