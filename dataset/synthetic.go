@@ -17,13 +17,19 @@ type Generator interface {
 	Sample(rng *rand.Rand, n int) *tensor.Tensor
 }
 
-// componentPoints fills data with len(centres) equal groups (the first
-// n mod k one larger) of isotropic Gaussian points around the centres, then
-// shuffles them.
+// componentPoints returns len(centres) groups of isotropic Gaussian points
+// of sd sd around the centres, as groupedPoints arranges them.
 func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *tensor.Tensor {
+	return groupedPoints(rng, n, len(centres), func(c int) (x, y float64) {
+		return centres[c][0] + sd*rng.NormFloat64(), centres[c][1] + sd*rng.NormFloat64()
+	})
+}
+
+// groupedPoints returns n points in k equal groups (the first n mod k one
+// larger), those of group c drawn by at(c), shuffled.
+func groupedPoints(rng *rand.Rand, n, k int, at func(c int) (x, y float64)) *tensor.Tensor {
 	t := tensor.Zeros(n, 2)
 	d := t.Data()
-	k := len(centres)
 	i := 0
 	for c := range k {
 		m := n / k
@@ -31,8 +37,7 @@ func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *t
 			m++
 		}
 		for range m {
-			d[2*i] = centres[c][0] + sd*rng.NormFloat64()
-			d[2*i+1] = centres[c][1] + sd*rng.NormFloat64()
+			d[2*i], d[2*i+1] = at(c)
 			i++
 		}
 	}
@@ -70,10 +75,7 @@ type GaussianMixture struct {
 
 // Sample draws n points.
 func (g GaussianMixture) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	k := g.Components
-	if k <= 0 {
-		k = 8
-	}
+	k := cmp.Or(max(g.Components, 0), 8) // a negative count means the default too
 	r := cmp.Or(g.Radius, 1)
 	centres := make([][2]float64, k)
 	for c := range centres {
@@ -195,28 +197,14 @@ type Pinwheel struct {
 
 // Sample draws n points.
 func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	k := g.Classes
-	if k <= 0 {
-		k = 5
-	}
+	k := cmp.Or(max(g.Classes, 0), 5) // a negative count means the default too
 	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), cmp.Or(g.SpiralScale, 5), cmp.Or(g.AngularScale, 0.1), cmp.Or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
+	t := groupedPoints(rng, n, k, func(c int) (x, y float64) {
+		u := math.Sqrt(rng.Float64())
+		a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
+		return rs * u * math.Cos(a), rs * u * math.Sin(a)
+	})
 	d := t.Data()
-	i := 0
-	for c := range k {
-		m := n / k
-		if c < n%k {
-			m++
-		}
-		for range m {
-			u := math.Sqrt(rng.Float64())
-			a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
-			d[2*i] = rs * u * math.Cos(a)
-			d[2*i+1] = rs * u * math.Sin(a)
-			i++
-		}
-	}
-	shuffleRows(rng, d, 2)
 	for j := range d {
 		d[j] += noise * rng.NormFloat64()
 	}
@@ -233,10 +221,7 @@ type Grid struct {
 
 // Sample draws n points.
 func (g Grid) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	k := g.PerDim
-	if k <= 0 {
-		k = 10
-	}
+	k := cmp.Or(max(g.PerDim, 0), 10) // a negative count means the default too
 	l, noise := cmp.Or(g.RangeLimit, 1), cmp.Or(g.Noise, 0.01)
 	coord := func(i int) float64 {
 		if k == 1 {

@@ -28,10 +28,10 @@ type DenoisingScoreMatching struct {
 
 // Loss returns the denoising score-matching loss of net on x.
 func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	if err := checkBatch(x); err != nil {
+	tp, err := scoreInput(tp, x)
+	if err != nil {
 		return nil, err
 	}
-	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
 	sig := tensor.Zeros(n, 1) // each point's σ
 	switch {

@@ -174,11 +174,10 @@ func (a *aisKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	h, err := stepSize(a.schedule, 0.05, s.T, "step size")
+	h, err := setStepSize(tune, a.schedule, 0.05, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, h)
 	fill(a.atune.StepSize, h)
 	d := s.Dim
 	b0, b1 := a.beta(s.T), a.beta(s.T+1)

@@ -101,12 +101,8 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 
 func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	d := s.Dim
-	if k.schedule != nil {
-		eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
-		if err != nil {
-			return err
-		}
-		fill(tune.StepSize, eps)
+	if err := followSchedule(tune, k.schedule, s.T); err != nil {
+		return err
 	}
 	copy(k.x1, s.X)
 	copy(k.e1, s.E)

@@ -70,12 +70,8 @@ func (k *malaKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (k *malaKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	if k.schedule != nil {
-		h, err := stepSize(k.schedule, 0.01, s.T, "step size")
-		if err != nil {
-			return err
-		}
-		fill(tune.StepSize, h)
+	if err := followSchedule(tune, k.schedule, s.T); err != nil {
+		return err
 	}
 	d, minv := s.Dim, tune.InvMass
 	temp := func(i int) float64 {

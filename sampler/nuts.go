@@ -170,12 +170,8 @@ func newTreeWork(s *State, m *metric, depth int) *treeWork {
 }
 
 func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	if k.schedule != nil {
-		eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
-		if err != nil {
-			return err
-		}
-		fill(tune.StepSize, eps)
+	if err := followSchedule(tune, k.schedule, s.T); err != nil {
+		return err
 	}
 	w, d := k.w, s.Dim
 	for i := range s.N {

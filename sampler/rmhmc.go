@@ -195,11 +195,10 @@ func (h *rmHamiltonian) GradX(dst, p []float64) { (*rmKernel)(h).dHdx(h.prop, p,
 func (h *rmHamiltonian) GradP(dst, p []float64) { (*rmKernel)(h).mulInv(h.prop, p, dst) }
 
 func (k *rmKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
+	eps, err := setStepSize(tune, k.schedule, 0.1, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, eps)
 	d := k.d
 	for i := range s.N {
 		cur := k.cur

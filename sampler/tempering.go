@@ -152,11 +152,10 @@ func (k *ptKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (k *ptKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	h, err := stepSize(k.schedule, 0.01, s.T, "step size")
+	h, err := setStepSize(tune, k.schedule, 0.01, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, h)
 	fill(k.rtune.StepSize, h)
 	k.rs.T = s.T
 	if err := k.move.Step(&k.rs, &k.rtune, k.rinfo); err != nil {
