@@ -132,7 +132,8 @@ func (g SwissRoll) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 		s := l * math.Pi * (1 + 2*rng.Float64())
 		return s * math.Cos(s), s * math.Sin(s)
 	})
-	if d := t.Data(); n > 1 {
+	d := t.Data()
+	if n > 1 {
 		var mean, sd [2]float64
 		for i := range n {
 			for j := range 2 {
