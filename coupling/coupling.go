@@ -206,13 +206,7 @@ func (s Sinkhorn) Plan(x0, x1 []float64, d int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, iters := s.Reg, s.Iters
-	if reg == 0 {
-		reg = 0.05
-	}
-	if iters == 0 {
-		iters = 100
-	}
+	reg, iters := cmp.Or(s.Reg, 0.05), cmp.Or(s.Iters, 100)
 	if !(reg > 0) || iters < 0 || s.Unbalanced < 0 {
 		return nil, fmt.Errorf("coupling: Sinkhorn reg %g, %d iterations, τ %g: %w", reg, iters, s.Unbalanced, ErrInvalid)
 	}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,20 +17,19 @@ type Generator interface {
 	Sample(rng *rand.Rand, n int) *tensor.Tensor
 }
 
-func or(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
+// componentPoints returns len(centres) groups of isotropic Gaussian points
+// of sd sd around the centres, as groupedPoints arranges them.
+func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *tensor.Tensor {
+	return groupedPoints(rng, n, len(centres), func(c int) (x, y float64) {
+		return centres[c][0] + sd*rng.NormFloat64(), centres[c][1] + sd*rng.NormFloat64()
+	})
 }
 
-// componentPoints fills data with len(centres) equal groups (the first
-// n mod k one larger) of isotropic Gaussian points around the centres, then
-// shuffles them.
-func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *tensor.Tensor {
+// groupedPoints returns n points in k equal groups (the first n mod k one
+// larger), those of group c drawn by at(c), shuffled.
+func groupedPoints(rng *rand.Rand, n, k int, at func(c int) (x, y float64)) *tensor.Tensor {
 	t := tensor.Zeros(n, 2)
 	d := t.Data()
-	k := len(centres)
 	i := 0
 	for c := range k {
 		m := n / k
@@ -37,12 +37,24 @@ func componentPoints(rng *rand.Rand, n int, centres [][2]float64, sd float64) *t
 			m++
 		}
 		for range m {
-			d[2*i] = centres[c][0] + sd*rng.NormFloat64()
-			d[2*i+1] = centres[c][1] + sd*rng.NormFloat64()
+			d[2*i], d[2*i+1] = at(c)
 			i++
 		}
 	}
 	shuffleRows(rng, d, 2)
+	return t
+}
+
+// noisyPoints returns n points: point i is at(i) plus isotropic Gaussian
+// noise of sd noise, drawn for x then y after at's own draws.
+func noisyPoints(rng *rand.Rand, n int, noise float64, at func(i int) (x, y float64)) *tensor.Tensor {
+	t := tensor.Zeros(n, 2)
+	d := t.Data()
+	for i := range n {
+		x, y := at(i)
+		d[2*i] = x + noise*rng.NormFloat64()
+		d[2*i+1] = y + noise*rng.NormFloat64()
+	}
 	return t
 }
 
@@ -63,17 +75,14 @@ type GaussianMixture struct {
 
 // Sample draws n points.
 func (g GaussianMixture) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	k := g.Components
-	if k <= 0 {
-		k = 8
-	}
-	r := or(g.Radius, 1)
+	k := cmp.Or(max(g.Components, 0), 8) // a negative count means the default too
+	r := cmp.Or(g.Radius, 1)
 	centres := make([][2]float64, k)
 	for c := range centres {
 		a := 2 * math.Pi * float64(c) / float64(k)
 		centres[c] = [2]float64{r * math.Cos(a), r * math.Sin(a)}
 	}
-	return componentPoints(rng, n, centres, or(g.Std, 0.05))
+	return componentPoints(rng, n, centres, cmp.Or(g.Std, 0.05))
 }
 
 // EightGaussians is the 8-Gaussian mixture of the EBM literature: centres at
@@ -83,10 +92,10 @@ type EightGaussians struct{ Std, Scale float64 }
 
 // Sample draws n points.
 func (g EightGaussians) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	s := or(g.Scale, 2)
+	s := cmp.Or(g.Scale, 2)
 	h := s / math.Sqrt2
 	centres := [][2]float64{{s, 0}, {-s, 0}, {0, s}, {0, -s}, {h, h}, {h, -h}, {-h, h}, {-h, -h}}
-	return componentPoints(rng, n, centres, or(g.Std, 0.02))
+	return componentPoints(rng, n, centres, cmp.Or(g.Std, 0.02))
 }
 
 // TwoMoons is two interleaving half circles: half the points on the upper
@@ -96,20 +105,17 @@ type TwoMoons struct{ Noise float64 }
 
 // Sample draws n points.
 func (g TwoMoons) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	noise := or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
+	noise := cmp.Or(g.Noise, 0.05)
 	outer := n / 2
-	for i := range n {
+	t := noisyPoints(rng, n, noise, func(i int) (x, y float64) {
 		a := math.Pi * rng.Float64()
-		x, y := math.Cos(a), math.Sin(a)
+		x, y = math.Cos(a), math.Sin(a)
 		if i >= outer {
 			x, y = 1-x, 0.5-y
 		}
-		d[2*i] = x + noise*rng.NormFloat64()
-		d[2*i+1] = y + noise*rng.NormFloat64()
-	}
-	shuffleRows(rng, d, 2)
+		return x, y
+	})
+	shuffleRows(rng, t.Data(), 2)
 	return t
 }
 
@@ -121,14 +127,12 @@ type SwissRoll struct{ Noise, ArcLength float64 }
 
 // Sample draws n points.
 func (g SwissRoll) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	l, noise := or(g.ArcLength, 3), or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := range n {
+	l, noise := cmp.Or(g.ArcLength, 3), cmp.Or(g.Noise, 0.05)
+	t := noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		s := l * math.Pi * (1 + 2*rng.Float64())
-		d[2*i] = s*math.Cos(s) + noise*rng.NormFloat64()
-		d[2*i+1] = s*math.Sin(s) + noise*rng.NormFloat64()
-	}
+		return s * math.Cos(s), s * math.Sin(s)
+	})
+	d := t.Data()
 	if n > 1 {
 		var mean, sd [2]float64
 		for i := range n {
@@ -158,15 +162,11 @@ type Circle struct{ Noise, Radius float64 }
 
 // Sample draws n points.
 func (g Circle) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	r, noise := or(g.Radius, 1), or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := range n {
+	r, noise := cmp.Or(g.Radius, 1), cmp.Or(g.Noise, 0.05)
+	return noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		a := 2 * math.Pi * rng.Float64()
-		d[2*i] = r*math.Cos(a) + noise*rng.NormFloat64()
-		d[2*i+1] = r*math.Sin(a) + noise*rng.NormFloat64()
-	}
-	return t
+		return r * math.Cos(a), r * math.Sin(a)
+	})
 }
 
 // Checkerboard is uniform on the unit squares of [−L, L]² whose corner
@@ -176,19 +176,15 @@ type Checkerboard struct{ RangeLimit, Noise float64 }
 
 // Sample draws n points.
 func (g Checkerboard) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	l, noise := or(g.RangeLimit, 4), or(g.Noise, 0.01)
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := 0; i < n; {
-		x, y := l*(2*rng.Float64()-1), l*(2*rng.Float64()-1)
-		if int(math.Floor(x)+math.Floor(y))%2 == 0 {
-			continue
+	l, noise := cmp.Or(g.RangeLimit, 4), cmp.Or(g.Noise, 0.01)
+	return noisyPoints(rng, n, noise, func(int) (x, y float64) {
+		for { // rejection: redraw until the square is a dark one
+			x, y = l*(2*rng.Float64()-1), l*(2*rng.Float64()-1)
+			if int(math.Floor(x)+math.Floor(y))%2 != 0 {
+				return x, y
+			}
 		}
-		d[2*i] = x + noise*rng.NormFloat64()
-		d[2*i+1] = y + noise*rng.NormFloat64()
-		i++
-	}
-	return t
+	})
 }
 
 // Pinwheel has Classes curved blades: in blade c a point has radius
@@ -202,28 +198,14 @@ type Pinwheel struct {
 
 // Sample draws n points.
 func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	k := g.Classes
-	if k <= 0 {
-		k = 5
-	}
-	rs, ss, as, noise := or(g.RadialScale, 2), or(g.SpiralScale, 5), or(g.AngularScale, 0.1), or(g.Noise, 0.05)
-	t := tensor.Zeros(n, 2)
+	k := cmp.Or(max(g.Classes, 0), 5) // a negative count means the default too
+	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), cmp.Or(g.SpiralScale, 5), cmp.Or(g.AngularScale, 0.1), cmp.Or(g.Noise, 0.05)
+	t := groupedPoints(rng, n, k, func(c int) (x, y float64) {
+		u := math.Sqrt(rng.Float64())
+		a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
+		return rs * u * math.Cos(a), rs * u * math.Sin(a)
+	})
 	d := t.Data()
-	i := 0
-	for c := range k {
-		m := n / k
-		if c < n%k {
-			m++
-		}
-		for range m {
-			u := math.Sqrt(rng.Float64())
-			a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
-			d[2*i] = rs * u * math.Cos(a)
-			d[2*i+1] = rs * u * math.Sin(a)
-			i++
-		}
-	}
-	shuffleRows(rng, d, 2)
 	for j := range d {
 		d[j] += noise * rng.NormFloat64()
 	}
@@ -240,25 +222,18 @@ type Grid struct {
 
 // Sample draws n points.
 func (g Grid) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	k := g.PerDim
-	if k <= 0 {
-		k = 10
-	}
-	l, noise := or(g.RangeLimit, 1), or(g.Noise, 0.01)
+	k := cmp.Or(max(g.PerDim, 0), 10) // a negative count means the default too
+	l, noise := cmp.Or(g.RangeLimit, 1), cmp.Or(g.Noise, 0.01)
 	coord := func(i int) float64 {
 		if k == 1 {
 			return -l
 		}
 		return -l + 2*l*float64(i)/float64(k-1)
 	}
-	t := tensor.Zeros(n, 2)
-	d := t.Data()
-	for i := range n {
+	return noisyPoints(rng, n, noise, func(i int) (x, y float64) {
 		p := i % (k * k)
-		d[2*i] = coord(p/k) + noise*rng.NormFloat64()
-		d[2*i+1] = coord(p%k) + noise*rng.NormFloat64()
-	}
-	return t
+		return coord(p / k), coord(p % k)
+	})
 }
 
 var generators = map[string]struct {

@@ -1,6 +1,9 @@
 package energy
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // DoubleWell is h·Σᵢ(xᵢ² − b²)²: two wells per axis at ±b separated by a
 // barrier of height h·b⁴. The zero value means TorchEBM's h = 2, b = 1.
@@ -9,13 +12,7 @@ type DoubleWell struct {
 }
 
 func (w DoubleWell) params() (h, b float64) {
-	h, b = w.BarrierHeight, w.B
-	if h == 0 {
-		h = 2
-	}
-	if b == 0 {
-		b = 1
-	}
+	h, b = cmp.Or(w.BarrierHeight, 2), cmp.Or(w.B, 1)
 	return h, b
 }
 
@@ -55,10 +52,7 @@ func (h Harmonic) Energy(e, x []float64, d int) { h.Grad(e, nil, x, d) }
 
 // Grad evaluates the harmonic well and its gradient k·x.
 func (h Harmonic) Grad(e, g, x []float64, d int) {
-	k := h.K
-	if k == 0 {
-		k = 1
-	}
+	k := cmp.Or(h.K, 1)
 	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
 		s := 0.0
 		for j, v := range xi {
@@ -155,10 +149,7 @@ func (f Rastrigin) Energy(e, x []float64, d int) { f.Grad(e, nil, x, d) }
 
 // Grad evaluates Rastrigin's function and its gradient 2xᵢ + 2πa·sin(2πxᵢ).
 func (f Rastrigin) Grad(e, g, x []float64, d int) {
-	a := f.A
-	if a == 0 {
-		a = 10
-	}
+	a := cmp.Or(f.A, 10)
 	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
 		s := a * float64(len(xi))
 		for j, v := range xi {
@@ -185,10 +176,7 @@ func (f Funnel) Energy(e, x []float64, d int) { f.Grad(e, nil, x, d) }
 
 // Grad evaluates the funnel and its gradient.
 func (f Funnel) Grad(e, g, x []float64, d int) {
-	s := f.Sigma
-	if s == 0 {
-		s = 3
-	}
+	s := cmp.Or(f.Sigma, 3)
 	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
 		v := xi[0]
 		ev := math.Exp(-v)

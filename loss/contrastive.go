@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -56,24 +57,12 @@ type cdSettings struct {
 }
 
 func (c ContrastiveDivergence) settings() (cdSettings, error) {
-	s := cdSettings{k: c.K, s: c.Sampler, size: c.BufferSize, ratio: c.NewSampleRatio, reg: defaultOrOff(c.RegWeight, 0.001), init: c.InitSteps}
-	if s.k == 0 {
-		s.k = 10
+	s := cdSettings{
+		k: cmp.Or(c.K, 10), s: c.Sampler, size: cmp.Or(c.BufferSize, 10000), ratio: cmp.Or(c.NewSampleRatio, 0.05),
+		reg: defaultOrOff(c.RegWeight, 0.001), init: defaultOrOff(c.InitSteps, 100),
 	}
 	if s.s == nil {
 		s.s = sampler.Langevin{StepSize: schedule.Constant(0.01)}
-	}
-	if s.size == 0 {
-		s.size = 10000
-	}
-	if s.ratio == 0 {
-		s.ratio = 0.05
-	}
-	switch {
-	case s.init == 0:
-		s.init = 100
-	case s.init < 0:
-		s.init = 0
 	}
 	if s.k < 0 || s.size < 0 || s.ratio < 0 || s.ratio > 1 {
 		return s, fmt.Errorf("loss: CD with K %d, buffer %d, new-sample ratio %g: %w", s.k, s.size, s.ratio, ErrInvalid)

@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -27,10 +28,10 @@ type DenoisingScoreMatching struct {
 
 // Loss returns the denoising score-matching loss of net on x.
 func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	if err := checkBatch(x); err != nil {
+	tp, err := scoreInput(tp, x)
+	if err != nil {
 		return nil, err
 	}
-	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
 	sig := tensor.Zeros(n, 1) // each point's σ
 	switch {
@@ -44,10 +45,7 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 			sig.Data()[i] = lo * math.Pow(hi/lo, float64(k)/float64(s.NumScales-1))
 		}
 	default:
-		sigma := s.Sigma
-		if sigma == 0 {
-			sigma = 0.01
-		}
+		sigma := cmp.Or(s.Sigma, 0.01)
 		if !(sigma > 0) || math.IsInf(sigma, 0) {
 			return nil, fmt.Errorf("loss: noise scale %g must be positive: %w", sigma, ErrInvalid)
 		}

@@ -82,7 +82,7 @@ type emSettings struct {
 
 // defaultOrOff reads a setting where 0 means def and a negative value
 // turns the feature off (0).
-func defaultOrOff(v, def float64) float64 {
+func defaultOrOff[T int | float64](v, def T) T {
 	switch {
 	case v == 0:
 		return def
@@ -94,30 +94,12 @@ func defaultOrOff(v, def float64) float64 {
 
 func (e EnergyMatching) settings() (emSettings, error) {
 	s := emSettings{
-		sigma: defaultOrOff(e.Sigma, 0.1), cutoff: e.FlowCutoff, lambda: defaultOrOff(e.LambdaCD, 2),
-		epsMax: e.EpsMax, tauStar: e.TauStar, h: e.LangevinStep, k: e.LangevinSteps,
-		frac: defaultOrOff(e.NoiseFraction, 0.5), trim: defaultOrOff(e.TrimFraction, 0.1), clamp: e.Clamp,
+		sigma: defaultOrOff(e.Sigma, 0.1), cutoff: cmp.Or(e.FlowCutoff, 0.8), lambda: defaultOrOff(e.LambdaCD, 2),
+		epsMax: cmp.Or(e.EpsMax, 0.15), tauStar: cmp.Or(e.TauStar, 0.8), h: cmp.Or(e.LangevinStep, 0.01), k: cmp.Or(e.LangevinSteps, 200),
+		frac: defaultOrOff(e.NoiseFraction, 0.5), trim: defaultOrOff(e.TrimFraction, 0.1), clamp: cmp.Or(e.Clamp, 0.02),
 	}
-	if s.cutoff == 0 {
-		s.cutoff = 0.8
-	}
-	if s.epsMax == 0 {
-		s.epsMax = 0.15
-	}
-	if s.tauStar == 0 {
-		s.tauStar = 0.8
-	}
-	if s.h == 0 {
-		s.h = 0.01
-	}
-	if s.k == 0 {
-		s.k = 200
-	}
-	switch {
-	case s.clamp == 0:
-		s.clamp = 0.02
-	case s.clamp < 0:
-		s.clamp = math.Inf(1)
+	if s.clamp < 0 {
+		s.clamp = math.Inf(1) // off: no clamp
 	}
 	if !(s.cutoff > 0) || !(s.epsMax > 0) || !(s.tauStar >= 0 && s.tauStar < 1) || !(s.h > 0) || s.k < 1 ||
 		s.frac > 1 || s.trim >= 1 || e.CDWarmup < 0 || math.IsNaN(s.sigma+s.lambda+s.clamp) {

@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -46,13 +47,7 @@ func (e EquilibriumMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	a, lam := e.Threshold, e.Multiplier
-	if a == 0 {
-		a = 0.8
-	}
-	if lam == 0 {
-		lam = 4
-	}
+	a, lam := cmp.Or(e.Threshold, 0.8), cmp.Or(e.Multiplier, 4)
 	if !(a >= 0 && a < 1) || !(lam > 0) {
 		return nil, fmt.Errorf("loss: EqM threshold %g must be in [0, 1), multiplier %g positive: %w", a, lam, ErrInvalid)
 	}

@@ -83,6 +83,15 @@ func scoreTape(tp *tensor.Tape) *tensor.Tape {
 	return tp
 }
 
+// scoreInput checks a data batch for a loss built on the score and returns
+// the tape scoreTape gives.
+func scoreInput(tp *tensor.Tape, x *tensor.Tensor) (*tensor.Tape, error) {
+	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	return scoreTape(tp), nil
+}
+
 // checkBatch validates a data batch.
 func checkBatch(x *tensor.Tensor) error {
 	if x.Rank() != 2 || x.Dim(0) == 0 || x.Dim(1) == 0 {

@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -69,13 +70,7 @@ func (r *nceRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *ran
 	}
 	l := r.l
 	n, d := x.Dim(0), x.Dim(1)
-	sd, ratio := l.NoiseStd, l.Ratio
-	if sd == 0 {
-		sd = 1
-	}
-	if ratio == 0 {
-		ratio = 1
-	}
+	sd, ratio := cmp.Or(l.NoiseStd, 1), cmp.Or(l.Ratio, 1)
 	if !(sd > 0) || ratio < 0 || (l.NoiseMean != nil && len(l.NoiseMean) != d) {
 		return nil, fmt.Errorf("loss: NCE noise sd %g, ratio %d, mean of %d values for dimension %d: %w", sd, ratio, len(l.NoiseMean), d, ErrInvalid)
 	}

@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 
@@ -39,10 +40,10 @@ type ScoreMatching struct {
 
 // Loss returns the score-matching loss of net on x.
 func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	if err := checkBatch(x); err != nil {
+	tp, err := scoreInput(tp, x)
+	if err != nil {
 		return nil, err
 	}
-	tp = scoreTape(tp)
 	if s.Probes < 0 || s.Epsilon < 0 {
 		return nil, fmt.Errorf("loss: score matching with %d probes and step %g: %w", s.Probes, s.Epsilon, ErrInvalid)
 	}
@@ -69,10 +70,7 @@ func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rn
 		}
 		trace = tp.Scale(trace, 1/float64(probes))
 	case FiniteDifference:
-		eps := s.Epsilon
-		if eps == 0 {
-			eps = 1e-3
-		}
+		eps := cmp.Or(s.Epsilon, 1e-3)
 		for range probes {
 			v := probe(rng, s.ProbeType, n, d)
 			shift := (*tensor.Tape)(nil).Scale(v, eps)
@@ -112,10 +110,10 @@ type SlicedScoreMatching struct {
 
 // Loss returns the sliced score-matching loss of net on x.
 func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
-	if err := checkBatch(x); err != nil {
+	tp, err := scoreInput(tp, x)
+	if err != nil {
 		return nil, err
 	}
-	tp = scoreTape(tp)
 	k := s.Projections
 	if k < 0 {
 		return nil, fmt.Errorf("loss: %d projections: %w", k, ErrInvalid)

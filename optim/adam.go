@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"cmp"
 	"math"
 
 	"github.com/goebm/goebm/schedule"
@@ -34,13 +35,6 @@ var _ Optimizer = (*Adam)(nil)
 // decay of 0.01.
 func NewAdamW(lr float64) *Adam { return &Adam{LR: lr, WeightDecay: 0.01, Decoupled: true} }
 
-func orDefault(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
 // Step applies one update.
 func (o *Adam) Step(params, grads []*tensor.Tensor) error {
 	if err := checkState(params, o.m, o.v); err != nil {
@@ -53,7 +47,7 @@ func (o *Adam) Step(params, grads []*tensor.Tensor) error {
 		o.m, o.v = zerosLike(params), zerosLike(params)
 	}
 	lr := rate(o.Schedule, o.LR, 1e-3, o.steps)
-	b1, b2, eps := orDefault(o.Beta1, 0.9), orDefault(o.Beta2, 0.999), orDefault(o.Eps, 1e-8)
+	b1, b2, eps := cmp.Or(o.Beta1, 0.9), cmp.Or(o.Beta2, 0.999), cmp.Or(o.Eps, 1e-8)
 	t := float64(o.steps + 1)
 	c1, c2 := 1-math.Pow(b1, t), 1-math.Pow(b2, t)
 	for i, p := range params {

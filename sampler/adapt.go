@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"math"
 
 	"github.com/goebm/goebm/schedule"
@@ -71,10 +72,7 @@ func (a *Adaptation) Init(s *State, tune *Tuning) error {
 	if s.Tuned {
 		return nil
 	}
-	target := a.TargetAccept
-	if target == 0 {
-		target = 0.8
-	}
+	target := cmp.Or(a.TargetAccept, 0.8)
 	for i := range s.N {
 		a.da = append(a.da, newDualAveraging(tune.StepSize[i], target))
 	}

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -55,16 +56,7 @@ func (s AIS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 // (chains start from the base density) and Options.Warmup 0; Options.Steps
 // is K.
 func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult, error) {
-	sigma, power, moves := s.BaseScale, s.Power, s.MoveSteps
-	if sigma == 0 {
-		sigma = 1
-	}
-	if power == 0 {
-		power = 1
-	}
-	if moves == 0 {
-		moves = 1
-	}
+	sigma, power, moves := cmp.Or(s.BaseScale, 1), cmp.Or(s.Power, 1), cmp.Or(s.MoveSteps, 1)
 	switch {
 	case o.Init != nil || o.Warmup != 0:
 		return nil, fmt.Errorf("sampler: AIS starts from its base density: no Init or Warmup: %w", ErrInvalid)
@@ -182,11 +174,10 @@ func (a *aisKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	h, err := stepSize(a.schedule, 0.05, s.T, "step size")
+	h, err := setStepSize(tune, a.schedule, 0.05, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, h)
 	fill(a.atune.StepSize, h)
 	d := s.Dim
 	b0, b1 := a.beta(s.T), a.beta(s.T+1)

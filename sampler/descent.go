@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -18,11 +19,19 @@ type GradientDescent struct {
 
 // Sample runs the descent; one gradient per chain per step.
 func (s GradientDescent) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, error) {
-	h0, err := stepSize(s.StepSize, 0.01, 0, "step size")
+	return descend(ctx, e, o, s.StepSize, 0)
+}
+
+// descend runs gradient descent with momentum mu (0: none).
+func descend(ctx context.Context, e energy.Energy, o Options, step schedule.Schedule, mu float64) (*Result, error) {
+	h0, err := stepSize(step, 0.01, 0, "step size")
 	if err != nil {
 		return nil, err
 	}
-	return Run(ctx, e, o, func() Kernel { return &descentKernel{step0: h0, stepSize: s.StepSize} })
+	if mu < 0 || mu >= 1 {
+		return nil, fmt.Errorf("sampler: Nesterov momentum %g must be in [0, 1): %w", mu, ErrInvalid)
+	}
+	return Run(ctx, e, o, func() Kernel { return &descentKernel{step0: h0, stepSize: step, momentum: mu} })
 }
 
 type descentKernel struct {
@@ -43,11 +52,10 @@ func (k *descentKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (k *descentKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	h, err := stepSize(k.stepSize, 0.01, s.T, "step size")
+	h, err := setStepSize(tune, k.stepSize, 0.01, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, h)
 	evals := 1
 	if k.momentum == 0 {
 		for j := range s.X {
@@ -84,16 +92,5 @@ type Nesterov struct {
 // Sample runs the descent; two gradients per chain per step (at the
 // look-ahead point and at the new point).
 func (s Nesterov) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, error) {
-	h0, err := stepSize(s.StepSize, 0.01, 0, "step size")
-	if err != nil {
-		return nil, err
-	}
-	mu := s.Momentum
-	if mu == 0 {
-		mu = 0.9
-	}
-	if mu < 0 || mu >= 1 {
-		return nil, fmt.Errorf("sampler: Nesterov momentum %g must be in [0, 1): %w", mu, ErrInvalid)
-	}
-	return Run(ctx, e, o, func() Kernel { return &descentKernel{step0: h0, stepSize: s.StepSize, momentum: mu} })
+	return descend(ctx, e, o, s.StepSize, cmp.Or(s.Momentum, 0.9))
 }

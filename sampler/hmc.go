@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -54,10 +55,7 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if h.LeapfrogSteps < 0 {
 		return nil, fmt.Errorf("sampler: %d leapfrog steps: %w", h.LeapfrogSteps, ErrInvalid)
 	}
-	steps := h.LeapfrogSteps
-	if steps == 0 {
-		steps = 10
-	}
+	steps := cmp.Or(h.LeapfrogSteps, 10)
 	sched := ownSchedule(h.StepSize, h.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
 		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense}
@@ -103,12 +101,8 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 
 func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	d := s.Dim
-	if k.schedule != nil {
-		eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
-		if err != nil {
-			return err
-		}
-		fill(tune.StepSize, eps)
+	if err := followSchedule(tune, k.schedule, s.T); err != nil {
+		return err
 	}
 	copy(k.x1, s.X)
 	copy(k.e1, s.E)

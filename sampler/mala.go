@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -38,10 +39,7 @@ func (m MALA) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	target := m.TargetAccept
-	if target == 0 {
-		target = 0.574
-	}
+	target := cmp.Or(m.TargetAccept, 0.574)
 	sched := ownSchedule(m.StepSize, m.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
 		return withAdaptation(&malaKernel{step0: h0, schedule: sched}, m.Adapt, target, m.AdaptMass)
@@ -72,12 +70,8 @@ func (k *malaKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (k *malaKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	if k.schedule != nil {
-		h, err := stepSize(k.schedule, 0.01, s.T, "step size")
-		if err != nil {
-			return err
-		}
-		fill(tune.StepSize, h)
+	if err := followSchedule(tune, k.schedule, s.T); err != nil {
+		return err
 	}
 	d, minv := s.Dim, tune.InvMass
 	temp := func(i int) float64 {

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -46,17 +47,11 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	depth := s.MaxDepth
-	if depth == 0 {
-		depth = 10
-	}
+	depth := cmp.Or(s.MaxDepth, 10)
 	if depth < 0 || depth > 30 {
 		return nil, fmt.Errorf("sampler: NUTS tree depth %d must be in 1…30: %w", s.MaxDepth, ErrInvalid)
 	}
-	target := s.TargetAccept
-	if target == 0 {
-		target = 0.8
-	}
+	target := cmp.Or(s.TargetAccept, 0.8)
 	if !(target > 0 && target < 1) {
 		return nil, fmt.Errorf("sampler: target acceptance %g must be in (0, 1): %w", target, ErrInvalid)
 	}
@@ -175,12 +170,8 @@ func newTreeWork(s *State, m *metric, depth int) *treeWork {
 }
 
 func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	if k.schedule != nil {
-		eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
-		if err != nil {
-			return err
-		}
-		fill(tune.StepSize, eps)
+	if err := followSchedule(tune, k.schedule, s.T); err != nil {
+		return err
 	}
 	w, d := k.w, s.Dim
 	for i := range s.N {

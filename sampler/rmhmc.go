@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -59,10 +60,7 @@ func (s RMHMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result,
 	if s.LeapfrogSteps < 0 || s.FixedPointSteps < 0 {
 		return nil, fmt.Errorf("sampler: RMHMC with %d leapfrog and %d fixed-point steps: %w", s.LeapfrogSteps, s.FixedPointSteps, ErrInvalid)
 	}
-	l, fp := s.LeapfrogSteps, s.FixedPointSteps
-	if l == 0 {
-		l = 10
-	}
+	l, fp := cmp.Or(s.LeapfrogSteps, 10), s.FixedPointSteps
 	return Run(ctx, e, o, func() Kernel {
 		return &rmKernel{metric: s.Metric, step0: eps0, schedule: s.StepSize, steps: l, gl: integrate.GeneralisedLeapfrog{FixedPoint: fp}}
 	})
@@ -197,11 +195,10 @@ func (h *rmHamiltonian) GradX(dst, p []float64) { (*rmKernel)(h).dHdx(h.prop, p,
 func (h *rmHamiltonian) GradP(dst, p []float64) { (*rmKernel)(h).mulInv(h.prop, p, dst) }
 
 func (k *rmKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	eps, err := stepSize(k.schedule, 0.1, s.T, "step size")
+	eps, err := setStepSize(tune, k.schedule, 0.1, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, eps)
 	d := k.d
 	for i := range s.N {
 		cur := k.cur

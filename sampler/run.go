@@ -319,6 +319,27 @@ func stepSize(s schedule.Schedule, def float64, t int, what string) (float64, er
 	return h, nil
 }
 
+// setStepSize gives every chain in tune the step size stepSize returns, and
+// returns it.
+func setStepSize(tune *Tuning, s schedule.Schedule, def float64, t int) (float64, error) {
+	h, err := stepSize(s, def, t, "step size")
+	if err != nil {
+		return 0, err
+	}
+	fill(tune.StepSize, h)
+	return h, nil
+}
+
+// followSchedule gives every chain in tune the schedule's step size at step
+// t; a nil schedule leaves the step sizes, which are then tuned, as they are.
+func followSchedule(tune *Tuning, s schedule.Schedule, t int) error {
+	if s == nil {
+		return nil
+	}
+	_, err := setStepSize(tune, s, 0, t)
+	return err
+}
+
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func finiteSlice(s []float64) bool {

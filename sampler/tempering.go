@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -47,13 +48,7 @@ func (s ParallelTempering) Ladder() ([]float64, error) {
 		}
 		return append([]float64(nil), ts...), nil
 	}
-	r, top := s.Replicas, s.MaxTemperature
-	if r == 0 {
-		r = 8
-	}
-	if top == 0 {
-		top = 10
-	}
+	r, top := cmp.Or(s.Replicas, 8), cmp.Or(s.MaxTemperature, 10)
 	if r < 2 || !(top > 1) || math.IsInf(top, 0) {
 		return nil, fmt.Errorf("sampler: %d replicas up to temperature %g: need 2 or more, above 1: %w", r, top, ErrInvalid)
 	}
@@ -157,11 +152,10 @@ func (k *ptKernel) Init(s *State, tune *Tuning) error {
 }
 
 func (k *ptKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
-	h, err := stepSize(k.schedule, 0.01, s.T, "step size")
+	h, err := setStepSize(tune, k.schedule, 0.01, s.T)
 	if err != nil {
 		return err
 	}
-	fill(tune.StepSize, h)
 	fill(k.rtune.StepSize, h)
 	k.rs.T = s.T
 	if err := k.move.Step(&k.rs, &k.rtune, k.rinfo); err != nil {

@@ -85,29 +85,26 @@ func (tp *Tape) LeakyReLU(x *Tensor, alpha float64) *Tensor {
 }
 
 // ELU returns x for x > 0 and α(eˣ − 1) otherwise.
-func (tp *Tape) ELU(x *Tensor, alpha float64) *Tensor {
-	return tp.unary(x, &unary{
-		f: mapTo(func(v float64) float64 {
-			if v > 0 {
-				return v
-			}
-			return alpha * math.Expm1(v)
-		}),
-		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.eluDeriv(x, alpha, 1) }),
-	})
-}
+func (tp *Tape) ELU(x *Tensor, alpha float64) *Tensor { return tp.elu(x, alpha, 0) }
 
-// eluDeriv returns ELU′ (step 1) or ELU″ and beyond (step 0): step for x > 0,
-// αeˣ otherwise. Every derivative past the first is the same function.
-func (tp *Tape) eluDeriv(x *Tensor, alpha, step float64) *Tensor {
+// elu returns ELU's derivative of the given order (ELU itself at order 0):
+// x, 1, then 0 for x > 0; α(eˣ − 1), then αeˣ at every order, otherwise.
+func (tp *Tape) elu(x *Tensor, alpha float64, order int) *Tensor {
 	return tp.unary(x, &unary{
 		f: mapTo(func(v float64) float64 {
-			if v > 0 {
-				return step
+			switch {
+			case v > 0 && order == 0:
+				return v
+			case v > 0 && order == 1:
+				return 1
+			case v > 0:
+				return 0
+			case order == 0:
+				return alpha * math.Expm1(v)
 			}
 			return alpha * math.Exp(v)
 		}),
-		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.eluDeriv(x, alpha, 0) }),
+		vjp: mulDeriv(func(tp *Tape, x, _ *Tensor) *Tensor { return tp.elu(x, alpha, order+1) }),
 	})
 }
 

@@ -9,6 +9,14 @@
 // panel of B. Eight accumulators (two 4-lane registers per row of C) keep
 // both FMA units busy; the sum over p runs in order, so each element's
 // rounding does not depend on how C is split.
+// ADDROW adds the row of C at DX to the accumulators lo (columns 0–3) and
+// hi (4–7) and stores the sums back.
+#define ADDROW(lo, hi) \
+	VADDPD (DX), lo, lo; \
+	VADDPD 32(DX), hi, hi; \
+	VMOVUPD lo, (DX); \
+	VMOVUPD hi, 32(DX)
+
 TEXT ·dgemmKernel4x8(SB), NOSPLIT, $0-40
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -45,24 +53,12 @@ loop:
 	DECQ CX
 	JNZ loop
 
-	VADDPD (DX), Y0, Y0
-	VADDPD 32(DX), Y1, Y1
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
+	ADDROW(Y0, Y1)
 	ADDQ R8, DX
-	VADDPD (DX), Y2, Y2
-	VADDPD 32(DX), Y3, Y3
-	VMOVUPD Y2, (DX)
-	VMOVUPD Y3, 32(DX)
+	ADDROW(Y2, Y3)
 	ADDQ R8, DX
-	VADDPD (DX), Y4, Y4
-	VADDPD 32(DX), Y5, Y5
-	VMOVUPD Y4, (DX)
-	VMOVUPD Y5, 32(DX)
+	ADDROW(Y4, Y5)
 	ADDQ R8, DX
-	VADDPD (DX), Y6, Y6
-	VADDPD 32(DX), Y7, Y7
-	VMOVUPD Y6, (DX)
-	VMOVUPD Y7, 32(DX)
+	ADDROW(Y6, Y7)
 	VZEROUPPER
 	RET
