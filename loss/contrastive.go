@@ -43,7 +43,10 @@ type ContrastiveDivergence struct {
 	// NewSampleRatio of each batch restarts from noise; 0 means 0.05.
 	NewSampleRatio float64
 	// InitSteps sampler steps are run on the buffer when it is created; 0
-	// means 100, negative means none.
+	// means 100, negative means none. For an adaptive sampler
+	// (sampler.Adaptive) they are its warm-up, and every later draw
+	// continues from the step size and metric it tuned (pooled over the
+	// chains), not from scratch.
 	InitSteps int
 	// RegWeight α of the energy-magnitude regulariser; 0 means 0.001,
 	// negative means none.
@@ -110,7 +113,7 @@ func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 			return nil, err
 		}
 		slots, init := r.buf.starts(n, s.ratio, rng)
-		if neg, err = ch.run(init, s.k, rng); err != nil {
+		if neg, err = r.buf.draw(ch, init, s.k, rng); err != nil {
 			return nil, err
 		}
 		r.buf.keep(slots, neg)
@@ -141,33 +144,58 @@ func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 func (r *cdRun) Params() []nn.Param { return nil }
 
 // Save returns the replay buffer, [BufferSize, d] and named "buffer", once
-// it exists.
+// it exists, and what an adaptive sampler tuned while it was filled: the
+// step size ("step_size", [1]) and the diagonal inverse mass ("inv_mass",
+// [d]).
 func (r *cdRun) Save() []nn.Param {
 	if r.buf.rows == nil {
 		return nil
 	}
-	return []nn.Param{{Name: "buffer", Value: tensor.New(r.buf.rows, len(r.buf.rows)/r.buf.d, r.buf.d)}}
+	d := r.buf.d
+	out := []nn.Param{{Name: "buffer", Value: tensor.New(r.buf.rows, len(r.buf.rows)/d, d)}}
+	if t := r.buf.tuned; t != nil {
+		out = append(out, nn.Param{Name: "step_size", Value: tensor.New([]float64{t.step}, 1)})
+		if t.invMass != nil {
+			out = append(out, nn.Param{Name: "inv_mass", Value: tensor.New(t.invMass, d)})
+		}
+	}
+	return out
 }
 
-// Restore takes a saved replay buffer of BufferSize rows, or none.
+// Restore takes a saved replay buffer of BufferSize rows and its tuning,
+// or none.
 func (r *cdRun) Restore(saved []nn.Param) error {
 	s, err := r.c.settings()
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(saved) == 0:
+	if len(saved) == 0 {
 		r.buf = replay{}
 		return nil
-	case len(saved) == 1 && saved[0].Name == "buffer" && r.c.Persistent:
-		b := saved[0].Value
-		if b.Rank() != 2 || b.Dim(0) != s.size || b.Dim(1) == 0 {
-			return fmt.Errorf("loss: a replay buffer of shape %v for a buffer of %d chains: %w", b.Shape(), s.size, ErrInvalid)
-		}
-		r.buf = replay{rows: slices.Clone(b.Data()), d: b.Dim(1)}
-		return nil
 	}
-	return fmt.Errorf("loss: CD state %v: want at most a replay buffer, with Persistent: %w", names(saved), ErrInvalid)
+	bad := fmt.Errorf("loss: CD state %v: want at most a replay buffer and its tuning, with Persistent: %w", names(saved), ErrInvalid)
+	if !r.c.Persistent || saved[0].Name != "buffer" || len(saved) > 3 {
+		return bad
+	}
+	b := saved[0].Value
+	if b.Rank() != 2 || b.Dim(0) != s.size || b.Dim(1) == 0 {
+		return fmt.Errorf("loss: a replay buffer of shape %v for a buffer of %d chains: %w", b.Shape(), s.size, ErrInvalid)
+	}
+	d := b.Dim(1)
+	var tuned *tuning
+	for i, p := range saved[1:] {
+		v := p.Value.Data()
+		switch {
+		case i == 0 && p.Name == "step_size" && len(v) == 1 && v[0] > 0:
+			tuned = &tuning{step: v[0]}
+		case i == 1 && p.Name == "inv_mass" && len(v) == d:
+			tuned.invMass = slices.Clone(v)
+		default:
+			return bad
+		}
+	}
+	r.buf = replay{rows: slices.Clone(b.Data()), d: d, tuned: tuned}
+	return nil
 }
 
 // names lists the names of ps, for error messages.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/nn"
@@ -34,11 +35,28 @@ func newChains(s sampler.Sampler, net nn.Module, d int) (chains, error) {
 // run advances one chain per row of init by steps steps, seeded from rng,
 // and returns where they end.
 func (c chains) run(init []float64, steps int, rng *rand.Rand) ([]float64, error) {
-	r, err := c.s.Sample(context.Background(), c.e, sampler.Options{Dim: c.d, Init: init, Steps: steps, Seed: rng.Uint64()})
+	r, err := c.sample(sampler.Options{Init: init, Steps: steps}, rng)
+	if err != nil {
+		return nil, err
+	}
+	return r.Final, nil
+}
+
+// sample runs the chains with the options o (their dimension and seed set
+// here).
+func (c chains) sample(o sampler.Options, rng *rand.Rand) (*sampler.Result, error) {
+	o.Dim, o.Seed = c.d, rng.Uint64()
+	r, err := c.s.Sample(context.Background(), c.e, o)
 	if err != nil {
 		return nil, fmt.Errorf("loss: sampling negatives: %w", err)
 	}
-	return r.Final, nil
+	return r, nil
+}
+
+// adapts reports whether the chains' sampler tunes itself in warm-up.
+func (c chains) adapts() bool {
+	a, ok := c.s.(sampler.Adaptive)
+	return ok && a.Adapts()
 }
 
 // gaussianRows returns n rows of N(0, I) in dimension d.
@@ -61,14 +79,63 @@ func rowsOf(x *tensor.Tensor, idx []int) []float64 {
 }
 
 // replay is a replay buffer of persistent chains (Tieleman 2008; Du and
-// Mordatch 2019): size rows of dimension d, nil until the first draw.
+// Mordatch 2019): size rows of dimension d, nil until the first draw. With
+// an adaptive sampler, the warm steps that create the buffer are its
+// warm-up, and tuned keeps what they tuned, for every later draw.
 type replay struct {
-	rows []float64
-	d    int
+	rows  []float64
+	d     int
+	tuned *tuning
+}
+
+// tuning is one step size and diagonal inverse metric (nil: none) for every
+// chain: the buffer's chains are drawn afresh each step, so what the
+// adaptation found per chain is pooled, by the median step size and the
+// mean inverse mass.
+type tuning struct {
+	step    float64
+	invMass []float64
+}
+
+// pool returns the tuning of a run whose chains adapted.
+func pool(t sampler.Tuning, d int) *tuning {
+	p := &tuning{step: median(t.StepSize)}
+	if t.InvMass != nil {
+		p.invMass = make([]float64, d)
+		n := float64(len(t.InvMass) / d)
+		for i, v := range t.InvMass {
+			p.invMass[i%d] += v / n
+		}
+	}
+	return p
+}
+
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// forChains returns the tuning as a sampler takes it for n chains.
+func (t *tuning) forChains(n int) *sampler.Tuning {
+	if t == nil {
+		return nil
+	}
+	out := &sampler.Tuning{StepSize: make([]float64, n)}
+	for i := range n {
+		out.StepSize[i] = t.step
+		if t.invMass != nil {
+			out.InvMass = append(out.InvMass, t.invMass...)
+		}
+	}
+	return out
 }
 
 // fill creates the buffer of size rows from noise, advanced by warm steps
-// of c, unless it exists; a buffer of another dimension is an error.
+// of c (its warm-up, when c adapts), unless it exists; a buffer of another
+// dimension is an error.
 func (b *replay) fill(c chains, size, warm int, rng *rand.Rand) error {
 	if b.rows != nil {
 		if b.d != c.d {
@@ -77,14 +144,32 @@ func (b *replay) fill(c chains, size, warm int, rng *rand.Rand) error {
 		return nil
 	}
 	rows := gaussianRows(rng, size, c.d)
-	if warm > 0 {
+	var tuned *tuning
+	switch {
+	case warm > 0 && c.adapts():
+		r, err := c.sample(sampler.Options{Init: rows, Warmup: warm}, rng)
+		if err != nil {
+			return err
+		}
+		rows, tuned = r.Final, pool(r.Tuned, c.d)
+	case warm > 0:
 		var err error
 		if rows, err = c.run(rows, warm, rng); err != nil {
 			return err
 		}
 	}
-	b.rows, b.d = rows, c.d
+	b.rows, b.d, b.tuned = rows, c.d, tuned
 	return nil
+}
+
+// draw advances the chains from init by steps steps, with the buffer's
+// tuning when it has one.
+func (b *replay) draw(c chains, init []float64, steps int, rng *rand.Rand) ([]float64, error) {
+	r, err := c.sample(sampler.Options{Init: init, Steps: steps, Tuned: b.tuned.forChains(len(init) / c.d)}, rng)
+	if err != nil {
+		return nil, err
+	}
+	return r.Final, nil
 }
 
 // starts picks min(n, size) distinct slots and returns them with the

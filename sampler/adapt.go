@@ -45,6 +45,30 @@ func withAdaptation(k Kernel, adapt bool, target float64, mass bool) Kernel {
 	return &Adaptation{Kernel: k, TargetAccept: target, Mass: mass}
 }
 
+// Adaptive is a sampler that may tune its step size (and metric) during
+// warm-up: a caller that runs it in pieces, such as persistent contrastive
+// divergence, adapts once and continues from Result.Tuned.
+type Adaptive interface {
+	Sampler
+	// Adapts reports whether warm-up tunes the step size.
+	Adapts() bool
+}
+
+var (
+	_ Adaptive = MALA{}
+	_ Adaptive = HMC{}
+	_ Adaptive = NUTS{}
+)
+
+// Adapts reports whether warm-up tunes the step size (Adapt).
+func (m MALA) Adapts() bool { return m.Adapt }
+
+// Adapts reports whether warm-up tunes the step size (Adapt).
+func (h HMC) Adapts() bool { return h.Adapt }
+
+// Adapts reports whether warm-up tunes the step size (unless NoAdapt).
+func (s NUTS) Adapts() bool { return !s.NoAdapt }
+
 // ownSchedule returns the step-size schedule a kernel follows: none when its
 // step sizes are tuned, by adaptation or by Options.Tuned.
 func ownSchedule(s schedule.Schedule, adapt bool, o Options) schedule.Schedule {
