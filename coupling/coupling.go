@@ -1,11 +1,3 @@
-// Package coupling pairs a batch of noise x₀ with a batch of data x₁ for
-// flow-matching losses: independently (as drawn), by an exact optimal
-// transport assignment, by entropic (Sinkhorn) optimal transport, balanced or
-// unbalanced, greedily, or by reflow (the data paired with where a trained
-// flow takes the noise). Straighter pairings give straighter paths, which
-// integrate in fewer steps (Tong et al. 2023; Liu et al. 2022).
-//
-// Costs are squared Euclidean distances ‖x₀ᵢ − x₁ⱼ‖².
 package coupling
 
 import (

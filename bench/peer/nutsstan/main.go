@@ -1,13 +1,3 @@
-// Command nutsstan compares goebm's NUTS with Stan's on the targets issue 3
-// names: a 100-dimensional Gaussian with condition number 100, diagonal
-// (which Stan's adapted diagonal metric makes well conditioned) and
-// correlated (which it cannot). The figure is the bulk ESS of the slowest
-// coordinate per post-warm-up gradient, computed with goebm's diag (which
-// matches Stan's own reference values) for both samplers' draws.
-//
-//	go run ./bench/peer/nutsstan -dir /tmp/ns -write   # the targets, as Cholesky factors
-//	Rscript bench/peer/nutsstan/stan_nuts.R /tmp/ns     # Stan (Debian r-cran-rstan)
-//	go run ./bench/peer/nutsstan -dir /tmp/ns           # goebm, and the comparison
 package main
 
 import (
