@@ -19,8 +19,10 @@
 //	             by the loss's Langevin sweep from noise
 //
 // Recipes names the losses ebm train offers, with their settings, and
-// Config.NewLoss builds the one a config names; Samplers, Couplings,
-// Interpolants and Integrators are the other names ebm's flags take. Train
+// Config.NewLoss builds the one a config names (its coupling and
+// interpolant by coupling.ByName and interpolant.ByName); Samplers names the
+// samplers ebm's flags take, and Sample runs any sampler, keeping parallel
+// tempering's swap rates and AIS's log Z. Train
 // runs a recipe (Adam, cosine learning-rate decay, clipped gradients);
 // Score gives the NLL (quadrature or change of variables), a fitted
 // Gaussian's NLL as the baseline, and the MMD² of generated against

@@ -34,7 +34,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	tb, err := model.IntegratorByName(*method)
+	tb, err := integrate.ByName(*method)
 	switch {
 	case err != nil:
 		return asUsage(err)

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 )
@@ -25,9 +28,9 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		{"energies", energy.Names()},
 		{"samplers", model.SamplerDocs()},
 		{"losses", model.LossDocs()},
-		{"couplings", model.Couplings()},
-		{"interpolants", model.Interpolants()},
-		{"integrators", model.Integrators()},
+		{"couplings", coupling.Names()},
+		{"interpolants", interpolant.Names()},
+		{"integrators", integrate.Names()},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
 	}

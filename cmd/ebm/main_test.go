@@ -152,7 +152,7 @@ func TestFlows(t *testing.T) {
 			t.Errorf("%s: eval: %v", l, err)
 		}
 	}
-	if _, _, err := ebm(t, "train", "-loss", "fm", "-coupling", "psychic", "-out", dir); err == nil || !strings.Contains(err.Error(), "valid: exact-ot") {
+	if _, _, err := ebm(t, "train", "-loss", "fm", "-coupling", "psychic", "-out", dir); err == nil || !strings.Contains(err.Error(), "exact-ot, greedy") {
 		t.Errorf("an unknown coupling: %v", err)
 	}
 }

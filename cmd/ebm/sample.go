@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"time"
 
@@ -15,43 +14,23 @@ import (
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
 	"github.com/goebm/goebm/sampler"
-	"github.com/goebm/goebm/tensor"
 )
 
 type sampleSummary struct {
-	Sampler     string       `json:"sampler"`
-	Target      string       `json:"target"`
-	Chains      int          `json:"chains"`
-	Draws       int          `json:"draws_per_chain"`
-	Seconds     float64      `json:"seconds"`
-	GradEvals   int64        `json:"gradient_evaluations"`
-	Acceptance  float64      `json:"acceptance"`
-	Divergences int          `json:"divergences"`
-	SwapRates   []float64    `json:"swap_rates,omitempty"`
-	LogZ        *float64     `json:"log_z,omitempty"`
-	LogZSE      *float64     `json:"log_z_se,omitempty"`
-	Dims        []dimSummary `json:"dims"`
-	Out         string       `json:"out,omitempty"`
-	Plot        string       `json:"plot,omitempty"`
-}
-
-type dimSummary struct {
-	Name string
-	diag.Summary
-}
-
-// MarshalJSON writes a dimension's summary with NaN as null.
-func (d dimSummary) MarshalJSON() ([]byte, error) {
-	f := func(v float64) any {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil
-		}
-		return v
-	}
-	s := d.Summary
-	return json.Marshal(map[string]any{"name": d.Name, "mean": f(s.Mean), "sd": f(s.SD), "mcse_mean": f(s.MCSEMean),
-		"mcse_sd": f(s.MCSESD), "q5": f(s.Q5), "median": f(s.Median), "q95": f(s.Q95),
-		"ess_bulk": f(s.ESSBulk), "ess_tail": f(s.ESSTail), "rhat": f(s.Rhat)})
+	Sampler     string     `json:"sampler"`
+	Target      string     `json:"target"`
+	Chains      int        `json:"chains"`
+	Draws       int        `json:"draws_per_chain"`
+	Seconds     float64    `json:"seconds"`
+	GradEvals   int64      `json:"gradient_evaluations"`
+	Acceptance  float64    `json:"acceptance"`
+	Divergences int        `json:"divergences"`
+	SwapRates   []float64  `json:"swap_rates,omitempty"`
+	LogZ        *float64   `json:"log_z,omitempty"`
+	LogZSE      *float64   `json:"log_z_se,omitempty"`
+	Dims        diag.Table `json:"dims"`
+	Out         string     `json:"out,omitempty"`
+	Plot        string     `json:"plot,omitempty"`
 }
 
 // target returns the energy named by -energy or trained in -model, its
@@ -131,41 +110,16 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	start := time.Now()
 	opt.Dim = dim
 	s := sampleSummary{Sampler: ns.Name, Target: name, Out: o.out, Plot: o.plot}
-	var r *sampler.Result
-	switch smp := ns.New(sf).(type) {
-	case sampler.ParallelTempering:
-		var tr *sampler.TemperingResult
-		if tr, err = smp.Temper(ctx, e, opt); err == nil {
-			r, s.SwapRates = &tr.Result, tr.SwapRate
-		}
-	case sampler.AIS:
-		var ar *sampler.AISResult
-		if ar, err = smp.Anneal(ctx, e, opt); err == nil {
-			r, s.LogZ, s.LogZSE = &ar.Result, &ar.LogZ, &ar.LogZSE
-		}
-	default:
-		r, err = smp.Sample(ctx, e, opt)
-	}
+	r, err := model.Sample(ctx, ns.New(sf), e, opt)
 	if err != nil {
 		return err
 	}
 	s.Chains, s.Draws, s.Seconds, s.GradEvals = r.Chains, r.Kept, time.Since(start).Seconds(), r.Info.GradEvals
-	for c := range r.Chains {
-		s.Acceptance += r.Info.AcceptRate[c] / float64(r.Chains)
-		s.Divergences += r.Info.Divergences[c]
-	}
-	names, sums := []string{"chain", "draw"}, make([]diag.Summary, dim)
-	for j := range dim {
-		names = append(names, fmt.Sprintf("x%d", j))
-		sums[j] = diag.Summarize(r.Chain(j))
-		s.Dims = append(s.Dims, dimSummary{names[j+2], sums[j]})
-	}
+	s.Acceptance, s.Divergences, s.SwapRates, s.LogZ, s.LogZSE = r.Acceptance(), r.Divergences(), r.SwapRates, r.LogZ, r.LogZSE
+	s.Dims = diag.SummarizeDraws(r.Draws, r.Chains, r.Kept, dim)
 	if o.out != "" {
-		rows := make([]float64, 0, r.Chains*r.Kept*(dim+2))
-		for i := range r.Chains * r.Kept {
-			rows = append(append(rows, float64(i/r.Kept), float64(i%r.Kept)), r.Draws[i*dim:(i+1)*dim]...)
-		}
-		if err := dataset.Save(o.out, names, tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
+		header, rows := dataset.DrawsTable(r.Draws, r.Chains, r.Kept, dim)
+		if err := dataset.Save(o.out, header, rows); err != nil {
 			return err
 		}
 	}
@@ -179,7 +133,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %d gradients\n\n",
 		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, s.GradEvals)
-	if err := diag.WriteTable(stdout, names[2:], sums); err != nil {
+	if err := s.Dims.Print(stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nacceptance %.3f, divergences %d", s.Acceptance, s.Divergences)

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
@@ -39,8 +41,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed")
 	fs.Float64Var(&c.CDReg, "cd-reg", 0.1, "energy regulariser of the contrastive-divergence losses")
 	fs.StringVar(&c.CDSampler, "cd-sampler", "", "sampler of the contrastive-divergence losses' negatives, step 0.005; empty: Langevin (tempering for ptcd)")
-	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(model.Couplings()))
-	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(model.Interpolants()))
+	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(coupling.Names()))
+	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(interpolant.Names()))
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
