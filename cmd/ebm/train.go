@@ -111,11 +111,19 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 }
 
+// knownData refuses an unknown -data name (a usage error).
+func knownData(data string) error {
+	if _, err := dataset.ByName(data); err != nil && dataset.CheckExt(data) != nil {
+		return usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, names(dataset.Names()))
+	}
+	return nil
+}
+
 // points returns the training and test points of -data, refusing an
 // unknown name (a usage error) and data that are not 2-D.
 func points(data string, seed uint64, nTest int) (train, test *tensor.Tensor, err error) {
-	if _, err := dataset.ByName(data); err != nil && dataset.CheckExt(data) != nil {
-		return nil, nil, usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, names(dataset.Names()))
+	if err := knownData(data); err != nil {
+		return nil, nil, err
 	}
 	if train, test, err = model.Data(data, seed, nTest); err == nil && train.Dim(1) != 2 {
 		err = fmt.Errorf("-data %s has %d columns: ebm trains, scores and draws 2-D models", data, train.Dim(1))
