@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/goebm/goebm/energy"
@@ -39,9 +40,25 @@ func TestSampleKeepsExtras(t *testing.T) {
 	}
 }
 
-func TestSampledTotals(t *testing.T) {
-	s := &Sampled{Result: &sampler.Result{Chains: 2, Info: sampler.Info{AcceptRate: []float64{0.5, 1}, Divergences: []int{1, 2}}}}
+// TestSampledSummary checks the totals, the summary's fields and the line
+// Print ends with.
+func TestSampledSummary(t *testing.T) {
+	lz, se := 1.5, 0.25
+	s := &Sampled{Result: &sampler.Result{Dim: 1, Chains: 2, Kept: 4, Draws: []float64{1, 2, 3, 4, 5, 6, 7, 8},
+		Info: sampler.Info{AcceptRate: []float64{0.5, 1}, Divergences: []int{1, 2}, GradEvals: 10}},
+		SwapRates: []float64{0.5}, LogZ: &lz, LogZSE: &se, Seconds: 2}
 	if a, d := s.Acceptance(), s.Divergences(); a != 0.75 || d != 3 {
 		t.Errorf("acceptance %g, divergences %d; want 0.75, 3", a, d)
+	}
+	sum := s.Summary()
+	if sum.Chains != 2 || sum.Draws != 4 || sum.GradEvals != 10 || sum.Seconds != 2 || len(sum.Dims) != 1 || sum.Dims[0].Mean != 4.5 {
+		t.Errorf("summary %+v", sum)
+	}
+	var b strings.Builder
+	if err := sum.Print(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\nacceptance 0.750, divergences 3, swap rates [0.50], log Z 1.5000 ± 0.2500\n"; !strings.HasSuffix(b.String(), want) {
+		t.Errorf("Print wrote %q, want it to end with %q", b.String(), want)
 	}
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"time"
 
 	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
@@ -17,20 +15,11 @@ import (
 )
 
 type sampleSummary struct {
-	Sampler     string     `json:"sampler"`
-	Target      string     `json:"target"`
-	Chains      int        `json:"chains"`
-	Draws       int        `json:"draws_per_chain"`
-	Seconds     float64    `json:"seconds"`
-	GradEvals   int64      `json:"gradient_evaluations"`
-	Acceptance  float64    `json:"acceptance"`
-	Divergences int        `json:"divergences"`
-	SwapRates   []float64  `json:"swap_rates,omitempty"`
-	LogZ        *float64   `json:"log_z,omitempty"`
-	LogZSE      *float64   `json:"log_z_se,omitempty"`
-	Dims        diag.Table `json:"dims"`
-	Out         string     `json:"out,omitempty"`
-	Plot        string     `json:"plot,omitempty"`
+	Sampler string `json:"sampler"`
+	Target  string `json:"target"`
+	model.SampleSummary
+	Out  string `json:"out,omitempty"`
+	Plot string `json:"plot,omitempty"`
 }
 
 // target returns the energy named by -energy or trained in -model, its
@@ -107,16 +96,12 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if sf.Metric, _ = e.(sampler.Metric); ns.Name == "rmhmc" && sf.Metric == nil {
 		return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
 	}
-	start := time.Now()
 	opt.Dim = dim
-	s := sampleSummary{Sampler: ns.Name, Target: name, Out: o.out, Plot: o.plot}
 	r, err := model.Sample(ctx, ns.New(sf), e, opt)
 	if err != nil {
 		return err
 	}
-	s.Chains, s.Draws, s.Seconds, s.GradEvals = r.Chains, r.Kept, time.Since(start).Seconds(), r.Info.GradEvals
-	s.Acceptance, s.Divergences, s.SwapRates, s.LogZ, s.LogZSE = r.Acceptance(), r.Divergences(), r.SwapRates, r.LogZ, r.LogZSE
-	s.Dims = diag.SummarizeDraws(r.Draws, r.Chains, r.Kept, dim)
+	s := sampleSummary{Sampler: ns.Name, Target: name, SampleSummary: r.Summary(), Out: o.out, Plot: o.plot}
 	if o.out != "" {
 		header, rows := dataset.DrawsTable(r.Draws, r.Chains, r.Kept, dim)
 		if err := dataset.Save(o.out, header, rows); err != nil {
@@ -133,16 +118,5 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %d gradients\n\n",
 		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, s.GradEvals)
-	if err := s.Dims.Print(stdout); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\nacceptance %.3f, divergences %d", s.Acceptance, s.Divergences)
-	if s.SwapRates != nil {
-		fmt.Fprintf(stdout, ", swap rates %.2f", s.SwapRates)
-	}
-	if s.LogZ != nil {
-		fmt.Fprintf(stdout, ", log Z %.4f ± %.4f", *s.LogZ, *s.LogZSE)
-	}
-	fmt.Fprintln(stdout)
-	return nil
+	return s.Print(stdout)
 }
