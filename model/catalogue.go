@@ -1,0 +1,35 @@
+package model
+
+import (
+	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/nn"
+)
+
+// NameGroup is one kind of named thing, with each name's one-line
+// description.
+type NameGroup struct {
+	// Title is the kind, plural: "energies", "samplers", ….
+	Title string
+	Names [][2]string
+}
+
+// Catalogue returns every name goebm's registries know, by kind: analytic
+// energies, samplers, losses, couplings, interpolants, integrators,
+// datasets and activations, so that a program can offer them all (ebm list
+// prints it).
+func Catalogue() []NameGroup {
+	return []NameGroup{
+		{"energies", energy.Names()},
+		{"samplers", SamplerDocs()},
+		{"losses", LossDocs()},
+		{"couplings", coupling.Names()},
+		{"interpolants", interpolant.Names()},
+		{"integrators", integrate.Names()},
+		{"datasets", dataset.Names()},
+		{"activations", nn.ActivationNames()},
+	}
+}
