@@ -13,7 +13,6 @@ import (
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
-	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -63,17 +62,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case *out == "":
 		return usagef("-out: an output directory is required")
-	case c.Steps < 1, c.Batch < 1, c.Hidden < 1, c.Layers < 1, *every < 1:
-		return usagef("-steps, -batch, -hidden, -layers and -checkpoint-every must be positive")
-	case !(c.LR > 0):
-		return usagef("-lr %g: must be positive", c.LR)
-	case c.CDReg < 0:
-		return usagef("-cd-reg %g: must not be negative", c.CDReg)
+	case *every < 1:
+		return usagef("-checkpoint-every %d: must be positive", *every)
 	}
-	if _, err := nn.ActivationByName(c.Activation); err != nil {
-		return asUsage(err)
-	}
-	if _, err := c.NewLoss(nil); err != nil { // the names of its settings
+	if err := c.Check(); err != nil {
 		return asUsage(err)
 	}
 	train, test, err := points(c.Data, c.Seed, 2000)
