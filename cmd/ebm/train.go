@@ -13,7 +13,6 @@ import (
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
-	"github.com/goebm/goebm/tensor"
 )
 
 type trainSummary struct {
@@ -68,7 +67,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := c.Check(); err != nil {
 		return asUsage(err)
 	}
-	train, test, err := points(c.Data, c.Seed, 2000)
+	if err := knownData(c.Data); err != nil {
+		return err
+	}
+	train, test, err := model.Data(c.Data, c.Seed, 2000)
+	if err == nil && train.Dim(1) != 2 {
+		err = fmt.Errorf("-data %s has %d columns: ebm trains, scores and draws 2-D models", c.Data, train.Dim(1))
+	}
 	if err != nil {
 		return err
 	}
@@ -109,18 +114,6 @@ func knownData(data string) error {
 		return usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, names(dataset.Names()))
 	}
 	return nil
-}
-
-// points returns the training and test points of -data, refusing an
-// unknown name (a usage error) and data that are not 2-D.
-func points(data string, seed uint64, nTest int) (train, test *tensor.Tensor, err error) {
-	if err := knownData(data); err != nil {
-		return nil, nil, err
-	}
-	if train, test, err = model.Data(data, seed, nTest); err == nil && train.Dim(1) != 2 {
-		err = fmt.Errorf("-data %s has %d columns: ebm trains, scores and draws 2-D models", data, train.Dim(1))
-	}
-	return train, test, err
 }
 
 func freshOrHeldOut(data string) string {
