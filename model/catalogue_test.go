@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -37,5 +38,13 @@ func TestCatalogueFinds(t *testing.T) {
 	}
 	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "integrators", "datasets", "activations"}; !slices.Equal(titles, want) {
 		t.Errorf("groups %q, want %q", titles, want)
+	}
+}
+
+func TestCatalogJSON(t *testing.T) {
+	c := Catalog{{"b", [][2]string{{"y", "why"}, {"x", "ex"}}}, {"a", nil}}
+	b, err := json.Marshal(c)
+	if want := `{"a":{},"b":{"x":"ex","y":"why"}}`; err != nil || string(b) != want {
+		t.Errorf("got %s, %v; want %s", b, err, want)
 	}
 }

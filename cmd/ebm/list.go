@@ -17,14 +17,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	groups := model.Catalogue()
 	if *asJSON {
-		m := map[string]map[string]string{}
-		for _, g := range groups {
-			m[g.Title] = map[string]string{}
-			for _, it := range g.Names {
-				m[g.Title][it[0]] = it[1]
-			}
-		}
-		return json.NewEncoder(stdout).Encode(m)
+		return json.NewEncoder(stdout).Encode(groups)
 	}
 	for _, g := range groups {
 		fmt.Fprintf(stdout, "%s:\n", g.Title)
