@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/goebm/goebm/coupling"
@@ -77,12 +76,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(*out, "config.json")); err == nil && !*force && !*resume {
-		return fmt.Errorf("%s holds a trained model; pass -force to overwrite it or -resume to continue it", *out)
-	}
-	if *force && !*resume {
-		os.Remove(filepath.Join(*out, "metrics.jsonl"))
-		os.Remove(filepath.Join(*out, "checkpoint.bin"))
+	if err := model.PrepareDir(*out, *force, *resume); errors.Is(err, model.ErrExists) {
+		return fmt.Errorf("%w; pass -force to overwrite it or -resume to continue it", err)
+	} else if err != nil {
+		return err
 	}
 	l, err := c.NewLoss(train)
 	if err != nil {
