@@ -81,12 +81,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else if err != nil {
 		return err
 	}
-	l, err := c.NewLoss(train)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
-	m, sum, err := model.Train(ctx, c, l, train, model.TrainOptions{Dir: *out, CheckpointEvery: *every, Resume: *resume})
+	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: *out, CheckpointEvery: *every, Resume: *resume})
 	if err != nil {
 		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, *out)
 	}
