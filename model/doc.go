@@ -18,17 +18,24 @@
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates
 //	             by the loss's Langevin sweep from noise
 //
-// Recipes names the losses ebm train offers, with their settings, and
-// Config.NewLoss builds the one a config names (its coupling and
-// interpolant by coupling.ByName and interpolant.ByName); Samplers names the
-// samplers ebm's flags take, and Sample runs any sampler, keeping parallel
-// tempering's swap rates and AIS's log Z. Train
-// runs a recipe (Adam, cosine learning-rate decay, clipped gradients);
-// Score gives the NLL (quadrature or change of variables), a fitted
-// Gaussian's NLL as the baseline, and the MMD² of generated against
-// held-out points; Data gives a dataset's training and test points,
-// built-in or from a file (a tenth held out); WritePictures draws a model
-// as ebm train does.
+// What ebm does, a Go program can do with the same calls:
+//
+//   - train: Recipes names the losses, with their settings; Config.NewLoss
+//     builds the one a config names (its coupling and interpolant by
+//     coupling.ByName and interpolant.ByName) and Config.Check refuses a
+//     config that cannot train. Data gives a dataset's training and test
+//     points, built-in or from a file (a tenth held out); PrepareDir readies
+//     the output directory; Train runs a loss (Adam, cosine learning-rate
+//     decay, clipped gradients), and Fit builds the config's loss and runs it.
+//   - score: Score gives the NLL (quadrature or change of variables), a
+//     fitted Gaussian's NLL as the baseline, and the MMD² of generated
+//     against held-out points; Evaluate picks the test points as ebm eval
+//     does; WritePictures draws a model as ebm train does.
+//   - sample: Samplers names the samplers; Sample runs any sampler, keeping
+//     parallel tempering's swap rates and AIS's log Z, and its Summary is
+//     Stan's table per coordinate with the run's acceptance. EnergyTable
+//     evaluates an energy and its gradient at points, as a table to save.
+//   - list: Catalogue holds every registry's names, by kind.
 //
 // # Directory format
 //
