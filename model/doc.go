@@ -11,8 +11,8 @@
 //	             quadrature; generates from the density on a grid (2-D)
 //	Flow         v(x, t), from flow matching: generates by integrating
 //	             dx/dt = v from N(0, I) over t in [0, 1] (any integrator, or the
-//	             SDE with the same marginals: SetSolver); exact log p by the change of
-//	             variables, d log p/dt = −∇·v
+//	             SDE with the same marginals: SetSolver); exact log p by the
+//	             change of variables, d log p/dt = −∇·v
 //	Equilibrium  f(x), from equilibrium matching: a flow with velocity −f/λ,
 //	             λ the loss's multiplier (far from the data f ≈ λ·v)
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates
@@ -50,5 +50,6 @@
 // # Errors
 //
 // Invalid settings return errors wrapping ErrInvalid; a directory without
-// a readable config or weights, errors wrapping ErrNotModel.
+// a readable config or weights, errors wrapping ErrNotModel; PrepareDir's
+// refusal of a model's directory wraps ErrExists.
 package model
