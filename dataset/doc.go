@@ -1,6 +1,8 @@
 // Package dataset provides training data: TorchEBM's eight 2-D synthetic
 // distributions, shuffled mini-batches, and points read from and written to
 // CSV or NumPy .npy files (Load and Save, which round-trip exactly).
+// DrawsTable lays a sampler's draws out as such rows, with chain and draw
+// columns.
 //
 // Each generator is a settings struct whose zero value means TorchEBM's
 // defaults, drawing from an injected *rand.Rand, so the same seed gives the

@@ -6,7 +6,10 @@
 // Bayesian Analysis 16(2)).
 //
 // Draws of one scalar quantity are given as chains: chains[c][i] is draw i
-// of chain c; every chain has the same length.
+// of chain c; every chain has the same length. SummarizeDraws takes a
+// sampler's draws as they come, all coordinates interleaved, and returns a
+// Table of one Summary per coordinate, which prints for a terminal and
+// marshals to JSON (NaN as null).
 //
 // # ESS
 //

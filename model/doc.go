@@ -11,22 +11,31 @@
 //	             quadrature; generates from the density on a grid (2-D)
 //	Flow         v(x, t), from flow matching: generates by integrating
 //	             dx/dt = v from N(0, I) over t in [0, 1] (any integrator, or the
-//	             SDE with the same marginals); exact log p by the change of
-//	             variables, d log p/dt = −∇·v
+//	             SDE with the same marginals: SetSolver); exact log p by the
+//	             change of variables, d log p/dt = −∇·v
 //	Equilibrium  f(x), from equilibrium matching: a flow with velocity −f/λ,
 //	             λ the loss's multiplier (far from the data f ≈ λ·v)
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates
 //	             by the loss's Langevin sweep from noise
 //
-// Recipes names the losses ebm train offers, with their settings, and
-// Config.NewLoss builds the one a config names; Samplers, Couplings,
-// Interpolants and Integrators are the other names ebm's flags take. Train
-// runs a recipe (Adam, cosine learning-rate decay, clipped gradients);
-// Score gives the NLL (quadrature or change of variables), a fitted
-// Gaussian's NLL as the baseline, and the MMD² of generated against
-// held-out points; Data gives a dataset's training and test points,
-// built-in or from a file (a tenth held out); WritePictures draws a model
-// as ebm train does.
+// What ebm does, a Go program can do with the same calls:
+//
+//   - train: Recipes names the losses, with their settings; Config.NewLoss
+//     builds the one a config names (its coupling and interpolant by
+//     coupling.ByName and interpolant.ByName) and Config.Check refuses a
+//     config that cannot train. Data gives a dataset's training and test
+//     points, built-in or from a file (a tenth held out); PrepareDir readies
+//     the output directory; Train runs a loss (Adam, cosine learning-rate
+//     decay, clipped gradients), and Fit builds the config's loss and runs it.
+//   - score: Score gives the NLL (quadrature or change of variables), a
+//     fitted Gaussian's NLL as the baseline, and the MMD² of generated
+//     against held-out points; Evaluate picks the test points as ebm eval
+//     does; WritePictures draws a model as ebm train does.
+//   - sample: Samplers names the samplers; Sample runs any sampler, keeping
+//     parallel tempering's swap rates and AIS's log Z, and its Summary is
+//     Stan's table per coordinate with the run's acceptance. EnergyTable
+//     evaluates an energy and its gradient at points, as a table to save.
+//   - list: Catalogue holds every registry's names, by kind.
 //
 // # Directory format
 //
@@ -41,5 +50,6 @@
 // # Errors
 //
 // Invalid settings return errors wrapping ErrInvalid; a directory without
-// a readable config or weights, errors wrapping ErrNotModel.
+// a readable config or weights, errors wrapping ErrNotModel; PrepareDir's
+// refusal of a model's directory wraps ErrExists.
 package model

@@ -1,15 +1,10 @@
 package model
 
 import (
-	"fmt"
-	"maps"
 	"slices"
 	"sort"
-	"strings"
 
-	"github.com/goebm/goebm/coupling"
-	"github.com/goebm/goebm/integrate"
-	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/internal/lookup"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 )
@@ -102,104 +97,26 @@ func Samplers() []NamedSampler {
 	return out
 }
 
-// SamplerByName returns the sampler of a name, or an error listing the
-// valid ones.
+// SamplerByName returns the sampler of a name (case, hyphens and
+// underscores do not count), or an error listing the valid ones.
 func SamplerByName(name string) (NamedSampler, error) {
-	m := map[string]entry[NamedSampler]{}
-	for _, s := range samplers {
-		m[s.Name] = entry[NamedSampler]{s, s.Doc}
-	}
-	return lookup(m, "sampler", name)
+	return lookup.Find(table(Samplers(), NamedSampler.nameDoc), name, "model: unknown sampler", ErrInvalid)
 }
 
-// entry is a named value with its one-line description.
-type entry[V any] struct {
-	v   V
-	doc string
-}
-
-var couplings = map[string]entry[coupling.Coupling]{
-	"independent": {coupling.Independent{}, "pairs as drawn"},
-	"exact-ot":    {coupling.ExactOT{}, "optimal assignment (Hungarian), O(batch³)"},
-	"greedy":      {coupling.Greedy{}, "closest pairs first"},
-	"sinkhorn":    {coupling.Sinkhorn{}, "entropic OT, reg 0.05"},
-}
-
-var interpolants = map[string]entry[interpolant.Interpolant]{
-	"linear": {interpolant.Linear{}, "the straight path x_t = t·x₁ + (1 − t)·x₀"},
-	"cosine": {interpolant.Cosine{}, "α = sin(πt/2), σ = cos(πt/2)"},
-	"vp":     {interpolant.VariancePreserving{}, "the VP diffusion's path, noise from 0.1 to 20"},
-}
+func (s NamedSampler) nameDoc() (string, string) { return s.Name, s.Doc }
 
 // LossDocs lists the recipes' names, sorted, each with its description.
-func LossDocs() [][2]string {
-	var out [][2]string
-	for _, r := range Recipes() {
-		out = append(out, [2]string{r.Name, r.Doc})
-	}
-	return out
-}
+func LossDocs() [][2]string { return lookup.Names(table(Recipes(), Recipe.nameDoc)) }
 
 // SamplerDocs lists the samplers' names, sorted, each with its description.
-func SamplerDocs() [][2]string {
-	var out [][2]string
-	for _, s := range Samplers() {
-		out = append(out, [2]string{s.Name, s.Doc})
+func SamplerDocs() [][2]string { return lookup.Names(table(Samplers(), NamedSampler.nameDoc)) }
+
+// table returns values as the entries of a lookup table.
+func table[V any](values []V, nameDoc func(V) (string, string)) []lookup.Entry[V] {
+	out := make([]lookup.Entry[V], len(values))
+	for i, v := range values {
+		out[i].Name, out[i].Doc = nameDoc(v)
+		out[i].Value = v
 	}
 	return out
-}
-
-// Integrators lists the names IntegratorByName takes (integrate.Methods),
-// sorted, each with its order and whether it controls its error.
-func Integrators() [][2]string {
-	var out [][2]string
-	for _, k := range slices.Sorted(maps.Keys(integrate.Methods)) {
-		t := integrate.Methods[k]
-		doc := fmt.Sprintf("fixed step, order %d", t.Order)
-		if t.LowerOrder > 0 {
-			doc = fmt.Sprintf("adaptive, order %d(%d), error-controlled steps", t.Order, t.LowerOrder)
-		}
-		out = append(out, [2]string{k, doc})
-	}
-	return out
-}
-
-// IntegratorByName returns the integrator of a name, or an error listing
-// the valid ones.
-func IntegratorByName(name string) (integrate.Tableau, error) {
-	if t, ok := integrate.Methods[strings.ToLower(name)]; ok {
-		return t, nil
-	}
-	return integrate.Tableau{}, fmt.Errorf("model: unknown integrator %q (valid: %s): %w", name, strings.Join(slices.Sorted(maps.Keys(integrate.Methods)), ", "), ErrInvalid)
-}
-
-// Couplings lists the names Config.Coupling takes, sorted, each with a
-// one-line description.
-func Couplings() [][2]string { return docs(couplings) }
-
-// Interpolants lists the names Config.Interpolant takes, sorted, each with
-// a one-line description.
-func Interpolants() [][2]string { return docs(interpolants) }
-
-func docs[V any](m map[string]entry[V]) [][2]string {
-	var out [][2]string
-	for k, e := range m {
-		out = append(out, [2]string{k, e.doc})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
-}
-
-// lookup returns m[name] (case-insensitive) or an error listing the valid
-// names.
-func lookup[V any](m map[string]entry[V], kind, name string) (V, error) {
-	if e, ok := m[strings.ToLower(name)]; ok {
-		return e.v, nil
-	}
-	var names []string
-	for _, nd := range docs(m) {
-		names = append(names, nd[0])
-	}
-	var zero V
-	return zero, fmt.Errorf("model: unknown %s %q (valid: %s): %w", kind, name, strings.Join(names, ", "), ErrInvalid)
 }

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/goebm/goebm/coupling"
+	"github.com/goebm/goebm/internal/lookup"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/sampler"
@@ -110,18 +110,13 @@ func Recipes() []Recipe {
 	return out
 }
 
-// RecipeByName returns the recipe of a name, or an error listing the valid
-// ones.
+// RecipeByName returns the recipe of a name (case, hyphens and
+// underscores do not count), or an error listing the valid ones.
 func RecipeByName(name string) (Recipe, error) {
-	var names []string
-	for _, r := range Recipes() {
-		if r.Name == strings.ToLower(name) {
-			return r, nil
-		}
-		names = append(names, r.Name)
-	}
-	return Recipe{}, fmt.Errorf("model: unknown loss %q (valid: %s): %w", name, strings.Join(names, ", "), ErrInvalid)
+	return lookup.Find(table(Recipes(), Recipe.nameDoc), name, "model: unknown loss", ErrInvalid)
 }
+
+func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
@@ -173,13 +168,13 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	}
 	var err error
 	if c.Coupling != "" {
-		if s.Coupling, err = lookup(couplings, "coupling", c.Coupling); err != nil {
-			return Objective{}, err
+		if s.Coupling, err = coupling.ByName(c.Coupling); err != nil {
+			return Objective{}, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 		}
 	}
 	if c.Interpolant != "" {
-		if s.Interpolant, err = lookup(interpolants, "interpolant", c.Interpolant); err != nil {
-			return Objective{}, err
+		if s.Interpolant, err = interpolant.ByName(c.Interpolant); err != nil {
+			return Objective{}, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 		}
 	}
 	return NewLoss(c.Loss, s)

@@ -47,6 +47,8 @@ type Assessment struct {
 	Box eval.Box
 	// Samples are the generated points compared with the test points.
 	Samples *tensor.Tensor
+	// Test are the test points.
+	Test *tensor.Tensor
 }
 
 // Score scores a 2-D model m on test points of the dataset named data,
@@ -60,7 +62,7 @@ type Assessment struct {
 //
 // An energy model generates on the same box.
 func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
-	var a Assessment
+	a := Assessment{Test: test}
 	if m.Config().Dim != 2 {
 		return a, fmt.Errorf("model: scoring by quadrature needs a 2-D model, not %d-D: %w", m.Config().Dim, ErrInvalid)
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/tensor"
+	"github.com/goebm/goebm/model"
 )
 
 func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,19 +37,7 @@ func runEnergy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if dim != d {
 		return fmt.Errorf("-in %s has %d columns, the model takes %d", *in, d, dim)
 	}
-	es, gs := make([]float64, n), make([]float64, n*d)
-	e.Grad(es, gs, x.Data(), d)
-	header, rows := []string{"energy"}, make([]float64, 0, n*(d+1))
-	for j := range d {
-		header = append(header, fmt.Sprintf("g%d", j))
-	}
-	for i := range n {
-		rows = append(append(rows, es[i]), gs[i*d:(i+1)*d]...)
-	}
-	t := tensor.New(rows, n, d+1)
-	if !*grad {
-		header, t = header[:1], tensor.New(es, n, 1)
-	}
+	header, t := model.EnergyTable(e, x, *grad)
 	if err := dataset.Save(o.out, header, t); err != nil {
 		return err
 	}

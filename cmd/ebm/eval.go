@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 
-	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/model"
 )
 
@@ -40,19 +38,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *data == "" {
 		*data = m.Config().Data
 	}
-	split := *seed
-	if _, err := dataset.ByName(*data); err != nil {
-		split = m.Config().Seed // a file's held-out part is the one training left out
+	if err := knownData(*data); err != nil {
+		return err
 	}
-	ref, test, err := points(*data, split, *n)
+	a, err := model.Evaluate(ctx, m, *data, *n, *seed)
 	if err != nil {
 		return err
 	}
-	a, err := model.Score(ctx, m, *data, ref, test, rand.New(rand.NewPCG(*seed, 3)))
-	if err != nil {
-		return err
-	}
-	s := evalSummary{Model: *dir, Data: *data, Points: test.Dim(0), Scores: a.Scores}
+	s := evalSummary{Model: *dir, Data: *data, Points: a.Test.Dim(0), Scores: a.Scores}
 	return report(stdout, *asJSON, s, func() {
 		fmt.Fprintf(stdout, "%s on %d %s points of %s: NLL %.3f nats (a fitted Gaussian: %.3f)%s, MMD² %.5f\n",
 			s.Model, s.Points, freshOrHeldOut(s.Data), s.Data, s.NLL, s.GaussianNLL, gap(", ", s.Scores), s.MMD2)

@@ -34,7 +34,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	tb, err := model.IntegratorByName(*method)
+	tb, err := integrate.ByName(*method)
 	switch {
 	case err != nil:
 		return asUsage(err)
@@ -54,29 +54,12 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	var f *model.Flow
-	switch m := m.(type) {
-	case *model.Flow:
-		if ip := m.Config().Interpolant; ip != "" && ip != "linear" {
-			err = refuse(fs, "-model trained on the "+ip+" path (the SDE's score holds on the straight one)", "diffusion")
+	if f, ok := m.(model.Integrated); ok {
+		if err := f.SetSolver(tb, *steps, *diffusion); err != nil {
+			return asUsage(err)
 		}
-		f = m
-	case *model.Equilibrium:
-		f, err = &m.Flow, refuse(fs, "-model of "+m.Kind().Describe()+" (the SDE's score needs a flow's velocity)", "diffusion")
-	default:
-		err = refuse(fs, "-model of "+m.Kind().Describe(), "integrator", "ode-steps", "diffusion")
-	}
-	if err != nil {
+	} else if err := refuse(fs, "-model of "+m.Kind().Describe(), "integrator", "ode-steps", "diffusion"); err != nil {
 		return err
-	}
-	if f != nil {
-		f.Solver.Method, f.Solver.Steps = tb, *steps
-		if tb.LowerOrder > 0 {
-			f.Solver.Adaptive = &integrate.Adaptive{}
-		}
-		if g := *diffusion; g > 0 {
-			f.Solver.Diffusion = func(float64) float64 { return g }
-		}
 	}
 	start := time.Now()
 	x, err := m.Generate(ctx, *n, rand.New(rand.NewPCG(*seed, 0)))

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/model"
-	"github.com/goebm/goebm/nn"
 )
 
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -18,32 +15,13 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	groups := []struct {
-		title string
-		items [][2]string
-	}{
-		{"energies", energy.Names()},
-		{"samplers", model.SamplerDocs()},
-		{"losses", model.LossDocs()},
-		{"couplings", model.Couplings()},
-		{"interpolants", model.Interpolants()},
-		{"integrators", model.Integrators()},
-		{"datasets", dataset.Names()},
-		{"activations", nn.ActivationNames()},
-	}
+	groups := model.Catalogue()
 	if *asJSON {
-		m := map[string]map[string]string{}
-		for _, g := range groups {
-			m[g.title] = map[string]string{}
-			for _, it := range g.items {
-				m[g.title][it[0]] = it[1]
-			}
-		}
-		return json.NewEncoder(stdout).Encode(m)
+		return json.NewEncoder(stdout).Encode(groups)
 	}
 	for _, g := range groups {
-		fmt.Fprintf(stdout, "%s:\n", g.title)
-		for _, it := range g.items {
+		fmt.Fprintf(stdout, "%s:\n", g.Title)
+		for _, it := range g.Names {
 			fmt.Fprintf(stdout, "  %-16s %s\n", it[0], it[1])
 		}
 	}

@@ -152,7 +152,7 @@ func TestFlows(t *testing.T) {
 			t.Errorf("%s: eval: %v", l, err)
 		}
 	}
-	if _, _, err := ebm(t, "train", "-loss", "fm", "-coupling", "psychic", "-out", dir); err == nil || !strings.Contains(err.Error(), "valid: exact-ot") {
+	if _, _, err := ebm(t, "train", "-loss", "fm", "-coupling", "psychic", "-out", dir); err == nil || !strings.Contains(err.Error(), "exact-ot, greedy") {
 		t.Errorf("an unknown coupling: %v", err)
 	}
 }
@@ -172,7 +172,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "-loss", "magic", "-out", dir}, true, "valid: cd, dsm"},
 		{[]string{"train"}, true, "-out"},
 		{[]string{"train", "-steps", "0", "-out", dir}, true, "positive"},
-		{[]string{"train", "-lr", "-1", "-out", dir}, true, "-lr"},
+		{[]string{"train", "-lr", "-1", "-out", dir}, true, "lr -1"},
 		{[]string{"train", "-bogus"}, true, "bogus"},
 		{[]string{"sample"}, true, "-energy NAME or -model DIR"},
 		{[]string{"sample", "-energy", "gaussian", "-model", dir}, true, "not both"},

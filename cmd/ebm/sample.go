@@ -5,53 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
-	"time"
 
 	"github.com/goebm/goebm/dataset"
-	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
 	"github.com/goebm/goebm/sampler"
-	"github.com/goebm/goebm/tensor"
 )
 
 type sampleSummary struct {
-	Sampler     string       `json:"sampler"`
-	Target      string       `json:"target"`
-	Chains      int          `json:"chains"`
-	Draws       int          `json:"draws_per_chain"`
-	Seconds     float64      `json:"seconds"`
-	GradEvals   int64        `json:"gradient_evaluations"`
-	Acceptance  float64      `json:"acceptance"`
-	Divergences int          `json:"divergences"`
-	SwapRates   []float64    `json:"swap_rates,omitempty"`
-	LogZ        *float64     `json:"log_z,omitempty"`
-	LogZSE      *float64     `json:"log_z_se,omitempty"`
-	Dims        []dimSummary `json:"dims"`
-	Out         string       `json:"out,omitempty"`
-	Plot        string       `json:"plot,omitempty"`
-}
-
-type dimSummary struct {
-	Name string
-	diag.Summary
-}
-
-// MarshalJSON writes a dimension's summary with NaN as null.
-func (d dimSummary) MarshalJSON() ([]byte, error) {
-	f := func(v float64) any {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil
-		}
-		return v
-	}
-	s := d.Summary
-	return json.Marshal(map[string]any{"name": d.Name, "mean": f(s.Mean), "sd": f(s.SD), "mcse_mean": f(s.MCSEMean),
-		"mcse_sd": f(s.MCSESD), "q5": f(s.Q5), "median": f(s.Median), "q95": f(s.Q95),
-		"ess_bulk": f(s.ESSBulk), "ess_tail": f(s.ESSTail), "rhat": f(s.Rhat)})
+	Sampler string `json:"sampler"`
+	Target  string `json:"target"`
+	model.SampleSummary
+	Out  string `json:"out,omitempty"`
+	Plot string `json:"plot,omitempty"`
 }
 
 // target returns the energy named by -energy or trained in -model, its
@@ -128,44 +96,15 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if sf.Metric, _ = e.(sampler.Metric); ns.Name == "rmhmc" && sf.Metric == nil {
 		return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
 	}
-	start := time.Now()
 	opt.Dim = dim
-	s := sampleSummary{Sampler: ns.Name, Target: name, Out: o.out, Plot: o.plot}
-	var r *sampler.Result
-	switch smp := ns.New(sf).(type) {
-	case sampler.ParallelTempering:
-		var tr *sampler.TemperingResult
-		if tr, err = smp.Temper(ctx, e, opt); err == nil {
-			r, s.SwapRates = &tr.Result, tr.SwapRate
-		}
-	case sampler.AIS:
-		var ar *sampler.AISResult
-		if ar, err = smp.Anneal(ctx, e, opt); err == nil {
-			r, s.LogZ, s.LogZSE = &ar.Result, &ar.LogZ, &ar.LogZSE
-		}
-	default:
-		r, err = smp.Sample(ctx, e, opt)
-	}
+	r, err := model.Sample(ctx, ns.New(sf), e, opt)
 	if err != nil {
 		return err
 	}
-	s.Chains, s.Draws, s.Seconds, s.GradEvals = r.Chains, r.Kept, time.Since(start).Seconds(), r.Info.GradEvals
-	for c := range r.Chains {
-		s.Acceptance += r.Info.AcceptRate[c] / float64(r.Chains)
-		s.Divergences += r.Info.Divergences[c]
-	}
-	names, sums := []string{"chain", "draw"}, make([]diag.Summary, dim)
-	for j := range dim {
-		names = append(names, fmt.Sprintf("x%d", j))
-		sums[j] = diag.Summarize(r.Chain(j))
-		s.Dims = append(s.Dims, dimSummary{names[j+2], sums[j]})
-	}
+	s := sampleSummary{Sampler: ns.Name, Target: name, SampleSummary: r.Summary(), Out: o.out, Plot: o.plot}
 	if o.out != "" {
-		rows := make([]float64, 0, r.Chains*r.Kept*(dim+2))
-		for i := range r.Chains * r.Kept {
-			rows = append(append(rows, float64(i/r.Kept), float64(i%r.Kept)), r.Draws[i*dim:(i+1)*dim]...)
-		}
-		if err := dataset.Save(o.out, names, tensor.New(rows, r.Chains*r.Kept, dim+2)); err != nil {
+		header, rows := dataset.DrawsTable(r.Draws, r.Chains, r.Kept, dim)
+		if err := dataset.Save(o.out, header, rows); err != nil {
 			return err
 		}
 	}
@@ -179,16 +118,5 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %d gradients\n\n",
 		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, s.GradEvals)
-	if err := diag.WriteTable(stdout, names[2:], sums); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\nacceptance %.3f, divergences %d", s.Acceptance, s.Divergences)
-	if s.SwapRates != nil {
-		fmt.Fprintf(stdout, ", swap rates %.2f", s.SwapRates)
-	}
-	if s.LogZ != nil {
-		fmt.Fprintf(stdout, ", log Z %.4f ± %.4f", *s.LogZ, *s.LogZSE)
-	}
-	fmt.Fprintln(stdout)
-	return nil
+	return s.Print(stdout)
 }

@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
-	"github.com/goebm/goebm/nn"
-	"github.com/goebm/goebm/tensor"
 )
 
 type trainSummary struct {
@@ -39,8 +38,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed")
 	fs.Float64Var(&c.CDReg, "cd-reg", 0.1, "energy regulariser of the contrastive-divergence losses")
 	fs.StringVar(&c.CDSampler, "cd-sampler", "", "sampler of the contrastive-divergence losses' negatives, step 0.005; empty: Langevin (tempering for ptcd)")
-	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(model.Couplings()))
-	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(model.Interpolants()))
+	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(coupling.Names()))
+	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(interpolant.Names()))
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
@@ -61,36 +60,29 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case *out == "":
 		return usagef("-out: an output directory is required")
-	case c.Steps < 1, c.Batch < 1, c.Hidden < 1, c.Layers < 1, *every < 1:
-		return usagef("-steps, -batch, -hidden, -layers and -checkpoint-every must be positive")
-	case !(c.LR > 0):
-		return usagef("-lr %g: must be positive", c.LR)
-	case c.CDReg < 0:
-		return usagef("-cd-reg %g: must not be negative", c.CDReg)
+	case *every < 1:
+		return usagef("-checkpoint-every %d: must be positive", *every)
 	}
-	if _, err := nn.ActivationByName(c.Activation); err != nil {
+	if err := c.Check(); err != nil {
 		return asUsage(err)
 	}
-	if _, err := c.NewLoss(nil); err != nil { // the names of its settings
-		return asUsage(err)
+	if err := knownData(c.Data); err != nil {
+		return err
 	}
-	train, test, err := points(c.Data, c.Seed, 2000)
+	train, test, err := model.Data(c.Data, c.Seed, 2000)
+	if err == nil && train.Dim(1) != 2 {
+		err = fmt.Errorf("-data %s has %d columns: ebm trains, scores and draws 2-D models", c.Data, train.Dim(1))
+	}
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(*out, "config.json")); err == nil && !*force && !*resume {
-		return fmt.Errorf("%s holds a trained model; pass -force to overwrite it or -resume to continue it", *out)
-	}
-	if *force && !*resume {
-		os.Remove(filepath.Join(*out, "metrics.jsonl"))
-		os.Remove(filepath.Join(*out, "checkpoint.bin"))
-	}
-	l, err := c.NewLoss(train)
-	if err != nil {
+	if err := model.PrepareDir(*out, *force, *resume); errors.Is(err, model.ErrExists) {
+		return fmt.Errorf("%w; pass -force to overwrite it or -resume to continue it", err)
+	} else if err != nil {
 		return err
 	}
 	start := time.Now()
-	m, sum, err := model.Train(ctx, c, l, train, model.TrainOptions{Dir: *out, CheckpointEvery: *every, Resume: *resume})
+	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: *out, CheckpointEvery: *every, Resume: *resume})
 	if err != nil {
 		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, *out)
 	}
@@ -109,16 +101,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 }
 
-// points returns the training and test points of -data, refusing an
-// unknown name (a usage error) and data that are not 2-D.
-func points(data string, seed uint64, nTest int) (train, test *tensor.Tensor, err error) {
+// knownData refuses an unknown -data name (a usage error).
+func knownData(data string) error {
 	if _, err := dataset.ByName(data); err != nil && dataset.CheckExt(data) != nil {
-		return nil, nil, usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, names(dataset.Names()))
+		return usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, names(dataset.Names()))
 	}
-	if train, test, err = model.Data(data, seed, nTest); err == nil && train.Dim(1) != 2 {
-		err = fmt.Errorf("-data %s has %d columns: ebm trains, scores and draws 2-D models", data, train.Dim(1))
-	}
-	return train, test, err
+	return nil
 }
 
 func freshOrHeldOut(data string) string {

@@ -1,0 +1,36 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/goebm/goebm/dataset"
+)
+
+// Evaluate scores m (see Score) on the dataset named data, "" meaning the
+// one it was trained on: on n fresh points of a built-in dataset drawn with
+// seed, or on the held-out tenth of a data file, the tenth that training
+// left out (split by the model's seed, as Train's caller split it with
+// Data). The points m generates for the MMD are drawn with seed too. n
+// must be 2 or more.
+func Evaluate(ctx context.Context, m Model, data string, n int, seed uint64) (Assessment, error) {
+	if n < 2 {
+		return Assessment{}, fmt.Errorf("model: %d test points; the scores need 2 or more: %w", n, ErrInvalid)
+	}
+	if data == "" {
+		data = m.Config().Data
+	}
+	split := seed
+	if _, err := dataset.ByName(data); err != nil {
+		split = m.Config().Seed
+	}
+	ref, test, err := Data(data, split, n)
+	if err != nil {
+		return Assessment{}, err
+	}
+	if d := test.Dim(1); d != m.Config().Dim {
+		return Assessment{}, fmt.Errorf("model: %s has %d columns; the model takes %d: %w", data, d, m.Config().Dim, ErrInvalid)
+	}
+	return Score(ctx, m, data, ref, test, rand.New(rand.NewPCG(seed, 3)))
+}
