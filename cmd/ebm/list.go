@@ -22,7 +22,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, g := range groups {
 		fmt.Fprintf(stdout, "%s:\n", g.Title)
 		for _, it := range g.Names {
-			fmt.Fprintf(stdout, "  %-16s %s\n", it[0], it[1])
+			fmt.Fprintf(stdout, "  %-20s %s\n", it[0], it[1])
 		}
 	}
 	return nil
