@@ -37,7 +37,9 @@ var (
 // place, so that Out is at every moment the old model, or absent for an
 // instant between two renames, or the new model: never half of one. A run
 // killed part-way leaves Work holding its config and its last checkpoint,
-// and OpenRun with resume continues it there.
+// and OpenRun with resume continues it there, to the same bytes as a run
+// never interrupted; one killed before its first checkpoint leaves nothing
+// to resume, and the next OpenRun removes its Work.
 //
 // While a Run is open it holds an exclusive lock (flock) on Out+".lock",
 // so that two runs cannot write one directory; Close removes the lock file.
@@ -124,8 +126,9 @@ func (r *Run) old() string      { return r.Work + ".old" }
 func (r *Run) replaced() string { return r.Out + ".replaced" }
 
 // recover finishes or undoes what a crashed run left half done: a commit
-// between its two renames, or a fresh run over an interrupted one that
-// died before its first checkpoint.
+// between its two renames, or a run that died before its first checkpoint
+// (its work directory holds nothing to resume; an interrupted run it
+// displaced comes back).
 func (r *Run) recover() error {
 	var errs []error
 	if exists(r.replaced()) {
@@ -135,17 +138,24 @@ func (r *Run) recover() error {
 			errs = append(errs, os.Rename(r.replaced(), r.Out))
 		}
 	}
-	if exists(r.old()) {
-		if !exists(filepath.Join(r.Work, "checkpoint.bin")) {
-			errs = append(errs, os.RemoveAll(r.Work), os.Rename(r.old(), r.Work))
-		} else {
-			errs = append(errs, os.RemoveAll(r.old()))
-		}
-	}
+	errs = append(errs, r.tidy(!r.HasCheckpoint()))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("model: tidying after an interrupted run of %s: %w", r.Out, err)
 	}
 	return nil
+}
+
+// tidy removes the work directory when drop is set, and puts back the
+// interrupted run it displaced; otherwise it removes that run.
+func (r *Run) tidy(drop bool) error {
+	if !drop {
+		return os.RemoveAll(r.old())
+	}
+	err := os.RemoveAll(r.Work)
+	if err == nil && exists(r.old()) {
+		err = os.Rename(r.old(), r.Work)
+	}
+	return err
 }
 
 // resume checks that the run to continue has c's settings and, for a
@@ -164,7 +174,8 @@ func (r *Run) resume(c Config) error {
 		return fmt.Errorf("model: %w", err)
 	}
 	r.copied = true
-	for _, f := range []string{"config.json", "checkpoint.bin", "metrics.jsonl"} {
+	// The checkpoint last: a copy without it is dropped (recover).
+	for _, f := range []string{"metrics.jsonl", "config.json", "checkpoint.bin"} {
 		if err := copyFile(filepath.Join(r.Work, f), filepath.Join(r.Out, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("model: %w", err)
 		}
@@ -200,15 +211,11 @@ func (r *Run) Commit() error {
 // work directory when it has a checkpoint to resume from; otherwise the
 // work directory goes, and an interrupted run it displaced comes back.
 func (r *Run) Close() error {
-	var errs []error
-	if !r.done && (r.copied || !r.HasCheckpoint()) {
-		errs = append(errs, os.RemoveAll(r.Work))
-		if exists(r.old()) {
-			errs = append(errs, os.Rename(r.old(), r.Work))
-		}
+	var err error
+	if !r.done {
+		err = r.tidy(r.copied || !r.HasCheckpoint())
 	}
-	errs = append(errs, r.unlock())
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(err, r.unlock()); err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
 	return nil
