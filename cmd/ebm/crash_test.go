@@ -34,10 +34,7 @@ func TestKillAndResume(t *testing.T) {
 		iters = n
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ebm")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := build(t, dir)
 	args := []string{"train", "-data", "twomoons", "-loss", "pcd", "-steps", "400", "-batch", "64", "-hidden", "16", "-checkpoint-every", "20"}
 	ebm := func(extra ...string) *exec.Cmd {
 		return exec.Command(bin, append(append([]string{}, args...), extra...)...)
@@ -121,6 +118,45 @@ func TestKillAndResume(t *testing.T) {
 		}
 	}
 	t.Logf("%d iterations, %d kills (%v): every directory was the old model, absent, or the new one; every run resumed to the same bytes", iters, kills, seen)
+}
+
+// build builds ebm into dir.
+func build(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "ebm")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestTwoProcesses: a second process cannot train into a directory while
+// another holds it (TestTrainLocked checks the same within one process).
+// Long, as TestKillAndResume is.
+func TestTwoProcesses(t *testing.T) {
+	if os.Getenv("GOEBM_LONG") == "" {
+		t.Skip("long: set GOEBM_LONG=1")
+	}
+	dir := t.TempDir()
+	bin, out := build(t, dir), filepath.Join(dir, "m")
+	first := exec.Command(bin, append(append([]string{}, tiny...), "-steps", "100000", "-out", out)...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Wait()
+	defer first.Process.Kill()
+	for deadline := time.Now().Add(time.Minute); !exists(out + ".training"); { // the first holds the lock
+		if time.Now().After(deadline) {
+			t.Fatal("the first process never started training")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, extra := range [][]string{{}, {"-force"}, {"-resume"}} {
+		b, err := exec.Command(bin, append(append(append([]string{}, tiny...), "-out", out), extra...)...).CombinedOutput()
+		if err == nil || !bytes.Contains(b, []byte("another ebm train holds "+out)) {
+			t.Errorf("a second process %v: %v\n%s", extra, err, b)
+		}
+	}
 }
 
 // rebase renames the paths of files under from to paths under to.
