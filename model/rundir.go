@@ -98,7 +98,7 @@ func OpenRun(out string, c Config, force, resume bool) (_ *Run, err error) {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("model: %w", err)
 	case err == nil && !fi.IsDir():
-		return nil, fmt.Errorf("model: %s is not a directory: %w", out, ErrNotEmpty)
+		return nil, fmt.Errorf("model: %s: not a directory: %w", out, ErrInvalid)
 	}
 	if !force {
 		if exists(r.Work) {

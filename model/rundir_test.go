@@ -83,8 +83,8 @@ func TestOpenRunRefuses(t *testing.T) {
 	if _, err := OpenRun(dir, c, false, false); !errors.Is(err, ErrNotEmpty) {
 		t.Errorf("a directory of other files: %v, want ErrNotEmpty", err)
 	}
-	if _, err := OpenRun(stray, c, true, false); !errors.Is(err, ErrNotEmpty) {
-		t.Errorf("a file: %v, want ErrNotEmpty", err)
+	if _, err := OpenRun(stray, c, true, false); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a file: %v, want ErrInvalid", err)
 	}
 	if b, _ := os.ReadFile(stray); string(b) != "mine" {
 		t.Error("the refused run touched a file")

@@ -78,8 +78,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	run, err := model.OpenRun(*out, c, *force, *resume)
 	switch {
-	case errors.Is(err, model.ErrExists), errors.Is(err, model.ErrNotEmpty), errors.Is(err, model.ErrInterrupted):
+	case errors.Is(err, model.ErrExists), errors.Is(err, model.ErrInterrupted):
 		return fmt.Errorf("%w; pass -force to overwrite it or -resume to continue it", err)
+	case errors.Is(err, model.ErrNotEmpty):
+		return fmt.Errorf("%w; pass -force to replace it", err)
 	case err != nil:
 		return err
 	}
