@@ -92,7 +92,10 @@ func OpenRun(out string, c Config, force, resume bool) (_ *Run, err error) {
 		return nil, err
 	}
 	if resume {
-		return r, r.resume(c)
+		if err := r.resume(c); err != nil {
+			return nil, err
+		}
+		return r, nil
 	}
 	switch fi, err := os.Stat(abs); {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
