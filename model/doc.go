@@ -24,8 +24,9 @@
 //     builds the one a config names (its coupling and interpolant by
 //     coupling.ByName and interpolant.ByName) and Config.Check refuses a
 //     config that cannot train. Data gives a dataset's training and test
-//     points, built-in or from a file (a tenth held out); PrepareDir readies
-//     the output directory; Train runs a loss (Adam, cosine learning-rate
+//     points, built-in or from a file (a tenth held out); OpenRun locks
+//     the output directory and gives the run a sibling to write into, which
+//     Commit renames into place; Train runs a loss (Adam, cosine learning-rate
 //     decay, clipped gradients), and Fit builds the config's loss and runs it.
 //   - score: Score gives the NLL (quadrature or change of variables), a
 //     fitted Gaussian's NLL as the baseline, and the MMD² of generated
@@ -47,9 +48,16 @@
 //
 // Load needs only config.json and the weights; Save writes those two.
 //
+// A training run (OpenRun) writes into the sibling DIR.training and renames
+// it to DIR when done, so DIR is never half written; a run killed part-way
+// leaves DIR.training with its config and last checkpoint, and resuming
+// continues there, after checking that every setting matches config.json.
+// DIR.lock, present while a run holds DIR, keeps a second run out.
+//
 // # Errors
 //
 // Invalid settings return errors wrapping ErrInvalid; a directory without
-// a readable config or weights, errors wrapping ErrNotModel; PrepareDir's
-// refusal of a model's directory wraps ErrExists.
+// a readable config or weights, errors wrapping ErrNotModel; OpenRun's
+// refusals wrap ErrExists, ErrNotEmpty, ErrInterrupted, ErrLocked or
+// ErrMismatch.
 package model

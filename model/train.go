@@ -21,7 +21,8 @@ type TrainOptions struct {
 	// CheckpointEvery steps a checkpoint is written; 0 means only at the
 	// end.
 	CheckpointEvery int
-	// Resume continues the run from Dir/checkpoint.bin.
+	// Resume continues the run from Dir/checkpoint.bin, after checking
+	// that Dir/config.json holds the same settings (else ErrMismatch).
 	Resume bool
 	// Progress receives a progress bar (see train.Config).
 	Progress io.Writer
@@ -31,8 +32,10 @@ type TrainOptions struct {
 // on data ([n, c.Dim]): Adam with a cosine decay of the learning rate from
 // c.LR to c.LR/50 over c.Steps steps, batches of c.Batch, gradients clipped
 // to norm 10. It writes config.json into o.Dir first, so that an
-// interrupted run's directory can be resumed, and returns the model and the
-// trainer's summary.
+// interrupted run's directory can be resumed (when resuming, it checks it
+// instead, before writing anything), and returns the model and the
+// trainer's summary. OpenRun gives a directory to train in that is never
+// left half written.
 func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o TrainOptions) (Model, train.Summary, error) {
 	var sum train.Summary
 	if c.Steps < 1 || c.Batch < 1 || !(c.LR > 0) || data.Rank() != 2 || data.Dim(1) != c.Dim {
@@ -43,7 +46,12 @@ func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o Tr
 	if err != nil {
 		return nil, sum, err
 	}
-	if o.Dir != "" {
+	switch {
+	case o.Dir != "" && o.Resume:
+		if err := c.sameRun(o.Dir); err != nil {
+			return nil, sum, err
+		}
+	case o.Dir != "":
 		if err := c.write(o.Dir); err != nil {
 			return nil, sum, err
 		}

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
+	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
 	"github.com/schollz/progressbar/v3"
@@ -140,10 +143,23 @@ func (p *progress) Stop(_ *Trainer, cause error) error {
 
 // record is one metrics line.
 type record struct {
-	Step     int     `json:"step"`
-	Loss     float64 `json:"loss"`
-	GradNorm float64 `json:"grad_norm"`
-	Elapsed  float64 `json:"elapsed_s"`
+	Step     int    `json:"step"`
+	Loss     number `json:"loss"`
+	GradNorm number `json:"grad_norm"`
+	Elapsed  number `json:"elapsed_s"`
+}
+
+// number is a float64 that JSON can hold whatever its value: NaN and ±Inf,
+// which JSON has no numbers for, become the strings "NaN", "+Inf" and
+// "-Inf", so that the line stays valid and says what happened.
+type number float64
+
+// MarshalJSON writes finite values as encoding/json does, others as strings.
+func (x number) MarshalJSON() ([]byte, error) {
+	if v := float64(x); math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.AppendQuote(nil, strconv.FormatFloat(v, 'g', -1, 64)), nil
+	}
+	return json.Marshal(float64(x))
 }
 
 // metrics appends a JSON line every so many steps and at the last step.
@@ -158,13 +174,16 @@ func (m *metrics) AfterStep(_ *Trainer, s Status) error {
 		return nil
 	}
 	if m.f == nil {
-		f, err := os.OpenFile(m.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := safefile.Append(m.path)
 		if err != nil {
-			return fmt.Errorf("train: %w", err)
+			return fmt.Errorf("train: metrics: %w", err)
 		}
 		m.f = f
 	}
-	line, _ := json.Marshal(record{Step: s.Step, Loss: s.Loss, GradNorm: s.GradNorm, Elapsed: s.Elapsed.Seconds()})
+	line, err := json.Marshal(record{Step: s.Step, Loss: number(s.Loss), GradNorm: number(s.GradNorm), Elapsed: number(s.Elapsed.Seconds())})
+	if err != nil {
+		return fmt.Errorf("train: metrics: %w", err)
+	}
 	if _, err := m.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("train: metrics: %w", err)
 	}
@@ -177,7 +196,10 @@ func (m *metrics) Stop(*Trainer, error) error {
 	}
 	err := m.f.Close()
 	m.f = nil
-	return err
+	if err != nil {
+		return fmt.Errorf("train: metrics: %w", err)
+	}
+	return nil
 }
 
 // checkpoints writes checkpoint.bin every so many steps, on cancellation

@@ -22,7 +22,8 @@ import (
 var ErrInvalid = errors.New("invalid training setting")
 
 // ErrDiverged is wrapped by the error returned when the loss or its gradient
-// becomes NaN or infinite.
+// becomes NaN or infinite. No checkpoint is written after it: Dir keeps the
+// last one, if there was one.
 var ErrDiverged = errors.New("training diverged")
 
 // Config holds the training settings.
@@ -328,7 +329,7 @@ func (t *Trainer) update(tp *tensor.Tape, values []*tensor.Tensor) (v, norm floa
 	}
 	v = l.Item()
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, 0, fmt.Errorf("train: step %d: the loss is %g (the last checkpoint is left as it was): %w", t.step+1, v, ErrDiverged)
+		return 0, 0, fmt.Errorf("train: step %d: the loss is %g: %w", t.step+1, v, ErrDiverged)
 	}
 	grads := tp.Grad([]*tensor.Tensor{l}, values, tensor.GradOptions{})
 	clip := t.cfg.ClipNorm

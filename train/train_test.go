@@ -210,7 +210,7 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 			t.Fatalf("metrics line %q: %v", sc.Text(), err)
 		}
 		steps++
-		if r.Step != steps || math.IsNaN(r.Loss) {
+		if r.Step != steps || math.IsNaN(float64(r.Loss)) {
 			t.Fatalf("metrics line %d: %+v", steps, r)
 		}
 	}

@@ -24,7 +24,7 @@ type trainSummary struct {
 	model.Scores
 }
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlags("train", "Train an MLP on 2-D data (a built-in dataset, or a .csv or .npy file of which a tenth is held out):\nan energy (MCMC-sampled), or with -loss fm, eqm or em a flow that generates by integration; write\nconfig.json, checkpoint.bin, metrics.jsonl, model.params and energy.png, samples.png, curves.png into -out.", stderr)
 	c := model.Config{Dim: 2}
 	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+names(dataset.Names()))
@@ -76,22 +76,32 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := model.PrepareDir(*out, *force, *resume); errors.Is(err, model.ErrExists) {
+	run, err := model.OpenRun(*out, c, *force, *resume)
+	switch {
+	case errors.Is(err, model.ErrExists), errors.Is(err, model.ErrInterrupted):
 		return fmt.Errorf("%w; pass -force to overwrite it or -resume to continue it", err)
-	} else if err != nil {
+	case errors.Is(err, model.ErrNotEmpty):
+		return fmt.Errorf("%w; pass -force to replace it", err)
+	case err != nil:
 		return err
 	}
+	defer func() { err = errors.Join(err, run.Close()) }()
 	start := time.Now()
-	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: *out, CheckpointEvery: *every, Resume: *resume})
-	if err != nil {
-		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, *out)
+	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: run.Work, CheckpointEvery: *every, Resume: *resume})
+	if err != nil && run.HasCheckpoint() {
+		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, run.Work)
+	} else if err != nil {
+		return err
 	}
 	a, err := model.Score(ctx, m, c.Data, train, test, rand.New(rand.NewPCG(c.Seed, 4)))
 	if err != nil {
 		return err
 	}
-	if err := model.WritePictures(*out, c.Data, m, a, train); err != nil {
+	if err := model.WritePictures(run.Work, c.Data, m, a, train); err != nil {
 		return fmt.Errorf("plots: %w", err)
+	}
+	if err := run.Commit(); err != nil {
+		return err
 	}
 	ts := trainSummary{Out: *out, Data: c.Data, Loss: c.Loss, Steps: sum.Steps, FinalLoss: sum.FinalLoss, Seconds: time.Since(start).Seconds(), Scores: a.Scores}
 	return report(stdout, *asJSON, ts, func() {
