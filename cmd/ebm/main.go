@@ -26,6 +26,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -236,12 +237,23 @@ func (o *outputs) check() error {
 		}
 	}
 	for _, p := range []string{o.out, o.plot} {
-		if _, err := os.Stat(p); err == nil && p != "" && !o.force {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil && !o.force {
 			return fmt.Errorf("%s exists; pass -force to overwrite it", p)
+		}
+		// Checked before the work, so that no output is written when
+		// another cannot be.
+		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
+			return fmt.Errorf("%s: no directory %s to write it in", p, filepath.Dir(p))
 		}
 	}
 	return nil
 }
+
+// finite says whether a number from a flag is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // names joins the names of a list of names and descriptions.
 func names(list [][2]string) string {
