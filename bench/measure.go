@@ -72,6 +72,9 @@ func Measure(ctx context.Context, c Case, reps int) (Result, error) {
 	if reps < 1 {
 		return Result{}, fmt.Errorf("bench: %d timed calls: %w", reps, ErrInvalid)
 	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	f, err := c.Setup()
 	if err != nil {
 		return Result{}, fmt.Errorf("bench: %s: %w", c.ID(), err)
@@ -79,6 +82,10 @@ func Measure(ctx context.Context, c Case, reps int) (Result, error) {
 	work, err := f(ctx) // warm-up
 	ts := make([]float64, reps)
 	for i := 0; i < reps && err == nil; i++ {
+		// Not every workload checks ctx: stop between calls.
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		t0 := time.Now()
 		work, err = f(ctx)
 		ts[i] = time.Since(t0).Seconds()

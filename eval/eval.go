@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -39,8 +40,9 @@ func BoxFor(x *tensor.Tensor, margin float64) (Box, error) {
 	return b, nil
 }
 
-// LogZ returns log ∫_box exp(−E) by the midpoint rule on an n×n grid.
-func LogZ(e energy.Energy, box Box, n int) (float64, error) {
+// LogZ returns log ∫_box exp(−E) by the midpoint rule on an n×n grid. It
+// stops with ctx's error once ctx is done, checking between rows.
+func LogZ(ctx context.Context, e energy.Energy, box Box, n int) (float64, error) {
 	if n < 2 || !(box.Hi[0] > box.Lo[0]) || !(box.Hi[1] > box.Lo[1]) {
 		return 0, fmt.Errorf("eval: grid of %d cells on %v: %w", n, box, ErrInvalid)
 	}
@@ -54,6 +56,9 @@ func LogZ(e energy.Energy, box Box, n int) (float64, error) {
 	top := math.Inf(-1)
 	var rows [][]float64
 	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		for j := range n {
 			pts[2*j] = box.Lo[0] + (float64(i)+0.5)*hx
 			pts[2*j+1] = box.Lo[1] + (float64(j)+0.5)*hy
@@ -119,7 +124,9 @@ func GaussianNLL(train, test *tensor.Tensor) (float64, error) {
 // MMD returns the unbiased estimate of the squared maximum mean discrepancy
 // between the points x and y (both [·, d]) with an RBF kernel whose bandwidth
 // is the median distance between distinct pooled points, and that bandwidth.
-func MMD(x, y *tensor.Tensor) (mmd2, bandwidth float64, err error) {
+// Its cost is quadratic in the points: it stops with ctx's error once ctx is
+// done, checking between rows.
+func MMD(ctx context.Context, x, y *tensor.Tensor) (mmd2, bandwidth float64, err error) {
 	if x.Rank() != 2 || y.Rank() != 2 || x.Dim(1) != y.Dim(1) || x.Dim(0) < 2 || y.Dim(0) < 2 {
 		return 0, 0, fmt.Errorf("eval: MMD of shapes %v and %v: %w", x.Shape(), y.Shape(), ErrInvalid)
 	}
@@ -139,6 +146,9 @@ func MMD(x, y *tensor.Tensor) (mmd2, bandwidth float64, err error) {
 	step := max(1, m*(m-1)/2/200000)
 	c := 0
 	for i := range m {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
 		for j := i + 1; j < m; j++ {
 			if c%step == 0 {
 				ds = append(ds, math.Sqrt(dist2(pool, pool, i, j)))
@@ -155,6 +165,9 @@ func MMD(x, y *tensor.Tensor) (mmd2, bandwidth float64, err error) {
 	mean := func(a, b []float64, na, nb int, same bool) float64 {
 		s, cnt := 0.0, 0
 		for i := range na {
+			if ctx.Err() != nil {
+				return math.NaN() // the caller returns ctx's error
+			}
 			for j := range nb {
 				if same && i == j {
 					continue
@@ -167,7 +180,11 @@ func MMD(x, y *tensor.Tensor) (mmd2, bandwidth float64, err error) {
 	}
 	xd, yd := x.Data(), y.Data()
 	nx, ny := x.Dim(0), y.Dim(0)
-	return mean(xd, xd, nx, nx, true) + mean(yd, yd, ny, ny, true) - 2*mean(xd, yd, nx, ny, false), h, nil
+	mmd2 = mean(xd, xd, nx, nx, true) + mean(yd, yd, ny, ny, true) - 2*mean(xd, yd, nx, ny, false)
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	return mmd2, h, nil
 }
 
 // GridSample draws n points from the density ∝ exp(−E) restricted to box,

@@ -16,7 +16,7 @@ import (
 // its closed form (the midpoint rule on a smooth integrand converges fast).
 func TestLogZGaussian(t *testing.T) {
 	g, _ := energy.NewGaussian([]float64{0.5, -1}, []float64{2, 0.6, 0.6, 1})
-	got, err := LogZ(g, Box{Lo: [2]float64{-9, -9}, Hi: [2]float64{9, 9}}, 400)
+	got, err := LogZ(context.Background(), g, Box{Lo: [2]float64{-9, -9}, Hi: [2]float64{9, 9}}, 400)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestNLLOfTrueDensity(t *testing.T) {
 	const n = 20000
 	x := dataset.GaussianMixture{}.Sample(rand.New(rand.NewPCG(1, 1)), n)
 	box, _ := BoxFor(x, 0.2)
-	lz, err := LogZ(mix, box, 800)
+	lz, err := LogZ(context.Background(), mix, box, 800)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,27 +61,27 @@ func TestMMD(t *testing.T) {
 	a := dataset.TwoMoons{}.Sample(rng, 500)
 	b := dataset.TwoMoons{}.Sample(rng, 500)
 	c := dataset.Circle{}.Sample(rng, 500)
-	same, _, err := MMD(a, b)
+	same, _, err := MMD(context.Background(), a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	diff, _, _ := MMD(a, c)
+	diff, _, _ := MMD(context.Background(), a, c)
 	// Same distribution: the unbiased estimate is centred on 0 with sd of
 	// order 1/n = 0.002; moons against a circle: more than 10 times that.
 	if math.Abs(same) > 0.01 || diff < 0.05 {
 		t.Errorf("MMD² same %.4f (want ≈ 0), different %.4f (want ≫ 0)", same, diff)
 	}
-	if _, _, err := MMD(a, tensor.Zeros(3, 3)); !errors.Is(err, ErrInvalid) {
+	if _, _, err := MMD(context.Background(), a, tensor.Zeros(3, 3)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("mismatched dimensions: %v", err)
 	}
 }
 
 func TestBadInput(t *testing.T) {
-	if _, err := LogZ(energy.Harmonic{}, Box{}, 10); !errors.Is(err, ErrInvalid) {
+	if _, err := LogZ(context.Background(), energy.Harmonic{}, Box{}, 10); !errors.Is(err, ErrInvalid) {
 		t.Errorf("empty box: %v", err)
 	}
 	g3, _ := energy.NewGaussian([]float64{0, 0, 0}, []float64{1, 0, 0, 0, 1, 0, 0, 0, 1})
-	if _, err := LogZ(g3, Box{Hi: [2]float64{1, 1}}, 10); err == nil {
+	if _, err := LogZ(context.Background(), g3, Box{Hi: [2]float64{1, 1}}, 10); err == nil {
 		t.Error("3-D energy accepted for 2-D quadrature")
 	}
 	if _, err := BoxFor(tensor.Zeros(4, 3), 0.1); !errors.Is(err, ErrInvalid) {

@@ -54,6 +54,31 @@ func (f Generator) Generate(ctx context.Context, n, d int, seed uint64) ([]float
 	if err := ctx.Err(); err != nil {
 		return nil, integrate.Stats{}, err
 	}
+	f.Velocity = stopping(ctx, f.Velocity)
+	x, st, err := f.integrate(x, n, d, seed)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, st, cerr
+	}
+	return x, st, err
+}
+
+// stopping returns v, which once ctx is done no longer evaluates the
+// network and returns zeros: the integrators take no context, so the rest
+// of a cancelled run costs only their arithmetic (an adaptive one, whose
+// error estimate is then zero, takes ever larger steps), and Generate
+// returns ctx's error.
+func stopping(ctx context.Context, v integrate.Drift) integrate.Drift {
+	return func(dst []float64, t float64, x []float64) {
+		if ctx.Err() != nil {
+			clear(dst)
+			return
+		}
+		v(dst, t, x)
+	}
+}
+
+// integrate integrates the noise x to the data with the ODE or SDE.
+func (f Generator) integrate(x []float64, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
 	if f.Diffusion != nil {
 		return f.sde(x, n, d, seed)
 	}

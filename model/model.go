@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/energy"
@@ -89,8 +90,13 @@ var (
 )
 
 // New wraps a network trained by o as the model of o's kind. For the flow
-// kinds net must be an nn.TimeModule.
+// kinds net must be an nn.TimeModule. It refuses a network with a NaN or
+// infinite weight, which would only generate garbage, naming the
+// parameter: Load builds every model through New, so no command runs one.
 func New(c Config, net nn.Module, o Objective) (Model, error) {
+	if err := checkFinite(net); err != nil {
+		return nil, err
+	}
 	b := base{cfg: c, net: net}
 	switch k := KindOf(o); k {
 	case KindFlow, KindEquilibrium:
@@ -128,6 +134,19 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	return &Energy{base: b, E: e}, nil
+}
+
+// checkFinite reports the first parameter of net with a NaN or infinite
+// weight.
+func checkFinite(net nn.Module) error {
+	for _, p := range net.Params() {
+		for i, v := range p.Value.Data() {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("model: parameter %s holds %g at index %d: %w", p.Name, v, i, ErrInvalid)
+			}
+		}
+	}
+	return nil
 }
 
 // base holds what every kind has.

@@ -72,11 +72,14 @@ func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, 
 	}
 	a.Box = box
 	if e := m.Density(); e != nil {
-		if a.LogZ, err = eval.LogZ(e, box, 400); err != nil {
+		if a.LogZ, err = eval.LogZ(ctx, e, box, 400); err != nil {
 			return a, fmt.Errorf("model: %w", err)
 		}
 		a.NLL = eval.NLL(e, test, a.LogZ)
 	} else {
+		if err := ctx.Err(); err != nil {
+			return a, err
+		}
 		nlp := make([]float64, test.Dim(0))
 		if err := m.NegLogDensity(nlp, test.Data()); err != nil {
 			return a, err
@@ -98,7 +101,7 @@ func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, 
 	if a.Samples, err = m.Generate(ctx, min(test.Dim(0), 2000), rng); err != nil {
 		return a, err
 	}
-	if a.MMD2, _, err = eval.MMD(a.Samples, test); err != nil {
+	if a.MMD2, _, err = eval.MMD(ctx, a.Samples, test); err != nil {
 		return a, fmt.Errorf("model: %w", err)
 	}
 	return a, nil

@@ -186,7 +186,7 @@ func (a *aisKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	}
 	a.eb.beta = b1
 	a.eb.from(a.as.E, a.as.G, s.X, s.E, s.G, d)
-	a.as.T = s.T
+	a.as.T, a.as.Ctx = s.T, s.Ctx
 	for range a.moves {
 		clear(a.ainfo)
 		if err := a.move.Step(&a.as, &a.atune, a.ainfo); err != nil {

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math"
@@ -50,6 +51,20 @@ type State struct {
 	Tuned bool
 	// GradEvals counts the point gradients evaluated through Grad.
 	GradEvals int64
+	// Ctx, if set, is the run's context: a kernel whose one step can be
+	// long (NUTS, a tree per chain) checks it, through Err, between its
+	// chains, and a kernel that runs another on a State of its own passes
+	// it on.
+	Ctx context.Context
+}
+
+// Err returns the error of s.Ctx (context.Canceled once the run is
+// cancelled), or nil when there is none.
+func (s *State) Err() error {
+	if s.Ctx == nil {
+		return nil
+	}
+	return s.Ctx.Err()
 }
 
 // Grad evaluates the energies e and gradients g at the points x (len(e) of

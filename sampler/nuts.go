@@ -175,6 +175,10 @@ func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	}
 	w, d := k.w, s.Dim
 	for i := range s.N {
+		// A tree can take 2^MaxDepth − 1 leapfrog steps: stop between them.
+		if err := s.Err(); err != nil {
+			return err
+		}
 		w.chain, w.rng, w.eps = i, s.RNG[i], tune.StepSize[i]
 		copy(w.z.x, s.X[i*d:(i+1)*d])
 		copy(w.z.g, s.G[i*d:(i+1)*d])

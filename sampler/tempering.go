@@ -157,7 +157,7 @@ func (k *ptKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		return err
 	}
 	fill(k.rtune.StepSize, h)
-	k.rs.T = s.T
+	k.rs.T, k.rs.Ctx = s.T, s.Ctx
 	if err := k.move.Step(&k.rs, &k.rtune, k.rinfo); err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestEveryDatasetBeatsGaussian(t *testing.T) {
 			}
 			e, _ := energy.NewModel(net, 2)
 			box, _ := eval.BoxFor(train, 0.15)
-			lz, err := eval.LogZ(e, box, 300)
+			lz, err := eval.LogZ(context.Background(), e, box, 300)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -40,8 +40,8 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return asUsage(err)
 	case *dir == "":
 		return usagef("-model is required")
-	case *n < 1 || *steps < 1 || *diffusion < 0:
-		return usagef("-n and -ode-steps must be positive, -diffusion not negative")
+	case *n < 1 || *steps < 1 || !finite(*diffusion) || *diffusion < 0:
+		return usagef("-n and -ode-steps must be positive, -diffusion finite and not negative")
 	case isSet(fs, "diffusion") && isSet(fs, "integrator"):
 		return usagef("-diffusion integrates the SDE by Euler–Maruyama: not with -integrator")
 	case tb.LowerOrder > 0 && isSet(fs, "ode-steps"):

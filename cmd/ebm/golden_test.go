@@ -6,11 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the command's output")
@@ -97,13 +100,51 @@ func TestExitCode(t *testing.T) {
 	}{
 		{nil, 0, ""},
 		{flag.ErrHelp, 0, ""},
-		{usagef("bad %s", "flag"), 2, "ebm: bad flag (see ebm -h): usage\n"},
-		{fmt.Errorf("wrapped: %w", errUsage), 2, "ebm: wrapped: usage\n"},
+		{usagef("bad %s", "flag"), 2, "ebm: bad flag (see ebm -h)\n"},
+		{fmt.Errorf("wrapped: %w", usagef("bad")), 2, "ebm: wrapped: bad (see ebm -h)\n"},
 		{errors.New("disk full"), 1, "ebm: disk full\n"},
 	} {
 		var b bytes.Buffer
 		if code := exitCode(c.err, &b); code != c.code || b.String() != c.msg {
 			t.Errorf("exitCode(%v) = %d, %q; want %d, %q", c.err, code, b.String(), c.code, c.msg)
 		}
+	}
+}
+
+// TestInternalError checks that a panic becomes exit status 3 with one
+// line, then the stack.
+func TestInternalError(t *testing.T) {
+	saved := commands
+	defer func() { commands = saved }()
+	commands = append(slices.Clone(saved), commands[0])
+	commands[len(commands)-1].name = "crash"
+	commands[len(commands)-1].run = func(context.Context, []string, io.Writer, io.Writer) error { panic("planted") }
+	var errb bytes.Buffer
+	code := runMain(context.Background(), []string{"crash"}, &bytes.Buffer{}, &errb)
+	first, _, _ := strings.Cut(errb.String(), "\n")
+	if code != 3 || first != "ebm: internal error: planted; please report it" || !strings.Contains(errb.String(), "goroutine") {
+		t.Errorf("panic: exit %d, stderr:\n%s", code, errb.String())
+	}
+}
+
+// TestSecondInterrupt checks that the first signal cancels and the second
+// exits at once with status 130.
+func TestSecondInterrupt(t *testing.T) {
+	sig := make(chan os.Signal, 2)
+	exited := make(chan int)
+	ctx := interrupts(context.Background(), sig, io.Discard, func(code int) { exited <- code })
+	sig <- os.Interrupt
+	<-ctx.Done()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Fatalf("after one interrupt: %v", ctx.Err())
+	}
+	select {
+	case code := <-exited:
+		t.Fatalf("exited %d after one interrupt", code)
+	case <-time.After(10 * time.Millisecond):
+	}
+	sig <- os.Interrupt
+	if code := <-exited; code != 130 {
+		t.Errorf("second interrupt: exit %d, want 130", code)
 	}
 }

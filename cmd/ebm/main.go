@@ -12,30 +12,72 @@
 //
 // Every subcommand takes -json (its summary as one JSON object on standard
 // output) and -h. Errors are one line on standard error and exit status 1,
-// 2 for a bad command line (including a flag that does not apply).
+// 2 for a bad command line (including a flag that does not apply), 3 for an
+// internal error (a bug: a panic, reported with its stack). The first
+// Ctrl-C stops the command at its next check; a second exits at once
+// with status 130.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/goebm/goebm/dataset"
 )
 
+// The exit statuses.
+const (
+	exitFailure  = 1
+	exitUsage    = 2
+	exitInternal = 3
+	// exitInterrupt is the shell's for a process killed by SIGINT.
+	exitInterrupt = 130
+)
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt)
+	ctx := interrupts(context.Background(), sig, os.Stderr, os.Exit)
+	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// interrupts returns a context that the first signal on sig cancels; the
+// second calls exit(130) at once, for a command that does not stop soon
+// enough (signal.NotifyContext stops listening after the first).
+func interrupts(parent context.Context, sig <-chan os.Signal, stderr io.Writer, exit func(int)) context.Context {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		<-sig
+		cancel()
+		fmt.Fprintln(stderr, "ebm: interrupted; stopping (interrupt again to quit at once)")
+		<-sig
+		exit(exitInterrupt)
+	}()
+	return ctx
+}
+
+// runMain runs the command and returns its exit status, turning a panic,
+// which user input must never cause, into an internal error.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "ebm: internal error: %v; please report it\n%s", r, debug.Stack())
+			code = exitInternal
+		}
+	}()
+	return exitCode(run(ctx, args, stdout, stderr), stderr)
 }
 
 // exitCode reports err on stderr and returns the exit status: 0 for none or
@@ -46,16 +88,23 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "ebm:", err)
 	if errors.Is(err, errUsage) {
-		return 2
+		return exitUsage
 	}
-	return 1
+	return exitFailure
 }
 
-// errUsage marks errors in the command line itself.
+// errUsage matches (errors.Is) every usage error. Its text never shows:
+// a usageError stands for it.
 var errUsage = errors.New("usage")
 
+// usageError is an error in the command line itself.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg + " (see ebm -h)" }
+func (e *usageError) Is(target error) bool { return target == errUsage }
+
 func usagef(format string, a ...any) error {
-	return fmt.Errorf("%s (see ebm -h): %w", fmt.Sprintf(format, a...), errUsage)
+	return &usageError{fmt.Sprintf(format, a...)}
 }
 
 var commands = []struct {
@@ -93,15 +142,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newFlags returns a flag set that reports errors as values and prints its
-// help to stderr.
+// help to stderr on -h.
 func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(&helpBuffer{to: stderr})
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: ebm %s [flags]\n%s\n\nflags:\n", name, summary)
+		fmt.Fprintf(fs.Output(), "usage: ebm %s [flags]\n%s\n\nflags:\n", name, summary)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// helpBuffer holds what the flag package prints while parsing, which
+// parse passes on to stderr for -h and drops for a bad flag: the flag
+// package prints the whole help after every error.
+type helpBuffer struct {
+	bytes.Buffer
+	to io.Writer
 }
 
 // parse parses flags, turning errors into usage errors and rejecting
@@ -109,9 +166,12 @@ func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if h, ok := fs.Output().(*helpBuffer); ok {
+				h.WriteTo(h.to)
+			}
 			return err
 		}
-		return fmt.Errorf("%v: %w", err, errUsage)
+		return usagef("%v", err)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
@@ -177,12 +237,23 @@ func (o *outputs) check() error {
 		}
 	}
 	for _, p := range []string{o.out, o.plot} {
-		if _, err := os.Stat(p); err == nil && p != "" && !o.force {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil && !o.force {
 			return fmt.Errorf("%s exists; pass -force to overwrite it", p)
+		}
+		// Checked before the work, so that no output is written when
+		// another cannot be.
+		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
+			return fmt.Errorf("%s: no directory %s to write it in", p, filepath.Dir(p))
 		}
 	}
 	return nil
 }
+
+// finite says whether a number from a flag is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // names joins the names of a list of names and descriptions.
 func names(list [][2]string) string {

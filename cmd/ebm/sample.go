@@ -83,8 +83,10 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-chains %d: must be positive", opt.Chains)
 	case opt.Steps < 1 || opt.Warmup < 0 || opt.Thin < 1:
 		return usagef("-steps and -thin must be positive, -warmup not negative")
-	case sf.StepSize < 0 || sf.Leapfrog < 0 || sf.Replicas < 0 || sf.MaxTemperature < 0:
-		return usagef("-step-size, -leapfrog, -replicas and -max-temp must not be negative")
+	case opt.Thin > opt.Steps:
+		return usagef("-thin %d above -steps %d keeps no draw", opt.Thin, opt.Steps)
+	case !finite(sf.StepSize) || !finite(sf.MaxTemperature) || sf.StepSize < 0 || sf.Leapfrog < 0 || sf.Replicas < 0 || sf.MaxTemperature < 0:
+		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative")
 	}
 	if err := o.check(); err != nil {
 		return err

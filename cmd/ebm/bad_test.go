@@ -1,0 +1,438 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goebm/goebm/model"
+)
+
+// badCase is a command line that must fail cleanly: exit status code (1 or
+// 2), exactly one line on stderr ("ebm: …"), nothing on stdout, and none
+// of the paths in absent written.
+type badCase struct {
+	name   string
+	args   []string
+	code   int
+	absent []string
+	// known, if set, says what the case still needs (from another part of
+	// issue #15): it is skipped, unless EBM_BIN runs the whole table.
+	known string
+}
+
+// badFixtures writes the damaged inputs the table reads into dir: data
+// files of each kind, and a trained energy model, a flow model and damaged
+// copies of them.
+func badFixtures(t *testing.T, dir string) {
+	t.Helper()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("empty.csv", "")
+	write("header.csv", "x,y\n")
+	write("ragged.csv", "1,2\n3\n4,5\n")
+	write("words.csv", "1,2\nthree,four\n")
+	write("nan.csv", "1,2\nNaN,4\n5,6\n")
+	write("inf.csv", "1,2\n+Inf,4\n5,6\n")
+	write("three.csv", "1,2,3\n4,5,6\n")
+	write("one.csv", "1,2\n")
+	write("points.csv", "0.1,0.2\n0.3,-0.4\n")
+	write("points.txt", "0.1,0.2\n")
+	write("garbage.npy", "this is not an npy file at all, not even close to one")
+	write("empty.npy", "")
+	npy := "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }" + strings.Repeat(" ", 53) + "\n"
+	write("short.npy", npy+"\x00\x00\x00\x00") // data cut short
+	write("cut-header.npy", npy[:40])          // header cut
+	write("neg-shape.npy", strings.Replace(npy, "(2, 2)", "(-2, 2)", 1)+strings.Repeat("\x00", 32))
+	write("huge-shape.npy", strings.Replace(npy, "(2, 2)", "(99999999999, 99999999)", 1)[:128]+strings.Repeat("\x00", 32))
+	if err := os.Mkdir(filepath.Join(dir, "adir.csv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	m := filepath.Join(dir, "m")
+	if _, _, err := ebm(t, "train", "-data", "circle", "-loss", "dsm", "-steps", "3", "-hidden", "4", "-out", m); err != nil {
+		t.Fatal(err)
+	}
+	damage := func(name string, f func(d string)) {
+		d := filepath.Join(dir, name)
+		if err := os.CopyFS(d, os.DirFS(m)); err != nil {
+			t.Fatal(err)
+		}
+		f(d)
+	}
+	cfg, err := os.ReadFile(filepath.Join(m, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := os.ReadFile(filepath.Join(m, "model.params"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt, err := os.ReadFile(filepath.Join(m, "checkpoint.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(d, f string, b []byte) {
+		if err := os.WriteFile(filepath.Join(d, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setCfg := func(old, new string) func(string) {
+		return func(d string) {
+			if !bytes.Contains(cfg, []byte(old)) {
+				t.Fatalf("config.json has no %q:\n%s", old, cfg)
+			}
+			put(d, "config.json", bytes.Replace(cfg, []byte(old), []byte(new), 1))
+		}
+	}
+	damage("no-params", func(d string) { os.Remove(filepath.Join(d, "model.params")) })
+	damage("empty-params", func(d string) { put(d, "model.params", nil) })
+	damage("cut-params", func(d string) { put(d, "model.params", params[:len(params)/2]) })
+	damage("flipped-params", func(d string) {
+		b := bytes.Clone(params)
+		b[len(b)/2] ^= 0x40
+		put(d, "model.params", b)
+	})
+	damage("dir-params", func(d string) {
+		os.Remove(filepath.Join(d, "model.params"))
+		os.Mkdir(filepath.Join(d, "model.params"), 0o755)
+	})
+	damage("no-config", func(d string) { os.Remove(filepath.Join(d, "config.json")) })
+	damage("empty-config", func(d string) { put(d, "config.json", nil) })
+	damage("cut-config", func(d string) { put(d, "config.json", cfg[:len(cfg)/2]) })
+	damage("blank-config", func(d string) { put(d, "config.json", []byte("{}")) })
+	damage("dim3-config", setCfg(`"dim": 2`, `"dim": 3`))
+	damage("dim0-config", setCfg(`"dim": 2`, `"dim": 0`))
+	damage("negdim-config", setCfg(`"dim": 2`, `"dim": -2`))
+	damage("hidden-config", setCfg(`"hidden": 4`, `"hidden": 8`))
+	damage("neghidden-config", setCfg(`"hidden": 4`, `"hidden": -4`))
+	damage("hugehidden-config", setCfg(`"hidden": 4`, `"hidden": 4000000000`))
+	damage("act-config", setCfg(`"activation": "silu"`, `"activation": "sigmoidal"`))
+	damage("loss-config", setCfg(`"loss": "dsm"`, `"loss": "magic"`))
+	damage("cut-ckpt", func(d string) { put(d, "checkpoint.bin", ckpt[:len(ckpt)/2]) })
+	damage("empty-ckpt", func(d string) { put(d, "checkpoint.bin", nil) })
+	damage("flipped-ckpt", func(d string) {
+		b := bytes.Clone(ckpt)
+		b[len(b)/2] ^= 0x40
+		put(d, "checkpoint.bin", b)
+	})
+	for _, bad := range []struct {
+		name string
+		v    float64
+	}{{"nan-weights", math.NaN()}, {"inf-weights", math.Inf(-1)}} {
+		mm, err := model.Load(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := mm.Net().Params()
+		ps[0].Value.Data()[1] = bad.v
+		if err := mm.Save(filepath.Join(dir, bad.name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(dir, "flow"), os.DirFS(fmModel)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// badCases are the table's command lines, in the directory of badFixtures.
+func badCases(dir string) []badCase {
+	p := func(name string) string { return filepath.Join(dir, name) }
+	out := p("out.csv")
+	trainOut := p("trained")
+	var cs []badCase
+	add := func(code int, name string, args ...string) *badCase {
+		cs = append(cs, badCase{name: name, args: args, code: code})
+		return &cs[len(cs)-1]
+	}
+	// Anything.
+	add(2, "unknown-command", "frobnicate")
+	add(2, "list-extra", "list", "extra")
+	add(2, "list-bad-flag", "list", "-bogus")
+	for _, c := range []string{"train", "sample", "generate", "energy", "eval", "bench"} {
+		add(2, c+"-bad-flag", c, "-no-such-flag")
+		add(2, c+"-extra-argument", c, "-json", "extra")
+	}
+	// sample: flags.
+	s := func(code int, name string, args ...string) *badCase {
+		c := add(code, "sample-"+name, append([]string{"sample", "-out", out}, args...)...)
+		c.absent = []string{out}
+		return c
+	}
+	s(2, "neither", "-chains", "2")
+	s(2, "both", "-energy", "gaussian", "-model", p("m"))
+	s(2, "unknown-energy", "-energy", "banana")
+	s(2, "unknown-sampler", "-energy", "gaussian", "-sampler", "gibbs")
+	s(2, "chains-zero", "-energy", "gaussian", "-chains", "0")
+	s(2, "chains-negative", "-energy", "gaussian", "-chains", "-3")
+	s(2, "chains-word", "-energy", "gaussian", "-chains", "four")
+	s(2, "chains-overflow", "-energy", "gaussian", "-chains", "99999999999999999999999")
+	s(2, "chains-huge", "-energy", "gaussian", "-chains", "4611686018427387904").known = "size limits on -chains"
+	s(2, "steps-zero", "-energy", "gaussian", "-steps", "0")
+	s(2, "steps-negative", "-energy", "gaussian", "-steps", "-1")
+	s(2, "steps-huge", "-energy", "gaussian", "-steps", "4611686018427387904", "-chains", "4", "-dim", "4").known = "size limits on -steps (sampler/run.go)"
+	s(2, "warmup-negative", "-energy", "gaussian", "-warmup", "-1")
+	s(2, "thin-zero", "-energy", "gaussian", "-thin", "0")
+	s(2, "thin-above-steps", "-energy", "gaussian", "-steps", "5", "-thin", "10", "-warmup", "5")
+	s(2, "step-size-negative", "-energy", "gaussian", "-step-size", "-0.1")
+	s(2, "step-size-nan", "-energy", "gaussian", "-step-size", "NaN", "-steps", "5", "-warmup", "5")
+	s(2, "step-size-inf", "-energy", "gaussian", "-step-size", "Inf", "-steps", "5", "-warmup", "5")
+	s(2, "leapfrog-negative", "-energy", "gaussian", "-sampler", "hmc", "-leapfrog", "-2")
+	s(2, "leapfrog-with-nuts", "-energy", "gaussian", "-leapfrog", "5")
+	s(2, "replicas-negative", "-energy", "gaussian", "-sampler", "tempering", "-replicas", "-2")
+	s(1, "replicas-one", "-energy", "gaussian", "-sampler", "tempering", "-replicas", "1", "-steps", "5", "-warmup", "5")
+	s(2, "max-temp-negative", "-energy", "gaussian", "-sampler", "tempering", "-max-temp", "-1")
+	s(2, "max-temp-nan", "-energy", "gaussian", "-sampler", "tempering", "-max-temp", "NaN", "-steps", "5", "-warmup", "5")
+	s(1, "max-temp-below-one", "-energy", "gaussian", "-sampler", "tempering", "-max-temp", "0.5", "-steps", "5", "-warmup", "5")
+	s(2, "dim-zero", "-energy", "gaussian", "-dim", "0")
+	s(2, "dim-negative", "-energy", "gaussian", "-dim", "-2")
+	s(2, "dim-huge", "-energy", "gaussian", "-dim", "4611686018427387904").known = "size limits on -dim"
+	s(2, "dim-one-funnel", "-energy", "funnel", "-dim", "1")
+	s(2, "seed-negative", "-energy", "gaussian", "-seed", "-1")
+	s(2, "rmhmc-no-metric", "-energy", "funnel", "-sampler", "rmhmc")
+	s(2, "ais-warmup", "-energy", "gaussian", "-sampler", "ais", "-warmup", "10")
+	s(2, "out-extension", "-energy", "gaussian", "-out", p("draws.txt"), "-steps", "5", "-warmup", "5").absent = []string{p("draws.txt")}
+	s(2, "plot-extension", "-energy", "gaussian", "-plot", p("draws.jpg"), "-steps", "5", "-warmup", "5").absent = []string{p("draws.jpg")}
+	s(1, "out-missing-dir", "-energy", "gaussian", "-out", p("no/such/dir/d.csv"), "-steps", "5", "-warmup", "5").absent = []string{p("no")}
+	s(1, "plot-missing-dir", "-energy", "gaussian", "-plot", p("no/such/dir/d.png"), "-steps", "5", "-warmup", "5").absent = []string{p("no"), out}
+	s(1, "out-is-dir", "-energy", "gaussian", "-out", p("adir.csv"), "-force", "-steps", "5", "-warmup", "5")
+	s(1, "out-exists", "-energy", "gaussian", "-out", p("points.csv"), "-steps", "5", "-warmup", "5")
+	s(1, "flow-model", "-model", p("flow"))
+
+	// Every model command on every damaged model directory.
+	damaged := []string{"no-params", "empty-params", "cut-params", "flipped-params", "dir-params", "no-config", "empty-config",
+		"cut-config", "blank-config", "dim3-config", "dim0-config", "negdim-config", "hidden-config", "neghidden-config",
+		"hugehidden-config", "act-config", "loss-config", "nan-weights", "inf-weights", "missing"}
+	for _, d := range damaged {
+		code := 1
+		k := func(c *badCase) {
+			switch d {
+			case "hugehidden-config":
+				c.known = "size limits on config.json"
+			}
+		}
+		k(s(code, "model-"+d, "-model", p(d), "-steps", "5", "-warmup", "5"))
+		k(add(code, "generate-model-"+d, "generate", "-model", p(d), "-n", "5", "-out", out))
+		cs[len(cs)-1].absent = []string{out}
+		k(add(code, "energy-model-"+d, "energy", "-model", p(d), "-in", p("points.csv"), "-out", out))
+		cs[len(cs)-1].absent = []string{out}
+		k(add(code, "eval-model-"+d, "eval", "-model", p(d), "-n", "50"))
+	}
+
+	// generate: flags and outputs.
+	g := func(code int, name string, args ...string) *badCase {
+		c := add(code, "generate-"+name, append([]string{"generate", "-out", out}, args...)...)
+		c.absent = []string{out}
+		return c
+	}
+	g(2, "no-model", "-n", "5")
+	g(2, "n-zero", "-model", p("flow"), "-n", "0")
+	g(2, "n-negative", "-model", p("flow"), "-n", "-5")
+	g(2, "n-word", "-model", p("flow"), "-n", "five")
+	g(2, "n-huge", "-model", p("flow"), "-n", "4611686018427387904").known = "size limits on -n"
+	g(2, "ode-steps-zero", "-model", p("flow"), "-ode-steps", "0")
+	g(2, "ode-steps-negative", "-model", p("flow"), "-ode-steps", "-4")
+	g(2, "diffusion-negative", "-model", p("flow"), "-diffusion", "-1")
+	g(2, "diffusion-nan", "-model", p("flow"), "-diffusion", "NaN", "-n", "5")
+	g(2, "integrator-unknown", "-model", p("flow"), "-integrator", "rk17")
+	g(2, "adaptive-steps", "-model", p("flow"), "-integrator", "dopri5", "-ode-steps", "10")
+	g(2, "out-extension", "-model", p("flow"), "-n", "5", "-out", p("gen.txt")).absent = []string{p("gen.txt")}
+	g(1, "out-missing-dir", "-model", p("flow"), "-n", "5", "-out", p("no/such/g.csv")).absent = []string{p("no")}
+	g(1, "plot-missing-dir", "-model", p("flow"), "-n", "5", "-plot", p("no/such/g.png")).absent = []string{p("no"), out}
+	g(1, "out-exists", "-model", p("flow"), "-n", "5", "-out", p("points.csv"))
+
+	// energy: inputs of each kind, and outputs.
+	e := func(code int, name, in string, args ...string) *badCase {
+		c := add(code, "energy-"+name, append([]string{"energy", "-energy", "gaussian", "-in", in, "-out", out}, args...)...)
+		c.absent = []string{out}
+		return c
+	}
+	e(2, "no-in", "")
+	for _, f := range []string{"missing.csv", "empty.csv", "header.csv", "ragged.csv", "words.csv", "nan.csv", "inf.csv",
+		"adir.csv", "garbage.npy", "empty.npy", "short.npy", "cut-header.npy", "neg-shape.npy", "huge-shape.npy"} {
+		c := e(1, "in-"+f, p(f))
+		if strings.HasSuffix(f, ".npy") && f != "garbage.npy" {
+			c.known = "a .npy reader that validates its header (dataset/file.go)"
+		}
+	}
+	e(1, "in-extension", p("points.txt"))
+	e(1, "in-three-columns-2d-model", p("three.csv"), "-energy", "", "-model", p("m"))
+	e(2, "both", p("points.csv"), "-model", p("m"))
+	e(2, "out-extension", p("points.csv"), "-out", p("e.txt")).absent = []string{p("e.txt")}
+	e(1, "out-missing-dir", p("points.csv"), "-out", p("no/such/e.csv")).absent = []string{p("no")}
+	e(1, "out-exists", p("points.csv"), "-out", p("points.csv"))
+	e(2, "unknown-energy", p("points.csv"), "-energy", "banana")
+
+	// train: flags, data files, checkpoints.
+	tr := func(code int, name string, args ...string) *badCase {
+		c := add(code, "train-"+name, append([]string{"train", "-steps", "3", "-hidden", "4", "-out", trainOut}, args...)...)
+		c.absent = []string{trainOut}
+		return c
+	}
+	tr(2, "no-out", "-out", "")
+	tr(2, "unknown-loss", "-loss", "magic")
+	tr(2, "unknown-data", "-data", "spirals")
+	tr(2, "unknown-activation", "-activation", "sigmoidal")
+	tr(2, "unknown-interpolant", "-loss", "fm", "-interpolant", "wiggly")
+	tr(2, "unknown-coupling", "-loss", "fm", "-coupling", "psychic")
+	tr(2, "unknown-cd-sampler", "-loss", "cd", "-cd-sampler", "gibbs")
+	tr(2, "cd-sampler-ais", "-loss", "cd", "-cd-sampler", "ais")
+	tr(2, "coupling-with-eqm", "-loss", "eqm", "-coupling", "greedy")
+	tr(2, "cd-reg-negative", "-loss", "fm", "-cd-reg", "-1")
+	tr(2, "steps-zero", "-steps", "0")
+	tr(2, "steps-negative", "-steps", "-10")
+	tr(2, "steps-huge", "-steps", "4611686018427387904").known = "size limits on -steps"
+	tr(2, "batch-zero", "-batch", "0")
+	tr(2, "batch-negative", "-batch", "-8")
+	tr(2, "batch-huge", "-batch", "4611686018427387904").known = "size limits on -batch"
+	tr(2, "hidden-zero", "-hidden", "0")
+	tr(2, "hidden-negative", "-hidden", "-4")
+	tr(2, "hidden-huge", "-hidden", "4611686018427387904").known = "size limits on -hidden"
+	tr(2, "layers-zero", "-layers", "0")
+	tr(2, "layers-negative", "-layers", "-1")
+	tr(2, "layers-huge", "-layers", "4611686018427387904").known = "size limits on -layers"
+	tr(2, "lr-zero", "-lr", "0")
+	tr(2, "lr-negative", "-lr", "-0.1")
+	tr(2, "lr-nan", "-lr", "NaN")
+	tr(2, "lr-inf", "-lr", "Inf").known = "-lr checked finite, or a model directory written as a whole (cmd/ebm/train.go)"
+	tr(2, "checkpoint-every-zero", "-checkpoint-every", "0")
+	tr(2, "seed-word", "-seed", "abc")
+	for _, f := range []string{"missing.csv", "empty.csv", "header.csv", "one.csv", "ragged.csv", "words.csv", "nan.csv", "inf.csv",
+		"three.csv", "adir.csv", "garbage.npy", "empty.npy", "short.npy", "cut-header.npy", "neg-shape.npy", "huge-shape.npy"} {
+		c := tr(1, "data-"+f, "-data", p(f))
+		if strings.HasSuffix(f, ".npy") && f != "garbage.npy" {
+			c.known = "a .npy reader that validates its header (dataset/file.go)"
+		}
+	}
+	tr(2, "data-extension", "-data", p("points.txt"))
+	for _, d := range []string{"cut-ckpt", "empty-ckpt", "flipped-ckpt"} {
+		add(1, "train-resume-"+d, "train", "-data", "circle", "-loss", "dsm", "-steps", "5", "-hidden", "4", "-resume", "-out", p(d))
+	}
+	add(1, "train-resume-other-hidden", "train", "-data", "circle", "-loss", "dsm", "-steps", "5", "-hidden", "8", "-resume", "-out", p("hidden-copy")).known = "-resume that checks the checkpoint first (model/train.go)"
+	add(1, "train-into-model", "train", "-data", "circle", "-steps", "3", "-hidden", "4", "-out", p("m"))
+	add(1, "train-out-is-file", "train", "-data", "circle", "-steps", "3", "-hidden", "4", "-out", p("points.csv"))
+
+	// eval.
+	add(2, "eval-no-model", "eval")
+	add(2, "eval-n-zero", "eval", "-model", p("m"), "-n", "0")
+	add(2, "eval-n-one", "eval", "-model", p("m"), "-n", "1")
+	add(2, "eval-n-huge", "eval", "-model", p("m"), "-n", "4611686018427387904").known = "size limits on -n"
+	add(2, "eval-unknown-data", "eval", "-model", p("m"), "-data", "spirals")
+	for _, f := range []string{"missing.csv", "empty.csv", "one.csv", "ragged.csv", "nan.csv", "three.csv", "garbage.npy"} {
+		add(1, "eval-data-"+f, "eval", "-model", p("m"), "-data", p(f))
+	}
+
+	// bench.
+	add(2, "bench-reps-zero", "bench", "-reps", "0")
+	add(2, "bench-reps-negative", "bench", "-reps", "-1")
+	add(2, "bench-unknown-scale", "bench", "-scale", "huge")
+	add(2, "bench-unknown-case", "bench", "-case", "nothing")
+	add(2, "bench-malformed-case", "bench", "-case", "[")
+	return cs
+}
+
+// TestBadInputs runs the table of bad inputs. With EBM_BIN set to a built
+// ebm it runs every case, the known ones too, through that binary (so that
+// a crash or hang is caught) and logs a tally.
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	badFixtures(t, dir)
+	// The resume case needs a model trained with the default -hidden 4.
+	if err := os.CopyFS(filepath.Join(dir, "hidden-copy"), os.DirFS(filepath.Join(dir, "m"))); err != nil {
+		t.Fatal(err)
+	}
+	bin := os.Getenv("EBM_BIN")
+	tally := map[string]int{}
+	cases := badCases(dir)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.known != "" && bin == "" {
+				tally["known"]++
+				t.Skip("needs " + c.known)
+			}
+			code, stdout, stderr := runBad(t, bin, c.args)
+			verdict := judge(c, code, stdout, stderr)
+			for _, p := range c.absent { // for the next case
+				os.RemoveAll(p)
+			}
+			tally[verdict]++
+			if verdict != "clear error" {
+				t.Errorf("ebm %s: %s: exit %d\nstdout: %q\nstderr: %q", strings.Join(c.args, " "), verdict, code, stdout, firstLines(stderr, 3))
+			}
+		})
+	}
+	t.Logf("%d cases: %v", len(cases), tally)
+}
+
+// runBad runs a command line in-process (under the race detector when the
+// test is) or, when bin is set, as a process with a time limit.
+func runBad(t *testing.T, bin string, args []string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	limit := 2 * time.Minute
+	if bin != "" {
+		limit = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if bin == "" {
+		code = runMain(ctx, args, &out, &errb)
+		if ctx.Err() != nil {
+			code = -1
+		}
+		return code, out.String(), errb.String()
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		code = -1
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// judge classifies a run as the issue's tally does.
+func judge(c badCase, code int, stdout, stderr string) string {
+	switch {
+	case code == -1:
+		return "hang"
+	case code == 3 || strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic"):
+		return "crash"
+	case code == 0:
+		return "silent garbage"
+	}
+	for _, p := range c.absent {
+		if _, err := os.Stat(p); err == nil {
+			return "half-written " + p
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	switch {
+	case code != c.code:
+		return fmt.Sprintf("exit %d, want %d", code, c.code)
+	case len(lines) != 1 || !strings.HasPrefix(lines[0], "ebm: ") || stdout != "":
+		return "not one line"
+	}
+	return "clear error"
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
