@@ -1,7 +1,8 @@
 package dataset
 
 import (
-	"bytes"
+	"bufio"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,13 +13,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/tensor"
-	"github.com/sbinet/npyio"
 )
 
 // Load reads points from a file, by extension: .csv (see ReadCSV) or .npy (a
-// NumPy array of shape [n, d] or [n], float64 or float32, read with
-// github.com/sbinet/npyio). Every value must be finite.
+// NumPy array of shape [n, d] or [n], float64 or float32: see ReadNPY).
+// Every value must be finite.
 func Load(path string) (*tensor.Tensor, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -40,11 +41,18 @@ func Load(path string) (*tensor.Tensor, error) {
 	return t, nil
 }
 
-// ReadCSV reads one point per line of comma-separated numbers. A first line
-// that is not all numbers is taken as a header. Lines must have the same
+// ReadCSV reads one point per line of comma-separated numbers, after a
+// UTF-8 byte-order mark if there is one. A first line that is not all
+// numbers is taken as a header. Lines must have the same
 // number of fields; errors name the line and column.
 func ReadCSV(r io.Reader) (*tensor.Tensor, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	// A UTF-8 byte-order mark, as spreadsheets write, would otherwise make
+	// the first number unreadable and the first row a header.
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1 // checked here, with a clearer message
@@ -98,66 +106,246 @@ func ReadCSV(r io.Reader) (*tensor.Tensor, error) {
 	return tensor.New(data, len(data)/d, d), nil
 }
 
+// The .npy format (NumPy's NEP 1), read here rather than by npyio, whose
+// header parser panics on truncated or hostile headers:
+//
+//	magic     6 bytes "\x93NUMPY", then the version: major, minor bytes
+//	length    uint16 (version 1) or uint32 (versions 2 and 3), little-endian
+//	header    a Python dict literal of that length, space-padded, ending in
+//	          '\n': {'descr': '<f8', 'fortran_order': False, 'shape': (n, d), }
+//	data      the values, shape's product of them, in the descr's type
+const npyMagic = "\x93NUMPY"
+
 // ReadNPY reads a NumPy .npy array of shape [n, d] or [n] (one column), in
-// C order, of float64 or float32 values. The file is read whole and its
-// length checked against the header: npyio (v0.6.0) fills a short read with
-// earlier values instead of failing.
+// C order, of float64 or float32 values, little- or big-endian. The header
+// is checked whole (magic, version, length, the dict's three keys, a shape
+// that package limit bounds) and the data length must match it.
 func ReadNPY(r io.Reader) (*tensor.Tensor, error) {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	br := bytes.NewReader(raw)
-	nr, err := npyio.NewReader(br)
+	if len(raw) < len(npyMagic)+2 || string(raw[:len(npyMagic)]) != npyMagic {
+		return nil, errors.New("not a NumPy .npy file: no \\x93NUMPY magic")
+	}
+	off := len(npyMagic) + 2
+	var hlen int
+	switch major := raw[len(npyMagic)]; major {
+	case 1:
+		if len(raw) < off+2 {
+			return nil, errors.New("not a NumPy .npy file: truncated header")
+		}
+		hlen, off = int(binary.LittleEndian.Uint16(raw[off:])), off+2
+	case 2, 3:
+		if len(raw) < off+4 {
+			return nil, errors.New("not a NumPy .npy file: truncated header")
+		}
+		hlen, off = int(binary.LittleEndian.Uint32(raw[off:])), off+4
+	default:
+		return nil, fmt.Errorf("not a NumPy .npy file: format version %d.%d, this build reads 1 to 3", major, raw[len(npyMagic)+1])
+	}
+	if hlen > len(raw)-off {
+		return nil, fmt.Errorf("not a NumPy .npy file: header of %d bytes in a file of %d", hlen, len(raw))
+	}
+	h, err := parseNPYHeader(string(raw[off : off+hlen]))
 	if err != nil {
-		return nil, fmt.Errorf("not a NumPy .npy file: %w", err)
+		return nil, fmt.Errorf("not a NumPy .npy file: header: %w", err)
 	}
-	h := nr.Header
-	items := 1
-	for _, s := range h.Descr.Shape {
-		items *= s
+	data := raw[off+hlen:]
+	items, err := limit.Elems("array", h.shape...)
+	if err != nil {
+		return nil, err
 	}
-	size := 8
-	if strings.HasSuffix(h.Descr.Type, "f4") || h.Descr.Type == "float32" {
-		size = 4
+	order, size, ok := npyType(h.descr)
+	if !ok {
+		return nil, fmt.Errorf("array of type %s; want float64 or float32", h.descr)
 	}
-	if want := items * size; br.Len() != want {
-		return nil, fmt.Errorf("array of shape %v needs %d data bytes, the file has %d (truncated or corrupted)", h.Descr.Shape, want, br.Len())
+	if want := items * size; len(data) != want {
+		return nil, fmt.Errorf("array of shape %v needs %d data bytes, the file has %d (truncated or corrupted)", h.shape, want, len(data))
 	}
-	if h.Descr.Fortran {
+	if h.fortran {
 		return nil, errors.New("array is in Fortran order; save it with np.ascontiguousarray")
 	}
-	shape := h.Descr.Shape
+	shape := h.shape
 	switch len(shape) {
 	case 1:
 		shape = []int{shape[0], 1}
 	case 2:
 	default:
-		return nil, fmt.Errorf("array of shape %v; want [n, d] or [n]", h.Descr.Shape)
+		return nil, fmt.Errorf("array of shape %v; want [n, d] or [n]", h.shape)
 	}
-	var data []float64
-	switch h.Descr.Type {
-	case "<f8", "f8", "float64":
-		err = nr.Read(&data)
-	case "<f4", "f4", "float32":
-		var f32 []float32
-		err = nr.Read(&f32)
-		for _, v := range f32 {
-			data = append(data, float64(v))
+	if items == 0 {
+		return nil, fmt.Errorf("array of shape %v holds no values", h.shape)
+	}
+	vals := make([]float64, items)
+	for i := range vals {
+		if size == 4 {
+			vals[i] = float64(math.Float32frombits(order.Uint32(data[4*i:])))
+		} else {
+			vals[i] = math.Float64frombits(order.Uint64(data[8*i:]))
 		}
-	default:
-		return nil, fmt.Errorf("array of type %s; want float64 or float32", h.Descr.Type)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("array of type %s and shape %v: %w", h.Descr.Type, h.Descr.Shape, err)
-	}
-	if len(data) != shape[0]*shape[1] || len(data) == 0 {
-		return nil, fmt.Errorf("array of shape %v holds %d values", h.Descr.Shape, len(data))
-	}
-	for i, v := range data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if v := vals[i]; math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("value %d (row %d) is %v, not finite", i, i/shape[1], v)
 		}
 	}
-	return tensor.New(data, shape...), nil
+	return tensor.New(vals, shape...), nil
+}
+
+// npyType returns the byte order and size of a descr this package reads:
+// float64 or float32, little-endian unless it says '>'. The names without a
+// byte order ("f8", "float64") are read as little-endian, as they always were.
+func npyType(descr string) (binary.ByteOrder, int, bool) {
+	switch descr {
+	case "<f8", "f8", "float64":
+		return binary.LittleEndian, 8, true
+	case ">f8":
+		return binary.BigEndian, 8, true
+	case "<f4", "f4", "float32":
+		return binary.LittleEndian, 4, true
+	case ">f4":
+		return binary.BigEndian, 4, true
+	}
+	return nil, 0, false
+}
+
+// npyHeader is what a .npy header dict says.
+type npyHeader struct {
+	descr   string
+	fortran bool
+	shape   []int
+}
+
+// parseNPYHeader parses the header dict: exactly the keys descr (a string),
+// fortran_order (True or False) and shape (a tuple of integers, Python 2's
+// "3L" too), in any order, quoted either way, with an optional trailing
+// comma, followed by nothing but spaces and a newline.
+func parseNPYHeader(s string) (npyHeader, error) {
+	var h npyHeader
+	p := &npyParser{s: s}
+	if !p.eat('{') {
+		return h, errors.New("no '{'")
+	}
+	seen := map[string]bool{}
+	for !p.eat('}') {
+		key, err := p.str()
+		if err != nil {
+			return h, err
+		}
+		if seen[key] {
+			return h, fmt.Errorf("key %q twice", key)
+		}
+		seen[key] = true
+		if !p.eat(':') {
+			return h, fmt.Errorf("no ':' after %q", key)
+		}
+		switch key {
+		case "descr":
+			h.descr, err = p.str()
+		case "fortran_order":
+			h.fortran, err = p.boolean()
+		case "shape":
+			h.shape, err = p.tuple()
+		default:
+			return h, fmt.Errorf("unknown key %q", key)
+		}
+		if err != nil {
+			return h, fmt.Errorf("%s: %w", key, err)
+		}
+		if !p.eat(',') && !p.peek('}') {
+			return h, fmt.Errorf("no ',' or '}' after %s", key)
+		}
+	}
+	if len(seen) != 3 {
+		return h, errors.New("want the keys descr, fortran_order and shape")
+	}
+	if rest := strings.Trim(p.s[p.i:], " \n"); rest != "" {
+		return h, fmt.Errorf("%q after the dict", rest)
+	}
+	return h, nil
+}
+
+// npyParser reads the tokens of a header dict from s, skipping spaces.
+type npyParser struct {
+	s string
+	i int
+}
+
+func (p *npyParser) skip() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+}
+
+// peek reports whether the next token starts with c.
+func (p *npyParser) peek(c byte) bool {
+	p.skip()
+	return p.i < len(p.s) && p.s[p.i] == c
+}
+
+// eat consumes c if it comes next.
+func (p *npyParser) eat(c byte) bool {
+	if !p.peek(c) {
+		return false
+	}
+	p.i++
+	return true
+}
+
+// str reads a string quoted by ' or " (without escapes, which the header
+// never needs).
+func (p *npyParser) str() (string, error) {
+	p.skip()
+	if p.i >= len(p.s) || (p.s[p.i] != '\'' && p.s[p.i] != '"') {
+		return "", fmt.Errorf("no string at byte %d", p.i)
+	}
+	q := p.s[p.i]
+	end := strings.IndexByte(p.s[p.i+1:], q)
+	if end < 0 {
+		return "", fmt.Errorf("unterminated string at byte %d", p.i)
+	}
+	v := p.s[p.i+1 : p.i+1+end]
+	p.i += end + 2
+	return v, nil
+}
+
+func (p *npyParser) boolean() (bool, error) {
+	p.skip()
+	for _, w := range []string{"True", "False"} {
+		if strings.HasPrefix(p.s[p.i:], w) {
+			p.i += len(w)
+			return w == "True", nil
+		}
+	}
+	return false, fmt.Errorf("not True or False at byte %d", p.i)
+}
+
+// tuple reads a tuple of integers: (), (n,), (n, d), ...
+func (p *npyParser) tuple() ([]int, error) {
+	if !p.eat('(') {
+		return nil, fmt.Errorf("no '(' at byte %d", p.i)
+	}
+	shape := []int{}
+	for !p.eat(')') {
+		p.skip()
+		j := p.i
+		if j < len(p.s) && p.s[j] == '-' {
+			j++
+		}
+		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(p.s[p.i:j])
+		if err != nil {
+			return nil, fmt.Errorf("dimension %d: %q is not an int", len(shape), p.s[p.i:j])
+		}
+		p.i = j
+		if p.i < len(p.s) && p.s[p.i] == 'L' {
+			p.i++
+		}
+		shape = append(shape, n)
+		if !p.eat(',') && !p.peek(')') {
+			return nil, fmt.Errorf("no ',' or ')' after dimension %d", len(shape)-1)
+		}
+	}
+	return shape, nil
 }

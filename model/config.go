@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
@@ -53,6 +54,9 @@ type Config struct {
 func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
 	if c.Dim < 1 || c.Hidden < 1 || c.Layers < 1 {
 		return nil, fmt.Errorf("model: network of dimension %d with %d layers of %d units: %w", c.Dim, c.Layers, c.Hidden, ErrInvalid)
+	}
+	if err := c.checkSizes(); err != nil {
+		return nil, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}
 	act, err := nn.ActivationByName(c.Activation)
 	if err != nil {
@@ -148,10 +152,50 @@ func ReadConfig(dir string) (Config, error) {
 		}
 		return c, fmt.Errorf("model: %w", err)
 	}
-	if err := json.Unmarshal(b, &c); err != nil {
+	c, err = parseConfig(b)
+	if err != nil {
 		return c, fmt.Errorf("model: %s: config.json: %v: %w", dir, err, ErrNotModel)
 	}
 	return c, nil
+}
+
+// parseConfig decodes a config.json and bounds its sizes.
+func parseConfig(b []byte) (Config, error) {
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, err
+	}
+	return c, c.checkSizes()
+}
+
+// layerCost is what a layer costs beyond its weights, in float64 values
+// (its tensors, gradients and bookkeeping: about 1 KiB), so that a network
+// of very many tiny layers is bounded too.
+const layerCost = 128
+
+// checkSizes bounds the config's sizes with package limit: none negative,
+// and neither the network's weights nor a batch's activations larger than
+// the machine's memory. Errors name the fields as config.json and ebm
+// train's flags do.
+func (c Config) checkSizes() error {
+	if _, err := limit.Sum("steps", c.Steps); err != nil {
+		return err
+	}
+	for _, dims := range []struct {
+		what string
+		n    []int
+	}{
+		{"dim × hidden", []int{c.Dim, c.Hidden}},
+		{"layers × hidden × hidden", []int{c.Layers, c.Hidden, c.Hidden}},
+		{"layers", []int{c.Layers, layerCost}},
+		{"batch × dim", []int{c.Batch, c.Dim}},
+		{"batch × hidden", []int{c.Batch, c.Hidden}},
+	} {
+		if _, err := limit.Elems(dims.what, dims.n...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Load reads a model directory written by ebm train, Train or Save: its

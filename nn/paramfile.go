@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/tensor"
 )
@@ -179,19 +180,23 @@ func decodeParams(b []byte) ([]decoded, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Each dimension takes 8 bytes, so the bytes left bound the rank
+		// before anything is allocated for it.
+		if rank > (len(body)-off)/8 {
+			return nil, fmt.Errorf("nn: parameter %q: rank %d, more dimensions than the file has bytes for: %w", name, rank, ErrFormat)
+		}
 		shape := make([]int, rank)
-		n := 1
 		for i := range shape {
-			s, err := next(8, "shape of "+string(name))
-			if err != nil {
-				return nil, err
-			}
+			s, _ := next(8, "shape of "+string(name))
 			d := le.Uint64(s)
-			if d > math.MaxInt32 {
-				return nil, fmt.Errorf("nn: dimension %d of %q at byte %d: %w", d, name, off-8, ErrFormat)
+			if d > math.MaxInt {
+				return nil, fmt.Errorf("nn: parameter %q: dimension %d is %d, beyond an int: %w", name, i, d, ErrFormat)
 			}
 			shape[i] = int(d)
-			n *= shape[i]
+		}
+		n, err := limit.Elems(fmt.Sprintf("parameter %q", name), shape...)
+		if err != nil {
+			return nil, fmt.Errorf("nn: %w: %w", err, ErrFormat)
 		}
 		s, err := next(8*n, "values of "+string(name))
 		if err != nil {

@@ -2,10 +2,14 @@ package nn
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/goebm/goebm/tensor"
@@ -116,4 +120,79 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 	if err := Load(filepath.Join(dir, "absent"), newTestMLP(t, 5, 2, 8, 1)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: error %v, want os.ErrNotExist", err)
 	}
+}
+
+// rawParams builds a parameter file of one parameter named "w" with the
+// given rank and dimensions and no values, with a valid checksum.
+func rawParams(rank uint32, dims ...uint64) []byte {
+	le := binary.LittleEndian
+	b := []byte(paramMagic)
+	b = le.AppendUint32(b, paramVersion)
+	b = le.AppendUint32(b, 1)
+	b = le.AppendUint32(b, 1)
+	b = append(b, 'w')
+	b = le.AppendUint32(b, rank)
+	for _, d := range dims {
+		b = le.AppendUint64(b, d)
+	}
+	return le.AppendUint32(b, crc32.ChecksumIEEE(b))
+}
+
+// TestDecodeBoundsSizes: ranks and dimensions from the file are bounded
+// before anything is allocated for them, and the error names the parameter.
+func TestDecodeBoundsSizes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		file []byte
+		msg  string
+	}{
+		// 29 bytes that once asked for a 34 GB slice of dimensions.
+		{"huge rank", rawParams(math.MaxUint32), `parameter "w": rank 4294967295`},
+		{"overflowing shape", rawParams(2, 1<<34, 1<<34), `parameter "w": shape [17179869184 17179869184] overflows`},
+		{"larger than memory", rawParams(2, 1<<30, 1<<29), `parameter "w": shape [1073741824 536870912] needs`},
+		{"beyond an int", rawParams(1, 1<<63), `parameter "w": dimension 0 is 9223372036854775808`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "huge rank" && len(c.file) != 29 {
+				t.Fatalf("file of %d bytes, want 29", len(c.file))
+			}
+			_, err := DecodeParams(bytes.NewReader(c.file))
+			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("error %v; want ErrFormat and %q", err, c.msg)
+			}
+		})
+	}
+}
+
+// FuzzDecodeParams: no file makes the decoder panic, and whatever decodes
+// writes back to the same bytes.
+func FuzzDecodeParams(f *testing.F) {
+	var good bytes.Buffer
+	m, err := NewMLP(rand.New(rand.NewPCG(1, 0)), []int{2, 3, 1}, SiLU(), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := WriteParams(&good, m.Params()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good.Bytes())
+	f.Add(rawParams(math.MaxUint32))
+	f.Add(rawParams(2, 1<<34, 1<<34))
+	f.Add(rawParams(0))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps, err := DecodeParams(bytes.NewReader(b))
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v does not wrap ErrFormat", err)
+			}
+			return
+		}
+		var again bytes.Buffer
+		if err := WriteParams(&again, ps); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again.Bytes(), b) {
+			t.Fatal("decoded parameters write back to other bytes")
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -144,10 +145,18 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	switch {
 	case chains <= 0:
 		return nil, fmt.Errorf("sampler: %d chains: %w", chains, ErrInvalid)
-	case o.Init != nil && len(o.Init) != chains*d:
-		return nil, fmt.Errorf("sampler: %d initial values for %d chains of dimension %d: %w", len(o.Init), chains, d, ErrInvalid)
 	case o.Steps < 0 || o.Warmup < 0 || o.Thin < 0:
 		return nil, fmt.Errorf("sampler: negative steps (%d), warm-up (%d) or thinning (%d): %w", o.Steps, o.Warmup, o.Thin, ErrInvalid)
+	case o.Thin > max(o.Steps, 1):
+		return nil, fmt.Errorf("sampler: thinning %d above steps %d would keep no step: %w", o.Thin, o.Steps, ErrInvalid)
+	}
+	thin := max(o.Thin, 1)
+	kept := o.Steps / thin
+	if err := checkSizes(chains, d, kept, o); err != nil {
+		return nil, fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+	}
+	if o.Init != nil && len(o.Init) != chains*d {
+		return nil, fmt.Errorf("sampler: %d initial values for %d chains of dimension %d: %w", len(o.Init), chains, d, ErrInvalid)
 	}
 	for i, v := range o.Init {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -157,8 +166,6 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	if err := o.Tuned.check(chains, d); err != nil {
 		return nil, err
 	}
-	thin := max(o.Thin, 1)
-	kept := o.Steps / thin
 	res := &Result{Dim: d, Chains: chains, Kept: kept, Final: make([]float64, chains*d), Energies: make([]float64, chains*kept)}
 	if o.Trajectory {
 		res.Draws = make([]float64, chains*kept*d)
@@ -239,6 +246,25 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	}
 	res.Tuned.StepSize = slices.Clone(res.Info.StepSize)
 	return res, ctx.Err()
+}
+
+// checkSizes bounds what Run allocates and counts, by the names of the
+// options (ebm's flags): the points, the kept energies and draws, and the
+// steps of the loop, which must not overflow an int.
+func checkSizes(chains, d, kept int, o Options) error {
+	if _, err := limit.Elems("chains × dim", chains, d); err != nil {
+		return err
+	}
+	if _, err := limit.Elems("chains × kept steps (steps / thin)", chains, kept); err != nil {
+		return err
+	}
+	if o.Trajectory {
+		if _, err := limit.Elems("chains × kept steps (steps / thin) × dim", chains, kept, d); err != nil {
+			return err
+		}
+	}
+	_, err := limit.Sum("warmup + steps", o.Warmup, o.Steps)
+	return err
 }
 
 // block is the driver's view of a block of chains: the kernel's State and

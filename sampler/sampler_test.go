@@ -11,6 +11,7 @@ import (
 
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/schedule"
 	"gonum.org/v1/gonum/mat"
 )
@@ -278,8 +279,17 @@ func TestBadInput(t *testing.T) {
 		"step size":         {run2(Langevin{StepSize: schedule.Constant(-1)}.Sample(ctx, g2, Options{Chains: 1, Steps: 1})), ErrInvalid, "step size -1"},
 		"scheduled to zero": {run2(MALA{StepSize: schedule.Linear{Start: 0.1, End: 0, Steps: 5}}.Sample(ctx, g2, Options{Chains: 1, Steps: 10})), ErrInvalid, "at step 5"},
 		"negative steps":    {run2(HMC{}.Sample(ctx, g2, Options{Chains: 1, Steps: -1})), ErrInvalid, "negative"},
-		"mass":              {run2(HMC{MassDense: []float64{1, 2, 2, 1}}.Sample(ctx, g2, Options{Chains: 1, Steps: 1})), ErrInvalid, "positive-definite"},
-		"momentum":          {run2(Nesterov{Momentum: 1.5}.Sample(ctx, g2, Options{Chains: 1, Steps: 1})), ErrInvalid, "momentum"},
+		"steps overflow": {run2(Langevin{}.Sample(ctx, g2, Options{Chains: 4, Steps: 1 << 62})), ErrInvalid,
+			"chains × kept steps (steps / thin): shape [4 4611686018427387904] overflows"},
+		"warmup + steps": {run2(Langevin{}.Sample(ctx, g2, Options{Chains: 4, Warmup: 1, Steps: math.MaxInt, Thin: math.MaxInt})), ErrInvalid,
+			"warmup + steps: [1 9223372036854775807] overflows"},
+		"chains × dim": {run2(Langevin{}.Sample(ctx, g2, Options{Chains: 1 << 62, Steps: 1})), ErrInvalid, "chains × dim: shape [4611686018427387904 2]"},
+		"trajectory": {run2(Langevin{}.Sample(ctx, g2, Options{Chains: 1, Steps: int(limit.Memory()/16) + 1, Trajectory: true})), ErrInvalid,
+			"chains × kept steps (steps / thin) × dim"},
+		"thin above steps": {run2(Langevin{}.Sample(ctx, g2, Options{Chains: 1, Steps: 10, Thin: 11})), ErrInvalid, "thinning 11 above steps 10"},
+		"thin, no steps":   {run2(Langevin{}.Sample(ctx, g2, Options{Chains: 1, Thin: 2})), ErrInvalid, "thinning 2 above steps 0"},
+		"mass":             {run2(HMC{MassDense: []float64{1, 2, 2, 1}}.Sample(ctx, g2, Options{Chains: 1, Steps: 1})), ErrInvalid, "positive-definite"},
+		"momentum":         {run2(Nesterov{Momentum: 1.5}.Sample(ctx, g2, Options{Chains: 1, Steps: 1})), ErrInvalid, "momentum"},
 		"nan energy": {run2(GradientDescent{StepSize: schedule.Constant(-0.5)}.Sample(ctx, nanAt{}, Options{Init: []float64{0, 1, 2}, Steps: 10})),
 			ErrInvalid, ""},
 		"nan state": {run2(Langevin{StepSize: schedule.Constant(0.5)}.Sample(ctx, nanAt{}, Options{Init: []float64{0, 2.9}, Steps: 1000, Seed: 1})),

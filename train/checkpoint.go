@@ -56,37 +56,47 @@ type checkpoint struct {
 
 func writeCheckpoint(path string, c *checkpoint, names []string) error {
 	return safefile.WriteFile(path, func(w io.Writer) error {
-		var body bytes.Buffer
-		body.WriteString(ckptMagic)
-		body.Write(binary.LittleEndian.AppendUint32(nil, ckptVersion))
-		m, err := json.Marshal(c.meta)
+		b, err := encodeCheckpoint(c, names)
 		if err != nil {
 			return err
 		}
-		body.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(m))))
-		body.Write(m)
-		var ps []nn.Param
-		for _, n := range names {
-			ps = append(ps, nn.Param{Name: "param/" + n, Value: c.params[n]})
-		}
-		if c.EMA {
-			for _, n := range names {
-				ps = append(ps, nn.Param{Name: "ema/" + n, Value: c.ema[n]})
-			}
-		}
-		for i, b := range c.opt {
-			ps = append(ps, nn.Param{Name: fmt.Sprintf("opt/%d", i), Value: tensor.New(b, len(b))})
-		}
-		for _, p := range c.state {
-			ps = append(ps, nn.Param{Name: "state/" + p.Name, Value: p.Value})
-		}
-		if err := nn.WriteParams(&body, ps); err != nil {
-			return err
-		}
-		body.Write(binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(body.Bytes())))
-		_, err = w.Write(body.Bytes())
+		_, err = w.Write(b)
 		return err
 	})
+}
+
+// encodeCheckpoint returns c in the checkpoint format, with the parameters
+// in the order of names.
+func encodeCheckpoint(c *checkpoint, names []string) ([]byte, error) {
+	var body bytes.Buffer
+	body.WriteString(ckptMagic)
+	body.Write(binary.LittleEndian.AppendUint32(nil, ckptVersion))
+	m, err := json.Marshal(c.meta)
+	if err != nil {
+		return nil, err
+	}
+	body.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(m))))
+	body.Write(m)
+	var ps []nn.Param
+	for _, n := range names {
+		ps = append(ps, nn.Param{Name: "param/" + n, Value: c.params[n]})
+	}
+	if c.EMA {
+		for _, n := range names {
+			ps = append(ps, nn.Param{Name: "ema/" + n, Value: c.ema[n]})
+		}
+	}
+	for i, b := range c.opt {
+		ps = append(ps, nn.Param{Name: fmt.Sprintf("opt/%d", i), Value: tensor.New(b, len(b))})
+	}
+	for _, p := range c.state {
+		ps = append(ps, nn.Param{Name: "state/" + p.Name, Value: p.Value})
+	}
+	if err := nn.WriteParams(&body, ps); err != nil {
+		return nil, err
+	}
+	body.Write(binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(body.Bytes())))
+	return body.Bytes(), nil
 }
 
 func readCheckpoint(path string) (*checkpoint, error) {
@@ -94,6 +104,12 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	return decodeCheckpoint(b, path)
+}
+
+// decodeCheckpoint reads a checkpoint from b, the contents of the file path
+// (which errors name).
+func decodeCheckpoint(b []byte, path string) (*checkpoint, error) {
 	bad := func(what string) error { return fmt.Errorf("train: checkpoint %s: %s: %w", path, what, ErrCheckpoint) }
 	if len(b) < len(ckptMagic)+12 || string(b[:len(ckptMagic)]) != ckptMagic {
 		return nil, bad("no " + ckptMagic + " header")
@@ -118,6 +134,14 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	ps, err := nn.DecodeParams(bytes.NewReader(body[off+ml:]))
 	if err != nil {
 		return nil, bad(err.Error())
+	}
+	// The counts in the metadata size what is allocated below: each
+	// optimizer buffer is one entry of the parameter block.
+	switch {
+	case c.Step < 0 || c.OptSteps < 0:
+		return nil, bad(fmt.Sprintf("negative step count (%d, optimizer %d)", c.Step, c.OptSteps))
+	case c.OptBufs < 0 || c.OptBufs > len(ps):
+		return nil, bad(fmt.Sprintf("%d optimizer buffers in a file of %d entries", c.OptBufs, len(ps)))
 	}
 	c.opt = make([][]float64, c.OptBufs)
 	for _, p := range ps {
