@@ -178,7 +178,7 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	var blocks []*block
 	for first := 0; first < chains; first += BlockSize {
 		n := min(BlockSize, chains-first)
-		b := &block{State: State{Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil,
+		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil,
 			X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
 			tune: Tuning{StepSize: make([]float64, n)}, info: make([]StepInfo, n),
 			accept: make([]float64, n), diverge: make([]int, n)}
