@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goebm/goebm/internal/cli"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the command's output")
@@ -132,7 +134,7 @@ func TestInternalError(t *testing.T) {
 func TestSecondInterrupt(t *testing.T) {
 	sig := make(chan os.Signal, 2)
 	exited := make(chan int)
-	ctx := interrupts(context.Background(), sig, io.Discard, func(code int) { exited <- code })
+	ctx := cli.Interrupts(context.Background(), "ebm", sig, io.Discard, func(code int) { exited <- code })
 	sig <- os.Interrupt
 	<-ctx.Done()
 	if !errors.Is(ctx.Err(), context.Canceled) {

@@ -19,10 +19,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,81 +28,41 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/goebm/goebm/dataset"
-)
-
-// The exit statuses.
-const (
-	exitFailure  = 1
-	exitUsage    = 2
-	exitInternal = 3
-	// exitInterrupt is the shell's for a process killed by SIGINT.
-	exitInterrupt = 130
+	"github.com/goebm/goebm/internal/cli"
 )
 
 func main() {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt)
-	ctx := interrupts(context.Background(), sig, os.Stderr, os.Exit)
+	ctx := cli.Interrupts(context.Background(), "ebm", sig, os.Stderr, os.Exit)
 	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// interrupts returns a context that the first signal on sig cancels; the
-// second calls exit(130) at once, for a command that does not stop soon
-// enough (signal.NotifyContext stops listening after the first).
-func interrupts(parent context.Context, sig <-chan os.Signal, stderr io.Writer, exit func(int)) context.Context {
-	ctx, cancel := context.WithCancel(parent)
-	go func() {
-		<-sig
-		cancel()
-		fmt.Fprintln(stderr, "ebm: interrupted; stopping (interrupt again to quit at once)")
-		<-sig
-		exit(exitInterrupt)
-	}()
-	return ctx
+// runMain runs the command and returns its exit status (package cli's).
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return cli.Main(ctx, "ebm", args, stdout, stderr, run)
 }
 
-// runMain runs the command and returns its exit status, turning a panic,
-// which user input must never cause, into an internal error.
-func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "ebm: internal error: %v; please report it\n%s", r, debug.Stack())
-			code = exitInternal
-		}
-	}()
-	return exitCode(run(ctx, args, stdout, stderr), stderr)
-}
+// exitCode reports err on stderr and returns the exit status.
+func exitCode(err error, stderr io.Writer) int { return cli.ExitCode("ebm", err, stderr) }
 
-// exitCode reports err on stderr and returns the exit status: 0 for none or
-// a help request, 2 for a usage error, 1 for any other failure.
-func exitCode(err error, stderr io.Writer) int {
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	fmt.Fprintln(stderr, "ebm:", err)
-	if errors.Is(err, errUsage) {
-		return exitUsage
-	}
-	return exitFailure
-}
+// errUsage matches every usage error.
+var errUsage = cli.ErrUsage
 
-// errUsage matches (errors.Is) every usage error. Its text never shows:
-// a usageError stands for it.
-var errUsage = errors.New("usage")
+var (
+	usagef = cli.Usagef
+	parse  = cli.Parse
+	refuse = cli.Refuse
+	isSet  = cli.IsSet
+)
 
-// usageError is an error in the command line itself.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string        { return e.msg + " (see ebm -h)" }
-func (e *usageError) Is(target error) bool { return target == errUsage }
-
-func usagef(format string, a ...any) error {
-	return &usageError{fmt.Sprintf(format, a...)}
+// newFlags returns the flag set of a subcommand (package cli's).
+func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
+	return cli.NewFlags("ebm", name, summary, stderr)
 }
 
 var commands = []struct {
@@ -140,62 +98,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return usagef("unknown command %q (valid: %s)", args[0], strings.Join(names, ", "))
 }
-
-// newFlags returns a flag set that reports errors as values and prints its
-// help to stderr on -h.
-func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(&helpBuffer{to: stderr})
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: ebm %s [flags]\n%s\n\nflags:\n", name, summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// helpBuffer holds what the flag package prints while parsing, which
-// parse passes on to stderr for -h and drops for a bad flag: the flag
-// package prints the whole help after every error.
-type helpBuffer struct {
-	bytes.Buffer
-	to io.Writer
-}
-
-// parse parses flags, turning errors into usage errors and rejecting
-// positional arguments.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			if h, ok := fs.Output().(*helpBuffer); ok {
-				h.WriteTo(h.to)
-			}
-			return err
-		}
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	return nil
-}
-
-// refuse returns a usage error naming the flags among names that were set
-// on the command line: they do not apply to what.
-func refuse(fs *flag.FlagSet, what string, names ...string) error {
-	var set []string
-	fs.Visit(func(f *flag.Flag) {
-		if slices.Contains(names, f.Name) {
-			set = append(set, "-"+f.Name)
-		}
-	})
-	if len(set) == 0 {
-		return nil
-	}
-	return usagef("%s: not with %s", strings.Join(set, ", "), what)
-}
-
-// isSet says whether a flag was given on the command line.
-func isSet(fs *flag.FlagSet, name string) bool { return refuse(fs, "", name) != nil }
 
 // report prints v as one JSON object, or calls text.
 func report(stdout io.Writer, asJSON bool, v any, text func()) error {
