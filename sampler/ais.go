@@ -20,6 +20,15 @@ import (
 // AISResult.LogZ, with its standard error by the delta method in
 // AISResult.LogZSE (reliable only when the weights are not dominated by a few
 // chains: more steps, or a base closer to the target, help).
+//
+// With Reverse set the chains anneal the other way, from the target to the
+// base (β from 1 down to 0), starting at Options.Init, and the weights
+// estimate Z₀/Z instead: E[w] = Z₀/Z when the starts are exact draws from
+// exp(−E)/Z, so LogZ = log Z₀ − log mean(w) is then, by Jensen's inequality,
+// a stochastic upper bound on log Z as the forward estimate is a stochastic
+// lower bound (the bidirectional sandwich of Grosse, Ghahramani and Adams
+// 2015). From other starts, such as held-out data, it is no bound, but both
+// directions converge to log Z as K grows.
 type AIS struct {
 	// BaseScale σ of the base density; 0 means 1.
 	BaseScale float64
@@ -30,6 +39,9 @@ type AIS struct {
 	StepSize schedule.Schedule
 	// MoveSteps is the number of MALA moves per temperature; 0 means 1.
 	MoveSteps int
+	// Reverse anneals from the target, starting at Options.Init, to the
+	// base.
+	Reverse bool
 }
 
 // AISResult is an annealed-importance-sampling run: the chains' final
@@ -39,7 +51,9 @@ type AISResult struct {
 	// LogZ and LogZSE are the estimate of log ∫exp(−E) and its standard
 	// error.
 	LogZ, LogZSE float64
-	// LogWeights holds each chain's log importance weight, log Z₀ included.
+	// LogWeights holds each chain's log importance weight, log Z₀ included:
+	// log(Z₀w), whose exp estimates Z. In reverse it holds log(w/Z₀), whose
+	// exp estimates 1/Z.
 	LogWeights []float64
 }
 
@@ -53,13 +67,13 @@ func (s AIS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 }
 
 // Anneal anneals the chains and estimates log Z. Options.Init must be nil
-// (chains start from the base density) and Options.Warmup 0; Options.Steps
-// is K.
+// (chains start from the base density), or set in reverse, and
+// Options.Warmup 0; Options.Steps is K.
 func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult, error) {
 	sigma, power, moves := cmp.Or(s.BaseScale, 1), cmp.Or(s.Power, 1), cmp.Or(s.MoveSteps, 1)
 	switch {
-	case o.Init != nil || o.Warmup != 0:
-		return nil, fmt.Errorf("sampler: AIS starts from its base density: no Init or Warmup: %w", ErrInvalid)
+	case o.Warmup != 0 || (o.Init != nil) != s.Reverse:
+		return nil, fmt.Errorf("sampler: AIS starts from its base density (no Init), reverse AIS from Init, neither with Warmup: %w", ErrInvalid)
 	case o.Steps < 1:
 		return nil, fmt.Errorf("sampler: AIS needs Steps ≥ 1 annealing steps: %w", ErrInvalid)
 	case !(sigma > 0) || !(power > 0) || moves < 0:
@@ -71,7 +85,7 @@ func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult
 	}
 	var weights perBlock[[]float64]
 	res, err := Run(ctx, e, o, func() Kernel {
-		return &aisKernel{schedule: s.StepSize, step0: h0, sigma: sigma, power: power, moves: moves, k: o.Steps, weights: &weights}
+		return &aisKernel{schedule: s.StepSize, step0: h0, sigma: sigma, power: power, moves: moves, k: o.Steps, reverse: s.Reverse, weights: &weights}
 	})
 	if res == nil {
 		return nil, err
@@ -81,6 +95,9 @@ func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult
 		out.LogWeights = append(out.LogWeights, w...)
 	}
 	out.LogZ, out.LogZSE = logMeanExp(out.LogWeights)
+	if s.Reverse {
+		out.LogZ = -out.LogZ
+	}
 	return out, err
 }
 
@@ -140,6 +157,7 @@ type aisKernel struct {
 	step0        float64
 	sigma, power float64
 	moves, k     int
+	reverse      bool
 	weights      *perBlock[[]float64]
 	logW         []float64
 	eb           annealed
@@ -151,21 +169,33 @@ type aisKernel struct {
 
 var _ Kernel = (*aisKernel)(nil)
 
-func (a *aisKernel) beta(k int) float64 { return math.Pow(float64(k)/float64(a.k), a.power) }
+// beta returns the inverse temperature after k annealing steps: βₖ, or
+// β_(K−k) in reverse.
+func (a *aisKernel) beta(k int) float64 {
+	if a.reverse {
+		k = a.k - k
+	}
+	return math.Pow(float64(k)/float64(a.k), a.power)
+}
 
 func (a *aisKernel) Init(s *State, tune *Tuning) error {
-	for j := range s.X {
-		s.X[j] *= a.sigma
+	logZ0 := 0.5 * float64(s.Dim) * math.Log(2*math.Pi*a.sigma*a.sigma)
+	if a.reverse {
+		logZ0 = -logZ0 // the weights estimate Z₀/Z: LogWeights hold log(w/Z₀)
+	} else {
+		for j := range s.X {
+			s.X[j] *= a.sigma
+		}
+		s.Grad(s.E, s.G, s.X)
 	}
-	s.Grad(s.E, s.G, s.X)
 	if err := s.check(0); err != nil {
 		return err
 	}
 	fill(tune.StepSize, a.step0)
 	a.logW = make([]float64, s.N)
-	fill(a.logW, 0.5*float64(s.Dim)*math.Log(2*math.Pi*a.sigma*a.sigma))
+	fill(a.logW, logZ0)
 	a.weights.put(s.First, a.logW)
-	a.eb = annealed{target: s.Energy, sigma: a.sigma}
+	a.eb = annealed{target: s.Energy, sigma: a.sigma, beta: a.beta(0)}
 	a.as = State{Energy: &a.eb, First: s.First, N: s.N, Dim: s.Dim, X: s.X, RNG: s.RNG,
 		E: make([]float64, s.N), G: make([]float64, len(s.G))}
 	a.atune.StepSize = make([]float64, s.N)

@@ -7,7 +7,8 @@
 //	NUTS                the No-U-Turn Sampler with Stan's warm-up
 //	RMHMC               Riemannian-manifold HMC with a user-given metric
 //	ParallelTempering   replica exchange across a temperature ladder
-//	AIS                 annealed importance sampling: log Z with a standard error
+//	AIS                 annealed importance sampling: log Z with a standard error;
+//	                    Reverse anneals from draws to the base, an upper bound
 //	GradientDescent, Nesterov   deterministic descent, to find modes
 //
 // Every sampler is a settings struct whose zero value means documented
