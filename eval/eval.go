@@ -99,26 +99,33 @@ func NLL(e energy.Energy, x *tensor.Tensor, logZ float64) float64 {
 // returns the mean negative log-likelihood of test under it: the baseline
 // a trained energy must beat.
 func GaussianNLL(train, test *tensor.Tensor) (float64, error) {
-	d, n := train.Dim(1), train.Dim(0)
-	mean := make([]float64, d)
-	for i := range n {
-		for j := range d {
-			mean[j] += train.Data()[i*d+j] / float64(n)
-		}
-	}
-	cov := make([]float64, d*d)
-	for i := range n {
-		for a := range d {
-			for b := range d {
-				cov[a*d+b] += (train.Data()[i*d+a] - mean[a]) * (train.Data()[i*d+b] - mean[b]) / float64(n-1)
-			}
-		}
-	}
+	mean, cov := moments(train, train.Dim(0)-1)
 	g, err := energy.NewGaussian(mean, cov)
 	if err != nil {
 		return 0, fmt.Errorf("eval: Gaussian baseline: %w", err)
 	}
 	return NLL(g, test, g.LogZ()), nil
+}
+
+// moments returns the mean of the rows of x ([n, d]) and their covariance
+// Σ(x − mean)(x − mean)ᵀ/div, d×d row-major.
+func moments(x *tensor.Tensor, div int) (mean, cov []float64) {
+	d, n := x.Dim(1), x.Dim(0)
+	mean = make([]float64, d)
+	for i := range n {
+		for j := range d {
+			mean[j] += x.Data()[i*d+j] / float64(n)
+		}
+	}
+	cov = make([]float64, d*d)
+	for i := range n {
+		for a := range d {
+			for b := range d {
+				cov[a*d+b] += (x.Data()[i*d+a] - mean[a]) * (x.Data()[i*d+b] - mean[b]) / float64(div)
+			}
+		}
+	}
+	return mean, cov
 }
 
 // MMD returns the unbiased estimate of the squared maximum mean discrepancy

@@ -1,0 +1,133 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/tensor"
+)
+
+// digits returns the dequantised digits' training and test splits.
+func digits(t *testing.T) (train, test *tensor.Tensor, classes [][]int) {
+	im, err := dataset.Digits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, te := im.Split()
+	classes = make([][]int, 10)
+	for i, y := range tr.Labels {
+		classes[y] = append(classes[y], i)
+	}
+	return tr.Scaled(rand.New(rand.NewPCG(1, 1))), te.Scaled(rand.New(rand.NewPCG(1, 2))), classes
+}
+
+// fitGaussian returns the Gaussian fitted to x (mean, covariance).
+func fitGaussian(t *testing.T, x *tensor.Tensor) *energy.Gaussian {
+	n, d := x.Dim(0), x.Dim(1)
+	mean := make([]float64, d)
+	for i := range n {
+		for j := range d {
+			mean[j] += x.Data()[i*d+j] / float64(n)
+		}
+	}
+	cov := make([]float64, d*d)
+	for i := range n {
+		for a := range d {
+			for b := range d {
+				cov[a*d+b] += (x.Data()[i*d+a] - mean[a]) * (x.Data()[i*d+b] - mean[b]) / float64(n)
+			}
+		}
+	}
+	g, err := energy.NewGaussian(mean, cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestAISCheck64: at the default settings, the check's estimate of log Z of
+// 64-d targets shaped like the digits is within 4 standard errors of the
+// truth and declared converged: the Gaussian fitted to them (correlated,
+// log Z = (d/2)·log 2π + ½·log|Σ|) and a mixture of ten isotropic
+// Gaussians at the class means (normalised: log Z = 0).
+// It takes a minute on 2 cores: set GOEBM_LONG=1 to run it.
+// TestAISCheckFast is its quick version.
+func TestAISCheck64(t *testing.T) {
+	if os.Getenv("GOEBM_LONG") == "" {
+		t.Skip("a minute of 64-d AIS: set GOEBM_LONG=1")
+	}
+	g, mix, test := targets64(t)
+	for _, c := range []struct {
+		name string
+		e    energy.Energy
+		logZ float64
+	}{{"gaussian", g, g.LogZ()}, {"mixture", mix, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := AISCheck{Seed: 1}.Run(context.Background(), c.e, 64, test)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, run := range r.Runs {
+				t.Logf("%+v", run)
+			}
+			t.Logf("log Z %.3f ± %.3f (true %.3f), gap %.3f, converged %v, η %v, %.1fs", r.LogZ, r.SE, c.logZ, r.Gap, r.Converged, r.StepSize, r.Seconds)
+			if !r.Converged || math.Abs(r.LogZ-c.logZ) > 4*r.SE {
+				t.Errorf("log Z %.3f ± %.3f, converged %v; want %.3f", r.LogZ, r.SE, r.Converged, c.logZ)
+			}
+		})
+	}
+}
+
+// TestAISCheckFast: the digit-shaped mixture of TestAISCheck64 with fewer
+// chains and steps, still within 4 SE and converged; and annealings too
+// short to trust (5 and 10 steps) are refused.
+func TestAISCheckFast(t *testing.T) {
+	_, mix, test := targets64(t)
+	r, err := AISCheck{Chains: 32, Steps: 100, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), mix, 64, test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Converged || math.Abs(r.LogZ) > 4*r.SE || len(r.Runs) != 4 || r.Runs[3].Steps != 200 || !r.Runs[3].Reverse {
+		t.Errorf("log Z %.3f ± %.3f (gap %.3f), converged %v; want 0 (runs %+v)", r.LogZ, r.SE, r.Gap, r.Converged, r.Runs)
+	}
+	short, err := AISCheck{Chains: 32, Steps: 5, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), mix, 64, test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Converged || short.Gap <= short.Tolerance {
+		t.Errorf("5 and 10 steps: log Z %.3f ± %.3f, gap %.3f, declared converged", short.LogZ, short.SE, short.Gap)
+	}
+	if _, err := (AISCheck{}).Run(context.Background(), mix, 64, tensor.New(test.Data(), 359*8, 8)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("points of the wrong dimension: %v", err)
+	}
+}
+
+// targets64 returns a Gaussian fitted to the dequantised digits' training
+// split, a mixture of ten isotropic Gaussians (σ = 0.3) at its class means
+// weighted by the class sizes, and the test split.
+func targets64(t *testing.T) (g *energy.Gaussian, mix *energy.Mixture, test *tensor.Tensor) {
+	train, test, classes := digits(t)
+	g = fitGaussian(t, train)
+	var comps []energy.Component
+	for _, idx := range classes {
+		m := make([]float64, 64)
+		for _, i := range idx {
+			for j := range 64 {
+				m[j] += train.Data()[i*64+j] / float64(len(idx))
+			}
+		}
+		comps = append(comps, energy.Component{Weight: float64(len(idx)), Mean: m, Sigma: 0.3})
+	}
+	var err error
+	mix, err = energy.NewMixture(comps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, mix, test
+}
