@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/goebm/goebm/dataset"
