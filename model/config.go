@@ -79,7 +79,10 @@ const trainingPoints = 20000
 
 // Data returns the training and test points of a dataset. For a built-in
 // name, 20000 training points are drawn from rand.NewPCG(seed, 1) and nTest
-// test points (none when nTest < 1) from rand.NewPCG(seed, 2). For a .csv or .npy file, its rows
+// test points (none when nTest < 1) from rand.NewPCG(seed, 2). For an image
+// set (dataset.ImagesByName: "digits"), its fixed split, dequantised into
+// [−1, 1] (dataset.Images.Scaled) with noise from rand.NewPCG(seed, 1) and
+// rand.NewPCG(seed, 2), whatever nTest. For a .csv or .npy file, its rows
 // are shuffled by rand.NewPCG(seed, 1) and a tenth of them (at least one)
 // is held out as the test points, whatever nTest; the file needs two rows or
 // more.
@@ -91,6 +94,10 @@ func Data(name string, seed uint64, nTest int) (train, test *tensor.Tensor, err 
 			test = gen.Sample(rand.New(rand.NewPCG(seed, 2)), nTest)
 		}
 		return train, test, nil
+	}
+	if im, err := dataset.ImagesByName(name); err == nil {
+		tr, te := im.Split()
+		return tr.Scaled(rand.New(rand.NewPCG(seed, 1))), te.Scaled(rand.New(rand.NewPCG(seed, 2))), nil
 	}
 	if dataset.CheckExt(name) != nil {
 		return nil, nil, fmt.Errorf("model: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -186,9 +187,23 @@ func (m *Energy) NegLogDensity(dst, pts []float64) error {
 	return nil
 }
 
-// Generate draws n points from exp(−E) on a 400×400 grid over Box, which
-// is exact up to the grid for 2-D models (and only those).
-func (m *Energy) Generate(_ context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
+// generateSteps is how many MALA steps an Energy beyond 2-D generates
+// with.
+const generateSteps = 1000
+
+// Generate draws n points from exp(−E): on a 400×400 grid over Box for 2-D
+// models, exact up to the grid; beyond 2-D by n chains of MALA from
+// N(0, I), 1000 steps that adapt the step size and a diagonal metric (Stan's
+// warm-up), the last point of each chain kept, seeded by rng.Uint64().
+func (m *Energy) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
+	if d := m.cfg.Dim; d != 2 {
+		r, err := sampler.MALA{Adapt: true, AdaptMass: true}.Sample(ctx, m.E,
+			sampler.Options{Chains: n, Warmup: generateSteps, Steps: 1, Seed: rng.Uint64()})
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		return tensor.New(r.Final, n, d), nil
+	}
 	box, err := m.Box, error(nil)
 	if box == (eval.Box{}) {
 		if box, err = Region(m); err != nil {

@@ -3,8 +3,10 @@ package model
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
+	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/tensor"
 )
@@ -22,7 +24,7 @@ func Entropy(data string) (float64, bool) {
 	return h, ok
 }
 
-// Scores is how well a 2-D model fits a dataset.
+// Scores is how well a model fits a dataset.
 type Scores struct {
 	// NLL is the mean −log p of the test points, in nats.
 	NLL float64 `json:"nll"`
@@ -34,9 +36,20 @@ type Scores struct {
 	// MMD2 is the squared maximum mean discrepancy between generated and
 	// test points.
 	MMD2 float64 `json:"mmd2"`
-	// LogZ is the quadrature's log Z (0 for the flow kinds, which are
-	// normalised).
+	// LogZ is the quadrature's or AIS's log Z (0 for the flow kinds, which
+	// are normalised).
 	LogZ float64 `json:"log_z"`
+	// Beyond 2-D: the NLL and GaussianNLL in bits per dimension, after
+	// adding Dequantisation, D·log(L/2) nats for an image set of L pixel
+	// levels scaled to [−1, 1] (0 for other data): bits per dimension of the
+	// pixels themselves (dataset.Images.LogBinWidth).
+	BitsPerDim         float64 `json:"bits_per_dim,omitempty"`
+	GaussianBitsPerDim float64 `json:"gaussian_bits_per_dim,omitempty"`
+	Dequantisation     float64 `json:"dequantisation_nats,omitempty"`
+	// AIS is the checked AIS estimate of log Z behind the NLL of a model
+	// with a Density beyond 2-D (nil otherwise): trust the NLL only when
+	// AIS.Converged.
+	AIS *eval.LogZEstimate `json:"ais,omitempty"`
 }
 
 // Assessment is a model's Scores with what they were computed from, for
@@ -51,20 +64,35 @@ type Assessment struct {
 	Test *tensor.Tensor
 }
 
-// Score scores a 2-D model m on test points of the dataset named data,
-// using ref (points of the same distribution, such as the training data):
+// Score scores m with the default Scoring.
+func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
+	return Scoring{}.Score(ctx, m, data, ref, test, rng)
+}
+
+// Scoring holds the settings of scoring beyond 2-D. The zero value means
+// the defaults.
+type Scoring struct {
+	// AIS estimates log Z beyond 2-D; its zero value means eval's
+	// defaults. Score starts its chains at the test points.
+	AIS eval.AISCheck
+}
+
+// Score scores a model m on test points of the dataset named data, using
+// ref (points of the same distribution, such as the training data):
 //
 //   - NLL: for the kinds with a Density, log Z by quadrature on a 400×400
-//     grid over ref's box with a 15% margin; for the flow kinds the exact
+//     grid over ref's box with a 15% margin in 2-D, by s.AIS beyond (see
+//     Scores.AIS for whether it converged); for the flow kinds the exact
 //     change of variables (log Z = 0);
-//   - the NLL of a Gaussian fitted to ref;
+//   - the NLL of a Gaussian fitted to ref, and beyond 2-D both in bits per
+//     dimension;
 //   - the MMD² between min(n, 2000) points generated with rng and test.
 //
-// An energy model generates on the same box.
-func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
+// A 2-D energy model generates on the same box.
+func (s Scoring) Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
 	a := Assessment{Test: test}
-	if m.Config().Dim != 2 {
-		return a, fmt.Errorf("model: scoring by quadrature needs a 2-D model, not %d-D: %w", m.Config().Dim, ErrInvalid)
+	if d := m.Config().Dim; d != 2 {
+		return s.scoreHigh(ctx, m, data, ref, test, rng)
 	}
 	box, err := eval.BoxFor(ref, 0.15)
 	if err != nil {
@@ -98,6 +126,45 @@ func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, 
 		inBox.Box = box
 		m = &inBox
 	}
+	if a.Samples, err = m.Generate(ctx, min(test.Dim(0), 2000), rng); err != nil {
+		return a, err
+	}
+	if a.MMD2, _, err = eval.MMD(ctx, a.Samples, test); err != nil {
+		return a, fmt.Errorf("model: %w", err)
+	}
+	return a, nil
+}
+
+// scoreHigh scores a model beyond 2-D: the NLL with log Z by AIS (or the
+// flow's change of variables), in nats and bits per dimension, and the MMD².
+func (s Scoring) scoreHigh(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
+	a := Assessment{Test: test}
+	d := m.Config().Dim
+	if e := m.Density(); e != nil {
+		est, err := s.AIS.Run(ctx, e, d, test)
+		if err != nil {
+			return a, fmt.Errorf("model: %w", err)
+		}
+		a.AIS, a.LogZ = &est, est.LogZ
+		a.NLL = eval.NLL(e, test, a.LogZ)
+	} else {
+		nlp := make([]float64, test.Dim(0))
+		if err := m.NegLogDensity(nlp, test.Data()); err != nil {
+			return a, err
+		}
+		for _, v := range nlp {
+			a.NLL += v / float64(len(nlp))
+		}
+	}
+	var err error
+	if a.GaussianNLL, err = eval.GaussianNLL(ref, test); err != nil {
+		return a, fmt.Errorf("model: %w", err)
+	}
+	if im, err := dataset.ImagesByName(data); err == nil {
+		a.Dequantisation = -float64(d) * im.LogBinWidth()
+	}
+	bits := func(nll float64) float64 { return (nll + a.Dequantisation) / (float64(d) * math.Ln2) }
+	a.BitsPerDim, a.GaussianBitsPerDim = bits(a.NLL), bits(a.GaussianNLL)
 	if a.Samples, err = m.Generate(ctx, min(test.Dim(0), 2000), rng); err != nil {
 		return a, err
 	}
