@@ -13,6 +13,7 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/limit"
+	"github.com/goebm/goebm/internal/panics"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -126,7 +127,10 @@ func (r *Result) Chain(j int) [][]float64 {
 // gradients, calls Init, then Step o.Warmup + o.Steps times, keeping every
 // o.Thin-th step after warm-up. Acceptance and divergences are counted from
 // the StepInfo of the steps after warm-up. The draws do not depend on
-// o.Workers.
+// o.Workers. A panic in the kernel or the energy on one of Run's goroutines
+// is raised again on the caller's goroutine, once the other blocks have
+// stopped, as an error holding the panic's value and the stack where it
+// happened.
 func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kernel) (*Result, error) {
 	if e == nil {
 		return nil, fmt.Errorf("sampler: no energy: %w", ErrInvalid)
@@ -202,11 +206,20 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	var next atomic.Int64
 	var failed atomic.Bool
 	errs := make([]error, len(blocks))
+	// A panic in a kernel or an energy on a worker is carried to this
+	// goroutine (package panics), where the caller can recover it.
+	caught := make([]*panics.Error, min(workers, len(blocks)))
 	var wg sync.WaitGroup
-	for range min(workers, len(blocks)) {
+	for w := range caught {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if caught[w] != nil {
+					failed.Store(true)
+				}
+			}()
+			defer panics.Catch(&caught[w])
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(blocks) || failed.Load() {
@@ -220,6 +233,7 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 		}()
 	}
 	wg.Wait()
+	panics.Raise(caught...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -250,7 +264,8 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 
 // checkSizes bounds what Run allocates and counts, by the names of the
 // options (ebm's flags): the points, the kept energies and draws, and the
-// steps of the loop, which must not overflow an int.
+// steps of the loop, which must not overflow an int nor exceed
+// limit.MaxSteps.
 func checkSizes(chains, d, kept int, o Options) error {
 	if _, err := limit.Elems("chains × dim", chains, d); err != nil {
 		return err
@@ -263,7 +278,7 @@ func checkSizes(chains, d, kept int, o Options) error {
 			return err
 		}
 	}
-	_, err := limit.Sum("warmup + steps", o.Warmup, o.Steps)
+	_, err := limit.Steps("warmup + steps", o.Warmup, o.Steps)
 	return err
 }
 

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/cli"
+	"github.com/goebm/goebm/sampler"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the command's output")
@@ -126,6 +128,42 @@ func TestInternalError(t *testing.T) {
 	first, _, _ := strings.Cut(errb.String(), "\n")
 	if code != 3 || first != "ebm: internal error: planted; please report it" || !strings.Contains(errb.String(), "goroutine") {
 		t.Errorf("panic: exit %d, stderr:\n%s", code, errb.String())
+	}
+}
+
+// plantedEnergy is an energy whose gradient panics at the points of the
+// chains after the first block: a bug that strikes on one of the sampler's
+// goroutines.
+type plantedEnergy struct{ energy.Harmonic }
+
+func (plantedEnergy) Grad(e, g, x []float64, d int) {
+	if slices.Contains(x, 1e6) {
+		panic("planted energy bug")
+	}
+	energy.Harmonic{}.Grad(e, g, x, d)
+}
+
+// TestInternalErrorInSampler checks that a panic on one of sampler.Run's
+// goroutines, which would end the process with Go's status 2 and every
+// goroutine's stack, becomes exit status 3 with one line, then the stack of
+// the goroutine that panicked.
+func TestInternalErrorInSampler(t *testing.T) {
+	saved := commands
+	defer func() { commands = saved }()
+	commands = append(slices.Clone(saved), commands[0])
+	commands[len(commands)-1].name = "crash"
+	commands[len(commands)-1].run = func(ctx context.Context, _ []string, _, _ io.Writer) error {
+		init := make([]float64, 2*2*sampler.BlockSize)
+		init[len(init)-2] = 1e6 // the last chain, in the second block
+		_, err := sampler.MALA{}.Sample(ctx, plantedEnergy{}, sampler.Options{Init: init, Dim: 2, Steps: 5, Workers: 2})
+		return err
+	}
+	var errb bytes.Buffer
+	code := runMain(context.Background(), []string{"crash"}, &bytes.Buffer{}, &errb)
+	first, stack, _ := strings.Cut(errb.String(), "\n")
+	if code != 3 || first != "ebm: internal error: planted energy bug; please report it" ||
+		!strings.Contains(stack, "plantedEnergy.Grad") || !strings.Contains(stack, "sampler.(*block).run") {
+		t.Errorf("panic in a sampler goroutine: exit %d, stderr:\n%s", code, errb.String())
 	}
 }
 
