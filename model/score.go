@@ -77,11 +77,8 @@ func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, 
 		}
 		a.NLL = eval.NLL(e, test, a.LogZ)
 	} else {
-		if err := ctx.Err(); err != nil {
-			return a, err
-		}
 		nlp := make([]float64, test.Dim(0))
-		if err := m.NegLogDensity(nlp, test.Data()); err != nil {
+		if err := m.NegLogDensity(ctx, nlp, test.Data()); err != nil {
 			return a, err
 		}
 		for _, v := range nlp {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goebm/goebm/internal/limit"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -21,6 +22,9 @@ type metric struct {
 func newMetric(n, d int, diag, dense []float64) (*metric, error) {
 	m := &metric{d: d}
 	if dense != nil {
+		if _, err := limit.Elems("dim × dim (dense metric)", d, d); err != nil {
+			return nil, fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+		}
 		if len(dense) != d*d {
 			return nil, fmt.Errorf("sampler: dense mass matrix of %d values for dimension %d: %w", len(dense), d, ErrInvalid)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/schedule"
 	"gonum.org/v1/gonum/mat"
 )
@@ -103,6 +104,10 @@ var (
 func (k *rmKernel) Init(s *State, tune *Tuning) error {
 	fill(tune.StepSize, k.step0)
 	d := s.Dim
+	// Two points each hold ∂G (d³ values): bound it before allocating.
+	if _, err := limit.Elems("dim × dim × dim (RMHMC's metric derivatives)", 2, d, d, d); err != nil {
+		return fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+	}
 	k.s, k.d = s, d
 	k.cur, k.prop = newRMPoint(d), newRMPoint(d)
 	k.p, k.v, k.w, k.en = make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, 1)

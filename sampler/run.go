@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,16 +136,9 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	if e == nil {
 		return nil, fmt.Errorf("sampler: no energy: %w", ErrInvalid)
 	}
-	d := o.Dim
-	if d == 0 {
-		d = e.Dim()
-	}
+	chains, d := o.shape(e)
 	if err := energy.CheckDim(e, d); err != nil {
 		return nil, fmt.Errorf("sampler: %w (set Options.Dim for energies of any dimension): %w", err, ErrInvalid)
-	}
-	chains := o.Chains
-	if chains == 0 && o.Init != nil {
-		chains = len(o.Init) / d
 	}
 	switch {
 	case chains <= 0:
@@ -260,6 +254,17 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	}
 	res.Tuned.StepSize = slices.Clone(res.Info.StepSize)
 	return res, ctx.Err()
+}
+
+// shape returns the number of chains and the dimension o asks for: Chains,
+// or with Init set and Chains 0, len(Init)/Dim; Dim, or 0 for the energy's.
+func (o Options) shape(e energy.Energy) (chains, d int) {
+	d = cmp.Or(o.Dim, e.Dim())
+	chains = o.Chains
+	if chains == 0 && o.Init != nil && d > 0 {
+		chains = len(o.Init) / d
+	}
+	return chains, d
 }
 
 // checkSizes bounds what Run allocates and counts, by the names of the

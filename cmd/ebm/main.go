@@ -21,6 +21,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ import (
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/internal/cli"
+	"github.com/goebm/goebm/internal/limit"
 )
 
 func main() {
@@ -164,6 +166,22 @@ func names(list [][2]string) string {
 		out = append(out, nd[0])
 	}
 	return strings.Join(out, ", ")
+}
+
+// sizeUsage makes an error about a size out of range (limit.ErrSize) a
+// usage error: where the sizes come from flags (-chains, -steps, -dim,
+// -replicas…), which it names, and not from a file.
+func sizeUsage(err error) error {
+	if errors.Is(err, limit.ErrSize) {
+		return asUsage(err)
+	}
+	return err
+}
+
+// pointsFlag bounds -n points of dimension d (a usage error).
+func pointsFlag(n, d int) error {
+	_, err := limit.Elems("-n × dim", n, d)
+	return sizeUsage(err)
 }
 
 // asUsage marks an error about a name or setting the command line gave as a

@@ -101,7 +101,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	opt.Dim = dim
 	r, err := model.Sample(ctx, ns.New(sf), e, opt)
 	if err != nil {
-		return err
+		return sizeUsage(err)
 	}
 	s := sampleSummary{Sampler: ns.Name, Target: name, SampleSummary: r.Summary(), Out: o.out, Plot: o.plot}
 	if o.out != "" {
