@@ -38,7 +38,10 @@
 //     chains, runs the blocks on Options.Workers goroutines, handles warm-up,
 //     thinning, trajectories and cancellation, counts gradients, and returns
 //     the final state and the tuned parameters (Result.Tuned), which
-//     Options.Tuned takes to continue a run without adapting again.
+//     Options.Tuned takes to continue a run without adapting again. It
+//     bounds every size it allocates and warm-up + steps (package limit);
+//     a panic in a kernel or energy on one of its goroutines is raised
+//     again on the caller's, with the stack where it happened.
 //   - Adaptation wraps any kernel tuned by a step size (and a diagonal
 //     metric) with Stan's warm-up. Dual averaging (Nesterov 2009; Hoffman
 //     and Gelman 2014) drives the mean acceptance statistic ā towards a
