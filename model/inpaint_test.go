@@ -102,7 +102,7 @@ func TestCompletionInvalid(t *testing.T) {
 	e := bivariate(t)
 	ctx := context.Background()
 	for name, err := range map[string]error{
-		"mask length": completionErr(Inpaint(ctx, e, []float64{1, 2}, []bool{true}, 2, Completion{})),
+		"mask length":  completionErr(Inpaint(ctx, e, []float64{1, 2}, []bool{true}, 2, Completion{})),
 		"NaN observed": completionErr(Inpaint(ctx, e, []float64{math.NaN(), 2}, []bool{true, false}, 2, Completion{})),
 		"rows":         completionErr(Inpaint(ctx, e, []float64{1, 2, 3}, []bool{true, false}, 2, Completion{})),
 		"sigma 0":      completionErr(Denoise(ctx, e, []float64{1, 2}, 0, 2, Completion{})),
