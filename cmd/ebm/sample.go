@@ -64,8 +64,12 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&sf.Leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
 	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
 	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
+	bf := addBounds(fs, "none")
 	o := addOutputs(fs, "write the draws to this .csv or .npy file", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := bf.check(); err != nil {
 		return err
 	}
 	ns, err := model.SamplerByName(*sm)
@@ -87,6 +91,8 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-thin %d above -steps %d keeps no draw", opt.Thin, opt.Steps)
 	case !finite(sf.StepSize) || !finite(sf.MaxTemperature) || sf.StepSize < 0 || sf.Leapfrog < 0 || sf.Replicas < 0 || sf.MaxTemperature < 0:
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative")
+	case ns.Name == "ais" && bf.mode != "none":
+		return usagef("-sampler ais anneals from an unbounded base: not with -bounds %s", bf.mode)
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -99,6 +105,19 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
 	}
 	opt.Dim = dim
+	if bf.mode != "none" {
+		var cfg *model.Config
+		if *dir != "" {
+			c, err := model.ReadConfig(*dir)
+			if err != nil {
+				return err
+			}
+			cfg = &c
+		}
+		if opt.Bounds, err = bf.bounds(cfg); err != nil {
+			return err
+		}
+	}
 	r, err := model.Sample(ctx, ns.New(sf), e, opt)
 	if err != nil {
 		return err
