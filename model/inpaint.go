@@ -21,7 +21,7 @@ type Completion struct {
 	// image; 0 means 4.
 	Completions int
 	// Warmup and Steps are each chain's warm-up and kept steps; 0 means 500
-	// each.
+	// each, and a negative Warmup none.
 	Warmup, Steps int
 	// Seed fixes the draws. Image i's completion k draws from the stream
 	// (FirstImage + i)·Completions + k, so that images completed in several
@@ -134,9 +134,9 @@ func imageRows(x []float64, d int) (int, error) {
 // each completion).
 func complete(ctx context.Context, e energy.Energy, start []float64, c *sampler.Condition, n, d int, s Completion) (*Completed, error) {
 	k := cmp.Or(s.Completions, 4)
-	warm, steps := cmp.Or(s.Warmup, 500), cmp.Or(s.Steps, 500)
-	if k < 1 || warm < 0 || steps < 0 || s.FirstImage < 0 {
-		return nil, fmt.Errorf("model: %d completions, %d warm-up and %d steps, first image %d: %w", k, warm, steps, s.FirstImage, ErrInvalid)
+	warm, steps := max(cmp.Or(s.Warmup, 500), 0), cmp.Or(s.Steps, 500)
+	if k < 1 || steps < 0 || s.FirstImage < 0 {
+		return nil, fmt.Errorf("model: %d completions, %d steps, first image %d: %w", k, steps, s.FirstImage, ErrInvalid)
 	}
 	smp := s.Sampler
 	if smp == nil {
