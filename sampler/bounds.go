@@ -141,6 +141,35 @@ func (b *Bounds) contains(x []float64) bool {
 	return true
 }
 
+// capStep returns h, or less: the largest step at which a move's spread in
+// every closed coordinate j stays within 4 box widths w_j, for a chain with
+// diagonal inverse metric minv (nil: a dense one, left alone) at
+// temperature temp. A Langevin proposal spreads √(2hT·M⁻¹ⱼ), a leapfrog
+// step about h·√M⁻¹ⱼ. Past the cap a reflected move is already uniform over
+// the box (MALA's folded proposal to within e^(−8π²)), so a larger step
+// gains nothing, loses the fold's precision in floating point, and, on a
+// target nearly flat in the box, would let step-size adaptation, whose
+// acceptance no longer falls, run off to infinity. At the cap the kernel
+// is the same exact kernel with a smaller step.
+func (b *Bounds) capStep(h float64, minv []float64, temp float64, langevin bool) float64 {
+	if b == nil || minv == nil {
+		return h
+	}
+	d := len(b.Lo)
+	for j, m := range minv {
+		w := b.Hi[j%d] - b.Lo[j%d]
+		if math.IsInf(w, 0) {
+			continue
+		}
+		if langevin {
+			h = math.Min(h, 8*w*w/(temp*m))
+		} else {
+			h = math.Min(h, 4*w/math.Sqrt(m))
+		}
+	}
+	return h
+}
+
 // reflects reports whether b folds moves back in (exactly, for the
 // Metropolis samplers).
 func (b *Bounds) reflects() bool { return b != nil && b.Mode == Reflect }

@@ -94,6 +94,13 @@
 //   - RMHMC, whose implicit steps cannot fold, rejects a proposal outside
 //     the box (the target is zero there), which is exact in either mode.
 //
+// With bounds, MALA, HMC and NUTS cap each chain's step where a move's
+// spread reaches 4 box widths in some closed coordinate (a reflected move is
+// uniform over the box by then): on a target nearly flat in the box every
+// move is accepted, and adaptation would otherwise raise the step until
+// the fold lost all precision in floating point. The capped kernel is the
+// same exact kernel at a smaller step, and Result reports the capped step.
+//
 // Unadjusted Langevin reflected is the reflected diffusion with ULA's O(η)
 // bias. Clamping projects a point outside onto the nearest face (HMC and
 // NUTS also stop that momentum); nothing corrects it, so draws pile up on

@@ -113,6 +113,9 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	copy(k.e1, s.E)
 	copy(k.g1, s.G)
 	for i := range s.N {
+		if tune.InvMass != nil {
+			tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], tune.InvMass[i*d:(i+1)*d], 1, false)
+		}
 		p := k.p[i*d : (i+1)*d]
 		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z, s.Pinned(i))
 		k.h0[i] = s.E[i] + k.m.kinetic(i, p, k.v)

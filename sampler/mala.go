@@ -82,6 +82,7 @@ func (k *malaKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	}
 	for i := range s.N {
 		r := i * d
+		tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], minv[r:r+d], temp(i), true)
 		langevinProposal(k.y[r:r+d], s.X[r:r+d], s.G[r:r+d], minv[r:r+d], tune.StepSize[i], temp(i), s.RNG[i])
 	}
 	s.Bounds.Keep(k.y, nil)

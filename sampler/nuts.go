@@ -184,6 +184,9 @@ func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		if err := s.Err(); err != nil {
 			return err
 		}
+		if tune.InvMass != nil {
+			tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], tune.InvMass[i*d:(i+1)*d], 1, false)
+		}
 		w.chain, w.rng, w.eps = i, s.RNG[i], tune.StepSize[i]
 		copy(w.z.x, s.X[i*d:(i+1)*d])
 		copy(w.z.g, s.G[i*d:(i+1)*d])
@@ -232,6 +235,9 @@ func (k *nutsKernel) SearchStepSize(s *State, tune *Tuning) {
 			if eps > 1e7 || eps < 1e-300 {
 				break
 			}
+		}
+		if tune.InvMass != nil {
+			eps = s.Bounds.capStep(eps, tune.InvMass[i*d:(i+1)*d], 1, false)
 		}
 		tune.StepSize[i] = eps
 	}
