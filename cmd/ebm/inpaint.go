@@ -47,11 +47,7 @@ func runInpaint(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&cs.Warmup, "warmup", 500, "warm-up steps per chain")
 	fs.IntVar(&cs.Steps, "steps", 500, "steps per chain after warm-up")
 	fs.Uint64Var(&cs.Seed, "seed", 1, "random seed")
-	var sf model.SamplerSettings
-	fs.Float64Var(&sf.StepSize, "step-size", 0, "step size (the initial one where adapted); 0 means the sampler's default")
-	fs.IntVar(&sf.Leapfrog, "leapfrog", 0, "HMC leapfrog steps; 0 means 10")
-	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
-	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
+	sf := addSamplerSettings(fs)
 	bf := addBounds(fs, "reflect")
 	o := addOutputs(fs, "write the completions to this .csv or .npy file (required)", "draw input, mask and completions of each image into this .png")
 	if err := parse(fs, args); err != nil {
@@ -73,7 +69,7 @@ func runInpaint(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("-sampler %s cannot sample a conditional from given points", ns.Name)
 	case cs.Completions < 1 || cs.Steps < 1 || cs.Warmup < 0:
 		return usagef("-completions and -steps must be positive, -warmup not negative")
-	case !finite(sf.StepSize) || !finite(sf.MaxTemperature) || sf.StepSize < 0 || sf.Leapfrog < 0 || sf.Replicas < 0 || sf.MaxTemperature < 0:
+	case !samplerSettingsValid(sf):
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative")
 	}
 	if err := refuse(fs, "-sampler "+ns.Name, ns.Unused()...); err != nil {
@@ -114,7 +110,7 @@ func runInpaint(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cs.Bounds, err = bf.bounds(&cfg); err != nil {
 		return err
 	}
-	cs.Sampler = ns.New(sf)
+	cs.Sampler = ns.New(*sf)
 	if cs.Warmup == 0 {
 		cs.Warmup = -1 // none, not the default
 	}
@@ -216,6 +212,23 @@ func completionGrid(path string, images []float64, observed []bool, c *model.Com
 		tiles = append(tiles, c.Final[i*k*d:(i+1)*k*d]...)
 	}
 	return plot.ImageGrid(path, tiles, c.Images, cols, h, w, plot.ImageGridSettings{})
+}
+
+// addSamplerSettings defines the flags the named samplers are built from,
+// of sample and inpaint.
+func addSamplerSettings(fs *flag.FlagSet) *model.SamplerSettings {
+	sf := &model.SamplerSettings{}
+	fs.Float64Var(&sf.StepSize, "step-size", 0, "step size (the initial one where adapted); 0 means the sampler's default")
+	fs.IntVar(&sf.Leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
+	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
+	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
+	return sf
+}
+
+// samplerSettingsValid says whether the settings are finite and not
+// negative.
+func samplerSettingsValid(sf *model.SamplerSettings) bool {
+	return finite(sf.StepSize) && finite(sf.MaxTemperature) && sf.StepSize >= 0 && sf.Leapfrog >= 0 && sf.Replicas >= 0 && sf.MaxTemperature >= 0
 }
 
 // boundsFlags are -bounds and -box, of sample and inpaint.
