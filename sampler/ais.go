@@ -60,6 +60,8 @@ func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult
 	switch {
 	case o.Init != nil || o.Warmup != 0:
 		return nil, fmt.Errorf("sampler: AIS starts from its base density: no Init or Warmup: %w", ErrInvalid)
+	case o.Bounds != nil || o.Condition != nil:
+		return nil, fmt.Errorf("sampler: AIS anneals from an unbounded, unconditioned base: no Bounds or Condition: %w", ErrInvalid)
 	case o.Steps < 1:
 		return nil, fmt.Errorf("sampler: AIS needs Steps ≥ 1 annealing steps: %w", ErrInvalid)
 	case !(sigma > 0) || !(power > 0) || moves < 0:

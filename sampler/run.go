@@ -51,11 +51,22 @@ type Options struct {
 	// final points are returned.
 	Trajectory bool
 	// Seed fixes every random number: chain c draws from the stream
-	// rand.NewPCG(Seed, c), whatever the number of cores.
+	// rand.NewPCG(Seed, FirstStream + c), whatever the number of cores.
 	Seed uint64
+	// FirstStream is the stream of the first chain: a run split into
+	// several calls by chains (chains 0…k−1 in one, k… in the next with
+	// FirstStream k) draws what one call would.
+	FirstStream uint64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS. The draws do
 	// not depend on it.
 	Workers int
+	// Bounds, when set, keeps every chain inside a box; see Bounds. AIS
+	// refuses it.
+	Bounds *Bounds
+	// Condition, when set, gives every chain an observation to condition on
+	// (inpainting, denoising); see Condition. AIS refuses it, and RMHMC
+	// observed coordinates.
+	Condition *Condition
 	// Tuned, when set, gives every chain's step size (and diagonal inverse
 	// mass, for kernels with a metric) as a previous run's Result.Tuned
 	// returned them: MALA, HMC and NUTS (and kernels of one's own that read
@@ -164,6 +175,14 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	if err := o.Tuned.check(chains, d); err != nil {
 		return nil, err
 	}
+	bounds, err := o.Bounds.expand(d)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := o.Condition.check(chains, d)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Dim: d, Chains: chains, Kept: kept, Final: make([]float64, chains*d), Energies: make([]float64, chains*kept)}
 	if o.Trajectory {
 		res.Draws = make([]float64, chains*kept*d)
@@ -176,12 +195,12 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	var blocks []*block
 	for first := 0; first < chains; first += BlockSize {
 		n := min(BlockSize, chains-first)
-		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil,
+		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil, Bounds: bounds, cond: cond,
 			X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
 			tune: Tuning{StepSize: make([]float64, n)}, info: make([]StepInfo, n),
 			accept: make([]float64, n), diverge: make([]int, n)}
 		for i := range n {
-			b.RNG[i] = rand.New(rand.NewPCG(o.Seed, uint64(first+i)))
+			b.RNG[i] = rand.New(rand.NewPCG(o.Seed, o.FirstStream+uint64(first+i)))
 			if o.Init != nil {
 				copy(b.X[i*d:(i+1)*d], o.Init[(first+i)*d:])
 			} else {
@@ -190,6 +209,7 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 				}
 			}
 		}
+		bounds.Keep(b.X, nil)
 		blocks = append(blocks, b)
 	}
 

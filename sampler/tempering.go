@@ -144,7 +144,7 @@ func (k *ptKernel) Init(s *State, tune *Tuning) error {
 	fill(tune.StepSize, k.step0)
 	r, d := len(k.temps), s.Dim
 	n := s.N * r
-	k.rs = State{Energy: s.Energy, First: s.First * r, N: n, Dim: d, Warmup: s.Warmup,
+	k.rs = State{Energy: s.Energy, First: s.First * r, N: n, Dim: d, Warmup: s.Warmup, Bounds: s.Bounds, cond: s.cond, rep: r,
 		X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)}
 	k.move.temp = make([]float64, n)
 	for i := range s.N {

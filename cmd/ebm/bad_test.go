@@ -49,6 +49,8 @@ func badFixtures(t *testing.T, dir string) {
 	write("one.csv", "1,2\n")
 	write("points.csv", "0.1,0.2\n0.3,-0.4\n")
 	write("points.txt", "0.1,0.2\n")
+	write("mask.csv", "1,0\n0,1\n")
+	write("mask-half.csv", "1,0\n0.5,1\n")
 	write("garbage.npy", "this is not an npy file at all, not even close to one")
 	write("empty.npy", "")
 	npy := "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }" + strings.Repeat(" ", 53) + "\n"
@@ -337,6 +339,64 @@ func badCases(dir string) []badCase {
 	for _, f := range []string{"missing.csv", "empty.csv", "one.csv", "ragged.csv", "nan.csv", "three.csv", "garbage.npy"} {
 		add(1, "eval-data-"+f, "eval", "-model", p("m"), "-data", p(f))
 	}
+
+	// inpaint: flags, inputs, masks, models.
+	ip := func(code int, name string, args ...string) *badCase {
+		c := add(code, "inpaint-"+name, append([]string{"inpaint", "-warmup", "5", "-steps", "5", "-out", out}, args...)...)
+		c.absent = []string{out}
+		return c
+	}
+	m, pts, mask := p("m"), p("points.csv"), p("mask.csv")
+	ip(2, "bad-flag", "-no-such-flag")
+	ip(2, "extra-argument", "-model", m, "-in", pts, "-mask", mask, "extra")
+	ip(2, "no-model", "-in", pts, "-mask", mask)
+	ip(2, "no-in", "-model", m, "-mask", mask)
+	ip(2, "no-out", "-model", m, "-in", pts, "-mask", mask, "-out", "")
+	ip(2, "no-mask-no-denoise", "-model", m, "-in", pts)
+	ip(2, "mask-and-denoise", "-model", m, "-in", pts, "-mask", mask, "-denoise", "0.1")
+	ip(2, "denoise-zero", "-model", m, "-in", pts, "-denoise", "0")
+	ip(2, "denoise-negative", "-model", m, "-in", pts, "-denoise", "-1")
+	ip(2, "denoise-nan", "-model", m, "-in", pts, "-denoise", "NaN")
+	ip(2, "denoise-inf", "-model", m, "-in", pts, "-denoise", "Inf")
+	ip(2, "completions-zero", "-model", m, "-in", pts, "-mask", mask, "-completions", "0")
+	ip(2, "steps-zero", "-model", m, "-in", pts, "-mask", mask, "-steps", "0")
+	ip(2, "warmup-negative", "-model", m, "-in", pts, "-mask", mask, "-warmup", "-1")
+	ip(2, "sampler-ais", "-model", m, "-in", pts, "-mask", mask, "-sampler", "ais")
+	ip(2, "sampler-rmhmc", "-model", m, "-in", pts, "-mask", mask, "-sampler", "rmhmc")
+	ip(2, "sampler-unknown", "-model", m, "-in", pts, "-mask", mask, "-sampler", "gibbs")
+	ip(2, "leapfrog-with-mala", "-model", m, "-in", pts, "-mask", mask, "-leapfrog", "3")
+	ip(2, "step-size-nan", "-model", m, "-in", pts, "-mask", mask, "-step-size", "NaN")
+	ip(2, "bounds-unknown", "-model", m, "-in", pts, "-mask", mask, "-bounds", "bounce")
+	ip(2, "box-one-number", "-model", m, "-in", pts, "-mask", mask, "-box", "1")
+	ip(2, "box-reversed", "-model", m, "-in", pts, "-mask", mask, "-box", "1,-1")
+	ip(2, "box-nan", "-model", m, "-in", pts, "-mask", mask, "-box", "NaN,1")
+	ip(2, "box-without-bounds", "-model", m, "-in", pts, "-mask", mask, "-bounds", "none", "-box", "-1,1")
+	ip(2, "shape-mismatch", "-model", m, "-in", pts, "-mask", mask, "-shape", "3x3")
+	ip(2, "shape-word", "-model", m, "-in", pts, "-mask", mask, "-shape", "square")
+	ip(2, "out-extension", "-model", m, "-in", pts, "-mask", mask, "-out", p("c.txt")).absent = []string{p("c.txt")}
+	ip(2, "plot-extension", "-model", m, "-in", pts, "-mask", mask, "-plot", p("c.jpg")).absent = []string{p("c.jpg"), out}
+	ip(1, "out-exists", "-model", m, "-in", pts, "-mask", mask, "-out", pts)
+	ip(1, "plot-missing-dir", "-model", m, "-in", pts, "-mask", mask, "-plot", p("no/such/g.png")).absent = []string{p("no"), out}
+	ip(1, "mask-missing", "-model", m, "-in", pts, "-mask", p("missing.csv"))
+	ip(1, "mask-shape", "-model", m, "-in", pts, "-mask", p("three.csv"))
+	ip(1, "mask-not-binary", "-model", m, "-in", pts, "-mask", p("mask-half.csv"))
+	ip(1, "mask-nan", "-model", m, "-in", pts, "-mask", p("nan.csv"))
+	ip(1, "mask-rows", "-model", m, "-in", p("nan.csv"), "-mask", mask) // the images are refused first
+	for _, f := range []string{"missing.csv", "empty.csv", "ragged.csv", "nan.csv", "inf.csv", "garbage.npy"} {
+		ip(1, "in-"+f, "-model", m, "-in", p(f), "-mask", mask)
+	}
+	ip(1, "in-three-columns", "-model", m, "-in", p("three.csv"), "-mask", mask)
+	ip(1, "flow-model", "-model", p("flow"), "-in", pts, "-mask", mask)
+	for _, d := range damaged {
+		c := ip(1, "model-"+d, "-model", p(d), "-in", pts, "-mask", mask)
+		if d == "hugehidden-config" {
+			c.known = "size limits on config.json"
+		}
+	}
+	s(2, "bounds-unknown", "-energy", "gaussian", "-bounds", "bounce")
+	s(2, "bounds-energy-no-box", "-energy", "gaussian", "-bounds", "reflect", "-steps", "5", "-warmup", "5")
+	s(2, "bounds-ais", "-energy", "gaussian", "-sampler", "ais", "-bounds", "reflect", "-box", "-1,1")
+	s(2, "box-reversed", "-energy", "gaussian", "-bounds", "clamp", "-box", "2,1")
 
 	// bench.
 	add(2, "bench-reps-zero", "bench", "-reps", "0")

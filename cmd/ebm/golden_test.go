@@ -61,6 +61,10 @@ var goldenCases = []struct {
 	{"generate-adaptive-steps", []string{"generate", "-model", fmModel, "-integrator", "dopri5", "-ode-steps", "10"}},
 	{"sample-flow", []string{"sample", "-model", fmModel}},
 	{"eval-flow", []string{"eval", "-model", fmModel, "-n", "200"}},
+	{"inpaint-help", []string{"inpaint", "-h"}},
+	{"inpaint-flow", []string{"inpaint", "-model", fmModel, "-in", "testdata/inpaint-images.csv", "-mask", "testdata/inpaint-mask.csv", "-out", "unused.csv"}},
+	{"inpaint-neither", []string{"inpaint", "-model", fmModel, "-in", "testdata/inpaint-images.csv", "-out", "unused.csv"}},
+	{"sample-bounds-no-box", []string{"sample", "-energy", "gaussian", "-bounds", "reflect"}},
 }
 
 // timings are replaced in golden output: they differ from run to run.

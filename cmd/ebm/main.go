@@ -6,6 +6,7 @@
 //	ebm sample -energy NAME | -model DIR -out F     draw with any sampler, print diagnostics
 //	ebm generate -model DIR -out F                  generate as the model does (a flow: by integration)
 //	ebm energy -energy NAME | -model DIR -in F -out F   energies (and gradients) at points
+//	ebm inpaint -model DIR -in F -mask F | -denoise S -out F   complete or denoise images
 //	ebm eval   -model DIR [-data NAME|FILE]         NLL and MMD on fresh or held-out data
 //	ebm list                                        every name the flags take
 //	ebm bench                                       TorchEBM's benchmark workloads, as JSON lines
@@ -75,6 +76,7 @@ var commands = []struct {
 	{"sample", "draw from an energy or a trained model with any sampler", runSample},
 	{"generate", "generate points from a trained model (flows by integration)", runGenerate},
 	{"energy", "evaluate energies (and gradients) at the points of a file", runEnergy},
+	{"inpaint", "complete images given observed pixels (or denoise them) with a trained energy", runInpaint},
 	{"eval", "NLL and MMD of a trained model on fresh or held-out data", runEval},
 	{"list", "every name the flags take: energies, samplers, losses, datasets…", runList},
 	{"bench", "TorchEBM's benchmark workloads, one JSON line per case", runBench},
