@@ -1,0 +1,109 @@
+package nn
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/goebm/goebm/tensor"
+)
+
+// defaultNormEps is PyTorch's eps for its normalisation layers.
+const defaultNormEps = 1e-5
+
+// LayerNorm normalises each sample over its trailing axes, as PyTorch's
+// nn.LayerNorm: y = (x − μ)/√(σ² + Eps) ⊙ Weight + Bias, with μ and the biased
+// σ² over the last len(Shape) axes of x, which must equal Shape.
+type LayerNorm struct {
+	// Shape is the normalised trailing shape, e.g. [d] for [batch, d] input.
+	Shape []int
+	// Eps is added to the variance; 0 means 1e-5.
+	Eps float64
+	// Weight and Bias have shape Shape, or are nil (no affine part).
+	Weight, Bias *tensor.Tensor
+}
+
+var _ Module = (*LayerNorm)(nil)
+
+// NewLayerNorm returns a LayerNorm over trailing axes of the given shape,
+// with Weight ones and Bias zeros when affine, PyTorch's initialisation.
+func NewLayerNorm(shape []int, affine bool) (*LayerNorm, error) {
+	if len(shape) == 0 || slices.ContainsFunc(shape, func(d int) bool { return d <= 0 }) {
+		return nil, fmt.Errorf("nn: LayerNorm shape %v: want one or more positive sizes: %w", shape, ErrInvalid)
+	}
+	l := &LayerNorm{Shape: slices.Clone(shape)}
+	if affine {
+		l.Weight, l.Bias = tensor.Ones(shape...), tensor.Zeros(shape...)
+	}
+	return l, nil
+}
+
+// Forward normalises x, whose trailing axes must be Shape.
+func (l *LayerNorm) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	s := x.Shape()
+	if len(s) < len(l.Shape) || !slices.Equal(s[len(s)-len(l.Shape):], l.Shape) {
+		panic(fmt.Sprintf("nn: LayerNorm over %v given input of shape %v", l.Shape, s))
+	}
+	return tp.LayerNorm(x, len(l.Shape), l.Weight, l.Bias, normEps(l.Eps))
+}
+
+// Params returns "weight" and "bias" when affine, none otherwise.
+func (l *LayerNorm) Params() []Param { return normParams(l.Weight, l.Bias) }
+
+// GroupNorm normalises input [N, C, ...] within groups of channels, as
+// PyTorch's nn.GroupNorm: the C channels fall into Groups groups of C/Groups
+// consecutive channels, each standardised per sample over its channels and
+// spatial axes, then channel c is scaled by Weight[c] and shifted by Bias[c].
+// Unlike batch normalisation it treats each sample alone, so an energy
+// E(x) built with it does not depend on the other points in the batch.
+type GroupNorm struct {
+	// Groups must divide Channels.
+	Groups, Channels int
+	// Eps is added to the variance; 0 means 1e-5.
+	Eps float64
+	// Weight and Bias have shape [Channels], or are nil (no affine part).
+	Weight, Bias *tensor.Tensor
+}
+
+var _ Module = (*GroupNorm)(nil)
+
+// NewGroupNorm returns a GroupNorm with Weight ones and Bias zeros when
+// affine, PyTorch's initialisation.
+func NewGroupNorm(groups, channels int, affine bool) (*GroupNorm, error) {
+	if groups <= 0 || channels <= 0 || channels%groups != 0 {
+		return nil, fmt.Errorf("nn: GroupNorm of %d channels in %d groups: want positive sizes, groups dividing channels: %w", channels, groups, ErrInvalid)
+	}
+	g := &GroupNorm{Groups: groups, Channels: channels}
+	if affine {
+		g.Weight, g.Bias = tensor.Ones(channels), tensor.Zeros(channels)
+	}
+	return g, nil
+}
+
+// Forward normalises x of shape [N, Channels, ...].
+func (g *GroupNorm) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	if x.Rank() < 2 || x.Dim(1) != g.Channels {
+		panic(fmt.Sprintf("nn: GroupNorm of %d channels given input of shape %v", g.Channels, x.Shape()))
+	}
+	return tp.GroupNorm(x, g.Groups, g.Weight, g.Bias, normEps(g.Eps))
+}
+
+// Params returns "weight" and "bias" when affine, none otherwise.
+func (g *GroupNorm) Params() []Param { return normParams(g.Weight, g.Bias) }
+
+func normEps(eps float64) float64 {
+	if eps == 0 {
+		return defaultNormEps
+	}
+	return eps
+}
+
+func normParams(w, b *tensor.Tensor) []Param {
+	var ps []Param
+	if w != nil {
+		ps = append(ps, Param{"weight", w})
+	}
+	if b != nil {
+		ps = append(ps, Param{"bias", b})
+	}
+	return ps
+}
