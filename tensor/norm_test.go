@@ -409,3 +409,34 @@ func TestDropout(t *testing.T) {
 		}
 	}
 }
+
+// TestNormReusesStorage: after a warm-up step, GroupNorm and LayerNorm with
+// their first-order backward pass allocate only bookkeeping on a Reset tape,
+// never tensor storage (each buffer here is 256 KiB; the bound is an eighth).
+func TestNormReusesStorage(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	rng := rand.New(rand.NewPCG(11, 11))
+	x := Randn(rng, 8, 16, 16, 16)
+	w, b := Randn(rng, 16), Randn(rng, 16)
+	lw, lb := Randn(rng, 16, 16), Randn(rng, 16, 16)
+	tp := NewTape()
+	step := func() {
+		y := tp.LayerNorm(tp.GroupNorm(x, 4, w, b, 1e-5), 2, lw, lb, 1e-5)
+		tp.Grad([]*Tensor{tp.Sum(tp.Square(y))}, []*Tensor{x, w, b, lw, lb}, GradOptions{})
+		tp.Reset()
+	}
+	step()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const iters = 10
+	for range iters {
+		step()
+	}
+	runtime.ReadMemStats(&after)
+	perIter := float64(after.TotalAlloc-before.TotalAlloc) / iters
+	if limit := float64(len(x.data)) * 8 / 8; perIter > limit {
+		t.Fatalf("%.0f bytes allocated per step, want under %.0f", perIter, limit)
+	}
+}
