@@ -17,39 +17,32 @@ type normCase struct {
 	third  bool
 }
 
-func layerNormCase(shape []int, dims int, affine bool, eps float64) normCase {
-	tail := shape[len(shape)-dims:]
+// affineCase is a normalisation of x with an affine part of shape pshape
+// (weight and bias as extra inputs) or without one (nil, nil).
+func affineCase(name string, shape, pshape []int, affine bool, op func(tp *Tape, x, w, b *Tensor) *Tensor) normCase {
 	shapes := [][]int{shape}
 	if affine {
-		shapes = append(shapes, tail, tail)
+		shapes = append(shapes, pshape, pshape)
 	}
 	return normCase{
-		name:   fmt.Sprintf("LayerNorm/%v/dims=%d/affine=%v/eps=%g", shape, dims, affine, eps),
-		shapes: shapes, third: true,
+		name: fmt.Sprintf("%s/affine=%v", name, affine), shapes: shapes, third: true,
 		f: func(tp *Tape, x []*Tensor) *Tensor {
 			if affine {
-				return tp.LayerNorm(x[0], dims, x[1], x[2], eps)
+				return op(tp, x[0], x[1], x[2])
 			}
-			return tp.LayerNorm(x[0], dims, nil, nil, eps)
+			return op(tp, x[0], nil, nil)
 		},
 	}
 }
 
+func layerNormCase(shape []int, dims int, affine bool, eps float64) normCase {
+	return affineCase(fmt.Sprintf("LayerNorm/%v/dims=%d/eps=%g", shape, dims, eps), shape, shape[len(shape)-dims:], affine,
+		func(tp *Tape, x, w, b *Tensor) *Tensor { return tp.LayerNorm(x, dims, w, b, eps) })
+}
+
 func groupNormCase(shape []int, groups int, affine bool, eps float64) normCase {
-	shapes := [][]int{shape}
-	if affine {
-		shapes = append(shapes, []int{shape[1]}, []int{shape[1]})
-	}
-	return normCase{
-		name:   fmt.Sprintf("GroupNorm/%v/groups=%d/affine=%v/eps=%g", shape, groups, affine, eps),
-		shapes: shapes, third: true,
-		f: func(tp *Tape, x []*Tensor) *Tensor {
-			if affine {
-				return tp.GroupNorm(x[0], groups, x[1], x[2], eps)
-			}
-			return tp.GroupNorm(x[0], groups, nil, nil, eps)
-		},
-	}
+	return affineCase(fmt.Sprintf("GroupNorm/%v/groups=%d/eps=%g", shape, groups, eps), shape, shape[1:2], affine,
+		func(tp *Tape, x, w, b *Tensor) *Tensor { return tp.GroupNorm(x, groups, w, b, eps) })
 }
 
 func normCases() []normCase {
