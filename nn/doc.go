@@ -17,11 +17,13 @@
 // LayerNorm and GroupNorm follow PyTorch (biased variance, eps 1e-5 inside
 // the square root, weight ones and bias zeros); both treat each sample alone,
 // so an energy built with them is a function of one point, which batch
-// normalisation's batch statistics would break (tensor.Moments and
-// tensor.Normalize give those where wanted). Their derivatives exist to any
-// order, as score matching needs.
+// normalisation's batch statistics would break. BatchNorm is there for
+// classifiers and for comparison: batch statistics in training, running ones
+// in evaluation, and the running update an explicit call (UpdateRunning),
+// never part of a tape. Derivatives exist to any order, as score matching
+// needs.
 //
-// Dropout and SpectralLinear behave differently in training and evaluation;
+// Dropout, BatchNorm and SpectralLinear behave differently in training and evaluation;
 // SetTrain switches every such layer in a network (the Trainer interface).
 // SpectralNorm divides any weight tensor by σ(W) = uᵀWv, with u and v from a
 // persistent power iteration run once per training call and held constant

@@ -107,3 +107,109 @@ func normParams(w, b *tensor.Tensor) []Param {
 	}
 	return ps
 }
+
+// BatchNorm normalises input [N, C, ...] per channel with statistics over
+// the batch and spatial axes, as PyTorch's BatchNorm1d/2d: in training with
+// the batch's mean and biased variance (gradients flow through them), in
+// evaluation with RunningMean and RunningVar.
+//
+// The running statistics are not updated by Forward: call UpdateRunning
+// after a training Forward, outside any tape, to blend the last batch's
+// statistics in. A BatchNorm energy depends on the whole batch in training,
+// so samplers should run it in evaluation; GroupNorm has no such coupling.
+type BatchNorm struct {
+	Channels int
+	// Eps is added to the variance; 0 means 1e-5.
+	Eps float64
+	// Momentum is the weight of a new batch in the running statistics;
+	// 0 means PyTorch's 0.1.
+	Momentum float64
+	// Weight and Bias have shape [Channels], or are nil (no affine part).
+	Weight, Bias *tensor.Tensor
+	// RunningMean and RunningVar ([Channels]) start at 0 and 1.
+	RunningMean, RunningVar *tensor.Tensor
+	Train                   bool
+
+	lastMean, lastVar []float64 // the last training batch's statistics
+	lastCount         int       // elements per channel in that batch
+}
+
+var (
+	_ Module  = (*BatchNorm)(nil)
+	_ Trainer = (*BatchNorm)(nil)
+)
+
+// NewBatchNorm returns a BatchNorm in training mode, with Weight ones and
+// Bias zeros when affine.
+func NewBatchNorm(channels int, affine bool) (*BatchNorm, error) {
+	if channels <= 0 {
+		return nil, fmt.Errorf("nn: BatchNorm of %d channels: %w", channels, ErrInvalid)
+	}
+	b := &BatchNorm{Channels: channels, RunningMean: tensor.Zeros(channels), RunningVar: tensor.Ones(channels), Train: true}
+	if affine {
+		b.Weight, b.Bias = tensor.Ones(channels), tensor.Zeros(channels)
+	}
+	return b, nil
+}
+
+// Forward normalises x of shape [N, Channels, ...].
+func (b *BatchNorm) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	if x.Rank() < 2 || x.Dim(1) != b.Channels {
+		panic(fmt.Sprintf("nn: BatchNorm of %d channels given input of shape %v", b.Channels, x.Shape()))
+	}
+	chanShape := make([]int, x.Rank()) // [1, C, 1, ...]
+	for i := range chanShape {
+		chanShape[i] = 1
+	}
+	chanShape[1] = b.Channels
+	var mean, variance *tensor.Tensor
+	if b.Train {
+		axes := []int{0}
+		for ax := 2; ax < x.Rank(); ax++ {
+			axes = append(axes, ax)
+		}
+		mean, variance = tp.Moments(x, axes...)
+		b.lastMean = append(b.lastMean[:0], mean.Data()...)
+		b.lastVar = append(b.lastVar[:0], variance.Data()...)
+		b.lastCount = x.Len() / b.Channels
+	} else {
+		mean, variance = tp.Reshape(b.RunningMean, chanShape...), tp.Reshape(b.RunningVar, chanShape...)
+	}
+	y := tp.Normalize(x, mean, variance, normEps(b.Eps))
+	if b.Weight != nil {
+		y = tp.Mul(y, tp.Reshape(b.Weight, chanShape...))
+	}
+	if b.Bias != nil {
+		y = tp.Add(y, tp.Reshape(b.Bias, chanShape...))
+	}
+	return y
+}
+
+// UpdateRunning blends the statistics of the last training Forward into the
+// running ones, r ← (1 − m)·r + m·s, with the variance unbiased (times
+// n/(n − 1)) as PyTorch does. It does nothing before a training Forward.
+func (b *BatchNorm) UpdateRunning() {
+	if b.lastMean == nil {
+		return
+	}
+	m := b.Momentum
+	if m == 0 {
+		m = 0.1
+	}
+	unbias := 1.0
+	if b.lastCount > 1 {
+		unbias = float64(b.lastCount) / float64(b.lastCount-1)
+	}
+	rm, rv := b.RunningMean.Data(), b.RunningVar.Data()
+	for c := range rm {
+		rm[c] = (1-m)*rm[c] + m*b.lastMean[c]
+		rv[c] = (1-m)*rv[c] + m*b.lastVar[c]*unbias
+	}
+}
+
+// Params returns "weight" and "bias" when affine; the running statistics
+// are not trained.
+func (b *BatchNorm) Params() []Param { return normParams(b.Weight, b.Bias) }
+
+// SetTrain switches between batch statistics (true) and running ones.
+func (b *BatchNorm) SetTrain(train bool) { b.Train = train }

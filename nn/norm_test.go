@@ -112,3 +112,52 @@ func TestNormLayerShapePanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestBatchNorm: in training each channel of the output is standardised over
+// batch and space and the running statistics move only on UpdateRunning, by
+// the momentum rule with the unbiased variance; in evaluation the running
+// statistics are used; derivatives through the batch statistics are right at
+// orders 1 and 2.
+func TestBatchNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	bn, err := NewBatchNorm(3, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.Randn(rng, 4, 3, 2, 2)
+	y := bn.Forward(nil, x)
+	if rm := bn.RunningMean.Data(); rm[0] != 0 || bn.RunningVar.Data()[0] != 1 {
+		t.Fatal("Forward changed the running statistics")
+	}
+	var tp *tensor.Tape
+	m, v := tp.Moments(y, 0, 2, 3)
+	for c := range 3 {
+		if math.Abs(m.Data()[c]) > 1e-12 || math.Abs(v.Data()[c]-1) > 1e-3 {
+			t.Errorf("channel %d: mean %v variance %v, want 0 and 1", c, m.Data()[c], v.Data()[c])
+		}
+	}
+	xm, xv := tp.Moments(x, 0, 2, 3)
+	bn.UpdateRunning()
+	for c := range 3 {
+		wantM, wantV := 0.1*xm.Data()[c], 0.9+0.1*xv.Data()[c]*16/15
+		if math.Abs(bn.RunningMean.Data()[c]-wantM) > 1e-15 || math.Abs(bn.RunningVar.Data()[c]-wantV) > 1e-15 {
+			t.Errorf("channel %d: running %v %v, want %v %v", c, bn.RunningMean.Data()[c], bn.RunningVar.Data()[c], wantM, wantV)
+		}
+	}
+	SetTrain(bn, false)
+	ye := bn.Forward(nil, x).Data()
+	for i, want := range tp.Normalize(x, tp.Reshape(bn.RunningMean, 1, 3, 1, 1), tp.Reshape(bn.RunningVar, 1, 3, 1, 1), 1e-5).Data() {
+		if math.Abs(ye[i]-want) > 1e-15 {
+			t.Fatalf("evaluation output %d: %v, want %v", i, ye[i], want)
+		}
+	}
+	SetTrain(bn, true)
+	fillNormal(rng, bn.Weight.Data(), 1)
+	fillNormal(rng, bn.Bias.Data(), 1)
+	f := func(tp *tensor.Tape, xs []*tensor.Tensor) *tensor.Tensor { return tp.Square(bn.Forward(tp, xs[0])) }
+	for order := 1; order <= 2; order++ {
+		if err := tensor.CheckGrad(f, []*tensor.Tensor{x, bn.Weight, bn.Bias}, tensor.CheckOptions{Order: order}); err != nil {
+			t.Error(err)
+		}
+	}
+}
