@@ -31,9 +31,7 @@ func NewLayerNorm(shape []int, affine bool) (*LayerNorm, error) {
 		return nil, fmt.Errorf("nn: LayerNorm shape %v: want one or more positive sizes: %w", shape, ErrInvalid)
 	}
 	l := &LayerNorm{Shape: slices.Clone(shape)}
-	if affine {
-		l.Weight, l.Bias = tensor.Ones(shape...), tensor.Zeros(shape...)
-	}
+	l.Weight, l.Bias = normAffineInit(affine, shape...)
 	return l, nil
 }
 
@@ -73,17 +71,13 @@ func NewGroupNorm(groups, channels int, affine bool) (*GroupNorm, error) {
 		return nil, fmt.Errorf("nn: GroupNorm of %d channels in %d groups: want positive sizes, groups dividing channels: %w", channels, groups, ErrInvalid)
 	}
 	g := &GroupNorm{Groups: groups, Channels: channels}
-	if affine {
-		g.Weight, g.Bias = tensor.Ones(channels), tensor.Zeros(channels)
-	}
+	g.Weight, g.Bias = normAffineInit(affine, channels)
 	return g, nil
 }
 
 // Forward normalises x of shape [N, Channels, ...].
 func (g *GroupNorm) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	if x.Rank() < 2 || x.Dim(1) != g.Channels {
-		panic(fmt.Sprintf("nn: GroupNorm of %d channels given input of shape %v", g.Channels, x.Shape()))
-	}
+	normCheckChannels("GroupNorm", g.Channels, x)
 	return tp.GroupNorm(x, g.Groups, g.Weight, g.Bias, normEps(g.Eps))
 }
 
@@ -95,6 +89,22 @@ func normEps(eps float64) float64 {
 		return defaultNormEps
 	}
 	return eps
+}
+
+// normAffineInit returns PyTorch's initial weight (ones) and bias (zeros) of
+// the given shape, or nils without an affine part.
+func normAffineInit(affine bool, shape ...int) (w, b *tensor.Tensor) {
+	if !affine {
+		return nil, nil
+	}
+	return tensor.Ones(shape...), tensor.Zeros(shape...)
+}
+
+// normCheckChannels panics unless x is [N, channels, ...].
+func normCheckChannels(layer string, channels int, x *tensor.Tensor) {
+	if x.Rank() < 2 || x.Dim(1) != channels {
+		panic(fmt.Sprintf("nn: %s of %d channels given input of shape %v", layer, channels, x.Shape()))
+	}
 }
 
 func normParams(w, b *tensor.Tensor) []Param {
@@ -146,17 +156,13 @@ func NewBatchNorm(channels int, affine bool) (*BatchNorm, error) {
 		return nil, fmt.Errorf("nn: BatchNorm of %d channels: %w", channels, ErrInvalid)
 	}
 	b := &BatchNorm{Channels: channels, RunningMean: tensor.Zeros(channels), RunningVar: tensor.Ones(channels), Train: true}
-	if affine {
-		b.Weight, b.Bias = tensor.Ones(channels), tensor.Zeros(channels)
-	}
+	b.Weight, b.Bias = normAffineInit(affine, channels)
 	return b, nil
 }
 
 // Forward normalises x of shape [N, Channels, ...].
 func (b *BatchNorm) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	if x.Rank() < 2 || x.Dim(1) != b.Channels {
-		panic(fmt.Sprintf("nn: BatchNorm of %d channels given input of shape %v", b.Channels, x.Shape()))
-	}
+	normCheckChannels("BatchNorm", b.Channels, x)
 	chanShape := make([]int, x.Rank()) // [1, C, 1, ...]
 	for i := range chanShape {
 		chanShape[i] = 1
