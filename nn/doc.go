@@ -12,6 +12,26 @@
 // energies: samplers need ∇ₓE and score matching its derivatives, which ReLU
 // does not have.
 //
+// # Normalisation, dropout and spectral normalisation
+//
+// LayerNorm and GroupNorm follow PyTorch (biased variance, eps 1e-5 inside
+// the square root, weight ones and bias zeros); both treat each sample alone,
+// so an energy built with them is a function of one point, which batch
+// normalisation's batch statistics would break. BatchNorm is there for
+// classifiers and for comparison: batch statistics in training, running ones
+// in evaluation, and the running update an explicit call (UpdateRunning),
+// never part of a tape. Derivatives exist to any order, as score matching
+// needs.
+//
+// Dropout, BatchNorm and SpectralLinear behave differently in training and evaluation;
+// SetTrain switches every such layer in a network (the Trainer interface).
+// SpectralNorm divides any weight tensor by σ(W) = uᵀWv, with u and v from a
+// persistent power iteration run once per training call and held constant
+// in the gradient, as PyTorch's spectral_norm does; a convolution weight
+// [O, C, kH, kW] is read as the matrix [O, C·kH·kW]. Training calls update
+// u and v, so a sampler that evaluates the energy from several goroutines
+// runs the network in evaluation. u and v are not saved in parameter files.
+//
 // Initialisers take an injected *rand.Rand, so the same seed gives the same
 // network. Save writes parameters atomically to a small documented binary
 // format with a checksum (see WriteParams); Load refuses a truncated,

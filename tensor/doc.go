@@ -58,6 +58,34 @@
 // -tags openblas routes them to OpenBLAS through gonum.org/v1/netlib (Debian
 // package libopenblas-dev), several times faster; BLAS reports which.
 //
+// # Normalisation, batch statistics and dropout
+//
+// MeanAxes, VarAxes and Moments reduce over any set of axes and keep them
+// with size 1, so the statistics broadcast back against their input; the
+// variance is the biased one (divided by the count) and is summed around the
+// mean, Σ(x − μ)², which keeps its digits when |μ| ≫ σ. Moments over all axes
+// but the channel axis are batch normalisation's statistics; Normalize
+// applies (x − μ)/√(σ² + eps) with them in training or with running
+// statistics, held as leaves and updated outside the tape, in evaluation.
+//
+// LayerNorm (over trailing axes) and GroupNorm (over groups of channels and
+// the spatial axes of [N, C, ...]) follow PyTorch: biased variance, eps inside
+// the square root, then a per-element or per-channel weight and bias. Both
+// standardise each row of a [rows, m] view in one fused kernel that keeps
+// x̂ = (x − μ)·r and r = 1/√(σ² + eps), recorded as two ops of x. The VJP
+//
+//	∂L/∂x = r ⊙ (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂))   (means over the row)
+//
+// is written with x̂ and r, and r's own VJP (−g r² x̂/m) with the same
+// tensors, so both are exact functions of x and every order of derivative
+// follows; without recording the VJP runs as one fused kernel. The affine
+// part is another fused op whose parameter gradients are sums over the
+// batch and spatial axes.
+//
+// Dropout zeroes elements with probability p using an injected *rand.Rand
+// and scales the rest by 1/(1 − p); it is the identity outside training. The
+// mask is a constant of the graph.
+//
 // # Checking gradients
 //
 // CheckGrad compares the gradients of any function built from tape ops with
