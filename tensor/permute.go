@@ -146,10 +146,19 @@ func (tp *Tape) Split(x *Tensor, axis int, sizes ...int) []*Tensor {
 // operand is shared by every batch. Each batch is one call of the package's
 // gemm; batches are spread over the cores in pieces of fixed size, so the
 // result does not depend on their number. The gradients are batched products
-// too, summed over the batch axes an operand was broadcast along.
+// too, summed over the batch axes an operand was broadcast along. A rank-2 b
+// (a weight shared by every batch, as a Linear on sequences) is multiplied
+// as one matrix product with the batches folded into rows.
 func (tp *Tape) BatchMatMul(a, b *Tensor, transA, transB bool) *Tensor {
 	batch, m, k, n := bmmDims(a, b, transA, transB)
 	shape := append(batch, m, n)
+	if len(b.shape) == 2 && !transA && len(a.shape) > 2 {
+		// A matrix shared by every batch: fold the batches into the rows of
+		// one product, so that b's gradient is one product too, not a
+		// product per batch summed afterwards.
+		prod := tp.MatMulT(tp.Reshape(a, numel(batch)*m, k), b, false, transB)
+		return tp.Reshape(prod, shape...)
+	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
 	bmmKernel(out.data, batch, m, n, k, a, b, transA, transB)
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {

@@ -79,6 +79,8 @@ func TestGradCheckShapeOps(t *testing.T) {
 		fn2("BatchMatMul/broadcast", []int{2, 1, 3, 2}, []int{1, 3, 2, 2}, bmm(false, true)),
 		fn2("BatchMatMul/size1", []int{2, 1, 4}, []int{2, 4, 1}, bmm(false, false)),
 		fn2("BatchMatMul/k=0", []int{2, 3, 0}, []int{2, 0, 2}, bmm(false, false)),
+		fn2("BatchMatMul/sharedB", []int{2, 3, 4}, []int{2, 4}, bmm(false, true)),
+		fn2("BatchMatMul/sharedB/0", []int{2, 0, 4}, []int{4, 2}, bmm(false, false)),
 		fn2("BatchMatMul/rank2", []int{3, 2}, []int{3, 2}, bmm(true, false)),
 	})
 }
@@ -112,6 +114,27 @@ func TestPermuteKnown(t *testing.T) {
 	mustPanic(t, "BatchMatMul", func() { tp.BatchMatMul(x, x, false, false) })
 	mustPanic(t, "BatchMatMul", func() { tp.BatchMatMul(Zeros(2, 3, 4), Zeros(3, 4, 2), false, false) })
 	mustPanic(t, "BatchMatMul", func() { tp.BatchMatMul(Zeros(4), Zeros(4, 2), false, false) })
+}
+
+// TestBatchMatMulSharedMatrix: a rank-2 right operand folds the batches
+// into one product, and the result is the product of each batch.
+func TestBatchMatMulSharedMatrix(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	a, w := Randn(rng, 3, 2, 5, 4), Randn(rng, 4, 6)
+	var tp *Tape
+	c := tp.BatchMatMul(a, w, false, false)
+	if !sameShape(c.shape, []int{3, 2, 5, 6}) {
+		t.Fatalf("shape %v, want [3 2 5 6]", c.shape)
+	}
+	for bi := range 6 {
+		ai := New(a.data[bi*20:(bi+1)*20], 5, 4)
+		want := tp.MatMul(ai, w)
+		for e, v := range want.data {
+			if got := c.data[bi*30+e]; got != v {
+				t.Fatalf("batch %d element %d: %g, want %g", bi, e, got, v)
+			}
+		}
+	}
 }
 
 // TestBatchMatMulMatchesMatMul checks each batch of a broadcast batched
