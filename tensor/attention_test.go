@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -195,4 +196,35 @@ func BenchmarkAttention(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestAttentionReusesStorage: after a warm-up step, attention forward and
+// backward on a Reset tape allocates bookkeeping only (closures, shapes),
+// never tensor storage: each [8, 4, 16, 32] buffer is 128 KiB, and the bound
+// is an eighth of that.
+func TestAttentionReusesStorage(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race (sync.Pool drops items)")
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	q, k, v := Randn(rng, 8, 4, 16, 32), Randn(rng, 8, 4, 16, 32), Randn(rng, 8, 4, 16, 32)
+	tp := NewTape()
+	step := func() {
+		y := tp.ScaledDotProductAttention(q, k, v, AttentionOptions{Causal: true})
+		tp.Grad([]*Tensor{y}, []*Tensor{q, k, v}, GradOptions{GradOutputs: []*Tensor{q}})
+		tp.Reset()
+	}
+	step()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const iters = 20
+	for range iters {
+		step()
+	}
+	runtime.ReadMemStats(&after)
+	perIter := float64(after.TotalAlloc-before.TotalAlloc) / iters
+	if limit := 8 * 4 * 16 * 32 * 8 / 8.0; perIter > limit {
+		t.Fatalf("%.0f bytes allocated per step, want under %.0f", perIter, limit)
+	}
+	t.Logf("%.0f bytes of bookkeeping per step", perIter)
 }
