@@ -81,14 +81,15 @@ func (tp *Tape) ScaledDotProductAttention(q, k, v *Tensor, opts AttentionOptions
 			return gs
 		}
 		ds := tp.softmaxVJP(probs, tp.BatchMatMul(g, v, false, true), len(sshape)-1)
-		if need[0] {
-			gs[0] = tp.Scale(tp.BatchMatMul(ds, k, false, false), scale)
-		}
-		if need[1] {
-			gs[1] = tp.Scale(tp.BatchMatMul(ds, q, true, false), scale)
-		}
 		if len(need) > 3 && need[3] {
 			gs[3] = tp.SumTo(ds, opts.Mask.shape)
+		}
+		ds = tp.Scale(ds, scale) // once on [Lq, Lk], not on dq and dk
+		if need[0] {
+			gs[0] = tp.BatchMatMul(ds, k, false, false)
+		}
+		if need[1] {
+			gs[1] = tp.BatchMatMul(ds, q, true, false)
 		}
 		return gs
 	})

@@ -200,14 +200,15 @@ func BenchmarkAttention(b *testing.B) {
 
 // TestAttentionReusesStorage: after a warm-up step, attention forward and
 // backward on a Reset tape allocates bookkeeping only (closures, shapes),
-// never tensor storage: each [8, 4, 16, 32] buffer is 128 KiB, and the bound
-// is an eighth of that.
+// never tensor storage: each [16, 4, 16, 32] buffer is 256 KiB, and the
+// bound is an eighth of that (it leaves room for gemm's packing buffers,
+// which a garbage collection may take from their sync.Pool).
 func TestAttentionReusesStorage(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race (sync.Pool drops items)")
 	}
 	rng := rand.New(rand.NewPCG(8, 8))
-	q, k, v := Randn(rng, 8, 4, 16, 32), Randn(rng, 8, 4, 16, 32), Randn(rng, 8, 4, 16, 32)
+	q, k, v := Randn(rng, 16, 4, 16, 32), Randn(rng, 16, 4, 16, 32), Randn(rng, 16, 4, 16, 32)
 	tp := NewTape()
 	step := func() {
 		y := tp.ScaledDotProductAttention(q, k, v, AttentionOptions{Causal: true})
@@ -223,7 +224,7 @@ func TestAttentionReusesStorage(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	perIter := float64(after.TotalAlloc-before.TotalAlloc) / iters
-	if limit := 8 * 4 * 16 * 32 * 8 / 8.0; perIter > limit {
+	if limit := 16 * 4 * 16 * 32 * 8 / 8.0; perIter > limit {
 		t.Fatalf("%.0f bytes allocated per step, want under %.0f", perIter, limit)
 	}
 	t.Logf("%.0f bytes of bookkeeping per step", perIter)
