@@ -14,23 +14,11 @@ import "fmt"
 // gradient adds each element's gradient back at its source (ScatterAdd).
 func (tp *Tape) Gather(x *Tensor, axis int, idx []int) *Tensor {
 	axis = x.axis(axis, "Gather")
-	outer, n, inner := splitAt(x.shape, axis)
 	k := gatherLen("Gather", x.shape, axis, len(idx))
 	shape := cloneInts(x.shape)
 	shape[axis] = k
 	out := tp.make(shape, tp.alloc(len(idx)))
-	for o := range outer {
-		for j := range k {
-			for i := range inner {
-				p := (o*k+j)*inner + i
-				v := idx[p]
-				if v < 0 || v >= n {
-					panic(fmt.Sprintf("tensor: Gather: index %d out of range for axis %d of shape %v", v, axis, x.shape))
-				}
-				out.data[p] = x.data[(o*n+v)*inner+i]
-			}
-		}
-	}
+	gatherWalk("Gather", x.shape, axis, k, idx, func(p, src int) { out.data[p] = x.data[src] })
 	idx = append([]int(nil), idx...) // the caller may reuse its slice
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		zero := tp.make(x.shape, tp.allocZero(len(x.data)))
@@ -49,7 +37,6 @@ func (tp *Tape) Gather(x *Tensor, axis int, idx []int) *Tensor {
 // gathers it at idx.
 func (tp *Tape) ScatterAdd(dst *Tensor, axis int, idx []int, src *Tensor) *Tensor {
 	axis = dst.axis(axis, "ScatterAdd")
-	outer, n, inner := splitAt(dst.shape, axis)
 	ok := len(src.shape) == len(dst.shape) && len(idx) == len(src.data)
 	for i := range src.shape {
 		ok = ok && (i == axis || src.shape[i] == dst.shape[i])
@@ -60,18 +47,7 @@ func (tp *Tape) ScatterAdd(dst *Tensor, axis int, idx []int, src *Tensor) *Tenso
 	k := src.shape[axis]
 	out := tp.make(dst.shape, tp.alloc(len(dst.data)))
 	copy(out.data, dst.data)
-	for o := range outer {
-		for j := range k {
-			for i := range inner {
-				p := (o*k+j)*inner + i
-				v := idx[p]
-				if v < 0 || v >= n {
-					panic(fmt.Sprintf("tensor: ScatterAdd: index %d out of range for axis %d of shape %v", v, axis, dst.shape))
-				}
-				out.data[(o*n+v)*inner+i] += src.data[p]
-			}
-		}
-	}
+	gatherWalk("ScatterAdd", dst.shape, axis, k, idx, func(p, at int) { out.data[at] += src.data[p] })
 	idx = append([]int(nil), idx...)
 	return tp.record(out, []*Tensor{dst, src}, func(g *Tensor, need []bool) []*Tensor {
 		var gs *Tensor
@@ -80,6 +56,25 @@ func (tp *Tape) ScatterAdd(dst *Tensor, axis int, idx []int, src *Tensor) *Tenso
 		}
 		return []*Tensor{g, gs}
 	})
+}
+
+// gatherWalk calls fn(p, at) for each index p of idx, which addresses
+// element at of a tensor of shape along axis: the index arithmetic Gather
+// and ScatterAdd share. k is the size of the indexed tensor's axis.
+func gatherWalk(op string, shape []int, axis, k int, idx []int, fn func(p, at int)) {
+	outer, n, inner := splitAt(shape, axis)
+	for o := range outer {
+		for j := range k {
+			for i := range inner {
+				p := (o*k+j)*inner + i
+				v := idx[p]
+				if v < 0 || v >= n {
+					panic(fmt.Sprintf("tensor: %s: index %d out of range for axis %d of shape %v", op, v, axis, shape))
+				}
+				fn(p, (o*n+v)*inner+i)
+			}
+		}
+	}
 }
 
 // gatherLen returns the size k along axis of Gather's result for nidx
