@@ -1,6 +1,6 @@
 // Package nn builds neural networks from tensor ops: Linear layers,
-// activations, Sequential, an MLP builder, weight initialisation, and saving
-// and loading parameters.
+// activations, Sequential, an MLP builder, label embeddings, multi-head
+// self-attention, weight initialisation, and saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
 // parameters by name. An energy network is an MLP that ends in one unit:
@@ -31,6 +31,14 @@
 // [O, C, kH, kW] is read as the matrix [O, C·kH·kW]. Training calls update
 // u and v, so a sampler that evaluates the energy from several goroutines
 // runs the network in evaluation. u and v are not saved in parameter files.
+//
+// Sequence layers take [n, L, dim]. MultiHeadAttention is self-attention
+// over such sequences: one Linear makes q, k and v, Permute splits them into
+// heads, tensor.ScaledDotProductAttention attends (optionally masked or
+// causal), and an output Linear mixes the heads, initialised as PyTorch's
+// nn.MultiheadAttention. Embedding maps class labels to learned vectors; with
+// a null row (label NumClasses) it serves classifier-free guidance, where
+// DropLabels replaces a fraction of labels by the null label in training.
 //
 // Initialisers take an injected *rand.Rand, so the same seed gives the same
 // network. Save writes parameters atomically to a small documented binary

@@ -86,6 +86,37 @@
 // and scales the rest by 1/(1 − p); it is the identity outside training. The
 // mask is a constant of the graph.
 //
+// # Any rank, softmax, indexing and attention
+//
+// Permute reorders the axes of a tensor of any rank (its gradient is the
+// inverse permutation); Split is the inverse of Concat. BatchMatMul
+// multiplies [..., m, k] by [..., k, n] with broadcast batch axes, one gemm
+// per batch, and its gradients are batched products summed over the axes an
+// operand was broadcast along.
+//
+// Softmax and LogSoftmax along an axis shift each line by its maximum; a
+// line of all −∞ gives zeros (Softmax) or −∞ (LogSoftmax) rather than NaN.
+// Their VJPs are y ⊙ (g − Σ g ⊙ y) and g − eʸ ⊙ Σ g, composed of ops. Max
+// routes its gradient to the first maximum of each line, which ArgMax
+// returns (as []int: indices carry no gradient). Gather and ScatterAdd pick
+// and add back elements along an axis by an index per element (PyTorch's
+// gather and scatter_add); each is the other's adjoint. Where selects
+// between two broadcast operands by a mask without mixing them, so a −∞ in
+// the branch not taken stays out of values and gradients. Embedding looks
+// rows of a table up by id.
+//
+// ScaledDotProductAttention computes softmax(q·kᵀ·scale + mask)·v per batch
+// and head in one fused pass (two gemms and an in-place stable softmax), and
+// keeps the probabilities P for the backward pass:
+//
+//	dv = Pᵀg,  dS = P ⊙ (g·vᵀ − Σⱼ P ⊙ g·vᵀ),  dq = scale·dS·k,  dk = scale·dSᵀq.
+//
+// Recorded (CreateGraph), it rebuilds P from ops so that every order of
+// derivative flows through q, k and the mask. Masks are additive (−∞
+// blocks; MaskFromBool converts a boolean one); Causal blocks keys after the
+// query. A query with every key blocked gets zeros. Work is split into
+// pieces of fixed size, so results are the same bits on any number of cores.
+//
 // # Checking gradients
 //
 // CheckGrad compares the gradients of any function built from tape ops with
