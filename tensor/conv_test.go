@@ -220,8 +220,12 @@ func convSeq(f func(i float64) float64, shape ...int) *Tensor {
 // were printed by torch.nn.functional (conv2d, conv_transpose2d,
 // avg_pool2d, interpolate) in the script kept in the commit message.
 func TestConvMatchesPyTorch(t *testing.T) {
-	X := func(s ...int) *Tensor { return convSeq(func(i float64) float64 { return math.Sin(0.37*i + 0.1) }, s...) }
-	W := func(s ...int) *Tensor { return convSeq(func(i float64) float64 { return 0.5 * math.Cos(0.23*i) }, s...) }
+	X := func(s ...int) *Tensor {
+		return convSeq(func(i float64) float64 { return math.Sin(0.37*i + 0.1) }, s...)
+	}
+	W := func(s ...int) *Tensor {
+		return convSeq(func(i float64) float64 { return 0.5 * math.Cos(0.23*i) }, s...)
+	}
 	B := func(s ...int) *Tensor { return convSeq(func(i float64) float64 { return 0.1*i - 0.2 }, s...) }
 	var tp *Tape
 	for _, c := range []struct {
