@@ -145,7 +145,7 @@ func assertClose(t *testing.T, what string, got, want *Tensor, tol float64) {
 		t.Fatalf("%s: shape %v, want %v", what, got.shape, want.shape)
 	}
 	for i := range want.data {
-		if math.Abs(got.data[i]-want.data[i]) > tol*(1+math.Abs(want.data[i])) {
+		if !(math.Abs(got.data[i]-want.data[i]) <= tol*(1+math.Abs(want.data[i]))) { // NaN fails
 			t.Fatalf("%s: element %d is %.12g, want %.12g", what, i, got.data[i], want.data[i])
 		}
 	}
@@ -190,7 +190,7 @@ func TestConvTransposeIsAdjoint(t *testing.T) {
 		}
 		xt := (*Tape)(nil).ConvTranspose2d(y, w, nil, o)
 		lhs, rhs := dot(cy.data, y.data), dot(x.data, xt.data)
-		if math.Abs(lhs-rhs) > 1e-10*(1+math.Abs(lhs)) {
+		if !(math.Abs(lhs-rhs) <= 1e-10*(1+math.Abs(lhs))) {
 			t.Errorf("case %d: ⟨conv x, y⟩ = %.15g, ⟨x, convᵀ y⟩ = %.15g", i, lhs, rhs)
 		}
 	}
@@ -255,7 +255,7 @@ func TestConvMatchesPyTorch(t *testing.T) {
 			sum += v
 			cosum += v * math.Cos(float64(i))
 		}
-		if math.Abs(sum-c.sum) > 1e-12*(1+math.Abs(c.sum)) || math.Abs(cosum-c.cosum) > 1e-12*(1+math.Abs(c.cosum)) {
+		if !(math.Abs(sum-c.sum) <= 1e-12*(1+math.Abs(c.sum)) && math.Abs(cosum-c.cosum) <= 1e-12*(1+math.Abs(c.cosum))) {
 			t.Errorf("%s: checksums %.17g, %.17g; PyTorch %.17g, %.17g", c.name, sum, cosum, c.sum, c.cosum)
 		}
 	}
@@ -443,5 +443,36 @@ func TestConvShapePanics(t *testing.T) {
 			}()
 			c.f()
 		}()
+	}
+}
+
+// TestConvWeightGradSumsSamples: the weight gradient of a batch that spans
+// several fixed chunks equals the sum of the single-sample gradients, also
+// when the tape hands out recycled (dirty) buffers after a Reset.
+func TestConvWeightGradSumsSamples(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 7))
+	const n = 2*convBatchChunk + 3
+	x, w, u := Randn(rng, n, 2, 5, 5), Randn(rng, 3, 2, 3, 3), Randn(rng, n, 3, 3, 3)
+	o := ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
+	grad := func(tp *Tape, x, u *Tensor) []float64 {
+		e := tp.Sum(tp.Mul(tp.Conv2d(x, w, nil, o), u))
+		return tp.Grad([]*Tensor{e}, []*Tensor{w}, GradOptions{})[0].Clone().data
+	}
+	want := make([]float64, w.Len())
+	for s := range n {
+		addTo(want, grad(NewTape(), (*Tape)(nil).Slice(x, 0, s, s+1), (*Tape)(nil).Slice(u, 0, s, s+1)))
+	}
+	tp := NewTape()
+	for round := range 2 {
+		got := grad(tp, x, u)
+		for i := range want {
+			if !(math.Abs(got[i]-want[i]) <= 1e-10*(1+math.Abs(want[i]))) { // NaN fails
+				t.Fatalf("round %d: element %d is %.12g, want %.12g", round, i, got[i], want[i])
+			}
+		}
+		for _, b := range tp.used { // make recycled storage dirty
+			fill(b, math.NaN())
+		}
+		tp.Reset()
 	}
 }
