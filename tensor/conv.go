@@ -395,6 +395,8 @@ func convIm2col(col, x []float64, g *convGeom) {
 			for v := range g.kw {
 				row := col[r*pq : (r+1)*pq]
 				r++
+				off := v*g.dw - g.pw
+				j0, j1 := convInside(g.q, g.w, off, g.sw)
 				for i := range g.p {
 					dst := row[i*g.q : (i+1)*g.q]
 					ih := i*g.sh - g.ph + u*g.dh
@@ -402,7 +404,7 @@ func convIm2col(col, x []float64, g *convGeom) {
 						clear(dst)
 						continue
 					}
-					convGatherRow(dst, xc[ih*g.w:(ih+1)*g.w], v*g.dw-g.pw, g.sw)
+					convGatherRow(dst, xc[ih*g.w:(ih+1)*g.w], off, g.sw, j0, j1)
 				}
 			}
 		}
@@ -420,21 +422,23 @@ func convCol2im(x, col []float64, g *convGeom) {
 			for v := range g.kw {
 				row := col[r*pq : (r+1)*pq]
 				r++
+				off := v*g.dw - g.pw
+				j0, j1 := convInside(g.q, g.w, off, g.sw)
 				for i := range g.p {
 					ih := i*g.sh - g.ph + u*g.dh
 					if ih < 0 || ih >= g.h {
 						continue
 					}
-					convScatterRow(xc[ih*g.w:(ih+1)*g.w], row[i*g.q:(i+1)*g.q], v*g.dw-g.pw, g.sw)
+					convScatterRow(xc[ih*g.w:(ih+1)*g.w], row[i*g.q:(i+1)*g.q], off, g.sw, j0, j1)
 				}
 			}
 		}
 	}
 }
 
-// convGatherRow sets dst[j] = src[off + j·s], zero where that is outside src.
-func convGatherRow(dst, src []float64, off, s int) {
-	j0, j1 := convInside(len(dst), len(src), off, s)
+// convGatherRow sets dst[j] = src[off + j·s] for j in [j0, j1), the part
+// inside src (see convInside), and zero elsewhere.
+func convGatherRow(dst, src []float64, off, s, j0, j1 int) {
 	clear(dst[:j0])
 	if s == 1 {
 		copy(dst[j0:j1], src[off+j0:off+j1])
@@ -446,9 +450,8 @@ func convGatherRow(dst, src []float64, off, s int) {
 	clear(dst[j1:])
 }
 
-// convScatterRow adds src[j] into dst[off + j·s] where that is inside dst.
-func convScatterRow(dst, src []float64, off, s int) {
-	j0, j1 := convInside(len(src), len(dst), off, s)
+// convScatterRow adds src[j] into dst[off + j·s] for j in [j0, j1).
+func convScatterRow(dst, src []float64, off, s, j0, j1 int) {
 	if s == 1 {
 		addTo(dst[off+j0:off+j1], src[j0:j1])
 		return
