@@ -1,6 +1,7 @@
 // Package nn builds neural networks from tensor ops: Linear layers,
-// activations, Sequential, an MLP builder, label embeddings, multi-head
-// self-attention, weight initialisation, and saving and loading parameters.
+// activations, Sequential, an MLP builder, normalisation, dropout and
+// spectral normalisation, label embeddings, multi-head self-attention,
+// convolutions, weight initialisation, and saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
 // parameters by name. An energy network is an MLP that ends in one unit:
@@ -32,6 +33,8 @@
 // u and v, so a sampler that evaluates the energy from several goroutines
 // runs the network in evaluation. u and v are not saved in parameter files.
 //
+// # Sequences and labels
+//
 // Sequence layers take [n, L, dim]. MultiHeadAttention is self-attention
 // over such sequences: one Linear makes q, k and v, Permute splits them into
 // heads, tensor.ScaledDotProductAttention attends (optionally masked or
@@ -39,6 +42,20 @@
 // nn.MultiheadAttention. Embedding maps class labels to learned vectors; with
 // a null row (label NumClasses) it serves classifier-free guidance, where
 // DropLabels replaces a fraction of labels by the null label in training.
+//
+// # Images
+//
+// Conv2d and ConvTranspose2d are convolution layers on images [N, C, H, W],
+// with PyTorch's layouts and default initialisation (kaiming-uniform with
+// a = √5, i.e. U(±1/√fanIn), and the same bound for the bias). Samplers and
+// losses work on flat rows [n, d], so image layers do not guess shapes:
+// a View reads rows as images (View{Shape: []int{1, 28, 28}}) and flattens
+// them back (View{Shape: []int{-1}}). NewConvEnergy builds a convolutional
+// energy that way, taking flat rows and giving [n, 1] energies:
+//
+//	m, err := nn.NewConvEnergy(rng, 1, 28, 28, []int{32, 32, 64, 64}, nn.SiLU())
+//
+// # Initialisation and parameter files
 //
 // Initialisers take an injected *rand.Rand, so the same seed gives the same
 // network. Save writes parameters atomically to a small documented binary

@@ -117,6 +117,32 @@
 // query. A query with every key blocked gets zeros. Work is split into
 // pieces of fixed size, so results are the same bits on any number of cores.
 //
+// # Convolutions, pooling and upsampling
+//
+// Conv2d and ConvTranspose2d take images [N, C, H, W] and follow PyTorch's
+// conv2d and conv_transpose2d (stride, padding, dilation, groups, and
+// output padding for the transposed one; ConvOptions' zero value is stride
+// 1, no padding, dilation 1, one group). Conv2d is im2col and a BLAS product
+// per sample and group, samples spread over the cores; its weight layout is
+// [O, C/G, kH, kW] and ConvTranspose2d's [Cin, Cout/G, kH, kW].
+//
+// Three ops close the family under differentiation, for one geometry: the
+// conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight
+// correlation C(x, y) with ⟨C(x, y), w⟩ = ⟨K(x, w), y⟩. Each is bilinear and
+// each VJP is one of the three: ∂K = (Kᵀ(g, w), C(x, g)),
+// ∂Kᵀ = (K(g, w), C(g, y)), ∂C = (Kᵀ(y, g), K(x, g)). Bias gradients are a
+// row sum then a column sum. So every order of derivative runs on the same
+// im2col kernels, and score matching can train convolutional energies. The
+// weight correlation sums samples in chunks of fixed size, added in order,
+// so results are the same bits on any number of cores.
+//
+// AvgPool2d (PyTorch's defaults: zeros in the padding count, the size
+// rounds down), UpsampleNearest2d and UpsampleBilinear2d (align_corners
+// false) are each a separable linear map of every plane, Y = A·X·Bᵀ with
+// fixed 1-D matrices A and B, computed as two products. Their gradient is
+// the same op with Aᵀ and Bᵀ: average pooling's gradient is an upsampling
+// and the other way round.
+//
 // # Checking gradients
 //
 // CheckGrad compares the gradients of any function built from tape ops with
