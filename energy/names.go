@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/goebm/goebm/internal/limit"
 )
 
 // named is an energy of a given dimension, with its one-line description.
@@ -16,6 +18,9 @@ type named struct {
 
 var energies = map[string]named{
 	"gaussian": {func(d int) (Energy, error) {
+		if _, err := limit.Elems("dim × dim (the covariance)", d, d); err != nil {
+			return nil, fmt.Errorf("energy: gaussian: %w: %w", err, ErrInvalid)
+		}
 		cov := make([]float64, d*d)
 		for i := range d {
 			for j := range d {
@@ -49,7 +54,8 @@ func Names() [][2]string {
 // d ≥ 2). Names are matched as dataset names are: case, '-', '_' and spaces
 // do not count, so "double-well", "double_well" and "DoubleWell" are one.
 // An unknown name gives an error listing the valid ones; errors wrap
-// ErrInvalid.
+// ErrInvalid (and limit's ErrSize for a dimension whose Gaussian
+// covariance the machine cannot hold).
 func ByName(name string, d int) (Energy, error) {
 	key := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(name))
 	e, ok := energies[key]

@@ -81,3 +81,13 @@ func TestGaussianMetric(t *testing.T) {
 		t.Errorf("dG = %v, want zeros", dg)
 	}
 }
+
+// TestByNameBoundsDim: a dimension whose d×d covariance cannot be held is
+// refused before anything is allocated (it once panicked in make).
+func TestByNameBoundsDim(t *testing.T) {
+	for _, d := range []int{1 << 62, 1 << 32, 1 << 20} {
+		if _, err := ByName("gaussian", d); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "dim × dim") {
+			t.Errorf("gaussian in dimension %d: %v; want ErrInvalid naming dim × dim", d, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -201,6 +202,13 @@ func MMD(ctx context.Context, x, y *tensor.Tensor) (mmd2, bandwidth float64, err
 func GridSample(e energy.Energy, box Box, m, n int, rng interface{ Float64() float64 }) (*tensor.Tensor, error) {
 	if m < 2 || n < 1 || !(box.Hi[0] > box.Lo[0]) || !(box.Hi[1] > box.Lo[1]) {
 		return nil, fmt.Errorf("eval: grid sample of %d points on %d cells of %v: %w", n, m, box, ErrInvalid)
+	}
+	// The grid holds 2m² coordinates and the draws 2n.
+	if _, err := limit.Elems("eval: grid sample's grid", m, m, 2); err != nil {
+		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
+	}
+	if _, err := limit.Elems("eval: grid sample's draws", n, 2); err != nil {
+		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
 	}
 	hx := (box.Hi[0] - box.Lo[0]) / float64(m)
 	hy := (box.Hi[1] - box.Lo[1]) / float64(m)

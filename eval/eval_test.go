@@ -143,3 +143,14 @@ func TestAISLogZ(t *testing.T) {
 		t.Fatalf("log Z = %.4f ± %.4f, want %.4f", lz, se, g.LogZ())
 	}
 }
+
+// TestGridSampleSizesBounded: a grid or a draw count beyond memory is an
+// error wrapping ErrInvalid, not an allocation that kills the process.
+func TestGridSampleSizesBounded(t *testing.T) {
+	box := Box{Lo: [2]float64{-1, -1}, Hi: [2]float64{1, 1}}
+	for _, c := range []struct{ m, n int }{{1 << 40, 10}, {400, 1 << 62}, {3, -1}} {
+		if _, err := GridSample(energy.Harmonic{}, box, c.m, c.n, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrInvalid) {
+			t.Errorf("GridSample(m %d, n %d): %v; want ErrInvalid", c.m, c.n, err)
+		}
+	}
+}

@@ -1,12 +1,14 @@
 package flow
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
 	"sync"
 
 	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/internal/panics"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -22,8 +24,11 @@ type Field func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor
 //
 // with x(t) and the integral solved together backwards from x at t1 in
 // steps RK4 steps, the divergence exact (d backward passes). Rows are solved
-// independently, in chunks across the cores.
-func LogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]float64, error) {
+// independently, in chunks across the cores. Once ctx is done no chunk
+// starts and the chunks under way stop evaluating v at their next RK4
+// stage; LogDensity then returns ctx's error. A panic in v is raised again
+// on the caller's goroutine.
+func LogDensity(ctx context.Context, v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]float64, error) {
 	if x.Rank() != 2 || x.Dim(0) == 0 || steps < 1 || !(t1 != t0) {
 		return nil, fmt.Errorf("flow: density of points of shape %v in %d steps from %g to %g: %w", x.Shape(), steps, t0, t1, ErrInvalid)
 	}
@@ -31,18 +36,27 @@ func LogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]float64
 	out := make([]float64, n)
 	const chunk = 256
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan int)
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		first  error
+		next   = make(chan int)
+		caught = make([]*panics.Error, runtime.GOMAXPROCS(0))
 	)
-	for range runtime.GOMAXPROCS(0) {
+	for w := range caught {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				for range next { // drain, so that the sender finishes
+				}
+			}()
+			defer panics.Catch(&caught[w])
 			for lo := range next {
+				if ctx.Err() != nil {
+					continue
+				}
 				hi := min(lo+chunk, n)
-				if err := densityChunk(v, x.Data()[lo*d:hi*d], out[lo:hi], d, t0, t1, steps); err != nil {
+				if err := densityChunk(ctx, v, x.Data()[lo*d:hi*d], out[lo:hi], d, t0, t1, steps); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err
@@ -57,12 +71,16 @@ func LogDensity(v Field, x *tensor.Tensor, t0, t1 float64, steps int) ([]float64
 	}
 	close(next)
 	wg.Wait()
+	panics.Raise(caught...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return out, first
 }
 
 // densityChunk solves the augmented system for the m rows of x, writing log p
 // into out.
-func densityChunk(v Field, x, out []float64, d int, t0, t1 float64, steps int) error {
+func densityChunk(ctx context.Context, v Field, x, out []float64, d int, t0, t1 float64, steps int) error {
 	m := len(out)
 	// State: the m points, then the m accumulated divergence integrals.
 	y := make([]float64, m*(d+1))
@@ -86,7 +104,7 @@ func densityChunk(v Field, x, out []float64, d int, t0, t1 float64, steps int) e
 		}
 		tp.Reset()
 	}
-	if _, err := integrate.Solve(integrate.RK4, drift, y, t1, t0, steps); err != nil {
+	if _, err := integrate.Solve(integrate.RK4, stopping(ctx, drift), y, t1, t0, steps); err != nil {
 		return err
 	}
 	for i := range m {

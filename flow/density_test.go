@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -27,7 +28,7 @@ func TestLogDensity(t *testing.T) {
 		{"shear", func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor { return tp.MatMul(x, shearSel) },
 			func(x1, x2 float64) float64 { return logN(x1-b*x2, x2) }},
 	} {
-		got, err := LogDensity(c.v, x, 0, 1, 40)
+		got, err := LogDensity(context.Background(), c.v, x, 0, 1, 40)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +40,7 @@ func TestLogDensity(t *testing.T) {
 			t.Errorf("%s: log density off by up to %.3g", c.name, worst)
 		}
 	}
-	if _, err := LogDensity(nil, x, 0, 0, 10); err == nil {
+	if _, err := LogDensity(context.Background(), nil, x, 0, 0, 10); err == nil {
 		t.Error("an empty time interval is accepted")
 	}
 }

@@ -14,7 +14,11 @@
 //
 // # Errors
 //
-// Invalid settings or inputs return errors wrapping ErrInvalid.
+// Invalid settings or inputs return errors wrapping ErrInvalid; sizes are
+// bounded by package limit before anything is allocated. Generate and
+// LogDensity take a context and stop, returning its error, at the next
+// evaluation of the field once it is done. A panic in the field on one of
+// LogDensity's goroutines is raised again on the caller's.
 package flow
 
 import "errors"

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
 )
@@ -45,6 +46,9 @@ type Generator struct {
 func (f Generator) Generate(ctx context.Context, n, d int, seed uint64) ([]float64, integrate.Stats, error) {
 	if f.Velocity == nil || n < 1 || d < 1 {
 		return nil, integrate.Stats{}, fmt.Errorf("flow: Generator needs a velocity, n ≥ 1, d ≥ 1 (got %d, %d): %w", n, d, ErrInvalid)
+	}
+	if _, err := limit.Elems("n × d", n, d); err != nil {
+		return nil, integrate.Stats{}, fmt.Errorf("flow: %w: %w", err, ErrInvalid)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	x := make([]float64, n*d)

@@ -24,4 +24,15 @@
 // depends on the position, H(x, p) = U(x) + K(x, p), with implicit
 // half-steps solved by fixed-point iteration (Riemannian HMC). Both are
 // symplectic, reversible and of order 2.
+//
+// Leapfrog takes a Wall, called after every drift, for trajectories confined
+// to a domain. Box.Reflect folds each coordinate back into a box lo ≤ x ≤ hi
+// as a ray between mirrors (past hi by δ → hi − δ, repeatedly) and negates
+// the momentum of each coordinate folded an odd number of times: per
+// coordinate an isometry on each piece, so the step keeps its unit Jacobian,
+// and running it with −h (or −p) retraces the path, so it stays reversible;
+// HMC with it samples the density restricted to the box exactly (Neal 2011,
+// §5.1). Its energy error is of order h per wall hit rather than h².
+// Box.Clamp projects onto the faces instead and stops the momentum there,
+// which is neither.
 package integrate

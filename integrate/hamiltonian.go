@@ -10,12 +10,14 @@ package integrate
 // order 2: what HMC and NUTS build their proposals from. x, p and g hold n
 // rows of d values (n = len(h)); g holds ∇U(x) on entry and on return.
 // drift moves every x by h∇K(p) (hM⁻¹p for K = ½pᵀM⁻¹p), grad writes ∇U at
-// x into g; one gradient per point per step.
+// x into g; one gradient per point per step. A wall (nil: none) is called
+// after every drift to bring points that left the domain back inside, such
+// as Box.Reflect, which keeps the map symplectic and reversible.
 //
 // The two half kicks between drifts are fused into one whole kick,
 // p ← p − h∇U(x), which saves a sweep and rounds differently from two halves:
 // a trajectory of L steps is one call with steps = L, not L calls.
-func Leapfrog(x, p, g, h []float64, steps int, drift func(x, p, h []float64), grad func(g, x []float64)) {
+func Leapfrog(x, p, g, h []float64, steps int, drift func(x, p, h []float64), wall Wall, grad func(g, x []float64)) {
 	n := len(h)
 	if n == 0 {
 		return
@@ -33,6 +35,9 @@ func Leapfrog(x, p, g, h []float64, steps int, drift func(x, p, h []float64), gr
 	kick(0.5)
 	for l := range steps {
 		drift(x, p, h)
+		if wall != nil {
+			wall(x, p)
+		}
 		grad(g, x)
 		if l == steps-1 {
 			kick(0.5)

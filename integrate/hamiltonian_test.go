@@ -26,7 +26,7 @@ func oscillator() (drift func(x, p, h []float64), grad func(g, x []float64)) {
 func TestLeapfrog(t *testing.T) {
 	drift, grad := oscillator()
 	run := func(h float64, n int, x, p []float64) {
-		Leapfrog(x, p, slices.Clone(x), []float64{h}, n, drift, grad)
+		Leapfrog(x, p, slices.Clone(x), []float64{h}, n, drift, nil, grad)
 	}
 	errAt := func(n int) float64 {
 		x, p := []float64{1}, []float64{0}
@@ -47,7 +47,7 @@ func TestLeapfrog(t *testing.T) {
 	g := []float64{1}
 	worst := 0.0
 	for range 10000 {
-		Leapfrog(x, p, g, []float64{h}, 1, drift, grad)
+		Leapfrog(x, p, g, []float64{h}, 1, drift, nil, grad)
 		worst = math.Max(worst, math.Abs(0.5*(x[0]*x[0]+p[0]*p[0])-0.5))
 	}
 	if worst > h*h {
@@ -62,12 +62,12 @@ func TestLeapfrogBatch(t *testing.T) {
 	x, p := []float64{1, 0.5, -0.3, 2}, []float64{0, 0.1, 0.4, -1}
 	h := []float64{0.1, -0.05}
 	xb, pb := slices.Clone(x), slices.Clone(p)
-	Leapfrog(xb, pb, slices.Clone(xb), h, 7, drift, grad)
+	Leapfrog(xb, pb, slices.Clone(xb), h, 7, drift, nil, grad)
 	for i, hi := range h {
 		xs, ps := slices.Clone(x[2*i:2*i+2]), slices.Clone(p[2*i:2*i+2])
 		g := slices.Clone(xs)
 		for range 7 {
-			Leapfrog(xs, ps, g, []float64{hi}, 1, drift, grad)
+			Leapfrog(xs, ps, g, []float64{hi}, 1, drift, nil, grad)
 		}
 		for j := range 2 {
 			if math.Abs(xs[j]-xb[2*i+j]) > 1e-14 || math.Abs(ps[j]-pb[2*i+j]) > 1e-14 {

@@ -181,11 +181,11 @@ func parseConfig(b []byte) (Config, error) {
 const layerCost = 128
 
 // checkSizes bounds the config's sizes with package limit: none negative,
-// and neither the network's weights nor a batch's activations larger than
+// steps at most limit.MaxSteps, and neither the network's weights nor a batch's activations larger than
 // the machine's memory. Errors name the fields as config.json and ebm
 // train's flags do.
 func (c Config) checkSizes() error {
-	if _, err := limit.Sum("steps", c.Steps); err != nil {
+	if _, err := limit.Steps("steps", c.Steps); err != nil {
 		return err
 	}
 	for _, dims := range []struct {

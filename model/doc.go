@@ -54,6 +54,15 @@
 //     parallel tempering's swap rates and AIS's log Z, and its Summary is
 //     Stan's table per coordinate with the run's acceptance. EnergyTable
 //     evaluates an energy and its gradient at points, as a table to save.
+//   - inpaint: Inpaint samples each image's missing coordinates given its
+//     observed ones, p(x_missing | x_observed) ∝ exp(−E(x)), and Denoise
+//     clean images given noisy ones, p(x | y) ∝ exp(−E(x) − ‖x − y‖²/(2σ²)),
+//     many images in one sampler call (sampler.Condition), several
+//     completions each; Completed.Mean is the posterior mean (the
+//     least-squares denoiser). Image i's completion k draws from stream
+//     (FirstImage + i)·Completions + k, so splitting the images over calls
+//     changes no draw. DataBounds is the box of a model's training data, to
+//     keep chains of pixel models inside.
 //   - list: Catalogue holds every registry's names, by kind.
 //
 // # Directory format

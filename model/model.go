@@ -74,8 +74,9 @@ type Model interface {
 	Density() energy.Energy
 	// NegLogDensity writes −log p of the rows of pts (row-major, of
 	// dimension Config().Dim) into dst: up to the constant log Z for the
-	// kinds with a Density, exact for the flow kinds.
-	NegLogDensity(dst, pts []float64) error
+	// kinds with a Density, exact for the flow kinds, whose integration
+	// stops with ctx's error once ctx is done.
+	NegLogDensity(ctx context.Context, dst, pts []float64) error
 	// Generate draws n points ([n, d]) the way the model generates.
 	Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error)
 	// Save writes config.json and model.params into a directory, which
@@ -182,7 +183,7 @@ func (m *Energy) Kind() Kind { return KindEnergy }
 func (m *Energy) Density() energy.Energy { return m.E }
 
 // NegLogDensity writes E at the points.
-func (m *Energy) NegLogDensity(dst, pts []float64) error {
+func (m *Energy) NegLogDensity(_ context.Context, dst, pts []float64) error {
 	m.E.Energy(dst, pts, m.cfg.Dim)
 	return nil
 }
@@ -259,9 +260,9 @@ func (m *Flow) Field() flow.Field { return m.field }
 
 // NegLogDensity writes the flow's exact −log p at the points (the change of
 // variables in 50 RK4 steps).
-func (m *Flow) NegLogDensity(dst, pts []float64) error {
+func (m *Flow) NegLogDensity(ctx context.Context, dst, pts []float64) error {
 	d := m.cfg.Dim
-	lp, err := flow.LogDensity(m.field, tensor.New(pts, len(pts)/d, d), 0, 1, densitySteps)
+	lp, err := flow.LogDensity(ctx, m.field, tensor.New(pts, len(pts)/d, d), 0, 1, densitySteps)
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
@@ -316,7 +317,7 @@ func (m *Potential) Kind() Kind { return KindPotential }
 func (m *Potential) Density() energy.Energy { return energy.Tempered{E: m.V, T: m.EpsMax} }
 
 // NegLogDensity writes V/ε_max at the points.
-func (m *Potential) NegLogDensity(dst, pts []float64) error {
+func (m *Potential) NegLogDensity(_ context.Context, dst, pts []float64) error {
 	m.Density().Energy(dst, pts, m.cfg.Dim)
 	return nil
 }

@@ -114,10 +114,10 @@ func TestSaveLoad(t *testing.T) {
 		}
 		pts := []float64{0.1, 0.2, -1, 0.5}
 		a, b := make([]float64, 2), make([]float64, 2)
-		if err := m.NegLogDensity(a, pts); err != nil {
+		if err := m.NegLogDensity(context.Background(), a, pts); err != nil {
 			t.Fatal(err)
 		}
-		if err := back.NegLogDensity(b, pts); err != nil {
+		if err := back.NegLogDensity(context.Background(), b, pts); err != nil {
 			t.Fatal(err)
 		}
 		if back.Kind() != m.Kind() || back.Config() != cfg || !slices.Equal(a, b) {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,23 +15,23 @@ import (
 
 // DensityGrid evaluates a 2-D model's density on a grid over box, 200×200
 // cells for the kinds with a Density and 100×100 for the flow kinds, whose
-// density costs an integration per point.
-func DensityGrid(m Model, box eval.Box) (plot.Grid, error) {
+// density costs an integration per point (which ctx cancels).
+func DensityGrid(ctx context.Context, m Model, box eval.Box) (plot.Grid, error) {
 	n := 200
 	if m.Density() == nil {
 		n = 100
 	}
-	return plot.DensityGrid(m.NegLogDensity, box, n)
+	return plot.DensityGrid(func(dst, pts []float64) error { return m.NegLogDensity(ctx, dst, pts) }, box, n)
 }
 
 // DensityPicture draws a 2-D model's density over its Region, with layers
 // of points over it, into a PNG at path.
-func DensityPicture(path, title string, m Model, layers ...plot.Points) error {
+func DensityPicture(ctx context.Context, path, title string, m Model, layers ...plot.Points) error {
 	box, err := Region(m)
 	if err != nil {
 		return err
 	}
-	g, err := DensityGrid(m, box)
+	g, err := DensityGrid(ctx, m, box)
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func DensityPicture(path, title string, m Model, layers ...plot.Points) error {
 // model's density over a's box, with the training points), samples.png (the
 // generated points of a over the training points) and, from
 // dir/metrics.jsonl, curves.png (the loss against the step).
-func WritePictures(dir, data string, m Model, a Assessment, train *tensor.Tensor) error {
+func WritePictures(ctx context.Context, dir, data string, m Model, a Assessment, train *tensor.Tensor) error {
 	title := "learned density exp(−E), with the data (" + data + ")"
 	switch m := m.(type) {
 	case *Flow, *Equilibrium:
@@ -49,7 +50,7 @@ func WritePictures(dir, data string, m Model, a Assessment, train *tensor.Tensor
 	case *Potential:
 		title = fmt.Sprintf("learned exp(−V/%g), with the data (%s)", m.EpsMax, data)
 	}
-	g, err := DensityGrid(m, a.Box)
+	g, err := DensityGrid(ctx, m, a.Box)
 	if err != nil {
 		return err
 	}

@@ -105,11 +105,8 @@ func (s Scoring) Score(ctx context.Context, m Model, data string, ref, test *ten
 		}
 		a.NLL = eval.NLL(e, test, a.LogZ)
 	} else {
-		if err := ctx.Err(); err != nil {
-			return a, err
-		}
 		nlp := make([]float64, test.Dim(0))
-		if err := m.NegLogDensity(nlp, test.Data()); err != nil {
+		if err := m.NegLogDensity(ctx, nlp, test.Data()); err != nil {
 			return a, err
 		}
 		for _, v := range nlp {
@@ -149,7 +146,7 @@ func (s Scoring) scoreHigh(ctx context.Context, m Model, data string, ref, test 
 		a.NLL = eval.NLL(e, test, a.LogZ)
 	} else {
 		nlp := make([]float64, test.Dim(0))
-		if err := m.NegLogDensity(nlp, test.Data()); err != nil {
+		if err := m.NegLogDensity(ctx, nlp, test.Data()); err != nil {
 			return a, err
 		}
 		for _, v := range nlp {

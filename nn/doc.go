@@ -1,6 +1,7 @@
 // Package nn builds neural networks from tensor ops: Linear layers,
-// activations, Sequential, an MLP builder, weight initialisation, and saving
-// and loading parameters.
+// activations, Sequential, an MLP builder, normalisation, dropout and
+// spectral normalisation, label embeddings, multi-head self-attention,
+// convolutions, weight initialisation, and saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
 // parameters by name. An energy network is an MLP that ends in one unit:
@@ -11,6 +12,50 @@
 // Smooth activations (SiLU, GELU, tanh, softplus) are the ones to use for
 // energies: samplers need ∇ₓE and score matching its derivatives, which ReLU
 // does not have.
+//
+// # Normalisation, dropout and spectral normalisation
+//
+// LayerNorm and GroupNorm follow PyTorch (biased variance, eps 1e-5 inside
+// the square root, weight ones and bias zeros); both treat each sample alone,
+// so an energy built with them is a function of one point, which batch
+// normalisation's batch statistics would break. BatchNorm is there for
+// classifiers and for comparison: batch statistics in training, running ones
+// in evaluation, and the running update an explicit call (UpdateRunning),
+// never part of a tape. Derivatives exist to any order, as score matching
+// needs.
+//
+// Dropout, BatchNorm and SpectralLinear behave differently in training and evaluation;
+// SetTrain switches every such layer in a network (the Trainer interface).
+// SpectralNorm divides any weight tensor by σ(W) = uᵀWv, with u and v from a
+// persistent power iteration run once per training call and held constant
+// in the gradient, as PyTorch's spectral_norm does; a convolution weight
+// [O, C, kH, kW] is read as the matrix [O, C·kH·kW]. Training calls update
+// u and v, so a sampler that evaluates the energy from several goroutines
+// runs the network in evaluation. u and v are not saved in parameter files.
+//
+// # Sequences and labels
+//
+// Sequence layers take [n, L, dim]. MultiHeadAttention is self-attention
+// over such sequences: one Linear makes q, k and v, Permute splits them into
+// heads, tensor.ScaledDotProductAttention attends (optionally masked or
+// causal), and an output Linear mixes the heads, initialised as PyTorch's
+// nn.MultiheadAttention. Embedding maps class labels to learned vectors; with
+// a null row (label NumClasses) it serves classifier-free guidance, where
+// DropLabels replaces a fraction of labels by the null label in training.
+//
+// # Images
+//
+// Conv2d and ConvTranspose2d are convolution layers on images [N, C, H, W],
+// with PyTorch's layouts and default initialisation (kaiming-uniform with
+// a = √5, i.e. U(±1/√fanIn), and the same bound for the bias). Samplers and
+// losses work on flat rows [n, d], so image layers do not guess shapes:
+// a View reads rows as images (View{Shape: []int{1, 28, 28}}) and flattens
+// them back (View{Shape: []int{-1}}). NewConvEnergy builds a convolutional
+// energy that way, taking flat rows and giving [n, 1] energies:
+//
+//	m, err := nn.NewConvEnergy(rng, 1, 28, 28, []int{32, 32, 64, 64}, nn.SiLU())
+//
+// # Initialisation and parameter files
 //
 // Initialisers take an injected *rand.Rand, so the same seed gives the same
 // network. Save writes parameters atomically to a small documented binary

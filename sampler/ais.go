@@ -74,6 +74,8 @@ func (s AIS) Anneal(ctx context.Context, e energy.Energy, o Options) (*AISResult
 	switch {
 	case o.Warmup != 0 || (o.Init != nil) != s.Reverse:
 		return nil, fmt.Errorf("sampler: AIS starts from its base density (no Init), reverse AIS from Init, neither with Warmup: %w", ErrInvalid)
+	case o.Bounds != nil || o.Condition != nil:
+		return nil, fmt.Errorf("sampler: AIS anneals between an unbounded, unconditioned base and the target: no Bounds or Condition: %w", ErrInvalid)
 	case o.Steps < 1:
 		return nil, fmt.Errorf("sampler: AIS needs Steps ≥ 1 annealing steps: %w", ErrInvalid)
 	case !(sigma > 0) || !(power > 0) || moves < 0:

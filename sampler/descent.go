@@ -61,16 +61,19 @@ func (k *descentKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		for j := range s.X {
 			s.X[j] -= h * s.G[j]
 		}
+		s.Bounds.Keep(s.X, nil)
 	} else {
 		// Nesterov: the gradient is taken at the look-ahead point x + μv.
 		for j := range s.X {
 			k.y[j] = s.X[j] + k.momentum*k.v[j]
 		}
+		s.Bounds.Keep(k.y, nil)
 		s.Grad(k.ey, k.gy, k.y)
 		for j := range s.X {
 			k.v[j] = k.momentum*k.v[j] - h*k.gy[j]
 			s.X[j] += k.v[j]
 		}
+		s.Bounds.Keep(s.X, k.v)
 		evals = 2
 	}
 	s.Grad(s.E, s.G, s.X)

@@ -74,6 +74,7 @@ type hmcKernel struct {
 	x1, e1, g1          []float64 // proposal
 	h0                  []float64
 	drift               func(x, p, h []float64)
+	wall                integrate.Wall
 	grad                func(g, x []float64)
 }
 
@@ -84,9 +85,13 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 	if err != nil {
 		return err
 	}
+	if err := reflectable(s, m); err != nil {
+		return err
+	}
 	fill(tune.StepSize, k.step0)
 	tune.InvMass = m.invDiag // nil for a dense metric
 	n, d := s.N, s.Dim
+	k.wall = s.Bounds.wall()
 	k.m = m
 	k.p, k.v, k.z = make([]float64, n*d), make([]float64, d), make([]float64, d)
 	k.x1, k.e1, k.g1, k.h0 = make([]float64, n*d), make([]float64, n), make([]float64, n*d), make([]float64, n)
@@ -108,11 +113,14 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	copy(k.e1, s.E)
 	copy(k.g1, s.G)
 	for i := range s.N {
+		if tune.InvMass != nil {
+			tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], tune.InvMass[i*d:(i+1)*d], 1, false)
+		}
 		p := k.p[i*d : (i+1)*d]
-		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z)
+		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z, s.Pinned(i))
 		k.h0[i] = s.E[i] + k.m.kinetic(i, p, k.v)
 	}
-	integrate.Leapfrog(k.x1, k.p, k.g1, tune.StepSize, k.steps, k.drift, k.grad)
+	integrate.Leapfrog(k.x1, k.p, k.g1, tune.StepSize, k.steps, k.drift, k.wall, k.grad)
 	for i := range s.N {
 		h1 := k.e1[i] + k.m.kinetic(i, k.p[i*d:(i+1)*d], k.v)
 		a := math.Min(1, math.Exp(k.h0[i]-h1))

@@ -56,6 +56,16 @@ type State struct {
 	// chains, and a kernel that runs another on a State of its own passes
 	// it on.
 	Ctx context.Context
+	// Bounds, when set, is the box the chains stay in (Options.Bounds, Dim
+	// values a side): a kernel brings each new point back in with
+	// Bounds.Keep (HMC and NUTS through the leapfrog's wall).
+	Bounds *Bounds
+
+	// cond is the run's Condition, which Grad applies; rep is the number of
+	// this State's chains per chain of the run (parallel tempering's
+	// replicas), 0 meaning 1.
+	cond *condition
+	rep  int
 }
 
 // Err returns the error of s.Ctx (context.Canceled once the run is
@@ -67,12 +77,47 @@ func (s *State) Err() error {
 	return s.Ctx.Err()
 }
 
-// Grad evaluates the energies e and gradients g at the points x (len(e) of
-// them) and counts them.
+// Grad evaluates the energies e and gradients g at the points x, one for
+// each chain of the block in order, and counts them. Under
+// Options.Condition it is the one place where chains are conditioned: it
+// first writes each chain's observed values into its point, so that no
+// proposal moves them, then adds the noise term and zeroes the gradient at
+// the observed coordinates. Without one, x may hold any number of points; with
+// one, it must hold N (GradChains evaluates fewer).
 func (s *State) Grad(e, g, x []float64) {
-	s.Energy.Grad(e, g, x, s.Dim)
-	s.GradEvals += int64(len(e))
+	if s.cond != nil && len(e) != s.N {
+		panic(fmt.Sprintf("sampler: State.Grad at %d points for a block of %d conditioned chains (use GradChains)", len(e), s.N))
+	}
+	s.GradChains(0, e, g, x)
 }
+
+// GradChains evaluates, as Grad does, at the points x of the len(e)
+// chains i, i+1, … of the block: how a kernel that moves one chain at a
+// time (NUTS, RMHMC) evaluates.
+func (s *State) GradChains(i int, e, g, x []float64) {
+	d := s.Dim
+	if s.cond != nil {
+		for r := range e {
+			s.cond.pin(s.chain(i+r), x[r*d:(r+1)*d])
+		}
+	}
+	s.Energy.Grad(e, g, x, d)
+	s.GradEvals += int64(len(e))
+	if s.cond != nil {
+		for r := range e {
+			s.cond.apply(s.chain(i+r), x[r*d:(r+1)*d], g[r*d:(r+1)*d], &e[r])
+		}
+	}
+}
+
+// chain returns the run's index of the block's chain i.
+func (s *State) chain(i int) int { return (s.First + i) / max(s.rep, 1) }
+
+// Pinned returns the observed coordinates of the block's chain i under
+// Options.Condition (true where its value is held), or nil when no
+// coordinate is held. A kernel that draws momenta zeroes them there, so that
+// those coordinates neither move nor count in the kinetic energy.
+func (s *State) Pinned(i int) []bool { return s.cond.observed(s.chain(i)) }
 
 // Warm reports whether the step being taken is a warm-up step.
 func (s *State) Warm() bool { return s.T < s.Warmup }

@@ -64,6 +64,7 @@ func (k *langevinKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		}
 		tune.StepSize[i] = h
 	}
+	s.Bounds.Keep(s.X, nil)
 	s.Grad(s.E, s.G, s.X)
 	for i := range info {
 		info[i] = StepInfo{AcceptStat: 1, Leapfrog: 1, Energy: s.E[i]}

@@ -82,13 +82,22 @@ func (k *malaKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	}
 	for i := range s.N {
 		r := i * d
+		tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], minv[r:r+d], temp(i), true)
 		langevinProposal(k.y[r:r+d], s.X[r:r+d], s.G[r:r+d], minv[r:r+d], tune.StepSize[i], temp(i), s.RNG[i])
 	}
+	s.Bounds.Keep(k.y, nil)
 	s.Grad(k.ey, k.gy, k.y)
 	for i := range s.N {
 		r := i * d
 		y, gy := k.y[r:r+d], k.gy[r:r+d]
-		a := langevinAccept(s.X[r:r+d], y, s.G[r:r+d], gy, minv[r:r+d], s.E[i], k.ey[i], tune.StepSize[i], temp(i))
+		var a float64
+		if s.Bounds.reflects() {
+			// The folded proposal's density, so that the test stays exact.
+			a = math.Min(1, math.Exp((s.E[i]-k.ey[i])/temp(i)+
+				reflectedLogRatio(s.Bounds, s.X[r:r+d], y, s.G[r:r+d], gy, minv[r:r+d], tune.StepSize[i], temp(i))))
+		} else {
+			a = langevinAccept(s.X[r:r+d], y, s.G[r:r+d], gy, minv[r:r+d], s.E[i], k.ey[i], tune.StepSize[i], temp(i))
+		}
 		bad := !finite(k.ey[i]) || !finiteSlice(gy)
 		s.Accept(i, a, bad, y, gy, k.ey[i], &info[i])
 		info[i].Leapfrog = 1

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goebm/goebm/internal/limit"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -21,6 +22,9 @@ type metric struct {
 func newMetric(n, d int, diag, dense []float64) (*metric, error) {
 	m := &metric{d: d}
 	if dense != nil {
+		if _, err := limit.Elems("dim × dim (dense metric)", d, d); err != nil {
+			return nil, fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+		}
 		if len(dense) != d*d {
 			return nil, fmt.Errorf("sampler: dense mass matrix of %d values for dimension %d: %w", len(dense), d, ErrInvalid)
 		}
@@ -61,10 +65,19 @@ func newMetric(n, d int, diag, dense []float64) (*metric, error) {
 }
 
 // momentum draws chain i's momentum p ~ N(0, M) into p, using z as scratch.
-func (m *metric) momentum(i int, next func() float64, p, z []float64) {
+// With a diagonal metric the momenta of the pinned coordinates (nil: none)
+// are zero, so that the free ones alone move and count in the kinetic
+// energy and the U-turn criterion. A dense metric keeps them: zeroing some
+// would leave the free momenta's law, N(0, M_ff), at odds with their kinetic
+// energy ½pᵀ(M⁻¹)_ff p; kept, they drift the pinned coordinates, which Grad
+// puts back, and the free coordinates never see where those were.
+func (m *metric) momentum(i int, next func() float64, p, z []float64, pinned []bool) {
 	if m.chol == nil {
 		for j := range p {
 			p[j] = next() / math.Sqrt(m.invDiag[i*m.d+j])
+			if pinned != nil && pinned[j] {
+				p[j] = 0
+			}
 		}
 		return
 	}
@@ -78,6 +91,15 @@ func (m *metric) momentum(i int, next func() float64, p, z []float64) {
 		}
 		p[r] = s
 	}
+}
+
+// reflectable refuses reflection at bounds with a dense metric: folding
+// coordinate by coordinate is exact only when each drifts on its own.
+func reflectable(s *State, m *metric) error {
+	if s.Bounds.reflects() && m.invDiag == nil {
+		return fmt.Errorf("sampler: reflecting bounds need a diagonal mass matrix, not a dense one (or use clamping): %w", ErrInvalid)
+	}
+	return nil
 }
 
 // velocity writes M⁻¹p for chain i.

@@ -83,9 +83,13 @@ func (k *nutsKernel) Init(s *State, tune *Tuning) error {
 	if err != nil {
 		return err
 	}
+	if err := reflectable(s, m); err != nil {
+		return err
+	}
 	fill(tune.StepSize, k.step0)
 	tune.InvMass = m.invDiag // nil for a dense metric
 	k.m, k.w = m, newTreeWork(s, m, k.maxDepth)
+	k.w.wall = s.Bounds.wall()
 	return nil
 }
 
@@ -134,6 +138,7 @@ type treeWork struct {
 	// would allocate in the hot loop.
 	gradU func(g, x []float64)
 	drift func(x, p, h []float64)
+	wall  integrate.Wall
 }
 
 type level struct {
@@ -155,7 +160,7 @@ func newTreeWork(s *State, m *metric, depth int) *treeWork {
 	}
 	w.gradU = func(g, x []float64) {
 		w.energyBuf[0] = 0
-		w.s.Grad(w.energyBuf, g, x)
+		w.s.GradChains(w.chain, w.energyBuf, g, x)
 		w.z.e = w.energyBuf[0]
 	}
 	// x ← x + h·(M⁻¹p): the velocity first, which rounds differently from
@@ -179,11 +184,14 @@ func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		if err := s.Err(); err != nil {
 			return err
 		}
+		if tune.InvMass != nil {
+			tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], tune.InvMass[i*d:(i+1)*d], 1, false)
+		}
 		w.chain, w.rng, w.eps = i, s.RNG[i], tune.StepSize[i]
 		copy(w.z.x, s.X[i*d:(i+1)*d])
 		copy(w.z.g, s.G[i*d:(i+1)*d])
 		w.z.e = s.E[i]
-		k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp)
+		k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp, s.Pinned(i))
 		info[i] = StepInfo{AcceptStat: w.transition(k.maxDepth), Divergent: w.divergent, TreeDepth: w.depth,
 			Leapfrog: w.nLeap, Energy: w.hamiltonian(&w.sample)}
 		copy(s.X[i*d:(i+1)*d], w.sample.x)
@@ -205,7 +213,7 @@ func (k *nutsKernel) SearchStepSize(s *State, tune *Tuning) {
 			copy(w.z.x, s.X[i*d:(i+1)*d])
 			copy(w.z.g, s.G[i*d:(i+1)*d])
 			w.z.e = s.E[i]
-			k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp)
+			k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp, s.Pinned(i))
 			h0 := w.hamiltonian(&w.z)
 			w.leapfrog(eps)
 			h := w.hamiltonian(&w.z)
@@ -227,6 +235,9 @@ func (k *nutsKernel) SearchStepSize(s *State, tune *Tuning) {
 			if eps > 1e7 || eps < 1e-300 {
 				break
 			}
+		}
+		if tune.InvMass != nil {
+			eps = s.Bounds.capStep(eps, tune.InvMass[i*d:(i+1)*d], 1, false)
 		}
 		tune.StepSize[i] = eps
 	}
@@ -376,7 +387,7 @@ func (w *treeWork) build(depth int, propose *point, sBeg, sEnd, rho, pBeg, pEnd 
 // leapfrog moves w.z by one step of size eps (negative: backwards).
 func (w *treeWork) leapfrog(eps float64) {
 	w.h[0] = eps
-	integrate.Leapfrog(w.z.x, w.z.p, w.z.g, w.h, 1, w.drift, w.gradU)
+	integrate.Leapfrog(w.z.x, w.z.p, w.z.g, w.h, 1, w.drift, w.wall, w.gradU)
 	w.nLeap++
 }
 

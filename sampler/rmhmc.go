@@ -8,6 +8,7 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/schedule"
 	"gonum.org/v1/gonum/mat"
 )
@@ -90,6 +91,7 @@ type rmKernel struct {
 	steps, d  int
 	gl        integrate.GeneralisedLeapfrog
 	s         *State
+	chain     int // the chain being moved
 	cur, prop *rmPoint
 	p, v, w   []float64
 	en        []float64
@@ -101,8 +103,17 @@ var (
 )
 
 func (k *rmKernel) Init(s *State, tune *Tuning) error {
+	for i := range s.N {
+		if s.Pinned(i) != nil {
+			return fmt.Errorf("sampler: RMHMC cannot hold observed coordinates (its metric couples them to the free ones); denoising is fine: %w", ErrInvalid)
+		}
+	}
 	fill(tune.StepSize, k.step0)
 	d := s.Dim
+	// Two points each hold ∂G (d³ values): bound it before allocating.
+	if _, err := limit.Elems("dim × dim × dim (RMHMC's metric derivatives)", 2, d, d, d); err != nil {
+		return fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+	}
 	k.s, k.d = s, d
 	k.cur, k.prop = newRMPoint(d), newRMPoint(d)
 	k.p, k.v, k.w, k.en = make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, 1)
@@ -113,7 +124,7 @@ func (k *rmKernel) Init(s *State, tune *Tuning) error {
 func (k *rmKernel) metricAt(q *rmPoint, energy bool) {
 	d := k.d
 	if energy {
-		k.s.Grad(k.en, q.g, q.x)
+		k.s.GradChains(k.chain, k.en, q.g, q.x)
 		q.e = k.en[0]
 	}
 	k.metric.Metric(q.gm, q.dg, q.x)
@@ -201,6 +212,7 @@ func (k *rmKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	}
 	d := k.d
 	for i := range s.N {
+		k.chain = i
 		cur := k.cur
 		copy(cur.x, s.X[i*d:(i+1)*d])
 		k.metricAt(cur, true)
@@ -226,7 +238,10 @@ func (k *rmKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		k.metricAt(q, true)
 		ok := k.gl.Integrate(q.x, k.p, eps, k.steps, (*rmHamiltonian)(k))
 		a, h1 := 0.0, math.NaN()
-		if ok {
+		// Outside the box the target is 0: a proposal there is rejected
+		// (a = 0, not divergent), which is exact in either bound mode; the
+		// implicit steps cannot fold.
+		if ok && s.Bounds.contains(q.x) {
 			h1 = k.hamiltonian(q, k.p)
 			ok = finite(h1) && h1-h0 <= divergence
 			a = math.Min(1, math.Exp(h0-h1))

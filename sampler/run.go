@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/limit"
+	"github.com/goebm/goebm/internal/panics"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -49,11 +51,22 @@ type Options struct {
 	// final points are returned.
 	Trajectory bool
 	// Seed fixes every random number: chain c draws from the stream
-	// rand.NewPCG(Seed, c), whatever the number of cores.
+	// rand.NewPCG(Seed, FirstStream + c), whatever the number of cores.
 	Seed uint64
+	// FirstStream is the stream of the first chain: a run split into
+	// several calls by chains (chains 0…k−1 in one, k… in the next with
+	// FirstStream k) draws what one call would.
+	FirstStream uint64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS. The draws do
 	// not depend on it.
 	Workers int
+	// Bounds, when set, keeps every chain inside a box; see Bounds. AIS
+	// refuses it.
+	Bounds *Bounds
+	// Condition, when set, gives every chain an observation to condition on
+	// (inpainting, denoising); see Condition. AIS refuses it, and RMHMC
+	// observed coordinates.
+	Condition *Condition
 	// Tuned, when set, gives every chain's step size (and diagonal inverse
 	// mass, for kernels with a metric) as a previous run's Result.Tuned
 	// returned them: MALA, HMC and NUTS (and kernels of one's own that read
@@ -126,21 +139,17 @@ func (r *Result) Chain(j int) [][]float64 {
 // gradients, calls Init, then Step o.Warmup + o.Steps times, keeping every
 // o.Thin-th step after warm-up. Acceptance and divergences are counted from
 // the StepInfo of the steps after warm-up. The draws do not depend on
-// o.Workers.
+// o.Workers. A panic in the kernel or the energy on one of Run's goroutines
+// is raised again on the caller's goroutine, once the other blocks have
+// stopped, as an error holding the panic's value and the stack where it
+// happened.
 func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kernel) (*Result, error) {
 	if e == nil {
 		return nil, fmt.Errorf("sampler: no energy: %w", ErrInvalid)
 	}
-	d := o.Dim
-	if d == 0 {
-		d = e.Dim()
-	}
+	chains, d := o.shape(e)
 	if err := energy.CheckDim(e, d); err != nil {
 		return nil, fmt.Errorf("sampler: %w (set Options.Dim for energies of any dimension): %w", err, ErrInvalid)
-	}
-	chains := o.Chains
-	if chains == 0 && o.Init != nil {
-		chains = len(o.Init) / d
 	}
 	switch {
 	case chains <= 0:
@@ -166,6 +175,14 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	if err := o.Tuned.check(chains, d); err != nil {
 		return nil, err
 	}
+	bounds, err := o.Bounds.expand(d)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := o.Condition.check(chains, d)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Dim: d, Chains: chains, Kept: kept, Final: make([]float64, chains*d), Energies: make([]float64, chains*kept)}
 	if o.Trajectory {
 		res.Draws = make([]float64, chains*kept*d)
@@ -178,12 +195,12 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	var blocks []*block
 	for first := 0; first < chains; first += BlockSize {
 		n := min(BlockSize, chains-first)
-		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil,
+		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil, Bounds: bounds, cond: cond,
 			X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
 			tune: Tuning{StepSize: make([]float64, n)}, info: make([]StepInfo, n),
 			accept: make([]float64, n), diverge: make([]int, n)}
 		for i := range n {
-			b.RNG[i] = rand.New(rand.NewPCG(o.Seed, uint64(first+i)))
+			b.RNG[i] = rand.New(rand.NewPCG(o.Seed, o.FirstStream+uint64(first+i)))
 			if o.Init != nil {
 				copy(b.X[i*d:(i+1)*d], o.Init[(first+i)*d:])
 			} else {
@@ -192,6 +209,7 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 				}
 			}
 		}
+		bounds.Keep(b.X, nil)
 		blocks = append(blocks, b)
 	}
 
@@ -202,11 +220,20 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	var next atomic.Int64
 	var failed atomic.Bool
 	errs := make([]error, len(blocks))
+	// A panic in a kernel or an energy on a worker is carried to this
+	// goroutine (package panics), where the caller can recover it.
+	caught := make([]*panics.Error, min(workers, len(blocks)))
 	var wg sync.WaitGroup
-	for range min(workers, len(blocks)) {
+	for w := range caught {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if caught[w] != nil {
+					failed.Store(true)
+				}
+			}()
+			defer panics.Catch(&caught[w])
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(blocks) || failed.Load() {
@@ -220,6 +247,7 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 		}()
 	}
 	wg.Wait()
+	panics.Raise(caught...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -248,9 +276,21 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	return res, ctx.Err()
 }
 
+// shape returns the number of chains and the dimension o asks for: Chains,
+// or with Init set and Chains 0, len(Init)/Dim; Dim, or 0 for the energy's.
+func (o Options) shape(e energy.Energy) (chains, d int) {
+	d = cmp.Or(o.Dim, e.Dim())
+	chains = o.Chains
+	if chains == 0 && o.Init != nil && d > 0 {
+		chains = len(o.Init) / d
+	}
+	return chains, d
+}
+
 // checkSizes bounds what Run allocates and counts, by the names of the
 // options (ebm's flags): the points, the kept energies and draws, and the
-// steps of the loop, which must not overflow an int.
+// steps of the loop, which must not overflow an int nor exceed
+// limit.MaxSteps.
 func checkSizes(chains, d, kept int, o Options) error {
 	if _, err := limit.Elems("chains × dim", chains, d); err != nil {
 		return err
@@ -263,7 +303,7 @@ func checkSizes(chains, d, kept int, o Options) error {
 			return err
 		}
 	}
-	_, err := limit.Sum("warmup + steps", o.Warmup, o.Steps)
+	_, err := limit.Steps("warmup + steps", o.Warmup, o.Steps)
 	return err
 }
 

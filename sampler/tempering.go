@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -52,6 +53,9 @@ func (s ParallelTempering) Ladder() ([]float64, error) {
 	if r < 2 || !(top > 1) || math.IsInf(top, 0) {
 		return nil, fmt.Errorf("sampler: %d replicas up to temperature %g: need 2 or more, above 1: %w", r, top, ErrInvalid)
 	}
+	if _, err := limit.Elems("replicas", r); err != nil {
+		return nil, fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+	}
 	ts := make([]float64, r)
 	for i := range ts {
 		ts[i] = math.Pow(top, float64(i)/float64(r-1))
@@ -79,6 +83,18 @@ func (s ParallelTempering) Sample(ctx context.Context, e energy.Energy, o Option
 
 // Temper runs the chains as Sample does and also returns the swap rates.
 func (s ParallelTempering) Temper(ctx context.Context, e energy.Energy, o Options) (*TemperingResult, error) {
+	if e != nil { // else Run refuses it
+		// Every chain has a replica per rung: bound them all before the
+		// ladder is built.
+		chains, d := o.shape(e)
+		r := len(s.Temperatures)
+		if s.Temperatures == nil {
+			r = cmp.Or(s.Replicas, 8)
+		}
+		if _, err := limit.Elems("chains × replicas × dim", max(chains, 0), r, max(d, 0)); err != nil {
+			return nil, fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+		}
+	}
 	temps, err := s.Ladder()
 	if err != nil {
 		return nil, err
@@ -128,7 +144,7 @@ func (k *ptKernel) Init(s *State, tune *Tuning) error {
 	fill(tune.StepSize, k.step0)
 	r, d := len(k.temps), s.Dim
 	n := s.N * r
-	k.rs = State{Energy: s.Energy, First: s.First * r, N: n, Dim: d, Warmup: s.Warmup,
+	k.rs = State{Energy: s.Energy, First: s.First * r, N: n, Dim: d, Warmup: s.Warmup, Bounds: s.Bounds, cond: s.cond, rep: r,
 		X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)}
 	k.move.temp = make([]float64, n)
 	for i := range s.N {

@@ -58,6 +58,91 @@
 // -tags openblas routes them to OpenBLAS through gonum.org/v1/netlib (Debian
 // package libopenblas-dev), several times faster; BLAS reports which.
 //
+// # Normalisation, batch statistics and dropout
+//
+// MeanAxes, VarAxes and Moments reduce over any set of axes and keep them
+// with size 1, so the statistics broadcast back against their input; the
+// variance is the biased one (divided by the count) and is summed around the
+// mean, Σ(x − μ)², which keeps its digits when |μ| ≫ σ. Moments over all axes
+// but the channel axis are batch normalisation's statistics; Normalize
+// applies (x − μ)/√(σ² + eps) with them in training or with running
+// statistics, held as leaves and updated outside the tape, in evaluation.
+//
+// LayerNorm (over trailing axes) and GroupNorm (over groups of channels and
+// the spatial axes of [N, C, ...]) follow PyTorch: biased variance, eps inside
+// the square root, then a per-element or per-channel weight and bias. Both
+// standardise each row of a [rows, m] view in one fused kernel that keeps
+// x̂ = (x − μ)·r and r = 1/√(σ² + eps), recorded as two ops of x. The VJP
+//
+//	∂L/∂x = r ⊙ (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂))   (means over the row)
+//
+// is written with x̂ and r, and r's own VJP (−g r² x̂/m) with the same
+// tensors, so both are exact functions of x and every order of derivative
+// follows; without recording the VJP runs as one fused kernel. The affine
+// part is another fused op whose parameter gradients are sums over the
+// batch and spatial axes.
+//
+// Dropout zeroes elements with probability p using an injected *rand.Rand
+// and scales the rest by 1/(1 − p); it is the identity outside training. The
+// mask is a constant of the graph.
+//
+// # Any rank, softmax, indexing and attention
+//
+// Permute reorders the axes of a tensor of any rank (its gradient is the
+// inverse permutation); Split is the inverse of Concat. BatchMatMul
+// multiplies [..., m, k] by [..., k, n] with broadcast batch axes, one gemm
+// per batch, and its gradients are batched products summed over the axes an
+// operand was broadcast along.
+//
+// Softmax and LogSoftmax along an axis shift each line by its maximum; a
+// line of all −∞ gives zeros (Softmax) or −∞ (LogSoftmax) rather than NaN.
+// Their VJPs are y ⊙ (g − Σ g ⊙ y) and g − eʸ ⊙ Σ g, composed of ops. Max
+// routes its gradient to the first maximum of each line, which ArgMax
+// returns (as []int: indices carry no gradient). Gather and ScatterAdd pick
+// and add back elements along an axis by an index per element (PyTorch's
+// gather and scatter_add); each is the other's adjoint. Where selects
+// between two broadcast operands by a mask without mixing them, so a −∞ in
+// the branch not taken stays out of values and gradients. Embedding looks
+// rows of a table up by id.
+//
+// ScaledDotProductAttention computes softmax(q·kᵀ·scale + mask)·v per batch
+// and head in one fused pass (two gemms and an in-place stable softmax), and
+// keeps the probabilities P for the backward pass:
+//
+//	dv = Pᵀg,  dS = P ⊙ (g·vᵀ − Σⱼ P ⊙ g·vᵀ),  dq = scale·dS·k,  dk = scale·dSᵀq.
+//
+// Recorded (CreateGraph), it rebuilds P from ops so that every order of
+// derivative flows through q, k and the mask. Masks are additive (−∞
+// blocks; MaskFromBool converts a boolean one); Causal blocks keys after the
+// query. A query with every key blocked gets zeros. Work is split into
+// pieces of fixed size, so results are the same bits on any number of cores.
+//
+// # Convolutions, pooling and upsampling
+//
+// Conv2d and ConvTranspose2d take images [N, C, H, W] and follow PyTorch's
+// conv2d and conv_transpose2d (stride, padding, dilation, groups, and
+// output padding for the transposed one; ConvOptions' zero value is stride
+// 1, no padding, dilation 1, one group). Conv2d is im2col and a BLAS product
+// per sample and group, samples spread over the cores; its weight layout is
+// [O, C/G, kH, kW] and ConvTranspose2d's [Cin, Cout/G, kH, kW].
+//
+// Three ops close the family under differentiation, for one geometry: the
+// conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight
+// correlation C(x, y) with ⟨C(x, y), w⟩ = ⟨K(x, w), y⟩. Each is bilinear and
+// each VJP is one of the three: ∂K = (Kᵀ(g, w), C(x, g)),
+// ∂Kᵀ = (K(g, w), C(g, y)), ∂C = (Kᵀ(y, g), K(x, g)). Bias gradients are a
+// row sum then a column sum. So every order of derivative runs on the same
+// im2col kernels, and score matching can train convolutional energies. The
+// weight correlation sums samples in chunks of fixed size, added in order,
+// so results are the same bits on any number of cores.
+//
+// AvgPool2d (PyTorch's defaults: zeros in the padding count, the size
+// rounds down), UpsampleNearest2d and UpsampleBilinear2d (align_corners
+// false) are each a separable linear map of every plane, Y = A·X·Bᵀ with
+// fixed 1-D matrices A and B, computed as two products. Their gradient is
+// the same op with Aᵀ and Bᵀ: average pooling's gradient is an upsampling
+// and the other way round.
+//
 // # Checking gradients
 //
 // CheckGrad compares the gradients of any function built from tape ops with

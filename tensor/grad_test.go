@@ -149,26 +149,7 @@ func draw(rng *rand.Rand, shape []int, d domain) *Tensor {
 
 // TestGradCheck checks every op's gradient against central differences at
 // first and second order (third and fourth for the smooth activations).
-func TestGradCheck(t *testing.T) {
-	for ci, c := range allCases() {
-		t.Run(c.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(uint64(ci), 1))
-			xs := make([]*Tensor, len(c.shapes))
-			for i, s := range c.shapes {
-				d := anyReal
-				if i < len(c.dom) {
-					d = c.dom[i]
-				}
-				xs[i] = draw(rng, s, d)
-			}
-			for _, order := range append([]int{1, 2}, c.orders...) {
-				if err := CheckGrad(c.f, xs, CheckOptions{Order: order, Seed: uint64(ci)}); err != nil {
-					t.Errorf("%s: %v", c.name, err)
-				}
-			}
-		})
-	}
-}
+func TestGradCheck(t *testing.T) { checkOpCases(t, 0, allCases()) }
 
 // TestGradCheckCatchesWrongVJP shows the checker can fail: an op with a
 // deliberately wrong derivative must be reported.

@@ -50,28 +50,35 @@ func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
 
 // matmulGrads returns the gradients of op(a)·op(b) given the output gradient g.
 func (tp *Tape) matmulGrads(a, b, g *Tensor, tA, tB, needA, needB bool) (ga, gb *Tensor) {
+	return productGrads(tp.MatMulT, a, b, g, tA, tB, needA, needB)
+}
+
+// productGrads returns the gradients of mul(a, b, tA, tB) = op(a)·op(b)
+// given the output gradient g, as products made by mul: MatMulT for
+// matrices, BatchMatMul for batches of them.
+func productGrads(mul func(x, y *Tensor, tx, ty bool) *Tensor, a, b, g *Tensor, tA, tB, needA, needB bool) (ga, gb *Tensor) {
 	if needA {
 		switch {
 		case !tA && !tB: // C = AB: dA = G·Bᵀ
-			ga = tp.MatMulT(g, b, false, true)
+			ga = mul(g, b, false, true)
 		case !tA && tB: // C = ABᵀ: dA = G·B
-			ga = tp.MatMulT(g, b, false, false)
+			ga = mul(g, b, false, false)
 		case tA && !tB: // C = AᵀB: dA = B·Gᵀ
-			ga = tp.MatMulT(b, g, false, true)
+			ga = mul(b, g, false, true)
 		default: // C = AᵀBᵀ: dA = Bᵀ·Gᵀ
-			ga = tp.MatMulT(b, g, true, true)
+			ga = mul(b, g, true, true)
 		}
 	}
 	if needB {
 		switch {
 		case !tA && !tB: // dB = Aᵀ·G
-			gb = tp.MatMulT(a, g, true, false)
+			gb = mul(a, g, true, false)
 		case !tA && tB: // dB = Gᵀ·A
-			gb = tp.MatMulT(g, a, true, false)
+			gb = mul(g, a, true, false)
 		case tA && !tB: // dB = A·G
-			gb = tp.MatMulT(a, g, false, false)
+			gb = mul(a, g, false, false)
 		default: // dB = Gᵀ·Aᵀ
-			gb = tp.MatMulT(g, a, true, true)
+			gb = mul(g, a, true, true)
 		}
 	}
 	return ga, gb

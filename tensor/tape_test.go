@@ -202,15 +202,7 @@ func TestResetReusesStorage(t *testing.T) {
 		tp.Grad([]*Tensor{e}, []*Tensor{x}, GradOptions{})
 		tp.Reset()
 	}
-	step()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	const iters = 20
-	for range iters {
-		step()
-	}
-	runtime.ReadMemStats(&after)
-	perIter := float64(after.TotalAlloc-before.TotalAlloc) / iters
+	perIter := bytesPerStep(step)
 	if limit := 256 * 128 * 8 / 8.0; perIter > limit {
 		t.Fatalf("%.0f bytes allocated per step, want under %.0f", perIter, limit)
 	}

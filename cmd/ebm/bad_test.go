@@ -49,6 +49,8 @@ func badFixtures(t *testing.T, dir string) {
 	write("one.csv", "1,2\n")
 	write("points.csv", "0.1,0.2\n0.3,-0.4\n")
 	write("points.txt", "0.1,0.2\n")
+	write("mask.csv", "1,0\n0,1\n")
+	write("mask-half.csv", "1,0\n0.5,1\n")
 	write("garbage.npy", "this is not an npy file at all, not even close to one")
 	write("empty.npy", "")
 	npy := "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }" + strings.Repeat(" ", 53) + "\n"
@@ -118,6 +120,13 @@ func badFixtures(t *testing.T, dir string) {
 	damage("hidden-config", setCfg(`"hidden": 4`, `"hidden": 8`))
 	damage("neghidden-config", setCfg(`"hidden": 4`, `"hidden": -4`))
 	damage("hugehidden-config", setCfg(`"hidden": 4`, `"hidden": 4000000000`))
+	damage("typed-config", setCfg(`"dim": 2`, `"dim": "two"`))
+	damage("floatdim-config", setCfg(`"dim": 2`, `"dim": 2.5`))
+	damage("hugesteps-config", setCfg(`"steps": 3`, `"steps": 4611686018427387904`))
+	damage("hugedim-config", setCfg(`"dim": 2`, `"dim": 4611686018427387904`))
+	damage("sparse-config", func(d string) { put(d, "config.json", []byte(`{"loss": "dsm", "data": "circle"}`)) })
+	damage("null-config", func(d string) { put(d, "config.json", []byte(`null`)) })
+	damage("header-params", func(d string) { put(d, "model.params", params[:12]) })
 	damage("act-config", setCfg(`"activation": "silu"`, `"activation": "sigmoidal"`))
 	damage("loss-config", setCfg(`"loss": "dsm"`, `"loss": "magic"`))
 	damage("cut-ckpt", func(d string) { put(d, "checkpoint.bin", ckpt[:len(ckpt)/2]) })
@@ -178,10 +187,10 @@ func badCases(dir string) []badCase {
 	s(2, "chains-negative", "-energy", "gaussian", "-chains", "-3")
 	s(2, "chains-word", "-energy", "gaussian", "-chains", "four")
 	s(2, "chains-overflow", "-energy", "gaussian", "-chains", "99999999999999999999999")
-	s(2, "chains-huge", "-energy", "gaussian", "-chains", "4611686018427387904").known = "size limits on -chains"
+	s(2, "chains-huge", "-energy", "gaussian", "-chains", "4611686018427387904")
 	s(2, "steps-zero", "-energy", "gaussian", "-steps", "0")
 	s(2, "steps-negative", "-energy", "gaussian", "-steps", "-1")
-	s(2, "steps-huge", "-energy", "gaussian", "-steps", "4611686018427387904", "-chains", "4", "-dim", "4").known = "size limits on -steps (sampler/run.go)"
+	s(2, "steps-huge", "-energy", "gaussian", "-steps", "4611686018427387904", "-chains", "4", "-dim", "4")
 	s(2, "warmup-negative", "-energy", "gaussian", "-warmup", "-1")
 	s(2, "thin-zero", "-energy", "gaussian", "-thin", "0")
 	s(2, "thin-above-steps", "-energy", "gaussian", "-steps", "5", "-thin", "10", "-warmup", "5")
@@ -197,7 +206,13 @@ func badCases(dir string) []badCase {
 	s(1, "max-temp-below-one", "-energy", "gaussian", "-sampler", "tempering", "-max-temp", "0.5", "-steps", "5", "-warmup", "5")
 	s(2, "dim-zero", "-energy", "gaussian", "-dim", "0")
 	s(2, "dim-negative", "-energy", "gaussian", "-dim", "-2")
-	s(2, "dim-huge", "-energy", "gaussian", "-dim", "4611686018427387904").known = "size limits on -dim"
+	s(2, "dim-huge", "-energy", "gaussian", "-dim", "4611686018427387904")
+	s(2, "replicas-huge", "-energy", "gaussian", "-sampler", "tempering", "-replicas", "4611686018427387904")
+	s(2, "replicas-times-chains", "-energy", "harmonic", "-sampler", "tempering", "-replicas", "1000000000", "-chains", "32", "-dim", "1000")
+	s(2, "rmhmc-dim-huge", "-energy", "gaussian", "-sampler", "rmhmc", "-dim", "100000")
+	s(2, "steps-thinned-huge", "-energy", "gaussian", "-steps", "4611686018427387904", "-thin", "4611686018427387904")
+	s(2, "warmup-huge", "-energy", "gaussian", "-warmup", "4611686018427387904")
+	s(2, "warmup-plus-steps-overflow", "-energy", "gaussian", "-warmup", "9223372036854775807", "-steps", "9223372036854775807", "-thin", "9223372036854775807")
 	s(2, "dim-one-funnel", "-energy", "funnel", "-dim", "1")
 	s(2, "seed-negative", "-energy", "gaussian", "-seed", "-1")
 	s(2, "rmhmc-no-metric", "-energy", "funnel", "-sampler", "rmhmc")
@@ -213,21 +228,16 @@ func badCases(dir string) []badCase {
 	// Every model command on every damaged model directory.
 	damaged := []string{"no-params", "empty-params", "cut-params", "flipped-params", "dir-params", "no-config", "empty-config",
 		"cut-config", "blank-config", "dim3-config", "dim0-config", "negdim-config", "hidden-config", "neghidden-config",
-		"hugehidden-config", "act-config", "loss-config", "nan-weights", "inf-weights", "missing"}
+		"hugehidden-config", "typed-config", "floatdim-config", "hugesteps-config", "hugedim-config", "sparse-config",
+		"null-config", "header-params", "act-config", "loss-config", "nan-weights", "inf-weights", "missing"}
 	for _, d := range damaged {
 		code := 1
-		k := func(c *badCase) {
-			switch d {
-			case "hugehidden-config":
-				c.known = "size limits on config.json"
-			}
-		}
-		k(s(code, "model-"+d, "-model", p(d), "-steps", "5", "-warmup", "5"))
-		k(add(code, "generate-model-"+d, "generate", "-model", p(d), "-n", "5", "-out", out))
+		s(code, "model-"+d, "-model", p(d), "-steps", "5", "-warmup", "5")
+		add(code, "generate-model-"+d, "generate", "-model", p(d), "-n", "5", "-out", out)
 		cs[len(cs)-1].absent = []string{out}
-		k(add(code, "energy-model-"+d, "energy", "-model", p(d), "-in", p("points.csv"), "-out", out))
+		add(code, "energy-model-"+d, "energy", "-model", p(d), "-in", p("points.csv"), "-out", out)
 		cs[len(cs)-1].absent = []string{out}
-		k(add(code, "eval-model-"+d, "eval", "-model", p(d), "-n", "50"))
+		add(code, "eval-model-"+d, "eval", "-model", p(d), "-n", "50")
 	}
 
 	// generate: flags and outputs.
@@ -240,7 +250,7 @@ func badCases(dir string) []badCase {
 	g(2, "n-zero", "-model", p("flow"), "-n", "0")
 	g(2, "n-negative", "-model", p("flow"), "-n", "-5")
 	g(2, "n-word", "-model", p("flow"), "-n", "five")
-	g(2, "n-huge", "-model", p("flow"), "-n", "4611686018427387904").known = "size limits on -n"
+	g(2, "n-huge", "-model", p("flow"), "-n", "4611686018427387904")
 	g(2, "ode-steps-zero", "-model", p("flow"), "-ode-steps", "0")
 	g(2, "ode-steps-negative", "-model", p("flow"), "-ode-steps", "-4")
 	g(2, "diffusion-negative", "-model", p("flow"), "-diffusion", "-1")
@@ -261,10 +271,7 @@ func badCases(dir string) []badCase {
 	e(2, "no-in", "")
 	for _, f := range []string{"missing.csv", "empty.csv", "header.csv", "ragged.csv", "words.csv", "nan.csv", "inf.csv",
 		"adir.csv", "garbage.npy", "empty.npy", "short.npy", "cut-header.npy", "neg-shape.npy", "huge-shape.npy"} {
-		c := e(1, "in-"+f, p(f))
-		if strings.HasSuffix(f, ".npy") && f != "garbage.npy" {
-			c.known = "a .npy reader that validates its header (dataset/file.go)"
-		}
+		e(1, "in-"+f, p(f))
 	}
 	e(1, "in-extension", p("points.txt"))
 	e(1, "in-three-columns-2d-model", p("three.csv"), "-energy", "", "-model", p("m"))
@@ -277,7 +284,7 @@ func badCases(dir string) []badCase {
 	// train: flags, data files, checkpoints.
 	tr := func(code int, name string, args ...string) *badCase {
 		c := add(code, "train-"+name, append([]string{"train", "-steps", "3", "-hidden", "4", "-out", trainOut}, args...)...)
-		c.absent = []string{trainOut}
+		c.absent = []string{trainOut, trainOut + ".training", trainOut + ".lock"}
 		return c
 	}
 	tr(2, "no-out", "-out", "")
@@ -292,34 +299,34 @@ func badCases(dir string) []badCase {
 	tr(2, "cd-reg-negative", "-loss", "fm", "-cd-reg", "-1")
 	tr(2, "steps-zero", "-steps", "0")
 	tr(2, "steps-negative", "-steps", "-10")
-	tr(2, "steps-huge", "-steps", "4611686018427387904").known = "size limits on -steps"
+	tr(2, "steps-huge", "-steps", "4611686018427387904")
 	tr(2, "batch-zero", "-batch", "0")
 	tr(2, "batch-negative", "-batch", "-8")
-	tr(2, "batch-huge", "-batch", "4611686018427387904").known = "size limits on -batch"
+	tr(2, "batch-huge", "-batch", "4611686018427387904")
 	tr(2, "hidden-zero", "-hidden", "0")
 	tr(2, "hidden-negative", "-hidden", "-4")
-	tr(2, "hidden-huge", "-hidden", "4611686018427387904").known = "size limits on -hidden"
+	tr(2, "hidden-huge", "-hidden", "4611686018427387904")
 	tr(2, "layers-zero", "-layers", "0")
 	tr(2, "layers-negative", "-layers", "-1")
-	tr(2, "layers-huge", "-layers", "4611686018427387904").known = "size limits on -layers"
+	tr(2, "layers-huge", "-layers", "4611686018427387904")
 	tr(2, "lr-zero", "-lr", "0")
 	tr(2, "lr-negative", "-lr", "-0.1")
 	tr(2, "lr-nan", "-lr", "NaN")
-	tr(2, "lr-inf", "-lr", "Inf").known = "-lr checked finite, or a model directory written as a whole (cmd/ebm/train.go)"
+	tr(2, "lr-inf", "-lr", "Inf")
+	tr(2, "cd-reg-inf", "-loss", "cd", "-cd-reg", "Inf")
+	tr(2, "cd-reg-nan", "-loss", "cd", "-cd-reg", "NaN")
+	tr(2, "json-extra", "-json", "-json=maybe")
 	tr(2, "checkpoint-every-zero", "-checkpoint-every", "0")
 	tr(2, "seed-word", "-seed", "abc")
 	for _, f := range []string{"missing.csv", "empty.csv", "header.csv", "one.csv", "ragged.csv", "words.csv", "nan.csv", "inf.csv",
 		"three.csv", "adir.csv", "garbage.npy", "empty.npy", "short.npy", "cut-header.npy", "neg-shape.npy", "huge-shape.npy"} {
-		c := tr(1, "data-"+f, "-data", p(f))
-		if strings.HasSuffix(f, ".npy") && f != "garbage.npy" {
-			c.known = "a .npy reader that validates its header (dataset/file.go)"
-		}
+		tr(1, "data-"+f, "-data", p(f))
 	}
 	tr(2, "data-extension", "-data", p("points.txt"))
 	for _, d := range []string{"cut-ckpt", "empty-ckpt", "flipped-ckpt"} {
 		add(1, "train-resume-"+d, "train", "-data", "circle", "-loss", "dsm", "-steps", "5", "-hidden", "4", "-resume", "-out", p(d))
 	}
-	add(1, "train-resume-other-hidden", "train", "-data", "circle", "-loss", "dsm", "-steps", "5", "-hidden", "8", "-resume", "-out", p("hidden-copy")).known = "-resume that checks the checkpoint first (model/train.go)"
+	add(1, "train-resume-other-hidden", "train", "-data", "circle", "-loss", "dsm", "-steps", "5", "-hidden", "8", "-resume", "-out", p("hidden-copy"))
 	add(1, "train-into-model", "train", "-data", "circle", "-steps", "3", "-hidden", "4", "-out", p("m"))
 	add(1, "train-out-is-file", "train", "-data", "circle", "-steps", "3", "-hidden", "4", "-out", p("points.csv"))
 
@@ -327,11 +334,69 @@ func badCases(dir string) []badCase {
 	add(2, "eval-no-model", "eval")
 	add(2, "eval-n-zero", "eval", "-model", p("m"), "-n", "0")
 	add(2, "eval-n-one", "eval", "-model", p("m"), "-n", "1")
-	add(2, "eval-n-huge", "eval", "-model", p("m"), "-n", "4611686018427387904").known = "size limits on -n"
+	add(2, "eval-n-huge", "eval", "-model", p("m"), "-n", "4611686018427387904")
 	add(2, "eval-unknown-data", "eval", "-model", p("m"), "-data", "spirals")
 	for _, f := range []string{"missing.csv", "empty.csv", "one.csv", "ragged.csv", "nan.csv", "three.csv", "garbage.npy"} {
 		add(1, "eval-data-"+f, "eval", "-model", p("m"), "-data", p(f))
 	}
+
+	// inpaint: flags, inputs, masks, models.
+	ip := func(code int, name string, args ...string) *badCase {
+		c := add(code, "inpaint-"+name, append([]string{"inpaint", "-warmup", "5", "-steps", "5", "-out", out}, args...)...)
+		c.absent = []string{out}
+		return c
+	}
+	m, pts, mask := p("m"), p("points.csv"), p("mask.csv")
+	ip(2, "bad-flag", "-no-such-flag")
+	ip(2, "extra-argument", "-model", m, "-in", pts, "-mask", mask, "extra")
+	ip(2, "no-model", "-in", pts, "-mask", mask)
+	ip(2, "no-in", "-model", m, "-mask", mask)
+	ip(2, "no-out", "-model", m, "-in", pts, "-mask", mask, "-out", "")
+	ip(2, "no-mask-no-denoise", "-model", m, "-in", pts)
+	ip(2, "mask-and-denoise", "-model", m, "-in", pts, "-mask", mask, "-denoise", "0.1")
+	ip(2, "denoise-zero", "-model", m, "-in", pts, "-denoise", "0")
+	ip(2, "denoise-negative", "-model", m, "-in", pts, "-denoise", "-1")
+	ip(2, "denoise-nan", "-model", m, "-in", pts, "-denoise", "NaN")
+	ip(2, "denoise-inf", "-model", m, "-in", pts, "-denoise", "Inf")
+	ip(2, "completions-zero", "-model", m, "-in", pts, "-mask", mask, "-completions", "0")
+	ip(2, "steps-zero", "-model", m, "-in", pts, "-mask", mask, "-steps", "0")
+	ip(2, "warmup-negative", "-model", m, "-in", pts, "-mask", mask, "-warmup", "-1")
+	ip(2, "sampler-ais", "-model", m, "-in", pts, "-mask", mask, "-sampler", "ais")
+	ip(2, "sampler-rmhmc", "-model", m, "-in", pts, "-mask", mask, "-sampler", "rmhmc")
+	ip(2, "sampler-unknown", "-model", m, "-in", pts, "-mask", mask, "-sampler", "gibbs")
+	ip(2, "leapfrog-with-mala", "-model", m, "-in", pts, "-mask", mask, "-leapfrog", "3")
+	ip(2, "step-size-nan", "-model", m, "-in", pts, "-mask", mask, "-step-size", "NaN")
+	ip(2, "bounds-unknown", "-model", m, "-in", pts, "-mask", mask, "-bounds", "bounce")
+	ip(2, "box-one-number", "-model", m, "-in", pts, "-mask", mask, "-box", "1")
+	ip(2, "box-reversed", "-model", m, "-in", pts, "-mask", mask, "-box", "1,-1")
+	ip(2, "box-nan", "-model", m, "-in", pts, "-mask", mask, "-box", "NaN,1")
+	ip(2, "box-without-bounds", "-model", m, "-in", pts, "-mask", mask, "-bounds", "none", "-box", "-1,1")
+	ip(2, "shape-mismatch", "-model", m, "-in", pts, "-mask", mask, "-shape", "3x3")
+	ip(2, "shape-word", "-model", m, "-in", pts, "-mask", mask, "-shape", "square")
+	ip(2, "out-extension", "-model", m, "-in", pts, "-mask", mask, "-out", p("c.txt")).absent = []string{p("c.txt")}
+	ip(2, "plot-extension", "-model", m, "-in", pts, "-mask", mask, "-plot", p("c.jpg")).absent = []string{p("c.jpg"), out}
+	ip(1, "out-exists", "-model", m, "-in", pts, "-mask", mask, "-out", pts)
+	ip(1, "plot-missing-dir", "-model", m, "-in", pts, "-mask", mask, "-plot", p("no/such/g.png")).absent = []string{p("no"), out}
+	ip(1, "mask-missing", "-model", m, "-in", pts, "-mask", p("missing.csv"))
+	ip(1, "mask-shape", "-model", m, "-in", pts, "-mask", p("three.csv"))
+	ip(1, "mask-not-binary", "-model", m, "-in", pts, "-mask", p("mask-half.csv"))
+	ip(1, "mask-nan", "-model", m, "-in", pts, "-mask", p("nan.csv"))
+	ip(1, "mask-rows", "-model", m, "-in", p("nan.csv"), "-mask", mask) // the images are refused first
+	for _, f := range []string{"missing.csv", "empty.csv", "ragged.csv", "nan.csv", "inf.csv", "garbage.npy"} {
+		ip(1, "in-"+f, "-model", m, "-in", p(f), "-mask", mask)
+	}
+	ip(1, "in-three-columns", "-model", m, "-in", p("three.csv"), "-mask", mask)
+	ip(1, "flow-model", "-model", p("flow"), "-in", pts, "-mask", mask)
+	for _, d := range damaged {
+		c := ip(1, "model-"+d, "-model", p(d), "-in", pts, "-mask", mask)
+		if d == "hugehidden-config" {
+			c.known = "size limits on config.json"
+		}
+	}
+	s(2, "bounds-unknown", "-energy", "gaussian", "-bounds", "bounce")
+	s(2, "bounds-energy-no-box", "-energy", "gaussian", "-bounds", "reflect", "-steps", "5", "-warmup", "5")
+	s(2, "bounds-ais", "-energy", "gaussian", "-sampler", "ais", "-bounds", "reflect", "-box", "-1,1")
+	s(2, "box-reversed", "-energy", "gaussian", "-bounds", "clamp", "-box", "2,1")
 
 	// bench.
 	add(2, "bench-reps-zero", "bench", "-reps", "0")

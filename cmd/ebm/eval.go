@@ -35,6 +35,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if err := pointsFlag(*n, m.Config().Dim); err != nil {
+		return err
+	}
 	if *data == "" {
 		*data = m.Config().Data
 	}

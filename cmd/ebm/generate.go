@@ -54,6 +54,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if err := pointsFlag(*n, m.Config().Dim); err != nil {
+		return err
+	}
 	if f, ok := m.(model.Integrated); ok {
 		if err := f.SetSolver(tb, *steps, *diffusion); err != nil {
 			return asUsage(err)
@@ -73,7 +76,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if o.plot != "" {
-		err := model.DensityPicture(o.plot, "generated points over the model's density", m, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
+		err := model.DensityPicture(ctx, o.plot, "generated points over the model's density", m, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
 		if err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}

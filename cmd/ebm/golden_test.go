@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/cli"
+	"github.com/goebm/goebm/sampler"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the command's output")
@@ -59,6 +61,10 @@ var goldenCases = []struct {
 	{"generate-adaptive-steps", []string{"generate", "-model", fmModel, "-integrator", "dopri5", "-ode-steps", "10"}},
 	{"sample-flow", []string{"sample", "-model", fmModel}},
 	{"eval-flow", []string{"eval", "-model", fmModel, "-n", "200"}},
+	{"inpaint-help", []string{"inpaint", "-h"}},
+	{"inpaint-flow", []string{"inpaint", "-model", fmModel, "-in", "testdata/inpaint-images.csv", "-mask", "testdata/inpaint-mask.csv", "-out", "unused.csv"}},
+	{"inpaint-neither", []string{"inpaint", "-model", fmModel, "-in", "testdata/inpaint-images.csv", "-out", "unused.csv"}},
+	{"sample-bounds-no-box", []string{"sample", "-energy", "gaussian", "-bounds", "reflect"}},
 }
 
 // timings are replaced in golden output: they differ from run to run.
@@ -126,6 +132,42 @@ func TestInternalError(t *testing.T) {
 	first, _, _ := strings.Cut(errb.String(), "\n")
 	if code != 3 || first != "ebm: internal error: planted; please report it" || !strings.Contains(errb.String(), "goroutine") {
 		t.Errorf("panic: exit %d, stderr:\n%s", code, errb.String())
+	}
+}
+
+// plantedEnergy is an energy whose gradient panics at the points of the
+// chains after the first block: a bug that strikes on one of the sampler's
+// goroutines.
+type plantedEnergy struct{ energy.Harmonic }
+
+func (plantedEnergy) Grad(e, g, x []float64, d int) {
+	if slices.Contains(x, 1e6) {
+		panic("planted energy bug")
+	}
+	energy.Harmonic{}.Grad(e, g, x, d)
+}
+
+// TestInternalErrorInSampler checks that a panic on one of sampler.Run's
+// goroutines, which would end the process with Go's status 2 and every
+// goroutine's stack, becomes exit status 3 with one line, then the stack of
+// the goroutine that panicked.
+func TestInternalErrorInSampler(t *testing.T) {
+	saved := commands
+	defer func() { commands = saved }()
+	commands = append(slices.Clone(saved), commands[0])
+	commands[len(commands)-1].name = "crash"
+	commands[len(commands)-1].run = func(ctx context.Context, _ []string, _, _ io.Writer) error {
+		init := make([]float64, 2*2*sampler.BlockSize)
+		init[len(init)-2] = 1e6 // the last chain, in the second block
+		_, err := sampler.MALA{}.Sample(ctx, plantedEnergy{}, sampler.Options{Init: init, Dim: 2, Steps: 5, Workers: 2})
+		return err
+	}
+	var errb bytes.Buffer
+	code := runMain(context.Background(), []string{"crash"}, &bytes.Buffer{}, &errb)
+	first, stack, _ := strings.Cut(errb.String(), "\n")
+	if code != 3 || first != "ebm: internal error: planted energy bug; please report it" ||
+		!strings.Contains(stack, "plantedEnergy.Grad") || !strings.Contains(stack, "sampler.(*block).run") {
+		t.Errorf("panic in a sampler goroutine: exit %d, stderr:\n%s", code, errb.String())
 	}
 }
 

@@ -6,6 +6,7 @@
 //	ebm sample -energy NAME | -model DIR -out F     draw with any sampler, print diagnostics
 //	ebm generate -model DIR -out F                  generate as the model does (a flow: by integration)
 //	ebm energy -energy NAME | -model DIR -in F -out F   energies (and gradients) at points
+//	ebm inpaint -model DIR -in F -mask F | -denoise S -out F   complete or denoise images
 //	ebm eval   -model DIR [-data NAME|FILE]         NLL and MMD on fresh or held-out data
 //	ebm list                                        every name the flags take
 //	ebm bench                                       TorchEBM's benchmark workloads, as JSON lines
@@ -21,6 +22,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,6 +35,7 @@ import (
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/internal/cli"
+	"github.com/goebm/goebm/internal/limit"
 )
 
 func main() {
@@ -73,6 +76,7 @@ var commands = []struct {
 	{"sample", "draw from an energy or a trained model with any sampler", runSample},
 	{"generate", "generate points from a trained model (flows by integration)", runGenerate},
 	{"energy", "evaluate energies (and gradients) at the points of a file", runEnergy},
+	{"inpaint", "complete images given observed pixels (or denoise them) with a trained energy", runInpaint},
 	{"eval", "NLL and MMD of a trained model on fresh or held-out data", runEval},
 	{"list", "every name the flags take: energies, samplers, losses, datasets…", runList},
 	{"bench", "TorchEBM's benchmark workloads, one JSON line per case", runBench},
@@ -164,6 +168,22 @@ func names(list [][2]string) string {
 		out = append(out, nd[0])
 	}
 	return strings.Join(out, ", ")
+}
+
+// sizeUsage makes an error about a size out of range (limit.ErrSize) a
+// usage error: where the sizes come from flags (-chains, -steps, -dim,
+// -replicas…), which it names, and not from a file.
+func sizeUsage(err error) error {
+	if errors.Is(err, limit.ErrSize) {
+		return asUsage(err)
+	}
+	return err
+}
+
+// pointsFlag bounds -n points of dimension d (a usage error).
+func pointsFlag(n, d int) error {
+	_, err := limit.Elems("-n × dim", n, d)
+	return sizeUsage(err)
 }
 
 // asUsage marks an error about a name or setting the command line gave as a

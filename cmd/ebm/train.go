@@ -97,7 +97,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	if err := model.WritePictures(run.Work, c.Data, m, a, train); err != nil {
+	if err := model.WritePictures(ctx, run.Work, c.Data, m, a, train); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
 	if err := run.Commit(); err != nil {

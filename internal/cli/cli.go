@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/goebm/goebm/internal/panics"
 )
 
 // The exit statuses.
@@ -38,12 +40,18 @@ func Interrupts(parent context.Context, prog string, sig <-chan os.Signal, stder
 }
 
 // Main runs run and returns the exit status, turning a panic, which user
-// input must never cause, into an internal error.
+// input must never cause, into an internal error: one line, then the
+// stack. A panic carried from another goroutine (package panics) shows
+// that goroutine's stack, where the bug is.
 func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Writer,
 	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "%s: internal error: %v; please report it\n%s", prog, r, debug.Stack())
+			stack := debug.Stack()
+			if p, ok := r.(*panics.Error); ok {
+				r, stack = p.Value, p.Stack
+			}
+			fmt.Fprintf(stderr, "%s: internal error: %v; please report it\n%s", prog, r, stack)
 			code = ExitInternal
 		}
 	}()

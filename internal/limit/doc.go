@@ -10,6 +10,9 @@
 // enough never to refuse a run that could succeed, tight enough that no
 // refused size reaches make, where it would panic or exhaust the machine.
 //
+// Steps bounds a count of iterations by MaxSteps (2⁴⁰): a step count sizes
+// no allocation, but an absurd one would run for ever.
+//
 // Errors wrap ErrSize and begin with the name the caller gives (a flag, a
 // file's field), so that they say which number was wrong.
 package limit

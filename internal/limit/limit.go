@@ -52,6 +52,22 @@ func Sum(what string, counts ...int) (int, error) {
 	return s, nil
 }
 
+// MaxSteps bounds the number of iterations a run may ask for: 2⁴⁰, about
+// 10¹², which at a microsecond a step would take 13 days. A count of steps
+// sizes no allocation, so the memory does not bound it; without a bound a
+// mistyped or hostile 2⁶² would be accepted and run for ever.
+const MaxSteps = 1 << 40
+
+// Steps returns the sum of counts of iterations, or an error naming what if
+// one is negative or the sum is above MaxSteps.
+func Steps(what string, counts ...int) (int, error) {
+	s, err := Sum(what, counts...)
+	if err == nil && s > MaxSteps {
+		return 0, fmt.Errorf("%s: %d steps, above the most a run can take (2^40): %w", what, s, ErrSize)
+	}
+	return s, err
+}
+
 // Memory returns the number of bytes the largest allocation Elems allows
 // may take: the machine's physical memory where it can be read.
 func Memory() uint64 { return memory }

@@ -59,6 +59,17 @@ func TestSum(t *testing.T) {
 	}
 }
 
+func TestSteps(t *testing.T) {
+	if s, err := Steps("warmup + steps", 1000, MaxSteps-1000); err != nil || s != MaxSteps {
+		t.Errorf("Steps at the bound = %d, %v", s, err)
+	}
+	for _, c := range [][]int{{MaxSteps + 1}, {1 << 62}, {MaxSteps, 1}, {math.MaxInt, 1}, {-1}} {
+		if _, err := Steps("steps", c...); !errors.Is(err, ErrSize) || !strings.HasPrefix(err.Error(), "steps: ") {
+			t.Errorf("Steps(%v): %v; want ErrSize naming steps", c, err)
+		}
+	}
+}
+
 func TestHuman(t *testing.T) {
 	for b, want := range map[uint64]string{12: "12 B", 1536: "1.5 KiB", 34 << 30: "34.0 GiB", 1 << 62: "4.0 EiB"} {
 		if got := human(b); got != want {

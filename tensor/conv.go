@@ -1,0 +1,480 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+)
+
+// ConvOptions sets the geometry of Conv2d and ConvTranspose2d, per axis
+// (height, width), with PyTorch's meanings. The zero value is stride 1, no
+// padding, dilation 1, one group.
+type ConvOptions struct {
+	// Stride is the step of the kernel over the input; zero entries mean 1.
+	Stride [2]int
+	// Padding is the number of zeros added on both sides of each axis (for
+	// ConvTranspose2d, removed from both sides of the output).
+	Padding [2]int
+	// Dilation is the spacing of the kernel's taps; zero entries mean 1.
+	Dilation [2]int
+	// OutputPadding adds rows and columns at the end of ConvTranspose2d's
+	// output, to pick among the input sizes a strided Conv2d maps to the
+	// same output size; it must be below the stride or the dilation.
+	// Conv2d ignores it.
+	OutputPadding [2]int
+	// Groups splits the channels into Groups independent convolutions; 0
+	// means 1. Input and output channels must be multiples of it.
+	Groups int
+}
+
+// convGeom is a convolution from x [n, c, h, w] to y [n, o, p, q] with a
+// weight [o, c/groups, kh, kw]. The sizes p, q are stored, not derived, so
+// that the same geometry serves Conv2d, its adjoint ConvTranspose2d (whose
+// output is the conv's input), and the weight gradient, at any output
+// padding: each op reads or writes only the taps that fall inside x.
+type convGeom struct {
+	n, c, h, w     int
+	o, p, q        int
+	kh, kw         int
+	sh, sw, ph, pw int
+	dh, dw         int
+	groups         int
+}
+
+func (g *convGeom) xShape() []int { return []int{g.n, g.c, g.h, g.w} }
+func (g *convGeom) yShape() []int { return []int{g.n, g.o, g.p, g.q} }
+func (g *convGeom) wShape() []int { return []int{g.o, g.c / g.groups, g.kh, g.kw} }
+
+// rows is the height of a sample's column matrix, c·kh·kw; pq its width.
+func (g *convGeom) rows() int { return g.c * g.kh * g.kw }
+func (g *convGeom) pq() int   { return g.p * g.q }
+
+// direct says that the column matrix of a sample is the sample itself (a
+// 1×1 kernel that visits every pixel once), so im2col can be skipped.
+func (g *convGeom) direct() bool {
+	return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.p == g.h && g.q == g.w
+}
+
+// convResolve fills in the defaults of opts and checks it, for op.
+func convResolve(op string, opts ConvOptions) (s, p, d [2]int, groups int) {
+	for i := range 2 {
+		s[i], p[i], d[i] = opts.Stride[i], opts.Padding[i], opts.Dilation[i]
+		if s[i] == 0 {
+			s[i] = 1
+		}
+		if d[i] == 0 {
+			d[i] = 1
+		}
+		if s[i] < 0 || p[i] < 0 || d[i] < 0 || opts.OutputPadding[i] < 0 {
+			panic(fmt.Sprintf("tensor: %s: negative stride, padding, dilation or output padding in %+v", op, opts))
+		}
+	}
+	groups = opts.Groups
+	if groups == 0 {
+		groups = 1
+	}
+	if groups < 0 {
+		panic(fmt.Sprintf("tensor: %s: %d groups", op, groups))
+	}
+	return s, p, d, groups
+}
+
+// convOutSize is the number of kernel positions along an axis of size n.
+func convOutSize(n, k, s, p, d int) int {
+	span := d*(k-1) + 1
+	if n+2*p < span {
+		return 0
+	}
+	return (n+2*p-span)/s + 1
+}
+
+func convCheckRank4(op string, x, w *Tensor) {
+	if len(x.shape) != 4 || len(w.shape) != 4 {
+		panic(fmt.Sprintf("tensor: %s: input %v and weight %v must both have rank 4", op, x.shape, w.shape))
+	}
+}
+
+func convCheckBias(op string, bias *Tensor, ch int, x, w *Tensor) {
+	if bias != nil && (len(bias.shape) != 1 || bias.shape[0] != ch) {
+		panic(fmt.Sprintf("tensor: %s: bias %v for %d output channels (input %v, weight %v)", op, bias.shape, ch, x.shape, w.shape))
+	}
+}
+
+// Conv2d returns the 2-D cross-correlation of x [N, C, H, W] with the
+// weight w [O, C/groups, kH, kW], plus bias [O] unless nil, as PyTorch's
+// conv2d:
+//
+//	y[n,o,i,j] = b[o] + Σ_{c,u,v} x[n, g·C/G + c, i·s − p + u·d, j·s − p + v·d] · w[o, c, u, v]
+//
+// over the group g = o / (O/G) of o, with x zero outside the image. The
+// output is [N, O, H', W'] with H' = ⌊(H + 2p − d(kH−1) − 1)/s⌋ + 1.
+// It is computed as im2col and one matrix product per sample and group;
+// its input gradient is ConvTranspose2d's op, its weight gradient a
+// correlation of x with the output gradient, each an op of its own.
+func (tp *Tape) Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
+	convCheckRank4("Conv2d", x, w)
+	s, p, d, groups := convResolve("Conv2d", opts)
+	g := convGeom{
+		n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
+		o: w.shape[0], kh: w.shape[2], kw: w.shape[3],
+		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
+	}
+	if g.c != w.shape[1]*groups || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
+		panic(fmt.Sprintf("tensor: Conv2d: input %v, weight %v and %d groups do not fit", x.shape, w.shape, groups))
+	}
+	g.p, g.q = convOutSize(g.h, g.kh, g.sh, g.ph, g.dh), convOutSize(g.w, g.kw, g.sw, g.pw, g.dw)
+	if g.p <= 0 || g.q <= 0 {
+		panic(fmt.Sprintf("tensor: Conv2d: kernel %v with %+v does not fit input %v", w.shape, opts, x.shape))
+	}
+	convCheckBias("Conv2d", bias, g.o, x, w)
+	return tp.convFwd(x, w, bias, g)
+}
+
+// ConvTranspose2d returns the transposed convolution of x [N, Cin, H, W]
+// with w [Cin, Cout/groups, kH, kW], plus bias [Cout] unless nil, as
+// PyTorch's conv_transpose2d: the adjoint of Conv2d with the same weight
+// and options, mapping [N, Cout, H', W'] back to [N, Cin, H, W], so that
+//
+//	y[n, g·Cout/G + o, i·s − p + u·d, j·s − p + v·d] += x[n, c, i, j] · w[c, o, u, v]
+//
+// for c in group g. The output has H' = (H−1)s − 2p + d(kH−1) + op + 1 with
+// op the output padding. Its gradients are Conv2d and the weight
+// correlation op.
+func (tp *Tape) ConvTranspose2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
+	convCheckRank4("ConvTranspose2d", x, w)
+	s, p, d, groups := convResolve("ConvTranspose2d", opts)
+	op := opts.OutputPadding
+	for i := range 2 {
+		if op[i] >= s[i] && op[i] >= d[i] {
+			panic(fmt.Sprintf("tensor: ConvTranspose2d: output padding %v must be below the stride %v or the dilation %v", op, s, d))
+		}
+	}
+	// The conv whose adjoint this is goes from the output y to x.
+	g := convGeom{
+		n: x.shape[0], c: w.shape[1] * groups, o: x.shape[1], p: x.shape[2], q: x.shape[3],
+		kh: w.shape[2], kw: w.shape[3],
+		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
+	}
+	if w.shape[0] != g.o || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
+		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %d groups do not fit", x.shape, w.shape, groups))
+	}
+	g.h = (g.p-1)*g.sh - 2*g.ph + g.dh*(g.kh-1) + op[0] + 1
+	g.w = (g.q-1)*g.sw - 2*g.pw + g.dw*(g.kw-1) + op[1] + 1
+	if g.h <= 0 || g.w <= 0 || g.p == 0 || g.q == 0 {
+		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %+v give no output", x.shape, w.shape, opts))
+	}
+	convCheckBias("ConvTranspose2d", bias, g.c, x, w)
+	return tp.convAdj(x, w, bias, g)
+}
+
+// convFwd records y = conv(x, w) + bias for the geometry g.
+func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom) *Tensor {
+	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
+	var b []float64
+	if bias != nil {
+		b = bias.data
+	}
+	convForwardKernel(y.data, x.data, w.data, b, &g)
+	ins := []*Tensor{x, w}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	return tp.record(y, ins, func(gy *Tensor, need []bool) []*Tensor {
+		gs := make([]*Tensor, len(ins))
+		if need[0] {
+			gs[0] = tp.convAdj(gy, w, nil, g)
+		}
+		if need[1] {
+			gs[1] = tp.convWeight(x, gy, g)
+		}
+		if bias != nil && need[2] {
+			gs[2] = tp.convBiasGrad(gy)
+		}
+		return gs
+	})
+}
+
+// convAdj records x = convᵀ(y, w) + bias: the adjoint of the conv of
+// geometry g applied to y [n, o, p, q], giving [n, c, h, w]; bias is [c].
+func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
+	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
+	var b []float64
+	if bias != nil {
+		b = bias.data
+	}
+	convAdjointKernel(x.data, y.data, w.data, b, &g)
+	ins := []*Tensor{y, w}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
+	return tp.record(x, ins, func(gx *Tensor, need []bool) []*Tensor {
+		gs := make([]*Tensor, len(ins))
+		if need[0] {
+			gs[0] = tp.convFwd(gx, w, nil, g)
+		}
+		if need[1] { // ∂⟨gx, convᵀ(y, w)⟩/∂w = the correlation of gx with y
+			gs[1] = tp.convWeight(gx, y, g)
+		}
+		if bias != nil && need[2] {
+			gs[2] = tp.convBiasGrad(gx)
+		}
+		return gs
+	})
+}
+
+// convWeight records the weight gradient of the conv of geometry g,
+//
+//	dw[o, c, u, v] = Σ_{n,i,j} y[n, o, i, j] · x[n, g·C/G + c, i·s − p + u·d, j·s − p + v·d],
+//
+// bilinear in x [n, c, h, w] and y [n, o, p, q]; its gradients are the conv
+// and its adjoint with the incoming gradient as weight.
+func (tp *Tape) convWeight(x, y *Tensor, g convGeom) *Tensor {
+	dw := tp.make(g.wShape(), tp.alloc(numel(g.wShape())))
+	chunks := (g.n + convBatchChunk - 1) / convBatchChunk
+	var part []float64
+	if chunks > 1 {
+		part = tp.alloc(chunks * len(dw.data))
+	}
+	convWeightKernel(dw.data, part, x.data, y.data, &g)
+	return tp.record(dw, []*Tensor{x, y}, func(gw *Tensor, need []bool) []*Tensor {
+		gs := make([]*Tensor, 2)
+		if need[0] {
+			gs[0] = tp.convAdj(y, gw, nil, g)
+		}
+		if need[1] {
+			gs[1] = tp.convFwd(x, gw, nil, g)
+		}
+		return gs
+	})
+}
+
+// convBiasGrad sums g [n, ch, a, b] over all but the channel axis, giving
+// [ch]: as row sums, then column sums, the two reductions SumTo has fast
+// paths for.
+func (tp *Tape) convBiasGrad(g *Tensor) *Tensor {
+	n, ch := g.shape[0], g.shape[1]
+	r := tp.SumTo(tp.Reshape(g, n, ch, -1), []int{n, ch, 1})
+	return tp.SumTo(tp.Reshape(r, n, ch), []int{ch})
+}
+
+// convBatchChunk is the number of samples whose weight gradients are summed
+// together before the chunks' sums are added in order: fixed, so that the
+// sum is the same bits on any number of cores.
+const convBatchChunk = 8
+
+// convColPool holds im2col buffers, so that a loop of convolutions does not
+// allocate them.
+var convColPool = sync.Pool{New: func() any { return new([]float64) }}
+
+func convGetCol(n int) *[]float64 {
+	b := convColPool.Get().(*[]float64)
+	grow(b, n)
+	return b
+}
+
+// convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil.
+// Samples are independent and run concurrently, each computed by the same
+// calls on any number of cores.
+func convForwardKernel(y, x, w, b []float64, g *convGeom) {
+	og, cg := g.o/g.groups, g.c/g.groups
+	kk := cg * g.kh * g.kw // the depth of each group's product
+	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	chunked(g.n, 1, func(s, _, _ int) {
+		ysmp := y[s*ys : (s+1)*ys]
+		col := x[s*xs : (s+1)*xs]
+		var buf *[]float64
+		if !g.direct() {
+			buf = convGetCol(g.rows() * pq)
+			col = (*buf)[:g.rows()*pq]
+			convIm2col(col, x[s*xs:(s+1)*xs], g)
+		}
+		beta := 0.0
+		if b != nil {
+			for o := range g.o {
+				fill(ysmp[o*pq:(o+1)*pq], b[o])
+			}
+			beta = 1
+		}
+		for gi := range g.groups {
+			gemm(false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
+		}
+		if buf != nil {
+			convColPool.Put(buf)
+		}
+	})
+}
+
+// convAdjointKernel writes x = convᵀ(y, w) + b for geometry g; b ([c]) may
+// be nil: per sample, the columns wᵀ·y scattered back by col2im.
+func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
+	og, cg := g.o/g.groups, g.c/g.groups
+	kk := cg * g.kh * g.kw
+	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	hw := g.h * g.w
+	chunked(g.n, 1, func(s, _, _ int) {
+		xsmp, ysmp := x[s*xs:(s+1)*xs], y[s*ys:(s+1)*ys]
+		if g.direct() {
+			for gi := range g.groups {
+				gemm(true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, xsmp[gi*kk*pq:(gi+1)*kk*pq])
+			}
+		} else {
+			buf := convGetCol(g.rows() * pq)
+			col := (*buf)[:g.rows()*pq]
+			for gi := range g.groups {
+				gemm(true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, col[gi*kk*pq:(gi+1)*kk*pq])
+			}
+			clear(xsmp)
+			convCol2im(xsmp, col, g)
+			convColPool.Put(buf)
+		}
+		if b != nil {
+			for c := range g.c {
+				addScalarTo(xsmp[c*hw:(c+1)*hw], b[c])
+			}
+		}
+	})
+}
+
+// convWeightKernel writes the weight gradient of the conv of geometry g for
+// input x and output gradient y into dw. Samples are taken in chunks of
+// convBatchChunk, each chunk's sum kept in part (len chunks·len(dw), unused
+// with one chunk), and the chunks' sums added in order.
+func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
+	og, cg := g.o/g.groups, g.c/g.groups
+	kk := cg * g.kh * g.kw
+	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	nw := len(dw)
+	chunks := (g.n + convBatchChunk - 1) / convBatchChunk
+	if chunks == 0 {
+		clear(dw)
+		return
+	}
+	chunked(g.n, convBatchChunk, func(c, lo, hi int) {
+		acc := dw
+		if chunks > 1 {
+			acc = part[c*nw : (c+1)*nw]
+		}
+		var buf *[]float64
+		if !g.direct() {
+			buf = convGetCol(g.rows() * pq)
+		}
+		for s := lo; s < hi; s++ {
+			col := x[s*xs : (s+1)*xs]
+			if buf != nil {
+				col = (*buf)[:g.rows()*pq]
+				convIm2col(col, x[s*xs:(s+1)*xs], g)
+			}
+			beta := 1.0
+			if s == lo {
+				beta = 0
+			}
+			for gi := range g.groups {
+				gemm(false, true, og, kk, pq, y[s*ys+gi*og*pq:], pq, col[gi*kk*pq:], pq, beta, acc[gi*og*kk:gi*og*kk+og*kk])
+			}
+		}
+		if buf != nil {
+			convColPool.Put(buf)
+		}
+	})
+	if chunks > 1 {
+		copy(dw, part[:nw])
+		for c := 1; c < chunks; c++ {
+			addTo(dw, part[c*nw:(c+1)*nw])
+		}
+	}
+}
+
+// convIm2col writes the column matrix of one sample x [c, h, w] into col
+// [c·kh·kw, p·q]: row (c, u, v) holds the input pixel that tap (u, v) of
+// the kernel meets at each output position, zero in the padding.
+func convIm2col(col, x []float64, g *convGeom) {
+	pq := g.pq()
+	r := 0
+	for c := range g.c {
+		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for u := range g.kh {
+			for v := range g.kw {
+				row := col[r*pq : (r+1)*pq]
+				r++
+				off := v*g.dw - g.pw
+				j0, j1 := convInside(g.q, g.w, off, g.sw)
+				for i := range g.p {
+					dst := row[i*g.q : (i+1)*g.q]
+					ih := i*g.sh - g.ph + u*g.dh
+					if ih < 0 || ih >= g.h {
+						clear(dst)
+						continue
+					}
+					convGatherRow(dst, xc[ih*g.w:(ih+1)*g.w], off, g.sw, j0, j1)
+				}
+			}
+		}
+	}
+}
+
+// convCol2im adds the column matrix col back into x [c, h, w]: the adjoint
+// of convIm2col.
+func convCol2im(x, col []float64, g *convGeom) {
+	pq := g.pq()
+	r := 0
+	for c := range g.c {
+		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for u := range g.kh {
+			for v := range g.kw {
+				row := col[r*pq : (r+1)*pq]
+				r++
+				off := v*g.dw - g.pw
+				j0, j1 := convInside(g.q, g.w, off, g.sw)
+				for i := range g.p {
+					ih := i*g.sh - g.ph + u*g.dh
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					convScatterRow(xc[ih*g.w:(ih+1)*g.w], row[i*g.q:(i+1)*g.q], off, g.sw, j0, j1)
+				}
+			}
+		}
+	}
+}
+
+// convGatherRow sets dst[j] = src[off + j·s] for j in [j0, j1), the part
+// inside src (see convInside), and zero elsewhere.
+func convGatherRow(dst, src []float64, off, s, j0, j1 int) {
+	clear(dst[:j0])
+	if s == 1 {
+		copy(dst[j0:j1], src[off+j0:off+j1])
+	} else {
+		for j := j0; j < j1; j++ {
+			dst[j] = src[off+j*s]
+		}
+	}
+	clear(dst[j1:])
+}
+
+// convScatterRow adds src[j] into dst[off + j·s] for j in [j0, j1).
+func convScatterRow(dst, src []float64, off, s, j0, j1 int) {
+	if s == 1 {
+		addTo(dst[off+j0:off+j1], src[j0:j1])
+		return
+	}
+	for j := j0; j < j1; j++ {
+		dst[off+j*s] += src[j]
+	}
+}
+
+// convInside returns the range [j0, j1) of j in [0, n) with 0 ≤ off + j·s < m.
+func convInside(n, m, off, s int) (j0, j1 int) {
+	if off < 0 {
+		j0 = (-off + s - 1) / s
+	}
+	if off < m {
+		j1 = (m - off + s - 1) / s
+	}
+	j0, j1 = min(j0, n), min(j1, n)
+	return j0, max(j0, j1)
+}
+
+func addScalarTo(d []float64, c float64) {
+	for i := range d {
+		d[i] += c
+	}
+}
