@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
@@ -147,11 +148,19 @@ func (c AISCheck) Run(ctx context.Context, e energy.Energy, d int, start *tensor
 	sigma, power, pilot, moves, tol := cmp.Or(c.BaseScale, 1), cmp.Or(c.Power, 3), cmp.Or(c.PilotSteps, 500), cmp.Or(c.MoveSteps, 2), cmp.Or(c.Tolerance, 1)
 	switch {
 	case d < 1 || start == nil || start.Rank() != 2 || start.Dim(1) != d || start.Dim(0) <= d:
-		return LogZEstimate{}, fmt.Errorf("eval: AIS in dimension %d from points of shape %v: %w", d, shapeOf(start), ErrInvalid)
+		return LogZEstimate{}, fmt.Errorf("eval: AIS in dimension %d needs more than %d start points of %d coordinates to fit its base to, not points of shape %v: %w", d, d, d, shapeOf(start), ErrInvalid)
 	case chains < 2 || k < 1 || factor < 2 || pilot < 1 || moves < 1:
 		return LogZEstimate{}, fmt.Errorf("eval: AIS with %d chains, %d and %d×%d steps, %d pilot steps, %d moves: %w", chains, k, factor, k, pilot, moves, ErrInvalid)
 	case !(sigma > 0) || !(power > 0) || !(tol > 0) || c.StepSize < 0 || math.IsInf(sigma+power+tol+c.StepSize, 0):
 		return LogZEstimate{}, fmt.Errorf("eval: AIS base scale %g, power %g, step size %g and tolerance %g: %w", sigma, power, c.StepSize, tol, ErrInvalid)
+	}
+	if _, err := limit.Elems("AIS chains × dimension", chains, d); err != nil {
+		return LogZEstimate{}, fmt.Errorf("eval: %w: %w", err, ErrInvalid)
+	}
+	// The runs take 2(1 + Factor)·K annealing steps in all, and the pilots
+	// 2·PilotSteps.
+	if factor > limit.MaxSteps || k > limit.MaxSteps/(2*(1+factor)) || pilot > limit.MaxSteps/2 {
+		return LogZEstimate{}, fmt.Errorf("eval: AIS of %d and %d×%d steps after %d pilot steps: more than %d: %w: %w", k, factor, k, pilot, int64(limit.MaxSteps), limit.ErrSize, ErrInvalid)
 	}
 	// Every run's cost is its gradient evaluations, counted by the energy.
 	n := start.Dim(0)

@@ -73,7 +73,9 @@ func Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, 
 // the defaults.
 type Scoring struct {
 	// AIS estimates log Z beyond 2-D; its zero value means eval's
-	// defaults. Score starts its chains at the test points.
+	// defaults. Score starts its chains at the test points, or at the
+	// reference points when there are no more test points than
+	// dimensions.
 	AIS eval.AISCheck
 }
 
@@ -138,7 +140,11 @@ func (s Scoring) scoreHigh(ctx context.Context, m Model, data string, ref, test 
 	a := Assessment{Test: test}
 	d := m.Config().Dim
 	if e := m.Density(); e != nil {
-		est, err := s.AIS.Run(ctx, e, d, test)
+		start := test // the base is fitted to them: they need to span R^d
+		if test.Dim(0) <= d {
+			start = ref
+		}
+		est, err := s.AIS.Run(ctx, e, d, start)
 		if err != nil {
 			return a, fmt.Errorf("model: %w", err)
 		}

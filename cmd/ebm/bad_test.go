@@ -336,6 +336,15 @@ func badCases(dir string) []badCase {
 	add(2, "eval-n-one", "eval", "-model", p("m"), "-n", "1")
 	add(2, "eval-n-huge", "eval", "-model", p("m"), "-n", "4611686018427387904")
 	add(2, "eval-unknown-data", "eval", "-model", p("m"), "-data", "spirals")
+	add(2, "eval-ais-chains-one", "eval", "-model", p("m"), "-ais-chains", "1")
+	add(2, "eval-ais-steps-zero", "eval", "-model", p("m"), "-ais-steps", "0")
+	add(2, "eval-ais-steps-huge", "eval", "-model", p("m"), "-ais-steps", "4611686018427387904")
+	add(2, "eval-ais-factor-one", "eval", "-model", p("m"), "-ais-factor", "1")
+	add(2, "eval-ais-factor-huge", "eval", "-model", p("m"), "-ais-factor", "4611686018427387904")
+	add(2, "eval-ais-tolerance-zero", "eval", "-model", p("m"), "-ais-tolerance", "0")
+	add(2, "eval-ais-tolerance-nan", "eval", "-model", p("m"), "-ais-tolerance", "NaN")
+	add(2, "eval-ais-tolerance-inf", "eval", "-model", p("m"), "-ais-tolerance", "Inf")
+	add(1, "eval-2d-model-on-digits", "eval", "-model", p("m"), "-data", "digits")
 	for _, f := range []string{"missing.csv", "empty.csv", "one.csv", "ragged.csv", "nan.csv", "three.csv", "garbage.npy"} {
 		add(1, "eval-data-"+f, "eval", "-model", p("m"), "-data", p(f))
 	}

@@ -2,19 +2,21 @@
 // pictures of both: goebm's main job from a shell. It parses flags, calls
 // the library (the trained models are package model's) and prints.
 //
-//	ebm train  -data NAME|FILE -loss NAME -out DIR   train a 2-D energy or flow, write checkpoint, metrics, PNGs
+//	ebm train  -data NAME|FILE -loss NAME -out DIR   train an energy or flow (any dim), write checkpoint, metrics, PNGs
 //	ebm sample -energy NAME | -model DIR -out F     draw with any sampler, print diagnostics
 //	ebm generate -model DIR -out F                  generate as the model does (a flow: by integration)
 //	ebm energy -energy NAME | -model DIR -in F -out F   energies (and gradients) at points
 //	ebm inpaint -model DIR -in F -mask F | -denoise S -out F   complete or denoise images
-//	ebm eval   -model DIR [-data NAME|FILE]         NLL and MMD on fresh or held-out data
+//	ebm eval   -model DIR [-data NAME|FILE]         NLL (beyond 2-D by checked AIS, bits/dim) and MMD on fresh or held-out data
 //	ebm list                                        every name the flags take
 //	ebm bench                                       TorchEBM's benchmark workloads, as JSON lines
 //
 // Every subcommand takes -json (its summary as one JSON object on standard
 // output) and -h. Errors are one line on standard error and exit status 1,
 // 2 for a bad command line (including a flag that does not apply), 3 for an
-// internal error (a bug: a panic, reported with its stack). The first
+// internal error (a bug: a panic, reported with its stack). ebm eval of a
+// model beyond 2-D exits 1 when its AIS check has not converged, after
+// printing the scores (-json: "converged": false). The first
 // Ctrl-C stops the command at its next check; a second exits at once
 // with status 130.
 package main
@@ -72,7 +74,7 @@ var commands = []struct {
 	name, summary string
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }{
-	{"train", "train a 2-D energy or flow on a dataset; write checkpoint, metrics and pictures", runTrain},
+	{"train", "train an energy or flow on a dataset (2-D, the digits, a file); write checkpoint, metrics and pictures", runTrain},
 	{"sample", "draw from an energy or a trained model with any sampler", runSample},
 	{"generate", "generate points from a trained model (flows by integration)", runGenerate},
 	{"energy", "evaluate energies (and gradients) at the points of a file", runEnergy},

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/tensor"
 )
 
 // ebm runs the command in-process and returns its stdout, stderr and error.
@@ -237,9 +238,28 @@ func TestTrainFromFile(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &es) != nil || es.Points != 50 || es.Data != pts {
 		t.Errorf("eval of a file-trained model: %v\n%s", err, out)
 	}
-	os.WriteFile(filepath.Join(dir, "three.csv"), []byte("1,2,3\n4,5,6\n"), 0o644)
-	if _, _, err := ebm(t, "train", "-data", filepath.Join(dir, "three.csv"), "-out", model, "-force"); err == nil || !strings.Contains(err.Error(), "2-D") {
-		t.Errorf("3-column data: %v", err)
+	// Beyond 2-D: no energy.png, the samples as .npy, the NLL by AIS.
+	three := filepath.Join(dir, "three.csv")
+	x3 := make([]float64, 0, 3*60)
+	for i := range 60 {
+		x3 = append(x3, x.Data()[2*i], x.Data()[2*i+1], x.Data()[2*i]*x.Data()[2*i+1])
+	}
+	if err := dataset.Save(three, nil, tensor.New(x3, 60, 3)); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = ebm(t, "train", "-data", three, "-loss", "dsm", "-steps", "20", "-hidden", "8", "-out", model, "-force", "-json")
+	var ts trainSummary
+	if err != nil || json.Unmarshal([]byte(out), &ts) != nil || ts.AIS == nil || len(ts.AIS.Runs) != 4 {
+		t.Fatalf("3-column data: %v\n%s", err, out)
+	}
+	for name, want := range map[string]bool{"samples.npy": true, "curves.png": true, "energy.png": false, "samples.png": false} {
+		if _, err := os.Stat(filepath.Join(model, name)); (err == nil) != want {
+			t.Errorf("3-column data: %s written %v; want %v", name, err == nil, want)
+		}
+	}
+	os.WriteFile(three, []byte("1,2,3\n4,5,6\n"), 0o644)
+	if _, _, err := ebm(t, "train", "-data", three, "-out", model, "-force"); err == nil || !strings.Contains(err.Error(), "more rows than columns") {
+		t.Errorf("3-column data of 2 rows: %v", err)
 	}
 }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
 )
@@ -25,9 +27,9 @@ type trainSummary struct {
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := newFlags("train", "Train an MLP on 2-D data (a built-in dataset, or a .csv or .npy file of which a tenth is held out):\nan energy (MCMC-sampled), or with -loss fm, eqm or em a flow that generates by integration; write\nconfig.json, checkpoint.bin, metrics.jsonl, model.params and energy.png, samples.png, curves.png into -out.", stderr)
+	fs := newFlags("train", "Train an MLP on data (a built-in 2-D dataset, the 64-d digits of which a fixed fifth is held out, or a\n.csv or .npy file of which a tenth is held out): an energy (MCMC-sampled), or with -loss fm, eqm or em\na flow that generates by integration; write config.json, checkpoint.bin, metrics.jsonl, model.params\nand energy.png, samples.png, curves.png into -out (beyond 2-D: samples.npy, curves.png and, for\nimages, samples.png; the NLL's log Z by AIS, checked as ebm eval does).", stderr)
 	c := model.Config{Dim: 2}
-	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+names(dataset.Names()))
+	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+dataNames())
 	fs.StringVar(&c.Loss, "loss", "pcd", "loss (ebm list describes them)")
 	fs.IntVar(&c.Steps, "steps", 3000, "training steps")
 	fs.IntVar(&c.Batch, "batch", 256, "batch size")
@@ -70,11 +72,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	train, test, err := model.Data(c.Data, c.Seed, 2000)
-	if err == nil && train.Dim(1) != 2 {
-		err = fmt.Errorf("-data %s has %d columns: ebm trains, scores and draws 2-D models", c.Data, train.Dim(1))
-	}
 	if err != nil {
 		return err
+	}
+	c.Dim = train.Dim(1)
+	if c.Dim != 2 && max(train.Dim(0), test.Dim(0)) <= c.Dim {
+		return fmt.Errorf("-data %s: %d training and %d held-out rows of %d columns: scoring a model beyond 2-D (AIS fits its base to the rows) needs more rows than columns", c.Data, train.Dim(0), test.Dim(0), c.Dim)
 	}
 	run, err := model.OpenRun(*out, c, *force, *resume)
 	switch {
@@ -97,7 +100,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	if err := model.WritePictures(ctx, run.Work, c.Data, m, a, train); err != nil {
+	files, err := model.WritePictures(ctx, run.Work, c.Data, m, a, train)
+	if err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
 	if err := run.Commit(); err != nil {
@@ -106,6 +110,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	ts := trainSummary{Out: *out, Data: c.Data, Loss: c.Loss, Steps: sum.Steps, FinalLoss: sum.FinalLoss, Seconds: time.Since(start).Seconds(), Scores: a.Scores}
 	return report(stdout, *asJSON, ts, func() {
 		fmt.Fprintf(stdout, "trained %s on %s for %d steps in %.1fs: final loss %.4g\n", ts.Loss, ts.Data, ts.Steps, ts.Seconds, ts.FinalLoss)
+		if c.Dim != 2 {
+			printHighScores(stdout, freshOrHeldOut(c.Data)+" "+c.Data, ts.Scores)
+			fmt.Fprintf(stdout, "wrote %s: config.json, model.params, checkpoint.bin, metrics.jsonl, %s (no energy.png: a density picture needs 2-D data)\n", ts.Out, strings.Join(files, ", "))
+			return
+		}
 		fmt.Fprintf(stdout, "NLL %.3f nats on %s data (a fitted Gaussian: %.3f%s), MMD² %.5f\n", ts.NLL, freshOrHeldOut(c.Data), ts.GaussianNLL, gap("; ", ts.Scores), ts.MMD2)
 		fmt.Fprintf(stdout, "wrote %s: config.json, model.params, checkpoint.bin, metrics.jsonl, energy.png, samples.png, curves.png\n", ts.Out)
 	})
@@ -114,9 +123,44 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 // knownData refuses an unknown -data name (a usage error).
 func knownData(data string) error {
 	if _, err := dataset.ByName(data); err != nil && dataset.CheckExt(data) != nil {
-		return usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, names(dataset.Names()))
+		if _, err := dataset.ImagesByName(data); err != nil {
+			return usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, dataNames())
+		}
 	}
 	return nil
+}
+
+// dataNames lists the built-in 2-D datasets, then the image sets.
+func dataNames() string {
+	return names(dataset.Names()) + "; images: " + names(dataset.ImageNames())
+}
+
+// printHighScores prints the scores of a model beyond 2-D on the points
+// described by what: the NLL in nats and bits per dimension against the
+// Gaussian's, and whether AIS converged.
+func printHighScores(w io.Writer, what string, s model.Scores) {
+	fmt.Fprintf(w, "NLL %.2f nats, %.4f bits/dim on %s (a fitted Gaussian: %.2f nats, %.4f bits/dim; dequantisation %.2f nats), MMD² %.5f\n",
+		s.NLL, s.BitsPerDim, what, s.GaussianNLL, s.GaussianBitsPerDim, s.Dequantisation, s.MMD2)
+	if r := s.AIS; r != nil {
+		verdict := "converged"
+		if !r.Converged {
+			verdict = "NOT CONVERGED: the NLL is not to be trusted; ebm eval -ais-steps anneals longer"
+		}
+		fmt.Fprintf(w, "log Z %.2f ± %.2f by AIS: %s (gap %.2f nats, tolerance %.2f; %s)\n", r.LogZ, r.SE, verdict, r.Gap, r.Tolerance, aisRuns(r))
+	}
+}
+
+// aisRuns formats an AIS check's runs: forward and reverse log Z by steps.
+func aisRuns(r *eval.LogZEstimate) string {
+	var parts []string
+	for _, run := range r.Runs {
+		dir := "forward"
+		if run.Reverse {
+			dir = "reverse"
+		}
+		parts = append(parts, fmt.Sprintf("%s %d steps %.2f ± %.2f", dir, run.Steps, run.LogZ, run.SE))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func freshOrHeldOut(data string) string {
