@@ -84,24 +84,42 @@ func TestAISCheck64(t *testing.T) {
 	}
 }
 
-// TestAISCheckFast: the digit-shaped mixture of TestAISCheck64 with fewer
+// TestAISCheckFast: the digit-shaped targets of TestAISCheck64 with fewer
 // chains and steps, still within 4 SE and converged; and annealings too
-// short to trust (5 and 10 steps) are refused.
+// short to trust are refused, by the gap between the runs even when every
+// run's standard error is small.
 func TestAISCheckFast(t *testing.T) {
-	_, mix, test := targets64(t)
-	r, err := AISCheck{Chains: 32, Steps: 100, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), mix, 64, test)
+	g, mix, test := targets64(t)
+	for _, c := range []struct {
+		name string
+		e    energy.Energy
+		logZ float64
+	}{{"gaussian", g, g.LogZ()}, {"mixture", mix, 0}} {
+		r, err := AISCheck{Chains: 32, Steps: 100, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), c.e, 64, test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Converged || math.Abs(r.LogZ-c.logZ) > 4*r.SE || len(r.Runs) != 4 || r.Runs[3].Steps != 200 || !r.Runs[3].Reverse {
+			t.Errorf("%s: log Z %.3f ± %.3f (gap %.3f), converged %v; want %.3f (runs %+v)", c.name, r.LogZ, r.SE, r.Gap, r.Converged, c.logZ, r.Runs)
+		}
+	}
+	// 10 and 20 steps with 128 chains: standard errors small enough to pass
+	// (≤ 0.5), so only the gap between the runs refuses them (forward 10
+	// steps −2.98, 20 steps −0.39, reverse 20 steps +0.40; the truth is 0).
+	short, err := AISCheck{Chains: 128, Steps: 10, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), mix, 64, test)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Converged || math.Abs(r.LogZ) > 4*r.SE || len(r.Runs) != 4 || r.Runs[3].Steps != 200 || !r.Runs[3].Reverse {
-		t.Errorf("log Z %.3f ± %.3f (gap %.3f), converged %v; want 0 (runs %+v)", r.LogZ, r.SE, r.Gap, r.Converged, r.Runs)
+	if short.Converged || short.Gap <= short.Tolerance || short.Runs[2].SE > short.Tolerance/2 || short.Runs[3].SE > short.Tolerance/2 {
+		t.Errorf("10 and 20 steps: log Z %.3f ± %.3f, gap %.3f, converged %v; want refused by the gap alone (runs %+v)", short.LogZ, short.SE, short.Gap, short.Converged, short.Runs)
 	}
-	short, err := AISCheck{Chains: 32, Steps: 5, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), mix, 64, test)
+	// Fewer chains and steps: refused.
+	tiny, err := AISCheck{Chains: 32, Steps: 5, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), mix, 64, test)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if short.Converged || short.Gap <= short.Tolerance {
-		t.Errorf("5 and 10 steps: log Z %.3f ± %.3f, gap %.3f, declared converged", short.LogZ, short.SE, short.Gap)
+	if tiny.Converged {
+		t.Errorf("5 and 10 steps: log Z %.3f ± %.3f, gap %.3f, declared converged", tiny.LogZ, tiny.SE, tiny.Gap)
 	}
 	if _, err := (AISCheck{}).Run(context.Background(), mix, 64, tensor.New(test.Data(), 359*8, 8)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("points of the wrong dimension: %v", err)
