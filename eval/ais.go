@@ -177,6 +177,11 @@ func (c AISCheck) Run(ctx context.Context, e energy.Energy, d int, start *tensor
 	if err != nil {
 		return out, fmt.Errorf("eval: AIS pilot: %w", err)
 	}
+	for _, v := range p0.Final {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return out, fmt.Errorf("eval: AIS pilot: a chain reached %g: %w", v, ErrDiverged)
+		}
+	}
 	w, err := newWhitened(e, tensor.New(p0.Final, n, d), sigma)
 	if err != nil {
 		return out, err
@@ -210,6 +215,9 @@ func (c AISCheck) Run(ctx context.Context, e energy.Energy, d int, start *tensor
 		if err != nil {
 			return out, fmt.Errorf("eval: AIS: %w", err)
 		}
+		if math.IsNaN(r.LogZ+r.LogZSE) || math.IsInf(r.LogZ+r.LogZSE, 0) {
+			return out, fmt.Errorf("eval: AIS of %d steps (reverse %v): log Z %g ± %g: %w", steps, reverse, r.LogZ, r.LogZSE, ErrDiverged)
+		}
 		out.Runs = append(out.Runs, AISRun{Steps: steps, Reverse: reverse, LogZ: r.LogZ + w.logDet, SE: r.LogZSE,
 			ESS: ess(r.LogWeights), Acceptance: mean(r.Info.AcceptRate)})
 	}
@@ -236,7 +244,7 @@ func newWhitened(e energy.Energy, x *tensor.Tensor, sigma float64) (*whitened, e
 	d := len(m)
 	var ch mat.Cholesky
 	if !ch.Factorize(mat.NewSymDense(d, cov)) {
-		return nil, fmt.Errorf("eval: AIS base: the start points' covariance is singular: %w", ErrInvalid)
+		return nil, fmt.Errorf("eval: AIS base: the covariance of the points the pilot chains reached is singular: %w", ErrDiverged)
 	}
 	var l mat.TriDense
 	ch.LTo(&l)

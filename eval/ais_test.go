@@ -149,3 +149,41 @@ func targets64(t *testing.T) (g *energy.Gaussian, mix *energy.Mixture, test *ten
 	}
 	return g, mix, test
 }
+
+// upsideDown is E(x) = −|x|²/2, unbounded below: exp(−E) has no finite
+// integral.
+type upsideDown struct{ d int }
+
+func (u upsideDown) Dim() int { return u.d }
+
+func (u upsideDown) Energy(e, x []float64, d int) {
+	for i := range e {
+		e[i] = 0
+		for _, v := range x[i*d : (i+1)*d] {
+			e[i] -= v * v / 2
+		}
+	}
+}
+
+func (u upsideDown) Grad(e, g, x []float64, d int) {
+	u.Energy(e, x, d)
+	for j, v := range x {
+		g[j] = -v
+	}
+}
+
+// TestAISCheckDiverged: on an energy that is not normalisable the check
+// returns ErrDiverged (chains at ±Inf, or collapsed) or an estimate it does
+// not call converged, never a converged one.
+func TestAISCheckDiverged(t *testing.T) {
+	start := tensor.New(make([]float64, 20*4), 20, 4)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range start.Data() {
+		start.Data()[i] = rng.NormFloat64()
+	}
+	r, err := AISCheck{Chains: 8, Steps: 10, PilotSteps: 200, Seed: 1}.Run(context.Background(), upsideDown{4}, 4, start)
+	if (err != nil && !errors.Is(err, ErrDiverged)) || (err == nil && r.Converged) {
+		t.Errorf("E = −|x|²/2: %v, log Z %g, converged %v", err, r.LogZ, r.Converged)
+	}
+	t.Logf("%v; log Z %g, gap %g", err, r.LogZ, r.Gap)
+}

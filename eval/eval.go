@@ -15,6 +15,11 @@ import (
 // ErrInvalid is wrapped by errors about invalid inputs.
 var ErrInvalid = errors.New("invalid evaluation input")
 
+// ErrDiverged is wrapped by AISCheck's errors when chains on the target run
+// off: no finite log Z to estimate, typically an energy that is not
+// normalisable (unbounded below, or flat) in some direction.
+var ErrDiverged = errors.New("chains on the energy diverged; is exp(−E) normalisable?")
+
 // Box is an axis-aligned rectangle [Lo[0], Hi[0]] × [Lo[1], Hi[1]].
 type Box struct{ Lo, Hi [2]float64 }
 

@@ -46,7 +46,8 @@ func DensityPicture(ctx context.Context, path, title string, m Model, layers ...
 // over the training points); beyond 2-D, where a density picture means
 // nothing, samples.npy (the generated points) and, for an image set
 // (dataset.ImagesByName), samples.png, a grid of generated images above
-// training images (see SampleGrid); and, from dir/metrics.jsonl,
+// training images (see SampleGrid), when a has samples; and, from
+// dir/metrics.jsonl,
 // curves.png (the loss against the step).
 func WritePictures(ctx context.Context, dir, data string, m Model, a Assessment, train *tensor.Tensor) ([]string, error) {
 	var files []string
@@ -55,7 +56,7 @@ func WritePictures(ctx context.Context, dir, data string, m Model, a Assessment,
 			return nil, err
 		}
 		files = append(files, "energy.png", "samples.png")
-	} else {
+	} else if a.Samples != nil {
 		if err := dataset.Save(filepath.Join(dir, "samples.npy"), nil, a.Samples); err != nil {
 			return nil, fmt.Errorf("model: %w", err)
 		}

@@ -23,7 +23,10 @@ type trainSummary struct {
 	Steps     int     `json:"steps"`
 	FinalLoss float64 `json:"final_loss"`
 	Seconds   float64 `json:"seconds"`
-	model.Scores
+	// NotScored says why a model beyond 2-D has no scores: AIS's chains
+	// diverged (eval.ErrDiverged). The model is still written.
+	NotScored string `json:"not_scored,omitempty"`
+	*model.Scores
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -97,6 +100,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	a, err := model.Score(ctx, m, c.Data, train, test, rand.New(rand.NewPCG(c.Seed, 4)))
+	var notScored string
+	if errors.Is(err, eval.ErrDiverged) { // the model is trained: keep it
+		notScored, err = err.Error(), nil
+	}
 	if err != nil {
 		return err
 	}
@@ -107,15 +114,22 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err := run.Commit(); err != nil {
 		return err
 	}
-	ts := trainSummary{Out: *out, Data: c.Data, Loss: c.Loss, Steps: sum.Steps, FinalLoss: sum.FinalLoss, Seconds: time.Since(start).Seconds(), Scores: a.Scores}
+	ts := trainSummary{Out: *out, Data: c.Data, Loss: c.Loss, Steps: sum.Steps, FinalLoss: sum.FinalLoss, Seconds: time.Since(start).Seconds(), NotScored: notScored}
+	if notScored == "" {
+		ts.Scores = &a.Scores
+	}
 	return report(stdout, *asJSON, ts, func() {
 		fmt.Fprintf(stdout, "trained %s on %s for %d steps in %.1fs: final loss %.4g\n", ts.Loss, ts.Data, ts.Steps, ts.Seconds, ts.FinalLoss)
 		if c.Dim != 2 {
-			printHighScores(stdout, freshOrHeldOut(c.Data)+" "+c.Data, ts.Scores)
+			if ts.Scores != nil {
+				printHighScores(stdout, freshOrHeldOut(c.Data)+" "+c.Data, *ts.Scores)
+			} else {
+				fmt.Fprintf(stdout, "not scored: %s\n", notScored)
+			}
 			fmt.Fprintf(stdout, "wrote %s: config.json, model.params, checkpoint.bin, metrics.jsonl, %s (no energy.png: a density picture needs 2-D data)\n", ts.Out, strings.Join(files, ", "))
 			return
 		}
-		fmt.Fprintf(stdout, "NLL %.3f nats on %s data (a fitted Gaussian: %.3f%s), MMD² %.5f\n", ts.NLL, freshOrHeldOut(c.Data), ts.GaussianNLL, gap("; ", ts.Scores), ts.MMD2)
+		fmt.Fprintf(stdout, "NLL %.3f nats on %s data (a fitted Gaussian: %.3f%s), MMD² %.5f\n", ts.NLL, freshOrHeldOut(c.Data), ts.GaussianNLL, gap("; ", *ts.Scores), ts.MMD2)
 		fmt.Fprintf(stdout, "wrote %s: config.json, model.params, checkpoint.bin, metrics.jsonl, energy.png, samples.png, curves.png\n", ts.Out)
 	})
 }
