@@ -62,26 +62,30 @@ func TestAISCheck64(t *testing.T) {
 	if os.Getenv("GOEBM_LONG") == "" {
 		t.Skip("a minute of 64-d AIS: set GOEBM_LONG=1")
 	}
+	checkKnown(t, AISCheck{Seed: 1})
+}
+
+// checkKnown runs c on the targets of targets64 and wants each estimate
+// converged and within 4 standard errors of its known log Z; it returns
+// the mixture and the test points.
+func checkKnown(t *testing.T, c AISCheck) (*energy.Mixture, *tensor.Tensor) {
+	t.Helper()
 	g, mix, test := targets64(t)
-	for _, c := range []struct {
+	for _, k := range []struct {
 		name string
 		e    energy.Energy
 		logZ float64
 	}{{"gaussian", g, g.LogZ()}, {"mixture", mix, 0}} {
-		t.Run(c.name, func(t *testing.T) {
-			r, err := AISCheck{Seed: 1}.Run(context.Background(), c.e, 64, test)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, run := range r.Runs {
-				t.Logf("%+v", run)
-			}
-			t.Logf("log Z %.3f ± %.3f (true %.3f), gap %.3f, converged %v, η %v, %.1fs", r.LogZ, r.SE, c.logZ, r.Gap, r.Converged, r.StepSize, r.Seconds)
-			if !r.Converged || math.Abs(r.LogZ-c.logZ) > 4*r.SE {
-				t.Errorf("log Z %.3f ± %.3f, converged %v; want %.3f", r.LogZ, r.SE, r.Converged, c.logZ)
-			}
-		})
+		r, err := c.Run(context.Background(), k.e, 64, test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: log Z %.3f ± %.3f (true %.3f), gap %.3f, converged %v, η %v, %.1fs", k.name, r.LogZ, r.SE, k.logZ, r.Gap, r.Converged, r.StepSize, r.Seconds)
+		if !r.Converged || math.Abs(r.LogZ-k.logZ) > 4*r.SE || len(r.Runs) != 4 || !r.Runs[3].Reverse || r.Runs[3].Steps != r.Runs[2].Steps {
+			t.Errorf("%s: log Z %.3f ± %.3f (gap %.3f), converged %v; want %.3f (runs %+v)", k.name, r.LogZ, r.SE, r.Gap, r.Converged, k.logZ, r.Runs)
+		}
 	}
+	return mix, test
 }
 
 // TestAISCheckFast: the digit-shaped targets of TestAISCheck64 with fewer
@@ -89,20 +93,7 @@ func TestAISCheck64(t *testing.T) {
 // short to trust are refused, by the gap between the runs even when every
 // run's standard error is small.
 func TestAISCheckFast(t *testing.T) {
-	g, mix, test := targets64(t)
-	for _, c := range []struct {
-		name string
-		e    energy.Energy
-		logZ float64
-	}{{"gaussian", g, g.LogZ()}, {"mixture", mix, 0}} {
-		r, err := AISCheck{Chains: 32, Steps: 100, Factor: 2, PilotSteps: 200, Seed: 2}.Run(context.Background(), c.e, 64, test)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !r.Converged || math.Abs(r.LogZ-c.logZ) > 4*r.SE || len(r.Runs) != 4 || r.Runs[3].Steps != 200 || !r.Runs[3].Reverse {
-			t.Errorf("%s: log Z %.3f ± %.3f (gap %.3f), converged %v; want %.3f (runs %+v)", c.name, r.LogZ, r.SE, r.Gap, r.Converged, c.logZ, r.Runs)
-		}
-	}
+	mix, test := checkKnown(t, AISCheck{Chains: 32, Steps: 100, Factor: 2, PilotSteps: 200, Seed: 2})
 	// 10 and 20 steps with 128 chains: standard errors small enough to pass
 	// (≤ 0.5), so only the gap between the runs refuses them (forward 10
 	// steps −2.98, 20 steps −0.39, reverse 20 steps +0.40; the truth is 0).

@@ -93,20 +93,36 @@ type Scoring struct {
 // A 2-D energy model generates on the same box.
 func (s Scoring) Score(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
 	a := Assessment{Test: test}
-	if d := m.Config().Dim; d != 2 {
-		return s.scoreHigh(ctx, m, data, ref, test, rng)
+	d := m.Config().Dim
+	var err error
+	if d == 2 {
+		if a.Box, err = eval.BoxFor(ref, 0.15); err != nil {
+			return a, fmt.Errorf("model: %w", err)
+		}
+		if em, ok := m.(*Energy); ok {
+			inBox := *em
+			inBox.Box = a.Box
+			m = &inBox
+		}
 	}
-	box, err := eval.BoxFor(ref, 0.15)
-	if err != nil {
-		return a, fmt.Errorf("model: %w", err)
-	}
-	a.Box = box
-	if e := m.Density(); e != nil {
-		if a.LogZ, err = eval.LogZ(ctx, e, box, 400); err != nil {
+	switch e := m.Density(); {
+	case e != nil && d == 2:
+		if a.LogZ, err = eval.LogZ(ctx, e, a.Box, 400); err != nil {
 			return a, fmt.Errorf("model: %w", err)
 		}
 		a.NLL = eval.NLL(e, test, a.LogZ)
-	} else {
+	case e != nil:
+		start := test // the base is fitted to them: they need to span R^d
+		if test.Dim(0) <= d {
+			start = ref
+		}
+		est, err := s.AIS.Run(ctx, e, d, start)
+		if err != nil {
+			return a, fmt.Errorf("model: %w", err)
+		}
+		a.AIS, a.LogZ = &est, est.LogZ
+		a.NLL = eval.NLL(e, test, a.LogZ)
+	default:
 		nlp := make([]float64, test.Dim(0))
 		if err := m.NegLogDensity(ctx, nlp, test.Data()); err != nil {
 			return a, err
@@ -119,55 +135,18 @@ func (s Scoring) Score(ctx context.Context, m Model, data string, ref, test *ten
 		gap := a.NLL - h
 		a.NLLMinusH = &gap
 	}
-	a.GaussianNLL, _ = eval.GaussianNLL(ref, test)
-	if em, ok := m.(*Energy); ok {
-		inBox := *em
-		inBox.Box = box
-		m = &inBox
-	}
-	if a.Samples, err = m.Generate(ctx, min(test.Dim(0), 2000), rng); err != nil {
-		return a, err
-	}
-	if a.MMD2, _, err = eval.MMD(ctx, a.Samples, test); err != nil {
-		return a, fmt.Errorf("model: %w", err)
-	}
-	return a, nil
-}
-
-// scoreHigh scores a model beyond 2-D: the NLL with log Z by AIS (or the
-// flow's change of variables), in nats and bits per dimension, and the MMD².
-func (s Scoring) scoreHigh(ctx context.Context, m Model, data string, ref, test *tensor.Tensor, rng *rand.Rand) (Assessment, error) {
-	a := Assessment{Test: test}
-	d := m.Config().Dim
-	if e := m.Density(); e != nil {
-		start := test // the base is fitted to them: they need to span R^d
-		if test.Dim(0) <= d {
-			start = ref
-		}
-		est, err := s.AIS.Run(ctx, e, d, start)
-		if err != nil {
+	if d == 2 {
+		a.GaussianNLL, _ = eval.GaussianNLL(ref, test)
+	} else {
+		if a.GaussianNLL, err = eval.GaussianNLL(ref, test); err != nil {
 			return a, fmt.Errorf("model: %w", err)
 		}
-		a.AIS, a.LogZ = &est, est.LogZ
-		a.NLL = eval.NLL(e, test, a.LogZ)
-	} else {
-		nlp := make([]float64, test.Dim(0))
-		if err := m.NegLogDensity(ctx, nlp, test.Data()); err != nil {
-			return a, err
+		if im, err := dataset.ImagesByName(data); err == nil {
+			a.Dequantisation = -float64(d) * im.LogBinWidth()
 		}
-		for _, v := range nlp {
-			a.NLL += v / float64(len(nlp))
-		}
+		bits := func(nll float64) float64 { return (nll + a.Dequantisation) / (float64(d) * math.Ln2) }
+		a.BitsPerDim, a.GaussianBitsPerDim = bits(a.NLL), bits(a.GaussianNLL)
 	}
-	var err error
-	if a.GaussianNLL, err = eval.GaussianNLL(ref, test); err != nil {
-		return a, fmt.Errorf("model: %w", err)
-	}
-	if im, err := dataset.ImagesByName(data); err == nil {
-		a.Dequantisation = -float64(d) * im.LogBinWidth()
-	}
-	bits := func(nll float64) float64 { return (nll + a.Dequantisation) / (float64(d) * math.Ln2) }
-	a.BitsPerDim, a.GaussianBitsPerDim = bits(a.NLL), bits(a.GaussianNLL)
 	if a.Samples, err = m.Generate(ctx, min(test.Dim(0), 2000), rng); err != nil {
 		return a, err
 	}
