@@ -56,11 +56,12 @@ func fitGaussian(t *testing.T, x *tensor.Tensor) *energy.Gaussian {
 // truth and declared converged: the Gaussian fitted to them (correlated,
 // log Z = (d/2)·log 2π + ½·log|Σ|) and a mixture of ten isotropic
 // Gaussians at the class means (normalised: log Z = 0).
-// It takes a minute on 2 cores: set GOEBM_LONG=1 to run it.
+// It takes 12 s on 2 cores (the rest of the package 1 s): set GOEBM_LONG=1
+// to run it.
 // TestAISCheckFast is its quick version.
 func TestAISCheck64(t *testing.T) {
 	if os.Getenv("GOEBM_LONG") == "" {
-		t.Skip("a minute of 64-d AIS: set GOEBM_LONG=1")
+		t.Skip("12 s of 64-d AIS: set GOEBM_LONG=1")
 	}
 	checkKnown(t, AISCheck{Seed: 1})
 }
