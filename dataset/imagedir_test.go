@@ -89,6 +89,17 @@ func TestLoadImageDir(t *testing.T) {
 	if im, err := LoadImageDir(flat); err != nil || im.Len() != 2 || im.Labels != nil || im.Classes != nil || !bytes.Equal(im.Pixels, seqFrom(0, 12)) {
 		t.Errorf("unlabelled: %v", err)
 	}
+	// A pixel with only blue apart is colour too.
+	blue := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	blue.Set(2, 1, color.RGBA{9, 9, 60, 255})
+	writePNG(t, flat, "3.png", blue)
+	im, err = LoadImageDir(flat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.C != 3 || im.Pixels[2*18+12+5] != 60 {
+		t.Errorf("blue pixel: C %d, blue plane %v", im.C, im.Pixels[2*18+12:])
+	}
 }
 
 // seqFrom returns n bytes v, v+1, ….
