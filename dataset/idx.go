@@ -139,12 +139,18 @@ func ReadIDXImages(images, labels io.Reader) (*Images, error) {
 // LoadIDX reads images and labels from IDX files (see ReadIDXImages),
 // gzipped or not; labels "" reads no labels.
 func LoadIDX(images, labels string) (*Images, error) {
+	return loadPair(images, labels, ReadIDXImages)
+}
+
+// loadPair opens an images file and a labels file (none when labels is
+// "") and reads them with read, naming the files in its error.
+func loadPair(images, labels string, read func(images, labels io.Reader) (*Images, error)) (*Images, error) {
 	fi, err := os.Open(images)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer fi.Close()
-	var lr io.Reader
+	var lr io.Reader // a nil interface, not a nil *os.File, for no labels
 	if labels != "" {
 		fl, err := os.Open(labels)
 		if err != nil {
@@ -153,7 +159,7 @@ func LoadIDX(images, labels string) (*Images, error) {
 		defer fl.Close()
 		lr = fl
 	}
-	im, err := ReadIDXImages(fi, lr)
+	im, err := read(fi, lr)
 	if err != nil && labels != "" {
 		return nil, fmt.Errorf("dataset: %s and %s: %w", images, labels, err)
 	}

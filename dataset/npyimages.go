@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 )
 
@@ -70,28 +69,7 @@ func ReadNPYImages(images, labels io.Reader) (*Images, error) {
 // LoadNPYImages reads images and labels from .npy files (see
 // ReadNPYImages); labels "" reads no labels.
 func LoadNPYImages(images, labels string) (*Images, error) {
-	fi, err := os.Open(images)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer fi.Close()
-	var lr io.Reader
-	if labels != "" {
-		fl, err := os.Open(labels)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %w", err)
-		}
-		defer fl.Close()
-		lr = fl
-	}
-	im, err := ReadNPYImages(fi, lr)
-	if err != nil && labels != "" {
-		return nil, fmt.Errorf("dataset: %s and %s: %w", images, labels, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %s: %w", images, err)
-	}
-	return im, nil
+	return loadPair(images, labels, ReadNPYImages)
 }
 
 // npyKindOf returns the byte order and size of a numeric descr: a byte
