@@ -179,11 +179,17 @@ func TestFashionMNISTFromDir(t *testing.T) {
 	}
 }
 
-// TestFashionMNIST reads the real files where Debian's package put them,
-// and is skipped when they are absent unless GOEBM_FASHION=1 asks for them.
+// TestFashionMNIST reads the real files where Debian's package put them
+// (half a second; ten under -race, so -short skips it). It is skipped when
+// they are absent, unless GOEBM_FASHION=1 asks for them.
 func TestFashionMNIST(t *testing.T) {
-	if _, err := os.Stat(FashionMNISTDir); err != nil && os.Getenv("GOEBM_FASHION") != "1" {
-		t.Skip("no Fashion-MNIST (apt-get install dataset-fashion-mnist, or set GOEBM_FASHION=1 to fail)")
+	if os.Getenv("GOEBM_FASHION") != "1" {
+		if testing.Short() {
+			t.Skip("-short: not reading Fashion-MNIST's 70,000 images (GOEBM_FASHION=1 does)")
+		}
+		if _, err := os.Stat(FashionMNISTDir); err != nil {
+			t.Skip("no Fashion-MNIST (apt-get install dataset-fashion-mnist; GOEBM_FASHION=1 makes this a failure)")
+		}
 	}
 	im, err := ImagesByName("fashion-mnist")
 	if err != nil {
