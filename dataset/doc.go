@@ -35,4 +35,34 @@
 // Two departures from TorchEBM, for honest held-out data: TwoMoons draws its
 // angles independently (TorchEBM spaces them evenly), and Grid cycles through
 // its points for any n (TorchEBM returns exactly one per point).
+//
+// # Image files
+//
+// Every image loader returns Images: pixels as integers 0 … Levels−1 in
+// [C, H, W] order, labels where the files have them (nil otherwise), class
+// names where known, and the one stated scaling of Scaled, x = 2(v + u)/L − 1
+// with u ~ U[0, 1) from an injected *rand.Rand, here with L = 256 levels
+// (LogBinWidth = log(2/256); D·log(L/2) = 3,804.0 nats for 28×28). The
+// files' sizes are checked against their headers and bounded by package
+// limit before anything is allocated for them. Split holds out a set's
+// official test split where it has one, and otherwise the fixed fifth
+// (image i when i mod 5 = 4), which for a folder of PNGs, read class by
+// class, is a fifth of every class.
+//
+//	ReadIDX, LoadIDX   MNIST's IDX format, gzipped or plain: 2 zero bytes, the
+//	                   item type (only 0x08, unsigned bytes), the rank, the
+//	                   sizes as big-endian uint32, then exactly the items the
+//	                   sizes call for (a short file or trailing bytes is an
+//	                   error); images [n, H, W] with labels [n], counts equal
+//	FashionMNIST       Fashion-MNIST (Xiao, Rasul and Vollgraf 2017, MIT),
+//	                   from a directory or FashionMNISTDir, where Debian's
+//	                   dataset-fashion-mnist installs it; the 60,000 training
+//	                   images then the official 10,000 test images, which
+//	                   Split holds out; LoadImages("fashion-mnist", dir)
+//	LoadImageDir       PNGs in class folders, labels by sorted folder name;
+//	                   grey [1, H, W] when every pixel has R = G = B, else RGB
+//	                   [3, H, W]; alpha dropped, 16-bit samples cut to 8
+//	LoadNPYImages      .npy [n, C, H, W] (or [n, H, W]) of whole numbers
+//	                   0 … 255 in any integer or float type, labels in a
+//	                   second .npy [n] of whole numbers 0 … 65535
 package dataset

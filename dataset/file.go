@@ -121,51 +121,11 @@ const npyMagic = "\x93NUMPY"
 // is checked whole (magic, version, length, the dict's three keys, a shape
 // that package limit bounds) and the data length must match it.
 func ReadNPY(r io.Reader) (*tensor.Tensor, error) {
-	raw, err := io.ReadAll(r)
+	h, data, err := readNPYArray(r, npyType, "float64 or float32")
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) < len(npyMagic)+2 || string(raw[:len(npyMagic)]) != npyMagic {
-		return nil, errors.New("not a NumPy .npy file: no \\x93NUMPY magic")
-	}
-	off := len(npyMagic) + 2
-	var hlen int
-	switch major := raw[len(npyMagic)]; major {
-	case 1:
-		if len(raw) < off+2 {
-			return nil, errors.New("not a NumPy .npy file: truncated header")
-		}
-		hlen, off = int(binary.LittleEndian.Uint16(raw[off:])), off+2
-	case 2, 3:
-		if len(raw) < off+4 {
-			return nil, errors.New("not a NumPy .npy file: truncated header")
-		}
-		hlen, off = int(binary.LittleEndian.Uint32(raw[off:])), off+4
-	default:
-		return nil, fmt.Errorf("not a NumPy .npy file: format version %d.%d, this build reads 1 to 3", major, raw[len(npyMagic)+1])
-	}
-	if hlen > len(raw)-off {
-		return nil, fmt.Errorf("not a NumPy .npy file: header of %d bytes in a file of %d", hlen, len(raw))
-	}
-	h, err := parseNPYHeader(string(raw[off : off+hlen]))
-	if err != nil {
-		return nil, fmt.Errorf("not a NumPy .npy file: header: %w", err)
-	}
-	data := raw[off+hlen:]
-	items, err := limit.Elems("array", h.shape...)
-	if err != nil {
-		return nil, err
-	}
-	order, size, ok := npyType(h.descr)
-	if !ok {
-		return nil, fmt.Errorf("array of type %s; want float64 or float32", h.descr)
-	}
-	if want := items * size; len(data) != want {
-		return nil, fmt.Errorf("array of shape %v needs %d data bytes, the file has %d (truncated or corrupted)", h.shape, want, len(data))
-	}
-	if h.fortran {
-		return nil, errors.New("array is in Fortran order; save it with np.ascontiguousarray")
-	}
+	order, size, items := h.order, h.size, len(data)/h.size
 	shape := h.shape
 	switch len(shape) {
 	case 1:
@@ -191,6 +151,60 @@ func ReadNPY(r io.Reader) (*tensor.Tensor, error) {
 	return tensor.New(vals, shape...), nil
 }
 
+// readNPYArray reads a .npy file's header and data, checked against each
+// other: the magic, version and header length, the header dict, a shape
+// that package limit bounds, a type that types knows (want describes those
+// in errors), data bytes exactly as many as the shape needs, and C order.
+func readNPYArray(r io.Reader, types func(descr string) (binary.ByteOrder, int, bool), want string) (npyHeader, []byte, error) {
+	var h npyHeader
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return h, nil, err
+	}
+	if len(raw) < len(npyMagic)+2 || string(raw[:len(npyMagic)]) != npyMagic {
+		return h, nil, errors.New("not a NumPy .npy file: no \\x93NUMPY magic")
+	}
+	off := len(npyMagic) + 2
+	var hlen int
+	switch major := raw[len(npyMagic)]; major {
+	case 1:
+		if len(raw) < off+2 {
+			return h, nil, errors.New("not a NumPy .npy file: truncated header")
+		}
+		hlen, off = int(binary.LittleEndian.Uint16(raw[off:])), off+2
+	case 2, 3:
+		if len(raw) < off+4 {
+			return h, nil, errors.New("not a NumPy .npy file: truncated header")
+		}
+		hlen, off = int(binary.LittleEndian.Uint32(raw[off:])), off+4
+	default:
+		return h, nil, fmt.Errorf("not a NumPy .npy file: format version %d.%d, this build reads 1 to 3", major, raw[len(npyMagic)+1])
+	}
+	if hlen > len(raw)-off {
+		return h, nil, fmt.Errorf("not a NumPy .npy file: header of %d bytes in a file of %d", hlen, len(raw))
+	}
+	h, err = parseNPYHeader(string(raw[off : off+hlen]))
+	if err != nil {
+		return h, nil, fmt.Errorf("not a NumPy .npy file: header: %w", err)
+	}
+	data := raw[off+hlen:]
+	items, err := limit.Elems("array", h.shape...)
+	if err != nil {
+		return h, nil, err
+	}
+	var ok bool
+	if h.order, h.size, ok = types(h.descr); !ok {
+		return h, nil, fmt.Errorf("array of type %s; want %s", h.descr, want)
+	}
+	if want := items * h.size; len(data) != want {
+		return h, nil, fmt.Errorf("array of shape %v needs %d data bytes, the file has %d (truncated or corrupted)", h.shape, want, len(data))
+	}
+	if h.fortran {
+		return h, nil, errors.New("array is in Fortran order; save it with np.ascontiguousarray")
+	}
+	return h, data, nil
+}
+
 // npyType returns the byte order and size of a descr this package reads:
 // float64 or float32, little-endian unless it says '>'. The names without a
 // byte order ("f8", "float64") are read as little-endian, as they always were.
@@ -208,11 +222,14 @@ func npyType(descr string) (binary.ByteOrder, int, bool) {
 	return nil, 0, false
 }
 
-// npyHeader is what a .npy header dict says.
+// npyHeader is what a .npy header dict says, and the byte order and size
+// of its type.
 type npyHeader struct {
 	descr   string
 	fortran bool
 	shape   []int
+	order   binary.ByteOrder
+	size    int
 }
 
 // parseNPYHeader parses the header dict: exactly the keys descr (a string),

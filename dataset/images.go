@@ -21,45 +21,58 @@ import (
 //go:embed data/digits.csv.gz
 var digitsGz []byte
 
-// Images is a set of labelled grey images whose pixels are integers
+// Images is a set of images, labelled or not, whose pixels are integers
 // 0 … Levels−1.
 type Images struct {
 	// Pixels holds image i's C·H·W pixels, row-major ([C, H, W]), at
 	// Pixels[i·C·H·W : (i+1)·C·H·W].
 	Pixels []uint8
-	// Labels holds each image's class.
+	// Labels holds each image's class, or is nil for unlabelled images.
 	Labels []int
+	// Classes names the classes by label where the names are known.
+	Classes []string
 	// C, H and W are the channels, the height and the width.
 	C, H, W int
 	// Levels is the number of pixel values.
 	Levels int
+	// held is the number of images at the end that are an official test
+	// split, which Split holds out instead of its fixed fifth.
+	held int
 }
 
 // Len returns the number of images.
-func (im *Images) Len() int { return len(im.Labels) }
+func (im *Images) Len() int {
+	if d := im.Dim(); d > 0 {
+		return len(im.Pixels) / d
+	}
+	return 0
+}
 
 // Dim returns the pixels per image, C·H·W.
 func (im *Images) Dim() int { return im.C * im.H * im.W }
 
-// Split returns the training and test images by a fixed rule: image i is
-// held out when i mod 5 = 4, a fifth of the set (359 of the 1,797
-// digits), the same on every run and machine.
+// Split returns the training and test images: a set's official test split
+// where it has one (Fashion-MNIST's last 10,000), and otherwise by a fixed
+// rule: image i is held out when i mod 5 = 4, a fifth of the set (359 of
+// the 1,797 digits), the same on every run and machine.
 func (im *Images) Split() (train, test *Images) {
 	train, test = im.empty(), im.empty()
-	d := im.Dim()
-	for i, y := range im.Labels {
+	d, n := im.Dim(), im.Len()
+	for i := range n {
 		dst := train
-		if i%5 == 4 {
+		if (im.held == 0 && i%5 == 4) || (im.held > 0 && i >= n-im.held) {
 			dst = test
 		}
 		dst.Pixels = append(dst.Pixels, im.Pixels[i*d:(i+1)*d]...)
-		dst.Labels = append(dst.Labels, y)
+		if im.Labels != nil {
+			dst.Labels = append(dst.Labels, im.Labels[i])
+		}
 	}
 	return train, test
 }
 
 func (im *Images) empty() *Images {
-	return &Images{C: im.C, H: im.H, W: im.W, Levels: im.Levels}
+	return &Images{C: im.C, H: im.H, W: im.W, Levels: im.Levels, Classes: im.Classes}
 }
 
 // Scaled returns the images as points of [−1, 1]^(C·H·W), [n, C·H·W],
@@ -118,12 +131,19 @@ func Digits() (*Images, error) {
 	return im, nil
 }
 
-// imageSets are the image data sets by name.
+// imageSets are the image data sets by name; load reads a set that lives in
+// files from dir, or from its usual place when dir is "".
 var imageSets = map[string]struct {
-	load func() (*Images, error)
+	load func(dir string) (*Images, error)
 	doc  string
 }{
-	"digits": {Digits, "UCI optical digits: 1,797 8×8 images (64-d), a fixed fifth held out"},
+	"digits": {func(dir string) (*Images, error) {
+		if dir != "" {
+			return nil, fmt.Errorf("dataset: digits are embedded, not read from a directory (%s)", dir)
+		}
+		return Digits()
+	}, "UCI optical digits: 1,797 8×8 images (64-d), a fixed fifth held out"},
+	"fashion-mnist": {FashionMNIST, "Fashion-MNIST: 70,000 28×28 images (784-d), the official 10,000 held out"},
 }
 
 // ImageNames returns the image data sets' names with a one-line
@@ -138,11 +158,21 @@ func ImageNames() [][2]string {
 }
 
 // ImagesByName returns the image data set of a name (case-insensitive), or
-// an error naming the valid ones.
-func ImagesByName(name string) (*Images, error) {
+// an error naming the valid ones. Sets that live in files are read from
+// their usual place; LoadImages reads them from a directory.
+func ImagesByName(name string) (*Images, error) { return LoadImages(name, "") }
+
+// LoadImages returns the image data set of a name, as ImagesByName does,
+// reading a set that lives in files (fashion-mnist) from dir when dir is
+// not "". The embedded digits refuse a dir.
+func LoadImages(name, dir string) (*Images, error) {
 	s, ok := imageSets[strings.ToLower(name)]
 	if !ok {
-		return nil, fmt.Errorf("dataset: unknown image data set %q (valid: digits)", name)
+		var valid []string
+		for _, n := range ImageNames() {
+			valid = append(valid, n[0])
+		}
+		return nil, fmt.Errorf("dataset: unknown image data set %q (valid: %s)", name, strings.Join(valid, ", "))
 	}
-	return s.load()
+	return s.load(dir)
 }
