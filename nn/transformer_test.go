@@ -260,7 +260,9 @@ func TestConditionalTransformerGrad(t *testing.T) {
 	x := tensor.Randn(rng, 2, 16)
 	ts := tensor.New([]float64{0.3, 0.8}, 2, 1)
 	labels := []int{1, 3}
-	f := func(tp *tensor.Tape, xs []*tensor.Tensor) *tensor.Tensor { return m.ForwardTY(tp, xs[0], xs[1], labels) }
+	f := func(tp *tensor.Tape, xs []*tensor.Tensor) *tensor.Tensor {
+		return m.ForwardTY(tp, xs[0], xs[1], labels)
+	}
 	inputs := append([]*tensor.Tensor{x, ts}, Values(m.Params())...)
 	for order := 1; order <= 2; order++ {
 		if err := tensor.CheckGrad(f, inputs, tensor.CheckOptions{Order: order, Seed: uint64(order)}); err != nil {
