@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
@@ -365,5 +367,48 @@ func TestConditionalTransformerInvalid(t *testing.T) {
 	}
 	if _, err := NewConditionalTransformer(rand.New(rand.NewPCG(1, 1)), ok); err != nil {
 		t.Errorf("valid config: %v", err)
+	}
+}
+
+// TestConditionalTransformerDump writes a network with random parameters,
+// inputs and its outputs as JSON to the file named by
+// GOEBM_TRANSFORMER_DUMP, for bench/peer/torch_transformer.py --check to
+// confirm that the peer computes the same function. Skipped without it.
+func TestConditionalTransformerDump(t *testing.T) {
+	path := os.Getenv("GOEBM_TRANSFORMER_DUMP")
+	if path == "" {
+		t.Skip("GOEBM_TRANSFORMER_DUMP not set")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	cfg := TransformerConfig{Channels: 1, Height: 8, Width: 8, Patch: 2, Dim: 32, Depth: 2, Heads: 4, Classes: 10}
+	m, err := NewConditionalTransformer(rng, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params() {
+		fillNormal(rng, p.Value.Data(), 0.2)
+	}
+	n := 4
+	x := tensor.Randn(rng, n, 64)
+	ts := tensor.Uniform(rng, 0, 1, n, 1)
+	labels := []int{0, 3, 9, 10}
+	type arr struct {
+		Shape []int
+		Data  []float64
+	}
+	params := map[string]arr{}
+	for _, p := range m.Params() {
+		params[p.Name] = arr{p.Value.Shape(), p.Value.Data()}
+	}
+	b, err := json.Marshal(map[string]any{
+		"config": map[string]int{"channels": 1, "size": 8, "patch": 2, "dim": 32, "depth": 2, "heads": 4, "classes": 10},
+		"params": params, "x": x.Data(), "t": ts.Data(), "labels": labels,
+		"out": m.ForwardTY(nil, x, ts, labels).Data(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,6 +8,10 @@ nn.NewConditionalTransformer): 8x8 grey images as flat rows, batch 128, patch 2
   forward   v(x, t, y) under torch.no_grad()
   train     grad_theta of the flow-matching-like MSE mean((v(x, t, y) - u)^2)
 
+--check FILE loads a network, inputs and outputs written by goebm
+(GOEBM_TRANSFORMER_DUMP=FILE go test ./nn/ -run TransformerDump) into this model and
+prints the largest difference of the outputs: the two compute the same function.
+
 --gelu tanh uses TorchEBM's tanh-approximate GELU instead of the exact one that
 goebm uses (the cost is about the same).
 
@@ -104,6 +108,38 @@ class ConditionalTransformer(nn.Module):
         return h.reshape(b, -1)
 
 
+def check(path):
+    import json
+    d = json.load(open(path))
+    c = d["config"]
+    net = ConditionalTransformer(c=c["channels"], size=c["size"], patch=c["patch"], d=c["dim"],
+                                 depth=c["depth"], heads=c["heads"], classes=c["classes"]).double()
+    # goebm's names and layouts: Linear weights are [in, out], PyTorch's [out, in].
+    rename = {"patch.proj": "patch", "time.fc1": "t1", "time.fc2": "t2", "label": "label",
+              "attn.qkv": "qkv", "attn.out": "out", "mlp.fc1": "fc1", "mlp.fc2": "fc2", "ada": "ada",
+              "head.ada": "head_ada", "head.proj": "head_proj"}
+    state = {}
+    for name, p in d["params"].items():
+        prefix, kind = name.rsplit(".", 1)
+        blk = ""
+        if prefix.startswith("blocks."):
+            _, i, prefix = prefix.split(".", 2)
+            blk = f"blocks.{i}."
+        v = torch.tensor(p["Data"], dtype=torch.float64).reshape(p["Shape"])
+        if kind == "weight" and v.dim() == 2 and prefix != "label":
+            v = v.t()
+        state[blk + rename[prefix] + "." + kind] = v
+    missing = set(net.state_dict()) - set(state) - {"pos", "om"}
+    assert not missing, missing
+    net.load_state_dict(state, strict=False)
+    n = len(d["labels"])
+    with torch.no_grad():
+        out = net(torch.tensor(d["x"], dtype=torch.float64).reshape(n, -1),
+                  torch.tensor(d["t"], dtype=torch.float64).reshape(n, 1), torch.tensor(d["labels"]))
+    want = torch.tensor(d["out"], dtype=torch.float64).reshape(n, -1)
+    print(f"max |torch - goebm| = {(out - want).abs().max().item():.3g} (outputs up to {want.abs().max().item():.3g})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -111,7 +147,10 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--cases", default="forward,train")
     ap.add_argument("--gelu", default="none", choices=["none", "exact", "tanh"])
+    ap.add_argument("--check", default="")
     a = ap.parse_args()
+    if a.check:
+        return check(a.check)
     torch.set_num_threads(a.threads)
     dt = getattr(torch, a.dtype)
     torch.manual_seed(0)
