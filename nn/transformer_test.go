@@ -129,7 +129,7 @@ func refTransformer(m *ConditionalTransformer, x []float64, t float64, y int) []
 		for i, v := range tok {
 			hid := lin(b.FC1, modulate(v, ch(3), ch(4)))
 			for k, z := range hid {
-				hid[k] = z * 0.5 * math.Erfc(-z/math.Sqrt2)
+				hid[k] = 0.5 * z * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(z+0.044715*z*z*z)))
 			}
 			o := lin(b.FC2, hid)
 			for k := range d {
