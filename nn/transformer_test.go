@@ -19,15 +19,21 @@ import (
 // so that no block is the identity and no check is trivial.
 func tinyTransformer(t *testing.T, depth int) *ConditionalTransformer {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(1, 2))
-	m, err := NewConditionalTransformer(rng, TransformerConfig{
+	return randomTransformer(t, rand.New(rand.NewPCG(1, 2)), TransformerConfig{
 		Channels: 1, Height: 4, Width: 4, Patch: 2, Dim: 8, Depth: depth, Heads: 2, FreqDim: 8, Classes: 3,
-	})
+	}, 0.3)
+}
+
+// randomTransformer returns a transformer of cfg with every parameter drawn
+// from N(0, sd²).
+func randomTransformer(t *testing.T, rng *rand.Rand, cfg TransformerConfig, sd float64) *ConditionalTransformer {
+	t.Helper()
+	m, err := NewConditionalTransformer(rng, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range m.Params() {
-		fillNormal(rng, p.Value.Data(), 0.3)
+		fillNormal(rng, p.Value.Data(), sd)
 	}
 	return m
 }
@@ -186,15 +192,9 @@ func TestConditionalTransformerMatchesDefinition(t *testing.T) {
 
 func TestConditionalTransformerRectangular(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	m, err := NewConditionalTransformer(rng, TransformerConfig{
+	m := randomTransformer(t, rng, TransformerConfig{
 		Channels: 2, OutChannels: 3, Height: 4, Width: 6, Patch: 2, Dim: 8, Depth: 1, Heads: 4, FreqDim: 4, Classes: 2,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range m.Params() {
-		fillNormal(rng, p.Value.Data(), 0.5)
-	}
+	}, 0.5)
 	x := tensor.Randn(rng, 2, 48)
 	got := m.ForwardTY(nil, x, tensor.New([]float64{0.2, 0.9}, 2, 1), []int{1, 0})
 	if s := got.Shape(); s[0] != 2 || s[1] != 72 {
@@ -285,13 +285,7 @@ func TestConditionalTransformerGrad(t *testing.T) {
 // four cores, for the output and the parameter gradient.
 func TestConditionalTransformerDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	m, err := NewConditionalTransformer(rng, TransformerConfig{Channels: 1, Height: 8, Width: 8, Patch: 2, Dim: 64, Depth: 2, Heads: 4, Classes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range m.Params() {
-		fillNormal(rng, p.Value.Data(), 0.2)
-	}
+	m := randomTransformer(t, rng, TransformerConfig{Channels: 1, Height: 8, Width: 8, Patch: 2, Dim: 64, Depth: 2, Heads: 4, Classes: 10}, 0.2)
 	n := 128
 	x := tensor.Randn(rng, n, 64)
 	ts := tensor.Uniform(rng, 0, 1, n, 1)
@@ -380,14 +374,7 @@ func TestConditionalTransformerDump(t *testing.T) {
 		t.Skip("GOEBM_TRANSFORMER_DUMP not set")
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
-	cfg := TransformerConfig{Channels: 1, Height: 8, Width: 8, Patch: 2, Dim: 32, Depth: 2, Heads: 4, Classes: 10}
-	m, err := NewConditionalTransformer(rng, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range m.Params() {
-		fillNormal(rng, p.Value.Data(), 0.2)
-	}
+	m := randomTransformer(t, rng, TransformerConfig{Channels: 1, Height: 8, Width: 8, Patch: 2, Dim: 32, Depth: 2, Heads: 4, Classes: 10}, 0.2)
 	n := 4
 	x := tensor.Randn(rng, n, 64)
 	ts := tensor.Uniform(rng, 0, 1, n, 1)
