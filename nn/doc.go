@@ -1,7 +1,8 @@
 // Package nn builds neural networks from tensor ops: Linear layers,
 // activations, Sequential, an MLP builder, normalisation, dropout and
 // spectral normalisation, label embeddings, multi-head self-attention,
-// convolutions, weight initialisation, and saving and loading parameters.
+// convolutions, a conditional transformer, weight initialisation, and
+// saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
 // parameters by name. An energy network is an MLP that ends in one unit:
@@ -54,6 +55,27 @@
 // energy that way, taking flat rows and giving [n, 1] energies:
 //
 //	m, err := nn.NewConvEnergy(rng, 1, 28, 28, []int{32, 32, 64, 64}, nn.SiLU())
+//
+// # Conditional transformer
+//
+// ConditionalTransformer is TorchEBM's ConditionalTransformer2D (a DiT,
+// Peebles and Xie 2023) with its timestep and label embedders, on flat image
+// rows: x [n, C·H·W] is cut into P×P patches embedded by a stride-P Conv2d
+// (PatchEmbed), plus fixed 2-D sine-cosine positions (SinCosPosEmbed2D);
+// c = TimestepEmbedder(t) + Embedding(y) conditions Depth adaLN-Zero blocks
+//
+//	x ← x + gate₁ ⊙ Attn(LN(x)·(1 + scale₁) + shift₁)
+//	x ← x + gate₂ ⊙ MLP(LN(x)·(1 + scale₂) + shift₂)
+//
+// with the six vectors a Linear map of SiLU(c) and LN without affine
+// (eps 1e-6); a head of the same form projects each token back to its
+// patch, and Unpatchify reassembles [n, C'·H·W]. The modulations and the
+// head start at zero: every block starts as the identity and the output as
+// exactly 0. It is a TimeModule (ForwardT is the unconditional network, the
+// null label), so flow and equilibrium matching train it; ForwardTY and
+// WithLabels give the label-conditional network for classifier-free
+// guidance. The type's comment lists where it follows TorchEBM and where it
+// differs.
 //
 // # Initialisation and parameter files
 //

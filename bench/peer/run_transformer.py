@@ -1,0 +1,86 @@
+"""Interleaved timing of goebm's nn.BenchmarkConditionalTransformer and its PyTorch peer.
+
+Builds the nn test binary once (optionally with -tags openblas), then for each of
+--rounds rounds and each thread count runs goebm's benchmark and
+bench/peer/torch_transformer.py in float64 and float32, one after the other, so that
+both see the same machine load. Prints each measurement, then per case and thread
+count the median time of each side over the rounds and the ratios
+goebm / PyTorch (above 1: goebm slower) as median [min, max] over the rounds.
+
+Usage (from the repository root):
+  python3 bench/peer/run_transformer.py [--rounds 3] [--threads 1,2] [--tags openblas]
+                                        [--benchtime 5x] [--reps 5]
+Needs Go and Debian's python3-torch (/usr/bin/python3).
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def go_times(binary, threads, benchtime, env):
+    out = subprocess.run(
+        [binary, "-test.run", "^$", "-test.bench", "^BenchmarkConditionalTransformer$",
+         "-test.cpu", str(threads), "-test.benchtime", benchtime, "-test.count", "1"],
+        capture_output=True, text=True, check=True, cwd="nn", env=env).stdout
+    res = {}
+    for m in re.finditer(r"case=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
+        res[m.group(1)] = float(m.group(2)) / 1e6
+    return res
+
+
+def torch_times(threads, dtype, reps):
+    out = subprocess.run(
+        ["/usr/bin/python3", "bench/peer/torch_transformer.py", "--threads", str(threads),
+         "--dtype", dtype, "--reps", str(reps)],
+        capture_output=True, text=True, check=True).stdout
+    res = {}
+    for line in out.splitlines():
+        name, _, _, ms = line.split("\t")
+        res[name] = float(ms.split()[0])
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--tags", default="")
+    ap.add_argument("--benchtime", default="5x")
+    ap.add_argument("--reps", type=int, default=5)
+    a = ap.parse_args()
+    threads = [int(t) for t in a.threads.split(",")]
+    binary = os.path.join(tempfile.mkdtemp(), "nn.test")
+    build = ["go", "test", "-c", "-o", binary]
+    if a.tags:
+        build += ["-tags", a.tags]
+    subprocess.run(build + ["./nn/"], check=True)
+    # (case, threads) -> list over rounds of goebm ms; (case, threads, dtype) -> torch ms
+    g, t = {}, {}
+    for r in range(a.rounds):
+        for th in threads:
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(th))
+            for case, ms in go_times(binary, th, a.benchtime, env).items():
+                g.setdefault((case, th), []).append(ms)
+                print(f"round {r + 1}\tgoebm\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
+            for dt in ("float64", "float32"):
+                for case, ms in torch_times(th, dt, a.reps).items():
+                    t.setdefault((case, th, dt), []).append(ms)
+                    print(f"round {r + 1}\ttorch {dt}\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
+    print(f"\ngoebm (float64, tags '{a.tags}') / PyTorch: median [min, max] over {a.rounds} rounds")
+    print("case\tthreads\tgoebm ms\ttorch64 ms\tratio vs float64\ttorch32 ms\tratio vs float32")
+    for (case, th), gs in sorted(g.items()):
+        row = [case, str(th), f"{statistics.median(gs):.1f}"]
+        for dt in ("float64", "float32"):
+            ts = t[(case, th, dt)]
+            ratios = [x / y for x, y in zip(gs, ts)]
+            row += [f"{statistics.median(ts):.1f}",
+                    f"{statistics.median(ratios):.2f} [{min(ratios):.2f}, {max(ratios):.2f}]"]
+        print("\t".join(row))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
