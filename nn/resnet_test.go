@@ -165,6 +165,36 @@ func TestResBlockZeroBranchIsSkip(t *testing.T) {
 	}
 }
 
+// TestResNetZeroBranchesClosedForm: with every block's second convolution
+// zero and equal widths, the blocks are identities and the energy is
+// head(mean over the image of act(pool(pool(stem(x))))) for three stages.
+// A network that skips a pooling, the last activation or the global mean
+// fails.
+func TestResNetZeroBranchesClosedForm(t *testing.T) {
+	r := newTestResNet(t, 18, 2, 8, 8, nn.ResNetSettings{Channels: []int{3, 3, 3}, Blocks: 2})
+	for _, stage := range r.Stages {
+		for _, b := range stage {
+			for _, p := range b.Conv2.Params() {
+				clear(p.Value.Data())
+			}
+		}
+	}
+	x := tensor.Randn(rand.New(rand.NewPCG(19, 19)), 2, 2*8*8)
+	h := r.Stem.Forward(nil, tensor.New(x.Data(), 2, 2, 8, 8))
+	var tp *tensor.Tape
+	for range 2 {
+		h = tp.AvgPool2d(h, [2]int{2, 2}, [2]int{2, 2}, [2]int{})
+	}
+	h = tp.MeanAxes(tp.SiLU(h), 2, 3)
+	want := r.Head.Forward(nil, tp.Reshape(h, 2, 3)).Data()
+	got := r.Forward(nil, x).Data()
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-13 {
+			t.Errorf("row %d: energy %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
 // TestResNetSaveLoad: a saved network loads into another of the same
 // settings, which then computes the same logits.
 func TestResNetSaveLoad(t *testing.T) {
