@@ -514,11 +514,16 @@ func convCol2im(x, col []float64, ld int, g *convGeom) {
 // inside src (see convInside), and zero elsewhere.
 func convGatherRow(dst, src []float64, off, s, j0, j1 int) {
 	clear(dst[:j0])
-	if s == 1 {
-		copy(dst[j0:j1], src[off+j0:off+j1])
-	} else {
-		for j := j0; j < j1; j++ {
-			dst[j] = src[off+j*s]
+	d := dst[j0:j1]
+	switch {
+	case s == 1:
+		copy(d, src[off+j0:off+j1])
+	case len(d) > 0:
+		// src from the first tap read to the last, so that the loop
+		// indexes within one slice of known length.
+		src = src[off+j0*s : off+(j1-1)*s+1]
+		for j := range d {
+			d[j] = src[j*s]
 		}
 	}
 	clear(dst[j1:])
