@@ -1,7 +1,8 @@
 // Package nn builds neural networks from tensor ops: Linear layers,
 // activations, Sequential, an MLP builder, normalisation, dropout and
 // spectral normalisation, label embeddings, multi-head self-attention,
-// convolutions, weight initialisation, and saving and loading parameters.
+// convolutions and residual image energies, weight initialisation, and
+// saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
 // parameters by name. An energy network is an MLP that ends in one unit:

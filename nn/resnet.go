@@ -54,7 +54,8 @@ type ResNet struct {
 	// Head maps the globally pooled features [n, width] to [n, 1] or
 	// [n, Classes].
 	Head Module
-	act  Activation
+	// Act is the nonlinearity.
+	Act Activation
 }
 
 // ResBlock is a pre-activation residual block (He et al. 2016):
@@ -67,7 +68,7 @@ type ResBlock struct {
 	Norm1, Norm2 *GroupNorm // nil without normalisation
 	Conv1, Conv2 Module
 	Skip         Module // nil for the identity
-	act          Activation
+	Act          Activation
 }
 
 var (
@@ -122,12 +123,12 @@ func NewResNetEnergy(rng *rand.Rand, c, h, w int, s ResNetSettings) (*ResNet, er
 		g, _ := NewGroupNorm(s.Groups, ch, true) // checked above
 		return g
 	}
-	r := &ResNet{C: c, H: h, W: w, Classes: s.Classes, Stem: conv(c, chans[0], 3), act: act}
+	r := &ResNet{C: c, H: h, W: w, Classes: s.Classes, Stem: conv(c, chans[0], 3), Act: act}
 	in := chans[0]
 	for _, out := range chans {
 		var stage []*ResBlock
 		for range blocks {
-			b := &ResBlock{Norm1: norm(in), Conv1: conv(in, out, 3), Norm2: norm(out), Conv2: conv(out, out, 3), act: act}
+			b := &ResBlock{Norm1: norm(in), Conv1: conv(in, out, 3), Norm2: norm(out), Conv2: conv(out, out, 3), Act: act}
 			if in != out {
 				b.Skip = conv(in, out, 1)
 			}
@@ -179,7 +180,7 @@ func (r *ResNet) features(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 			h = b.Forward(tp, h)
 		}
 	}
-	h = resnetNormAct(tp, r.Norm, r.act, h)
+	h = resnetNormAct(tp, r.Norm, r.Act, h)
 	h = tp.MeanAxes(h, 2, 3)
 	return r.Head.Forward(tp, tp.Reshape(h, h.Dim(0), h.Dim(1)))
 }
@@ -213,8 +214,8 @@ func (r *ResNet) SetTrain(train bool) {
 
 // Forward applies the block to images x [N, C, H, W].
 func (b *ResBlock) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	h := b.Conv1.Forward(tp, resnetNormAct(tp, b.Norm1, b.act, x))
-	h = b.Conv2.Forward(tp, resnetNormAct(tp, b.Norm2, b.act, h))
+	h := b.Conv1.Forward(tp, resnetNormAct(tp, b.Norm1, b.Act, x))
+	h = b.Conv2.Forward(tp, resnetNormAct(tp, b.Norm2, b.Act, h))
 	skip := x
 	if b.Skip != nil {
 		skip = b.Skip.Forward(tp, x)
