@@ -1,7 +1,8 @@
 // Package nn builds neural networks from tensor ops: Linear layers,
 // activations, Sequential, an MLP builder, normalisation, dropout and
 // spectral normalisation, label embeddings, multi-head self-attention,
-// convolutions, a conditional transformer, weight initialisation, and
+// convolutions, residual image energies, a conditional transformer, weight
+// initialisation, and
 // saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
@@ -56,6 +57,16 @@
 //
 //	m, err := nn.NewConvEnergy(rng, 1, 28, 28, []int{32, 32, 64, 64}, nn.SiLU())
 //
+// NewResNetEnergy builds the residual energies of IGEBM and JEM: a 3×3
+// stem, stages of pre-activation blocks y = skip(x) + conv(act(norm(conv(
+// act(norm(x)))))) with optional GroupNorm and spectrally normalised
+// convolutions (SpectralConv2d), a 2×2 average pool between stages, global
+// average pooling and a Linear head. The head gives a scalar energy, or K
+// class logits f(x) read as JEM reads a classifier: E(x, y) = −f(x)[y]
+// (JEMClassEnergy) and E(x) = −log Σ_y exp f(x)[y] (JEMEnergy), so that
+// p(y | x) = exp(E(x) − E(x, y)) is the classifier's softmax. Forward gives
+// E(x) either way, so samplers and losses use it as any other energy.
+//
 // # Conditional transformer
 //
 // ConditionalTransformer is TorchEBM's ConditionalTransformer2D (a DiT,
@@ -81,6 +92,9 @@
 //
 // Initialisers take an injected *rand.Rand, so the same seed gives the same
 // network. Save writes parameters atomically to a small documented binary
-// format with a checksum (see WriteParams); Load refuses a truncated,
-// corrupted or mismatched file and leaves the model as it was.
+// format with a checksum and each parameter's element type (version 2; see
+// WriteParams); Load refuses a truncated, corrupted or mismatched file, and
+// a file whose element type is not the model's (ErrDType), and leaves the
+// model as it was. Files of version 1, before the element type, load as
+// float64.
 package nn

@@ -16,29 +16,86 @@ import (
 	"github.com/goebm/goebm/tensor"
 )
 
-// The parameter file format, version 1. All integers are little-endian.
+// The parameter file format, version 2. All integers are little-endian.
 //
 //	magic    8 bytes  "GOEBMPRM"
-//	version  uint32   1
+//	version  uint32   2
 //	count    uint32   number of parameters
 //	count times:
 //	  nameLen  uint32, then the name in UTF-8
+//	  dtype    uint8    element type: 1 float64, 2 float32 (see DType)
 //	  rank     uint32, then rank dimensions as uint64
-//	  values   float64 bits (IEEE 754), row-major, product of dimensions
+//	  values   IEEE 754 bits of the element type, row-major, product of dimensions
 //	crc      uint32   CRC-32 (IEEE) of every byte before it
 //
-// NumPy reads the values of a parameter with np.frombuffer(..., "<f8").
+// Version 1 is the same without the dtype byte, every value a float64; it
+// is still read, as float64. WriteParams writes version 2. NumPy reads the
+// values of a parameter with np.frombuffer(..., dtype), dtype being "<f8" or
+// "<f4" (DType.NumPy).
 const (
 	paramMagic   = "GOEBMPRM"
-	paramVersion = 1
+	paramVersion = 2
 )
+
+// DType is the element type of a parameter in a parameter file. This build
+// computes in float64 only, so it writes Float64 and refuses any other
+// element type with an error wrapping ErrDType; Float32 is reserved for
+// float32 networks.
+type DType uint8
+
+// The element types of the parameter file format, by their codes there.
+const (
+	Float64 DType = 1
+	Float32 DType = 2
+)
+
+// String returns "float64" or "float32".
+func (d DType) String() string {
+	switch d {
+	case Float64:
+		return "float64"
+	case Float32:
+		return "float32"
+	}
+	return fmt.Sprintf("DType(%d)", uint8(d))
+}
+
+// NumPy returns the NumPy dtype string of the file's values: "<f8" or "<f4".
+func (d DType) NumPy() string {
+	if d == Float32 {
+		return "<f4"
+	}
+	return "<f8"
+}
+
+// size is the number of bytes of one element, or 0 for an unknown type.
+func (d DType) size() int {
+	switch d {
+	case Float64:
+		return 8
+	case Float32:
+		return 4
+	}
+	return 0
+}
+
+// ErrDType is wrapped by errors about a parameter whose element type in a
+// file is not the model's.
+var ErrDType = errors.New("element type mismatch")
 
 // ErrFormat is wrapped by errors about files that are not valid parameter
 // files: truncated, corrupted or foreign.
 var ErrFormat = errors.New("not a valid goebm parameter file")
 
-// WriteParams writes ps in the parameter file format.
+// WriteParams writes ps in the parameter file format, as float64.
 func WriteParams(w io.Writer, ps []Param) error {
+	_, err := w.Write(encodeParams(ps, Float64))
+	return err
+}
+
+// encodeParams returns the parameter file of ps with values of type dt
+// (rounded to it, for Float32).
+func encodeParams(ps []Param, dt DType) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(paramMagic)
 	le := binary.LittleEndian
@@ -47,26 +104,30 @@ func WriteParams(w io.Writer, ps []Param) error {
 	for _, p := range ps {
 		buf.Write(le.AppendUint32(nil, uint32(len(p.Name))))
 		buf.WriteString(p.Name)
+		buf.WriteByte(byte(dt))
 		shape := p.Value.Shape()
 		buf.Write(le.AppendUint32(nil, uint32(len(shape))))
 		for _, d := range shape {
 			buf.Write(le.AppendUint64(nil, uint64(d)))
 		}
-		b := make([]byte, 8*p.Value.Len())
+		b := make([]byte, dt.size()*p.Value.Len())
 		for i, v := range p.Value.Data() {
-			le.PutUint64(b[8*i:], math.Float64bits(v))
+			if dt == Float32 {
+				le.PutUint32(b[4*i:], math.Float32bits(float32(v)))
+			} else {
+				le.PutUint64(b[8*i:], math.Float64bits(v))
+			}
 		}
 		buf.Write(b)
 	}
 	buf.Write(le.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
-	_, err := w.Write(buf.Bytes())
-	return err
+	return buf.Bytes()
 }
 
 // ReadParams reads a parameter file into ps, matching by name. Every
-// parameter of ps must be in the file with the same shape, and the file may
-// hold no others. The whole file is checked before anything is copied, so on
-// error ps is unchanged.
+// parameter of ps must be in the file with the same element type (float64)
+// and shape, and the file may hold no others. The whole file is checked
+// before anything is copied, so on error ps is unchanged.
 func ReadParams(r io.Reader, ps []Param) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -89,6 +150,9 @@ func ReadParams(r io.Reader, ps []Param) error {
 		if !ok {
 			return fmt.Errorf("nn: parameter %q is missing from the file", p.Name)
 		}
+		if err := d.checkDType(); err != nil {
+			return err
+		}
 		if want := p.Value.Shape(); !slices.Equal(d.shape, want) {
 			return fmt.Errorf("nn: parameter %q has shape %v in the file, the model wants %v", p.Name, d.shape, want)
 		}
@@ -107,7 +171,8 @@ func ReadParams(r io.Reader, ps []Param) error {
 
 // DecodeParams reads every parameter of a parameter file as new leaf
 // tensors, in file order: for containers, such as checkpoints, that hold
-// more than one model's parameters.
+// more than one model's parameters. Like ReadParams it refuses a parameter
+// whose element type is not float64, with an error wrapping ErrDType.
 func DecodeParams(r io.Reader) ([]Param, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -119,6 +184,9 @@ func DecodeParams(r io.Reader) ([]Param, error) {
 	}
 	out := make([]Param, len(ds))
 	for i, d := range ds {
+		if err := d.checkDType(); err != nil {
+			return nil, err
+		}
 		out[i] = Param{Name: d.name, Value: tensor.New(d.values, d.shape...)}
 	}
 	return out, nil
@@ -126,8 +194,18 @@ func DecodeParams(r io.Reader) ([]Param, error) {
 
 type decoded struct {
 	name   string
+	dtype  DType
 	shape  []int
 	values []float64
+}
+
+// checkDType refuses a parameter that is not float64, the element type of
+// every model of this build.
+func (d decoded) checkDType() error {
+	if d.dtype != Float64 {
+		return fmt.Errorf("nn: parameter %q holds %s values in the file, the model float64: %w", d.name, d.dtype, ErrDType)
+	}
+	return nil
 }
 
 func decodeParams(b []byte) ([]decoded, error) {
@@ -159,8 +237,8 @@ func decodeParams(b []byte) ([]decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v != paramVersion {
-		return nil, fmt.Errorf("nn: file format version %d, this build reads %d: %w", v, paramVersion, ErrFormat)
+	if v != 1 && v != paramVersion {
+		return nil, fmt.Errorf("nn: file format version %d, this build reads 1 and %d: %w", v, paramVersion, ErrFormat)
 	}
 	count, err := u32("parameter count")
 	if err != nil {
@@ -175,6 +253,16 @@ func decodeParams(b []byte) ([]decoded, error) {
 		name, err := next(nl, "name")
 		if err != nil {
 			return nil, err
+		}
+		dt := Float64 // version 1 has no element type: all float64
+		if v >= 2 {
+			s, err := next(1, "element type of "+string(name))
+			if err != nil {
+				return nil, err
+			}
+			if dt = DType(s[0]); dt.size() == 0 {
+				return nil, fmt.Errorf("nn: parameter %q: unknown element type %d: %w", name, s[0], ErrFormat)
+			}
 		}
 		rank, err := u32("rank of " + string(name))
 		if err != nil {
@@ -198,15 +286,19 @@ func decodeParams(b []byte) ([]decoded, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nn: %w: %w", err, ErrFormat)
 		}
-		s, err := next(8*n, "values of "+string(name))
-		if err != nil {
-			return nil, err
+		if n > (len(body)-off)/dt.size() {
+			return nil, fmt.Errorf("nn: file ends at byte %d reading values of %s: %w", len(body), name, ErrFormat)
 		}
+		s, _ := next(dt.size()*n, "values of "+string(name))
 		vals := make([]float64, n)
 		for i := range vals {
-			vals[i] = math.Float64frombits(le.Uint64(s[8*i:]))
+			if dt == Float32 {
+				vals[i] = float64(math.Float32frombits(le.Uint32(s[4*i:])))
+			} else {
+				vals[i] = math.Float64frombits(le.Uint64(s[8*i:]))
+			}
 		}
-		out = append(out, decoded{string(name), shape, vals})
+		out = append(out, decoded{string(name), dt, shape, vals})
 	}
 	if off != len(body) {
 		return nil, fmt.Errorf("nn: %d stray bytes after the last parameter: %w", len(body)-off, ErrFormat)
@@ -224,7 +316,7 @@ func Save(path string, m Module) error {
 }
 
 // Load reads parameters saved by Save into m, which must have the same
-// parameter names and shapes. On error m is unchanged.
+// parameter names, element type and shapes. On error m is unchanged.
 func Load(path string, m Module) error {
 	f, err := os.Open(path)
 	if err != nil {

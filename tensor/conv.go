@@ -271,64 +271,137 @@ func convGetCol(n int) *[]float64 {
 	return b
 }
 
+// convBatchCols is the least number of columns, samples times output
+// positions, that the products of the forward and adjoint kernels aim for:
+// deep layers have few output positions per sample, and a product per sample
+// would pack the whole weight for a handful of columns.
+const convBatchCols = 256
+
+// convSamples returns how many samples one product of the forward and
+// adjoint kernels takes: enough for convBatchCols columns, but no more than
+// leaves 8 pieces of the batch to spread over the cores. It depends on the
+// geometry alone, and each output element is the same sum whichever block
+// of columns it falls in, so the result is the same bits on any number of
+// cores.
+func (g *convGeom) convSamples() int {
+	return max(1, min(convBatchCols/max(g.pq(), 1), g.n/8))
+}
+
 // convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil.
-// Samples are independent and run concurrently, each computed by the same
-// calls on any number of cores.
+// Samples are independent and run concurrently in pieces of convSamples,
+// each computed by the same calls on any number of cores: the pieces'
+// column matrices side by side, [c·kh·kw, samples·p·q], times the weight.
 func convForwardKernel(y, x, w, b []float64, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw // the depth of each group's product
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
-	chunked(g.n, 1, func(s, _, _ int) {
-		ysmp := y[s*ys : (s+1)*ys]
-		col := x[s*xs : (s+1)*xs]
-		var buf *[]float64
-		if !g.direct() {
-			buf = convGetCol(g.rows() * pq)
-			col = (*buf)[:g.rows()*pq]
-			convIm2col(col, x[s*xs:(s+1)*xs], g)
+	ns := g.convSamples()
+	chunked(g.n, ns, func(_, lo, hi int) {
+		if ns == 1 {
+			convForwardSample(y[lo*ys:hi*ys], x[lo*xs:hi*xs], w, b, g)
+			return
+		}
+		ld := (hi - lo) * pq
+		cbuf, obuf := convGetCol(g.rows()*ld), convGetCol(g.o*ld)
+		col, out := (*cbuf)[:g.rows()*ld], (*obuf)[:g.o*ld]
+		for s := lo; s < hi; s++ {
+			convIm2col(col[(s-lo)*pq:], ld, x[s*xs:(s+1)*xs], g)
 		}
 		beta := 0.0
-		if b != nil {
+		if b != nil { // the bias first, then the product added, as per sample
 			for o := range g.o {
-				fill(ysmp[o*pq:(o+1)*pq], b[o])
+				fill(out[o*ld:(o+1)*ld], b[o])
 			}
 			beta = 1
 		}
 		for gi := range g.groups {
-			gemm(false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
+			gemm(false, false, og, ld, kk, w[gi*og*kk:], kk, col[gi*kk*ld:], ld, beta, out[gi*og*ld:(gi+1)*og*ld])
 		}
-		if buf != nil {
-			convColPool.Put(buf)
+		for s := lo; s < hi; s++ {
+			for o := range g.o {
+				copy(y[s*ys+o*pq:s*ys+(o+1)*pq], out[o*ld+(s-lo)*pq:])
+			}
 		}
+		convColPool.Put(cbuf)
+		convColPool.Put(obuf)
 	})
 }
 
+// convForwardSample is convForwardKernel for one sample, whose column
+// matrix is the sample itself when the geometry is direct.
+func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
+	og, cg := g.o/g.groups, g.c/g.groups
+	kk := cg * g.kh * g.kw
+	pq := g.pq()
+	col := xsmp
+	var buf *[]float64
+	if !g.direct() {
+		buf = convGetCol(g.rows() * pq)
+		col = (*buf)[:g.rows()*pq]
+		convIm2col(col, pq, xsmp, g)
+	}
+	beta := 0.0
+	if b != nil {
+		for o := range g.o {
+			fill(ysmp[o*pq:(o+1)*pq], b[o])
+		}
+		beta = 1
+	}
+	for gi := range g.groups {
+		gemm(false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
+	}
+	if buf != nil {
+		convColPool.Put(buf)
+	}
+}
+
 // convAdjointKernel writes x = convᵀ(y, w) + b for geometry g; b ([c]) may
-// be nil: per sample, the columns wᵀ·y scattered back by col2im.
+// be nil: per piece of convSamples samples, the columns wᵀ·y scattered back
+// by col2im.
 func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
 	hw := g.h * g.w
-	chunked(g.n, 1, func(s, _, _ int) {
-		xsmp, ysmp := x[s*xs:(s+1)*xs], y[s*ys:(s+1)*ys]
-		if g.direct() {
+	ns := g.convSamples()
+	chunked(g.n, ns, func(_, lo, hi int) {
+		if ns == 1 && g.direct() {
+			xsmp, ysmp := x[lo*xs:(lo+1)*xs], y[lo*ys:(lo+1)*ys]
 			for gi := range g.groups {
 				gemm(true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, xsmp[gi*kk*pq:(gi+1)*kk*pq])
 			}
 		} else {
-			buf := convGetCol(g.rows() * pq)
-			col := (*buf)[:g.rows()*pq]
-			for gi := range g.groups {
-				gemm(true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, col[gi*kk*pq:(gi+1)*kk*pq])
+			ld := (hi - lo) * pq
+			cbuf := convGetCol(g.rows() * ld)
+			col, ym := (*cbuf)[:g.rows()*ld], y[lo*ys:hi*ys]
+			var ybuf *[]float64
+			if ns > 1 { // the pieces' outputs side by side, [o, samples·p·q]
+				ybuf = convGetCol(g.o * ld)
+				ym = (*ybuf)[:g.o*ld]
+				for s := lo; s < hi; s++ {
+					for o := range g.o {
+						copy(ym[o*ld+(s-lo)*pq:o*ld+(s-lo+1)*pq], y[s*ys+o*pq:])
+					}
+				}
 			}
-			clear(xsmp)
-			convCol2im(xsmp, col, g)
-			convColPool.Put(buf)
+			for gi := range g.groups {
+				gemm(true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
+			}
+			for s := lo; s < hi; s++ {
+				xsmp := x[s*xs : (s+1)*xs]
+				clear(xsmp)
+				convCol2im(xsmp, col[(s-lo)*pq:], ld, g)
+			}
+			convColPool.Put(cbuf)
+			if ybuf != nil {
+				convColPool.Put(ybuf)
+			}
 		}
 		if b != nil {
-			for c := range g.c {
-				addScalarTo(xsmp[c*hw:(c+1)*hw], b[c])
+			for s := lo; s < hi; s++ {
+				for c := range g.c {
+					addScalarTo(x[s*xs+c*hw:s*xs+(c+1)*hw], b[c])
+				}
 			}
 		}
 	})
@@ -361,7 +434,7 @@ func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
 			col := x[s*xs : (s+1)*xs]
 			if buf != nil {
 				col = (*buf)[:g.rows()*pq]
-				convIm2col(col, x[s*xs:(s+1)*xs], g)
+				convIm2col(col, pq, x[s*xs:(s+1)*xs], g)
 			}
 			beta := 1.0
 			if s == lo {
@@ -384,16 +457,17 @@ func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
 }
 
 // convIm2col writes the column matrix of one sample x [c, h, w] into col
-// [c·kh·kw, p·q]: row (c, u, v) holds the input pixel that tap (u, v) of
-// the kernel meets at each output position, zero in the padding.
-func convIm2col(col, x []float64, g *convGeom) {
+// [c·kh·kw, p·q], whose rows start ld apart: row (c, u, v) holds the input
+// pixel that tap (u, v) of the kernel meets at each output position, zero
+// in the padding.
+func convIm2col(col []float64, ld int, x []float64, g *convGeom) {
 	pq := g.pq()
 	r := 0
 	for c := range g.c {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for u := range g.kh {
 			for v := range g.kw {
-				row := col[r*pq : (r+1)*pq]
+				row := col[r*ld : r*ld+pq]
 				r++
 				off := v*g.dw - g.pw
 				j0, j1 := convInside(g.q, g.w, off, g.sw)
@@ -411,16 +485,16 @@ func convIm2col(col, x []float64, g *convGeom) {
 	}
 }
 
-// convCol2im adds the column matrix col back into x [c, h, w]: the adjoint
-// of convIm2col.
-func convCol2im(x, col []float64, g *convGeom) {
+// convCol2im adds the column matrix col, rows ld apart, back into
+// x [c, h, w]: the adjoint of convIm2col.
+func convCol2im(x, col []float64, ld int, g *convGeom) {
 	pq := g.pq()
 	r := 0
 	for c := range g.c {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for u := range g.kh {
 			for v := range g.kw {
-				row := col[r*pq : (r+1)*pq]
+				row := col[r*ld : r*ld+pq]
 				r++
 				off := v*g.dw - g.pw
 				j0, j1 := convInside(g.q, g.w, off, g.sw)
@@ -440,11 +514,16 @@ func convCol2im(x, col []float64, g *convGeom) {
 // inside src (see convInside), and zero elsewhere.
 func convGatherRow(dst, src []float64, off, s, j0, j1 int) {
 	clear(dst[:j0])
-	if s == 1 {
-		copy(dst[j0:j1], src[off+j0:off+j1])
-	} else {
-		for j := j0; j < j1; j++ {
-			dst[j] = src[off+j*s]
+	d := dst[j0:j1]
+	switch {
+	case s == 1:
+		copy(d, src[off+j0:off+j1])
+	case len(d) > 0:
+		// src from the first tap read to the last, so that the loop
+		// indexes within one slice of known length.
+		src = src[off+j0*s : off+(j1-1)*s+1]
+		for j := range d {
+			d[j] = src[j*s]
 		}
 	}
 	clear(dst[j1:])

@@ -125,8 +125,11 @@
 // conv2d and conv_transpose2d (stride, padding, dilation, groups, and
 // output padding for the transposed one; ConvOptions' zero value is stride
 // 1, no padding, dilation 1, one group). Conv2d is im2col and a BLAS product
-// per sample and group, samples spread over the cores; its weight layout is
-// [O, C/G, kH, kW] and ConvTranspose2d's [Cin, Cout/G, kH, kW].
+// per group over a piece of samples whose column matrices lie side by side
+// (pieces of a size set by the geometry alone, so that deep layers with few
+// output positions still make wide products), pieces spread over the cores;
+// its weight layout is [O, C/G, kH, kW] and ConvTranspose2d's
+// [Cin, Cout/G, kH, kW].
 //
 // Three ops close the family under differentiation, for one geometry: the
 // conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight

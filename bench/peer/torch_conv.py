@@ -95,6 +95,13 @@ def main():
             chain = chain.detach() - eps * g + math.sqrt(2 * eps) * torch.randn_like(chain)
 
     cases = {"energy": energy, "score": score, "dsm": dsm, "ssm": ssm, "langevin": langevin}
+    # One call of every case before any is timed: float64 timings depend on
+    # what ran before (measured, one thread: energy 134 ms first, 66 ms after
+    # ssm, as glibc's malloc keeps the large buffers mapped only once it has
+    # seen them freed). goebm's tapes recycle their storage, so warm is the
+    # like-for-like state, and the one of a training loop.
+    for name in a.cases.split(","):
+        cases[name]()
     for name in a.cases.split(","):
         print(f"{name}\t{a.dtype}\tthreads={a.threads}\t{timeit(cases[name], a.reps):.3f} ms", flush=True)
 

@@ -1,0 +1,103 @@
+"""goebm against PyTorch on the conv energy, side by side in one run.
+
+Runs goebm's nn.BenchmarkConvEnergy (go test -bench) and torch_conv.py (the
+same network and the same five cases) alternately, for several rounds, at the
+same thread counts (GOMAXPROCS=T against torch.set_num_threads(T)), and prints
+per case and thread count each side's median milliseconds over the rounds and
+the ratio torch ms / goebm ms (above 1: goebm is faster), median and min-max
+over the rounds. goebm always computes in float64; PyTorch is timed in each
+--dtypes entry, float64 being the like-for-like comparison.
+
+Usage (from the repository root):
+  python3 bench/peer/convpeer.py [--rounds 3] [--threads 1,2] [--dtypes float64,float32]
+                                 [--tags openblas] [--benchtime 3x] [--reps 3]
+Debian: apt-get install python3-torch (runs with /usr/bin/python3); -tags openblas
+needs libopenblas-dev.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+CASES = ["energy", "score", "dsm", "ssm", "langevin"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def run_go(binary, threads, benchtime):
+    out = subprocess.run(
+        [binary, "-test.run", "XXX", "-test.bench", "BenchmarkConvEnergy$", "-test.benchtime", benchtime,
+         "-test.cpu", str(threads)],
+        cwd=os.path.join(ROOT, "nn"), check=True, capture_output=True, text=True).stdout
+    ms = {}
+    for m in re.finditer(r"BenchmarkConvEnergy/case=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
+        ms[m.group(1)] = float(m.group(2)) / 1e6
+    if sorted(ms) != sorted(CASES):
+        sys.exit(f"goebm benchmark gave cases {sorted(ms)}:\n{out}")
+    return ms
+
+
+def run_torch(threads, dtype, reps):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "torch_conv.py"), "--threads", str(threads), "--dtype", dtype,
+         "--reps", str(reps)],
+        check=True, capture_output=True, text=True, env=env).stdout
+    ms = {}
+    for line in out.splitlines():
+        f = line.split("\t")
+        ms[f[0]] = float(f[3].split()[0])
+    return ms
+
+
+def spread(xs):
+    return f"{statistics.median(xs):.2f} [{min(xs):.2f}-{max(xs):.2f}]"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--dtypes", default="float64,float32")
+    ap.add_argument("--tags", default="", help="Go build tags, e.g. openblas")
+    ap.add_argument("--benchtime", default="3x", help="go test -benchtime per case")
+    ap.add_argument("--reps", type=int, default=3, help="torch repetitions per case (median)")
+    a = ap.parse_args()
+    threads = [int(t) for t in a.threads.split(",")]
+    dtypes = a.dtypes.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        binary = os.path.join(tmp, "nn.test")
+        subprocess.run(["go", "test", "-c", "-tags", a.tags, "-o", binary, "./nn/"], cwd=ROOT, check=True)
+        go = {t: {c: [] for c in CASES} for t in threads}
+        torch = {(t, d): {c: [] for c in CASES} for t in threads for d in dtypes}
+        for r in range(a.rounds):
+            for t in threads:
+                # Alternate which side goes first, so that neither always
+                # runs on a machine the other has just warmed or heated.
+                sides = ["go"] + dtypes
+                if r % 2:
+                    sides.reverse()
+                for side in sides:
+                    got = run_go(binary, t, a.benchtime) if side == "go" else run_torch(t, side, a.reps)
+                    dst = go[t] if side == "go" else torch[(t, side)]
+                    for c in CASES:
+                        dst[c].append(got[c])
+                print(f"round {r + 1}/{a.rounds}, threads {t} done", file=sys.stderr, flush=True)
+    print(f"goebm ({a.tags or 'pure Go'} BLAS, float64) against PyTorch, {a.rounds} interleaved rounds; "
+          "median ms [min-max]; ratio = torch ms / goebm ms per round")
+    print("threads\tcase\tgoebm ms\t" + "\t".join(f"torch {d} ms\tratio {d}" for d in dtypes))
+    for t in threads:
+        for c in CASES:
+            g = go[t][c]
+            cols = []
+            for d in dtypes:
+                tc = torch[(t, d)][c]
+                cols += [spread(tc), spread([x / y for x, y in zip(tc, g)])]
+            print(f"{t}\t{c}\t{spread(g)}\t" + "\t".join(cols))
+
+
+if __name__ == "__main__":
+    main()
