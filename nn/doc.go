@@ -2,8 +2,7 @@
 // activations, Sequential, an MLP builder, normalisation, dropout and
 // spectral normalisation, label embeddings, multi-head self-attention,
 // convolutions, residual image energies, a conditional transformer, weight
-// initialisation, and
-// saving and loading parameters.
+// initialisation, and saving and loading parameters.
 //
 // A Module maps a batch [n, in] to [n, out] on a tape, and lists its
 // parameters by name. An energy network is an MLP that ends in one unit:
