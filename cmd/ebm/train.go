@@ -126,7 +126,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 			} else {
 				fmt.Fprintf(stdout, "not scored: %s\n", notScored)
 			}
-			fmt.Fprintf(stdout, "wrote %s: config.json, model.params, checkpoint.bin, metrics.jsonl, %s (no energy.png: a density picture needs 2-D data)\n", ts.Out, strings.Join(files, ", "))
+			written := append([]string{"config.json", "model.params", "checkpoint.bin", "metrics.jsonl"}, files...)
+			fmt.Fprintf(stdout, "wrote %s: %s (no energy.png: a density picture needs 2-D data)\n", ts.Out, strings.Join(written, ", "))
 			return
 		}
 		fmt.Fprintf(stdout, "NLL %.3f nats on %s data (a fitted Gaussian: %.3f%s), MMD² %.5f\n", ts.NLL, freshOrHeldOut(c.Data), ts.GaussianNLL, gap("; ", *ts.Scores), ts.MMD2)
