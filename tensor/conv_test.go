@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -406,16 +405,7 @@ func TestConvSameBitsOnAnyCoreCount(t *testing.T) {
 		}
 		return out
 	}
-	old := runtime.GOMAXPROCS(1)
-	one := run()
-	runtime.GOMAXPROCS(4)
-	four := run()
-	runtime.GOMAXPROCS(old)
-	for i := range one {
-		if math.Float64bits(one[i]) != math.Float64bits(four[i]) {
-			t.Fatalf("value %d: %v on 1 core, %v on 4", i, one[i], four[i])
-		}
-	}
+	sameBits(t, "conv", run)
 }
 
 // TestConvShapePanics: misuse panics, naming the op and the shapes.

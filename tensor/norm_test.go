@@ -323,16 +323,7 @@ func TestNormSameBitsOnAnyCoreCount(t *testing.T) {
 		}
 		return out
 	}
-	old := runtime.GOMAXPROCS(1)
-	one := run()
-	runtime.GOMAXPROCS(16)
-	many := run()
-	runtime.GOMAXPROCS(old)
-	for i := range one {
-		if math.Float64bits(one[i]) != math.Float64bits(many[i]) {
-			t.Fatalf("value %d: %v on 1 core, %v on 16", i, one[i], many[i])
-		}
-	}
+	sameBits(t, "norm", run)
 }
 
 func TestNormPanics(t *testing.T) {

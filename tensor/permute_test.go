@@ -164,20 +164,22 @@ func TestBatchMatMulMatchesMatMul(t *testing.T) {
 	}
 }
 
-// sameBits runs f on 1 core and on 16 and requires identical results.
+// sameBits runs f on 1 core, on 4 and on 16 and requires identical results.
 func sameBits(t *testing.T, name string, f func() []float64) {
 	t.Helper()
 	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
 	one := f()
-	runtime.GOMAXPROCS(16)
-	many := f()
-	runtime.GOMAXPROCS(old)
-	if len(one) != len(many) {
-		t.Fatalf("%s: %d values on 1 core, %d on 16", name, len(one), len(many))
-	}
-	for i := range one {
-		if math.Float64bits(one[i]) != math.Float64bits(many[i]) {
-			t.Fatalf("%s: value %d is %v on 1 core, %v on 16", name, i, one[i], many[i])
+	for _, procs := range []int{4, 16} {
+		runtime.GOMAXPROCS(procs)
+		many := f()
+		if len(one) != len(many) {
+			t.Fatalf("%s: %d values on 1 core, %d on %d", name, len(one), len(many), procs)
+		}
+		for i := range one {
+			if math.Float64bits(one[i]) != math.Float64bits(many[i]) {
+				t.Fatalf("%s: value %d is %v on 1 core, %v on %d", name, i, one[i], many[i], procs)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -171,16 +170,7 @@ func TestSameBitsOnAnyCoreCount(t *testing.T) {
 		}
 		return out
 	}
-	old := runtime.GOMAXPROCS(1)
-	one := run()
-	runtime.GOMAXPROCS(4)
-	four := run()
-	runtime.GOMAXPROCS(old)
-	for i := range one {
-		if math.Float64bits(one[i]) != math.Float64bits(four[i]) {
-			t.Fatalf("value %d: %v on 1 core, %v on 4", i, one[i], four[i])
-		}
-	}
+	sameBits(t, "mlp", run)
 }
 
 // TestResetReusesStorage: after a warm-up iteration a loop of score
