@@ -76,8 +76,6 @@ var (
 	_ Trainer = (*ResNet)(nil)
 	_ Module  = (*ResBlock)(nil)
 	_ Trainer = (*ResBlock)(nil)
-	_ Module  = (*SpectralConv2d)(nil)
-	_ Trainer = (*SpectralConv2d)(nil)
 )
 
 // NewResNetEnergy returns a ResNet energy for c×h×w images given as flat
@@ -282,28 +280,3 @@ func JEMClassEnergy(tp *tensor.Tape, logits *tensor.Tensor, labels []int) *tenso
 	}
 	return tp.Neg(tp.Gather(logits, 1, labels))
 }
-
-// SpectralConv2d is a Conv2d layer whose weight is spectrally normalised:
-// the convolution with W/σ(W), W read as the matrix [out, in·kH·kW].
-type SpectralConv2d struct {
-	Conv *Conv2d
-	SN   *SpectralNorm
-	// Train runs a power iteration on every Forward (see SpectralNorm).
-	Train bool
-}
-
-// NewSpectralConv2d wraps l, whose weight it normalises, in training mode.
-func NewSpectralConv2d(rng *rand.Rand, l *Conv2d) *SpectralConv2d {
-	return &SpectralConv2d{Conv: l, SN: NewSpectralNorm(rng, l.W), Train: true}
-}
-
-// Forward convolves x [N, C, H, W] with W/σ(W).
-func (l *SpectralConv2d) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	return tp.Conv2d(x, l.SN.Weight(tp, l.Train), l.Conv.B, l.Conv.Options)
-}
-
-// Params returns the Conv2d layer's: the raw weight and the bias.
-func (l *SpectralConv2d) Params() []Param { return l.Conv.Params() }
-
-// SetTrain switches between training and evaluation.
-func (l *SpectralConv2d) SetTrain(train bool) { l.Train = train }
