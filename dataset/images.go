@@ -157,6 +157,14 @@ func ImageNames() [][2]string {
 	return out
 }
 
+// IsImageSet reports whether name (case-insensitive) names an image data
+// set, without reading it: a set that lives in files may be missing, and
+// that is a different error from an unknown name.
+func IsImageSet(name string) bool {
+	_, ok := imageSets[strings.ToLower(name)]
+	return ok
+}
+
 // ImagesByName returns the image data set of a name (case-insensitive), or
 // an error naming the valid ones. Sets that live in files are read from
 // their usual place; LoadImages reads them from a directory.

@@ -72,3 +72,13 @@ func TestScaled(t *testing.T) {
 		t.Error("same seed, different points")
 	}
 }
+
+// TestIsImageSet: names are recognised without reading the set (so that a
+// missing Fashion-MNIST is reported as missing, not as an unknown name).
+func TestIsImageSet(t *testing.T) {
+	for name, want := range map[string]bool{"digits": true, "Fashion-MNIST": true, "fashion-mnist": true, "twomoons": false, "": false, "digits.csv": false} {
+		if got := IsImageSet(name); got != want {
+			t.Errorf("IsImageSet(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

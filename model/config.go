@@ -95,7 +95,11 @@ func Data(name string, seed uint64, nTest int) (train, test *tensor.Tensor, err 
 		}
 		return train, test, nil
 	}
-	if im, err := dataset.ImagesByName(name); err == nil {
+	if dataset.IsImageSet(name) {
+		im, err := dataset.ImagesByName(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("model: %w", err)
+		}
 		tr, te := im.Split()
 		return tr.Scaled(rand.New(rand.NewPCG(seed, 1))), te.Scaled(rand.New(rand.NewPCG(seed, 2))), nil
 	}

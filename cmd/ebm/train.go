@@ -138,7 +138,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 // knownData refuses an unknown -data name (a usage error).
 func knownData(data string) error {
 	if _, err := dataset.ByName(data); err != nil && dataset.CheckExt(data) != nil {
-		if _, err := dataset.ImagesByName(data); err != nil {
+		if !dataset.IsImageSet(data) {
 			return usagef("-data %q: unknown (valid: a .csv or .npy file, %s)", data, dataNames())
 		}
 	}
