@@ -15,20 +15,11 @@ Debian: apt-get install python3-torch (runs with /usr/bin/python3).
 """
 import argparse
 import math
-import statistics
-import time
 
 import torch
 
+from peertime import timeit
 
-def timeit(fn, reps):
-    fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts) * 1e3
 
 
 def conv_energy(channels=(32, 32, 64, 64), size=28):

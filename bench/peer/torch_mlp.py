@@ -10,21 +10,10 @@ Prints one line per case: name, dtype, threads, median milliseconds.
 Debian: apt-get install python3-torch (runs with /usr/bin/python3).
 """
 import argparse
-import statistics
-import time
 
 import torch
 
-
-def timeit(fn, reps):
-    for _ in range(3):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts) * 1e3
+from peertime import timeit
 
 
 def main():
@@ -59,7 +48,7 @@ def main():
             torch.autograd.grad(loss, params, allow_unused=True)  # the last bias does not reach the score
 
         for name, fn in (("energy", energy), ("score", score), ("scorematch", scorematch)):
-            print(f"{name}/dim={dim}\t{a.dtype}\tthreads={a.threads}\t{timeit(fn, a.reps):.3f} ms")
+            print(f"{name}/dim={dim}\t{a.dtype}\tthreads={a.threads}\t{timeit(fn, a.reps, warmup=3):.3f} ms")
 
 
 if __name__ == "__main__":

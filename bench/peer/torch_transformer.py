@@ -22,22 +22,13 @@ Debian: apt-get install python3-torch (runs with /usr/bin/python3).
 """
 import argparse
 import math
-import statistics
-import time
 
 import torch
+
+from peertime import timeit
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def timeit(fn, reps):
-    fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts) * 1e3
 
 
 def sincos_2d(dim, gh, gw):
