@@ -51,6 +51,11 @@ type ContrastiveDivergence struct {
 	// RegWeight α of the energy-magnitude regulariser; 0 means 0.001,
 	// negative means none.
 	RegWeight float64
+	// Bounds, when set, is a box the chains stay in (images in [−1, 1],
+	// say, with sampler.Clamp as IGEBM clamps), and chains restarted from
+	// noise start uniform in it, where it is closed on both sides, instead
+	// of N(0, I).
+	Bounds *sampler.Bounds
 }
 
 type cdSettings struct {
@@ -102,7 +107,7 @@ func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 		return nil, err
 	}
 	n, d := x.Dim(0), x.Dim(1)
-	ch, err := newChains(s.s, net, d)
+	ch, err := newChains(s.s, net, d, r.c.Bounds)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +117,7 @@ func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 		if err := r.buf.fill(ch, s.size, s.init, rng); err != nil {
 			return nil, err
 		}
-		slots, init := r.buf.starts(n, s.ratio, rng)
+		slots, init := r.buf.starts(ch, n, s.ratio, rng)
 		if neg, err = r.buf.draw(ch, init, s.k, rng); err != nil {
 			return nil, err
 		}
@@ -120,7 +125,7 @@ func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 	case r.c.FromData:
 		neg, err = ch.run(slices.Clone(x.Data()), s.k, rng)
 	default:
-		neg, err = ch.run(gaussianRows(rng, n, d), s.k, rng)
+		neg, err = ch.run(ch.noise(rng, n), s.k, rng)
 	}
 	if err != nil {
 		return nil, err

@@ -247,7 +247,7 @@ func (e EnergyMatching) negatives(net nn.Module, x *tensor.Tensor, s emSettings,
 	n, d := x.Dim(0), x.Dim(1)
 	nNoise := int(math.Round(float64(n) * s.frac))
 	fromNoise, fromData, temp := e.chainSamplers(s)
-	ch, err := newChains(nil, net, d)
+	ch, err := newChains(nil, net, d, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package loss
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -21,15 +22,55 @@ type chains struct {
 	s sampler.Sampler
 	e energy.Energy
 	d int
+	b *sampler.Bounds // nil: unbounded
 }
 
-// newChains returns the chains of s on the energy of net in dimension d.
-func newChains(s sampler.Sampler, net nn.Module, d int) (chains, error) {
+// newChains returns the chains of s on the energy of net in dimension d,
+// kept in the box b (nil: none).
+func newChains(s sampler.Sampler, net nn.Module, d int, b *sampler.Bounds) (chains, error) {
 	e, err := energy.NewModel(net, d)
 	if err != nil {
 		return chains{}, fmt.Errorf("loss: %w", err)
 	}
-	return chains{s: s, e: e, d: d}, nil
+	return chains{s: s, e: e, d: d, b: b}, nil
+}
+
+// noise returns n starting points: uniform in the box where it is closed on
+// both sides, N(0, I) otherwise.
+func (c chains) noise(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n*c.d)
+	for i := range n {
+		c.noiseRow(rng, v[i*c.d:(i+1)*c.d])
+	}
+	return v
+}
+
+// noiseRow fills one starting point, as noise does.
+func (c chains) noiseRow(rng *rand.Rand, dst []float64) {
+	for j := range dst {
+		lo, hi, ok := c.side(j)
+		if ok {
+			dst[j] = lo + (hi-lo)*rng.Float64()
+		} else {
+			dst[j] = rng.NormFloat64()
+		}
+	}
+}
+
+// side returns the box's faces at coordinate j, and whether both are
+// finite.
+func (c chains) side(j int) (lo, hi float64, ok bool) {
+	if c.b == nil {
+		return 0, 0, false
+	}
+	at := func(v []float64) float64 {
+		if len(v) == 1 {
+			return v[0]
+		}
+		return v[j]
+	}
+	lo, hi = at(c.b.Lo), at(c.b.Hi)
+	return lo, hi, !math.IsInf(lo, 0) && !math.IsInf(hi, 0)
 }
 
 // run advances one chain per row of init by steps steps, seeded from rng,
@@ -45,7 +86,7 @@ func (c chains) run(init []float64, steps int, rng *rand.Rand) ([]float64, error
 // sample runs the chains with the options o (their dimension and seed set
 // here).
 func (c chains) sample(o sampler.Options, rng *rand.Rand) (*sampler.Result, error) {
-	o.Dim, o.Seed = c.d, rng.Uint64()
+	o.Dim, o.Seed, o.Bounds = c.d, rng.Uint64(), c.b
 	r, err := c.s.Sample(context.Background(), c.e, o)
 	if err != nil {
 		return nil, fmt.Errorf("loss: sampling negatives: %w", err)
@@ -143,7 +184,7 @@ func (b *replay) fill(c chains, size, warm int, rng *rand.Rand) error {
 		}
 		return nil
 	}
-	rows := gaussianRows(rng, size, c.d)
+	rows := c.noise(rng, size)
 	var tuned *tuning
 	switch {
 	case warm > 0 && c.adapts():
@@ -175,16 +216,14 @@ func (b *replay) draw(c chains, init []float64, steps int, rng *rand.Rand) ([]fl
 // starts picks min(n, size) distinct slots and returns them with the
 // chains' starting points: each restarts from noise with probability
 // fresh, and otherwise continues its slot's chain.
-func (b *replay) starts(n int, fresh float64, rng *rand.Rand) (slots []int, init []float64) {
+func (b *replay) starts(c chains, n int, fresh float64, rng *rand.Rand) (slots []int, init []float64) {
 	d := b.d
 	size := len(b.rows) / d
 	slots = rng.Perm(size)[:min(n, size)]
 	init = make([]float64, len(slots)*d)
 	for i, sl := range slots {
 		if rng.Float64() < fresh {
-			for j := range d {
-				init[i*d+j] = rng.NormFloat64()
-			}
+			c.noiseRow(rng, init[i*d:(i+1)*d])
 		} else {
 			copy(init[i*d:(i+1)*d], b.rows[sl*d:(sl+1)*d])
 		}

@@ -86,3 +86,60 @@ func TestPool(t *testing.T) {
 		t.Fatalf("pool = %g, %v; want 0.2, none", p.step, p.invMass)
 	}
 }
+
+// TestPersistentCDBounds: with Bounds, the replay buffer starts uniform in
+// the box (mean 0 and variance 1/3 on [−1, 1], within 4 standard errors),
+// and after steps of a Langevin whose steps leave the box (a large step
+// against a steep energy), every chain is back inside: clamped.
+func TestPersistentCDBounds(t *testing.T) {
+	const size, d = 4000, 2
+	net, _ := nn.NewMLP(rngOf(1), []int{d, 6, 1}, nn.SiLU(), nil)
+	x := gaussianData(rngOf(2), 64, [2][2]float64{{1, 0}, {0.2, 0.7}})
+	box := &sampler.Bounds{Lo: []float64{-1}, Hi: []float64{1}, Mode: sampler.Clamp}
+	cd := ContrastiveDivergence{K: 3, Persistent: true, BufferSize: size, InitSteps: -1, NewSampleRatio: 1,
+		Sampler: sampler.Langevin{StepSize: schedule.Constant(5)}, Bounds: box}
+	l, st := cd.Start()
+	rng := rngOf(3)
+	// Fill the buffer only: a loss with a batch restarts 64 chains, which
+	// the statistics below allow for by using only the untouched rows.
+	if _, err := l.Loss(nil, net, x, rng); err != nil {
+		t.Fatal(err)
+	}
+	buf := st.Save()[0].Value.Data()
+	var sum, sq float64
+	inside := 0
+	for _, v := range buf {
+		if v >= -1 && v <= 1 {
+			inside++
+		}
+		sum += v
+		sq += v * v
+	}
+	if inside != len(buf) {
+		t.Fatalf("%d of %d buffer values outside [-1, 1]", len(buf)-inside, len(buf))
+	}
+	n := float64(len(buf))
+	mean, vr := sum/n, sq/n-(sum/n)*(sum/n)
+	// Most rows are untouched uniform draws; the 64 moved ones are clamped
+	// into the box. Uniform[−1, 1]: mean 0 (se √(1/3/n)), variance 1/3 (se
+	// √(1/45·4/n) ≈ 0.3/√n·…), both well inside 4 se plus the moved rows' share.
+	moved := 64 * d / n
+	if math.Abs(mean) > 4*math.Sqrt(1.0/3/n)+moved || math.Abs(vr-1.0/3) > 4*math.Sqrt(4.0/45/n)+moved {
+		t.Fatalf("buffer mean %g variance %g: want uniform on [-1, 1] (0, 1/3)", mean, vr)
+	}
+	// Without the box (and with steps too small to move the chains) the
+	// start is N(0, I): its second moment is 1 within 4 se (√(2/n)).
+	cd.Bounds, cd.Sampler = nil, sampler.Langevin{StepSize: schedule.Constant(1e-6)}
+	l, st = cd.Start()
+	if _, err := l.Loss(nil, net, x, rngOf(3)); err != nil {
+		t.Fatal(err)
+	}
+	free := st.Save()[0].Value.Data()
+	sq = 0
+	for _, v := range free {
+		sq += v * v
+	}
+	if v := sq / n; math.Abs(v-1) > 4*math.Sqrt(2/n) {
+		t.Fatalf("unbounded buffer's second moment %g: want about 1 (N(0, I) starts)", v)
+	}
+}
