@@ -14,13 +14,14 @@ import (
 // order and the position) can be saved and restored, so that a resumed
 // training run sees exactly the batches it would have seen.
 type Loader struct {
-	data  *tensor.Tensor // [n, d]
-	batch int
-	src   *rand.PCG
-	rng   *rand.Rand
-	perm  []int
-	pos   int
-	epoch int
+	data   *tensor.Tensor // [n, d]
+	labels []int          // one per row, or nil
+	batch  int
+	src    *rand.PCG
+	rng    *rand.Rand
+	perm   []int
+	pos    int
+	epoch  int
 }
 
 // NewLoader returns a loader of batches of size batch over data ([n, d]),
@@ -39,6 +40,21 @@ func NewLoader(data *tensor.Tensor, batch int, seed uint64) (*Loader, error) {
 	return l, nil
 }
 
+// NewLabelledLoader is NewLoader for data with one label per row: the
+// labels travel with their rows (NextLabelled), and the batches are the
+// ones NewLoader deals for the same seed.
+func NewLabelledLoader(data *tensor.Tensor, labels []int, batch int, seed uint64) (*Loader, error) {
+	if data.Rank() == 2 && len(labels) != data.Dim(0) {
+		return nil, fmt.Errorf("dataset: %d labels for %d rows", len(labels), data.Dim(0))
+	}
+	l, err := NewLoader(data, batch, seed)
+	if err != nil {
+		return nil, err
+	}
+	l.labels = labels
+	return l, nil
+}
+
 func (l *Loader) newEpoch() {
 	for i := range l.perm {
 		l.perm[i] = i
@@ -52,12 +68,26 @@ func (l *Loader) newEpoch() {
 // points that do not fill a batch are dropped (each epoch shuffles anew, so
 // no point is always dropped).
 func (l *Loader) Next() *tensor.Tensor {
+	x, _ := l.NextLabelled()
+	return x
+}
+
+// NextLabelled returns the next batch, as Next does, with its rows' labels
+// (nil for a loader without labels).
+func (l *Loader) NextLabelled() (*tensor.Tensor, []int) {
 	if l.pos+l.batch > len(l.perm) {
 		l.newEpoch()
 	}
 	idx := l.perm[l.pos : l.pos+l.batch]
 	l.pos += l.batch
-	return (*tensor.Tape)(nil).GatherRows(l.data, idx)
+	var y []int
+	if l.labels != nil {
+		y = make([]int, len(idx))
+		for i, j := range idx {
+			y[i] = l.labels[j]
+		}
+	}
+	return (*tensor.Tape)(nil).GatherRows(l.data, idx), y
 }
 
 // Dim returns the dimension of the points.

@@ -34,6 +34,10 @@ type EquilibriumMatching struct {
 	Explicit bool
 	// TimeConditioned passes t to the network instead of 0.
 	TimeConditioned bool
+	// LabelDrop is, with labels (LossLabels), the probability that a row's
+	// label is replaced by the network's null label (classifier-free
+	// guidance); 0 means 0.1, negative means never.
+	LabelDrop float64
 }
 
 // Energy returns g(x) = x·f(x, 0) for each row: the energy of an explicit
@@ -44,7 +48,23 @@ func (e EquilibriumMatching) Energy(tp *tensor.Tape, net nn.TimeModule, x *tenso
 
 // Loss returns the equilibrium-matching loss of net on the data x.
 func (e EquilibriumMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return e.loss(tp, net, x, nil, rng)
+}
+
+// LossLabels returns the equilibrium-matching loss of the label-conditional
+// net (an nn.LabelTimeModule) on the data x with labels y, each dropped to
+// the null label with probability LabelDrop.
+func (e EquilibriumMatching) LossLabels(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error) {
+	return e.loss(tp, net, x, y, rng)
+}
+
+// loss is Loss without labels (y nil) and LossLabels with them.
+func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error) {
 	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	ln, err := labelNet(net, x, y)
+	if err != nil {
 		return nil, err
 	}
 	a, lam := cmp.Or(e.Threshold, 0.8), cmp.Or(e.Multiplier, 4)
@@ -53,7 +73,7 @@ func (e EquilibriumMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, err := samplePath(e.Interpolant, e.Coupling, x, false, rng)
+	xt, ut, ts, idx, err := samplePairs(e.Interpolant, e.Coupling, x, false, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +89,12 @@ func (e EquilibriumMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 		tm = tensor.New(ts, n, 1)
 	}
 	xl := tensor.New(xt, n, d)
-	f := net.ForwardT(tp, xl, tm)
+	var f *tensor.Tensor
+	if y != nil {
+		f = ln.ForwardTY(tp, xl, tm, dropLabels(y, idx, ln.NullLabel(), e.LabelDrop, rng))
+	} else {
+		f = net.ForwardT(tp, xl, tm)
+	}
 	if f.Rank() != 2 || f.Dim(0) != n || f.Dim(1) != d {
 		return nil, fmt.Errorf("loss: the network gives shape %v for %d points of dimension %d: %w", f.Shape(), n, d, ErrInvalid)
 	}

@@ -24,6 +24,12 @@ type FlowMatching struct {
 	// LogNormalTime draws t = sigmoid(z), z ~ N(0, 1), which weights the
 	// middle of the path; otherwise t is uniform.
 	LogNormalTime bool
+	// LabelDrop is, with labels (LossLabels), the probability that a row's
+	// label is replaced by the network's null label, so that one network
+	// learns the conditional and the unconditional velocity
+	// (classifier-free guidance; Ho and Salimans 2022); 0 means 0.1,
+	// negative means never.
+	LabelDrop float64
 }
 
 // Loss returns the flow-matching loss of the velocity net on the data x.
@@ -31,12 +37,36 @@ func (f FlowMatching) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, err := samplePath(f.Interpolant, f.Coupling, x, f.LogNormalTime, rng)
+	return f.loss(tp, net, x, nil, rng)
+}
+
+// LossLabels returns the flow-matching loss of the label-conditional
+// velocity net (an nn.LabelTimeModule) on the data x with labels y, each
+// dropped to the null label with probability LabelDrop.
+func (f FlowMatching) LossLabels(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error) {
+	return f.loss(tp, net, x, y, rng)
+}
+
+// loss is Loss without labels (y nil) and LossLabels with them.
+func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error) {
+	if err := checkBatch(x); err != nil {
+		return nil, err
+	}
+	ln, err := labelNet(net, x, y)
 	if err != nil {
 		return nil, err
 	}
-	v := net.ForwardT(tp, tensor.New(xt, n, d), tensor.New(ts, n, 1))
+	n, d := x.Dim(0), x.Dim(1)
+	xt, ut, ts, idx, err := samplePairs(f.Interpolant, f.Coupling, x, f.LogNormalTime, rng)
+	if err != nil {
+		return nil, err
+	}
+	var v *tensor.Tensor
+	if y != nil {
+		v = ln.ForwardTY(tp, tensor.New(xt, n, d), tensor.New(ts, n, 1), dropLabels(y, idx, ln.NullLabel(), f.LabelDrop, rng))
+	} else {
+		v = net.ForwardT(tp, tensor.New(xt, n, d), tensor.New(ts, n, 1))
+	}
 	if v.Rank() != 2 || v.Dim(0) != n || v.Dim(1) != d {
 		return nil, fmt.Errorf("loss: the velocity net gives shape %v for %d points of dimension %d: %w", v.Shape(), n, d, ErrInvalid)
 	}

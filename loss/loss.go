@@ -24,6 +24,23 @@ type EnergyLoss = Loss[nn.Module]
 // nn.TimeMLP: a velocity or a field v(x, t).
 type TimeLoss = Loss[nn.TimeModule]
 
+// LabelLoss is a training objective that learns from labels as well: a
+// classifier's cross-entropy, JEM, a label-conditional flow. A trainer
+// given labels calls LossLabels with the batch's labels, one per row.
+type LabelLoss[N nn.Module] interface {
+	LossLabels(tp *tensor.Tape, net N, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error)
+}
+
+// EnergyLabelLoss is a LabelLoss of an energy (or classifier) network.
+type EnergyLabelLoss = LabelLoss[nn.Module]
+
+// TimeLabelLoss is a LabelLoss of a time-conditioned network.
+type TimeLabelLoss = LabelLoss[nn.TimeModule]
+
+// ErrNeedsLabels is wrapped by the error of a loss that learns from labels
+// when it is given none.
+var ErrNeedsLabels = errors.New("the loss learns from labels: train with labels")
+
 // State is what a loss carries from one training step to the next: a replay
 // buffer, a learned log-normaliser, a step counter. A trainer optimises its
 // Params with the network's and saves the rest in its checkpoints, whatever

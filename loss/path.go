@@ -17,6 +17,13 @@ import (
 // straight). The random stream is drawn in that order: noise, pairing,
 // times.
 func samplePath(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.Tensor, logNormal bool, rng *rand.Rand) (xt, ut, ts []float64, err error) {
+	xt, ut, ts, _, err = samplePairs(path, pair, x, logNormal, rng)
+	return xt, ut, ts, err
+}
+
+// samplePairs is samplePath that also returns, for each point, the data
+// row it leads to (so that labels follow their rows through the pairing).
+func samplePairs(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.Tensor, logNormal bool, rng *rand.Rand) (xt, ut, ts []float64, idx []int, err error) {
 	if path == nil {
 		path = interpolant.Linear{}
 	}
@@ -25,9 +32,9 @@ func samplePath(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.
 	}
 	n, d := x.Dim(0), x.Dim(1)
 	x0 := gaussianRows(rng, n, d)
-	idx, err := pair.Pair(x0, x.Data(), d, rng)
+	idx, err = pair.Pair(x0, x.Data(), d, rng)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("loss: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("loss: %w", err)
 	}
 	x1 := rowsOf(x, idx)
 	ts = make([]float64, n)
@@ -40,7 +47,7 @@ func samplePath(path interpolant.Interpolant, pair coupling.Coupling, x *tensor.
 	}
 	xt, ut = make([]float64, n*d), make([]float64, n*d)
 	if err := interpolant.Interpolate(path, xt, ut, x0, x1, ts, d); err != nil {
-		return nil, nil, nil, fmt.Errorf("loss: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("loss: %w", err)
 	}
-	return xt, ut, ts, nil
+	return xt, ut, ts, idx, nil
 }

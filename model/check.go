@@ -3,6 +3,10 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
+
+	"github.com/goebm/goebm/dataset"
 
 	"github.com/goebm/goebm/nn"
 )
@@ -11,7 +15,8 @@ import (
 // width, layer count, step count or batch below 1, sizes beyond what the
 // machine can hold or steps beyond limit.MaxSteps, a learning rate that is
 // not positive and finite, a negative or infinite CD regulariser, or an
-// unknown loss, activation, coupling, interpolant or CD sampler. Its errors wrap ErrInvalid and name
+// unknown loss, activation, coupling, interpolant or CD sampler, and image
+// settings that do not fit (checkImage). Its errors wrap ErrInvalid and name
 // the settings as config.json does.
 func (c Config) Check() error {
 	switch {
@@ -23,6 +28,9 @@ func (c Config) Check() error {
 	case !(c.CDReg >= 0) || math.IsInf(c.CDReg, 1):
 		return fmt.Errorf("model: cd_reg %g: must be finite and not negative: %w", c.CDReg, ErrInvalid)
 	}
+	if err := c.checkImage(); err != nil {
+		return err
+	}
 	if err := c.checkSizes(); err != nil {
 		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}
@@ -31,4 +39,39 @@ func (c Config) Check() error {
 	}
 	_, err := c.NewLoss(nil) // the names of its settings
 	return err
+}
+
+// checkImage checks the settings of image models and of CD's chains.
+func (c Config) checkImage() error {
+	nonNeg := func(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
+	switch {
+	case c.Arch != "" && c.Arch != ArchMLP && c.Arch != ArchConv && c.Arch != ArchTransformer:
+		return fmt.Errorf("model: model %q: want conv, mlp or transformer: %w", c.Arch, ErrInvalid)
+	case c.Arch != "" && c.Arch != ArchMLP && !dataset.IsImageSet(c.Data):
+		return fmt.Errorf("model: model %s needs an image set (%s), not data %q: %w", c.Arch, imageSetNames(), c.Data, ErrInvalid)
+	case c.CDSteps < 0 || !nonNeg(c.CDStep) || !nonNeg(c.CDNoise):
+		return fmt.Errorf("model: cd_steps %d, cd_step %g, cd_noise %g: each must be finite and not negative: %w", c.CDSteps, c.CDStep, c.CDNoise, ErrInvalid)
+	case !(c.LabelDrop >= 0 && c.LabelDrop <= 1):
+		return fmt.Errorf("model: label_drop %g: a probability in [0, 1]: %w", c.LabelDrop, ErrInvalid)
+	case c.Classes < 0 || c.Patch < 0 || c.Heads < 0:
+		return fmt.Errorf("model: classes %d, patch %d, heads %d: none may be negative: %w", c.Classes, c.Patch, c.Heads, ErrInvalid)
+	case slices.ContainsFunc(c.Widths, func(w int) bool { return w < 1 }):
+		return fmt.Errorf("model: widths %v: each must be positive: %w", c.Widths, ErrInvalid)
+	case c.Arch == ArchTransformer && c.Loss != "fm" && c.Loss != "eqm":
+		return fmt.Errorf("model: model transformer is trained by the flow losses fm and eqm, not %s: %w", c.Loss, ErrInvalid)
+	case c.Arch != ArchConv && (c.Loss == "ce" || c.Loss == "jem"):
+		return fmt.Errorf("model: loss %s classifies: it needs model conv: %w", c.Loss, ErrInvalid)
+	case c.Arch == ArchConv && (c.Loss == "fm" || c.Loss == "eqm" || c.Loss == "em"):
+		return fmt.Errorf("model: model conv is an energy: loss %s wants model transformer or mlp: %w", c.Loss, ErrInvalid)
+	}
+	return nil
+}
+
+// imageSetNames lists the image sets.
+func imageSetNames() string {
+	var out []string
+	for _, n := range dataset.ImageNames() {
+		out = append(out, n[0])
+	}
+	return strings.Join(out, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/internal/limit"
@@ -44,6 +45,37 @@ type Config struct {
 	Interpolant string  `json:"interpolant,omitempty"`
 	CDReg       float64 `json:"cd_reg,omitempty"`
 	CDSampler   string  `json:"cd_sampler,omitempty"`
+	// CD's chains, where set: sampler steps per loss (0: 20), Langevin's
+	// step size η (0: 0.005) and noise σ (0: √(2η), the noise of exp(−E)).
+	CDSteps int     `json:"cd_steps,omitempty"`
+	CDStep  float64 `json:"cd_step,omitempty"`
+	CDNoise float64 `json:"cd_noise,omitempty"`
+
+	// Image models (see ImageNetwork); all empty for an MLP on points.
+
+	// Arch is the network: "mlp" (or empty), "conv" (a ResNet energy,
+	// nn.NewResNetEnergy) or "transformer" (nn.ConditionalTransformer, for
+	// the flow losses).
+	Arch string `json:"model,omitempty"`
+	// DataDir is where an image set's files are; empty means its default
+	// place.
+	DataDir string `json:"data_dir,omitempty"`
+	// Image is the images' shape [C, H, W] (Dim = C·H·W).
+	Image []int `json:"image,omitempty"`
+	// Widths are the conv network's stage widths (nil: 32, 64).
+	Widths []int `json:"widths,omitempty"`
+	// SpectralNorm normalises the conv network's weights (IGEBM).
+	SpectralNorm bool `json:"spectral_norm,omitempty"`
+	// Patch is the transformer's patch side and Heads its attention heads;
+	// Hidden is its token width and Layers its depth.
+	Patch int `json:"patch,omitempty"`
+	Heads int `json:"heads,omitempty"`
+	// Classes is the number of labels of a classifying (ce, jem) or
+	// label-conditional (fm, eqm on a transformer) model; 0 means none.
+	Classes int `json:"classes,omitempty"`
+	// LabelDrop is the probability that training drops a label
+	// (classifier-free guidance); 0 means the loss's default.
+	LabelDrop float64 `json:"label_drop,omitempty"`
 }
 
 // Network returns a network for the config: an MLP with Layers hidden
@@ -52,6 +84,9 @@ type Config struct {
 // inputs and t (4 Fourier features) to Dim outputs. Weights are initialised
 // from rand.NewPCG(seed, 3).
 func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
+	if c.Arch != "" && c.Arch != ArchMLP {
+		return c.imageNetwork(k, seed)
+	}
 	if c.Dim < 1 || c.Hidden < 1 || c.Layers < 1 {
 		return nil, fmt.Errorf("model: network of dimension %d with %d layers of %d units: %w", c.Dim, c.Layers, c.Hidden, ErrInvalid)
 	}
@@ -176,6 +211,12 @@ func parseConfig(b []byte) (Config, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return c, err
 	}
+	if len(c.Image) == 0 { // as written back: omitted
+		c.Image = nil
+	}
+	if len(c.Widths) == 0 {
+		c.Widths = nil
+	}
 	return c, c.checkSizes()
 }
 
@@ -201,6 +242,8 @@ func (c Config) checkSizes() error {
 		{"layers", []int{c.Layers, layerCost}},
 		{"batch × dim", []int{c.Batch, c.Dim}},
 		{"batch × hidden", []int{c.Batch, c.Hidden}},
+		{"batch × dim × widest", []int{c.Batch, c.Dim, slices.Max(append([]int{1}, c.Widths...))}},
+		{"classes × hidden", []int{c.Classes, max(c.Hidden, 1)}},
 	} {
 		if _, err := limit.Elems(dims.what, dims.n...); err != nil {
 			return err

@@ -18,6 +18,34 @@
 //	             λ the loss's multiplier (far from the data f ≈ λ·v)
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates
 //	             by the loss's Langevin sweep from noise
+//	Classifier   f(x) of class logits, from cross-entropy alone: labels
+//	             images, and its pooled features score image models
+//
+// # Images
+//
+// Config.Arch picks the network: an MLP on flat points, or for an image
+// set (ImageData: the fixed splits in [−1, 1], with labels) a
+// convolutional ResNet energy ("conv"; with classes, JEM: E(x) =
+// −logsumexp_y f(x)[y] and E(x, y) = −f(x)[y]) or the conditional
+// transformer ("transformer", for the flow losses; label-conditional with
+// a null label, so that training drops labels for classifier-free
+// guidance). Image energies keep their contrastive chains in [−1, 1]
+// (clamped, restarted uniform there) with a Langevin step η and noise σ set
+// apart, x ← x − η∇E(x) + σξ, which is Langevin at temperature σ²/(2η);
+// they generate with the same chains from uniform noise.
+//
+// A Conditional model (a JEM energy, a flow on a label-conditional
+// transformer) generates by label with guidance w: the field (or energy)
+// u + w·(c − u) of the unconditional u and the conditional c, so w = 0 is
+// the unconditional model and w = 1 the conditional one.
+//
+// Image models are scored in the features of a classifier the project
+// trains itself (loss ce, AsClassifier): ScoreImages gives the Fréchet
+// distance between the classifier's pooled features of generated and of
+// test images (Heusel et al. 2017's FID, on the domain's own features),
+// against the floor of test against training images, the fraction of a
+// conditional model's class-y images that the classifier labels y, and the
+// classes of the generated images (mode coverage).
 //
 // What ebm does, a Go program can do with the same calls:
 //
@@ -72,6 +100,10 @@
 //	model_ema.params  the moving average of the weights, preferred by Load when present
 //	checkpoint.bin    the trainer's checkpoint, for resuming (package train)
 //	metrics.jsonl     one line per logged step
+//	samples.png       image models: generated images (a row per class when
+//	                  conditional) above a row of training images
+//	buffer.png        persistent CD on images: the replay buffer's first 64
+//	                  chains, redrawn at each checkpoint
 //
 // Load needs only config.json and the weights; Save writes those two.
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -68,7 +69,7 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatal(err)
 		}
 		c2, err := parseConfig(again)
-		if err != nil || c2 != c {
+		if err != nil || !reflect.DeepEqual(c2, c) {
 			t.Fatalf("config %+v reads back as %+v, %v", c, c2, err)
 		}
 	})

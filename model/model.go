@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -30,6 +31,10 @@ const (
 	// KindPotential is a potential V whose Langevin sweep generates and
 	// whose exp(−V/ε_max) is the density (energy matching).
 	KindPotential Kind = "potential"
+	// KindClassifier is a classifier f(x) of class logits, trained by
+	// cross-entropy alone; its −logsumexp_y f(x)[y] is an energy it was not
+	// trained as.
+	KindClassifier Kind = "classifier"
 )
 
 // Describe says in words what a model of the kind is.
@@ -41,6 +46,8 @@ func (k Kind) Describe() string {
 		return "an equilibrium field (equilibrium matching)"
 	case KindPotential:
 		return "a potential (energy matching)"
+	case KindClassifier:
+		return "a classifier (cross-entropy)"
 	}
 	return "an energy"
 }
@@ -53,8 +60,11 @@ func KindOf(o Objective) Kind {
 	case loss.EquilibriumMatching:
 		return KindEquilibrium
 	}
-	if _, ok := o.Energy.(loss.EnergyMatching); ok {
+	switch o.Energy.(type) {
+	case loss.EnergyMatching:
 		return KindPotential
+	case loss.CrossEntropy:
+		return KindClassifier
 	}
 	return KindEnergy
 }
@@ -100,7 +110,8 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 		return nil, err
 	}
 	b := base{cfg: c, net: net}
-	switch k := KindOf(o); k {
+	k := KindOf(o)
+	switch k {
 	case KindFlow, KindEquilibrium:
 		tn, ok := net.(nn.TimeModule)
 		if !ok {
@@ -118,7 +129,7 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 		lam := eq.Lambda()
 		return &Equilibrium{Flow: Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, _ float64) *tensor.Tensor {
 			return tp.Scale(net.Forward(tp, x), -1/lam)
-		}}, Lambda: lam}, nil
+		}, eqLambda: lam}, Lambda: lam}, nil
 	case KindPotential:
 		em := o.Energy.(loss.EnergyMatching)
 		v, err := energy.NewModel(net, c.Dim)
@@ -135,7 +146,11 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	return &Energy{base: b, E: e}, nil
+	m := &Energy{base: b, E: e}
+	if k == KindClassifier {
+		m.kind = KindClassifier
+	}
+	return m, nil
 }
 
 // checkFinite reports the first parameter of net with a NaN or infinite
@@ -174,10 +189,15 @@ type Energy struct {
 	E *energy.Model
 	// Box is the region Generate draws from; the zero Box means Region.
 	Box eval.Box
+	// Steps is the number of Langevin steps an image model generates with;
+	// 0 means ImageGenerateSteps.
+	Steps int
+	kind  Kind // KindEnergy, or KindClassifier
 }
 
-// Kind returns KindEnergy.
-func (m *Energy) Kind() Kind { return KindEnergy }
+// Kind returns KindEnergy, or KindClassifier for a classifier trained by
+// cross-entropy alone.
+func (m *Energy) Kind() Kind { return cmp.Or(m.kind, KindEnergy) }
 
 // Density returns E.
 func (m *Energy) Density() energy.Energy { return m.E }
@@ -195,8 +215,13 @@ const generateSteps = 1000
 // Generate draws n points from exp(−E): on a 400×400 grid over Box for 2-D
 // models, exact up to the grid; beyond 2-D by n chains of MALA from
 // N(0, I), 1000 steps that adapt the step size and a diagonal metric (Stan's
-// warm-up), the last point of each chain kept, seeded by rng.Uint64().
+// warm-up), the last point of each chain kept, seeded by rng.Uint64(); for a
+// conv image model by Langevin with the training chains' step and noise,
+// Steps steps from uniform noise, clamped to [−1, 1].
 func (m *Energy) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
+	if m.cfg.Image != nil && m.cfg.Arch == ArchConv {
+		return m.cfg.generateImages(ctx, m.E, n, m.Steps, rng)
+	}
 	if d := m.cfg.Dim; d != 2 {
 		r, err := sampler.MALA{Adapt: true, AdaptMass: true}.Sample(ctx, m.E,
 			sampler.Options{Chains: n, Warmup: generateSteps, Steps: 1, Seed: rng.Uint64()})
@@ -242,6 +267,8 @@ const densitySteps = 50
 type Flow struct {
 	base
 	field flow.Field
+	// eqLambda is an equilibrium field's λ (its field is −f/λ), 0 for a flow.
+	eqLambda float64
 	// Solver holds the integration settings of Generate (Method, Steps,
 	// Adaptive, Diffusion); its Velocity is set from the network. The zero
 	// value is RK4 in 50 steps.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -120,7 +121,7 @@ func TestSaveLoad(t *testing.T) {
 		if err := back.NegLogDensity(context.Background(), b, pts); err != nil {
 			t.Fatal(err)
 		}
-		if back.Kind() != m.Kind() || back.Config() != cfg || !slices.Equal(a, b) {
+		if back.Kind() != m.Kind() || !reflect.DeepEqual(back.Config(), cfg) || !slices.Equal(a, b) {
 			t.Errorf("%s: loaded %s %+v with −log p %v; saved %s %+v with %v", name, back.Kind(), back.Config(), b, m.Kind(), cfg, a)
 		}
 	}

@@ -32,6 +32,23 @@ type LossSettings struct {
 	Interpolant interpolant.Interpolant
 	// Data are the training points; NCE fits its noise to them.
 	Data *tensor.Tensor
+	// CDSteps is the number of sampler steps per contrastive-divergence
+	// loss; 0 means 20.
+	CDSteps int
+	// Bounds, when set, keeps contrastive divergence's chains in a box
+	// (images in [−1, 1]).
+	Bounds *sampler.Bounds
+	// LabelDrop is the probability that a label-conditional flow loss drops
+	// a label (classifier-free guidance); 0 means the loss's default.
+	LabelDrop float64
+}
+
+// cdSteps returns the CD sampler's steps per loss.
+func (s LossSettings) cdSteps() int {
+	if s.CDSteps > 0 {
+		return s.CDSteps
+	}
+	return 20
 }
 
 // Recipe is a named loss with the settings ebm train gives it.
@@ -62,22 +79,33 @@ func cdSampler(s LossSettings) sampler.Sampler {
 }
 
 var (
-	cdUses   = []string{"cd-reg", "cd-sampler"}
-	flowUses = []string{"coupling", "interpolant"}
+	cdUses   = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise"}
+	flowUses = []string{"coupling", "interpolant", "label-drop"}
 )
+
+// persistentCD is the persistent CD of the settings, as pcd and jem use it.
+func persistentCD(s LossSettings) loss.ContrastiveDivergence {
+	return loss.ContrastiveDivergence{K: s.cdSteps(), Persistent: true, RegWeight: s.CDReg, Sampler: cdSampler(s), Bounds: s.Bounds}
+}
 
 var recipes = []Recipe{
 	{"pcd", "persistent contrastive divergence, 20 sampler steps, replay buffer (the default)", cdUses, func(s LossSettings) Objective {
-		return energyLoss(loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.CDReg, Sampler: cdSampler(s)})
+		return energyLoss(persistentCD(s))
 	}},
 	{"cd", "contrastive divergence, 20 sampler steps from the data", cdUses, func(s LossSettings) Objective {
-		return energyLoss(loss.ContrastiveDivergence{K: 20, FromData: true, RegWeight: s.CDReg, Sampler: cdSampler(s)})
+		return energyLoss(loss.ContrastiveDivergence{K: s.cdSteps(), FromData: true, RegWeight: s.CDReg, Sampler: cdSampler(s), Bounds: s.Bounds})
 	}},
 	{"ptcd", "persistent CD whose negatives come from parallel tempering (4 rungs up to T = 5)", cdUses, func(s LossSettings) Objective {
 		if s.CDSampler == nil {
 			s.CDSampler = sampler.ParallelTempering{StepSize: schedule.Constant(0.005), Replicas: 4, MaxTemperature: 5}
 		}
-		return energyLoss(loss.ContrastiveDivergence{K: 20, Persistent: true, RegWeight: s.CDReg, Sampler: s.CDSampler})
+		return energyLoss(loss.ContrastiveDivergence{K: s.cdSteps(), Persistent: true, RegWeight: s.CDReg, Sampler: s.CDSampler, Bounds: s.Bounds})
+	}},
+	{"ce", "cross-entropy of a classifier of the labels (images, -model conv): what ebm eval -classifier scores images with", nil, func(LossSettings) Objective {
+		return energyLoss(loss.CrossEntropy{})
+	}},
+	{"jem", "JEM: a classifier whose logits f are an energy, E(x) = −logsumexp f(x): cross-entropy plus persistent CD (images, -model conv)", cdUses, func(s LossSettings) Objective {
+		return energyLoss(loss.JEM{CD: persistentCD(s)})
 	}},
 	{"dsm", "denoising score matching, σ = 0.05 (fast)", nil, func(LossSettings) Objective { return energyLoss(loss.DenoisingScoreMatching{Sigma: 0.05}) }},
 	{"ssm", "sliced score matching, 2 projections", nil, func(LossSettings) Objective { return energyLoss(loss.SlicedScoreMatching{Projections: 2}) }},
@@ -93,12 +121,12 @@ var recipes = []Recipe{
 		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
 	}},
 	{"fm", "flow matching of a velocity v(x, t); generates by integration from noise", flowUses, func(s LossSettings) Objective {
-		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant})
+		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop})
 	}},
-	{"eqm", "equilibrium matching of a field f(x); generates by descending it", []string{"interpolant"}, func(s LossSettings) Objective {
-		return timeLoss(loss.EquilibriumMatching{Interpolant: s.Interpolant})
+	{"eqm", "equilibrium matching of a field f(x); generates by descending it", []string{"interpolant", "label-drop"}, func(s LossSettings) Objective {
+		return timeLoss(loss.EquilibriumMatching{Interpolant: s.Interpolant, LabelDrop: s.LabelDrop})
 	}},
-	{"em", "energy matching of a potential V: flow, then CD after 2/3 of the steps", flowUses, func(s LossSettings) Objective {
+	{"em", "energy matching of a potential V: flow, then CD after 2/3 of the steps", []string{"coupling", "interpolant"}, func(s LossSettings) Objective {
 		return energyLoss(loss.EnergyMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, CDWarmup: s.Steps * 2 / 3})
 	}},
 }
@@ -121,7 +149,7 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
 func (r Recipe) Unused() []string {
-	return unused(r.Uses, "cd-reg", "cd-sampler", "coupling", "interpolant")
+	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "coupling", "interpolant", "label-drop")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a
@@ -133,6 +161,14 @@ func (r Recipe) Keep(c Config) Config {
 			c.CDReg = 0
 		case "cd-sampler":
 			c.CDSampler = ""
+		case "cd-steps":
+			c.CDSteps = 0
+		case "cd-step":
+			c.CDStep = 0
+		case "cd-noise":
+			c.CDNoise = 0
+		case "label-drop":
+			c.LabelDrop = 0
 		case "coupling":
 			c.Coupling = ""
 		case "interpolant":
@@ -155,8 +191,13 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 // sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
 // standard normal).
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
-	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data}
-	if c.CDSampler != "" {
+	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop}
+	if c.Image != nil {
+		s.Bounds = &sampler.Bounds{Lo: []float64{-1}, Hi: []float64{1}, Mode: sampler.Clamp}
+	}
+	step := c.cdStep()
+	switch {
+	case c.CDSampler != "":
 		ns, err := SamplerByName(c.CDSampler)
 		if err != nil {
 			return Objective{}, err
@@ -164,7 +205,12 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 		if !ns.Continues {
 			return Objective{}, fmt.Errorf("model: %s cannot draw contrastive divergence's negatives: it does not continue a model's chains: %w", ns.Name, ErrInvalid)
 		}
-		s.CDSampler = ns.New(SamplerSettings{StepSize: 0.005})
+		if c.CDNoise != 0 {
+			return Objective{}, fmt.Errorf("model: cd_noise sets Langevin's noise: not with cd_sampler %s: %w", ns.Name, ErrInvalid)
+		}
+		s.CDSampler = ns.New(SamplerSettings{StepSize: step})
+	case c.CDStep != 0 || c.CDNoise != 0:
+		s.CDSampler = c.langevin()
 	}
 	var err error
 	if c.Coupling != "" {
@@ -178,6 +224,25 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 		}
 	}
 	return NewLoss(c.Loss, s)
+}
+
+// cdStep returns the step size of CD's sampler.
+func (c Config) cdStep() float64 {
+	if c.CDStep > 0 {
+		return c.CDStep
+	}
+	return 0.005
+}
+
+// langevin returns CD's Langevin sampler: step η and noise σ, which
+// is Langevin at temperature σ²/(2η) (σ = √(2η), the default, samples
+// exp(−E)).
+func (c Config) langevin() sampler.Langevin {
+	l := sampler.Langevin{StepSize: schedule.Constant(c.cdStep())}
+	if c.CDNoise > 0 {
+		l.Temperature = schedule.Constant(c.CDNoise * c.CDNoise / (2 * c.cdStep()))
+	}
+	return l
 }
 
 // fitNoise returns the per-coordinate mean of x and the largest standard

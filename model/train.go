@@ -26,6 +26,9 @@ type TrainOptions struct {
 	Resume bool
 	// Progress receives a progress bar (see train.Config).
 	Progress io.Writer
+	// Labels has one label per data row, for the losses that learn from
+	// labels (Config.Classes > 0); nil otherwise.
+	Labels []int
 }
 
 // Train trains the network of c (initialised from c.Seed) with the objective l
@@ -59,6 +62,15 @@ func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o Tr
 	opt := &optim.Adam{Schedule: schedule.Cosine{Start: c.LR, End: c.LR / 50, Steps: c.Steps}}
 	tc := train.Config{Steps: c.Steps, BatchSize: min(c.Batch, data.Dim(0)), Seed: c.Seed, ClipNorm: 10, Dir: o.Dir,
 		CheckpointEvery: o.CheckpointEvery, Progress: o.Progress}
+	if c.Classes > 0 {
+		if len(o.Labels) != data.Dim(0) {
+			return nil, sum, fmt.Errorf("model: %d labels for %d rows: a model of %d classes learns from one label per row: %w", len(o.Labels), data.Dim(0), c.Classes, ErrInvalid)
+		}
+		tc.Labels = o.Labels
+	}
+	if o.Dir != "" && c.Image != nil {
+		tc.Hooks = append(tc.Hooks, bufferGrid{dir: o.Dir, every: max(o.CheckpointEvery, 1), c: c})
+	}
 	var tr *train.Trainer
 	if l.Time != nil {
 		tr, err = train.NewTime(net.(nn.TimeModule), l.Time, opt, data, tc)

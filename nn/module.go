@@ -36,3 +36,28 @@ func NumParams(m Module) int {
 	}
 	return n
 }
+
+// Classifier is a network of class logits f(x) [n, K] (nn.ResNet with
+// Classes): what cross-entropy trains, and what JEM reads as an energy.
+type Classifier interface {
+	Module
+	// Logits returns the class logits of the rows of x.
+	Logits(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor
+	// NumClasses returns K, 0 when the network has no class head.
+	NumClasses() int
+}
+
+// LabelTimeModule is a time-conditioned network that also takes a label
+// per row (nn.ConditionalTransformer with classes), with a null label
+// that stands for none: trained with labels sometimes dropped to it, one
+// network is both conditional and unconditional (classifier-free
+// guidance).
+type LabelTimeModule interface {
+	TimeModule
+	// ForwardTY evaluates the network at x [n, d], t [n, 1] and one label
+	// per row (each in 0 … NullLabel()).
+	ForwardTY(tp *tensor.Tape, x, t *tensor.Tensor, labels []int) *tensor.Tensor
+	// NullLabel returns the label that stands for none; a network
+	// without classes returns −1.
+	NullLabel() int
+}

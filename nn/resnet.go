@@ -147,7 +147,7 @@ func NewResNetEnergy(rng *rand.Rand, c, h, w int, s ResNetSettings) (*ResNet, er
 // Forward returns the energies [n, 1] of the flat images x [n, C·H·W]: the
 // head's output, or JEMEnergy of the logits.
 func (r *ResNet) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	f := r.features(tp, x)
+	f := r.Head.Forward(tp, r.Features(tp, x))
 	if r.Classes == 0 {
 		return f
 	}
@@ -160,15 +160,21 @@ func (r *ResNet) Logits(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 	if r.Classes == 0 {
 		panic("nn: ResNet.Logits on a scalar energy head")
 	}
-	return r.features(tp, x)
+	return r.Head.Forward(tp, r.Features(tp, x))
 }
+
+// NumClasses returns the number of class logits, 0 for a scalar head.
+func (r *ResNet) NumClasses() int { return r.Classes }
 
 // ClassEnergy returns E(x, y) = −f(x)[y] [n, 1] for one label per row.
 func (r *ResNet) ClassEnergy(tp *tensor.Tape, x *tensor.Tensor, labels []int) *tensor.Tensor {
 	return JEMClassEnergy(tp, r.Logits(tp, x), labels)
 }
 
-func (r *ResNet) features(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+// Features returns the globally pooled features [n, width] of the flat
+// images x [n, C·H·W], which the head maps to energies or logits: what a
+// classifier's feature-space scores (a Fréchet distance) compare.
+func (r *ResNet) Features(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 	h := r.Stem.Forward(tp, tp.Reshape(x, x.Dim(0), r.C, r.H, r.W))
 	for i, stage := range r.Stages {
 		if i > 0 {
@@ -180,7 +186,7 @@ func (r *ResNet) features(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 	}
 	h = resnetNormAct(tp, r.Norm, r.Act, h)
 	h = tp.MeanAxes(h, 2, 3)
-	return r.Head.Forward(tp, tp.Reshape(h, h.Dim(0), h.Dim(1)))
+	return tp.Reshape(h, h.Dim(0), h.Dim(1))
 }
 
 // Params names the parameters by place: "stem.weight",
@@ -280,3 +286,8 @@ func JEMClassEnergy(tp *tensor.Tape, logits *tensor.Tensor, labels []int) *tenso
 	}
 	return tp.Neg(tp.Gather(logits, 1, labels))
 }
+
+var (
+	_ Classifier      = (*ResNet)(nil)
+	_ LabelTimeModule = (*ConditionalTransformer)(nil)
+)

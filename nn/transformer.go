@@ -201,6 +201,15 @@ func (m *ConditionalTransformer) ForwardTY(tp *tensor.Tape, x, t *tensor.Tensor,
 	return Unpatchify(tp, m.Head.ForwardCond(tp, h, sc), cfg.Height/cfg.Patch, cfg.Width/cfg.Patch, cfg.Patch, cfg.OutChannels)
 }
 
+// NullLabel returns the null label (Classes), or −1 for a network without
+// classes.
+func (m *ConditionalTransformer) NullLabel() int {
+	if m.Label == nil {
+		return -1
+	}
+	return m.Label.Null()
+}
+
 // ForwardT evaluates the unconditional network (the null label, or no
 // label) at x and t.
 func (m *ConditionalTransformer) ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor {

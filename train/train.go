@@ -55,12 +55,16 @@ type Config struct {
 	// Hooks are called after the built-in ones (EMA, progress bar, metrics,
 	// checkpoints), in order.
 	Hooks []Hook
+	// Labels holds one label per data row, for a loss that learns from
+	// labels (loss.LabelLoss), which then gets each batch's labels; nil
+	// means the data are unlabelled.
+	Labels []int
 }
 
 // Trainer trains a network with a loss and an optimizer on a data set.
 type Trainer struct {
 	net    nn.Module
-	loss   func(tp *tensor.Tape, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error)
+	loss   func(tp *tensor.Tape, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error)
 	state  loss.State // nil for a stateless loss
 	opt    optim.Stateful
 	cfg    Config
@@ -104,6 +108,9 @@ func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor
 		cfg.LogEvery = 10
 	}
 	loader, err := dataset.NewLoader(data, cfg.BatchSize, cfg.Seed)
+	if cfg.Labels != nil {
+		loader, err = dataset.NewLabelledLoader(data, cfg.Labels, cfg.BatchSize, cfg.Seed)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("train: %w: %w", err, ErrInvalid)
 	}
@@ -112,8 +119,17 @@ func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor
 		l, state = s.Start()
 	}
 	t := &Trainer{net: net, state: state, opt: opt, cfg: cfg, loader: loader, src: rand.NewPCG(cfg.Seed, 1)}
-	t.loss = func(tp *tensor.Tape, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	t.loss = func(tp *tensor.Tape, x *tensor.Tensor, _ []int, rng *rand.Rand) (*tensor.Tensor, error) {
 		return l.Loss(tp, net, x, rng)
+	}
+	if cfg.Labels != nil {
+		ll, ok := l.(loss.LabelLoss[N])
+		if !ok {
+			return nil, fmt.Errorf("train: labels given to a loss (%T) that does not learn from them: %w", l, ErrInvalid)
+		}
+		t.loss = func(tp *tensor.Tape, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error) {
+			return ll.LossLabels(tp, net, x, y, rng)
+		}
 	}
 	t.rng = rand.New(t.src)
 	t.params = net.Params()
@@ -323,7 +339,8 @@ func (t *Trainer) Run(ctx context.Context) (Summary, error) {
 // and the gradient's norm before clipping.
 func (t *Trainer) update(tp *tensor.Tape, values []*tensor.Tensor) (v, norm float64, err error) {
 	defer tp.Reset()
-	l, err := t.loss(tp, t.loader.Next(), t.rng)
+	x, y := t.loader.NextLabelled()
+	l, err := t.loss(tp, x, y, t.rng)
 	if err != nil {
 		return 0, 0, fmt.Errorf("train: step %d: %w", t.step+1, err)
 	}

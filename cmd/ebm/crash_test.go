@@ -170,7 +170,3 @@ func rebase(files map[string]string, from, to string) map[string]string {
 	return out
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/model"
@@ -38,6 +39,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	n := fs.Int("n", 2000, "fresh points (built-in datasets)")
 	seed := fs.Uint64("seed", 99, "seed of the fresh points and of the model's samples")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	clfDir := fs.String("classifier", "", "images: directory of a classifier (ebm train -loss ce -model conv) in whose features generated images are scored")
+	guidance := fs.Float64("guidance", 1, "images: classifier-free guidance w of a conditional model's samples (0 unconditional, 1 conditional)")
 	var sc model.Scoring
 	fs.IntVar(&sc.AIS.Chains, "ais-chains", 128, "AIS chains per run (beyond 2-D)")
 	fs.IntVar(&sc.AIS.Steps, "ais-steps", 1000, "annealing steps K of the shorter AIS runs (beyond 2-D)")
@@ -65,6 +68,18 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sc.AIS.Seed = *seed
 	m, err := model.Load(*dir)
 	if err != nil {
+		return err
+	}
+	if c := m.Config(); c.Image != nil && c.Arch != "" && c.Arch != model.ArchMLP {
+		if err := refuse(fs, "-model of an image "+c.Arch, "data", "ais-chains", "ais-steps", "ais-factor", "ais-tolerance"); err != nil {
+			return err
+		}
+		if !finite(*guidance) {
+			return usagef("-guidance %g: must be finite", *guidance)
+		}
+		return evalImages(ctx, stdout, *asJSON, *dir, m, *clfDir, *n, *guidance, *seed)
+	}
+	if err := refuse(fs, "-model of points", "classifier", "guidance"); err != nil {
 		return err
 	}
 	if err := pointsFlag(*n, m.Config().Dim); err != nil {
@@ -96,4 +111,78 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errNotConverged
 	}
 	return err
+}
+
+type imageEvalSummary struct {
+	Model string `json:"model"`
+	Data  string `json:"data"`
+	// Accuracy is a classifier's (ce, jem) accuracy on the test split.
+	Accuracy   *float64 `json:"accuracy,omitempty"`
+	Classifier string   `json:"classifier,omitempty"`
+	*model.ImageScores
+}
+
+// evalImages reports an image model's scores: a classifier's test
+// accuracy, and with a classifier the generated images' scores in its
+// feature space.
+func evalImages(ctx context.Context, stdout io.Writer, asJSON bool, dir string, m model.Model, clfDir string, n int, w float64, seed uint64) error {
+	c := m.Config()
+	train, test, _, err := model.ImageData(c.Data, c.DataDir, c.Seed)
+	if err != nil {
+		return err
+	}
+	s := imageEvalSummary{Model: dir, Data: c.Data, Classifier: clfDir}
+	if self, err := model.AsClassifier(m); err == nil {
+		acc, err := self.Accuracy(ctx, test)
+		if err != nil {
+			return err
+		}
+		s.Accuracy = &acc
+	}
+	generative := m.Kind() != model.KindClassifier
+	switch {
+	case clfDir == "" && generative:
+		return usagef("-classifier: an image model is scored in a classifier's features: train one with ebm train -data %s -model conv -loss ce, and pass its directory", c.Data)
+	case clfDir != "" && !generative:
+		return usagef("-classifier: %s is a classifier, which generates nothing to score", dir)
+	}
+	if clfDir != "" {
+		cm, err := model.Load(clfDir)
+		if err != nil {
+			return fmt.Errorf("-classifier: %w", err)
+		}
+		clf, err := model.AsClassifier(cm)
+		if err != nil {
+			return fmt.Errorf("-classifier %s: %w", clfDir, err)
+		}
+		if cm.Config().Data != c.Data {
+			return usagef("-classifier %s was trained on %s, the model on %s", clfDir, cm.Config().Data, c.Data)
+		}
+		sc, err := model.ScoreImages(ctx, m, clf, train, test, n, w, seed)
+		if err != nil {
+			return err
+		}
+		s.ImageScores = &sc
+	}
+	return report(stdout, asJSON, s, func() {
+		if s.Accuracy != nil {
+			fmt.Fprintf(stdout, "%s: test accuracy %.4f on %d %s images\n", dir, *s.Accuracy, test.X.Dim(0), c.Data)
+		}
+		if sc := s.ImageScores; sc != nil {
+			fmt.Fprintf(stdout, "%d generated images: Fréchet distance %.3f in the classifier's features (test vs train %.3f: %.2f× the floor); classifier test accuracy %.4f\n",
+				sc.Samples, sc.Frechet, sc.Floor, sc.Ratio, sc.ClassifierAccuracy)
+			if sc.LabelAccuracy != nil {
+				fmt.Fprintf(stdout, "labelled as their class: %.4f (guidance %g); per class %s\n", *sc.LabelAccuracy, *sc.Guidance, fmtFloats(sc.PerClass))
+			}
+			fmt.Fprintf(stdout, "classes of the generated images: %v\n", sc.Histogram)
+		}
+	})
+}
+
+func fmtFloats(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
+	"github.com/goebm/goebm/tensor"
 )
 
 type generateSummary struct {
@@ -30,6 +31,8 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	method := fs.String("integrator", "rk4", "flows: integrator (ebm list describes them; the adaptive ones control their error)")
 	steps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
 	diffusion := fs.Float64("diffusion", 0, "flow matching: generate by the SDE with this constant diffusion g (Euler–Maruyama) instead of the ODE")
+	label := fs.Int("label", -1, "conditional models (jem, a transformer flow): class of the points; -1 means unconditional")
+	guidance := fs.Float64("guidance", 1, "with -label: classifier-free guidance w (0 unconditional, 1 conditional, above 1 stronger)")
 	o := addOutputs(fs, "write the points to this .csv or .npy file", "draw the points over the model's density into this .png")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -64,8 +67,28 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else if err := refuse(fs, "-model of "+m.Kind().Describe(), "integrator", "ode-steps", "diffusion"); err != nil {
 		return err
 	}
+	if !finite(*guidance) {
+		return usagef("-guidance %g: must be finite", *guidance)
+	}
+	cm, conditional := m.(model.Conditional)
+	conditional = conditional && cm.Classes() > 0
+	switch {
+	case *label >= 0 && !conditional:
+		return usagef("-label: %s (%s) is not conditional: it has no classes", *dir, m.Kind().Describe())
+	case *label >= 0 && *label >= cm.Classes():
+		return usagef("-label %d: want 0 … %d", *label, cm.Classes()-1)
+	case *label < -1:
+		return usagef("-label %d: want a class, or -1", *label)
+	case *label < 0 && isSet(fs, "guidance"):
+		return usagef("-guidance: only with -label")
+	}
 	start := time.Now()
-	x, err := m.Generate(ctx, *n, rand.New(rand.NewPCG(*seed, 0)))
+	var x *tensor.Tensor
+	if *label >= 0 {
+		x, err = cm.GenerateLabel(ctx, *n, *label, *guidance, rand.New(rand.NewPCG(*seed, 0)))
+	} else {
+		x, err = m.Generate(ctx, *n, rand.New(rand.NewPCG(*seed, 0)))
+	}
 	if err != nil {
 		return err
 	}
@@ -75,7 +98,11 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	if o.plot != "" {
+	if o.plot != "" && m.Config().Image != nil {
+		if err := model.WriteImageGrid(o.plot, m.Config(), x); err != nil {
+			return fmt.Errorf("-plot: %w", err)
+		}
+	} else if o.plot != "" {
 		err := model.DensityPicture(ctx, o.plot, "generated points over the model's density", m, plot.Points{XY: x.Data(), Max: 4000, Color: plot.Red, Label: "generated"})
 		if err != nil {
 			return fmt.Errorf("-plot: %w", err)

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +51,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&c.CDSampler, "cd-sampler", "", "sampler of the contrastive-divergence losses' negatives, step 0.005; empty: Langevin (tempering for ptcd)")
 	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(coupling.Names()))
 	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(interpolant.Names()))
+	fs.IntVar(&c.CDSteps, "cd-steps", 0, "sampler steps per contrastive-divergence loss (0: 20)")
+	fs.Float64Var(&c.CDStep, "cd-step", 0, "Langevin step size η of the contrastive-divergence chains (0: 0.005; images 1)")
+	fs.Float64Var(&c.CDNoise, "cd-noise", 0, "Langevin noise σ of the contrastive-divergence chains, set apart from η (0: √(2η); images 0.01)")
+	fs.StringVar(&c.Arch, "model", "mlp", "network: "+names(model.Archs()))
+	fs.StringVar(&c.DataDir, "data-dir", "", "directory of an image set's files (empty: where its Debian package puts them)")
+	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 32,64)")
+	fs.BoolVar(&c.SpectralNorm, "spectral-norm", false, "conv: spectral normalisation of every weight (IGEBM)")
+	fs.IntVar(&c.Patch, "patch", 2, "transformer: side of the square patches")
+	fs.IntVar(&c.Heads, "heads", 4, "transformer: attention heads (-hidden is the token width, -layers the depth)")
+	fs.Float64Var(&c.LabelDrop, "label-drop", 0, "label-conditional flows: probability of dropping a label in training, for classifier-free guidance (0: 0.1)")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
@@ -62,6 +78,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	c = recipe.Keep(c)
 	c.Loss = recipe.Name
+	if err := imageFlags(fs, &c, *widths, recipe); err != nil {
+		return err
+	}
 	switch {
 	case *out == "":
 		return usagef("-out: an output directory is required")
@@ -74,12 +93,30 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err := knownData(c.Data); err != nil {
 		return err
 	}
-	train, test, err := model.Data(c.Data, c.Seed, 2000)
+	if dataset.IsImageSet(c.Data) {
+		im, err := dataset.LoadImages(c.Data, c.DataDir)
+		if err != nil {
+			return err
+		}
+		c = c.ForImages(im)
+		if err := c.Check(); err != nil { // the network on these images
+			return asUsage(err)
+		}
+		l, err := c.NewLoss(nil)
+		if err != nil {
+			return asUsage(err)
+		}
+		if _, err := c.Network(model.KindOf(l), 0); err != nil {
+			return asUsage(err)
+		}
+	}
+	data, held, err := c.LoadData(2000)
 	if err != nil {
 		return err
 	}
+	train, test := data.X, held.X
 	c.Dim = train.Dim(1)
-	if c.Dim != 2 && max(train.Dim(0), test.Dim(0)) <= c.Dim {
+	if c.Arch != model.ArchConv && c.Arch != model.ArchTransformer && c.Dim != 2 && max(train.Dim(0), test.Dim(0)) <= c.Dim {
 		return fmt.Errorf("-data %s: %d training and %d held-out rows of %d columns: scoring a model beyond 2-D (AIS fits its base to the rows) needs more rows than columns", c.Data, train.Dim(0), test.Dim(0), c.Dim)
 	}
 	run, err := model.OpenRun(*out, c, *force, *resume)
@@ -93,11 +130,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	defer func() { err = errors.Join(err, run.Close()) }()
 	start := time.Now()
-	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: run.Work, CheckpointEvery: *every, Resume: *resume})
+	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: run.Work, CheckpointEvery: *every, Resume: *resume, Labels: data.Y})
 	if err != nil && run.HasCheckpoint() {
 		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, run.Work)
 	} else if err != nil {
 		return err
+	}
+	if c.Image != nil && c.Arch != model.ArchMLP && c.Arch != "" {
+		return finishImages(ctx, stdout, *asJSON, run, m, c, *out, sum.Steps, sum.FinalLoss, start, data)
+
 	}
 	a, err := model.Score(ctx, m, c.Data, train, test, rand.New(rand.NewPCG(c.Seed, 4)))
 	var notScored string
@@ -191,4 +232,80 @@ func gap(sep string, s model.Scores) string {
 		return ""
 	}
 	return fmt.Sprintf("%sNLL − entropy %.3f", sep, *s.NLLMinusH)
+}
+
+// imageFlags checks the flags of the image networks: each only with its
+// network and, with a conv or transformer, image data; and fills the
+// conv's widths.
+func imageFlags(fs *flag.FlagSet, c *model.Config, widths string, r model.Recipe) error {
+	if c.Arch == model.ArchMLP {
+		c.Arch = ""
+	}
+	if c.Arch != model.ArchConv {
+		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "widths", "spectral-norm"); err != nil {
+			return err
+		}
+	}
+	if c.Arch != model.ArchTransformer {
+		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "patch", "heads", "label-drop"); err != nil {
+			return err
+		}
+		c.Patch, c.Heads = 0, 0
+	}
+	if c.Arch != "" && !dataset.IsImageSet(c.Data) {
+		return usagef("-model %s: needs an image set (-data %s)", c.Arch, names(dataset.ImageNames()))
+	}
+	if c.Arch == "" && isSet(fs, "data-dir") && !dataset.IsImageSet(c.Data) {
+		return usagef("-data-dir: only for an image set (-data %s)", names(dataset.ImageNames()))
+	}
+	if widths != "" {
+		for _, f := range strings.Split(widths, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || w < 1 {
+				return usagef("-widths %q: want positive integers separated by commas", widths)
+			}
+			c.Widths = append(c.Widths, w)
+		}
+	}
+	// Image chains move in [−1, 1] with a step and a noise of their own
+	// (short-run MCMC; Nijkamp et al. 2019): the energy learns gradients to
+	// suit them.
+	if c.Arch == model.ArchConv && slices.Contains(r.Uses, "cd-step") {
+		if !isSet(fs, "cd-step") && c.CDSampler == "" {
+			c.CDStep = 1
+		}
+		if !isSet(fs, "cd-noise") && c.CDSampler == "" {
+			c.CDNoise = 0.01
+		}
+	}
+	return nil
+}
+
+// finishImages ends the training of a conv or transformer model on
+// images: it draws its samples (a row per class when conditional) and its
+// curves into the run, commits the run and reports.
+func finishImages(ctx context.Context, stdout io.Writer, asJSON bool, run *model.Run, m model.Model, c model.Config, out string,
+	steps int, finalLoss float64, start time.Time, data model.Labelled) error {
+	_, files, err := model.ImagePictures(ctx, run.Work, m, 1, data.X, c.Seed)
+	if err != nil {
+		return fmt.Errorf("pictures: %w", err)
+	}
+	if exists(filepath.Join(run.Work, "buffer.png")) {
+		files = append(files, "buffer.png")
+	}
+	if err := run.Commit(); err != nil {
+		return err
+	}
+	ts := trainSummary{Out: out, Data: c.Data, Loss: c.Loss, Steps: steps, FinalLoss: finalLoss, Seconds: time.Since(start).Seconds(),
+		NotScored: "image models are scored by ebm eval -classifier (a feature-space Fréchet distance), not by AIS"}
+	return report(stdout, asJSON, ts, func() {
+		fmt.Fprintf(stdout, "trained %s (%s) on %s for %d steps in %.1fs: final loss %.4g\n", ts.Loss, c.Arch, ts.Data, ts.Steps, ts.Seconds, ts.FinalLoss)
+		written := append([]string{"config.json", "model.params", "checkpoint.bin", "metrics.jsonl"}, files...)
+		fmt.Fprintf(stdout, "wrote %s: %s\n", ts.Out, strings.Join(written, ", "))
+	})
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
