@@ -134,10 +134,11 @@ func (f Generator) sde(x []float64, n, d int, seed uint64) ([]float64, integrate
 }
 
 // Guided is classifier-free guidance (Ho and Salimans 2022) of a
-// label-conditional flow: the field (1 + w)·v(x, t | y) − w·v(x, t | ∅)
+// label-conditional flow: the field v(x, t | ∅) + w·(v(x, t | y) − v(x, t | ∅))
 // from the conditional and unconditional fields of one model (trained with
-// the label sometimes dropped). w = 0 is the conditional field; w > 0
-// pushes samples further towards what distinguishes the label.
+// the label sometimes dropped). w = 0 is the unconditional field, w = 1 the
+// conditional one; w > 1 pushes samples further towards what distinguishes
+// the label (as model.Conditional's guidance does).
 func Guided(cond, uncond integrate.Drift, w float64) integrate.Drift {
 	var buf []float64
 	var mu sync.Mutex
@@ -150,7 +151,7 @@ func Guided(cond, uncond integrate.Drift, w float64) integrate.Drift {
 		uncond(u, t, x)
 		cond(dst, t, x)
 		for i := range dst {
-			dst[i] = (1+w)*dst[i] - w*u[i]
+			dst[i] = u[i] + w*(dst[i]-u[i])
 		}
 		mu.Unlock()
 	}

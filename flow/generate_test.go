@@ -26,12 +26,12 @@ func gaussianField(mu []float64, s float64) integrate.Drift {
 // N(μ, s²I): means and sds within 5 standard errors of 20000 points, with
 // fixed steps, adaptively, and by the score-corrected SDE (plus its O(h)
 // bias). Guidance of the field to μ_c against the one to μ_u is, since the
-// fields are affine in μ, the field to (1 + w)μ_c − wμ_u.
+// fields are affine in μ, the field to μ_u + w(μ_c − μ_u).
 func TestFlowExactField(t *testing.T) {
 	mu, s := []float64{2, -1}, 0.5
 	const w = 1.5
 	muU := []float64{-1, 1}
-	muG := []float64{(1+w)*mu[0] - w*muU[0], (1+w)*mu[1] - w*muU[1]}
+	muG := []float64{muU[0] + w*(mu[0]-muU[0]), muU[1] + w*(mu[1]-muU[1])}
 	for name, c := range map[string]struct {
 		f    Generator
 		mu   []float64

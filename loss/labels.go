@@ -133,7 +133,7 @@ func labelNet(net nn.TimeModule, x *tensor.Tensor, y []int) (nn.LabelTimeModule,
 	if !ok || ln.NullLabel() < 0 {
 		return nil, fmt.Errorf("loss: labels for a network without classes (%T): %w", net, ErrInvalid)
 	}
-	if err := checkLabels(y, x.Dim(0), ln.NullLabel()); err != nil {
+	if err := checkLabels(y, x.Dim(0), ln.NullLabel()+1); err != nil { // the null label too: a row without one
 		return nil, err
 	}
 	return ln, nil

@@ -169,4 +169,3 @@ func rebase(files map[string]string, from, to string) map[string]string {
 	}
 	return out
 }
-

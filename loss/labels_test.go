@@ -1,0 +1,194 @@
+package loss
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+)
+
+// fixedLogits is a classifier whose logits are its parameter: one row of
+// K logits shared by every input row, so that the cross-entropy has a
+// closed form.
+type fixedLogits struct{ f *tensor.Tensor }
+
+func (m fixedLogits) Logits(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return tp.Add(tp.Scale(tp.Reshape(tp.Sum(x), 1, 1), 0), tp.Reshape(m.f, 1, m.f.Len())) // [1, K] broadcast
+}
+func (m fixedLogits) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return nn.JEMEnergy(tp, m.Logits(tp, x))
+}
+func (m fixedLogits) Params() []nn.Param { return []nn.Param{{Name: "f", Value: m.f}} }
+func (m fixedLogits) NumClasses() int    { return m.f.Len() }
+
+// tinyClassifier is a ResNet classifier of 3 classes on 4×4 images.
+func tinyClassifier(t *testing.T) *nn.ResNet {
+	t.Helper()
+	net, err := nn.NewResNetEnergy(rngOf(1), 1, 4, 4, nn.ResNetSettings{Channels: []int{3}, Classes: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+// TestCrossEntropyClosedForm: with logits f the same for every row, the
+// loss is log Σ exp f − mean f[y], to 1e-12; a label out of range, a
+// missing label and a network without classes are errors, and Loss without
+// labels says it needs them.
+func TestCrossEntropyClosedForm(t *testing.T) {
+	f := []float64{0.3, -1.2, 2}
+	net := fixedLogits{f: tensor.New(slices.Clone(f), 3)}
+	x := tensor.Zeros(4, 2)
+	y := []int{0, 2, 2, 1}
+	got, err := CrossEntropy{}.LossLabels(tensor.NewTape(), net, x, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lse := math.Log(math.Exp(f[0]) + math.Exp(f[1]) + math.Exp(f[2]))
+	want := lse - (f[0]+f[2]+f[2]+f[1])/4
+	if math.Abs(got.Item()-want) > 1e-12 {
+		t.Errorf("cross-entropy %g, want %g", got.Item(), want)
+	}
+	for name, yy := range map[string][]int{"out of range": {0, 3, 1, 1}, "negative": {0, -1, 1, 1}, "short": {0, 1}} {
+		if _, err := (CrossEntropy{}).LossLabels(nil, net, x, yy, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("labels %s: %v", name, err)
+		}
+	}
+	mlp, _ := nn.NewMLP(rngOf(1), []int{2, 3, 1}, nn.SiLU(), nil)
+	if _, err := (CrossEntropy{}).LossLabels(nil, mlp, x, y, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("an MLP energy as a classifier: %v", err)
+	}
+	if _, err := (CrossEntropy{}).Loss(nil, net, x, nil); !errors.Is(err, ErrNeedsLabels) {
+		t.Errorf("without labels: %v", err)
+	}
+}
+
+// TestJEMGradient checks JEM's gradient with respect to a ResNet
+// classifier's parameters against central finite differences (tensor's
+// CheckGrad, its first-order tolerances), for the cross-entropy alone and
+// for the whole loss. The CD chains move by steps of 1e-12, so that the
+// negatives, which the loss holds fixed, barely depend on the parameters
+// being perturbed; each evaluation restarts JEM with the same stream.
+func TestJEMGradient(t *testing.T) {
+	net := tinyClassifier(t)
+	rng := rngOf(2)
+	x := tensor.Zeros(5, 16)
+	for i := range x.Data() {
+		x.Data()[i] = 2*rng.Float64() - 1
+	}
+	y := []int{0, 1, 2, 1, 0}
+	jem := JEM{CD: ContrastiveDivergence{K: 2, Persistent: true, BufferSize: 7, InitSteps: -1,
+		Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-12)}}}
+	params := nn.Values(net.Params())
+	for name, l := range map[string]EnergyLabelLoss{"cross-entropy": CrossEntropy{}, "JEM": jem} {
+		f := func(tp *tensor.Tape, _ []*tensor.Tensor) *tensor.Tensor {
+			v, err := l.LossLabels(tp, net, x, y, rand.New(rand.NewPCG(5, 5)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		if err := tensor.CheckGrad(f, params, tensor.CheckOptions{}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestJEMIsCrossEntropyPlusCD: JEM's loss is the cross-entropy plus
+// GenWeight times persistent CD's loss on E(x) = −logsumexp f(x), each
+// computed apart with the same stream (to 1e-12), and its state is CD's
+// replay buffer.
+func TestJEMIsCrossEntropyPlusCD(t *testing.T) {
+	net := tinyClassifier(t)
+	x := tensor.Zeros(4, 16)
+	for i := range x.Data() {
+		x.Data()[i] = math.Sin(float64(i))
+	}
+	y := []int{2, 0, 1, 1}
+	cd := ContrastiveDivergence{K: 3, Persistent: true, BufferSize: 6, InitSteps: 2, Sampler: sampler.Langevin{StepSize: schedule.Constant(0.01)}}
+	const w = 0.25
+	l, st := JEM{CD: cd, GenWeight: w}.Start()
+	got, err := l.(EnergyLabelLoss).LossLabels(nil, net, x, y, rngOf(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce, _ := CrossEntropy{}.LossLabels(nil, net, x, y, nil)
+	gen, _ := cd.Loss(nil, net, x, rngOf(7))
+	if want := ce.Item() + w*gen.Item(); math.Abs(got.Item()-want) > 1e-12 {
+		t.Errorf("JEM %g, want CE %g + %g·CD %g = %g", got.Item(), ce.Item(), w, gen.Item(), want)
+	}
+	if s := st.Save(); len(s) != 1 || s[0].Name != "buffer" || s[0].Value.Dim(0) != 6 {
+		t.Errorf("JEM's state %v: want CD's buffer of 6", names(s))
+	}
+	if _, err := (JEM{CD: cd}).Loss(nil, net, x, nil); !errors.Is(err, ErrNeedsLabels) {
+		t.Errorf("JEM without labels: %v", err)
+	}
+}
+
+// labelEcho is a label-conditional velocity that outputs its label (the
+// null label as −1) in every coordinate: what reaches the network.
+type labelEcho struct{ null int }
+
+func (l labelEcho) ForwardTY(tp *tensor.Tape, x, t *tensor.Tensor, y []int) *tensor.Tensor {
+	out := tensor.Zeros(x.Dim(0), x.Dim(1))
+	for i, v := range y {
+		if v == l.null {
+			v = -1
+		}
+		for j := range x.Dim(1) {
+			out.Data()[i*x.Dim(1)+j] = float64(v)
+		}
+	}
+	return tp.Add(tp.Scale(x, 0), out)
+}
+func (l labelEcho) ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor {
+	return l.ForwardTY(tp, x, t, make([]int, x.Dim(0)))
+}
+func (l labelEcho) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return l.ForwardT(tp, x, tensor.Zeros(x.Dim(0), 1))
+}
+func (labelEcho) Params() []nn.Param { return nil }
+func (l labelEcho) NullLabel() int   { return l.null }
+
+// TestFlowLabels: the labels reach a label-conditional network, following
+// their rows through the coupling; LabelDrop 1 gives the loss of all-null
+// labels and −1 drops none; flow matching and equilibrium matching alike.
+func TestFlowLabels(t *testing.T) {
+	x := tensor.New([]float64{0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5}, 6, 2)
+	y := []int{0, 1, 2, 0, 1, 2}
+	net := labelEcho{null: 3}
+	nulls := []int{3, 3, 3, 3, 3, 3}
+	for name, mk := range map[string]func(drop float64) TimeLabelLoss{
+		"fm":  func(drop float64) TimeLabelLoss { return FlowMatching{LabelDrop: drop} },
+		"eqm": func(drop float64) TimeLabelLoss { return EquilibriumMatching{LabelDrop: drop} },
+	} {
+		all, err := mk(1).LossLabels(nil, net, x, y, rngOf(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		null, _ := mk(-1).LossLabels(nil, net, x, nulls, rngOf(3))
+		kept, _ := mk(-1).LossLabels(nil, net, x, y, rngOf(3))
+		if all.Item() != null.Item() || kept.Item() == null.Item() {
+			t.Errorf("%s: dropping all %g, null labels %g, keeping all %g", name, all.Item(), null.Item(), kept.Item())
+		}
+		if _, err := mk(0).LossLabels(nil, net, x, []int{0, 1, 4, 0, 1, 2}, rngOf(3)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: label beyond the classes: %v", name, err)
+		}
+	}
+	// With an exact-OT coupling the rows are paired anew; the label must
+	// travel with its row: the echoed labels, mapped back through the
+	// pairing, are the data's. Checked on dropLabels directly.
+	idx := []int{5, 0, 3, 1, 4, 2}
+	got := dropLabels(y, idx, 3, -1, rngOf(1))
+	for i, j := range idx {
+		if got[i] != y[j] {
+			t.Fatalf("paired labels %v for pairing %v of %v", got, idx, y)
+		}
+	}
+}
