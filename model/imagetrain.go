@@ -62,20 +62,23 @@ func (c Config) imageGrid(path string, x, ref *tensor.Tensor, rows int) error {
 }
 
 // ImagePictures draws an image model's samples into dir and returns the
-// files' names: samples.png, a row of 8 generated images per class for a
+// files' names: samples.png (none for a classifier), a row of 8 generated images per class for a
 // conditional model (Conditional with classes, guidance w) or 8 rows of 8
 // otherwise, then a row of training images; and curves.png, from
 // dir/metrics.jsonl. It returns the generated images, [rows·8, Dim].
 func ImagePictures(ctx context.Context, dir string, m Model, w float64, ref *tensor.Tensor, seed uint64) (*tensor.Tensor, []string, error) {
-	x, err := GenerateGrid(ctx, m, w, seed)
-	if err != nil {
-		return nil, nil, err
+	var x *tensor.Tensor
+	var files []string
+	if m.Kind() != KindClassifier { // which generates nothing
+		var err error
+		if x, err = GenerateGrid(ctx, m, w, seed); err != nil {
+			return nil, nil, err
+		}
+		if err := m.Config().imageGrid(filepath.Join(dir, "samples.png"), x, ref, x.Dim(0)/gridSide); err != nil {
+			return nil, nil, err
+		}
+		files = append(files, "samples.png")
 	}
-	c := m.Config()
-	if err := c.imageGrid(filepath.Join(dir, "samples.png"), x, ref, x.Dim(0)/gridSide); err != nil {
-		return nil, nil, err
-	}
-	files := []string{"samples.png"}
 	steps, losses, err := ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil || len(steps) < 2 {
 		return x, files, nil

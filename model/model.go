@@ -190,7 +190,7 @@ type Energy struct {
 	// Box is the region Generate draws from; the zero Box means Region.
 	Box eval.Box
 	// Steps is the number of Langevin steps an image model generates with;
-	// 0 means ImageGenerateSteps.
+	// 0 means GenerateStepsFactor times the training chains' steps.
 	Steps int
 	kind  Kind // KindEnergy, or KindClassifier
 }

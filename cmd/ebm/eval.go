@@ -40,6 +40,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 99, "seed of the fresh points and of the model's samples")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	clfDir := fs.String("classifier", "", "images: directory of a classifier (ebm train -loss ce -model conv) in whose features generated images are scored")
+	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps of the generated images from uniform noise (0: 4 times the training chains' steps)")
 	guidance := fs.Float64("guidance", 1, "images: classifier-free guidance w of a conditional model's samples (0 unconditional, 1 conditional)")
 	var sc model.Scoring
 	fs.IntVar(&sc.AIS.Chains, "ais-chains", 128, "AIS chains per run (beyond 2-D)")
@@ -77,9 +78,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if !finite(*guidance) {
 			return usagef("-guidance %g: must be finite", *guidance)
 		}
+		if err := chainSteps(fs, m, *chain); err != nil {
+			return err
+		}
 		return evalImages(ctx, stdout, *asJSON, *dir, m, *clfDir, *n, *guidance, *seed)
 	}
-	if err := refuse(fs, "-model of points", "classifier", "guidance"); err != nil {
+	if err := refuse(fs, "-model of points", "classifier", "guidance", "chain-steps"); err != nil {
 		return err
 	}
 	if err := pointsFlag(*n, m.Config().Dim); err != nil {

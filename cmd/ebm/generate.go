@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/internal/limit"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
 	"github.com/goebm/goebm/tensor"
@@ -31,6 +33,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	method := fs.String("integrator", "rk4", "flows: integrator (ebm list describes them; the adaptive ones control their error)")
 	steps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
 	diffusion := fs.Float64("diffusion", 0, "flow matching: generate by the SDE with this constant diffusion g (Euler–Maruyama) instead of the ODE")
+	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps from uniform noise (0: 4 times the training chains' steps)")
 	label := fs.Int("label", -1, "conditional models (jem, a transformer flow): class of the points; -1 means unconditional")
 	guidance := fs.Float64("guidance", 1, "with -label: classifier-free guidance w (0 unconditional, 1 conditional, above 1 stronger)")
 	o := addOutputs(fs, "write the points to this .csv or .npy file", "draw the points over the model's density into this .png")
@@ -69,6 +72,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if !finite(*guidance) {
 		return usagef("-guidance %g: must be finite", *guidance)
+	}
+	if err := chainSteps(fs, m, *chain); err != nil {
+		return err
 	}
 	cm, conditional := m.(model.Conditional)
 	conditional = conditional && cm.Classes() > 0
@@ -111,4 +117,18 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return report(stdout, o.json, s, func() {
 		fmt.Fprintf(stdout, "generated %d points from %s (%s) in %.2fs\n", s.Points, s.Model, m.Kind().Describe(), s.Seconds)
 	})
+}
+
+// chainSteps sets the Langevin steps an image energy generates with, from
+// -chain-steps, which no other model takes.
+func chainSteps(fs *flag.FlagSet, m model.Model, steps int) error {
+	e, ok := m.(*model.Energy)
+	if !ok || m.Config().Arch != model.ArchConv {
+		return refuse(fs, "-model of "+m.Kind().Describe()+" (not an image energy)", "chain-steps")
+	}
+	if steps < 0 || steps > limit.MaxSteps {
+		return usagef("-chain-steps %d: must be from 0 to %d", steps, int64(limit.MaxSteps))
+	}
+	e.Steps = steps
+	return nil
 }
