@@ -1,5 +1,6 @@
 // Package dataset provides training data: TorchEBM's eight 2-D synthetic
-// distributions, shuffled mini-batches, and points read from and written to
+// distributions, shuffled mini-batches (Loader; NewLabelledLoader deals each
+// batch's labels with it), and points read from and written to
 // CSV or NumPy .npy files (Load and Save, which round-trip exactly).
 // DrawsTable lays a sampler's draws out as such rows, with chain and draw
 // columns.

@@ -22,4 +22,10 @@
 //	|F(4K) − F(K)| ≤ tol,  |F(4K) − R(4K)| ≤ tol,  SE(F(4K)), SE(R(4K)) ≤ tol/2
 //
 // (tol 1 nat by default), with every run's figures either way.
+//
+// FrechetDistance compares two sets of feature rows by the Gaussians fitted
+// to them, ‖μa − μb‖² + tr(Σa + Σb − 2(Σa Σb)^{1/2}) (the squared
+// 2-Wasserstein distance; on a classifier's features of generated and real
+// images, Heusel et al. 2017's FID), the square root's trace taken stably
+// from the symmetric Σa^{1/2} Σb Σa^{1/2}.
 package eval

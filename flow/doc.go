@@ -5,7 +5,8 @@
 //	             adaptive integrator; or the SDE dx = [v + ½g²s]dt + g dW with the
 //	             score s = (t·v − x)/(1 − t) of the straight path, which has the
 //	             same marginals
-//	Guided       classifier-free guidance (1 + w)·v(·|y) − w·v(·|∅)
+//	Guided       classifier-free guidance v(·|∅) + w·(v(·|y) − v(·|∅)): w = 0
+//	             unconditional, 1 conditional, above 1 stronger
 //	LogDensity   log p(x) by the instantaneous change of variables,
 //	             d log p/dt = −∇·v, integrated backwards with exact divergences
 //

@@ -30,6 +30,19 @@
 // matching at P = (S + σ²I)⁻¹ (TorchEBM's has the sign of ∇E inverted), and
 // NCE recovers P and log Z.
 //
+// # Labels
+//
+// Losses that learn from labels implement LabelLoss as well, and a trainer
+// given labels calls LossLabels with each batch's: CrossEntropy trains a
+// classifier (nn.Classifier) by mean −log softmax(f(x))[y]; JEM (Grathwohl
+// et al. 2019) adds persistent CD on the classifier's energy
+// E(x) = −logsumexp_y f(x)[y]; FlowMatching and EquilibriumMatching train
+// a label-conditional network (nn.LabelTimeModule), each label dropped to
+// the null label with probability LabelDrop so that one network is
+// conditional and unconditional (classifier-free guidance). Labels follow
+// their rows through a coupling's pairing. Without labels, CrossEntropy and
+// JEM return errors wrapping ErrNeedsLabels.
+//
 // # Settings and state
 //
 // A loss value holds settings only, and can be used for any number of runs.

@@ -87,6 +87,11 @@
 // guidance. The type's comment lists where it follows TorchEBM and where it
 // differs.
 //
+// Two interfaces name what the image losses need: Classifier (class
+// logits f(x); ResNet with Classes, whose Features are the pooled features
+// before the head) and LabelTimeModule (ForwardTY with a label per row and a
+// NullLabel; ConditionalTransformer with Classes).
+//
 // # Initialisation and parameter files
 //
 // Initialisers take an injected *rand.Rand, so the same seed gives the same

@@ -5,9 +5,13 @@
 // a loss.TimeLoss; a loss.Stateful loss is started for the trainer, which
 // then holds its state.
 //
+// With Config.Labels (one per data row), each batch's labels travel with
+// its rows (dataset.NewLabelledLoader) to a loss.LabelLoss.
+//
 // Everything else is a Hook, called after every step and once when the
 // run ends: the exponential moving average (EMA) of the weights, the
-// progress bar on a terminal (step, loss, rate, time left), the JSON-lines
+// progress bar on a terminal (step, loss, steps and samples per second,
+// time left), the JSON-lines
 // metrics, the checkpoints. Config switches the built-in ones on, and
 // Config.Hooks adds a caller's own after them.
 //

@@ -102,9 +102,13 @@ func (e *ema) AfterStep(t *Trainer, _ Status) error {
 
 func (e *ema) Stop(*Trainer, error) error { return nil }
 
-// progress draws a progress bar with the step, the loss, the rate and the
-// time left.
-type progress struct{ bar *progressbar.ProgressBar }
+// progress draws a progress bar with the step, the loss, the rate (steps
+// and samples per second) and the time left.
+type progress struct {
+	bar       *progressbar.ProgressBar
+	batch     int
+	firstStep int // the step the run started from (a resumed run's)
+}
 
 // newProgress returns the bar on Config.Progress, or on standard error when
 // that is a terminal; nil when there is none.
@@ -126,11 +130,12 @@ func newProgress(t *Trainer) *progress {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish())
 	bar.Set(t.step)
-	return &progress{bar}
+	return &progress{bar: bar, batch: t.cfg.BatchSize, firstStep: t.step}
 }
 
 func (p *progress) AfterStep(_ *Trainer, s Status) error {
-	p.bar.Describe(fmt.Sprintf("train, loss %.4g", s.Loss))
+	rate := float64((s.Step-p.firstStep)*p.batch) / max(s.Elapsed.Seconds(), 1e-9)
+	p.bar.Describe(fmt.Sprintf("train, loss %.4g, %.0f samples/s", s.Loss, rate))
 	return p.bar.Add(1)
 }
 
