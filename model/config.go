@@ -62,7 +62,7 @@ type Config struct {
 	DataDir string `json:"data_dir,omitempty"`
 	// Image is the images' shape [C, H, W] (Dim = C·H·W).
 	Image []int `json:"image,omitempty"`
-	// Widths are the conv network's stage widths (nil: 32, 64).
+	// Widths are the conv network's stage widths (nil: 16, 32).
 	Widths []int `json:"widths,omitempty"`
 	// SpectralNorm normalises the conv network's weights (IGEBM).
 	SpectralNorm bool `json:"spectral_norm,omitempty"`

@@ -34,8 +34,10 @@ func Archs() [][2]string {
 	}
 }
 
-// defaultWidths are the conv network's stage widths when Widths is nil.
-var defaultWidths = []int{32, 64}
+// defaultWidths are the conv network's stage widths when Widths is nil:
+// on the digits, a Langevin step of a batch of 64 costs about 10 ms on two
+// cores at these widths, 20 ms at 32, 64.
+var defaultWidths = []int{16, 32}
 
 // imageNetwork returns the conv or transformer network of the config for a
 // model of kind k, initialised from rand.NewPCG(seed, 3).

@@ -36,11 +36,11 @@ type trainSummary struct {
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := newFlags("train", "Train an MLP on data (a built-in 2-D dataset, the 64-d digits of which a fixed fifth is held out, or a\n.csv or .npy file of which a tenth is held out): an energy (MCMC-sampled), or with -loss fm, eqm or em\na flow that generates by integration; write config.json, checkpoint.bin, metrics.jsonl, model.params\nand energy.png, samples.png, curves.png into -out (beyond 2-D: samples.npy, curves.png and, for\nimages, samples.png; the NLL's log Z by AIS, checked as ebm eval does).", stderr)
+	fs := newFlags("train", "Train a model on data (a built-in 2-D dataset, an image set, or a .csv or .npy file of which a tenth is\nheld out): an MLP energy (MCMC-sampled), or with -loss fm, eqm or em a flow that generates by\nintegration; on images (-data digits, 8×8 with a fixed fifth held out, or fashion-mnist) also -model conv\n(a ResNet energy; -loss ce a classifier, jem both) or -model transformer (a label-conditional flow). It\nwrites config.json, checkpoint.bin, metrics.jsonl, model.params and pictures into -out: energy.png,\nsamples.png and curves.png in 2-D; beyond, samples.npy and the NLL's log Z by AIS (checked as ebm eval\ndoes) for an MLP; for an image model samples.png (a row per class when conditional) and buffer.png\n(persistent CD's replay buffer), scored by ebm eval -classifier.", stderr)
 	c := model.Config{Dim: 2}
 	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+dataNames())
 	fs.StringVar(&c.Loss, "loss", "pcd", "loss (ebm list describes them)")
-	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 1000)")
+	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 600 for the CD losses, 5000 for the flows, 1000 otherwise)")
 	fs.IntVar(&c.Batch, "batch", 256, "batch size (images: 64)")
 	fs.IntVar(&c.Hidden, "hidden", 64, "units per hidden layer")
 	fs.IntVar(&c.Layers, "layers", 2, "hidden layers")
@@ -56,9 +56,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&c.CDNoise, "cd-noise", 0, "Langevin noise σ of the contrastive-divergence chains, set apart from η (0: √(2η); images 0.01)")
 	fs.StringVar(&c.Arch, "model", "mlp", "network: "+names(model.Archs()))
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory of an image set's files (empty: where its Debian package puts them)")
-	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 32,64)")
+	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 16,32)")
 	fs.BoolVar(&c.SpectralNorm, "spectral-norm", false, "conv: spectral normalisation of every weight (IGEBM)")
-	fs.IntVar(&c.Patch, "patch", 2, "transformer: side of the square patches")
+	fs.IntVar(&c.Patch, "patch", 2, "transformer: side of the square patches (4 for images beyond 16 pixels)")
 	fs.IntVar(&c.Heads, "heads", 4, "transformer: attention heads (-hidden is the token width, -layers the depth)")
 	fs.Float64Var(&c.LabelDrop, "label-drop", 0, "label-conditional flows: probability of dropping a label in training, for classifier-free guidance (0: 0.1)")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
@@ -273,13 +273,13 @@ func imageFlags(fs *flag.FlagSet, c *model.Config, widths string, r model.Recipe
 	// Image chains move in [−1, 1] with a step and a noise of their own
 	// (short-run MCMC; Nijkamp et al. 2019): the energy learns gradients to
 	// suit them.
-	// A batch of 64 and 1000 steps: on the digits, minutes at most on two
-	// cores for every loss.
+	// A batch of 64, and steps that train each loss on the digits in
+	// minutes on two cores.
 	if c.Arch != "" && !isSet(fs, "batch") {
 		c.Batch = 64
 	}
 	if c.Arch != "" && !isSet(fs, "steps") {
-		c.Steps = 1000
+		c.Steps = imageSteps(c.Loss)
 	}
 	if c.Arch == model.ArchConv && slices.Contains(r.Uses, "cd-step") {
 		if !isSet(fs, "cd-step") && c.CDSampler == "" {
@@ -319,4 +319,17 @@ func finishImages(ctx context.Context, stdout io.Writer, asJSON bool, run *model
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// imageSteps is an image model's default number of training steps: each
+// CD step runs K Langevin steps of the network, and the flows' steps are
+// cheap.
+func imageSteps(loss string) int {
+	switch loss {
+	case "pcd", "cd", "ptcd", "jem":
+		return 600
+	case "fm", "eqm":
+		return 5000
+	}
+	return 1000
 }
