@@ -20,7 +20,7 @@ import (
 // the settings as config.json does.
 func (c Config) Check() error {
 	switch {
-	case c.Dim < 1 || c.Hidden < 1 || c.Layers < 1 || c.Steps < 1 || c.Batch < 1:
+	case c.Dim < 1 || (c.Arch != ArchConv && (c.Hidden < 1 || c.Layers < 1)) || c.Steps < 1 || c.Batch < 1: // a conv network has widths instead
 		return fmt.Errorf("model: dim %d, hidden %d, layers %d, steps %d, batch %d: each must be positive: %w",
 			c.Dim, c.Hidden, c.Layers, c.Steps, c.Batch, ErrInvalid)
 	case !(c.LR > 0) || math.IsInf(c.LR, 1):

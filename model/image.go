@@ -100,10 +100,17 @@ func ImageData(name, dir string, seed uint64) (train, test Labelled, im *dataset
 	if err != nil {
 		return train, test, nil, fmt.Errorf("model: %w", err)
 	}
+	train, test = ImageSplits(im, seed)
+	return train, test, im, nil
+}
+
+// ImageSplits returns the training and test splits of a loaded image set,
+// as ImageData does.
+func ImageSplits(im *dataset.Images, seed uint64) (train, test Labelled) {
 	tr, te := im.Split()
 	train = Labelled{X: tr.Scaled(rand.New(rand.NewPCG(seed, 1))), Y: slices.Clone(tr.Labels)}
 	test = Labelled{X: te.Scaled(rand.New(rand.NewPCG(seed, 2))), Y: slices.Clone(te.Labels)}
-	return train, test, im, nil
+	return train, test
 }
 
 // LoadData returns the config's training and test data: an image set's
@@ -118,13 +125,17 @@ func (c Config) LoadData(nTest int) (train, test Labelled, err error) {
 	return Labelled{X: x}, Labelled{X: y}, err
 }
 
-// ForImages fills the image fields of c for the image set im: the shape,
-// and the number of classes where the loss or the network uses labels
-// (a classifier, JEM, or a flow on a transformer, which is then
-// label-conditional).
+// ForImages fills the image fields of a conv or transformer config for the
+// image set im: the shape, and the number of classes where the loss or the
+// network uses labels (a classifier, JEM, or a flow on a transformer, which
+// is then label-conditional). An MLP's config is returned with only its
+// dimension: it takes flat rows.
 func (c Config) ForImages(im *dataset.Images) Config {
-	c.Image = []int{im.C, im.H, im.W}
 	c.Dim = im.Dim()
+	if c.Arch == "" || c.Arch == ArchMLP {
+		return c
+	}
+	c.Image = []int{im.C, im.H, im.W}
 	if c.usesLabels() {
 		c.Classes = max(len(im.Classes), maxLabel(im.Labels)+1)
 	}

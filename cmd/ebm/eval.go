@@ -71,7 +71,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if c := m.Config(); c.Image != nil && c.Arch != "" && c.Arch != model.ArchMLP {
+	if c := m.Config(); c.Image != nil {
 		if err := refuse(fs, "-model of an image "+c.Arch, "data", "ais-chains", "ais-steps", "ais-factor", "ais-tolerance"); err != nil {
 			return err
 		}

@@ -93,11 +93,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err := knownData(c.Data); err != nil {
 		return err
 	}
+	var data, held model.Labelled
 	if dataset.IsImageSet(c.Data) {
 		im, err := dataset.LoadImages(c.Data, c.DataDir)
 		if err != nil {
 			return err
 		}
+		data, held = model.ImageSplits(im, c.Seed)
 		c = c.ForImages(im)
 		if c.Arch == model.ArchTransformer && !isSet(fs, "patch") && min(im.H, im.W) > 16 {
 			c.Patch = 4 // 49 tokens for 28×28, not 196
@@ -113,13 +115,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 			return asUsage(err)
 		}
 	}
-	data, held, err := c.LoadData(2000)
-	if err != nil {
-		return err
+	if data.X == nil {
+		if data, held, err = c.LoadData(2000); err != nil {
+			return err
+		}
 	}
 	train, test := data.X, held.X
 	c.Dim = train.Dim(1)
-	if c.Arch != model.ArchConv && c.Arch != model.ArchTransformer && c.Dim != 2 && max(train.Dim(0), test.Dim(0)) <= c.Dim {
+	if c.Image == nil && c.Dim != 2 && max(train.Dim(0), test.Dim(0)) <= c.Dim {
 		return fmt.Errorf("-data %s: %d training and %d held-out rows of %d columns: scoring a model beyond 2-D (AIS fits its base to the rows) needs more rows than columns", c.Data, train.Dim(0), test.Dim(0), c.Dim)
 	}
 	run, err := model.OpenRun(*out, c, *force, *resume)
@@ -139,9 +142,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	} else if err != nil {
 		return err
 	}
-	if c.Image != nil && c.Arch != model.ArchMLP && c.Arch != "" {
+	if c.Image != nil {
 		return finishImages(ctx, stdout, *asJSON, run, m, c, *out, sum.Steps, sum.FinalLoss, start, data)
-
 	}
 	a, err := model.Score(ctx, m, c.Data, train, test, rand.New(rand.NewPCG(c.Seed, 4)))
 	var notScored string
