@@ -193,7 +193,7 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop}
 	if c.Image != nil {
-		s.Bounds = &sampler.Bounds{Lo: []float64{-1}, Hi: []float64{1}, Mode: sampler.Clamp}
+		s.Bounds = imageBox()
 	}
 	step := c.cdStep()
 	switch {
