@@ -118,7 +118,7 @@ func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 5)) }
 
 func newRandStream(seed, stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, stream)) }
 
-// WriteImageGrid draws up to 8 rows of 8 of the images x ([n, Dim], in
+// WriteImageGrid draws up to 16 rows of 8 of the images x ([n, Dim], in
 // [−1, 1]) of an image model's config into a PNG at path.
 func WriteImageGrid(path string, c Config, x *tensor.Tensor) error {
 	if x.Rank() != 2 || x.Dim(1) != c.Dim {
@@ -127,5 +127,5 @@ func WriteImageGrid(path string, c Config, x *tensor.Tensor) error {
 	if x.Dim(0) < gridSide {
 		return c.imageGrid(path, x, nil, 1) // reports the shortfall
 	}
-	return c.imageGrid(path, x, nil, gridSide)
+	return c.imageGrid(path, x, nil, 2*gridSide)
 }
