@@ -20,6 +20,9 @@ import (
 // conditional, the JSON carries the fields, and labels outside the
 // classes are refused.
 func TestImagesEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four conv and transformer models: seconds, but minutes under the race detector; model's tests race the image code")
+	}
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
 	small := []string{"-data", "digits", "-steps", "4", "-batch", "16", "-checkpoint-every", "2"}
