@@ -1,7 +1,8 @@
 // Package sampler draws from densities p(x) ∝ exp(−E(x)) given by an
 // energy.Energy, with Markov chain Monte Carlo and its relatives:
 //
-//	Langevin            unadjusted Langevin dynamics, any step or temperature schedule
+//	Langevin            unadjusted Langevin dynamics, any step and temperature schedules,
+//	                    or step and noise scales set apart: x ← x − η∇E(x) + σξ
 //	MALA                Metropolis-adjusted Langevin, optionally preconditioned and adapted
 //	HMC                 Hamiltonian Monte Carlo, diagonal or dense mass, adaptation
 //	NUTS                the No-U-Turn Sampler with Stan's warm-up
