@@ -375,6 +375,9 @@ func TestLangevinNoise(t *testing.T) {
 		{"IGEBM-like η 0.01 σ 0.005", 0.01, 0.005, 2, 8, 2000, 50000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && c.step != 0.3 {
+				t.Skip("long statistical run; -short (the race-detector pass) keeps the first case")
+			}
 			l := Langevin{StepSize: schedule.Constant(c.step), Noise: schedule.Constant(c.sigma)}
 			r, err := l.Sample(context.Background(), energy.Harmonic{}, Options{Chains: c.chains, Dim: c.dim,
 				Warmup: c.warmup, Steps: c.keep, Trajectory: true, Seed: 11})
