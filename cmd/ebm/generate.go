@@ -100,7 +100,11 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	s := generateSummary{Model: *dir, Kind: string(m.Kind()), Points: *n, Seconds: time.Since(start).Seconds(), Out: o.out, Plot: o.plot}
 	if o.out != "" {
-		if err := dataset.Save(o.out, []string{"x0", "x1"}, x); err != nil {
+		var header []string // beyond 2-D, the CSV has no header line
+		if x.Dim(1) == 2 {
+			header = []string{"x0", "x1"}
+		}
+		if err := dataset.Save(o.out, header, x); err != nil {
 			return err
 		}
 	}
