@@ -32,7 +32,7 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 	if err != nil {
 		return nil, err
 	}
-	n, d := x.Dim(0), x.Dim(1)
+	n := x.Dim(0)
 	sig := tensor.Zeros(n, 1) // each point's σ
 	switch {
 	case s.NumScales > 1:
@@ -53,15 +53,7 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 			sig.Data()[i] = sigma
 		}
 	}
-	eps := tensor.Zeros(n, d)
-	noisy := x.Clone()
-	for i := range n {
-		for j := range d {
-			e := rng.NormFloat64()
-			eps.Data()[i*d+j] = e
-			noisy.Data()[i*d+j] += sig.Data()[i] * e
-		}
-	}
+	eps, noisy := perturb(rng, x, sig)
 	_, g, _, err := score(tp, net, noisy)
 	if err != nil {
 		return nil, err
@@ -74,4 +66,20 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 		l = tp.Scale(l, 1/(sig.Data()[0]*sig.Data()[0]))
 	}
 	return l, nil
+}
+
+// perturb returns noise ε ~ N(0, I) of x's shape and x + σε, row i scaled
+// by sig[i]: the noisy points of the denoising losses, ε drawn row by row.
+func perturb(rng *rand.Rand, x, sig *tensor.Tensor) (eps, noisy *tensor.Tensor) {
+	n, d := x.Dim(0), x.Dim(1)
+	eps = tensor.Zeros(n, d)
+	noisy = x.Clone()
+	for i := range n {
+		for j := range d {
+			e := rng.NormFloat64()
+			eps.Data()[i*d+j] = e
+			noisy.Data()[i*d+j] += sig.Data()[i] * e
+		}
+	}
+	return eps, noisy
 }

@@ -89,22 +89,14 @@ func (m MultiNoiseDSM) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor
 	if err != nil {
 		return nil, err
 	}
-	n, d := x.Dim(0), x.Dim(1)
+	n := x.Dim(0)
 	sig := tensor.Zeros(n, 1) // each row's σ
 	tt := tensor.Zeros(n, 1)  // and time
 	for i := range n {
 		k := rng.IntN(len(ladder))
 		sig.Data()[i], tt.Data()[i] = ladder[k], times[k]
 	}
-	eps := tensor.Zeros(n, d)
-	noisy := x.Clone()
-	for i := range n {
-		for j := range d {
-			e := rng.NormFloat64()
-			eps.Data()[i*d+j] = e
-			noisy.Data()[i*d+j] += sig.Data()[i] * e
-		}
-	}
+	eps, noisy := perturb(rng, x, sig)
 	_, g, _, err := score(tp, timeRows{net, tt}, noisy)
 	if err != nil {
 		return nil, err
