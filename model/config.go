@@ -81,13 +81,17 @@ type Config struct {
 // Network returns a network for the config: an MLP with Layers hidden
 // layers of Hidden units from Dim inputs to one output (an energy or a
 // potential), or, for the flow kinds, a time-conditioned MLP from Dim
-// inputs and t (4 Fourier features) to Dim outputs. Weights are initialised
+// inputs and t (4 Fourier features) to Dim outputs; or the conv or
+// transformer network of an image config (Arch). Weights are initialised
 // from rand.NewPCG(seed, 3).
 func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
-	if c.Arch != "" && c.Arch != ArchMLP {
-		return c.imageNetwork(k, seed)
-	}
-	if c.Dim < 1 || c.Hidden < 1 || c.Layers < 1 {
+	image := c.Arch != "" && c.Arch != ArchMLP
+	switch {
+	case image:
+		if err := c.checkImageShape(); err != nil {
+			return nil, err
+		}
+	case c.Dim < 1 || c.Hidden < 1 || c.Layers < 1:
 		return nil, fmt.Errorf("model: network of dimension %d with %d layers of %d units: %w", c.Dim, c.Layers, c.Hidden, ErrInvalid)
 	}
 	if err := c.checkSizes(); err != nil {
@@ -98,6 +102,9 @@ func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(seed, 3))
+	if image {
+		return c.imageNetwork(k, act, rng)
+	}
 	hidden := make([]int, c.Layers)
 	for i := range hidden {
 		hidden[i] = c.Hidden

@@ -39,20 +39,18 @@ func Archs() [][2]string {
 // cores at these widths, 20 ms at 32, 64.
 var defaultWidths = []int{16, 32}
 
-// imageNetwork returns the conv or transformer network of the config for a
-// model of kind k, initialised from rand.NewPCG(seed, 3).
-func (c Config) imageNetwork(k Kind, seed uint64) (nn.Module, error) {
+// checkImageShape wants Image to be a shape [C, H, W] of Dim pixels.
+func (c Config) checkImageShape() error {
 	if len(c.Image) != 3 || c.Image[0] < 1 || c.Image[1] < 1 || c.Image[2] < 1 || c.Image[0]*c.Image[1]*c.Image[2] != c.Dim {
-		return nil, fmt.Errorf("model: -model %s needs images: image shape %v for dimension %d: %w", c.Arch, c.Image, c.Dim, ErrInvalid)
+		return fmt.Errorf("model: -model %s needs images: image shape %v for dimension %d: %w", c.Arch, c.Image, c.Dim, ErrInvalid)
 	}
-	if err := c.checkSizes(); err != nil {
-		return nil, fmt.Errorf("model: %w: %w", err, ErrInvalid)
-	}
-	act, err := nn.ActivationByName(c.Activation)
-	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
-	}
-	rng := rand.New(rand.NewPCG(seed, 3))
+	return nil
+}
+
+// imageNetwork returns the conv or transformer network of the config for a
+// model of kind k, with the activation act, initialised from rng (Network
+// checks the shape and sizes first).
+func (c Config) imageNetwork(k Kind, act nn.Activation, rng *rand.Rand) (nn.Module, error) {
 	ch, h, w := c.Image[0], c.Image[1], c.Image[2]
 	switch c.Arch {
 	case ArchConv:
