@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,19 +36,7 @@ func TestImagesEndToEnd(t *testing.T) {
 	train("jem", "-model", "conv", "-loss", "jem", "-widths", "4", "-cd-steps", "2")
 	train("fm", "-model", "transformer", "-loss", "fm", "-hidden", "16", "-layers", "1", "-heads", "2", "-patch", "4")
 
-	rowsOf := func(path string) int {
-		t.Helper()
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		img, err := png.Decode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return img.Bounds().Dy()
-	}
+	rowsOf := func(path string) int { return decodePNG(t, path).Bounds().Dy() }
 	// A conditional model draws a row per class (10) and a row of data;
 	// an unconditional one 8 rows and a row of data: rows of 8-pixel tiles
 	// with their gaps, so 11 rows are taller than 9.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,15 +72,7 @@ func TestInpaint(t *testing.T) {
 			}
 		}
 	}
-	f, err := os.Open(grid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, grid)
 	// Tiles of 1×2 pixels at scale 32, a gap of 2: 3 rows, 2 + 3 columns.
 	if b := img.Bounds(); b.Dx() != 5*66+2 || b.Dy() != 3*34+2 {
 		t.Errorf("grid of %v", b)

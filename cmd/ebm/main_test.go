@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
 	"image/png"
 	"math/rand/v2"
 	"os"
@@ -24,7 +25,8 @@ func ebm(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errb.String(), err
 }
 
-func mustPNG(t *testing.T, path string) {
+// decodePNG reads the PNG at path, failing the test if it cannot.
+func decodePNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -35,6 +37,12 @@ func mustPNG(t *testing.T, path string) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	return img
+}
+
+func mustPNG(t *testing.T, path string) {
+	t.Helper()
+	img := decodePNG(t, path)
 	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
 		t.Fatalf("%s is %v", path, b)
 	}
