@@ -65,6 +65,9 @@
 // (JEMClassEnergy) and E(x) = −log Σ_y exp f(x)[y] (JEMEnergy), so that
 // p(y | x) = exp(E(x) − E(x, y)) is the classifier's softmax. Forward gives
 // E(x) either way, so samplers and losses use it as any other energy.
+// NewNoiseResNetEnergy conditions the scalar ResNet energy on a time t per
+// row, E(x, t), for multi-noise denoising score matching (NCSN): an
+// embedding of t shifts every block's channels (NoiseResNet, a TimeModule).
 //
 // # Conditional transformer
 //

@@ -86,10 +86,7 @@ var (
 // defaults. It returns an error wrapping ErrInvalid when the settings do
 // not fit the image.
 func NewResNetEnergy(rng *rand.Rand, c, h, w int, s ResNetSettings) (*ResNet, error) {
-	chans := s.Channels
-	if chans == nil {
-		chans = []int{32, 64, 128}
-	}
+	chans := s.channels()
 	blocks := max(s.Blocks, 1)
 	act := s.Activation
 	if act.f == nil {
@@ -142,6 +139,14 @@ func NewResNetEnergy(rng *rand.Rand, c, h, w int, s ResNetSettings) (*ResNet, er
 		r.Head = NewSpectralLinear(rng, head)
 	}
 	return r, nil
+}
+
+// channels returns the stage widths, the default where Channels is nil.
+func (s ResNetSettings) channels() []int {
+	if s.Channels == nil {
+		return []int{32, 64, 128}
+	}
+	return s.Channels
 }
 
 // Forward returns the energies [n, 1] of the flat images x [n, C·H·W]: the
@@ -218,7 +223,16 @@ func (r *ResNet) SetTrain(train bool) {
 
 // Forward applies the block to images x [N, C, H, W].
 func (b *ResBlock) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return b.forward(tp, x, nil)
+}
+
+// forward applies the block with shift ([N, width, 1, 1], or nil for none)
+// added to its first convolution's output: NoiseResNet's conditioning.
+func (b *ResBlock) forward(tp *tensor.Tape, x, shift *tensor.Tensor) *tensor.Tensor {
 	h := b.Conv1.Forward(tp, resnetNormAct(tp, b.Norm1, b.Act, x))
+	if shift != nil {
+		h = tp.Add(h, shift)
+	}
 	h = b.Conv2.Forward(tp, resnetNormAct(tp, b.Norm2, b.Act, h))
 	skip := x
 	if b.Skip != nil {
