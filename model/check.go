@@ -31,6 +31,9 @@ func (c Config) Check() error {
 	if err := c.checkImage(); err != nil {
 		return err
 	}
+	if err := c.checkNoise(); err != nil {
+		return err
+	}
 	if err := c.checkSizes(); err != nil {
 		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}
@@ -57,6 +60,8 @@ func (c Config) checkImage() error {
 		return fmt.Errorf("model: classes %d, patch %d, heads %d: none may be negative: %w", c.Classes, c.Patch, c.Heads, ErrInvalid)
 	case slices.ContainsFunc(c.Widths, func(w int) bool { return w < 1 }):
 		return fmt.Errorf("model: widths %v: each must be positive: %w", c.Widths, ErrInvalid)
+	case c.Arch == ArchTransformer && c.Loss == "ncsn":
+		return fmt.Errorf("model: model transformer gives a field of the image's shape, not a scalar energy: loss ncsn wants model conv or mlp: %w", ErrInvalid)
 	case c.Arch == ArchTransformer && c.Loss != "fm" && c.Loss != "eqm":
 		return fmt.Errorf("model: model transformer is trained by the flow losses fm and eqm, not %s: %w", c.Loss, ErrInvalid)
 	case c.Arch != ArchConv && (c.Loss == "ce" || c.Loss == "jem"):

@@ -76,13 +76,22 @@ type Config struct {
 	// LabelDrop is the probability that training drops a label
 	// (classifier-free guidance); 0 means the loss's default.
 	LabelDrop float64 `json:"label_drop,omitempty"`
+
+	// The noise ladder of loss ncsn: σ from SigmaMax down to SigmaMin in
+	// NoiseLevels geometric steps; 0 means loss.MultiNoiseDSM's defaults
+	// (1, 0.01, 10).
+	SigmaMax    float64 `json:"sigma_max,omitempty"`
+	SigmaMin    float64 `json:"sigma_min,omitempty"`
+	NoiseLevels int     `json:"noise_levels,omitempty"`
 }
 
 // Network returns a network for the config: an MLP with Layers hidden
 // layers of Hidden units from Dim inputs to one output (an energy or a
 // potential), or, for the flow kinds, a time-conditioned MLP from Dim
 // inputs and t (4 Fourier features) to Dim outputs; or the conv or
-// transformer network of an image config (Arch). Weights are initialised
+// transformer network of an image config (Arch). A noise-conditional energy
+// (KindNoiseEnergy) is a time-conditioned MLP to one output or, for conv, a
+// nn.NoiseResNet, divided by the noise σ of its level. Weights are initialised
 // from rand.NewPCG(seed, 3).
 func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
 	image := c.Arch != "" && c.Arch != ArchMLP
@@ -102,6 +111,9 @@ func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(seed, 3))
+	if k == KindNoiseEnergy {
+		return c.noiseNetwork(act, rng)
+	}
 	if image {
 		return c.imageNetwork(k, act, rng)
 	}

@@ -20,6 +20,10 @@
 //	             by the loss's Langevin sweep from noise
 //	Classifier   f(x) of class logits, from cross-entropy alone: labels
 //	             images, and its pooled features score image models
+//	NoiseEnergy  E(x, σ), from multi-noise DSM (ncsn): a network f(x, t) of
+//	             the level's time t divided by its σ; generates by annealed
+//	             Langevin down the noise ladder, clamped to [−1, 1] for
+//	             images; density exp(−E(x, σ_L))
 //
 // # Images
 //
@@ -32,7 +36,11 @@
 // guidance). Image energies keep their contrastive chains in [−1, 1]
 // (clamped, restarted uniform there) with a Langevin step η and noise σ set
 // apart, x ← x − η∇E(x) + σξ, which is Langevin at temperature σ²/(2η);
-// they generate with the same chains from uniform noise.
+// they generate with the same chains from uniform noise. Loss ncsn trains a
+// noise-conditional energy instead, a conv (nn.NoiseResNet) or an MLP on
+// flat pixels with the level's time as input, which generates by annealed
+// Langevin dynamics (loss.MultiNoiseDSM.Generate, with Tweedie's denoising
+// step) and is drawn and scored as images on either network.
 //
 // A Conditional model (a JEM energy, a flow on a label-conditional
 // transformer) generates by label with guidance w: the field (or energy)

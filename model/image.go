@@ -127,9 +127,13 @@ func (c Config) LoadData(nTest int) (train, test Labelled, err error) {
 // image set im: the shape, and the number of classes where the loss or the
 // network uses labels (a classifier, JEM, or a flow on a transformer, which
 // is then label-conditional). An MLP's config is returned with only its
-// dimension: it takes flat rows.
+// dimension, as it takes flat rows, except for loss ncsn, whose MLP too is
+// an image model (generated, drawn and scored as images).
 func (c Config) ForImages(im *dataset.Images) Config {
 	c.Dim = im.Dim()
+	if c.Loss == "ncsn" { // an image model on any network: annealed, clamped and scored as images
+		c.Image = []int{im.C, im.H, im.W}
+	}
 	if c.Arch == "" || c.Arch == ArchMLP {
 		return c
 	}

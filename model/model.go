@@ -35,6 +35,10 @@ const (
 	// cross-entropy alone; its −logsumexp_y f(x)[y] is an energy it was not
 	// trained as.
 	KindClassifier Kind = "classifier"
+	// KindNoiseEnergy is a noise-conditional energy E(x, σ) (multi-noise
+	// denoising score matching, NCSN): generates by annealed Langevin
+	// dynamics, density exp(−E(x, σ_L)) at the smallest noise.
+	KindNoiseEnergy Kind = "noise-energy"
 )
 
 // Describe says in words what a model of the kind is.
@@ -48,6 +52,8 @@ func (k Kind) Describe() string {
 		return "a potential (energy matching)"
 	case KindClassifier:
 		return "a classifier (cross-entropy)"
+	case KindNoiseEnergy:
+		return "a noise-conditional energy (multi-noise DSM)"
 	}
 	return "an energy"
 }
@@ -59,6 +65,8 @@ func KindOf(o Objective) Kind {
 		return KindFlow
 	case loss.EquilibriumMatching:
 		return KindEquilibrium
+	case loss.MultiNoiseDSM:
+		return KindNoiseEnergy
 	}
 	switch o.Energy.(type) {
 	case loss.EnergyMatching:
@@ -69,8 +77,8 @@ func KindOf(o Objective) Kind {
 	return KindEnergy
 }
 
-// Model is a trained model: *Energy, *Flow, *Equilibrium or *Potential,
-// as New and Load build them.
+// Model is a trained model: *Energy, *Flow, *Equilibrium, *Potential or
+// *NoiseEnergy, as New and Load build them.
 type Model interface {
 	// Kind says what the network is.
 	Kind() Kind
@@ -102,7 +110,7 @@ var (
 )
 
 // New wraps a network trained by o as the model of o's kind. For the flow
-// kinds net must be an nn.TimeModule. It refuses a network with a NaN or
+// kinds and the noise-conditional energy net must be an nn.TimeModule. It refuses a network with a NaN or
 // infinite weight, which would only generate garbage, naming the
 // parameter: Load builds every model through New, so no command runs one.
 func New(c Config, net nn.Module, o Objective) (Model, error) {
@@ -141,6 +149,8 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 			return nil, fmt.Errorf("model: %w", err)
 		}
 		return &Potential{base: b, V: v, EpsMax: eps, loss: em}, nil
+	case KindNoiseEnergy:
+		return newNoiseEnergy(b, o.Time.(loss.MultiNoiseDSM))
 	}
 	e, err := energy.NewModel(net, c.Dim)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 // TestTrainingHelps trains a small network with every recipe on two moons
 // and checks that the trained model scores a clearly lower NLL (by 0.1 nats)
 // and MMD² (by half) on held-out points than the same network before
-// training: a model that ignores its
+// training (ncsn, a generator, by its MMD² alone): a model that ignores its
 // training (equilibrium matching once generated with a zero field, so 1, 20
 // and 150 steps all scored NLL 2.476) fails here.
 func TestTrainingHelps(t *testing.T) {
@@ -28,7 +28,7 @@ func TestTrainingHelps(t *testing.T) {
 	}{
 		{"dsm", 400, true}, {"ssm", 150, false}, {"sm", 150, false}, {"sm-hutchinson", 150, false}, {"sm-fd", 150, false},
 		{"nce", 200, false}, {"cd", 150, false}, {"pcd", 150, true}, {"ptcd", 100, false},
-		{"fm", 150, true}, {"eqm", 150, true}, {"em", 200, false},
+		{"fm", 150, true}, {"eqm", 150, true}, {"em", 200, false}, {"ncsn", 400, false},
 	}
 	for _, r := range Recipes() {
 		if r.Name == "ce" || r.Name == "jem" { // classifiers of images: TestImageClassifiersLearn
@@ -83,7 +83,13 @@ func TestTrainingHelps(t *testing.T) {
 			}
 			t.Logf("%s, %d steps in %v: NLL %.3f → %.3f, MMD² %.4f → %.4f", c.loss, c.steps, time.Since(start).Round(time.Millisecond),
 				before.NLL, after.NLL, before.MMD2, after.MMD2)
-			if !(after.NLL < before.NLL-0.1) || !(after.MMD2 < before.MMD2/2) {
+			// ncsn is a generator: its density exp(−E(x, σ_L)) is learnt
+			// only near the data, where the noise of σ_L = 0.01 puts its
+			// training points, and its quadrature over the whole box
+			// scores worse than the untrained network (NLL 2.74 → 6.04
+			// at 400 steps, MMD² 0.307 → 0.005): only its samples count.
+			nllBetter := after.NLL < before.NLL-0.1 || c.loss == "ncsn"
+			if !nllBetter || !(after.MMD2 < before.MMD2/2) {
 				t.Errorf("NLL %.3f and MMD² %.4f after training, %.3f and %.4f before: no better", after.NLL, after.MMD2, before.NLL, before.MMD2)
 			}
 		})

@@ -41,6 +41,10 @@ type LossSettings struct {
 	// LabelDrop is the probability that a label-conditional flow loss drops
 	// a label (classifier-free guidance); 0 means the loss's default.
 	LabelDrop float64
+	// SigmaMax, SigmaMin and NoiseLevels are multi-noise DSM's ladder; 0
+	// means the loss's defaults.
+	SigmaMax, SigmaMin float64
+	NoiseLevels        int
 }
 
 // cdSteps returns the CD sampler's steps per loss.
@@ -79,8 +83,9 @@ func cdSampler(s LossSettings) sampler.Sampler {
 }
 
 var (
-	cdUses   = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise"}
-	flowUses = []string{"coupling", "interpolant", "label-drop"}
+	cdUses    = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise"}
+	flowUses  = []string{"coupling", "interpolant", "label-drop"}
+	noiseUses = []string{"sigma-max", "sigma-min", "noise-levels"}
 )
 
 // persistentCD is the persistent CD of the settings, as pcd and jem use it.
@@ -108,6 +113,10 @@ var recipes = []Recipe{
 		return energyLoss(loss.JEM{CD: persistentCD(s)})
 	}},
 	{"dsm", "denoising score matching, σ = 0.05 (fast)", nil, func(LossSettings) Objective { return energyLoss(loss.DenoisingScoreMatching{Sigma: 0.05}) }},
+	{"ncsn", "multi-noise DSM of a noise-conditional energy E(x, σ), σ from 1 to 0.01 in 10 levels (NCSN); generates by annealed Langevin (-model conv or mlp)",
+		noiseUses, func(s LossSettings) Objective {
+			return timeLoss(loss.MultiNoiseDSM{SigmaMax: s.SigmaMax, SigmaMin: s.SigmaMin, Levels: s.NoiseLevels})
+		}},
 	{"ssm", "sliced score matching, 2 projections", nil, func(LossSettings) Objective { return energyLoss(loss.SlicedScoreMatching{Projections: 2}) }},
 	{"sm", "score matching, exact Hessian trace", nil, func(LossSettings) Objective { return energyLoss(loss.ScoreMatching{}) }},
 	{"sm-hutchinson", "score matching, Hutchinson's trace estimate (1 Rademacher probe)", nil, func(LossSettings) Objective {
@@ -149,7 +158,8 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
 func (r Recipe) Unused() []string {
-	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "coupling", "interpolant", "label-drop")
+	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "coupling", "interpolant", "label-drop",
+		"sigma-max", "sigma-min", "noise-levels")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a
@@ -173,6 +183,12 @@ func (r Recipe) Keep(c Config) Config {
 			c.Coupling = ""
 		case "interpolant":
 			c.Interpolant = ""
+		case "sigma-max":
+			c.SigmaMax = 0
+		case "sigma-min":
+			c.SigmaMin = 0
+		case "noise-levels":
+			c.NoiseLevels = 0
 		}
 	}
 	return c
@@ -191,7 +207,8 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 // sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
 // standard normal).
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
-	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop}
+	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop,
+		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels}
 	if c.Image != nil {
 		s.Bounds = imageBox()
 	}
