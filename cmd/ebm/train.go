@@ -36,7 +36,7 @@ type trainSummary struct {
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := newFlags("train", "Train a model on data (a built-in 2-D dataset, an image set, or a .csv or .npy file of which a tenth is\nheld out): an MLP energy (MCMC-sampled), or with -loss fm, eqm or em a flow that generates by\nintegration; on images (-data digits, 8×8 with a fixed fifth held out, or fashion-mnist) also -model conv\n(a ResNet energy; -loss ce a classifier, jem both) or -model transformer (a label-conditional flow). It\nwrites config.json, checkpoint.bin, metrics.jsonl, model.params and pictures into -out: energy.png,\nsamples.png and curves.png in 2-D; beyond, samples.npy and the NLL's log Z by AIS (checked as ebm eval\ndoes) for an MLP; for an image model samples.png (a row per class when conditional) and buffer.png\n(persistent CD's replay buffer), scored by ebm eval -classifier.", stderr)
+	fs := newFlags("train", "Train a model on data (a built-in 2-D dataset, an image set, or a .csv or .npy file of which a tenth is\nheld out): an MLP energy (MCMC-sampled), or with -loss fm, eqm or em a flow that generates by\nintegration; on images (-data digits, 8×8 with a fixed fifth held out, or fashion-mnist) also -model conv\n(a ResNet energy; -loss ce a classifier, jem both, ncsn a noise-conditional energy that generates by\nannealed Langevin, on -model mlp too) or -model transformer (a label-conditional flow). It writes\nconfig.json, checkpoint.bin, metrics.jsonl, model.params and pictures into -out: energy.png, samples.png\nand curves.png in 2-D; beyond, samples.npy and the NLL's log Z by AIS (checked as ebm eval\ndoes) for an MLP; for an image model samples.png (a row per class when conditional) and buffer.png\n(persistent CD's replay buffer), scored by ebm eval -classifier.", stderr)
 	c := model.Config{Dim: 2}
 	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+dataNames())
 	fs.StringVar(&c.Loss, "loss", "pcd", "loss (ebm list describes them)")
@@ -61,6 +61,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.IntVar(&c.Patch, "patch", 2, "transformer: side of the square patches (4 for images beyond 16 pixels)")
 	fs.IntVar(&c.Heads, "heads", 4, "transformer: attention heads (-hidden is the token width, -layers the depth)")
 	fs.Float64Var(&c.LabelDrop, "label-drop", 0, "label-conditional flows: probability of dropping a label in training, for classifier-free guidance (0: 0.1)")
+	fs.Float64Var(&c.SigmaMax, "sigma-max", 0, "ncsn: largest noise σ₁ of the ladder (0: 1)")
+	fs.Float64Var(&c.SigmaMin, "sigma-min", 0, "ncsn: smallest noise σ_L of the ladder, below -sigma-max (0: 0.01)")
+	fs.IntVar(&c.NoiseLevels, "noise-levels", 0, "ncsn: noise levels L of the geometric ladder, 2 to 1000 (0: 10)")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
