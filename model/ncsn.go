@@ -115,8 +115,8 @@ type NoiseEnergy struct {
 	// Loss is the loss that trained it: its ladder and its generator.
 	Loss loss.MultiNoiseDSM
 	// Anneal are the annealing settings of Generate; New sets Denoise
-	// (Tweedie's step at σ_L) and leaves the rest at the loss's defaults:
-	// 100 Langevin steps per level, ε = 2e-5.
+	// (Tweedie's step at σ_L) and ε = AnnealEpsilon, and leaves the steps
+	// at the loss's default, 100 per level.
 	Anneal loss.AnnealOptions
 	// E is the energy at the smallest noise, σ_L.
 	E    *energy.Model
@@ -124,6 +124,14 @@ type NoiseEnergy struct {
 }
 
 var _ Model = (*NoiseEnergy)(nil)
+
+// AnnealEpsilon is the step ε at the smallest noise with which a
+// NoiseEnergy generates: a quarter of Song and Ermon's 2e-5, which
+// overshoots here. On the digits (the default ladder, 1000 training steps
+// of the default conv network), 300 images scored Fréchet distances of
+// 572, 301, 179, 85 and 134 (floor 15.4) at ε = 5e-5, 2e-5, 1e-5, 5e-6 and
+// 2e-6.
+const AnnealEpsilon = 5e-6
 
 // newNoiseEnergy wraps a network trained by multi-noise DSM.
 func newNoiseEnergy(b base, l loss.MultiNoiseDSM) (*NoiseEnergy, error) {
@@ -143,7 +151,7 @@ func newNoiseEnergy(b base, l loss.MultiNoiseDSM) (*NoiseEnergy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	return &NoiseEnergy{base: b, Loss: l, Anneal: loss.AnnealOptions{Denoise: true}, E: e, tnet: tn}, nil
+	return &NoiseEnergy{base: b, Loss: l, Anneal: loss.AnnealOptions{Epsilon: AnnealEpsilon, Denoise: true}, E: e, tnet: tn}, nil
 }
 
 // Kind returns KindNoiseEnergy.
