@@ -115,8 +115,9 @@ type NoiseEnergy struct {
 	// Loss is the loss that trained it: its ladder and its generator.
 	Loss loss.MultiNoiseDSM
 	// Anneal are the annealing settings of Generate; New sets Denoise
-	// (Tweedie's step at σ_L) and ε = AnnealEpsilon, and leaves the steps
-	// at the loss's default, 100 per level.
+	// (Tweedie's step at σ_L), ε = AnnealEpsilon and AnnealSteps Langevin
+	// steps over the ladder, shared by its levels (100 per level at 10
+	// levels, 50 at 20).
 	Anneal loss.AnnealOptions
 	// E is the energy at the smallest noise, σ_L.
 	E    *energy.Model
@@ -132,6 +133,11 @@ var _ Model = (*NoiseEnergy)(nil)
 // 572, 301, 179, 85 and 134 (floor 15.4) at ε = 5e-5, 2e-5, 1e-5, 5e-6 and
 // 2e-6.
 const AnnealEpsilon = 5e-6
+
+// AnnealSteps is how many Langevin steps a NoiseEnergy generates with in
+// all, shared by the levels of its ladder: a generation costs the same
+// whatever the ladder (Song and Ermon's 100 per level at their 10 levels).
+const AnnealSteps = 1000
 
 // newNoiseEnergy wraps a network trained by multi-noise DSM.
 func newNoiseEnergy(b base, l loss.MultiNoiseDSM) (*NoiseEnergy, error) {
@@ -151,7 +157,7 @@ func newNoiseEnergy(b base, l loss.MultiNoiseDSM) (*NoiseEnergy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	return &NoiseEnergy{base: b, Loss: l, Anneal: loss.AnnealOptions{Epsilon: AnnealEpsilon, Denoise: true}, E: e, tnet: tn}, nil
+	return &NoiseEnergy{base: b, Loss: l, Anneal: loss.AnnealOptions{Epsilon: AnnealEpsilon, Denoise: true, StepsPerLevel: max(1, AnnealSteps/len(sigma))}, E: e, tnet: tn}, nil
 }
 
 // Kind returns KindNoiseEnergy.

@@ -139,7 +139,8 @@ func TestNCSNConfig(t *testing.T) {
 }
 
 // TestNCSNTrainGenerate trains a tiny conv and an MLP ncsn model a few steps
-// and checks the plumbing: a NoiseEnergy comes out, it generates images in
+// and checks the plumbing: a NoiseEnergy comes out, with its annealing
+// defaults (AnnealSteps shared by the levels, AnnealEpsilon, denoised); it generates images in
 // [−1, 1] (clamped) by annealing, the same seed gives the same images
 // after Save and Load, and its density is the energy at σ_L.
 func TestNCSNTrainGenerate(t *testing.T) {
@@ -157,6 +158,9 @@ func TestNCSNTrainGenerate(t *testing.T) {
 		ne, ok := m.(*NoiseEnergy)
 		if !ok || m.Kind() != KindNoiseEnergy {
 			t.Fatalf("%s: trained %T", arch, m)
+		}
+		if a := ne.Anneal; a.StepsPerLevel != AnnealSteps/5 || a.Epsilon != AnnealEpsilon || !a.Denoise {
+			t.Errorf("%s: annealing %+v, want %d steps per level of 5, ε %g, denoised", arch, a, AnnealSteps/5, AnnealEpsilon)
 		}
 		ne.Anneal.StepsPerLevel = 5
 		x, err := m.Generate(ctx, 6, newRand(7))

@@ -367,7 +367,7 @@ func badCases(dir string) []badCase {
 	img("sigma-min-negative", "-model", "conv", "-loss", "ncsn", "-sigma-min", "-0.01")
 	img("sigma-min-nan", "-loss", "ncsn", "-sigma-min", "NaN")
 	img("sigma-min-above-max", "-model", "conv", "-loss", "ncsn", "-sigma-max", "0.5", "-sigma-min", "0.8")
-	img("sigma-min-above-default-max", "-model", "conv", "-loss", "ncsn", "-sigma-min", "2")
+	img("sigma-min-above-default-max", "-model", "conv", "-loss", "ncsn", "-sigma-min", "5")
 	img("noise-levels-one", "-model", "conv", "-loss", "ncsn", "-noise-levels", "1")
 	img("noise-levels-negative", "-model", "conv", "-loss", "ncsn", "-noise-levels", "-4")
 	img("noise-levels-huge", "-model", "conv", "-loss", "ncsn", "-noise-levels", "4611686018427387904")

@@ -41,7 +41,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 99, "seed of the fresh points and of the model's samples")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	clfDir := fs.String("classifier", "", "images: directory of a classifier (ebm train -loss ce -model conv) in whose features generated images are scored")
-	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps of the generated images from uniform noise (0: 4 times the training chains' steps); ncsn: steps per noise level (0: 100)")
+	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps of the generated images from uniform noise (0: 4 times the training chains' steps); ncsn: steps per noise level (0: 1000 over the levels)")
 	guidance := fs.Float64("guidance", 1, "images: classifier-free guidance w of a conditional model's samples (0 unconditional, 1 conditional)")
 	var sc model.Scoring
 	fs.IntVar(&sc.AIS.Chains, "ais-chains", 128, "AIS chains per run (beyond 2-D)")

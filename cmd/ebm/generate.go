@@ -33,7 +33,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	method := fs.String("integrator", "rk4", "flows: integrator (ebm list describes them; the adaptive ones control their error)")
 	steps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
 	diffusion := fs.Float64("diffusion", 0, "flow matching: generate by the SDE with this constant diffusion g (Euler–Maruyama) instead of the ODE")
-	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps from uniform noise (0: 4 times the training chains' steps); ncsn: steps per noise level (0: 100)")
+	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps from uniform noise (0: 4 times the training chains' steps); ncsn: steps per noise level (0: 1000 over the levels)")
 	label := fs.Int("label", -1, "conditional models (jem, a transformer flow): class of the points; -1 means unconditional")
 	guidance := fs.Float64("guidance", 1, "with -label: classifier-free guidance w (0 unconditional, 1 conditional, above 1 stronger)")
 	o := addOutputs(fs, "write the points to this .csv or .npy file", "draw the points over the model's density into this .png")
@@ -136,7 +136,9 @@ func chainSteps(fs *flag.FlagSet, m model.Model, steps int) error {
 		return usagef("-chain-steps %d: must be from 0 to %d", steps, int64(limit.MaxSteps))
 	}
 	if noise {
-		ne.Anneal.StepsPerLevel = steps
+		if steps > 0 { // 0 keeps the model's share of model.AnnealSteps
+			ne.Anneal.StepsPerLevel = steps
+		}
 		return nil
 	}
 	e.Steps = steps

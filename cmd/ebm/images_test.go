@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/goebm/goebm/dataset"
@@ -111,7 +112,8 @@ func TestImagesEndToEnd(t *testing.T) {
 // the samples grid is drawn, eval scores the generated images in a
 // classifier's features (an unconditional model: a histogram, no label
 // accuracy), generate writes images in [−1, 1] with -chain-steps as the
-// steps per level, and the same seed gives the same images.
+// steps per level, and the same seed gives the same images; on images the
+// ladder defaults to σ₁ = 3 in 20 levels.
 func TestNCSNEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains three small image models: seconds, but minutes under the race detector")
@@ -129,6 +131,10 @@ func TestNCSNEndToEnd(t *testing.T) {
 	ladder := []string{"-loss", "ncsn", "-sigma-max", "0.5", "-sigma-min", "0.05", "-noise-levels", "3"}
 	train("conv", append([]string{"-model", "conv", "-widths", "4"}, ladder...)...)
 	train("mlp", append([]string{"-hidden", "16"}, ladder...)...)
+	train("defaults", "-model", "conv", "-widths", "2", "-loss", "ncsn", "-steps", "1")
+	if b, err := os.ReadFile(p("defaults/config.json")); err != nil || !strings.Contains(string(b), `"sigma_max": 3,`) || !strings.Contains(string(b), `"noise_levels": 20`) {
+		t.Errorf("ncsn on images: config.json %s, %v: want the image ladder, σ₁ = 3 in 20 levels", b, err)
+	}
 	for _, m := range []string{"conv", "mlp"} {
 		b, err := os.ReadFile(p(m + "/config.json"))
 		if err != nil {
