@@ -128,10 +128,11 @@ var _ Model = (*NoiseEnergy)(nil)
 
 // AnnealEpsilon is the step ε at the smallest noise with which a
 // NoiseEnergy generates: a quarter of Song and Ermon's 2e-5, which
-// overshoots here. On the digits (the default ladder, 1000 training steps
-// of the default conv network), 300 images scored Fréchet distances of
-// 572, 301, 179, 85 and 134 (floor 15.4) at ε = 5e-5, 2e-5, 1e-5, 5e-6 and
-// 2e-6.
+// overshoots here. On the digits, 300 images of the default conv network
+// scored Fréchet distances (floor 15.4) of 572, 301, 179, 85 and 134 at
+// ε = 5e-5, 2e-5, 1e-5, 5e-6 and 2e-6 (the loss's ladder, 1000 training
+// steps), and of 99, 63 and 135 at ε = 1e-5, 5e-6 and 2e-6 (ebm train's
+// image ladder, σ₁ = 3 in 20 levels, 2000 steps).
 const AnnealEpsilon = 5e-6
 
 // AnnealSteps is how many Langevin steps a NoiseEnergy generates with in
