@@ -50,7 +50,7 @@ func TestWork(t *testing.T) {
 	}
 	want := map[string]int{"langevin_doublewell": 64 * 50, "hmc_doublewell": 64 * 50 * 11, "flow_euler": 50}
 	for _, c := range cs {
-		f, err := c.Setup()
+		f, err := c.Setup(c)
 		if err != nil {
 			t.Fatalf("%s: %v", c.ID(), err)
 		}
@@ -98,7 +98,7 @@ func TestSelect(t *testing.T) {
 // reps timed ones, and the rate from the work of a call over the median.
 func TestMeasure(t *testing.T) {
 	calls := 0
-	c := Case{Name: "fake", Scale: "small", Batch: 2, Dim: 3, Steps: 4, Unit: Grads, Setup: func() (Func, error) {
+	c := Case{Name: "fake", Scale: "small", Batch: 2, Dim: 3, Steps: 4, Unit: Grads, Setup: func(Case) (Func, error) {
 		return func(context.Context) (int, error) {
 			calls++
 			return 1000, nil
@@ -112,7 +112,7 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("rate × median = %g, want the work of a call, 1000", got)
 	}
 	boom := errors.New("boom")
-	c.Setup = func() (Func, error) { return func(context.Context) (int, error) { return 0, boom }, nil }
+	c.Setup = func(Case) (Func, error) { return func(context.Context) (int, error) { return 0, boom }, nil }
 	if _, err := Measure(context.Background(), c, 3); !errors.Is(err, boom) {
 		t.Errorf("a failing call: %v, want it passed on", err)
 	}

@@ -11,7 +11,7 @@ import (
 func TestMeasureCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	c := Case{Name: "fake", Setup: func() (Func, error) {
+	c := Case{Name: "fake", Setup: func(Case) (Func, error) {
 		return func(context.Context) (int, error) {
 			if calls++; calls == 2 {
 				cancel()

@@ -9,6 +9,7 @@ import (
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
 )
 
 // Scale is one of TorchEBM's benchmark sizes: Batch points (or chains) of
@@ -49,12 +50,18 @@ type Case struct {
 	TorchEBM bool
 	// Unit is Grads, Evals or "" (no work counted).
 	Unit string
-	// Setup builds the inputs and returns the call to time.
-	Setup func() (Func, error)
+	// Precision is the network's (tensor.Precision) in the cases that have
+	// one; the samplers of the analytic DoubleWell are float64 whatever it
+	// is.
+	Precision tensor.Precision
+	// Setup builds the inputs of the case it is given (this one, with any
+	// changes, such as InPrecision's) and returns the call to time.
+	Setup func(Case) (Func, error)
 }
 
 // ID names the case for benchstat: "hmc_doublewell/scale=small",
-// "hmc_doublewell/scale=large/workers=1", "mlp_score/dim=128".
+// "hmc_doublewell/scale=large/workers=1", "mlp_score/dim=128",
+// "loss_dsm/scale=small/prec=float32".
 func (c Case) ID() string {
 	id := c.Name + "/scale=" + c.Scale
 	if c.Scale == "" {
@@ -63,7 +70,20 @@ func (c Case) ID() string {
 	if c.Workers > 0 {
 		id += fmt.Sprintf("/workers=%d", c.Workers)
 	}
+	if c.Precision != tensor.Float64 {
+		id += "/prec=" + c.Precision.String()
+	}
 	return id
+}
+
+// InPrecision returns the cases with their networks in precision p.
+func InPrecision(cs []Case, p tensor.Precision) []Case {
+	out := make([]Case, len(cs))
+	for i, c := range cs {
+		c.Precision = p
+		out[i] = c
+	}
+	return out
 }
 
 // workload is a case at any size.
@@ -117,14 +137,13 @@ var mlpWorkloads = []workload{
 // at is the case at a size (for a fixed shape, a Scale without a name).
 func (w workload) at(sc Scale, workers int) Case {
 	c := Case{Name: w.name, Scale: sc.Name, Batch: sc.Batch, Dim: sc.Dim, Workers: workers,
-		TorchEBM: w.torchebm && workers == 0, Unit: w.unit}
+		TorchEBM: w.torchebm && workers == 0, Unit: w.unit, Setup: w.setup}
 	if w.stepped {
 		c.Steps = sc.Steps
 	}
 	if w.maxBatch > 0 {
 		c.Batch, c.Dim = min(c.Batch, w.maxBatch), min(c.Dim, w.maxDim)
 	}
-	c.Setup = func() (Func, error) { return w.setup(c) }
 	return c
 }
 

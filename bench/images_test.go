@@ -100,9 +100,9 @@ func imageNet(s imageSet, im *dataset.Images) (*nn.ResNet, error) {
 
 // BenchmarkImageTrainStep times one whole training step of a train.Trainer
 // (the loss, its parameter gradient and Adam's update) of a ResNet energy on
-// real images, per image set and loss:
-// BenchmarkImageTrainStep/data=fashion/loss=pcd. The first imageWarm steps
-// of each run are not timed.
+// real images, per image set, loss and network precision:
+// BenchmarkImageTrainStep/data=fashion/loss=pcd/prec=float32. The first
+// imageWarm steps of each run are not timed.
 func BenchmarkImageTrainStep(b *testing.B) {
 	for _, s := range imageSets {
 		b.Run("data="+s.name, func(b *testing.B) {
@@ -114,26 +114,29 @@ func BenchmarkImageTrainStep(b *testing.B) {
 				b.Skipf("%s is not installed", s.name)
 			}
 			for _, l := range imageLosses {
-				b.Run("loss="+l.name, func(b *testing.B) {
-					net, err := imageNet(s, im)
-					if err != nil {
-						b.Fatal(err)
-					}
-					warm := train.StepFunc(func(_ *train.Trainer, st train.Status) error {
-						if st.Step == imageWarm {
-							b.ResetTimer()
+				for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
+					b.Run("loss="+l.name+"/prec="+prec.String(), func(b *testing.B) {
+						net, err := imageNet(s, im)
+						if err != nil {
+							b.Fatal(err)
 						}
-						return nil
+						nn.SetPrecision(net, prec)
+						warm := train.StepFunc(func(_ *train.Trainer, st train.Status) error {
+							if st.Step == imageWarm {
+								b.ResetTimer()
+							}
+							return nil
+						})
+						tr, err := train.New(net, l.new(), &optim.Adam{LR: imageLR}, x, train.Config{
+							Steps: imageWarm + b.N, BatchSize: imageBatch, Seed: 3, Progress: io.Discard, Hooks: []train.Hook{warm}})
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := tr.Run(context.Background()); err != nil {
+							b.Fatal(err)
+						}
 					})
-					tr, err := train.New(net, l.new(), &optim.Adam{LR: imageLR}, x, train.Config{
-						Steps: imageWarm + b.N, BatchSize: imageBatch, Seed: 3, Progress: io.Discard, Hooks: []train.Hook{warm}})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := tr.Run(context.Background()); err != nil {
-						b.Fatal(err)
-					}
-				})
+				}
 			}
 		})
 	}

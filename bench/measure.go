@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goebm/goebm/tensor"
 )
 
 // ErrInvalid is wrapped by errors about an unknown scale or case.
@@ -54,12 +56,14 @@ func Select(cases []Case, scale, patterns string) ([]Case, error) {
 // Result is a case's measurement, with the fields of TorchEBM's CPU
 // figures.
 type Result struct {
-	Case          string   `json:"case"`
-	Scale         string   `json:"scale,omitempty"`
-	Batch         int      `json:"batch"`
-	Dim           int      `json:"dim"`
-	Steps         int      `json:"steps,omitempty"`
-	Workers       int      `json:"workers,omitempty"`
+	Case    string `json:"case"`
+	Scale   string `json:"scale,omitempty"`
+	Batch   int    `json:"batch"`
+	Dim     int    `json:"dim"`
+	Steps   int    `json:"steps,omitempty"`
+	Workers int    `json:"workers,omitempty"`
+	// Precision is "float32" for a case whose network computed in float32.
+	Precision     string   `json:"precision,omitempty"`
 	MedianSeconds float64  `json:"median_seconds"`
 	GradEvalsPerS *float64 `json:"chain_gradient_evals_per_s,omitempty"`
 	// Evals is a flow case's evaluations of its velocity field per call.
@@ -75,7 +79,7 @@ func Measure(ctx context.Context, c Case, reps int) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	f, err := c.Setup()
+	f, err := c.Setup(c)
 	if err != nil {
 		return Result{}, fmt.Errorf("bench: %s: %w", c.ID(), err)
 	}
@@ -95,6 +99,9 @@ func Measure(ctx context.Context, c Case, reps int) (Result, error) {
 	}
 	slices.Sort(ts)
 	r := Result{Case: c.Name, Scale: c.Scale, Batch: c.Batch, Dim: c.Dim, Steps: c.Steps, Workers: c.Workers, MedianSeconds: ts[reps/2]}
+	if c.Precision != tensor.Float64 {
+		r.Precision = c.Precision.String()
+	}
 	switch c.Unit {
 	case Grads:
 		rate := float64(work) / r.MedianSeconds
@@ -110,7 +117,7 @@ func Measure(ctx context.Context, c Case, reps int) (Result, error) {
 func Run(b *testing.B, cases []Case) {
 	for _, c := range cases {
 		b.Run(c.ID(), func(b *testing.B) {
-			f, err := c.Setup()
+			f, err := c.Setup(c)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -44,6 +44,7 @@ func onNet(newNet func(*rand.Rand, int) (nn.Module, error), newTape func() *tens
 		if err != nil {
 			return nil, err
 		}
+		nn.SetPrecision(net, c.Precision)
 		x, tp, s := tensor.Randn(rng, c.Batch, c.Dim), newTape(), newStep(net)
 		return func(context.Context) (int, error) {
 			err := s(tp, x, rng)
@@ -107,6 +108,7 @@ func generate(g flow.Generator) func(Case) (Func, error) {
 		if err != nil {
 			return nil, err
 		}
+		nn.SetPrecision(net, c.Precision)
 		g.Velocity, g.Steps = flow.VelocityOf(net, c.Dim), c.Steps
 		return func(ctx context.Context) (int, error) {
 			_, st, err := g.Generate(ctx, c.Batch, c.Dim, 1)

@@ -9,14 +9,15 @@ import (
 	"github.com/goebm/goebm/dataset"
 
 	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
 )
 
 // Check refuses, before any work, a config that cannot train: a dimension,
 // width, layer count, step count or batch below 1, sizes beyond what the
 // machine can hold or steps beyond limit.MaxSteps, a learning rate that is
 // not positive and finite, a negative or infinite CD regulariser, or an
-// unknown loss, activation, coupling, interpolant or CD sampler, and image
-// settings that do not fit (checkImage). Its errors wrap ErrInvalid and name
+// unknown loss, activation, coupling, interpolant, CD sampler or precision,
+// and image settings that do not fit (checkImage). Its errors wrap ErrInvalid and name
 // the settings as config.json does.
 func (c Config) Check() error {
 	switch {
@@ -38,6 +39,9 @@ func (c Config) Check() error {
 		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}
 	if _, err := nn.ActivationByName(c.Activation); err != nil {
+		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
+	}
+	if _, err := tensor.ParsePrecision(c.Precision); err != nil {
 		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}
 	_, err := c.NewLoss(nil) // the names of its settings

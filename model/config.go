@@ -83,6 +83,11 @@ type Config struct {
 	SigmaMax    float64 `json:"sigma_max,omitempty"`
 	SigmaMin    float64 `json:"sigma_min,omitempty"`
 	NoiseLevels int     `json:"noise_levels,omitempty"`
+
+	// Precision is the network's: "float32" computes its products in
+	// float32 and saves its parameters as float32 (tensor.Precision);
+	// empty or "float64" is the default.
+	Precision string `json:"precision,omitempty"`
 }
 
 // Network returns a network for the config: an MLP with Layers hidden
@@ -91,9 +96,23 @@ type Config struct {
 // inputs and t (4 Fourier features) to Dim outputs; or the conv or
 // transformer network of an image config (Arch). A noise-conditional energy
 // (KindNoiseEnergy) is a time-conditioned MLP to one output or, for conv, a
-// nn.NoiseResNet, divided by the noise σ of its level. Weights are initialised
-// from rand.NewPCG(seed, 3).
+// nn.NoiseResNet, divided by the noise σ of its level. The network computes
+// in the config's Precision. Weights are initialised from rand.NewPCG(seed,
+// 3).
 func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
+	prec, err := tensor.ParsePrecision(c.Precision)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w: %w", err, ErrInvalid)
+	}
+	net, err := c.network(k, seed)
+	if err != nil {
+		return nil, err
+	}
+	nn.SetPrecision(net, prec)
+	return net, nil
+}
+
+func (c Config) network(k Kind, seed uint64) (nn.Module, error) {
 	image := c.Arch != "" && c.Arch != ArchMLP
 	switch {
 	case image:

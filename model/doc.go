@@ -103,8 +103,8 @@
 //
 // # Directory format
 //
-//	config.json       Config: dataset, loss recipe, network sizes, training settings
-//	model.params      the weights (nn.Save)
+//	config.json       Config: dataset, loss recipe, network sizes and precision, training settings
+//	model.params      the weights (nn.Save; float32 values for a float32 network)
 //	model_ema.params  the moving average of the weights, preferred by Load when present
 //	checkpoint.bin    the trainer's checkpoint, for resuming (package train)
 //	metrics.jsonl     one line per logged step

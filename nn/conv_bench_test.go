@@ -22,6 +22,9 @@ import (
 //	ssm       ∇θ of sliced score matching, one Rademacher projection
 //	langevin  one Langevin step x − ε∇ₓE + √(2ε)ξ on the batch, ε = 0.01
 //
+// each with the network in float64 and in float32:
+// BenchmarkConvEnergy/case=dsm/prec=float32.
+//
 // Give one -cpu value per run (bench/peer/convpeer.py does): with a list,
 // as -cpu 1,2, these sub-benchmarks all run at one of its values whatever
 // their names say (measured: 669 allocations per score step on one core,
@@ -64,13 +67,16 @@ func BenchmarkConvEnergy(b *testing.B) {
 			}
 		}},
 	} {
-		b.Run("case="+c.name, func(b *testing.B) {
-			tp := c.tape()
-			b.ReportAllocs()
-			for b.Loop() {
-				c.step(tp)
-				tp.Reset()
-			}
-		})
+		for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
+			b.Run("case="+c.name+"/prec="+prec.String(), func(b *testing.B) {
+				nn.SetPrecision(net, prec)
+				tp := c.tape()
+				b.ReportAllocs()
+				for b.Loop() {
+					c.step(tp)
+					tp.Reset()
+				}
+			})
+		}
 	}
 }

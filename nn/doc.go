@@ -104,4 +104,12 @@
 // a file whose element type is not the model's (ErrDType), and leaves the
 // model as it was. Files of version 1, before the element type, load as
 // float64.
+//
+// # Precision
+//
+// SetPrecision(m, tensor.Float32) makes a network compute its matrix
+// products (forward, gradients and gradients of gradients) in float32 (see
+// tensor.Precision); its parameters stay float64 between optimizer steps,
+// and Save writes them as float32 values, which Load reads back only into a
+// float32 network.
 package nn

@@ -61,3 +61,24 @@ type LabelTimeModule interface {
 	// without classes returns −1.
 	NullLabel() int
 }
+
+// SetPrecision sets the precision of every parameter of m: with
+// tensor.Float32 the network computes its products, and their gradients of
+// every order, in float32 (see tensor.Precision), and Save writes its
+// parameters as float32.
+func SetPrecision(m Module, p tensor.Precision) {
+	for _, q := range m.Params() {
+		q.Value.SetPrecision(p)
+	}
+}
+
+// PrecisionOf returns the precision of m's parameters: Float32 when any is
+// float32, else Float64.
+func PrecisionOf(m Module) tensor.Precision {
+	for _, q := range m.Params() {
+		if q.Value.Precision() == tensor.Float32 {
+			return tensor.Float32
+		}
+	}
+	return tensor.Float64
+}

@@ -37,10 +37,11 @@ const (
 	paramVersion = 2
 )
 
-// DType is the element type of a parameter in a parameter file. This build
-// computes in float64 only, so it writes Float64 and refuses any other
-// element type with an error wrapping ErrDType; Float32 is reserved for
-// float32 networks.
+// DType is the element type of a parameter in a parameter file: that of
+// the parameter's tensor.Precision. A Float32 parameter is written as
+// float32 values (half the bytes; its products compute in float32 anyway),
+// and reading refuses a file whose element type is not the model's, with an
+// error wrapping ErrDType.
 type DType uint8
 
 // The element types of the parameter file format, by their codes there.
@@ -87,21 +88,45 @@ var ErrDType = errors.New("element type mismatch")
 // files: truncated, corrupted or foreign.
 var ErrFormat = errors.New("not a valid goebm parameter file")
 
-// WriteParams writes ps in the parameter file format, as float64.
+// DTypeOf returns the element type in which a parameter of precision p is
+// stored.
+func DTypeOf(p tensor.Precision) DType {
+	if p == tensor.Float32 {
+		return Float32
+	}
+	return Float64
+}
+
+// precision returns the tensor.Precision of values of element type d.
+func (d DType) precision() tensor.Precision {
+	if d == Float32 {
+		return tensor.Float32
+	}
+	return tensor.Float64
+}
+
+// WriteParams writes ps in the parameter file format, each parameter as the
+// element type of its precision (DTypeOf): Float32 parameters are rounded
+// to float32.
 func WriteParams(w io.Writer, ps []Param) error {
-	_, err := w.Write(encodeParams(ps, Float64))
+	_, err := w.Write(encodeParams(ps, 0))
 	return err
 }
 
 // encodeParams returns the parameter file of ps with values of type dt
-// (rounded to it, for Float32).
-func encodeParams(ps []Param, dt DType) []byte {
+// (rounded to it, for Float32), or each of its own precision's type when
+// dt is 0.
+func encodeParams(ps []Param, force DType) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(paramMagic)
 	le := binary.LittleEndian
 	buf.Write(le.AppendUint32(nil, paramVersion))
 	buf.Write(le.AppendUint32(nil, uint32(len(ps))))
 	for _, p := range ps {
+		dt := force
+		if dt == 0 {
+			dt = DTypeOf(p.Value.Precision())
+		}
 		buf.Write(le.AppendUint32(nil, uint32(len(p.Name))))
 		buf.WriteString(p.Name)
 		buf.WriteByte(byte(dt))
@@ -125,8 +150,8 @@ func encodeParams(ps []Param, dt DType) []byte {
 }
 
 // ReadParams reads a parameter file into ps, matching by name. Every
-// parameter of ps must be in the file with the same element type (float64)
-// and shape, and the file may hold no others. The whole file is checked
+// parameter of ps must be in the file with the element type of its
+// precision (DTypeOf) and its shape, and the file may hold no others. The whole file is checked
 // before anything is copied, so on error ps is unchanged.
 func ReadParams(r io.Reader, ps []Param) error {
 	b, err := io.ReadAll(r)
@@ -150,7 +175,7 @@ func ReadParams(r io.Reader, ps []Param) error {
 		if !ok {
 			return fmt.Errorf("nn: parameter %q is missing from the file", p.Name)
 		}
-		if err := d.checkDType(); err != nil {
+		if err := d.checkDType(DTypeOf(p.Value.Precision())); err != nil {
 			return err
 		}
 		if want := p.Value.Shape(); !slices.Equal(d.shape, want) {
@@ -170,9 +195,9 @@ func ReadParams(r io.Reader, ps []Param) error {
 }
 
 // DecodeParams reads every parameter of a parameter file as new leaf
-// tensors, in file order: for containers, such as checkpoints, that hold
-// more than one model's parameters. Like ReadParams it refuses a parameter
-// whose element type is not float64, with an error wrapping ErrDType.
+// tensors, in file order, each of the precision of its element type: for
+// containers, such as checkpoints, that hold more than one model's
+// parameters.
 func DecodeParams(r io.Reader) ([]Param, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -184,10 +209,7 @@ func DecodeParams(r io.Reader) ([]Param, error) {
 	}
 	out := make([]Param, len(ds))
 	for i, d := range ds {
-		if err := d.checkDType(); err != nil {
-			return nil, err
-		}
-		out[i] = Param{Name: d.name, Value: tensor.New(d.values, d.shape...)}
+		out[i] = Param{Name: d.name, Value: tensor.New(d.values, d.shape...).SetPrecision(d.dtype.precision())}
 	}
 	return out, nil
 }
@@ -199,11 +221,11 @@ type decoded struct {
 	values []float64
 }
 
-// checkDType refuses a parameter that is not float64, the element type of
-// every model of this build.
-func (d decoded) checkDType() error {
-	if d.dtype != Float64 {
-		return fmt.Errorf("nn: parameter %q holds %s values in the file, the model float64: %w", d.name, d.dtype, ErrDType)
+// checkDType refuses a parameter whose element type is not want, the
+// model's.
+func (d decoded) checkDType(want DType) error {
+	if d.dtype != want {
+		return fmt.Errorf("nn: parameter %q holds %s values in the file, the model %s: %w", d.name, d.dtype, want, ErrDType)
 	}
 	return nil
 }

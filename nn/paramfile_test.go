@@ -210,9 +210,11 @@ func paramsV1(t *testing.T, ps []Param) []byte {
 }
 
 // TestParamFileElementType: files carry the element type; version-1 files,
-// which do not, load as float64; a float32 file is refused by Load and
-// DecodeParams with ErrDType, naming the parameter and both types, and
-// leaves the model as it was.
+// which do not, load as float64; a float32 file is refused by a float64
+// model with ErrDType, naming the parameter and both types, and leaves the
+// model as it was; a float32 model writes float32 values (its parameters'
+// float32 roundings), reads them back, and refuses a float64 file;
+// DecodeParams gives each parameter the precision of its element type.
 func TestParamFileElementType(t *testing.T) {
 	dir := t.TempDir()
 	src := newTestMLP(t, 1, 2, 8, 1)
@@ -258,8 +260,28 @@ func TestParamFileElementType(t *testing.T) {
 	if err := Load(path, dst); err == nil || !sameParams(before, snapshot(dst)) {
 		t.Error("a refused float32 file changed the model")
 	}
-	if _, err := DecodeParams(bytes.NewReader(f32)); !errors.Is(err, ErrDType) {
-		t.Errorf("DecodeParams of a float32 file: error %v, want ErrDType", err)
+	dec, err := DecodeParams(bytes.NewReader(f32))
+	if err != nil || dec[0].Value.Precision() != tensor.Float32 {
+		t.Errorf("DecodeParams of a float32 file: error %v, want float32 parameters", err)
+	}
+
+	// A float32 model writes float32 values and reads its own file back.
+	m32 := newTestMLP(t, 1, 2, 8, 1)
+	SetPrecision(m32, tensor.Float32)
+	var b32 bytes.Buffer
+	if err := WriteParams(&b32, m32.Params()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b32.Bytes(), f32) {
+		t.Error("a float32 model's file is not the float32 encoding of its parameters")
+	}
+	r32 := newTestMLP(t, 4, 2, 8, 1)
+	SetPrecision(r32, tensor.Float32)
+	if err := ReadParams(bytes.NewReader(f32), r32.Params()); err != nil {
+		t.Fatalf("float32 file into a float32 model: %v", err)
+	}
+	if err := ReadParams(&v2, r32.Params()); !errors.Is(err, ErrDType) {
+		t.Errorf("float64 file into a float32 model: error %v, want ErrDType", err)
 	}
 	// The float32 payload is read as such: its parameters decode to the
 	// float32 roundings of the model's.

@@ -115,6 +115,7 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
 	if !tp.recording() {
 		parallelFor(len(x.data), func(lo, hi int) { siluBlock(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
+		y.prec = x.prec
 		return y
 	}
 	s := tp.alloc(len(x.data))
@@ -127,6 +128,7 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 					d.data[i] = g.data[i] * siluD1(x.data[i], s[i])
 				}
 			})
+			d.prec = lowest(g, x)
 			return []*Tensor{d}
 		}
 		return []*Tensor{tp.Mul(g, tp.siluDeriv(x, s, 1))}
@@ -178,6 +180,7 @@ func (tp *Tape) siluDeriv(x *Tensor, s []float64, order int) *Tensor {
 					gd.data[i] = g.data[i] * next(x.data[i], s[i])
 				}
 			})
+			gd.prec = lowest(g, x)
 			return []*Tensor{gd}
 		}
 		if order < 3 {

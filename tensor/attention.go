@@ -53,12 +53,13 @@ func (tp *Tape) ScaledDotProductAttention(q, k, v *Tensor, opts AttentionOptions
 		mst = bstrides(opts.Mask.shape, sshape)
 	}
 	nb := numel(batch)
+	prec := lowest(q, k, v)
 	p := tp.make(sshape, tp.alloc(nb*lq*lk))
 	out := tp.make(append(cloneInts(batch), lq, dv), tp.alloc(nb*lq*dv))
 	if nb > 0 && lq > 0 {
 		chunked(nb, max(1, bmmWork/max(lq*lk*(d+dv), 1)), func(_, lo, hi int) {
 			for bi := lo; bi < hi; bi++ {
-				attnForwardOne(p.data[bi*lq*lk:(bi+1)*lq*lk], out.data[bi*lq*dv:(bi+1)*lq*dv],
+				attnForwardOne(prec, p.data[bi*lq*lk:(bi+1)*lq*lk], out.data[bi*lq*dv:(bi+1)*lq*dv],
 					q.data[bi*lq*d:], k.data[bi*lk*d:], v.data[bi*lk*dv:], lq, lk, d, dv, scale,
 					attnMaskRows(opts.Mask, mst, batch, bi), mst, opts.Causal)
 			}
@@ -130,8 +131,8 @@ func attnMaskRows(mask *Tensor, mst, batch []int, bi int) []float64 {
 // attnForwardOne computes one batch·head of attention: p = softmax(q·kᵀ·scale
 // + mask, causal), out = p·v. mask, if not nil, is read with the strides of
 // the last two axes in mst.
-func attnForwardOne(p, out, q, k, v []float64, lq, lk, d, dv int, scale float64, mask []float64, mst []int, causal bool) {
-	bmmOne(false, true, lq, lk, d, q, d, k, d, p)
+func attnForwardOne(prec Precision, p, out, q, k, v []float64, lq, lk, d, dv int, scale float64, mask []float64, mst []int, causal bool) {
+	bmmOne(prec, false, true, lq, lk, d, q, d, k, d, p)
 	for i := range lq {
 		row := p[i*lk : (i+1)*lk]
 		for j := range row {
@@ -150,7 +151,7 @@ func attnForwardOne(p, out, q, k, v []float64, lq, lk, d, dv int, scale float64,
 		}
 		softmaxLine(row, row, lk, 1, false)
 	}
-	bmmOne(false, false, lq, dv, lk, p, lk, v, dv, out)
+	bmmOne(prec, false, false, lq, dv, lk, p, lk, v, dv, out)
 }
 
 // attnProbs returns the attention probabilities built from tape ops, so

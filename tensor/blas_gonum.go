@@ -17,13 +17,21 @@ var BLAS = func() string {
 	return "gonum"
 }()
 
-// dgemm computes c = op(a)·op(b) + beta·c, c row-major with row length ldc.
-func dgemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if haveKernel {
+// HasFloat32 reports whether Float32 products run in float32 in this build
+// on this CPU; where they do not, they compute in float64.
+var HasFloat32 = haveKernel
+
+// blasGemm computes c = op(a)·op(b) + beta·c in precision p, c row-major
+// with row length ldc. Without the AVX2 kernel, gonum computes in float64.
+func blasGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	switch {
+	case haveKernel && p == Float32:
+		sgemmPacked(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	case haveKernel:
 		dgemmPacked(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
-		return
+	default:
+		gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 	}
-	gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }
 
 func trans(t bool) blas.Transpose {

@@ -38,6 +38,7 @@ type convGeom struct {
 	sh, sw, ph, pw int
 	dh, dw         int
 	groups         int
+	prec           Precision // of the products: set by each op from its operands
 }
 
 func (g *convGeom) xShape() []int { return []int{g.n, g.c, g.h, g.w} }
@@ -168,6 +169,7 @@ func (tp *Tape) ConvTranspose2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 
 // convFwd records y = conv(x, w) + bias for the geometry g.
 func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom) *Tensor {
+	g.prec = lowest(x, w)
 	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
 	var b []float64
 	if bias != nil {
@@ -196,6 +198,7 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom) *Tensor {
 // convAdj records x = convᵀ(y, w) + bias: the adjoint of the conv of
 // geometry g applied to y [n, o, p, q], giving [n, c, h, w]; bias is [c].
 func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
+	g.prec = lowest(y, w)
 	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
 	var b []float64
 	if bias != nil {
@@ -228,6 +231,7 @@ func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
 // bilinear in x [n, c, h, w] and y [n, o, p, q]; its gradients are the conv
 // and its adjoint with the incoming gradient as weight.
 func (tp *Tape) convWeight(x, y *Tensor, g convGeom) *Tensor {
+	g.prec = lowest(x, y)
 	dw := tp.make(g.wShape(), tp.alloc(numel(g.wShape())))
 	chunks := (g.n + convBatchChunk - 1) / convBatchChunk
 	var part []float64
@@ -315,7 +319,7 @@ func convForwardKernel(y, x, w, b []float64, g *convGeom) {
 			beta = 1
 		}
 		for gi := range g.groups {
-			gemm(false, false, og, ld, kk, w[gi*og*kk:], kk, col[gi*kk*ld:], ld, beta, out[gi*og*ld:(gi+1)*og*ld])
+			gemm(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, col[gi*kk*ld:], ld, beta, out[gi*og*ld:(gi+1)*og*ld])
 		}
 		for s := lo; s < hi; s++ {
 			for o := range g.o {
@@ -348,7 +352,7 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 		beta = 1
 	}
 	for gi := range g.groups {
-		gemm(false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
+		gemm(g.prec, false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
 	}
 	if buf != nil {
 		convColPool.Put(buf)
@@ -368,7 +372,7 @@ func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 		if ns == 1 && g.direct() {
 			xsmp, ysmp := x[lo*xs:(lo+1)*xs], y[lo*ys:(lo+1)*ys]
 			for gi := range g.groups {
-				gemm(true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, xsmp[gi*kk*pq:(gi+1)*kk*pq])
+				gemm(g.prec, true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, xsmp[gi*kk*pq:(gi+1)*kk*pq])
 			}
 		} else {
 			ld := (hi - lo) * pq
@@ -385,7 +389,7 @@ func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 				}
 			}
 			for gi := range g.groups {
-				gemm(true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
+				gemm(g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
 			}
 			for s := lo; s < hi; s++ {
 				xsmp := x[s*xs : (s+1)*xs]
@@ -441,7 +445,7 @@ func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
 				beta = 0
 			}
 			for gi := range g.groups {
-				gemm(false, true, og, kk, pq, y[s*ys+gi*og*pq:], pq, col[gi*kk*pq:], pq, beta, acc[gi*og*kk:gi*og*kk+og*kk])
+				gemm(g.prec, false, true, og, kk, pq, y[s*ys+gi*og*pq:], pq, col[gi*kk*pq:], pq, beta, acc[gi*og*kk:gi*og*kk+og*kk])
 			}
 		}
 		if buf != nil {

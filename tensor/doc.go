@@ -56,9 +56,28 @@
 // matrix products are split into blocks of fixed size, so results are the
 // same bits on one core or many.
 //
-// Matrix products use gonum's pure-Go BLAS by default. Building with
-// -tags openblas routes them to OpenBLAS through gonum.org/v1/netlib (Debian
-// package libopenblas-dev), several times faster; BLAS reports which.
+// Matrix products use goebm's packed AVX2 product on amd64 CPUs that have
+// AVX2 and FMA (a GotoBLAS-style 4×8 float64 micro-kernel in assembly), and
+// gonum's pure-Go BLAS elsewhere. Building with -tags openblas routes them
+// to OpenBLAS through gonum.org/v1/netlib (Debian package libopenblas-dev);
+// BLAS reports which.
+//
+// # Precision
+//
+// Values are float64. A tensor also carries a Precision, the number type of
+// the matrix products that read it: Float64 (the default) or Float32, set
+// on leaves with SetPrecision (nn.SetPrecision sets a network's parameters)
+// and passed on by every op to its output, so a float32 network computes
+// every product of its forward pass, its gradients and its gradients'
+// gradients in float32 whatever its input. A float32 product rounds its
+// operands as it packs them into panels and runs a 6×16 float32 AVX2
+// micro-kernel (eight lanes per instruction to float64's four) or OpenBLAS's
+// sgemm; each block of up to 256 terms is summed in float32 and the block
+// sums in float64. Element-wise ops, reductions, optimizers and the MCMC
+// that drives the energies stay float64: the products are where networks
+// spend their time, and accept tests and analytic energies need the digits.
+// HasFloat32 reports whether this build has a float32 product (gonum's
+// pure-Go path computes Float32 products in float64).
 //
 // # Normalisation, batch statistics and dropout
 //

@@ -1,17 +1,26 @@
 package tensor
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
-// dgemmPacked computes c = op(a)·op(b) + beta·c (c row-major [m, n] with row
-// length ldc) in the manner of GotoBLAS: blocks of op(b) and op(a) are copied
-// into panels 8 columns and 4 rows wide, laid out in the order the 4×8
-// micro-kernel reads them, so that it streams through L1 cache. It is the
-// pure-Go build's matrix product where the CPU has AVX2 and FMA (several
-// times gonum's speed); elsewhere gemm uses gonum.
-func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+// gemmPacked computes c = op(a)·op(b) + beta·c (c row-major [m, n] with row
+// length ldc, always float64) in the manner of GotoBLAS: blocks of op(b) and
+// op(a) are copied, as element type T, into panels nr columns and mr rows
+// wide, laid out in the order the mr×nr micro-kernel reads them, so that it
+// streams through L1 cache. T = float64 is the pure-Go build's matrix
+// product where the CPU has AVX2 and FMA (several times gonum's speed);
+// T = float32 is the float32 product (twice the lanes per instruction).
+//
+// The kernel sums each block of kc products in T, in order, and adds the
+// sum to c in float64, so each element's rounding does not depend on how C
+// is split among goroutines.
+func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *float64, ldc int), bufs *sync.Pool,
+	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	const (
-		kc = 256 // depth of a block: a 4×kc panel of A and kc×8 of B fill half of L1
-		mc = 64  // rows of A packed at once
+		kc = 256 // depth of a block: an mr×kc panel of A and kc×nr of B fit in L1
+		mc = 96  // rows of A packed at once (a multiple of 4 and 6)
 		nc = 512 // columns of B packed at once
 	)
 	switch beta {
@@ -27,35 +36,35 @@ func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ld
 			}
 		}
 	}
-	buf := packPool.Get().(*packBufs)
-	defer packPool.Put(buf)
-	bp := grow(&buf.b, ((min(n, nc)+7)/8*8)*kc)
+	buf := bufs.Get().(*packBufs[T])
+	defer bufs.Put(buf)
+	bp := grow(&buf.b, ((min(n, nc)+nr-1)/nr*nr)*kc)
 	ap := grow(&buf.a, mc*kc)
-	var edge [32]float64
+	edge := buf.edge[:mr*nr] // one mr×nr block (pooled: the kernel is called through a func value, so a local array would escape)
 	for j0 := 0; j0 < n; j0 += nc {
 		nb := min(nc, n-j0)
 		for p0 := 0; p0 < k; p0 += kc {
 			kb := min(kc, k-p0)
-			packB(bp, tB, b, ldb, p0, kb, j0, nb)
+			packB(bp, nr, tB, b, ldb, p0, kb, j0, nb)
 			for i0 := 0; i0 < m; i0 += mc {
 				mb := min(mc, m-i0)
-				packA(ap, tA, a, lda, i0, mb, p0, kb)
-				for jp := 0; jp < nb; jp += 8 {
-					bpan := &bp[(jp/8)*kb*8]
-					for ip := 0; ip < mb; ip += 4 {
-						apan := &ap[(ip/4)*kb*4]
+				packA(ap, mr, tA, a, lda, i0, mb, p0, kb)
+				for jp := 0; jp < nb; jp += nr {
+					bpan := &bp[(jp/nr)*kb*nr]
+					for ip := 0; ip < mb; ip += mr {
+						apan := &ap[(ip/mr)*kb*mr]
 						ci := (i0+ip)*ldc + j0 + jp
-						if ip+4 <= mb && jp+8 <= nb {
-							dgemmKernel4x8(kb, apan, bpan, &c[ci], ldc)
+						if ip+mr <= mb && jp+nr <= nb {
+							kernel(kb, apan, bpan, &c[ci], ldc)
 							continue
 						}
 						// A partial block: compute it whole into a scratch block,
 						// then add the part that lies inside C.
-						clear(edge[:])
-						dgemmKernel4x8(kb, apan, bpan, &edge[0], 8)
-						for ii := range min(4, mb-ip) {
-							for jj := range min(8, nb-jp) {
-								c[ci+ii*ldc+jj] += edge[ii*8+jj]
+						clear(edge)
+						kernel(kb, apan, bpan, &edge[0], nr)
+						for ii := range min(mr, mb-ip) {
+							for jj := range min(nr, nb-jp) {
+								c[ci+ii*ldc+jj] += edge[ii*nr+jj]
 							}
 						}
 					}
@@ -65,62 +74,93 @@ func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ld
 	}
 }
 
-// packB copies op(b)[p0:p0+kb, j0:j0+nb] into panels of 8 columns, each kb×8
-// row-major, zero-padding the last panel.
-func packB(dst []float64, tB bool, b []float64, ldb, p0, kb, j0, nb int) {
-	for jp := 0; jp < nb; jp += 8 {
-		pan := dst[(jp/8)*kb*8 : (jp/8+1)*kb*8]
-		w := min(8, nb-jp)
-		for p := range kb {
-			row := pan[p*8 : p*8+8]
-			if !tB {
-				copy(row[:w], b[(p0+p)*ldb+j0+jp:])
-			} else {
+// dgemmPacked is gemmPacked in float64 with the 4×8 kernel.
+func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmPacked is gemmPacked in float32 with the 6×16 kernel: the operands
+// are rounded to float32 as they are packed, and each block's float32 sum is
+// added to c in float64.
+func sgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+// packB copies op(b)[p0:p0+kb, j0:j0+nb] into panels of nr columns, each
+// kb×nr row-major, zero-padding the last panel. Every loop reads its source
+// in order: rows of b, or for a transposed b its columns' rows.
+func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb, p0, kb, j0, nb int) {
+	for jp := 0; jp < nb; jp += nr {
+		pan := dst[(jp/nr)*kb*nr : (jp/nr+1)*kb*nr]
+		w := min(nr, nb-jp)
+		switch {
+		case !tB && w == 16 && nr == 16 && unsafe.Sizeof(pan[0]) == 4:
+			// A full float32 panel: converted four at a time.
+			packRows16((*float32)(unsafe.Pointer(&pan[0])), &b[p0*ldb+j0+jp], ldb, kb)
+		case !tB:
+			for p := range kb {
+				row, src := pan[p*nr:p*nr+nr], b[(p0+p)*ldb+j0+jp:]
 				for jj := range w {
-					row[jj] = b[(j0+jp+jj)*ldb+p0+p]
+					row[jj] = T(src[jj])
+				}
+				clear(row[w:])
+			}
+		default:
+			if w < nr {
+				clear(pan)
+			}
+			for jj := range w {
+				src := b[(j0+jp+jj)*ldb+p0 : (j0+jp+jj)*ldb+p0+kb]
+				for p, v := range src {
+					pan[p*nr+jj] = T(v)
 				}
 			}
-			clear(row[w:])
 		}
 	}
 }
 
-// packA copies op(a)[i0:i0+mb, p0:p0+kb] into panels of 4 rows, each stored
-// as kb columns of 4, zero-padding the last panel.
-func packA(dst []float64, tA bool, a []float64, lda, i0, mb, p0, kb int) {
-	for ip := 0; ip < mb; ip += 4 {
-		pan := dst[(ip/4)*kb*4 : (ip/4+1)*kb*4]
-		h := min(4, mb-ip)
-		for ii := range 4 {
-			if ii >= h {
-				for p := range kb {
-					pan[p*4+ii] = 0
+// packA copies op(a)[i0:i0+mb, p0:p0+kb] into panels of mr rows, each stored
+// as kb columns of mr, zero-padding the last panel. Like packB it reads its
+// source in order.
+func packA[T float32 | float64](dst []T, mr int, tA bool, a []float64, lda, i0, mb, p0, kb int) {
+	for ip := 0; ip < mb; ip += mr {
+		pan := dst[(ip/mr)*kb*mr : (ip/mr+1)*kb*mr]
+		h := min(mr, mb-ip)
+		if h < mr {
+			clear(pan)
+		}
+		if tA {
+			for p := range kb {
+				col, src := pan[p*mr:p*mr+h], a[(p0+p)*lda+i0+ip:]
+				for ii := range col {
+					col[ii] = T(src[ii])
 				}
-				continue
 			}
+			continue
+		}
+		for ii := range h {
 			i := i0 + ip + ii
-			if !tA {
-				row := a[i*lda+p0 : i*lda+p0+kb]
-				for p, v := range row {
-					pan[p*4+ii] = v
-				}
-			} else {
-				for p := range kb {
-					pan[p*4+ii] = a[(p0+p)*lda+i]
-				}
+			for p, v := range a[i*lda+p0 : i*lda+p0+kb] {
+				pan[p*mr+ii] = T(v)
 			}
 		}
 	}
 }
 
 // packBufs are reused between products: packing a block must not allocate.
-type packBufs struct{ a, b []float64 }
+type packBufs[T float32 | float64] struct {
+	a, b []T
+	edge [6 * 16]float64
+}
 
-var packPool = sync.Pool{New: func() any { return new(packBufs) }}
+var (
+	packPool64 = sync.Pool{New: func() any { return new(packBufs[float64]) }}
+	packPool32 = sync.Pool{New: func() any { return new(packBufs[float32]) }}
+)
 
-func grow(s *[]float64, n int) []float64 {
+func grow[T float32 | float64](s *[]T, n int) []T {
 	if cap(*s) < n {
-		*s = make([]float64, n)
+		*s = make([]T, n)
 	}
 	return (*s)[:n]
 }

@@ -2,10 +2,18 @@
 
 package tensor
 
-// dgemmKernel4x8 is in gemm_amd64.s.
+// dgemmKernel4x8 and sgemmKernel6x16 are in gemm_amd64.s.
 //
 //go:noescape
 func dgemmKernel4x8(k int, a, b, c *float64, ldc int)
 
-// haveKernel reports whether dgemmPacked can run on this CPU.
+//go:noescape
+func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int)
+
+// packRows16 is in gemm_amd64.s.
+//
+//go:noescape
+func packRows16(dst *float32, src *float64, ld int, k int)
+
+// haveKernel reports whether dgemmPacked and sgemmPacked can run on this CPU.
 var haveKernel = haveAVX2FMA

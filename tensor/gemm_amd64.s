@@ -62,3 +62,114 @@ loop:
 	ADDROW(Y6, Y7)
 	VZEROUPPER
 	RET
+
+// func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int)
+//
+// c[i·ldc + j] += float64(Σₚ a[6p + i]·b[16p + j]) for i < 6, j < 16,
+// p < k (k ≥ 1), the sum in float32: a 6×16 block of C from a packed 6-row
+// panel of A and a packed 16-column panel of B. Twelve accumulators (two
+// 8-lane registers per row of C) hide the FMA latency; the sum over p runs
+// in order.
+// FMAROW multiplies the two B registers by the broadcast a value in bc and
+// adds into the row's accumulators lo and hi.
+#define FMAROW(bc, lo, hi) \
+	VFMADD231PS Y12, bc, lo; \
+	VFMADD231PS Y13, bc, hi
+
+// ADD8 widens the 8 float32 sums of acc (whose low half is xacc) to
+// float64 and adds them to the 8 doubles of C at off(DX).
+#define ADD8(xacc, acc, off) \
+	VCVTPS2PD xacc, Y14; \
+	VADDPD off(DX), Y14, Y14; \
+	VMOVUPD Y14, off(DX); \
+	VEXTRACTF128 $1, acc, X15; \
+	VCVTPS2PD X15, Y15; \
+	VADDPD off+32(DX), Y15, Y15; \
+	VMOVUPD Y15, off+32(DX)
+
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $3, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+sloop:
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS (SI), Y14
+	VBROADCASTSS 4(SI), Y15
+	FMAROW(Y14, Y0, Y1)
+	FMAROW(Y15, Y2, Y3)
+	VBROADCASTSS 8(SI), Y14
+	VBROADCASTSS 12(SI), Y15
+	FMAROW(Y14, Y4, Y5)
+	FMAROW(Y15, Y6, Y7)
+	VBROADCASTSS 16(SI), Y14
+	VBROADCASTSS 20(SI), Y15
+	FMAROW(Y14, Y8, Y9)
+	FMAROW(Y15, Y10, Y11)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ sloop
+
+	ADD8(X0, Y0, 0)
+	ADD8(X1, Y1, 64)
+	ADDQ R8, DX
+	ADD8(X2, Y2, 0)
+	ADD8(X3, Y3, 64)
+	ADDQ R8, DX
+	ADD8(X4, Y4, 0)
+	ADD8(X5, Y5, 64)
+	ADDQ R8, DX
+	ADD8(X6, Y6, 0)
+	ADD8(X7, Y7, 64)
+	ADDQ R8, DX
+	ADD8(X8, Y8, 0)
+	ADD8(X9, Y9, 64)
+	ADDQ R8, DX
+	ADD8(X10, Y10, 0)
+	ADD8(X11, Y11, 64)
+	VZEROUPPER
+	RET
+
+// func packRows16(dst *float32, src *float64, ld int, k int)
+//
+// dst[16p + j] = float32(src[p·ld + j]) for p < k (k ≥ 1), j < 16: a
+// 16-column panel of B rounded to float32, four lanes per conversion.
+TEXT ·packRows16(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $3, R8
+	MOVQ k+24(FP), CX
+
+ploop:
+	VCVTPD2PSY (SI), X0
+	VCVTPD2PSY 32(SI), X1
+	VCVTPD2PSY 64(SI), X2
+	VCVTPD2PSY 96(SI), X3
+	VMOVUPS X0, (DI)
+	VMOVUPS X1, 16(DI)
+	VMOVUPS X2, 32(DI)
+	VMOVUPS X3, 48(DI)
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ ploop
+	VZEROUPPER
+	RET

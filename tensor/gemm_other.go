@@ -5,3 +5,11 @@ package tensor
 var haveKernel = false
 
 func dgemmKernel4x8(k int, a, b, c *float64, ldc int) { panic("tensor: no dgemm kernel in this build") }
+
+func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
+func packRows16(dst *float32, src *float64, ld int, k int) {
+	panic("tensor: no sgemm kernel in this build")
+}

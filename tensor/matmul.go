@@ -11,7 +11,7 @@ func (tp *Tape) MatMul(a, b *Tensor) *Tensor { return tp.MatMulT(a, b, false, fa
 func (tp *Tape) MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	m, k, n := mmDims("MatMulT", a, b, transA, transB)
 	out := tp.make([]int{m, n}, tp.alloc(m*n))
-	gemm(transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
+	gemm(lowest(a, b), transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		ga, gb := tp.matmulGrads(a, b, g, transA, transB, need[0], need[1])
 		return []*Tensor{ga, gb}
@@ -33,7 +33,7 @@ func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
 		}
 		beta = 1
 	}
-	gemm(false, false, m, n, k, x.data, k, w.data, n, beta, out.data)
+	gemm(lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, beta, out.data)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -107,10 +107,10 @@ func mmDims(op string, a, b *Tensor, tA, tB bool) (m, k, n int) {
 // element of C is computed by the same BLAS call however many cores run.
 const gemmBlock = 64
 
-// gemm computes c = op(a)·op(b) + beta·c for row-major c of shape [m, n],
+// gemm computes c = op(a)·op(b) + beta·c in precision p for row-major c of shape [m, n],
 // with lda and ldb the row lengths of a and b as stored. Large products are
 // split into blocks of C along its longer side, computed concurrently.
-func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
+func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -122,7 +122,7 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 	}
 	lda, ldb = max(lda, 1), max(ldb, 1)
 	if m*n*k < 1<<18 || max(m, n) < 2*gemmBlock {
-		dgemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, n)
+		blasGemm(p, tA, tB, m, n, k, a, lda, b, ldb, beta, c, n)
 		return
 	}
 	if m >= n { // blocks of rows of C: rows of op(a)
@@ -131,7 +131,7 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 			if tA {
 				off = lo // column lo of a
 			}
-			dgemm(tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, beta, c[lo*n:], n)
+			blasGemm(p, tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, beta, c[lo*n:], n)
 		})
 		return
 	}
@@ -140,6 +140,6 @@ func gemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, 
 		if tB {
 			off = lo * ldb // row lo of b
 		}
-		dgemm(tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, beta, c[lo:], n)
+		blasGemm(p, tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, beta, c[lo:], n)
 	})
 }

@@ -141,6 +141,7 @@ func (tp *Tape) normAffine(xh, weight, bias *Tensor, outer, p, inner int) *Tenso
 			case !tp.recording():
 				d := tp.make(xh.shape, tp.alloc(len(xh.data)))
 				normAffineApply(d.data, g.data, wd, nil, outer, p, inner)
+				d.prec = lowest(g, weight)
 				gs[0] = d
 			default:
 				gv := tp.Reshape(g, view...)
@@ -225,6 +226,7 @@ func (tp *Tape) normRows(x *Tensor, eps float64) (xhat, rstd *Tensor) {
 					normRowVJPKernel(d.data[lo:hi], g.data[lo:hi], xhat.data[lo:hi], rstd.data[r])
 				}
 			})
+			d.prec = lowest(g, x)
 			return []*Tensor{d}
 		}
 		gMean := tp.MeanAxes(g, 1)

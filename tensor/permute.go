@@ -160,7 +160,7 @@ func (tp *Tape) BatchMatMul(a, b *Tensor, transA, transB bool) *Tensor {
 		return tp.Reshape(prod, shape...)
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	bmmKernel(out.data, batch, m, n, k, a, b, transA, transB)
+	bmmKernel(out.data, batch, m, n, k, a, b, transA, transB, lowest(a, b))
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		ga, gb := productGrads(func(x, y *Tensor, tx, ty bool) *Tensor {
 			return tp.BatchMatMul(x, y, tx, ty)
@@ -203,7 +203,7 @@ func bmmDims(a, b *Tensor, tA, tB bool) (batch []int, m, k, n int) {
 const bmmWork = 1 << 16
 
 // bmmKernel writes op(a)·op(b) for every batch into dst ([batch..., m, n]).
-func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB bool) {
+func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB bool, p Precision) {
 	nb := numel(batch)
 	if nb == 0 || m == 0 || n == 0 {
 		return
@@ -211,7 +211,7 @@ func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB boo
 	ra, rb := len(a.shape), len(b.shape)
 	lda, ldb := a.shape[ra-1], b.shape[rb-1]
 	if nb == 1 {
-		gemm(tA, tB, m, n, k, a.data, lda, b.data, ldb, 0, dst)
+		gemm(p, tA, tB, m, n, k, a.data, lda, b.data, ldb, 0, dst)
 		return
 	}
 	sa, sb := bstrides(a.shape[:ra-2], batch), bstrides(b.shape[:rb-2], batch)
@@ -226,13 +226,13 @@ func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB boo
 				ao += idx[ax] * sa[ax]
 				bo += idx[ax] * sb[ax]
 			}
-			bmmOne(tA, tB, m, n, k, a.data[ao*asz:], lda, b.data[bo*bsz:], ldb, dst[bi*m*n:(bi+1)*m*n])
+			bmmOne(p, tA, tB, m, n, k, a.data[ao*asz:], lda, b.data[bo*bsz:], ldb, dst[bi*m*n:(bi+1)*m*n])
 		}
 	})
 }
 
 // bmmOne computes c = op(a)·op(b) for one batch on the calling goroutine.
-func bmmOne(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64) {
+func bmmOne(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -240,5 +240,5 @@ func bmmOne(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int
 		clear(c)
 		return
 	}
-	dgemm(tA, tB, m, n, k, a, max(lda, 1), b, max(ldb, 1), 0, c, n)
+	blasGemm(p, tA, tB, m, n, k, a, max(lda, 1), b, max(ldb, 1), 0, c, n)
 }

@@ -99,6 +99,7 @@ func (tp *Tape) make(shape []int, data []float64) *Tensor {
 
 // record adds out, made from ins, to the graph when the tape is recording.
 func (tp *Tape) record(out *Tensor, ins []*Tensor, vjp func(g *Tensor, need []bool) []*Tensor) *Tensor {
+	out.prec = lowest(ins...)
 	if !tp.recording() {
 		return out
 	}

@@ -21,6 +21,7 @@ type Tensor struct {
 	tape  *Tape  // the tape that recorded the op that made it, or nil
 	gen   uint64 // the tape's generation when it was recorded
 	node  int    // 1 + index of that op on the tape, 0 for leaves
+	prec  Precision
 }
 
 // New returns a leaf tensor that takes ownership of data. It panics when
@@ -114,14 +115,15 @@ func (t *Tensor) At(idx ...int) float64 {
 	return t.data[off]
 }
 
-// Clone returns a leaf copy of t with its own storage, valid after any Reset.
+// Clone returns a leaf copy of t, of the same precision, with its own
+// storage, valid after any Reset.
 func (t *Tensor) Clone() *Tensor {
-	return New(append([]float64(nil), t.data...), t.shape...)
+	return New(append([]float64(nil), t.data...), t.shape...).SetPrecision(t.prec)
 }
 
 // Detach returns a leaf that shares t's storage but not its graph: gradients
 // do not flow through it.
-func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data, prec: t.prec} }
 
 // String formats small tensors in full and large ones by shape.
 func (t *Tensor) String() string {

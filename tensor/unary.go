@@ -25,6 +25,7 @@ func (tp *Tape) unary(x *Tensor, u *unary) *Tensor {
 			parallelFor(len(x.data), func(lo, hi int) {
 				u.fused(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
 			})
+			d.prec = lowest(g, x)
 			return []*Tensor{d}
 		}
 		return []*Tensor{u.vjp(tp, g, x, y)}

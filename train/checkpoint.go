@@ -79,18 +79,18 @@ func encodeCheckpoint(c *checkpoint, names []string) ([]byte, error) {
 	body.Write(m)
 	var ps []nn.Param
 	for _, n := range names {
-		ps = append(ps, nn.Param{Name: "param/" + n, Value: c.params[n]})
+		ps = append(ps, nn.Param{Name: "param/" + n, Value: exact(c.params[n])})
 	}
 	if c.EMA {
 		for _, n := range names {
-			ps = append(ps, nn.Param{Name: "ema/" + n, Value: c.ema[n]})
+			ps = append(ps, nn.Param{Name: "ema/" + n, Value: exact(c.ema[n])})
 		}
 	}
 	for i, b := range c.opt {
 		ps = append(ps, nn.Param{Name: fmt.Sprintf("opt/%d", i), Value: tensor.New(b, len(b))})
 	}
 	for _, p := range c.state {
-		ps = append(ps, nn.Param{Name: "state/" + p.Name, Value: p.Value})
+		ps = append(ps, nn.Param{Name: "state/" + p.Name, Value: exact(p.Value)})
 	}
 	if err := nn.WriteParams(&body, ps); err != nil {
 		return nil, err
@@ -167,3 +167,8 @@ func decodeCheckpoint(b []byte, path string) (*checkpoint, error) {
 
 // optState converts between a checkpoint and an optimizer state.
 func optState(c *checkpoint) optim.State { return optim.State{Steps: c.OptSteps, Buffers: c.opt} }
+
+// exact returns t as float64 for the checkpoint: a float32 network's
+// parameters are float64 values between steps (the optimizer updates them in
+// float64), and resuming must go on from exactly those.
+func exact(t *tensor.Tensor) *tensor.Tensor { return t.Detach().SetPrecision(tensor.Float64) }

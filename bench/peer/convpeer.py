@@ -5,8 +5,8 @@ same network and the same five cases) alternately, for several rounds, at the
 same thread counts (GOMAXPROCS=T against torch.set_num_threads(T)), and prints
 per case and thread count each side's median milliseconds over the rounds and
 the ratio torch ms / goebm ms (above 1: goebm is faster), median and min-max
-over the rounds. goebm always computes in float64; PyTorch is timed in each
---dtypes entry, float64 being the like-for-like comparison.
+over the rounds. Each --dtypes entry is timed on both sides: goebm's network
+in that precision (tensor.Precision) against PyTorch in that dtype.
 
 Usage (from the repository root):
   python3 bench/peer/convpeer.py [--rounds 3] [--threads 1,2] [--dtypes float64,float32]
@@ -33,9 +33,10 @@ def run_go(binary, threads, benchtime):
          "-test.cpu", str(threads)],
         cwd=os.path.join(ROOT, "nn"), check=True, capture_output=True, text=True).stdout
     ms = {}
-    for m in re.finditer(r"BenchmarkConvEnergy/case=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
-        ms[m.group(1)] = float(m.group(2)) / 1e6
-    if sorted(ms) != sorted(CASES):
+    for m in re.finditer(r"BenchmarkConvEnergy/case=(\w+)/prec=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
+        ms[(m.group(1), m.group(2))] = float(m.group(3)) / 1e6
+    want = sorted((c, d) for c in CASES for d in ("float32", "float64"))
+    if sorted(ms) != want:
         sys.exit(f"goebm benchmark gave cases {sorted(ms)}:\n{out}")
     return ms
 
@@ -71,7 +72,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         binary = os.path.join(tmp, "nn.test")
         subprocess.run(["go", "test", "-c", "-tags", a.tags, "-o", binary, "./nn/"], cwd=ROOT, check=True)
-        go = {t: {c: [] for c in CASES} for t in threads}
+        go = {(t, d): {c: [] for c in CASES} for t in threads for d in dtypes}
         torch = {(t, d): {c: [] for c in CASES} for t in threads for d in dtypes}
         for r in range(a.rounds):
             for t in threads:
@@ -81,22 +82,26 @@ def main():
                 if r % 2:
                     sides.reverse()
                 for side in sides:
-                    got = run_go(binary, t, a.benchtime) if side == "go" else run_torch(t, side, a.reps)
-                    dst = go[t] if side == "go" else torch[(t, side)]
+                    if side == "go":
+                        got = run_go(binary, t, a.benchtime)
+                        for d in dtypes:
+                            for c in CASES:
+                                go[(t, d)][c].append(got[(c, d)])
+                        continue
+                    got = run_torch(t, side, a.reps)
                     for c in CASES:
-                        dst[c].append(got[c])
+                        torch[(t, side)][c].append(got[c])
                 print(f"round {r + 1}/{a.rounds}, threads {t} done", file=sys.stderr, flush=True)
-    print(f"goebm ({a.tags or 'pure Go'} BLAS, float64) against PyTorch, {a.rounds} interleaved rounds; "
-          "median ms [min-max]; ratio = torch ms / goebm ms per round")
-    print("threads\tcase\tgoebm ms\t" + "\t".join(f"torch {d} ms\tratio {d}" for d in dtypes))
+    print(f"goebm ({a.tags or 'pure Go'} BLAS) against PyTorch, each in the same precision, {a.rounds} "
+          "interleaved rounds; median ms [min-max]; ratio = torch ms / goebm ms per round")
+    print("threads\tcase\t" + "\t".join(f"goebm {d} ms\ttorch {d} ms\tratio {d}" for d in dtypes))
     for t in threads:
         for c in CASES:
-            g = go[t][c]
             cols = []
             for d in dtypes:
-                tc = torch[(t, d)][c]
-                cols += [spread(tc), spread([x / y for x, y in zip(tc, g)])]
-            print(f"{t}\t{c}\t{spread(g)}\t" + "\t".join(cols))
+                g, tc = go[(t, d)][c], torch[(t, d)][c]
+                cols += [spread(g), spread(tc), spread([x / y for x, y in zip(tc, g)])]
+            print(f"{t}\t{c}\t" + "\t".join(cols))
 
 
 if __name__ == "__main__":

@@ -322,6 +322,8 @@ func badCases(dir string) []badCase {
 	tr(2, "json-extra", "-json", "-json=maybe")
 	tr(2, "checkpoint-every-zero", "-checkpoint-every", "0")
 	tr(2, "seed-word", "-seed", "abc")
+	tr(2, "precision-unknown", "-precision", "float16")
+	tr(2, "precision-empty-word", "-precision", "single")
 	for _, f := range []string{"missing.csv", "empty.csv", "header.csv", "one.csv", "ragged.csv", "words.csv", "nan.csv", "inf.csv",
 		"three.csv", "adir.csv", "garbage.npy", "empty.npy", "short.npy", "cut-header.npy", "neg-shape.npy", "huge-shape.npy"} {
 		tr(1, "data-"+f, "-data", p(f))
@@ -464,6 +466,7 @@ func badCases(dir string) []badCase {
 	add(2, "bench-unknown-scale", "bench", "-scale", "huge")
 	add(2, "bench-unknown-case", "bench", "-case", "nothing")
 	add(2, "bench-malformed-case", "bench", "-case", "[")
+	add(2, "bench-unknown-precision", "bench", "-precision", "half")
 	return cs
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/goebm/goebm/bench"
+	"github.com/goebm/goebm/tensor"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -13,6 +14,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reps := fs.Int("reps", 5, "timed runs per case")
 	scale := fs.String("scale", "all", "small, medium, large or all")
 	cases := fs.String("case", "torchebm", "comma-separated case names or globs (loss_*); torchebm: TorchEBM's own suite")
+	prec := fs.String("precision", "float64", "precision of the networks' products: float64 or float32 (the DoubleWell samplers stay float64)")
 	fs.Bool("json", true, "output is always JSON lines, one object per case (accepted for uniformity)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -20,10 +22,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *reps < 1 {
 		return usagef("-reps %d: must be positive", *reps)
 	}
+	p, err := tensor.ParsePrecision(*prec)
+	if err != nil {
+		return usagef("-precision: %v", err)
+	}
 	cs, err := bench.Select(bench.Cases(), *scale, *cases)
 	if err != nil {
 		return usagef("%v", err)
 	}
+	cs = bench.InPrecision(cs, p)
 	enc := json.NewEncoder(stdout)
 	for _, c := range cs {
 		r, err := bench.Measure(ctx, c, *reps)

@@ -20,6 +20,7 @@ import (
 	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/model"
+	"github.com/goebm/goebm/tensor"
 )
 
 type trainSummary struct {
@@ -64,6 +65,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&c.SigmaMax, "sigma-max", 0, "ncsn: largest noise σ₁ of the ladder (0: 1; images 3)")
 	fs.Float64Var(&c.SigmaMin, "sigma-min", 0, "ncsn: smallest noise σ_L of the ladder, below -sigma-max (0: 0.01)")
 	fs.IntVar(&c.NoiseLevels, "noise-levels", 0, "ncsn: noise levels L of the geometric ladder, 2 to 1000 (0: 10; images 20)")
+	fs.StringVar(&c.Precision, "precision", "", "network precision: float32 (products in float32, parameters saved as float32) or float64; empty: float32 for -model conv and transformer, float64 otherwise")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
@@ -298,6 +300,15 @@ func imageFlags(fs *flag.FlagSet, c *model.Config, widths string, r model.Recipe
 		if !isSet(fs, "noise-levels") {
 			c.NoiseLevels = 20
 		}
+	}
+	// Image networks spend their time in products, which float32 speeds up
+	// (see the README's engine section); the 2-D MLPs spend it in small
+	// ops, and keep float64.
+	if c.Arch != "" && !isSet(fs, "precision") {
+		c.Precision = tensor.Float32.String()
+	}
+	if c.Precision == tensor.Float64.String() {
+		c.Precision = "" // the default, as config.json has always said it
 	}
 	if c.Arch == model.ArchConv && slices.Contains(r.Uses, "cd-step") {
 		if !isSet(fs, "cd-step") && c.CDSampler == "" {
