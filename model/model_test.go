@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
 )
 
 // TestTrainingHelps trains a small network with every recipe on two moons
@@ -219,5 +221,90 @@ func TestNewRefusesEqMVariants(t *testing.T) {
 	}
 	if _, err := New(cfg, net, Objective{Time: loss.EquilibriumMatching{Multiplier: 2}}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFloat32Model: a float32 config builds a network whose products are
+// float32, saves its parameters as float32 values (half the file of the
+// float64 network's), and loads back as a float32 model that computes
+// exactly what the saved model computes with its parameters rounded to
+// float32; a float64 model refuses the float32 file.
+func TestFloat32Model(t *testing.T) {
+	dir := t.TempDir()
+	sizes := map[string]int64{}
+	var saved Model
+	for _, prec := range []string{"", "float32"} {
+		cfg := Config{Data: "circle", Loss: "dsm", Dim: 2, Hidden: 8, Layers: 1, Activation: "silu", Steps: 3, Batch: 16, LR: 1e-3, Seed: 2, Precision: prec}
+		l, err := NewLoss("dsm", LossSettings{Steps: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := cfg.Network(KindOf(l), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tensor.Float64
+		if prec == "float32" {
+			want = tensor.Float32
+		}
+		if got := nn.PrecisionOf(net); got != want {
+			t.Fatalf("precision %q: network in %v", prec, got)
+		}
+		m, err := New(cfg, net, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := filepath.Join(dir, "p"+prec)
+		if err := m.Save(sub); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(filepath.Join(sub, "model.params"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes[prec] = st.Size()
+		saved = m
+		if prec == "" {
+			continue
+		}
+		back, err := Load(sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back.Config(), cfg) {
+			t.Errorf("loaded config %+v, want %+v", back.Config(), cfg)
+		}
+		for _, p := range net.Params() { // what the file holds
+			for i, v := range p.Value.Data() {
+				p.Value.Data()[i] = float64(float32(v))
+			}
+		}
+		pts := []float64{0.1, 0.2, -1, 0.5}
+		a, b := make([]float64, 2), make([]float64, 2)
+		if err := saved.NegLogDensity(context.Background(), a, pts); err != nil {
+			t.Fatal(err)
+		}
+		if err := back.NegLogDensity(context.Background(), b, pts); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(a, b) {
+			t.Errorf("loaded float32 model: −log p %v, the saved one with float32 parameters %v", b, a)
+		}
+	}
+	// Each value takes 4 bytes instead of 8; names and shapes are the same.
+	params := int64(2*8 + 8 + 8*1 + 1)
+	if d := sizes[""] - sizes["float32"]; d != 4*params {
+		t.Errorf("float32 file %d bytes, float64 %d: want %d fewer", sizes["float32"], sizes[""], 4*params)
+	}
+	// A float64 config over the float32 file is refused.
+	b, err := os.ReadFile(filepath.Join(dir, "pfloat32", "model.params"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p", "model.params"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(filepath.Join(dir, "p")); !errors.Is(err, nn.ErrDType) {
+		t.Errorf("a float64 model over a float32 file: %v, want nn.ErrDType", err)
 	}
 }

@@ -161,8 +161,20 @@ func TestResumeMismatch(t *testing.T) {
 
 // An interrupted run resumes to the parameters of an uninterrupted one,
 // and a finished model resumes to itself.
+// TestResumeInterrupted: an interrupted run resumed from its checkpoint
+// writes the same parameter file as an uninterrupted one, in float64 and in
+// float32 (whose checkpoint keeps the float64 values between steps).
 func TestResumeInterrupted(t *testing.T) {
-	c := tinyConfig()
+	for _, prec := range []string{"", "float32"} {
+		t.Run("precision="+prec, func(t *testing.T) {
+			c := tinyConfig()
+			c.Precision = prec
+			testResumeInterrupted(t, c)
+		})
+	}
+}
+
+func testResumeInterrupted(t *testing.T, c Config) {
 	want, err := os.ReadFile(filepath.Join(trained(t, c), "model.params"))
 	if err != nil {
 		t.Fatal(err)
