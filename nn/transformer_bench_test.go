@@ -17,9 +17,10 @@ import (
 //	forward   v(x, t, y) on a no-grad tape
 //	train     ∇θ of the flow-matching-like MSE mean((v(x, t, y) − u)²)
 //
-// The parameters keep their initialisation (the adaLN-Zero weights are
-// zero); the cost does not depend on the values. Run with -cpu 1,2 for
-// the thread counts.
+// each with the network in float64 and in float32
+// (BenchmarkConditionalTransformer/case=train/prec=float32). The parameters
+// keep their initialisation (the adaLN-Zero weights are zero); the cost
+// does not depend on the values. Run with -cpu 1,2 for the thread counts.
 func BenchmarkConditionalTransformer(b *testing.B) {
 	const batch = 128
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -48,13 +49,16 @@ func BenchmarkConditionalTransformer(b *testing.B) {
 			tp.Grad([]*tensor.Tensor{l}, params, tensor.GradOptions{})
 		}},
 	} {
-		b.Run("case="+c.name, func(b *testing.B) {
-			tp := c.tape()
-			b.ReportAllocs()
-			for b.Loop() {
-				c.step(tp)
-				tp.Reset()
-			}
-		})
+		for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
+			b.Run("case="+c.name+"/prec="+prec.String(), func(b *testing.B) {
+				nn.SetPrecision(net, prec)
+				tp := c.tape()
+				b.ReportAllocs()
+				for b.Loop() {
+					c.step(tp)
+					tp.Reset()
+				}
+			})
+		}
 	}
 }

@@ -3,9 +3,10 @@
 Builds the nn test binary once (optionally with -tags openblas), then for each of
 --rounds rounds and each thread count runs goebm's benchmark and
 bench/peer/torch_transformer.py in float64 and float32, one after the other, so that
-both see the same machine load. Prints each measurement, then per case and thread
-count the median time of each side over the rounds and the ratios
-goebm / PyTorch (above 1: goebm slower) as median [min, max] over the rounds.
+both see the same machine load; goebm's benchmark times its network in both
+precisions. Prints each measurement, then per case, thread count and precision
+the median time of each side over the rounds and the ratio PyTorch / goebm
+(above 1: goebm faster), as median [min, max] over the rounds.
 
 Usage (from the repository root):
   python3 bench/peer/run_transformer.py [--rounds 3] [--threads 1,2] [--tags openblas]
@@ -27,8 +28,8 @@ def go_times(binary, threads, benchtime, env):
          "-test.cpu", str(threads), "-test.benchtime", benchtime, "-test.count", "1"],
         capture_output=True, text=True, check=True, cwd="nn", env=env).stdout
     res = {}
-    for m in re.finditer(r"case=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
-        res[m.group(1)] = float(m.group(2)) / 1e6
+    for m in re.finditer(r"case=(\w+)/prec=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
+        res[(m.group(1), m.group(2))] = float(m.group(3)) / 1e6
     return res
 
 
@@ -58,28 +59,25 @@ def main():
     if a.tags:
         build += ["-tags", a.tags]
     subprocess.run(build + ["./nn/"], check=True)
-    # (case, threads) -> list over rounds of goebm ms; (case, threads, dtype) -> torch ms
+    # (case, threads, dtype) -> list over rounds of goebm ms and of torch ms
     g, t = {}, {}
     for r in range(a.rounds):
         for th in threads:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(th))
-            for case, ms in go_times(binary, th, a.benchtime, env).items():
-                g.setdefault((case, th), []).append(ms)
-                print(f"round {r + 1}\tgoebm\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
+            for (case, dt), ms in go_times(binary, th, a.benchtime, env).items():
+                g.setdefault((case, th, dt), []).append(ms)
+                print(f"round {r + 1}\tgoebm {dt}\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
             for dt in ("float64", "float32"):
                 for case, ms in torch_times(th, dt, a.reps).items():
                     t.setdefault((case, th, dt), []).append(ms)
                     print(f"round {r + 1}\ttorch {dt}\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
-    print(f"\ngoebm (float64, tags '{a.tags}') / PyTorch: median [min, max] over {a.rounds} rounds")
-    print("case\tthreads\tgoebm ms\ttorch64 ms\tratio vs float64\ttorch32 ms\tratio vs float32")
-    for (case, th), gs in sorted(g.items()):
-        row = [case, str(th), f"{statistics.median(gs):.1f}"]
-        for dt in ("float64", "float32"):
-            ts = t[(case, th, dt)]
-            ratios = [x / y for x, y in zip(gs, ts)]
-            row += [f"{statistics.median(ts):.1f}",
-                    f"{statistics.median(ratios):.2f} [{min(ratios):.2f}, {max(ratios):.2f}]"]
-        print("\t".join(row))
+    print(f"\nPyTorch / goebm (tags '{a.tags}'), same precision: median [min, max] over {a.rounds} rounds")
+    print("case\tthreads\tprecision\tgoebm ms\ttorch ms\tratio")
+    for (case, th, dt), gs in sorted(g.items()):
+        ts = t[(case, th, dt)]
+        ratios = [y / x for x, y in zip(gs, ts)]
+        print("\t".join([case, str(th), dt, f"{statistics.median(gs):.1f}", f"{statistics.median(ts):.1f}",
+                         f"{statistics.median(ratios):.2f} [{min(ratios):.2f}, {max(ratios):.2f}]"]))
 
 
 if __name__ == "__main__":
