@@ -138,12 +138,28 @@ func packA[T float32 | float64](dst []T, mr int, tA bool, a []float64, lda, i0, 
 			}
 			continue
 		}
+		if h == 6 && mr == 6 {
+			packA6(pan, a, (i0+ip)*lda+p0, lda, kb)
+			continue
+		}
 		for ii := range h {
 			i := i0 + ip + ii
 			for p, v := range a[i*lda+p0 : i*lda+p0+kb] {
 				pan[p*mr+ii] = T(v)
 			}
 		}
+	}
+}
+
+// packA6 packs a full panel of six rows of a (the first at off, row length
+// lda) and kb columns, writing the panel in order.
+func packA6[T float32 | float64](pan []T, a []float64, off, lda, kb int) {
+	r0, r1, r2 := a[off:off+kb], a[off+lda:off+lda+kb], a[off+2*lda:off+2*lda+kb]
+	r3, r4, r5 := a[off+3*lda:off+3*lda+kb], a[off+4*lda:off+4*lda+kb], a[off+5*lda:off+5*lda+kb]
+	for p := range kb {
+		q := pan[p*6 : p*6+6 : p*6+6]
+		q[0], q[1], q[2] = T(r0[p]), T(r1[p]), T(r2[p])
+		q[3], q[4], q[5] = T(r3[p]), T(r4[p]), T(r5[p])
 	}
 }
 
