@@ -11,8 +11,8 @@ for several rounds, at the same thread counts (GOMAXPROCS=T against
 torch.set_num_threads(T)), and prints per case and thread count each side's
 median milliseconds per training step over the rounds and the ratio
 torch ms / goebm ms (above 1: goebm is faster), median and min-max over the
-rounds. goebm always computes in float64; PyTorch is timed in each --dtypes
-entry, float64 being the like-for-like comparison.
+rounds. Each --dtypes entry is timed on both sides: goebm's network in that
+precision (tensor.Precision) against PyTorch in that dtype.
 
 Usage (from the repository root):
   /usr/bin/python3 bench/peer/imagepeer.py [--rounds 3] [--threads 1,2] [--dtypes float64,float32]
@@ -34,17 +34,19 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 ALL = ["digits/pcd", "digits/dsm", "fashion/pcd", "fashion/dsm"]
 
 
-def run_go(binary, threads, benchtime, cases):
+def run_go(binary, threads, benchtime, cases, dtypes):
     datas = sorted({c.split("/")[0] for c in cases})
     losses = sorted({c.split("/")[1] for c in cases})
-    pattern = f"BenchmarkImageTrainStep$/^data=({'|'.join(datas)})$/^loss=({'|'.join(losses)})$"
+    pattern = (f"BenchmarkImageTrainStep$/^data=({'|'.join(datas)})$/^loss=({'|'.join(losses)})$"
+               f"/^prec=({'|'.join(dtypes)})$")
     out = subprocess.run(
         [binary, "-test.run", "XXX", "-test.bench", pattern, "-test.benchtime", benchtime,
          "-test.cpu", str(threads)],
         cwd=os.path.join(ROOT, "bench"), check=True, capture_output=True, text=True).stdout
     ms = {}
-    for m in re.finditer(r"BenchmarkImageTrainStep/data=(\w+)/loss=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", out):
-        ms[f"{m.group(1)}/{m.group(2)}"] = float(m.group(3)) / 1e6
+    for m in re.finditer(r"BenchmarkImageTrainStep/data=(\w+)/loss=(\w+)/prec=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op",
+                         out):
+        ms[(f"{m.group(1)}/{m.group(2)}", m.group(3))] = float(m.group(4)) / 1e6
     return ms
 
 
@@ -97,7 +99,7 @@ def main():
         print(got.stdout, end="", file=sys.stderr)
         if got.returncode:
             sys.exit(f"the two sides differ:\n{got.stderr}")
-        go = {t: {c: [] for c in cases} for t in threads}
+        go = {(t, d): {c: [] for c in cases} for t in threads for d in dtypes}
         torch = {(t, d): {c: [] for c in cases} for t in threads for d in dtypes}
         for r in range(a.rounds):
             for t in threads:
@@ -108,28 +110,29 @@ def main():
                     sides.reverse()
                 for side in sides:
                     if side == "go":
-                        got, dst = run_go(binary, t, a.benchtime, cases), go[t]
-                    else:
-                        got, dst = run_torch(t, side, a.reps, cases, a.torchebm, a.omp_passive), torch[(t, side)]
+                        got = run_go(binary, t, a.benchtime, cases, dtypes)
+                        for (c, d), ms in got.items():
+                            go[(t, d)][c].append(ms)
+                        continue
+                    got, dst = run_torch(t, side, a.reps, cases, a.torchebm, a.omp_passive), torch[(t, side)]
                     for c in cases:
                         if c in got:
                             dst[c].append(got[c])
                 print(f"round {r + 1}/{a.rounds}, threads {t} done", file=sys.stderr, flush=True)
-    print(f"goebm ({a.tags or 'pure Go'} BLAS, float64) against TorchEBM, one training step, batch 64, "
+    print(f"goebm ({a.tags or 'pure Go'} BLAS) against TorchEBM, each in the same precision, one training step, batch 64, "
           f"{a.rounds} interleaved rounds{'; torch with OMP_WAIT_POLICY=PASSIVE' if a.omp_passive else ''}; "
           "median ms [min-max]; ratio = torch ms / goebm ms per round")
-    print("threads\tcase\tgoebm ms\t" + "\t".join(f"torch {d} ms\tratio {d}" for d in dtypes))
+    print("threads\tcase\t" + "\t".join(f"goebm {d} ms\ttorch {d} ms\tratio {d}" for d in dtypes))
     for t in threads:
         for c in cases:
-            g = go[t][c]
-            if not g or any(len(torch[(t, d)][c]) != len(g) for d in dtypes):
+            if any(not go[(t, d)][c] or len(torch[(t, d)][c]) != len(go[(t, d)][c]) for d in dtypes):
                 print(f"{t}\t{c}\tskipped (not run on both sides)")
                 continue
             cols = []
             for d in dtypes:
-                tc = torch[(t, d)][c]
-                cols += [spread(tc), spread([x / y for x, y in zip(tc, g)], 2)]
-            print(f"{t}\t{c}\t{spread(g)}\t" + "\t".join(cols))
+                g, tc = go[(t, d)][c], torch[(t, d)][c]
+                cols += [spread(g), spread(tc), spread([x / y for x, y in zip(tc, g)], 2)]
+            print(f"{t}\t{c}\t" + "\t".join(cols))
 
 
 if __name__ == "__main__":
