@@ -38,8 +38,10 @@ func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *
 	}
 	buf := bufs.Get().(*packBufs[T])
 	defer bufs.Put(buf)
-	bp := grow(&buf.b, ((min(n, nc)+nr-1)/nr*nr)*kc)
-	ap := grow(&buf.a, mc*kc)
+	// Sized for this product, so that a pool emptied by the collector
+	// refills with what small products need, not with the largest blocks.
+	bp := grow(&buf.b, ((min(n, nc)+nr-1)/nr*nr)*min(k, kc))
+	ap := grow(&buf.a, ((min(m, mc)+mr-1)/mr*mr)*min(k, kc))
 	edge := buf.edge[:mr*nr] // one mr×nr block (pooled: the kernel is called through a func value, so a local array would escape)
 	for j0 := 0; j0 < n; j0 += nc {
 		nb := min(nc, n-j0)
