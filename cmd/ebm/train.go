@@ -65,7 +65,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&c.SigmaMax, "sigma-max", 0, "ncsn: largest noise σ₁ of the ladder (0: 1; images 3)")
 	fs.Float64Var(&c.SigmaMin, "sigma-min", 0, "ncsn: smallest noise σ_L of the ladder, below -sigma-max (0: 0.01)")
 	fs.IntVar(&c.NoiseLevels, "noise-levels", 0, "ncsn: noise levels L of the geometric ladder, 2 to 1000 (0: 10; images 20)")
-	fs.StringVar(&c.Precision, "precision", "", "network precision: float32 (products in float32, parameters saved as float32) or float64; empty: float32 for -model conv and transformer, float64 otherwise")
+	fs.StringVar(&c.Precision, "precision", "float32", "network precision: float32 (its matrix products in float32, parameters saved as float32) or float64; MCMC is float64 either way")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
 	force := fs.Bool("force", false, "overwrite an existing output directory")
@@ -301,12 +301,8 @@ func imageFlags(fs *flag.FlagSet, c *model.Config, widths string, r model.Recipe
 			c.NoiseLevels = 20
 		}
 	}
-	// Image networks spend their time in products, which float32 speeds up
-	// (see the README's engine section); the 2-D MLPs spend it in small
-	// ops, and keep float64.
-	if c.Arch != "" && !isSet(fs, "precision") {
-		c.Precision = tensor.Float32.String()
-	}
+	// Networks train in float32 by default: their products run about twice
+	// as fast, and the results agree (see the README's Precision section).
 	if c.Precision == tensor.Float64.String() {
 		c.Precision = "" // the default, as config.json has always said it
 	}
