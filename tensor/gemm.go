@@ -81,11 +81,27 @@ func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ld
 	gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 }
 
-// sgemmPacked is gemmPacked in float32 with the 6×16 kernel: the operands
-// are rounded to float32 as they are packed, and each block's float32 sum is
-// added to c in float64.
+// sgemmPacked is gemmPacked in float32: the operands are rounded to float32
+// as they are packed, and each block's float32 sum is added to c in
+// float64. It runs the 6×32 AVX-512 kernel where the CPU has AVX-512, else
+// the 6×16 AVX2 one; both sum each element in the same order, so they give
+// the same bits.
 func sgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if haveAVX512 {
+		sgemm512(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	sgemm256(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm256 is the float32 product with the 6×16 AVX2 kernel.
+func sgemm256(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm512 is the float32 product with the 6×32 AVX-512 kernel.
+func sgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 }
 
 // packB copies op(b)[p0:p0+kb, j0:j0+nb] into panels of nr columns, each
@@ -96,9 +112,12 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb, p0, 
 		pan := dst[(jp/nr)*kb*nr : (jp/nr+1)*kb*nr]
 		w := min(nr, nb-jp)
 		switch {
-		case !tB && w == 16 && nr == 16 && unsafe.Sizeof(pan[0]) == 4:
-			// A full float32 panel: converted four at a time.
-			packRows16((*float32)(unsafe.Pointer(&pan[0])), &b[p0*ldb+j0+jp], ldb, kb)
+		case !tB && w == nr && nr%16 == 0 && unsafe.Sizeof(pan[0]) == 4:
+			// A full float32 panel: converted four at a time, 16 columns
+			// by 16.
+			for q := 0; q < nr; q += 16 {
+				packRows16((*float32)(unsafe.Pointer(&pan[q])), &b[p0*ldb+j0+jp+q], ldb, kb, nr)
+			}
 		case !tB:
 			for p := range kb {
 				row, src := pan[p*nr:p*nr+nr], b[(p0+p)*ldb+j0+jp:]
@@ -168,7 +187,7 @@ func packA6[T float32 | float64](pan []T, a []float64, off, lda, kb int) {
 // packBufs are reused between products: packing a block must not allocate.
 type packBufs[T float32 | float64] struct {
 	a, b []T
-	edge [6 * 16]float64
+	edge [6 * 32]float64
 }
 
 var (

@@ -2,6 +2,8 @@
 
 package tensor
 
+import "golang.org/x/sys/cpu"
+
 // dgemmKernel4x8 and sgemmKernel6x16 are in gemm_amd64.s.
 //
 //go:noescape
@@ -10,10 +12,17 @@ func dgemmKernel4x8(k int, a, b, c *float64, ldc int)
 //go:noescape
 func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int)
 
+//go:noescape
+func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
+
 // packRows16 is in gemm_amd64.s.
 //
 //go:noescape
-func packRows16(dst *float32, src *float64, ld int, k int)
+func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 
 // haveKernel reports whether dgemmPacked and sgemmPacked can run on this CPU.
 var haveKernel = haveAVX2FMA
+
+// haveAVX512 reports whether sgemmPacked can use its AVX-512 kernel (the
+// CPU and the OS support the 512-bit registers).
+var haveAVX512 = haveAVX2FMA && cpu.X86.HasAVX512F

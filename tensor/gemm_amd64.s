@@ -147,16 +147,18 @@ sloop:
 	VZEROUPPER
 	RET
 
-// func packRows16(dst *float32, src *float64, ld int, k int)
+// func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 //
-// dst[16p + j] = float32(src[p·ld + j]) for p < k (k ≥ 1), j < 16: a
-// 16-column panel of B rounded to float32, four lanes per conversion.
-TEXT ·packRows16(SB), NOSPLIT, $0-32
+// dst[dld·p + j] = float32(src[p·ld + j]) for p < k (k ≥ 1), j < 16: 16
+// columns of a panel of B rounded to float32, four lanes per conversion.
+TEXT ·packRows16(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ ld+16(FP), R8
 	SHLQ $3, R8
 	MOVQ k+24(FP), CX
+	MOVQ dld+32(FP), R9
+	SHLQ $2, R9
 
 ploop:
 	VCVTPD2PSY (SI), X0
@@ -168,8 +170,88 @@ ploop:
 	VMOVUPS X2, 32(DI)
 	VMOVUPS X3, 48(DI)
 	ADDQ R8, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ ploop
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
+//
+// sgemmKernel6x16 with AVX-512: a 6×32 block of C, sixteen lanes a register,
+// twelve accumulators. Each element's sum runs over p in the same order, so
+// the two kernels give the same bits.
+#define FMAROW512(bc, lo, hi) \
+	VFMADD231PS Z12, bc, lo; \
+	VFMADD231PS Z13, bc, hi
+
+// ADD16 widens the 16 float32 sums of acc (whose low half is yacc) to
+// float64 and adds them to the 16 doubles of C at off(DX).
+#define ADD16(yacc, acc, off) \
+	VCVTPS2PD yacc, Z14; \
+	VADDPD off(DX), Z14, Z14; \
+	VMOVUPD Z14, off(DX); \
+	VEXTRACTF64X4 $1, acc, Y15; \
+	VCVTPS2PD Y15, Z15; \
+	VADDPD off+64(DX), Z15, Z15; \
+	VMOVUPD Z15, off+64(DX)
+
+TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $3, R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+zloop:
+	VMOVUPS (DI), Z12
+	VMOVUPS 64(DI), Z13
+	VBROADCASTSS (SI), Z14
+	VBROADCASTSS 4(SI), Z15
+	FMAROW512(Z14, Z0, Z1)
+	FMAROW512(Z15, Z2, Z3)
+	VBROADCASTSS 8(SI), Z14
+	VBROADCASTSS 12(SI), Z15
+	FMAROW512(Z14, Z4, Z5)
+	FMAROW512(Z15, Z6, Z7)
+	VBROADCASTSS 16(SI), Z14
+	VBROADCASTSS 20(SI), Z15
+	FMAROW512(Z14, Z8, Z9)
+	FMAROW512(Z15, Z10, Z11)
+	ADDQ $24, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ zloop
+
+	ADD16(Y0, Z0, 0)
+	ADD16(Y1, Z1, 128)
+	ADDQ R8, DX
+	ADD16(Y2, Z2, 0)
+	ADD16(Y3, Z3, 128)
+	ADDQ R8, DX
+	ADD16(Y4, Z4, 0)
+	ADD16(Y5, Z5, 128)
+	ADDQ R8, DX
+	ADD16(Y6, Z6, 0)
+	ADD16(Y7, Z7, 128)
+	ADDQ R8, DX
+	ADD16(Y8, Z8, 0)
+	ADD16(Y9, Z9, 128)
+	ADDQ R8, DX
+	ADD16(Y10, Z10, 0)
+	ADD16(Y11, Z11, 128)
 	VZEROUPPER
 	RET

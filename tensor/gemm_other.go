@@ -2,7 +2,7 @@
 
 package tensor
 
-var haveKernel = false
+var haveKernel, haveAVX512 = false, false
 
 func dgemmKernel4x8(k int, a, b, c *float64, ldc int) { panic("tensor: no dgemm kernel in this build") }
 
@@ -10,6 +10,10 @@ func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int) {
 	panic("tensor: no sgemm kernel in this build")
 }
 
-func packRows16(dst *float32, src *float64, ld int, k int) {
+func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
+func packRows16(dst *float32, src *float64, ld int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }

@@ -29,9 +29,46 @@ func TestGemmPacked(t *testing.T) {
 		tol  float64
 	}{
 		{"float64", dgemmPacked, 1e-13},
-		{"float32", sgemmPacked, 258 * 0x1p-24},
+		{"float32", sgemm256, 258 * 0x1p-24},
+		{"float32-avx512", sgemm512, 258 * 0x1p-24},
 	} {
-		t.Run(tc.name, func(t *testing.T) { testGemmPacked(t, tc.mul, tc.tol) })
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "float32-avx512" && !haveAVX512 {
+				t.Skip("no AVX-512 on this CPU")
+			}
+			testGemmPacked(t, tc.mul, tc.tol)
+		})
+	}
+}
+
+// TestSgemmKernelsAgree: the AVX2 and AVX-512 float32 products sum each
+// element in the same order, so they give the same bits, on every shape of
+// TestGemmPacked's kind.
+func TestSgemmKernelsAgree(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 5}, {13, 33, 257}, {67, 100, 300}, {200, 40, 64}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			c1, c2 := make([]float64, m*n), make([]float64, m*n)
+			sgemm256(tr[0], tr[1], m, n, k, a, lda, b, ldb, 0, c1, n)
+			sgemm512(tr[0], tr[1], m, n, k, a, lda, b, ldb, 0, c2, n)
+			for i := range c1 {
+				if c1[i] != c2[i] {
+					t.Fatalf("m,n,k=%v transposes %v: element %d: AVX2 %v, AVX-512 %v", sz, tr, i, c1[i], c2[i])
+				}
+			}
+		}
 	}
 }
 
@@ -134,8 +171,11 @@ func BenchmarkGemmPacked(b *testing.B) {
 		for _, p := range []struct {
 			name string
 			mul  func(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-		}{{"float64", dgemmPacked}, {"float32", sgemmPacked}} {
+		}{{"float64", dgemmPacked}, {"float32", sgemm256}, {"float32-avx512", sgemm512}} {
 			b.Run(name+"/"+p.name, func(b *testing.B) {
+				if p.name == "float32-avx512" && !haveAVX512 {
+					b.Skip("no AVX-512 on this CPU")
+				}
 				for b.Loop() {
 					p.mul(sz.tA, sz.tB, m, n, k, a, lda, x, ldb, 0, c, n)
 				}
