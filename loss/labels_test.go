@@ -192,3 +192,108 @@ func TestFlowLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestJEMStateResumes: a JEM run saved after two steps and restored into a
+// fresh run continues bit for bit: the third loss and the replay buffer
+// after it are the uninterrupted run's, for the same stream. The state is
+// persistent CD's buffer, and one of the wrong size is refused.
+func TestJEMStateResumes(t *testing.T) {
+	net := tinyClassifier(t)
+	x := tensor.Zeros(6, 16)
+	for i := range x.Data() {
+		x.Data()[i] = math.Cos(0.7 * float64(i))
+	}
+	y := []int{0, 1, 2, 2, 1, 0}
+	j := JEM{CD: ContrastiveDivergence{K: 2, Persistent: true, BufferSize: 8, InitSteps: 3, NewSampleRatio: 0.25,
+		Sampler: sampler.Langevin{StepSize: schedule.Constant(0.01)}}, GenWeight: 0.5}
+	a, sa := j.Start()
+	src := rand.NewPCG(18, 0)
+	rng := rand.New(src)
+	for range 2 {
+		if _, err := a.(EnergyLabelLoss).LossLabels(nil, net, x, y, rng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved := sa.Save()
+	if len(saved) != 1 || saved[0].Name != "buffer" || saved[0].Value.Dim(0) != 8 || saved[0].Value.Dim(1) != 16 {
+		t.Fatalf("saved state %v, want one [8 16] replay buffer", names(saved))
+	}
+	for i := range saved {
+		saved[i].Value = saved[i].Value.Clone()
+	}
+	srcB := *src
+	want, err := a.(EnergyLabelLoss).LossLabels(nil, net, x, y, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, sb := j.Start()
+	if err := sb.Restore([]nn.Param{{Name: "buffer", Value: tensor.Zeros(7, 16)}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a buffer of 7 rows for 8: error %v, want ErrInvalid", err)
+	}
+	if err := sb.Restore(saved); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.(EnergyLabelLoss).LossLabels(nil, net, x, y, rand.New(&srcB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Float64bits(got.Item()) != math.Float64bits(want.Item()) {
+		t.Errorf("restored run: third loss %v, want %v", got.Item(), want.Item())
+	}
+	if !slices.Equal(sb.Save()[0].Value.Data(), sa.Save()[0].Value.Data()) {
+		t.Error("restored run: the buffer after the third step differs from the uninterrupted run's")
+	}
+}
+
+// labelRecorder is labelEcho that also keeps the labels of its last call.
+type labelRecorder struct {
+	labelEcho
+	seen *[]int
+}
+
+func (l labelRecorder) ForwardTY(tp *tensor.Tape, x, t *tensor.Tensor, y []int) *tensor.Tensor {
+	*l.seen = slices.Clone(y)
+	return l.labelEcho.ForwardTY(tp, x, t, y)
+}
+
+// TestLabelDropRate: the fraction of labels that flow and equilibrium
+// matching drop to the null label before they reach the network is
+// LabelDrop (0.25), and 0.1 for LabelDrop 0, within 5 binomial standard
+// errors over 40 batches of 64.
+func TestLabelDropRate(t *testing.T) {
+	const n, k, batches = 64, 3, 40
+	x := tensor.Zeros(n, 2)
+	y := make([]int, n)
+	for i := range y {
+		x.Data()[2*i], x.Data()[2*i+1] = float64(i), -float64(i)
+		y[i] = i % k
+	}
+	for name, mk := range map[string]func(drop float64) TimeLabelLoss{
+		"fm":  func(drop float64) TimeLabelLoss { return FlowMatching{LabelDrop: drop} },
+		"eqm": func(drop float64) TimeLabelLoss { return EquilibriumMatching{LabelDrop: drop} },
+	} {
+		for _, c := range []struct{ set, want float64 }{{0.25, 0.25}, {0, 0.1}} {
+			net := labelRecorder{labelEcho{null: k}, new([]int)}
+			rng := rngOf(25)
+			drops := 0
+			for range batches {
+				if _, err := mk(c.set).LossLabels(nil, net, x, y, rng); err != nil {
+					t.Fatal(err)
+				}
+				if len(*net.seen) != n {
+					t.Fatalf("%s: %d labels reached the network for %d rows", name, len(*net.seen), n)
+				}
+				for _, l := range *net.seen {
+					if l == k {
+						drops++
+					}
+				}
+			}
+			total := float64(n * batches)
+			frac, se := float64(drops)/total, math.Sqrt(c.want*(1-c.want)/total)
+			if math.Abs(frac-c.want) > 5*se {
+				t.Errorf("%s: LabelDrop %g dropped %.4f of the labels, want %g ± %.4f", name, c.set, frac, c.want, 5*se)
+			}
+		}
+	}
+}
