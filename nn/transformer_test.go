@@ -399,3 +399,61 @@ func TestConditionalTransformerDump(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConditionalTransformerNullLabel: with classes, NullLabel is Classes,
+// and the null label given for every row (explicitly, by WithLabels, or as
+// nil labels) is the unconditional network ForwardT, bit for bit, while a
+// class changes the output; without classes NullLabel is −1 and only nil
+// labels are taken. A label past the null label, a label count that is not
+// the rows', and labels for a network without classes panic.
+func TestConditionalTransformerNullLabel(t *testing.T) {
+	m := tinyTransformer(t, 1)
+	if m.NullLabel() != 3 {
+		t.Errorf("NullLabel %d, want Classes = 3", m.NullLabel())
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	plain := randomTransformer(t, rng, TransformerConfig{Channels: 1, Height: 4, Width: 4, Patch: 2, Dim: 8, Depth: 1, Heads: 2, FreqDim: 8}, 0.3)
+	if plain.NullLabel() != -1 {
+		t.Errorf("NullLabel %d without classes, want −1", plain.NullLabel())
+	}
+	x := tensor.Randn(rng, 2, 16)
+	ts := tensor.New([]float64{0.2, 0.6}, 2, 1)
+	same := func(what string, got, want *tensor.Tensor) {
+		t.Helper()
+		for i, v := range want.Data() {
+			if math.Float64bits(got.Data()[i]) != math.Float64bits(v) {
+				t.Fatalf("%s: value %d: %v, unconditional %v", what, i, got.Data()[i], v)
+			}
+		}
+	}
+	uncond := m.ForwardT(nil, x, ts)
+	same("null labels", m.ForwardTY(nil, x, ts, []int{3, 3}), uncond)
+	same("nil labels", m.ForwardTY(nil, x, ts, nil), uncond)
+	same("WithLabels(null)", m.WithLabels(3).ForwardT(nil, x, ts), uncond)
+	same("no classes, nil labels", plain.ForwardTY(nil, x, ts, nil), plain.ForwardT(nil, x, ts))
+	differ := false
+	for i, v := range m.ForwardTY(nil, x, ts, []int{1, 1}).Data() {
+		differ = differ || v != uncond.Data()[i]
+	}
+	if !differ {
+		t.Error("label 1 gives the unconditional output")
+	}
+	for name, c := range map[string]struct {
+		net    *ConditionalTransformer
+		labels []int
+	}{
+		"label past the null": {m, []int{0, 4}},
+		"one label, two rows": {m, []int{0}},
+		"a class, no classes": {plain, []int{0, 1}},
+		"null, no classes":    {plain, []int{-1, -1}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			c.net.ForwardTY(nil, x, ts, c.labels)
+		}()
+	}
+}
