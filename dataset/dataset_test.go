@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goebm/goebm/tensor"
 	"github.com/sbinet/npyio"
 )
 
@@ -294,5 +295,63 @@ func TestLoadFiles(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "absent.csv")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: error %v, want os.ErrNotExist", err)
+	}
+}
+
+// TestLabelledLoader: each batch's labels are those of its rows, through
+// several epochs; the same seed deals the same rows as the unlabelled
+// loader, and the saved state is byte for byte the unlabelled loader's, so
+// either restores the other; a label count other than the rows' is refused.
+func TestLabelledLoader(t *testing.T) {
+	const n = 10
+	data := tensor.Zeros(n, 2)
+	labels := make([]int, n)
+	for i := range n {
+		data.Data()[2*i], data.Data()[2*i+1] = float64(i), -float64(i)
+		labels[i] = (7 * i) % 5
+	}
+	ll, err := NewLabelledLoader(data, labels, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := NewLoader(data, 3, 5)
+	for k := range 7 { // past two epochs
+		b, y := ll.NextLabelled()
+		want := l.Next().Data()
+		if len(y) != 3 {
+			t.Fatalf("batch %d: %d labels, want 3", k, len(y))
+		}
+		for i := range 3 {
+			if b.Data()[2*i] != want[2*i] {
+				t.Fatalf("batch %d: row %d is point %v, the unlabelled loader's %v", k, i, b.Data()[2*i], want[2*i])
+			}
+			if r := int(b.Data()[2*i]); y[i] != (7*r)%5 {
+				t.Fatalf("batch %d: point %d has label %d, want %d", k, r, y[i], (7*r)%5)
+			}
+		}
+	}
+	sl, _ := ll.MarshalBinary()
+	su, _ := l.MarshalBinary()
+	if !bytes.Equal(sl, su) {
+		t.Error("the labelled loader's state differs from the unlabelled one's")
+	}
+	fresh, _ := NewLabelledLoader(data, []int{0, 1, 2, 3, 4, 0, 1, 2, 3, 4}, 3, 99)
+	if err := fresh.UnmarshalBinary(su); err != nil {
+		t.Fatal(err)
+	}
+	b, y := fresh.NextLabelled()
+	want := l.Next().Data()
+	for i := range 3 {
+		if b.Data()[2*i] != want[2*i] || y[i] != int(want[2*i])%5 {
+			t.Fatalf("restored batch row %d: point %v label %d, want point %v label %d", i, b.Data()[2*i], y[i], want[2*i], int(want[2*i])%5)
+		}
+	}
+	if _, y := l.NextLabelled(); y != nil {
+		t.Errorf("an unlabelled loader dealt labels %v", y)
+	}
+	for _, bad := range [][]int{nil, make([]int, n-1), make([]int, n+1)} {
+		if _, err := NewLabelledLoader(data, bad, 3, 1); err == nil {
+			t.Errorf("%d labels for %d points accepted", len(bad), n)
+		}
 	}
 }
