@@ -297,3 +297,36 @@ func TestLabelDropRate(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelLossesRefuse: JEM with a label out of range or a generative
+// weight that is not positive (NaN, −1), and the flow losses given labels
+// for a network without them (not label-conditional, or a conditional
+// transformer without classes) or beyond its null label, return errors
+// wrapping ErrInvalid, not panics.
+func TestLabelLossesRefuse(t *testing.T) {
+	net := tinyClassifier(t)
+	x := tensor.Zeros(4, 16)
+	good := []int{0, 1, 2, 0}
+	cd := ContrastiveDivergence{K: 1, Persistent: true, BufferSize: 4, InitSteps: -1}
+	tm, _ := nn.NewTimeMLP(rngOf(5), 2, 2, []int{4}, 2, nn.SiLU())
+	x2 := tensor.Zeros(4, 2)
+	classless, err := nn.NewConditionalTransformer(rngOf(6), nn.TransformerConfig{Channels: 1, Height: 2, Width: 2, Patch: 1, Dim: 4, Depth: 1, Heads: 1, FreqDim: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errOf := func(_ *tensor.Tensor, err error) error { return err }
+	for name, err := range map[string]error{
+		"JEM, label 3 of 3":     errOf(JEM{CD: cd}.LossLabels(nil, net, x, []int{0, 1, 3, 0}, rngOf(1))),
+		"JEM, 3 labels, 4 rows": errOf(JEM{CD: cd}.LossLabels(nil, net, x, good[:3], rngOf(1))),
+		"JEM, NaN weight":       errOf(JEM{CD: cd, GenWeight: math.NaN()}.LossLabels(nil, net, x, good, rngOf(1))),
+		"JEM, weight −1":        errOf(JEM{CD: cd, GenWeight: -1}.LossLabels(nil, net, x, good, rngOf(1))),
+		"FM, unlabelled net":    errOf(FlowMatching{}.LossLabels(nil, tm, x2, good, rngOf(1))),
+		"EqM, unlabelled net":   errOf(EquilibriumMatching{}.LossLabels(nil, tm, x2, good, rngOf(1))),
+		"FM, classless net":     errOf(FlowMatching{}.LossLabels(nil, classless, tensor.Zeros(4, 4), good, rngOf(1))),
+		"FM, label past null":   errOf(FlowMatching{}.LossLabels(nil, labelEcho{null: 3}, x2, []int{0, 4, 1, 2}, rngOf(1))),
+	} {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: error %v, want ErrInvalid", name, err)
+		}
+	}
+}
