@@ -167,9 +167,9 @@ func TestResBlockZeroBranchIsSkip(t *testing.T) {
 
 // TestResNetZeroBranchesClosedForm: with every block's second convolution
 // zero and equal widths, the blocks are identities and the energy is
-// head(mean over the image of act(pool(pool(stem(x))))) for three stages.
-// A network that skips a pooling, the last activation or the global mean
-// fails.
+// head(mean over the image of act(pool(pool(stem(x))))) for three stages,
+// and Features is that pooled mean, to 1e-13. A network that skips a
+// pooling, the last activation or the global mean fails.
 func TestResNetZeroBranchesClosedForm(t *testing.T) {
 	r := newTestResNet(t, 18, 2, 8, 8, nn.ResNetSettings{Channels: []int{3, 3, 3}, Blocks: 2})
 	for _, stage := range r.Stages {
@@ -191,6 +191,15 @@ func TestResNetZeroBranchesClosedForm(t *testing.T) {
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-13 {
 			t.Errorf("row %d: energy %v, want %v", i, got[i], want[i])
+		}
+	}
+	feat := r.Features(nil, x)
+	if s := feat.Shape(); len(s) != 2 || s[0] != 2 || s[1] != 3 {
+		t.Fatalf("features of shape %v, want [2 3]", s)
+	}
+	for i, w := range h.Data() {
+		if g := feat.Data()[i]; math.Abs(g-w) > 1e-13 {
+			t.Errorf("feature %d: %v, want the pooled activation %v", i, g, w)
 		}
 	}
 }
