@@ -45,7 +45,8 @@
 // given labels calls LossLabels with each batch's: CrossEntropy trains a
 // classifier (nn.Classifier) by mean −log softmax(f(x))[y]; JEM (Grathwohl
 // et al. 2019) adds persistent CD on the classifier's energy
-// E(x) = −logsumexp_y f(x)[y]; FlowMatching and EquilibriumMatching train
+// E(x) = −logsumexp_y f(x)[y], weighted by GenWeight, optionally after a
+// warm-up of cross-entropy alone; FlowMatching and EquilibriumMatching train
 // a label-conditional network (nn.LabelTimeModule), each label dropped to
 // the null label with probability LabelDrop so that one network is
 // conditional and unconditional (classifier-free guidance). Labels follow

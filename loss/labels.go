@@ -2,6 +2,7 @@ package loss
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/nn"
@@ -69,12 +70,17 @@ func checkLabels(y []int, n, k int) error {
 // so that one network classifies, generates (from exp(−E), or by class
 // from exp(f(x)[y])) and scores points as in or out of distribution. CD is
 // usually persistent; its replay buffer is JEM's state, checkpointed like
-// ContrastiveDivergence's.
+// ContrastiveDivergence's, with the number of steps taken when there is a
+// warm-up.
 type JEM struct {
 	// CD is the generative part's contrastive divergence.
 	CD ContrastiveDivergence
 	// GenWeight weighs the generative part; 0 means 1.
 	GenWeight float64
+	// Warmup is the number of first steps that train the cross-entropy
+	// alone (and cost no sampling), so that CD starts on a classifier that
+	// already separates the classes; 0 means none.
+	Warmup int
 }
 
 // Loss returns an error: JEM needs labels (LossLabels).
@@ -88,16 +94,49 @@ func (j JEM) LossLabels(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, y []in
 	return l.(*jemRun).LossLabels(tp, net, x, y, rng)
 }
 
-// Start returns the loss of a fresh run and its state, CD's.
+// Start returns the loss of a fresh run and its state: CD's, and with a
+// warm-up the number of steps taken.
 func (j JEM) Start() (EnergyLoss, State) {
 	cd, st := j.CD.Start()
-	return &jemRun{j: j, cd: cd}, st
+	r := &jemRun{j: j, cd: cd, cdState: st}
+	if j.Warmup == 0 {
+		return r, st
+	}
+	return r, r
 }
 
-// jemRun is a JEM run: its CD run carries the replay buffer.
+// jemRun is a JEM run: its CD run carries the replay buffer, and it counts
+// its steps for the warm-up.
 type jemRun struct {
-	j  JEM
-	cd EnergyLoss
+	j       JEM
+	cd      EnergyLoss
+	cdState State
+	steps   int
+}
+
+// Params returns nil: JEM learns nothing besides the network.
+func (r *jemRun) Params() []nn.Param { return nil }
+
+// Save returns CD's state, then the number of steps taken, named "steps".
+func (r *jemRun) Save() []nn.Param {
+	return append(r.cdState.Save(), nn.Param{Name: "steps", Value: tensor.New([]float64{float64(r.steps)}, 1)})
+}
+
+// Restore takes CD's saved state followed by a step count.
+func (r *jemRun) Restore(saved []nn.Param) error {
+	n := len(saved)
+	if n == 0 || saved[n-1].Name != "steps" || saved[n-1].Value.Len() != 1 {
+		return fmt.Errorf("loss: JEM state %v: want CD's state and a step count: %w", names(saved), ErrInvalid)
+	}
+	v := saved[n-1].Value.Data()[0]
+	if !(v >= 0 && v <= 1<<53) || v != math.Trunc(v) {
+		return fmt.Errorf("loss: JEM step count %g: %w", v, ErrInvalid)
+	}
+	if err := r.cdState.Restore(saved[:n-1]); err != nil {
+		return err
+	}
+	r.steps = int(v)
+	return nil
 }
 
 func (r *jemRun) Loss(*tensor.Tape, nn.Module, *tensor.Tensor, *rand.Rand) (*tensor.Tensor, error) {
@@ -105,16 +144,19 @@ func (r *jemRun) Loss(*tensor.Tape, nn.Module, *tensor.Tensor, *rand.Rand) (*ten
 }
 
 func (r *jemRun) LossLabels(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error) {
+	// Every call is a step, failed or not, so the count stays the trainer's.
+	step := r.steps
+	r.steps++
 	w := r.j.GenWeight
 	if w == 0 {
 		w = 1
 	}
-	if !(w > 0) {
-		return nil, fmt.Errorf("loss: JEM's generative weight %g: must be positive: %w", w, ErrInvalid)
+	if !(w > 0) || r.j.Warmup < 0 {
+		return nil, fmt.Errorf("loss: JEM's generative weight %g, warm-up %d: the weight must be positive, the warm-up not negative: %w", w, r.j.Warmup, ErrInvalid)
 	}
 	ce, err := crossEntropy(tp, net, x, y)
-	if err != nil {
-		return nil, err
+	if err != nil || step < r.j.Warmup {
+		return ce, err
 	}
 	gen, err := r.cd.Loss(tp, net, x, rng)
 	if err != nil {

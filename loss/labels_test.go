@@ -330,3 +330,106 @@ func TestLabelLossesRefuse(t *testing.T) {
 		}
 	}
 }
+
+// TestJEMWarmup: with Warmup 2, JEM's first two losses are the
+// cross-entropy, bit for bit, and draw nothing from the stream; the third
+// is the cross-entropy plus w times the first loss of a fresh persistent-CD
+// run fed the same stream (to 1e-12). Its state is CD's and the step count:
+// a run saved after one step (in the warm-up) or three (past it) and
+// restored into a fresh run takes the next two steps as the uninterrupted
+// run does, bit for bit, buffer included; a state without a step count, or
+// with a count that is negative or not whole, is refused.
+func TestJEMWarmup(t *testing.T) {
+	net := tinyClassifier(t)
+	x := tensor.Zeros(6, 16)
+	for i := range x.Data() {
+		x.Data()[i] = math.Sin(1.3 * float64(i))
+	}
+	y := []int{2, 1, 0, 0, 1, 2}
+	cd := ContrastiveDivergence{K: 2, Persistent: true, BufferSize: 8, InitSteps: 2, NewSampleRatio: 0.25,
+		Sampler: sampler.Langevin{StepSize: schedule.Constant(0.01)}}
+	const w = 0.3
+	j := JEM{CD: cd, GenWeight: w, Warmup: 2}
+	ce, err := CrossEntropy{}.LossLabels(nil, net, x, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := j.Start()
+	rng := rngOf(30)
+	for step := range 2 {
+		v, err := l.(EnergyLabelLoss).LossLabels(nil, net, x, y, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Float64bits(v.Item()) != math.Float64bits(ce.Item()) {
+			t.Errorf("warm-up step %d: loss %v, want the cross-entropy %v", step, v.Item(), ce.Item())
+		}
+	}
+	if rng.Uint64() != rngOf(30).Uint64() {
+		t.Fatal("the warm-up drew from the stream")
+	}
+	rng = rngOf(30)
+	v, err := l.(EnergyLabelLoss).LossLabels(nil, net, x, y, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, _ := cd.Loss(nil, net, x, rngOf(30))
+	if want := ce.Item() + w*gen.Item(); math.Abs(v.Item()-want) > 1e-12 {
+		t.Errorf("first step past the warm-up: %v, want CE + w·CD = %v", v.Item(), want)
+	}
+
+	for _, at := range []int{1, 3} {
+		a, sa := j.Start()
+		src := rand.NewPCG(31, 0)
+		rng := rand.New(src)
+		step := func(l EnergyLoss, rng *rand.Rand) float64 {
+			v, err := l.(EnergyLabelLoss).LossLabels(nil, net, x, y, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v.Item()
+		}
+		for range at {
+			step(a, rng)
+		}
+		saved := sa.Save()
+		last := saved[len(saved)-1]
+		if last.Name != "steps" || last.Value.Item() != float64(at) || (len(saved) == 2) != (at > 2) {
+			t.Fatalf("after %d steps: state %v (steps %v), want the buffer once CD has run, then the step count", at, names(saved), last.Value.Item())
+		}
+		for i := range saved {
+			saved[i].Value = saved[i].Value.Clone()
+		}
+		srcB := *src
+		b, sb := j.Start()
+		if err := sb.Restore(saved); err != nil {
+			t.Fatal(err)
+		}
+		rngB := rand.New(&srcB)
+		for k := range 2 {
+			if va, vb := step(a, rng), step(b, rngB); math.Float64bits(va) != math.Float64bits(vb) {
+				t.Errorf("restored after %d steps: step %d: loss %v, want %v", at, at+k+1, vb, va)
+			}
+		}
+		if !slices.Equal(sa.Save()[0].Value.Data(), sb.Save()[0].Value.Data()) {
+			t.Errorf("restored after %d steps: the buffer differs from the uninterrupted run's", at)
+		}
+	}
+
+	_, st := j.Start()
+	for name, bad := range map[string][]nn.Param{
+		"nothing":    nil,
+		"no count":   {{Name: "buffer", Value: tensor.Zeros(8, 16)}},
+		"count −1":   {{Name: "steps", Value: tensor.New([]float64{-1}, 1)}},
+		"count 1.5":  {{Name: "steps", Value: tensor.New([]float64{1.5}, 1)}},
+		"bad buffer": {{Name: "buffer", Value: tensor.Zeros(7, 16)}, {Name: "steps", Value: tensor.New([]float64{4}, 1)}},
+		"two counts": {{Name: "steps", Value: tensor.New([]float64{1, 2}, 2)}},
+	} {
+		if err := st.Restore(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("state %s: error %v, want ErrInvalid", name, err)
+		}
+	}
+	if _, err := (JEM{CD: cd, Warmup: -1}).LossLabels(nil, net, x, y, rngOf(1)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("warm-up −1: error %v, want ErrInvalid", err)
+	}
+}

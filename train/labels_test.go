@@ -106,7 +106,8 @@ func labelledImages(n int) (*tensor.Tensor, []int) {
 }
 
 // labelledTrainer trains on labelledImages: JEM (persistent CD, so a
-// replay buffer) on a tiny ResNet classifier, or label-conditional flow
+// replay buffer; "jem-warmup" with 4 steps of cross-entropy alone first)
+// on a tiny ResNet classifier, or label-conditional flow
 // matching (labels dropped at random) on a tiny conditional transformer,
 // its weights drawn from netSeed.
 func labelledTrainer(t *testing.T, kind string, netSeed uint64, cfg Config) *Trainer {
@@ -117,13 +118,16 @@ func labelledTrainer(t *testing.T, kind string, netSeed uint64, cfg Config) *Tra
 	var tr *Trainer
 	var err error
 	switch kind {
-	case "jem":
+	case "jem", "jem-warmup":
 		net, nerr := nn.NewResNetEnergy(rng, 1, 4, 4, nn.ResNetSettings{Channels: []int{4}, Classes: 3})
 		if nerr != nil {
 			t.Fatal(nerr)
 		}
 		j := loss.JEM{GenWeight: 0.5, CD: loss.ContrastiveDivergence{Persistent: true, BufferSize: 16, K: 2, InitSteps: 3,
 			Sampler: sampler.Langevin{StepSize: schedule.Constant(0.01)}}}
+		if kind == "jem-warmup" {
+			j.Warmup = 4
+		}
 		tr, err = New(net, j, &optim.Adam{LR: 1e-3}, x, cfg)
 	case "fm":
 		net, nerr := nn.NewConditionalTransformer(rng, nn.TransformerConfig{Channels: 1, Height: 4, Width: 4, Patch: 2, Dim: 8, Depth: 1, Heads: 2, FreqDim: 8, Classes: 3})
@@ -143,11 +147,11 @@ func labelledTrainer(t *testing.T, kind string, netSeed uint64, cfg Config) *Tra
 // TestResumeWithLabels: with labelled data, 2N steps straight and N steps
 // resumed (into a network initialised otherwise) for N more end on the same
 // weights and EMA, bit for bit: for JEM (a replay buffer, labels through
-// the cross-entropy) and for label-conditional flow matching (labels
-// dropped at random).
+// the cross-entropy; with a warm-up, also its step count) and for
+// label-conditional flow matching (labels dropped at random).
 func TestResumeWithLabels(t *testing.T) {
 	const n = 5
-	for _, kind := range []string{"jem", "fm"} {
+	for _, kind := range []string{"jem", "jem-warmup", "fm"} {
 		cfg := Config{Steps: 2 * n, BatchSize: 8, Seed: 4, EMADecay: 0.9, Dir: t.TempDir()}
 		a := labelledTrainer(t, kind, 1, cfg)
 		if _, err := a.Run(context.Background()); err != nil {
