@@ -58,6 +58,8 @@ func (c Config) checkImage() error {
 		return fmt.Errorf("model: model %s needs an image set (%s), not data %q: %w", c.Arch, imageSetNames(), c.Data, ErrInvalid)
 	case c.CDSteps < 0 || !nonNeg(c.CDStep) || !nonNeg(c.CDNoise):
 		return fmt.Errorf("model: cd_steps %d, cd_step %g, cd_noise %g: each must be finite and not negative: %w", c.CDSteps, c.CDStep, c.CDNoise, ErrInvalid)
+	case !nonNeg(c.GenWeight):
+		return fmt.Errorf("model: gen_weight %g: must be finite and not negative: %w", c.GenWeight, ErrInvalid)
 	case !(c.LabelDrop >= 0 && c.LabelDrop <= 1):
 		return fmt.Errorf("model: label_drop %g: a probability in [0, 1]: %w", c.LabelDrop, ErrInvalid)
 	case c.Classes < 0 || c.Patch < 0 || c.Heads < 0:

@@ -50,6 +50,9 @@ type Config struct {
 	CDSteps int     `json:"cd_steps,omitempty"`
 	CDStep  float64 `json:"cd_step,omitempty"`
 	CDNoise float64 `json:"cd_noise,omitempty"`
+	// GenWeight is JEM's generative weight w, of CD beside the
+	// cross-entropy (0: 0.2; 1 is Grathwohl et al.'s log p(x, y)).
+	GenWeight float64 `json:"gen_weight,omitempty"`
 
 	// Image models (see ImageNetwork); all empty for an MLP on points.
 

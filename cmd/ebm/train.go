@@ -41,7 +41,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	c := model.Config{Dim: 2}
 	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+dataNames())
 	fs.StringVar(&c.Loss, "loss", "pcd", "loss (ebm list describes them)")
-	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 600 for the CD losses, 5000 for the flows, 2000 for ncsn, 1000 otherwise)")
+	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 600 for the CD losses, 900 for jem, 5000 for the flows, 2000 for ncsn, 1000 otherwise)")
 	fs.IntVar(&c.Batch, "batch", 256, "batch size (images: 64)")
 	fs.IntVar(&c.Hidden, "hidden", 64, "units per hidden layer")
 	fs.IntVar(&c.Layers, "layers", 2, "hidden layers")
@@ -55,6 +55,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.IntVar(&c.CDSteps, "cd-steps", 0, "sampler steps per contrastive-divergence loss (0: 20)")
 	fs.Float64Var(&c.CDStep, "cd-step", 0, "Langevin step size η of the contrastive-divergence chains (0: 0.005; images 1)")
 	fs.Float64Var(&c.CDNoise, "cd-noise", 0, "Langevin noise σ of the contrastive-divergence chains, set apart from η (0: √(2η); images 0.01)")
+	fs.Float64Var(&c.GenWeight, "gen-weight", 0, "jem: weight of persistent CD beside the cross-entropy (0: 0.2; 1 is Grathwohl et al.'s log p(x, y))")
 	fs.StringVar(&c.Arch, "model", "mlp", "network: "+names(model.Archs()))
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory of an image set's files (empty: where its Debian package puts them)")
 	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 16,32)")
@@ -348,10 +349,13 @@ func exists(path string) bool {
 
 // imageSteps is an image model's default number of training steps: each
 // CD step runs K Langevin steps of the network, and the flows' steps are
-// cheap.
+// cheap; jem's first third trains the cross-entropy alone, which costs
+// little, and then as many CD steps as pcd takes.
 func imageSteps(loss string) int {
 	switch loss {
-	case "pcd", "cd", "ptcd", "jem":
+	case "jem":
+		return 900
+	case "pcd", "cd", "ptcd":
 		return 600
 	case "fm", "eqm":
 		return 5000
