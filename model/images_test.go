@@ -10,9 +10,13 @@ import (
 // must do: label the held-out fifth better than chance, where an untrained
 // network (checked too) labels about 10% (chance's sd on 359 images is
 // 1.6 points): cross-entropy (49.6% at 150 steps) above 40%, JEM, whose
-// generative term slows its classifier down (22%), above 18%; and JEM must give the
+// generative term slows its classifier down (35.7%: 50 steps of
+// cross-entropy alone, then 100 with CD), above 25%; and JEM must give the
 // held-out digits a lower mean energy than uniform noise in [−1, 1]: it
-// has learnt a density as well.
+// has learnt a density as well. So short a run learns that density only
+// with a generative weight above the recipe's 0.2 (at 0.2 the noise sits
+// 0.02 below the digits; after the default 900 steps it is 1.7 above
+// them): the test sets 0.5.
 func TestImageClassifiersLearn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains two conv networks; runs without -short")
@@ -24,7 +28,7 @@ func TestImageClassifiersLearn(t *testing.T) {
 	}
 	for _, loss := range []string{"ce", "jem"} {
 		c := Config{Data: "digits", Loss: loss, Arch: ArchConv, Widths: []int{8, 16}, Activation: "silu", Steps: 150, Batch: 32, LR: 3e-3, Seed: 1,
-			CDSteps: 5, CDStep: 1, CDNoise: 0.01, CDReg: 0.1}.ForImages(im)
+			CDSteps: 5, CDStep: 1, CDNoise: 0.01, CDReg: 0.1, GenWeight: 0.5}.ForImages(im)
 		if err := c.Check(); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +55,7 @@ func TestImageClassifiersLearn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]float64{"ce": 0.4, "jem": 0.18}[loss]
+		want := map[string]float64{"ce": 0.4, "jem": 0.25}[loss]
 		if acc < want || acc0 > 0.15 {
 			t.Errorf("%s: held-out accuracy %.3f after training (want > %g), %.3f before (want about 0.1)", loss, acc, want, acc0)
 		}
