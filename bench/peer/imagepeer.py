@@ -112,7 +112,8 @@ def main():
                     if side == "go":
                         got = run_go(binary, t, a.benchtime, cases, dtypes)
                         for (c, d), ms in got.items():
-                            go[(t, d)][c].append(ms)
+                            if c in cases:  # the pattern's product of sets and losses may hold more
+                                go[(t, d)][c].append(ms)
                         continue
                     got, dst = run_torch(t, side, a.reps, cases, a.torchebm, a.omp_passive), torch[(t, side)]
                     for c in cases:
