@@ -27,13 +27,7 @@ func TestImagesEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
-	small := []string{"-data", "digits", "-steps", "4", "-batch", "16", "-checkpoint-every", "2"}
-	train := func(name string, args ...string) {
-		t.Helper()
-		if _, _, err := ebm(t, append(append([]string{"train", "-out", p(name)}, small...), args...)...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	train := tinyDigits(t, dir)
 	train("clf", "-model", "conv", "-loss", "ce", "-widths", "4,8")
 	train("pcd", "-model", "conv", "-loss", "pcd", "-widths", "4", "-cd-steps", "2")
 	train("jem", "-model", "conv", "-loss", "jem", "-widths", "4", "-cd-steps", "2")
@@ -120,13 +114,7 @@ func TestNCSNEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
-	small := []string{"-data", "digits", "-steps", "4", "-batch", "16", "-checkpoint-every", "2"}
-	train := func(name string, args ...string) {
-		t.Helper()
-		if _, _, err := ebm(t, append(append([]string{"train", "-out", p(name)}, small...), args...)...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	train := tinyDigits(t, dir)
 	train("clf", "-model", "conv", "-loss", "ce", "-widths", "4")
 	ladder := []string{"-loss", "ncsn", "-sigma-max", "0.5", "-sigma-min", "0.05", "-noise-levels", "3"}
 	train("conv", append([]string{"-model", "conv", "-widths", "4"}, ladder...)...)
@@ -187,6 +175,18 @@ func TestNCSNEndToEnd(t *testing.T) {
 		}
 		if _, _, err := ebm(t, "generate", "-model", p(m), "-label", "3", "-n", "8"); err == nil {
 			t.Errorf("%s: -label accepted by an unconditional noise energy", m)
+		}
+	}
+}
+
+// tinyDigits returns a function that trains a model of a few steps on the
+// digits into dir/name, with the given flags.
+func tinyDigits(t *testing.T, dir string) func(name string, args ...string) {
+	small := []string{"-data", "digits", "-steps", "4", "-batch", "16", "-checkpoint-every", "2"}
+	return func(name string, args ...string) {
+		t.Helper()
+		if _, _, err := ebm(t, append(append([]string{"train", "-out", filepath.Join(dir, name)}, small...), args...)...); err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
 	}
 }
