@@ -291,6 +291,9 @@ func fields(c Config) map[string]string {
 	for k, v := range m {
 		out[k] = string(v)
 	}
+	if _, ok := out["precision"]; !ok {
+		out["precision"] = `"float64"` // what no precision means, named as -precision names it
+	}
 	return out
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -142,11 +143,17 @@ func TestResumeMismatch(t *testing.T) {
 		"data":   func(c *Config) { c.Data = "circle" },
 		"seed":   func(c *Config) { c.Seed = 3 },
 		"steps":  func(c *Config) { c.Steps = 9 },
+		// A run without the field was float64, and the error says so.
+		"precision": func(c *Config) { c.Precision = "float32" },
 	} {
 		d := c
 		f(&d)
-		if _, err := OpenRun(out, d, false, true); !errors.Is(err, ErrMismatch) {
+		_, err := OpenRun(out, d, false, true)
+		if !errors.Is(err, ErrMismatch) {
 			t.Errorf("%s: %v, want ErrMismatch", name, err)
+		}
+		if name == "precision" && err != nil && !strings.Contains(err.Error(), `precision "float64" (now "float32")`) {
+			t.Errorf("precision: %v, want it to name float64 and float32", err)
 		}
 		sameFiles(t, name, snapshot(t, out), before)
 	}
