@@ -113,9 +113,9 @@ func WriteParams(w io.Writer, ps []Param) error {
 	return err
 }
 
-// encodeParams returns the parameter file of ps with values of type dt
-// (rounded to it, for Float32), or each of its own precision's type when
-// dt is 0.
+// encodeParams returns the parameter file of ps with values of type force
+// (rounded to it, for Float32), or when force is 0 each parameter's in the
+// type of its precision.
 func encodeParams(ps []Param, force DType) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(paramMagic)
@@ -151,8 +151,9 @@ func encodeParams(ps []Param, force DType) []byte {
 
 // ReadParams reads a parameter file into ps, matching by name. Every
 // parameter of ps must be in the file with the element type of its
-// precision (DTypeOf) and its shape, and the file may hold no others. The whole file is checked
-// before anything is copied, so on error ps is unchanged.
+// precision (DTypeOf) and its shape, and the file may hold no others. The
+// whole file is checked before anything is copied, so on error ps is
+// unchanged.
 func ReadParams(r io.Reader, ps []Param) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
