@@ -70,9 +70,9 @@
 // and passed on by every op to its output, so a float32 network computes
 // every product of its forward pass, its gradients and its gradients'
 // gradients in float32 whatever its input. A float32 product rounds its
-// operands as it packs them into panels and runs a 6×16 float32 AVX2
-// micro-kernel (eight lanes per instruction to float64's four) or OpenBLAS's
-// sgemm; each block of up to 256 terms is summed in float32 and the block
+// operands as it packs them into panels and runs a 6×32 AVX-512 or 6×16
+// AVX2 float32 micro-kernel (16 or 8 lanes per instruction to float64's 4;
+// the two give the same bits) or OpenBLAS's sgemm; each block of up to 256 terms is summed in float32 and the block
 // sums in float64. Element-wise ops, reductions, optimizers and the MCMC
 // that drives the energies stay float64: the products are where networks
 // spend their time, and accept tests and analytic energies need the digits.

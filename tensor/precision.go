@@ -16,9 +16,10 @@ import "fmt"
 // so a network whose parameters are Float32 computes its products, its
 // gradients and its gradients' gradients in float32 on any input.
 //
-// The float32 product runs where the build has one: the packed AVX2 kernel
-// (pure Go on amd64 with AVX2 and FMA) or OpenBLAS's sgemm (-tags
-// openblas). Elsewhere (gonum's pure-Go BLAS) products stay float64.
+// The float32 product runs where the build has one: the packed kernels of
+// the pure-Go build on amd64 (AVX-512 where the CPU has it, else AVX2 with
+// FMA) or OpenBLAS's sgemm (-tags openblas). Elsewhere (gonum's pure-Go
+// BLAS) products stay float64; HasFloat32 says which.
 type Precision uint8
 
 const (
