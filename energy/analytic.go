@@ -2,6 +2,7 @@ package energy
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 )
 
@@ -195,6 +196,153 @@ func (f Funnel) Grad(e, g, x []float64, d int) {
 	})
 }
 
+// Quadratic is ½xᵀAx for a symmetric d×d matrix A, with gradient Ax; for a
+// positive-definite A it is the energy of N(0, A⁻¹). The zero value means
+// A = I in any dimension, ½‖x‖², the quadratic TorchEBM's tests use.
+type Quadratic struct {
+	a []float64 // row-major d×d, or nil for the identity
+	d int
+}
+
+// NewQuadratic returns ½xᵀAx for a (d×d, row-major). It returns an error
+// when a is empty or not square, a value is not finite, or a is not
+// symmetric. A need not be positive-definite, but exp(−E) is a proper
+// density only when it is.
+func NewQuadratic(a []float64) (*Quadratic, error) {
+	d := int(math.Round(math.Sqrt(float64(len(a)))))
+	if d == 0 || d*d != len(a) {
+		return nil, fmt.Errorf("energy: Quadratic of %d matrix values: not a square matrix: %w", len(a), ErrInvalid)
+	}
+	for i, v := range a {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("energy: Quadratic matrix value %d is %g: %w", i, v, ErrInvalid)
+		}
+	}
+	for i := range d {
+		for j := range i {
+			if u, v := a[i*d+j], a[j*d+i]; math.Abs(u-v) > 1e-12*math.Max(math.Abs(u), math.Abs(v)) {
+				return nil, fmt.Errorf("energy: Quadratic matrix is not symmetric at (%d, %d): %g vs %g: %w", i, j, u, v, ErrInvalid)
+			}
+		}
+	}
+	return &Quadratic{a: append([]float64(nil), a...), d: d}, nil
+}
+
+// Dim returns the dimension of A, or 0 (any) for the identity.
+func (q Quadratic) Dim() int { return q.d }
+
+// Energy evaluates the quadratic.
+func (q Quadratic) Energy(e, x []float64, d int) { q.Grad(e, nil, x, d) }
+
+// Grad evaluates the quadratic and its gradient Ax.
+func (q Quadratic) Grad(e, g, x []float64, d int) {
+	if q.a != nil && d != q.d {
+		panic(fmt.Sprintf("energy: Quadratic of dimension %d given points of dimension %d", q.d, d))
+	}
+	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
+		s := 0.0
+		for j, v := range xi {
+			ax := v
+			if q.a != nil {
+				ax = 0
+				for k, w := range xi {
+					ax += q.a[j*d+k] * w
+				}
+			}
+			s += v * ax
+			if gi != nil {
+				gi[j] = ax
+			}
+		}
+		return 0.5 * s
+	})
+}
+
+// Himmelblau is (x² + y − 11)² + (x + y² − 7)² in two dimensions: four
+// minima of value 0, at (3, 2), (−2.805118, 3.131313), (−3.779310, −3.283186)
+// and (3.584428, −1.848127), a four-mode target for samplers.
+type Himmelblau struct{}
+
+// Dim returns 2.
+func (Himmelblau) Dim() int { return 2 }
+
+// Energy evaluates Himmelblau's function.
+func (f Himmelblau) Energy(e, x []float64, d int) { f.Grad(e, nil, x, d) }
+
+// Grad evaluates Himmelblau's function and its gradient
+// (4xu + 2w, 2u + 4yw) with u = x² + y − 11 and w = x + y² − 7.
+func (Himmelblau) Grad(e, g, x []float64, d int) {
+	checkDim2("Himmelblau", d)
+	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
+		a, b := xi[0], xi[1]
+		u, w := a*a+b-11, a+b*b-7
+		if gi != nil {
+			gi[0] = 4*a*u + 2*w
+			gi[1] = 2*u + 4*b*w
+		}
+		return u*u + w*w
+	})
+}
+
+// Booth is (x + 2y − 7)² + (2x + y − 5)² in two dimensions, zero at (1, 3):
+// a Gaussian with precision [[10, 8], [8, 10]], correlated −0.8.
+type Booth struct{}
+
+// Dim returns 2.
+func (Booth) Dim() int { return 2 }
+
+// Energy evaluates Booth's function.
+func (f Booth) Energy(e, x []float64, d int) { f.Grad(e, nil, x, d) }
+
+// Grad evaluates Booth's function and its gradient (2u + 4w, 4u + 2w) with
+// u = x + 2y − 7 and w = 2x + y − 5.
+func (Booth) Grad(e, g, x []float64, d int) {
+	checkDim2("Booth", d)
+	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
+		u, w := xi[0]+2*xi[1]-7, 2*xi[0]+xi[1]-5
+		if gi != nil {
+			gi[0] = 2*u + 4*w
+			gi[1] = 4*u + 2*w
+		}
+		return u*u + w*w
+	})
+}
+
+// StyblinskiTang is ½Σᵢ(xᵢ⁴ − 16xᵢ² + 5xᵢ) in any dimension: 2ᵈ local minima
+// at xᵢ ≈ 2.7468 or −2.9035, the lowest at xᵢ = −2.903534 for all i, of
+// value −39.16617·d.
+type StyblinskiTang struct{}
+
+// Dim returns 0: any dimension.
+func (StyblinskiTang) Dim() int { return 0 }
+
+// Energy evaluates the Styblinski–Tang function.
+func (f StyblinskiTang) Energy(e, x []float64, d int) { f.Grad(e, nil, x, d) }
+
+// Grad evaluates the Styblinski–Tang function and its gradient
+// 2xᵢ³ − 16xᵢ + 2.5.
+func (StyblinskiTang) Grad(e, g, x []float64, d int) {
+	rows(e, g, x, d, func(_ int, xi, gi []float64) float64 {
+		s := 0.0
+		for j, v := range xi {
+			v2 := v * v
+			s += v2*v2 - 16*v2 + 5*v
+			if gi != nil {
+				gi[j] = 2*v2*v - 16*v + 2.5
+			}
+		}
+		return 0.5 * s
+	})
+}
+
+// checkDim2 panics unless d is 2: a 2-D energy given other points is a
+// programmer's error (CheckDim is the user-facing check).
+func checkDim2(name string, d int) {
+	if d != 2 {
+		panic(fmt.Sprintf("energy: %s takes dimension 2, got %d", name, d))
+	}
+}
+
 var (
 	_ Energy = DoubleWell{}
 	_ Energy = Harmonic{}
@@ -202,4 +350,8 @@ var (
 	_ Energy = Ackley{}
 	_ Energy = Rastrigin{}
 	_ Energy = Funnel{}
+	_ Energy = Quadratic{}
+	_ Energy = Himmelblau{}
+	_ Energy = Booth{}
+	_ Energy = StyblinskiTang{}
 )

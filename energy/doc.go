@@ -9,14 +9,18 @@
 //
 // Analytic energies (closed-form gradients, TorchEBM's defaults):
 //
-//	Gaussian     ½(x−μ)ᵀΣ⁻¹(x−μ), through the Cholesky factor of Σ
-//	DoubleWell   h·Σᵢ(xᵢ² − b²)², h = 2, b = 1: wells at ±b, barrier h·b⁴ per axis
-//	Harmonic     ½k·Σᵢxᵢ², k = 1
-//	Rosenbrock   Σᵢ[(a − xᵢ)² + b(xᵢ₊₁ − xᵢ²)²], a = 1, b = 100
-//	Ackley       −a·exp(−b√(mean x²)) − exp(mean cos(cx)) + a + e, a = 20, b = 0.2, c = 2π
-//	Rastrigin    a·d + Σᵢ(xᵢ² − a·cos(2πxᵢ)), a = 10
-//	Mixture      −log Σₖ wₖ N(x; μₖ, σₖ²I), isotropic components
-//	Funnel       Neal's funnel: v ~ N(0, σ²), zᵢ | v ~ N(0, eᵛ)
+//	Gaussian        ½(x−μ)ᵀΣ⁻¹(x−μ), through the Cholesky factor of Σ
+//	DoubleWell      h·Σᵢ(xᵢ² − b²)², h = 2, b = 1: wells at ±b, barrier h·b⁴ per axis
+//	Harmonic        ½k·Σᵢxᵢ², k = 1
+//	Rosenbrock      Σᵢ[(a − xᵢ)² + b(xᵢ₊₁ − xᵢ²)²], a = 1, b = 100
+//	Ackley          −a·exp(−b√(mean x²)) − exp(mean cos(cx)) + a + e, a = 20, b = 0.2, c = 2π
+//	Rastrigin       a·d + Σᵢ(xᵢ² − a·cos(2πxᵢ)), a = 10
+//	Mixture         −log Σₖ wₖ N(x; μₖ, σₖ²I), isotropic components
+//	Funnel          Neal's funnel: v ~ N(0, σ²), zᵢ | v ~ N(0, eᵛ)
+//	Quadratic       ½xᵀAx, A symmetric (NewQuadratic); the zero value is A = I
+//	Himmelblau      (x² + y − 11)² + (x + y² − 7)², 2-D: four minima of value 0
+//	Booth           (x + 2y − 7)² + (2x + y − 5)², 2-D: a Gaussian at (1, 3)
+//	StyblinskiTang  ½Σᵢ(xᵢ⁴ − 16xᵢ² + 5xᵢ): lowest at xᵢ = −2.903534, −39.16617·d
 //
 // ByName looks the analytic energies up by name (with the aliases dataset
 // names take: "double-well", "double_well"), and Names lists them.

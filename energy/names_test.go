@@ -17,13 +17,20 @@ func TestByNameAliases(t *testing.T) {
 		}
 	}
 	for _, nd := range Names() {
-		e, err := ByName(nd[0], 3)
+		d := 3
+		if nd[0] == "himmelblau" || nd[0] == "booth" {
+			d = 2
+		}
+		e, err := ByName(nd[0], d)
 		if err != nil {
 			t.Fatalf("%s: %v", nd[0], err)
 		}
+		if err := CheckDim(e, d); err != nil {
+			t.Errorf("%s: ByName in dimension %d gave an energy that refuses it: %v", nd[0], d, err)
+		}
 		// Every energy is finite at a point near its mode region.
 		en := make([]float64, 1)
-		e.Energy(en, []float64{0.5, -0.25, 0.1}, 3)
+		e.Energy(en, []float64{0.5, -0.25, 0.1}[:d], d)
 		if en[0] != en[0] {
 			t.Errorf("%s: E = %v", nd[0], en[0])
 		}
@@ -45,11 +52,23 @@ func TestByNameGaussian(t *testing.T) {
 
 func TestByNameErrors(t *testing.T) {
 	_, err := ByName("banana", 2)
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "valid: ackley, doublewell, funnel, gaussian") {
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "valid: ackley, booth, doublewell, funnel, gaussian, harmonic, himmelblau, quadratic") {
 		t.Errorf("unknown name: %v", err)
 	}
 	if _, err := ByName("funnel", 1); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "at least 2") {
 		t.Errorf("funnel in 1-D: %v", err)
+	}
+	for _, name := range []string{"himmelblau", "booth"} {
+		for _, d := range []int{1, 3} {
+			if _, err := ByName(name, d); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "takes only 2") {
+				t.Errorf("%s in dimension %d: %v", name, d, err)
+			}
+		}
+	}
+	for _, alias := range []string{"styblinski-tang", "Styblinski_Tang", "StyblinskiTang"} {
+		if e, err := ByName(alias, 4); err != nil || e != (StyblinskiTang{}) {
+			t.Errorf("%s: %v, %v", alias, e, err)
+		}
 	}
 }
 
