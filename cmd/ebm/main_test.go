@@ -7,6 +7,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -189,6 +190,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}, true, "hmc, langevin"},
 		{[]string{"sample", "-energy", "gaussian", "-chains", "0"}, true, "-chains"},
 		{[]string{"sample", "-energy", "funnel", "-dim", "1"}, true, "at least 2"},
+		{[]string{"sample", "-energy", "himmelblau", "-dim", "3"}, true, "takes only 2"},
 		{[]string{"sample", "-energy", "gaussian", "-out", existing}, false, "-force"},
 		{[]string{"sample", "-energy", "gaussian", "-out", filepath.Join(dir, "x.txt"), "-steps", "5", "-warmup", "5"}, true, "extension"},
 		{[]string{"sample", "-energy", "gaussian", "-plot", "x.jpg"}, true, ".png"},
@@ -283,5 +285,37 @@ func TestSDEOnlyOnTheStraightPath(t *testing.T) {
 	}
 	if _, _, err := ebm(t, "generate", "-model", model, "-integrator", "bosh3", "-n", "10"); err != nil {
 		t.Errorf("adaptive generation: %v", err)
+	}
+}
+
+// TestSampleBooth: NUTS (the default) on Booth's function, which is the
+// Gaussian at (1, 3) with covariance [[10, −8], [−8, 10]]/36, gets each
+// coordinate's mean within 4 MCSE of the mode and its sd √(10/36) = 0.527
+// within 4 MCSE of the sd.
+func TestSampleBooth(t *testing.T) {
+	out, _, err := ebm(t, "sample", "-energy", "booth", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Dims []struct {
+			Mean     float64 `json:"mean"`
+			SD       float64 `json:"sd"`
+			MCSEMean float64 `json:"mcse_mean"`
+			MCSESD   float64 `json:"mcse_sd"`
+		} `json:"dims"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if len(r.Dims) != 2 {
+		t.Fatalf("%d dimensions in %s", len(r.Dims), out)
+	}
+	sd := math.Sqrt(10.0 / 36)
+	for j, want := range []float64{1, 3} {
+		d := r.Dims[j]
+		if math.Abs(d.Mean-want) > 4*d.MCSEMean || math.Abs(d.SD-sd) > 4*d.MCSESD {
+			t.Errorf("x%d: mean %.4f ± %.4f (want %g), sd %.4f ± %.4f (want %.4f)", j, d.Mean, d.MCSEMean, want, d.SD, d.MCSESD, sd)
+		}
 	}
 }
