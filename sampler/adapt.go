@@ -86,7 +86,10 @@ type StepSearcher interface {
 	SearchStepSize(s *State, tune *Tuning)
 }
 
-var _ Kernel = (*Adaptation)(nil)
+var _ GradientFree = (*Adaptation)(nil)
+
+// GradientFree reports whether the kernel being tuned needs no gradients.
+func (a *Adaptation) GradientFree() bool { return gradientFree(a.Kernel) }
 
 // Init initialises the kernel and the adaptation of each chain.
 func (a *Adaptation) Init(s *State, tune *Tuning) error {

@@ -49,8 +49,9 @@ type State struct {
 	// Tuned reports that the tuning came from Options.Tuned: an Adaptation
 	// leaves it as it is.
 	Tuned bool
-	// GradEvals counts the point gradients evaluated through Grad.
-	GradEvals int64
+	// GradEvals counts the point gradients evaluated through Grad, and
+	// EnergyEvals the energies alone evaluated through EnergyChains.
+	GradEvals, EnergyEvals int64
 	// Ctx, if set, is the run's context: a kernel whose one step can be
 	// long (NUTS, a tree per chain) checks it, through Err, between its
 	// chains, and a kernel that runs another on a State of its own passes
@@ -106,6 +107,54 @@ func (s *State) GradChains(i int, e, g, x []float64) {
 	if s.cond != nil {
 		for r := range e {
 			s.cond.apply(s.chain(i+r), x[r*d:(r+1)*d], g[r*d:(r+1)*d], &e[r])
+		}
+	}
+}
+
+// GradientFree is a Kernel that needs no gradients (random-walk Metropolis,
+// slice sampling). Run evaluates only the energies of its starting points,
+// State.G stays zero, and the kernel evaluates through EnergyChains, so that
+// Result.Info counts energies and no gradients.
+type GradientFree interface {
+	Kernel
+	// GradientFree reports whether the kernel reads no gradients.
+	GradientFree() bool
+}
+
+// gradientFree reports whether k is a GradientFree kernel that needs none.
+func gradientFree(k Kernel) bool {
+	g, ok := k.(GradientFree)
+	return ok && g.GradientFree()
+}
+
+// EnergyChains evaluates the energies e alone at the points x of the len(e)
+// chains i, i+1, … of the block, conditioned as GradChains conditions, and
+// counts them in EnergyEvals: how a GradientFree kernel evaluates.
+func (s *State) EnergyChains(i int, e, x []float64) {
+	s.energyRows(nil, i, e, x)
+}
+
+// energyRows evaluates, as EnergyChains does, at the points x of the
+// block's chains rows[r] (nil: the chains first, first+1, …), which may
+// repeat: how a kernel evaluates only the chains still searching.
+func (s *State) energyRows(rows []int, first int, e, x []float64) {
+	d := s.Dim
+	chain := func(r int) int {
+		if rows == nil {
+			return first + r
+		}
+		return rows[r]
+	}
+	if s.cond != nil {
+		for r := range e {
+			s.cond.pin(s.chain(chain(r)), x[r*d:(r+1)*d])
+		}
+	}
+	s.Energy.Energy(e, x[:len(e)*d], d)
+	s.EnergyEvals += int64(len(e))
+	if s.cond != nil {
+		for r := range e {
+			s.cond.apply(s.chain(chain(r)), x[r*d:(r+1)*d], nil, &e[r])
 		}
 	}
 }
@@ -234,6 +283,10 @@ type StepInfo struct {
 	// Energy is the Hamiltonian at the new state (energy__), or E there
 	// for kernels without momentum.
 	Energy float64
+	// EnergyEvals is the number of energies alone evaluated (a
+	// GradientFree kernel's cost: 1 for random-walk Metropolis, the
+	// stepping out and shrinkage of every coordinate for slice sampling).
+	EnergyEvals int
 }
 
 // perBlock collects one value per block from kernels running concurrently,

@@ -114,6 +114,9 @@ type Info struct {
 	// SamplingGradEvals counts those after warm-up (what ESS per gradient
 	// divides by, as Stan's n_leapfrog__ does).
 	GradEvals, SamplingGradEvals int64
+	// EnergyEvals and SamplingEnergyEvals count the energies evaluated
+	// without gradients, by GradientFree kernels, in all and after warm-up.
+	EnergyEvals, SamplingEnergyEvals int64
 }
 
 // Chain returns coordinate j of the kept draws as one slice per chain: the
@@ -268,8 +271,10 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 			copy(res.Tuned.InvMass[b.First*d:], b.tune.InvMass)
 		}
 		res.Info.GradEvals += b.GradEvals
+		res.Info.EnergyEvals += b.EnergyEvals
 		if o.Steps > 0 {
 			res.Info.SamplingGradEvals += b.GradEvals - b.warmEval
+			res.Info.SamplingEnergyEvals += b.EnergyEvals - b.warmEnergy
 		}
 	}
 	res.Tuned.StepSize = slices.Clone(res.Info.StepSize)
@@ -311,19 +316,24 @@ func checkSizes(chains, d, kept int, o Options) error {
 // tuning, and the counters of the diagnostics.
 type block struct {
 	State
-	tune     Tuning
-	info     []StepInfo
-	accept   []float64 // summed acceptance statistics after warm-up
-	diverge  []int
-	warmEval int64 // GradEvals when warm-up ended
+	tune       Tuning
+	info       []StepInfo
+	accept     []float64 // summed acceptance statistics after warm-up
+	diverge    []int
+	warmEval   int64 // GradEvals when warm-up ended
+	warmEnergy int64 // EnergyEvals then
 }
 
 func (b *block) run(ctx context.Context, o Options, thin int, res *Result, newKernel func() Kernel, failed *atomic.Bool) error {
-	b.Grad(b.E, b.G, b.X)
+	k := newKernel()
+	if gradientFree(k) {
+		b.EnergyChains(0, b.E, b.X)
+	} else {
+		b.Grad(b.E, b.G, b.X)
+	}
 	if err := b.check(0); err != nil {
 		return err
 	}
-	k := newKernel()
 	if err := k.Init(&b.State, &b.tune); err != nil {
 		return err
 	}
@@ -338,7 +348,7 @@ func (b *block) run(ctx context.Context, o Options, thin int, res *Result, newKe
 		b.T = t
 		warm := t < o.Warmup
 		if t == o.Warmup {
-			b.warmEval = b.GradEvals
+			b.warmEval, b.warmEnergy = b.GradEvals, b.EnergyEvals
 		}
 		clear(b.info)
 		if err := k.Step(&b.State, &b.tune, b.info); err != nil {
