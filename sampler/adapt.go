@@ -56,6 +56,7 @@ type Adaptive interface {
 
 var (
 	_ Adaptive = MALA{}
+	_ Adaptive = RWM{}
 	_ Adaptive = HMC{}
 	_ Adaptive = NUTS{}
 )

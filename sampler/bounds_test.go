@@ -66,6 +66,8 @@ func TestReflectionExact(t *testing.T) {
 		s    sampleFunc
 	}{
 		{"mala", MALA{Adapt: true, AdaptMass: true}.Sample},
+		{"rwm", RWM{Adapt: true, AdaptMass: true}.Sample},
+		{"slice", Slice{}.Sample},
 		{"hmc", HMC{Adapt: true, LeapfrogSteps: 5}.Sample},
 		{"nuts", NUTS{}.Sample},
 		{"tempering", ParallelTempering{StepSize: schedule.Constant(0.1), Replicas: 3, MaxTemperature: 3}.Sample},
@@ -233,9 +235,11 @@ func TestFlatBoxUniform(t *testing.T) {
 	b := &Bounds{Lo: []float64{0}, Hi: []float64{1}}
 	cov := []float64{1.0 / 12, 0, 0, 0, 1.0 / 12, 0, 0, 0, 1.0 / 12}
 	for name, s := range map[string]sampleFunc{
-		"mala": MALA{Adapt: true, AdaptMass: true}.Sample,
-		"hmc":  HMC{Adapt: true, AdaptMass: true, LeapfrogSteps: 3}.Sample,
-		"nuts": NUTS{MaxDepth: 4}.Sample,
+		"mala":  MALA{Adapt: true, AdaptMass: true}.Sample,
+		"rwm":   RWM{Adapt: true, AdaptMass: true}.Sample,
+		"slice": Slice{}.Sample,
+		"hmc":   HMC{Adapt: true, AdaptMass: true, LeapfrogSteps: 3}.Sample,
+		"nuts":  NUTS{MaxDepth: 4}.Sample,
 	} {
 		r, err := s(context.Background(), flat{}, Options{Dim: 3, Chains: 4, Warmup: 1000, Steps: 1000, Seed: 8, Bounds: b, Trajectory: true})
 		if err != nil {

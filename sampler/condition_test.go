@@ -135,6 +135,8 @@ func TestConditionalGaussian(t *testing.T) {
 	}{
 		{"mala", MALA{Adapt: true, AdaptMass: true}.Sample, 2000},
 		{"mala, fixed step", MALA{StepSize: schedule.Constant(0.25)}.Sample, 8000},
+		{"rwm", RWM{Adapt: true, AdaptMass: true}.Sample, 6000},
+		{"slice", Slice{}.Sample, 2000},
 		{"hmc", HMC{Adapt: true, AdaptMass: true, LeapfrogSteps: 5}.Sample, 2000},
 		{"nuts", NUTS{}.Sample, 2000},
 		{"tempering", ParallelTempering{StepSize: schedule.Constant(0.1), Replicas: 3, MaxTemperature: 3}.Sample, 2000},
@@ -170,6 +172,8 @@ func TestConditionBatchedSameDraws(t *testing.T) {
 	for name, s := range map[string]sampleFunc{
 		"langevin":  Langevin{}.Sample,
 		"mala":      MALA{Adapt: true, AdaptMass: true}.Sample,
+		"rwm":       RWM{Adapt: true, AdaptMass: true}.Sample,
+		"slice":     Slice{}.Sample,
 		"hmc":       HMC{Adapt: true, AdaptMass: true}.Sample,
 		"nuts":      NUTS{}.Sample,
 		"tempering": ParallelTempering{Replicas: 3}.Sample,
@@ -231,8 +235,9 @@ func TestDenoiseGaussian(t *testing.T) {
 	v[2] = -0.5
 	free, cm, cc := conditional(pmean, pcov, obs, v)
 	for name, s := range map[string]sampleFunc{
-		"mala": MALA{Adapt: true, AdaptMass: true}.Sample,
-		"nuts": NUTS{}.Sample,
+		"mala":  MALA{Adapt: true, AdaptMass: true}.Sample,
+		"slice": Slice{}.Sample,
+		"nuts":  NUTS{}.Sample,
 	} {
 		r, err := s(context.Background(), g, Options{Chains: 8, Warmup: 500, Steps: 2000, Seed: 2, Trajectory: true,
 			Condition: &Condition{Values: y, Noise: sigma}})

@@ -7,6 +7,8 @@
 //	HMC                 Hamiltonian Monte Carlo, diagonal or dense mass, adaptation
 //	NUTS                the No-U-Turn Sampler with Stan's warm-up
 //	RMHMC               Riemannian-manifold HMC with a user-given metric
+//	RWM                 random-walk Metropolis, scale and diagonal metric adapted; no gradients
+//	Slice               slice sampling per coordinate, stepping out and shrinkage; no gradients
 //	ParallelTempering   replica exchange across a temperature ladder
 //	AIS                 annealed importance sampling: log Z with a standard error;
 //	                    Reverse anneals from draws to the base, an upper bound
@@ -56,11 +58,18 @@
 //     (n/(n+5))·s² + 10⁻³·5/(n+5), and each new metric restarts the dual
 //     averaging, after the kernel's own step-size search if it is a
 //     StepSearcher (NUTS's init_stepsize).
+//   - A GradientFree kernel (RWM, Slice) reads no gradients: Run evaluates
+//     only the starting energies, State.G stays zero, and the kernel
+//     evaluates through State.EnergyChains, counted in StepInfo.EnergyEvals
+//     and Info.EnergyEvals, with no gradient counted. An Adaptation is
+//     gradient-free when its kernel is.
 //   - StepInfo carries Stan's per-draw sampler columns: accept_stat__
 //     (AcceptStat), stepsize__, treedepth__, n_leapfrog__, divergent__ and
 //     energy__ (the Hamiltonian at the new state).
 //
-// MALA, HMC and NUTS are kernels wrapped in an Adaptation when they adapt;
+// MALA, RWM, HMC and NUTS are kernels wrapped in an Adaptation when they
+// adapt (RWM towards an acceptance of 0.234, Roberts, Gelman and Gilks 1997);
+// Slice has no acceptance to adapt to, and its interval width is a setting.
 // HMC, NUTS and RMHMC integrate with integrate's Leapfrog and
 // GeneralisedLeapfrog. MALA's kernel is one Langevin move at temperature T,
 // y = x − hM⁻¹∇E(x) + √(2hT)·M^(−1/2)ξ, accepted with probability
@@ -96,10 +105,14 @@
 //     directly when the proposal's scale s is below w and by Poisson summation,
 //     (1/2w)(1 + 2Σₙ e^(−2π²n²s²/(2w)²) cos(2πn(z − m)/2w)), above.
 //     Parallel tempering's moves are MALA's, and its swaps need nothing.
+//   - RWM folds its Gaussian step, which stays symmetric (each image of a
+//     fold from x to y is one from y to x), so its test is unchanged. Slice
+//     treats a point outside the box as outside the slice (the target is
+//     zero there), in either mode, so it is exact and never clamps.
 //   - RMHMC, whose implicit steps cannot fold, rejects a proposal outside
 //     the box (the target is zero there), which is exact in either mode.
 //
-// With bounds, MALA, HMC and NUTS cap each chain's step where a move's
+// With bounds, MALA, RWM, HMC and NUTS cap each chain's step where a move's
 // spread reaches 4 box widths in some closed coordinate (a reflected move is
 // uniform over the box by then): on a target nearly flat in the box every
 // move is accepted, and adaptation would otherwise raise the step until
@@ -123,14 +136,15 @@
 // observation y with noise σ, p(x | y) ∝ exp(−E(x) − ‖x − y‖²/(2σ²)) over
 // the free coordinates. The energy cannot tell the chains apart, so
 // State.Grad, which every kernel evaluates through (GradChains for kernels
-// that move one chain at a time), conditions: it writes each chain's
-// observed values into its point, evaluates, adds the noise term and
-// zeroes the gradient at the observed coordinates. A proposal that moved an
+// that move one chain at a time, EnergyChains for gradient-free ones),
+// conditions: it writes each chain's observed values into its point,
+// evaluates, adds the noise term and zeroes the gradient at the observed
+// coordinates. A proposal that moved an
 // observed coordinate is thus put back before its energy is taken, and
 // contributes nothing to MALA's test (its forward and reverse terms are both
 // zero); HMC and NUTS also draw zero momentum there (diagonal metric), so
 // that only the free coordinates move, carry kinetic energy and enter the
-// U-turn criterion. Each kernel is then exactly itself on the conditional
+// U-turn criterion; Slice skips them. Each kernel is then exactly itself on the conditional
 // density. RMHMC refuses observed coordinates (its metric couples them to
 // the free ones); AIS refuses conditions.
 //

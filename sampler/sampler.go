@@ -15,6 +15,8 @@ type Sampler interface {
 var (
 	_ Sampler = Langevin{}
 	_ Sampler = MALA{}
+	_ Sampler = RWM{}
+	_ Sampler = Slice{}
 	_ Sampler = HMC{}
 	_ Sampler = NUTS{}
 	_ Sampler = RMHMC{}

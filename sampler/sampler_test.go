@@ -184,6 +184,8 @@ func TestSameDrawsOnAnyWorkerCount(t *testing.T) {
 	for name, s := range map[string]sampleFunc{
 		"langevin": Langevin{}.Sample,
 		"mala":     MALA{Adapt: true, AdaptMass: true}.Sample,
+		"rwm":      RWM{Adapt: true, AdaptMass: true}.Sample,
+		"slice":    Slice{}.Sample,
 		"hmc":      HMC{Adapt: true, AdaptMass: true}.Sample,
 		"nesterov": Nesterov{}.Sample,
 		"nuts":     NUTS{}.Sample,

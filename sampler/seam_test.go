@@ -64,9 +64,11 @@ func TestStepInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, s := range map[string]sampler.Sampler{
-		"mala": sampler.MALA{Adapt: true},
-		"hmc":  sampler.HMC{Adapt: true, LeapfrogSteps: 7},
-		"nuts": sampler.NUTS{MaxDepth: 4},
+		"mala":  sampler.MALA{Adapt: true},
+		"rwm":   sampler.RWM{Adapt: true},
+		"slice": sampler.Slice{},
+		"hmc":   sampler.HMC{Adapt: true, LeapfrogSteps: 7},
+		"nuts":  sampler.NUTS{MaxDepth: 4},
 	} {
 		r, err := s.Sample(context.Background(), target, sampler.Options{Chains: 5, Warmup: 100, Steps: 50, Seed: 2, Trajectory: true})
 		if err != nil {
