@@ -54,6 +54,12 @@ var samplers = []NamedSampler{
 	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
 	}},
+	{"rwm", "random-walk Metropolis, adapted scale and diagonal metric; no gradients", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.RWM{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
+	}},
+	{"slice", "slice sampling per coordinate (stepping out, shrinkage); no gradients; -step-size is the width (default 1)", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.Slice{Width: s.StepSize}
+	}},
 	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Langevin{StepSize: constOrNil(s.StepSize)}
 	}},

@@ -81,10 +81,13 @@ func (s *Sampled) Divergences() int {
 // SampleSummary is what a run says about its draws and how they were
 // made; it marshals to the JSON object ebm sample prints.
 type SampleSummary struct {
-	Chains      int        `json:"chains"`
-	Draws       int        `json:"draws_per_chain"`
-	Seconds     float64    `json:"seconds"`
-	GradEvals   int64      `json:"gradient_evaluations"`
+	Chains    int     `json:"chains"`
+	Draws     int     `json:"draws_per_chain"`
+	Seconds   float64 `json:"seconds"`
+	GradEvals int64   `json:"gradient_evaluations"`
+	// EnergyEvals counts the energies evaluated without gradients (by the
+	// gradient-free samplers, rwm and slice).
+	EnergyEvals int64      `json:"energy_evaluations,omitempty"`
 	Acceptance  float64    `json:"acceptance"`
 	Divergences int        `json:"divergences"`
 	SwapRates   []float64  `json:"swap_rates,omitempty"`
@@ -96,7 +99,7 @@ type SampleSummary struct {
 // Summary summarises the run, each coordinate by diag.SummarizeDraws (the
 // run must have kept its trajectory).
 func (s *Sampled) Summary() SampleSummary {
-	return SampleSummary{Chains: s.Chains, Draws: s.Kept, Seconds: s.Seconds, GradEvals: s.Info.GradEvals,
+	return SampleSummary{Chains: s.Chains, Draws: s.Kept, Seconds: s.Seconds, GradEvals: s.Info.GradEvals, EnergyEvals: s.Info.EnergyEvals,
 		Acceptance: s.Acceptance(), Divergences: s.Divergences(), SwapRates: s.SwapRates, LogZ: s.LogZ, LogZSE: s.LogZSE,
 		Dims: diag.SummarizeDraws(s.Draws, s.Chains, s.Kept, s.Dim)}
 }

@@ -133,7 +133,11 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.json {
 		return json.NewEncoder(stdout).Encode(s)
 	}
-	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %d gradients\n\n",
-		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, s.GradEvals)
+	evals := fmt.Sprintf("%d gradients", s.GradEvals)
+	if s.EnergyEvals > 0 {
+		evals = fmt.Sprintf("%d energies", s.EnergyEvals)
+	}
+	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %s\n\n",
+		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, evals)
 	return s.Print(stdout)
 }
