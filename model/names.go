@@ -54,8 +54,8 @@ var samplers = []NamedSampler{
 	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
 	}},
-	{"rwm", "random-walk Metropolis, adapted scale and diagonal metric; no gradients", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
-		return sampler.RWM{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
+	{"rwm", "random-walk Metropolis, scale adapted towards acceptance 0.234; no gradients", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.RWM{StepSize: constOrNil(s.StepSize), Adapt: true}
 	}},
 	{"slice", "slice sampling per coordinate (stepping out, shrinkage); no gradients; -step-size is the width (default 1)", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Slice{Width: s.StepSize}

@@ -7,7 +7,7 @@
 //	HMC                 Hamiltonian Monte Carlo, diagonal or dense mass, adaptation
 //	NUTS                the No-U-Turn Sampler with Stan's warm-up
 //	RMHMC               Riemannian-manifold HMC with a user-given metric
-//	RWM                 random-walk Metropolis, scale and diagonal metric adapted; no gradients
+//	RWM                 random-walk Metropolis, scale (and diagonal metric) adapted; no gradients
 //	Slice               slice sampling per coordinate, stepping out and shrinkage; no gradients
 //	ParallelTempering   replica exchange across a temperature ladder
 //	AIS                 annealed importance sampling: log Z with a standard error;

@@ -30,14 +30,14 @@ func ExampleNUTS() {
 }
 
 // Draw from a correlated Gaussian without gradients: random-walk Metropolis
-// with its scale and metric adapted, and slice sampling.
+// with its scale adapted, and slice sampling.
 func ExampleRWM() {
 	target, err := energy.NewGaussian([]float64{1, -2}, []float64{2, 0.9, 0.9, 1})
 	if err != nil {
 		panic(err)
 	}
 	o := sampler.Options{Chains: 8, Warmup: 1000, Steps: 4000, Seed: 7, Trajectory: true}
-	for _, s := range []sampler.Sampler{sampler.RWM{Adapt: true, AdaptMass: true}, sampler.Slice{}} {
+	for _, s := range []sampler.Sampler{sampler.RWM{Adapt: true}, sampler.Slice{}} {
 		r, err := s.Sample(context.Background(), target, o)
 		if err != nil {
 			panic(err)
