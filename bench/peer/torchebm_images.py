@@ -23,24 +23,22 @@ with GOEBM_IMAGEPEER_DIR=DIR) and compares energies, scores and the DSM loss.
 
 TorchEBM is read from source (--torchebm, default /tmp/torchebm-src: a checkout of
 github.com/soran-ghaderi/torchebm); on Debian's torch 1.13 it needs four shims,
-installed by load_torchebm: a torchebm._version module (setuptools-scm writes it on
+installed by torchebm_shim.load_torchebm: a torchebm._version module (setuptools-scm writes it on
 install), torch.func (functorch in 1.13), randn_like's generator argument and
 Module._apply's recurse argument (both torch 2).
 Debian: apt-get install python3-torch (runs with /usr/bin/python3).
 """
 import argparse
 import gzip
-import importlib
-import inspect
 import os
 import struct
 import sys
-import types
 
 import numpy as np
 import torch
 
 from peertime import timeit
+from torchebm_shim import load_torchebm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -48,44 +46,6 @@ FASHION = "/usr/share/datasets/fashion-mnist"
 WIDTHS = {"digits": (16, 32), "fashion": (32, 64)}
 CASES = ["digits/pcd", "digits/dsm", "fashion/pcd", "fashion/dsm"]
 BATCH, LANGEVIN, K, SIGMA, LR = 64, 0.01, 20, 0.1, 1e-4
-
-
-def load_torchebm(path):
-    """Imports TorchEBM from a source tree, shimmed for torch 1.13."""
-    if not os.path.isdir(os.path.join(path, "torchebm")):
-        sys.exit(f"no TorchEBM source in {path}: see bench/peer/README.md")
-    sys.path.insert(0, path)
-    version = types.ModuleType("torchebm._version")
-    version.__version__ = "source"
-    sys.modules.setdefault("torchebm._version", version)
-    if "torch.func" not in sys.modules:
-        try:
-            importlib.import_module("torch.func")  # torch 2
-        except ImportError:
-            sys.modules["torch.func"] = importlib.import_module("functorch")
-    try:
-        torch.randn_like(torch.zeros(1), generator=None)
-    except TypeError:
-        plain = torch.randn_like
-
-        def randn_like(x, *, generator=None, dtype=None, device=None, **kw):
-            if generator is None:
-                return plain(x, dtype=dtype, device=device, **kw)
-            return torch.randn(x.shape, generator=generator, dtype=dtype or x.dtype, device=device or x.device)
-
-        torch.randn_like = randn_like
-    import torchebm.core
-    import torchebm.losses
-    import torchebm.samplers
-    base = torchebm.core.base_module.TorchEBMModule
-    if "recurse" not in inspect.signature(torch.nn.Module._apply).parameters:
-        def _apply(self, fn, recurse=True):  # torch 1.13's _apply has no recurse
-            out = torch.nn.Module._apply(self, fn)
-            self._cached_device = self._cached_dtype = None  # what TorchEBM's override resets
-            return out
-
-        base._apply = _apply
-    return torchebm
 
 
 def digits():
