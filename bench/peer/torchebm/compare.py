@@ -9,7 +9,7 @@ round, as median [min-max]. --markdown prints the table as Markdown.
 
 Usage: /usr/bin/python3 bench/peer/torchebm/compare.py [--scales small,medium] [--rounds 3]
            [--reps 5] [--threads 1] [--case torchebm|NAME,...] [--torchebm DIR]
-           [--omp-passive] [--markdown]
+           [--omp-passive] [--markdown] [--tags openblas] [--precision float32]
 """
 import argparse
 import json
@@ -44,7 +44,7 @@ def spread(xs, fmt):
 
 def ms(s):
     v = s * 1e3
-    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+    return f"{v:,.0f}" if v >= 100 else f"{v:#.3g}"
 
 
 def ratio(r):
@@ -61,11 +61,14 @@ def main():
     ap.add_argument("--torchebm", default=DEFAULT)
     ap.add_argument("--omp-passive", action="store_true", help="OMP_WAIT_POLICY=PASSIVE for the peer")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--precision", default="float64", choices=["float64", "float32"],
+                    help="the networks' precision on both sides (the DoubleWell samplers stay float64 in goebm)")
+    ap.add_argument("--tags", default="", help="go build -tags for ebm (openblas, say)")
     a = ap.parse_args()
     cases = CASES if a.case == "torchebm" else a.case
     tmp = tempfile.mkdtemp(prefix="ebmpeer")
     ebm = os.path.join(tmp, "ebm")
-    subprocess.run(["go", "build", "-o", ebm, "./cmd/ebm"], cwd=ROOT, check=True)
+    subprocess.run(["go", "build", "-tags", a.tags, "-o", ebm, "./cmd/ebm"], cwd=ROOT, check=True)
     genv = dict(os.environ, GOMAXPROCS=str(a.threads))
     penv = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
     if a.omp_passive:
@@ -73,9 +76,9 @@ def main():
     times = {}  # (case, scale) -> {"goebm": [...], "torchebm": [...], "ratio": [...]}
     for rnd in range(a.rounds):
         for sc in a.scales.split(","):
-            go = [ebm, "bench", "-case", cases, "-scale", sc, "-reps", str(a.reps)]
+            go = [ebm, "bench", "-case", cases, "-scale", sc, "-reps", str(a.reps), "-precision", a.precision]
             py = [sys.executable, os.path.join(HERE, "run.py"), "--case", cases, "--scale", sc,
-                  "--reps", str(a.reps), "--threads", str(a.threads), "--torchebm", a.torchebm]
+                  "--reps", str(a.reps), "--threads", str(a.threads), "--torchebm", a.torchebm, "--dtype", a.precision]
             runs = [("goebm", go, genv), ("torchebm", py, penv)]
             if rnd % 2:
                 runs.reverse()

@@ -4,7 +4,8 @@ Each case runs TorchEBM's own classes on the shapes and settings of goebm's
 package bench (bench/cases.go, bench/setup.go) and prints one JSON line with
 the fields `ebm bench` prints (case, scale, batch, dim, steps, precision,
 median_seconds, chain_gradient_evals_per_s), the median of --reps calls after
-one untimed call:
+one untimed call; --dtype sets the networks' precision, the samplers stay
+float64 as goebm's do:
 
   langevin_doublewell  LangevinDynamics, step 1e-3, on DoubleWellModel(barrier 2);
                        chains start N(0, I); batch chains x steps gradients
@@ -63,6 +64,7 @@ def energy_net(tbm, dim):
 def setup(tbm, case, batch, dim, steps, dt):
     """The call to time for a case and the chain-gradient evaluations it makes (0 for a loss)."""
     if case in SAMPLERS:
+        dt = torch.float64  # goebm's DoubleWell samplers are float64 at any -precision
         well = tbm.core.DoubleWellModel(barrier_height=2.0).to(dt)
         if case == "langevin_doublewell":
             s, per = tbm.samplers.LangevinDynamics(well, step_size=1e-3, dtype=dt), 1
