@@ -5,11 +5,18 @@
 // a loss.TimeLoss; a loss.Stateful loss is started for the trainer, which
 // then holds its state.
 //
+// Config.Accumulate averages the gradients of k consecutive batches into
+// one optimizer step (gradient accumulation): for a loss that is a mean over
+// rows, a step on k batches of b rows is the step on one batch of k·b rows,
+// at the memory of b.
+//
 // With Config.Labels (one per data row), each batch's labels travel with
 // its rows (dataset.NewLabelledLoader) to a loss.LabelLoss.
 //
 // Everything else is a Hook, called after every step and once when the
-// run ends: the exponential moving average (EMA) of the weights, the
+// run ends: the exponential moving average (EMA) of the weights (with
+// Config.EMAWarmup, a decay of min(decay, (1+t)/(10+t)) after step t+1, so
+// that early averages follow the weights), the
 // progress bar on a terminal (step, loss, steps and samples per second,
 // time left), the JSON-lines
 // metrics, the checkpoints. Config switches the built-in ones on, and

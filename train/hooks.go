@@ -24,7 +24,8 @@ type Status struct {
 	// Config.Steps.
 	Step, Steps int
 	// Loss is the step's loss, GradNorm the norm of its gradient before
-	// clipping.
+	// clipping (with Config.Accumulate, the mean of the step's batches'
+	// losses and the norm of their mean gradient).
 	Loss, GradNorm float64
 	// Elapsed is the time since Run began.
 	Elapsed time.Duration
@@ -75,22 +76,35 @@ func (t *Trainer) builtinHooks() []Hook {
 }
 
 // ema keeps the exponential moving average of the parameters:
-// avg ← decay·avg + (1−decay)·θ after each step.
+// avg ← a·avg + (1−a)·θ after each step, with a the decay, or with warm-up
+// min(decay, (1+t)/(10+t)) after step t+1.
 type ema struct {
-	decay float64
-	avg   []*tensor.Tensor
+	decay  float64
+	warmup bool
+	avg    []*tensor.Tensor
 }
 
-func newEMA(decay float64, ps []nn.Param) *ema {
-	e := &ema{decay: decay}
+func newEMA(decay float64, warmup bool, ps []nn.Param) *ema {
+	e := &ema{decay: decay, warmup: warmup}
 	for _, p := range ps {
 		e.avg = append(e.avg, p.Value.Clone())
 	}
 	return e
 }
 
-func (e *ema) AfterStep(t *Trainer, _ Status) error {
-	a := e.decay
+// rate returns the decay used by the update after the step-th step (the
+// first is step 1). It depends on the step alone, which a checkpoint holds,
+// so a resumed run averages as an unbroken one does.
+func (e *ema) rate(step int) float64 {
+	if !e.warmup {
+		return e.decay
+	}
+	t := float64(step - 1)
+	return min(e.decay, (1+t)/(10+t))
+}
+
+func (e *ema) AfterStep(t *Trainer, s Status) error {
+	a := e.rate(s.Step)
 	for i, p := range t.params {
 		avg, pd := e.avg[i].Data(), p.Value.Data()
 		for j := range avg {
@@ -130,7 +144,7 @@ func newProgress(t *Trainer) *progress {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish())
 	bar.Set(t.step)
-	return &progress{bar: bar, batch: t.cfg.BatchSize, firstStep: t.step}
+	return &progress{bar: bar, batch: t.cfg.BatchSize * t.cfg.Accumulate, firstStep: t.step}
 }
 
 func (p *progress) AfterStep(_ *Trainer, s Status) error {

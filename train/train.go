@@ -31,9 +31,16 @@ type Config struct {
 	// Steps is the total number of optimizer steps (a resumed run stops at
 	// the same total).
 	Steps int
-	// BatchSize is the number of data points per step; 0 means 256 (or
-	// the data's size if smaller).
+	// BatchSize is the number of data points per loss evaluation; 0 means
+	// 256 (or the data's size if smaller).
 	BatchSize int
+	// Accumulate is the number of consecutive batches whose parameter
+	// gradients are averaged into one optimizer step (gradient
+	// accumulation): k batches of BatchSize rows act as one batch of
+	// k·BatchSize rows, for a loss that is a mean over rows, at the memory
+	// of one. The loader advances k batches per step, and the step's loss
+	// is the mean of the k. 0 means 1.
+	Accumulate int
 	// Seed fixes the batches and the loss's randomness.
 	Seed uint64
 	// ClipNorm, if positive, rescales gradients to at most this joint norm.
@@ -41,6 +48,12 @@ type Config struct {
 	// EMADecay, if positive, keeps an exponential moving average of the
 	// weights: ema ← decay·ema + (1−decay)·θ after each step.
 	EMADecay float64
+	// EMAWarmup lowers the EMA's decay early in a run to
+	// min(EMADecay, (1+t)/(10+t)) at the update after step t (t = 0 for
+	// the first), so that the average follows the weights from the start
+	// instead of staying near their initial values for ~1/(1−decay)
+	// steps. It needs EMADecay.
+	EMAWarmup bool
 	// Dir receives the checkpoint (checkpoint.bin), the final weights
 	// (model.params, and model_ema.params with EMA) and the metrics
 	// (metrics.jsonl); empty means no files.
@@ -71,6 +84,7 @@ type Trainer struct {
 	params []nn.Param // the network's, then the loss's own (NCE's log Z)
 	ema    *ema       // nil without EMA
 	loader *dataset.Loader
+	acc    []*tensor.Tensor // the summed gradients of Accumulate > 1
 	src    *rand.PCG
 	rng    *rand.Rand
 	step   int
@@ -94,9 +108,15 @@ func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor
 	if any(net) == nil || l == nil || opt == nil || data == nil {
 		return nil, fmt.Errorf("train: network, loss, optimizer and data are all required: %w", ErrInvalid)
 	}
-	if cfg.Steps < 0 || cfg.BatchSize < 0 || cfg.CheckpointEvery < 0 || cfg.LogEvery < 0 || cfg.ClipNorm < 0 || cfg.EMADecay < 0 || cfg.EMADecay >= 1 {
-		return nil, fmt.Errorf("train: steps %d, batch %d, checkpoint every %d, log every %d, clip %g, EMA decay %g: %w",
-			cfg.Steps, cfg.BatchSize, cfg.CheckpointEvery, cfg.LogEvery, cfg.ClipNorm, cfg.EMADecay, ErrInvalid)
+	if cfg.Steps < 0 || cfg.BatchSize < 0 || cfg.Accumulate < 0 || cfg.CheckpointEvery < 0 || cfg.LogEvery < 0 || cfg.ClipNorm < 0 || cfg.EMADecay < 0 || cfg.EMADecay >= 1 {
+		return nil, fmt.Errorf("train: steps %d, batch %d, accumulate %d, checkpoint every %d, log every %d, clip %g, EMA decay %g: %w",
+			cfg.Steps, cfg.BatchSize, cfg.Accumulate, cfg.CheckpointEvery, cfg.LogEvery, cfg.ClipNorm, cfg.EMADecay, ErrInvalid)
+	}
+	if cfg.EMAWarmup && cfg.EMADecay == 0 {
+		return nil, fmt.Errorf("train: EMA warm-up without an EMA (EMADecay 0): %w", ErrInvalid)
+	}
+	if cfg.Accumulate == 0 {
+		cfg.Accumulate = 1
 	}
 	if data.Rank() != 2 || data.Dim(0) == 0 {
 		return nil, fmt.Errorf("train: data of shape %v; want [n, d]: %w", data.Shape(), ErrInvalid)
@@ -144,7 +164,7 @@ func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor
 		seen[p.Name] = true
 	}
 	if cfg.EMADecay > 0 {
-		t.ema = newEMA(cfg.EMADecay, t.params)
+		t.ema = newEMA(cfg.EMADecay, cfg.EMAWarmup, t.params)
 	}
 	return t, nil
 }
@@ -335,20 +355,56 @@ func (t *Trainer) Run(ctx context.Context) (Summary, error) {
 	return Summary{Steps: t.step, FinalLoss: last, Elapsed: time.Since(start)}, nil
 }
 
-// update takes one optimizer step on the next batch and returns the loss
-// and the gradient's norm before clipping.
+// update takes one optimizer step on the next Accumulate batches and
+// returns their mean loss and the norm of their mean gradient before
+// clipping.
 func (t *Trainer) update(tp *tensor.Tape, values []*tensor.Tensor) (v, norm float64, err error) {
 	defer tp.Reset()
-	x, y := t.loader.NextLabelled()
-	l, err := t.loss(tp, x, y, t.rng)
-	if err != nil {
-		return 0, 0, fmt.Errorf("train: step %d: %w", t.step+1, err)
+	k := t.cfg.Accumulate
+	var grads []*tensor.Tensor
+	for i := range k {
+		x, y := t.loader.NextLabelled()
+		l, err := t.loss(tp, x, y, t.rng)
+		if err != nil {
+			return 0, 0, fmt.Errorf("train: step %d: %w", t.step+1, err)
+		}
+		li := l.Item()
+		if math.IsNaN(li) || math.IsInf(li, 0) {
+			return 0, 0, fmt.Errorf("train: step %d: the loss is %g: %w", t.step+1, li, ErrDiverged)
+		}
+		v += li
+		grads = tp.Grad([]*tensor.Tensor{l}, values, tensor.GradOptions{})
+		if k == 1 {
+			break
+		}
+		// The tape's buffers are reused after Reset: sum into the
+		// trainer's own.
+		if t.acc == nil {
+			for _, g := range grads {
+				t.acc = append(t.acc, tensor.Zeros(g.Shape()...))
+			}
+		}
+		for j, g := range grads {
+			a := t.acc[j].Data()
+			if i == 0 {
+				copy(a, g.Data())
+				continue
+			}
+			for m, gv := range g.Data() {
+				a[m] += gv
+			}
+		}
+		tp.Reset()
 	}
-	v = l.Item()
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, 0, fmt.Errorf("train: step %d: the loss is %g: %w", t.step+1, v, ErrDiverged)
+	if k > 1 {
+		for _, a := range t.acc {
+			d := a.Data()
+			for m := range d {
+				d[m] /= float64(k)
+			}
+		}
+		grads, v = t.acc, v/float64(k)
 	}
-	grads := tp.Grad([]*tensor.Tensor{l}, values, tensor.GradOptions{})
 	clip := t.cfg.ClipNorm
 	if clip == 0 {
 		clip = math.Inf(1) // measure the norm, change nothing

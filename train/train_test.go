@@ -221,10 +221,12 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 
 func TestNewRejectsBadSettings(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"negative steps": {Steps: -1},
-		"batch too big":  {Steps: 1, BatchSize: 1000},
-		"EMA decay 1":    {Steps: 1, EMADecay: 1},
-		"negative clip":  {Steps: 1, ClipNorm: -1},
+		"negative steps":      {Steps: -1},
+		"batch too big":       {Steps: 1, BatchSize: 1000},
+		"EMA decay 1":         {Steps: 1, EMADecay: 1},
+		"negative clip":       {Steps: 1, ClipNorm: -1},
+		"negative accumulate": {Steps: 1, Accumulate: -1},
+		"warm-up without EMA": {Steps: 1, EMAWarmup: true},
 	} {
 		if _, err := New(mlp(t, 1), loss.ScoreMatching{}, &optim.Adam{}, moons(200), cfg); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: error %v, want ErrInvalid", name, err)
