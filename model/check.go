@@ -24,6 +24,8 @@ func (c Config) Check() error {
 	case c.Dim < 1 || (c.Arch != ArchConv && (c.Hidden < 1 || c.Layers < 1)) || c.Steps < 1 || c.Batch < 1: // a conv network has widths instead
 		return fmt.Errorf("model: dim %d, hidden %d, layers %d, steps %d, batch %d: each must be positive: %w",
 			c.Dim, c.Hidden, c.Layers, c.Steps, c.Batch, ErrInvalid)
+	case c.Accumulate < 0:
+		return fmt.Errorf("model: accumulate %d: must not be negative (0 means 1): %w", c.Accumulate, ErrInvalid)
 	case !(c.LR > 0) || math.IsInf(c.LR, 1):
 		return fmt.Errorf("model: lr %g: must be positive and finite: %w", c.LR, ErrInvalid)
 	case !(c.CDReg >= 0) || math.IsInf(c.CDReg, 1):

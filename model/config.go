@@ -40,6 +40,10 @@ type Config struct {
 	Batch      int     `json:"batch"`
 	LR         float64 `json:"lr"`
 	Seed       uint64  `json:"seed"`
+	// Accumulate is the number of batches whose gradients are averaged
+	// into one optimizer step (train.Config.Accumulate): a step then sees
+	// Accumulate·Batch rows. 0 means 1.
+	Accumulate int `json:"accumulate,omitempty"`
 	// The recipe's settings, by the names Recipe.Uses gives them.
 	Coupling    string  `json:"coupling,omitempty"`
 	Interpolant string  `json:"interpolant,omitempty"`
@@ -273,6 +277,9 @@ const layerCost = 128
 func (c Config) checkSizes() error {
 	if _, err := limit.Steps("steps", c.Steps); err != nil {
 		return err
+	}
+	if c.Accumulate > 1 && c.Steps > limit.MaxSteps/c.Accumulate {
+		return fmt.Errorf("steps %d × accumulate %d: above the most batches a run can take (2^40): %w", c.Steps, c.Accumulate, limit.ErrSize)
 	}
 	for _, dims := range []struct {
 		what string

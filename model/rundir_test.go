@@ -143,6 +143,8 @@ func TestResumeMismatch(t *testing.T) {
 		"data":   func(c *Config) { c.Data = "circle" },
 		"seed":   func(c *Config) { c.Seed = 3 },
 		"steps":  func(c *Config) { c.Steps = 9 },
+		// The same rows in other steps: another run.
+		"accumulate": func(c *Config) { c.Accumulate = 2 },
 		// A run without the field was float64, and the error says so.
 		"precision": func(c *Config) { c.Precision = "float32" },
 	} {
@@ -170,7 +172,8 @@ func TestResumeMismatch(t *testing.T) {
 // and a finished model resumes to itself.
 // TestResumeInterrupted: an interrupted run resumed from its checkpoint
 // writes the same parameter file as an uninterrupted one, in float64 and in
-// float32 (whose checkpoint keeps the float64 values between steps).
+// float32 (whose checkpoint keeps the float64 values between steps), and
+// with gradient accumulation.
 func TestResumeInterrupted(t *testing.T) {
 	for _, prec := range []string{"", "float32"} {
 		t.Run("precision="+prec, func(t *testing.T) {
@@ -178,6 +181,44 @@ func TestResumeInterrupted(t *testing.T) {
 			c.Precision = prec
 			testResumeInterrupted(t, c)
 		})
+	}
+	t.Run("accumulate=3", func(t *testing.T) {
+		c := tinyConfig()
+		c.Accumulate = 3
+		testResumeInterrupted(t, c)
+	})
+}
+
+// TestAccumulateConfig: config.json names accumulate only when it is set,
+// so the directories of earlier versions read and resume unchanged, and a
+// negative count is refused.
+func TestAccumulateConfig(t *testing.T) {
+	c := tinyConfig()
+	b, err := os.ReadFile(filepath.Join(trained(t, c), "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "accumulate") {
+		t.Errorf("config.json of a run without accumulation names it: %s", b)
+	}
+	plain, _ := os.ReadFile(filepath.Join(trained(t, c), "model.params"))
+	c.Accumulate = 2
+	out := trained(t, c)
+	got, err := ReadConfig(out)
+	if err != nil || got.Accumulate != 2 {
+		t.Errorf("read back accumulate %d (%v), want 2", got.Accumulate, err)
+	}
+	// It reaches the trainer: twice the batches, other weights.
+	if acc, _ := os.ReadFile(filepath.Join(out, "model.params")); bytes.Equal(acc, plain) {
+		t.Error("accumulate 2 trained the same weights as 1")
+	}
+	c.Accumulate = -1
+	if err := c.Check(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("accumulate -1: %v, want ErrInvalid", err)
+	}
+	c.Accumulate, c.Steps = 1<<30, 1<<20
+	if err := c.Check(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("2^50 batches: %v, want ErrInvalid", err)
 	}
 }
 

@@ -33,17 +33,17 @@ type TrainOptions struct {
 
 // Train trains the network of c (initialised from c.Seed) with the objective l
 // on data ([n, c.Dim]): Adam with a cosine decay of the learning rate from
-// c.LR to c.LR/50 over c.Steps steps, batches of c.Batch, gradients clipped
-// to norm 10. It writes config.json into o.Dir first, so that an
-// interrupted run's directory can be resumed (when resuming, it checks it
-// instead, before writing anything), and returns the model and the
-// trainer's summary. OpenRun gives a directory to train in that is never
-// left half written.
+// c.LR to c.LR/50 over c.Steps steps, batches of c.Batch (c.Accumulate of
+// them averaged into each step), gradients clipped to norm 10. It writes
+// config.json into o.Dir first, so that an interrupted run's directory can
+// be resumed (when resuming, it checks it instead, before writing
+// anything), and returns the model and the trainer's summary. OpenRun gives
+// a directory to train in that is never left half written.
 func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o TrainOptions) (Model, train.Summary, error) {
 	var sum train.Summary
-	if c.Steps < 1 || c.Batch < 1 || !(c.LR > 0) || data.Rank() != 2 || data.Dim(1) != c.Dim {
-		return nil, sum, fmt.Errorf("model: %d steps, batch %d, learning rate %g, data of shape %v for dimension %d: %w",
-			c.Steps, c.Batch, c.LR, data.Shape(), c.Dim, ErrInvalid)
+	if c.Steps < 1 || c.Batch < 1 || c.Accumulate < 0 || !(c.LR > 0) || data.Rank() != 2 || data.Dim(1) != c.Dim {
+		return nil, sum, fmt.Errorf("model: %d steps, batch %d, accumulate %d, learning rate %g, data of shape %v for dimension %d: %w",
+			c.Steps, c.Batch, c.Accumulate, c.LR, data.Shape(), c.Dim, ErrInvalid)
 	}
 	net, err := c.Network(KindOf(l), c.Seed)
 	if err != nil {
@@ -60,7 +60,7 @@ func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o Tr
 		}
 	}
 	opt := &optim.Adam{Schedule: schedule.Cosine{Start: c.LR, End: c.LR / 50, Steps: c.Steps}}
-	tc := train.Config{Steps: c.Steps, BatchSize: min(c.Batch, data.Dim(0)), Seed: c.Seed, ClipNorm: 10, Dir: o.Dir,
+	tc := train.Config{Steps: c.Steps, BatchSize: min(c.Batch, data.Dim(0)), Accumulate: c.Accumulate, Seed: c.Seed, ClipNorm: 10, Dir: o.Dir,
 		CheckpointEvery: o.CheckpointEvery, Progress: o.Progress}
 	if c.Classes > 0 {
 		if len(o.Labels) != data.Dim(0) {
