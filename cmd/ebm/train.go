@@ -43,6 +43,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&c.Loss, "loss", "pcd", "loss (ebm list describes them)")
 	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 600 for the CD losses, 900 for jem, 5000 for the flows, 2000 for ncsn, 1000 otherwise)")
 	fs.IntVar(&c.Batch, "batch", 256, "batch size (images: 64)")
+	fs.IntVar(&c.Accumulate, "accumulate", 1, "batches whose gradients are averaged into each step (gradient accumulation: a step sees accumulate × batch rows)")
 	fs.IntVar(&c.Hidden, "hidden", 64, "units per hidden layer")
 	fs.IntVar(&c.Layers, "layers", 2, "hidden layers")
 	fs.StringVar(&c.Activation, "activation", "silu", "activation (ebm list shows them)")
@@ -92,6 +93,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return usagef("-out: an output directory is required")
 	case *every < 1:
 		return usagef("-checkpoint-every %d: must be positive", *every)
+	case c.Accumulate < 1:
+		return usagef("-accumulate %d: must be positive", c.Accumulate)
+	}
+	if c.Accumulate == 1 {
+		c.Accumulate = 0 // config.json as before accumulation existed
 	}
 	if err := c.Check(); err != nil {
 		return asUsage(err)

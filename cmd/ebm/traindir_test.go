@@ -58,7 +58,7 @@ func TestTrainResumeOtherSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := files(t, out)
-	for _, args := range [][]string{{"-hidden", "16"}, {"-data", "circle"}, {"-seed", "2"}} {
+	for _, args := range [][]string{{"-hidden", "16"}, {"-data", "circle"}, {"-seed", "2"}, {"-accumulate", "2"}} {
 		err := train(t, append(args, "-out", out, "-resume")...)
 		if err == nil || !strings.Contains(err.Error(), "was started with") {
 			t.Errorf("-resume %v: %v, want a refusal naming the setting", args, err)
@@ -67,6 +67,28 @@ func TestTrainResumeOtherSettings(t *testing.T) {
 	}
 	if _, err := model.Load(out); err != nil {
 		t.Errorf("the model no longer loads: %v", err)
+	}
+}
+
+// -accumulate k is written to config.json (and -accumulate 1, the default,
+// is not, so the directory is the one earlier versions wrote) and a run
+// with it resumes.
+func TestTrainAccumulate(t *testing.T) {
+	for _, k := range []string{"1", "3"} {
+		out := filepath.Join(t.TempDir(), "m")
+		if err := train(t, "-accumulate", k, "-out", out); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if named := strings.Contains(string(b), `"accumulate"`); named != (k != "1") {
+			t.Errorf("-accumulate %s: config.json %s", k, b)
+		}
+		if err := train(t, "-accumulate", k, "-out", out, "-resume"); err != nil {
+			t.Errorf("-accumulate %s -resume: %v", k, err)
+		}
 	}
 }
 
