@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"math"
 	"path/filepath"
 	"testing"
@@ -146,4 +147,11 @@ func TestResumeAccumulateWarmup(t *testing.T) {
 	}
 	sameBits(t, "weights", nn.Values(a.Params()), nn.Values(b2.Params()))
 	sameBits(t, "EMA", a.EMA(), b2.EMA())
+	// The same checkpoint without warm-up is another run's.
+	cfgC := cfgB
+	cfgC.EMAWarmup = false
+	c := newTrainer(t, 99, pcd(), cfgC)
+	if err := c.Resume(filepath.Join(cfgB.Dir, "checkpoint.bin")); !errors.Is(err, ErrCheckpoint) {
+		t.Errorf("resuming a warm-up checkpoint without warm-up: %v, want ErrCheckpoint", err)
+	}
 }

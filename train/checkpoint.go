@@ -45,6 +45,9 @@ type meta struct {
 	OptSteps int    `json:"optimizer_steps"`
 	OptBufs  int    `json:"optimizer_buffers"`
 	EMA      bool   `json:"ema"`
+	// EMAWarmup is absent from checkpoints without it, those of earlier
+	// versions included.
+	EMAWarmup bool `json:"ema_warmup,omitempty"`
 }
 
 type checkpoint struct {

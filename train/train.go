@@ -210,7 +210,8 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	}
 	st := t.opt.State()
 	c := &checkpoint{meta: meta{Step: t.step, Seed: t.cfg.Seed, LossRNG: rngState, Loader: ld,
-		OptKind: fmt.Sprintf("%T", t.opt), OptSteps: st.Steps, OptBufs: len(st.Buffers), EMA: t.ema != nil},
+		OptKind: fmt.Sprintf("%T", t.opt), OptSteps: st.Steps, OptBufs: len(st.Buffers), EMA: t.ema != nil,
+		EMAWarmup: t.ema != nil && t.ema.warmup},
 		params: map[string]*tensor.Tensor{}, ema: map[string]*tensor.Tensor{}, opt: st.Buffers}
 	for i, p := range t.params {
 		c.params[p.Name] = p.Value
@@ -241,7 +242,7 @@ func (t *Trainer) Resume(path string) error {
 		if !ok || !slices.Equal(v.Shape(), p.Value.Shape()) {
 			return fmt.Errorf("train: checkpoint %s does not fit: parameter %q missing or of another shape: %w", path, p.Name, ErrCheckpoint)
 		}
-		if e, ok := c.ema[p.Name]; c.EMA != (t.ema != nil) || (t.ema != nil && (!ok || !slices.Equal(e.Shape(), p.Value.Shape()))) {
+		if e, ok := c.ema[p.Name]; c.EMA != (t.ema != nil) || c.EMAWarmup != (t.ema != nil && t.ema.warmup) || (t.ema != nil && (!ok || !slices.Equal(e.Shape(), p.Value.Shape()))) {
 			return fmt.Errorf("train: checkpoint %s: EMA does not match this run's settings: %w", path, ErrCheckpoint)
 		}
 	}
