@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/goebm/goebm/loss"
@@ -128,33 +127,14 @@ func TestEMAWarmupClosedForm(t *testing.T) {
 // accumulation (the loader advancing k batches a step) and EMA warm-up (a
 // rate that depends on the step), with persistent CD and Adam.
 func TestResumeAccumulateWarmup(t *testing.T) {
-	const n = 6
-	cfg := Config{Steps: 2 * n, BatchSize: 32, Accumulate: 3, Seed: 3, EMADecay: 0.99, EMAWarmup: true, Dir: t.TempDir()}
-	a := newTrainer(t, 1, pcd(), cfg)
-	if _, err := a.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfgB := cfg
-	cfgB.Steps, cfgB.Dir = n, t.TempDir()
-	b1 := newTrainer(t, 1, pcd(), cfgB)
-	if _, err := b1.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfgB.Steps = 2 * n
-	b2 := newTrainer(t, 99, pcd(), cfgB)
-	if err := b2.Resume(filepath.Join(cfgB.Dir, "checkpoint.bin")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b2.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	sameBits(t, "weights", nn.Values(a.Params()), nn.Values(b2.Params()))
-	sameBits(t, "EMA", a.EMA(), b2.EMA())
+	cfg := Config{BatchSize: 32, Accumulate: 3, Seed: 3, EMADecay: 0.99, EMAWarmup: true}
+	newT := func(seed uint64, cfg Config) *Trainer { return newTrainer(t, seed, pcd(), cfg) }
+	a, b, ckpt := straightAndResumed(t, cfg, 6, newT)
+	sameBits(t, "weights", nn.Values(a.Params()), nn.Values(b.Params()))
+	sameBits(t, "EMA", a.EMA(), b.EMA())
 	// The same checkpoint without warm-up is another run's.
-	cfgC := cfgB
-	cfgC.EMAWarmup = false
-	c := newTrainer(t, 99, pcd(), cfgC)
-	if err := c.Resume(filepath.Join(cfgB.Dir, "checkpoint.bin")); !errors.Is(err, ErrCheckpoint) {
+	cfg.EMAWarmup, cfg.Steps, cfg.Dir = false, 12, t.TempDir()
+	if err := newT(99, cfg).Resume(ckpt); !errors.Is(err, ErrCheckpoint) {
 		t.Errorf("resuming a warm-up checkpoint without warm-up: %v, want ErrCheckpoint", err)
 	}
 }

@@ -83,25 +83,9 @@ func TestHooks(t *testing.T) {
 // same weights as one straight through.
 func TestResumeEnergyMatching(t *testing.T) {
 	em := loss.EnergyMatching{CDWarmup: 5, LangevinSteps: 3}
-	const n = 4
-	cfg := Config{Steps: 2 * n, BatchSize: 32, Seed: 5, Dir: t.TempDir()}
-	a := newTrainer(t, 1, em, cfg)
-	if _, err := a.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfgB := cfg
-	cfgB.Steps, cfgB.Dir = n, t.TempDir()
-	if _, err := newTrainer(t, 1, em, cfgB).Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfgB.Steps = 2 * n
-	b := newTrainer(t, 99, em, cfgB)
-	if err := b.Resume(filepath.Join(cfgB.Dir, "checkpoint.bin")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	a, b, _ := straightAndResumed(t, Config{BatchSize: 32, Seed: 5}, 4, func(seed uint64, cfg Config) *Trainer {
+		return newTrainer(t, seed, em, cfg)
+	})
 	sameBits(t, "weights", nn.Values(a.Params()), nn.Values(b.Params()))
 }
 

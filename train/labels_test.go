@@ -150,26 +150,10 @@ func labelledTrainer(t *testing.T, kind string, netSeed uint64, cfg Config) *Tra
 // the cross-entropy; with a warm-up, also its step count) and for
 // label-conditional flow matching (labels dropped at random).
 func TestResumeWithLabels(t *testing.T) {
-	const n = 5
 	for _, kind := range []string{"jem", "jem-warmup", "fm"} {
-		cfg := Config{Steps: 2 * n, BatchSize: 8, Seed: 4, EMADecay: 0.9, Dir: t.TempDir()}
-		a := labelledTrainer(t, kind, 1, cfg)
-		if _, err := a.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		cfgB := cfg
-		cfgB.Steps, cfgB.Dir = n, t.TempDir()
-		if _, err := labelledTrainer(t, kind, 1, cfgB).Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		cfgB.Steps = 2 * n
-		b := labelledTrainer(t, kind, 99, cfgB)
-		if err := b.Resume(filepath.Join(cfgB.Dir, "checkpoint.bin")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		a, b, _ := straightAndResumed(t, Config{BatchSize: 8, Seed: 4, EMADecay: 0.9}, 5, func(seed uint64, cfg Config) *Trainer {
+			return labelledTrainer(t, kind, seed, cfg)
+		})
 		if len(a.EMA()) == 0 || len(a.EMA()) != len(b.EMA()) {
 			t.Fatalf("%s: EMAs of %d and %d tensors", kind, len(a.EMA()), len(b.EMA()))
 		}

@@ -48,6 +48,38 @@ func newTrainer(t *testing.T, netSeed uint64, l loss.EnergyLoss, cfg Config) *Tr
 	return tr
 }
 
+// straightAndResumed trains cfg for 2n steps straight through, and again
+// for n steps that a third trainer, built with another network seed (99),
+// resumes from the checkpoint for the n left. It returns the straight and
+// the resumed trainers after their runs and the checkpoint's path; newT
+// builds a trainer of a network seed and a config.
+func straightAndResumed(t *testing.T, cfg Config, n int, newT func(netSeed uint64, cfg Config) *Trainer) (straight, resumed *Trainer, ckpt string) {
+	t.Helper()
+	cfg.Steps, cfg.Dir = 2*n, t.TempDir()
+	straight = newT(1, cfg)
+	if _, err := straight.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	half := cfg
+	half.Steps, half.Dir = n, t.TempDir()
+	if _, err := newT(1, half).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ckpt = filepath.Join(half.Dir, "checkpoint.bin")
+	half.Steps = 2 * n
+	resumed = newT(99, half) // other initial weights, fresh loss and optimizer
+	if err := resumed.Resume(ckpt); err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Step() != n {
+		t.Fatalf("resumed at step %d, want %d", resumed.Step(), n)
+	}
+	if _, err := resumed.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return straight, resumed, ckpt
+}
+
 func sameBits(t *testing.T, what string, a, b []*tensor.Tensor) {
 	t.Helper()
 	for i := range a {
@@ -63,31 +95,11 @@ func sameBits(t *testing.T, what string, a, b []*tensor.Tensor) {
 // give the same weights and EMA, bit for bit, with persistent CD (a replay
 // buffer and a sampler's randomness), Adam and an EMA in play.
 func TestResumeEquivalence(t *testing.T) {
-	const n = 12
-	cfg := Config{Steps: 2 * n, BatchSize: 32, Seed: 3, EMADecay: 0.9, Dir: t.TempDir()}
-	a := newTrainer(t, 1, pcd(), cfg)
-	if _, err := a.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfgB := cfg
-	cfgB.Steps, cfgB.Dir = n, t.TempDir()
-	b1 := newTrainer(t, 1, pcd(), cfgB)
-	if _, err := b1.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfgB.Steps = 2 * n
-	b2 := newTrainer(t, 99, pcd(), cfgB) // other initial weights, fresh loss and optimizer
-	if err := b2.Resume(filepath.Join(cfgB.Dir, "checkpoint.bin")); err != nil {
-		t.Fatal(err)
-	}
-	if b2.Step() != n {
-		t.Fatalf("resumed at step %d, want %d", b2.Step(), n)
-	}
-	if _, err := b2.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	sameBits(t, "weights", nn.Values(a.Params()), nn.Values(b2.Params()))
-	sameBits(t, "EMA", a.EMA(), b2.EMA())
+	a, b, _ := straightAndResumed(t, Config{BatchSize: 32, Seed: 3, EMADecay: 0.9}, 12, func(seed uint64, cfg Config) *Trainer {
+		return newTrainer(t, seed, pcd(), cfg)
+	})
+	sameBits(t, "weights", nn.Values(a.Params()), nn.Values(b.Params()))
+	sameBits(t, "EMA", a.EMA(), b.EMA())
 }
 
 // TestBadCheckpointsRefused: a truncated, corrupted, foreign or mismatched
