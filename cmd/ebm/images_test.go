@@ -53,18 +53,7 @@ func TestImagesEndToEnd(t *testing.T) {
 		t.Fatalf("classifier eval %s: %v", js, err)
 	}
 	for _, m := range []string{"pcd", "jem", "fm"} {
-		js, _, err := ebm(t, "eval", "-model", p(m), "-classifier", p("clf"), "-n", "40", "-json")
-		if err != nil {
-			t.Fatalf("%s: %v", m, err)
-		}
-		var s imageEvalSummary
-		if err := json.Unmarshal([]byte(js), &s); err != nil || s.ImageScores == nil {
-			t.Fatalf("%s: eval %s: %v", m, js, err)
-		}
-		sum := 0
-		for _, c := range s.Histogram {
-			sum += c
-		}
+		s, sum, js := scoreImages(t, m, "-model", p(m), "-classifier", p("clf"), "-n", "40")
 		conditional := m != "pcd"
 		if sum != s.Samples || !(s.Floor > 0) || !(s.Frechet > 0) || (s.LabelAccuracy != nil) != conditional || (m == "jem") != (s.Accuracy != nil) {
 			t.Errorf("%s: scores %s", m, js)
@@ -140,18 +129,7 @@ func TestNCSNEndToEnd(t *testing.T) {
 		if _, err := os.Stat(p(m + "/samples.png")); err != nil {
 			t.Errorf("%s: no samples grid: %v", m, err)
 		}
-		js, _, err := ebm(t, "eval", "-model", p(m), "-classifier", p("clf"), "-n", "24", "-chain-steps", "3", "-json")
-		if err != nil {
-			t.Fatalf("%s: %v", m, err)
-		}
-		var s imageEvalSummary
-		if err := json.Unmarshal([]byte(js), &s); err != nil || s.ImageScores == nil {
-			t.Fatalf("%s: eval %s: %v", m, js, err)
-		}
-		sum := 0
-		for _, c := range s.Histogram {
-			sum += c
-		}
+		s, sum, js := scoreImages(t, m, "-model", p(m), "-classifier", p("clf"), "-n", "24", "-chain-steps", "3")
 		if sum != 24 || s.Samples != 24 || !(s.Frechet > 0) || s.LabelAccuracy != nil || s.Accuracy != nil {
 			t.Errorf("%s: scores %s", m, js)
 		}
@@ -189,4 +167,22 @@ func tinyDigits(t *testing.T, dir string) func(name string, args ...string) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+}
+
+// scoreImages runs ebm eval -json with args on the image model named name
+// and returns its summary, which must hold image scores, the sum of its
+// class histogram, and the JSON.
+func scoreImages(t *testing.T, name string, args ...string) (s imageEvalSummary, histogram int, js string) {
+	t.Helper()
+	js, _, err := ebm(t, append(append([]string{"eval"}, args...), "-json")...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if err := json.Unmarshal([]byte(js), &s); err != nil || s.ImageScores == nil {
+		t.Fatalf("%s: eval %s: %v", name, js, err)
+	}
+	for _, c := range s.Histogram {
+		histogram += c
+	}
+	return s, histogram, js
 }
