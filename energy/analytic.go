@@ -218,12 +218,8 @@ func NewQuadratic(a []float64) (*Quadratic, error) {
 			return nil, fmt.Errorf("energy: Quadratic matrix value %d is %g: %w", i, v, ErrInvalid)
 		}
 	}
-	for i := range d {
-		for j := range i {
-			if u, v := a[i*d+j], a[j*d+i]; math.Abs(u-v) > 1e-12*math.Max(math.Abs(u), math.Abs(v)) {
-				return nil, fmt.Errorf("energy: Quadratic matrix is not symmetric at (%d, %d): %g vs %g: %w", i, j, u, v, ErrInvalid)
-			}
-		}
+	if i, j, ok := symmetric(a, d); !ok {
+		return nil, fmt.Errorf("energy: Quadratic matrix is not symmetric at (%d, %d): %g vs %g: %w", i, j, a[i*d+j], a[j*d+i], ErrInvalid)
 	}
 	return &Quadratic{a: append([]float64(nil), a...), d: d}, nil
 }

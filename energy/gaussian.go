@@ -33,12 +33,8 @@ func NewGaussian(mean, cov []float64) (*Gaussian, error) {
 			return nil, fmt.Errorf("energy: Gaussian parameter %d is %g: %w", i, v, ErrInvalid)
 		}
 	}
-	for i := range d {
-		for j := range i {
-			if a, b := cov[i*d+j], cov[j*d+i]; math.Abs(a-b) > 1e-12*math.Max(math.Abs(a), math.Abs(b)) {
-				return nil, fmt.Errorf("energy: Gaussian covariance is not symmetric at (%d, %d): %g vs %g: %w", i, j, a, b, ErrInvalid)
-			}
-		}
+	if i, j, ok := symmetric(cov, d); !ok {
+		return nil, fmt.Errorf("energy: Gaussian covariance is not symmetric at (%d, %d): %g vs %g: %w", i, j, cov[i*d+j], cov[j*d+i], ErrInvalid)
 	}
 	var ch mat.Cholesky
 	if ok := ch.Factorize(mat.NewSymDense(d, append([]float64(nil), cov...))); !ok {
@@ -103,4 +99,17 @@ func (g *Gaussian) Metric(gm, dg, _ []float64) {
 	blas64.Trsm(blas.Right, blas.Trans, 1, g.l, p)   // I·L⁻ᵀ
 	blas64.Trsm(blas.Right, blas.NoTrans, 1, g.l, p) // L⁻ᵀL⁻¹ = Σ⁻¹
 	clear(dg)
+}
+
+// symmetric reports whether the d×d row-major matrix a is symmetric to
+// 1e-12 relative, and otherwise the first pair (i, j), j < i, that is not.
+func symmetric(a []float64, d int) (i, j int, ok bool) {
+	for i := range d {
+		for j := range i {
+			if u, v := a[i*d+j], a[j*d+i]; math.Abs(u-v) > 1e-12*math.Max(math.Abs(u), math.Abs(v)) {
+				return i, j, false
+			}
+		}
+	}
+	return 0, 0, true
 }
