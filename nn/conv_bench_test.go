@@ -67,16 +67,23 @@ func BenchmarkConvEnergy(b *testing.B) {
 			}
 		}},
 	} {
-		for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
-			b.Run("case="+c.name+"/prec="+prec.String(), func(b *testing.B) {
-				nn.SetPrecision(net, prec)
-				tp := c.tape()
-				b.ReportAllocs()
-				for b.Loop() {
-					c.step(tp)
-					tp.Reset()
-				}
-			})
-		}
+		benchPrecisions(b, net, c.name, c.tape, c.step)
+	}
+}
+
+// benchPrecisions times step on a tape made by tape, resetting it after
+// every call, with net in float64 and in float32:
+// "case=<name>/prec=<precision>".
+func benchPrecisions(b *testing.B, net nn.Module, name string, tape func() *tensor.Tape, step func(tp *tensor.Tape)) {
+	for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
+		b.Run("case="+name+"/prec="+prec.String(), func(b *testing.B) {
+			nn.SetPrecision(net, prec)
+			tp := tape()
+			b.ReportAllocs()
+			for b.Loop() {
+				step(tp)
+				tp.Reset()
+			}
+		})
 	}
 }

@@ -49,16 +49,6 @@ func BenchmarkConditionalTransformer(b *testing.B) {
 			tp.Grad([]*tensor.Tensor{l}, params, tensor.GradOptions{})
 		}},
 	} {
-		for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
-			b.Run("case="+c.name+"/prec="+prec.String(), func(b *testing.B) {
-				nn.SetPrecision(net, prec)
-				tp := c.tape()
-				b.ReportAllocs()
-				for b.Loop() {
-					c.step(tp)
-					tp.Reset()
-				}
-			})
-		}
+		benchPrecisions(b, net, c.name, c.tape, c.step)
 	}
 }
