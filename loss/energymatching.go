@@ -143,20 +143,39 @@ func (r *emRun) Params() []nn.Param { return nil }
 
 // Save returns the number of steps taken, named "steps".
 func (r *emRun) Save() []nn.Param {
-	return []nn.Param{{Name: "steps", Value: tensor.New([]float64{float64(r.steps)}, 1)}}
+	return []nn.Param{stepsParam(r.steps)}
 }
 
 // Restore takes a saved step count.
 func (r *emRun) Restore(saved []nn.Param) error {
-	if len(saved) != 1 || saved[0].Name != "steps" || saved[0].Value.Len() != 1 {
+	if len(saved) != 1 || !isSteps(saved[0]) {
 		return fmt.Errorf("loss: energy-matching state %v: want one step count: %w", names(saved), ErrInvalid)
 	}
-	v := saved[0].Value.Data()[0]
-	if !(v >= 0 && v <= 1<<53) || v != math.Trunc(v) {
-		return fmt.Errorf("loss: energy-matching step count %g: %w", v, ErrInvalid)
+	n, err := readSteps(saved[0], "energy-matching")
+	if err != nil {
+		return err
 	}
-	r.steps = int(v)
+	r.steps = n
 	return nil
+}
+
+// stepsParam is a loss's count of the steps it has taken, as its state
+// saves it: one value named "steps".
+func stepsParam(n int) nn.Param {
+	return nn.Param{Name: "steps", Value: tensor.New([]float64{float64(n)}, 1)}
+}
+
+// isSteps reports whether p has the form of a saved step count.
+func isSteps(p nn.Param) bool { return p.Name == "steps" && p.Value.Len() == 1 }
+
+// readSteps returns the step count p saves, refusing a value that is not a
+// count; what names the loss in the error.
+func readSteps(p nn.Param, what string) (int, error) {
+	v := p.Value.Data()[0]
+	if !(v >= 0 && v <= 1<<53) || v != math.Trunc(v) {
+		return 0, fmt.Errorf("loss: %s step count %g: %w", what, v, ErrInvalid)
+	}
+	return int(v), nil
 }
 
 func (r *emRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {

@@ -2,7 +2,6 @@ package loss
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/nn"
@@ -119,23 +118,23 @@ func (r *jemRun) Params() []nn.Param { return nil }
 
 // Save returns CD's state, then the number of steps taken, named "steps".
 func (r *jemRun) Save() []nn.Param {
-	return append(r.cdState.Save(), nn.Param{Name: "steps", Value: tensor.New([]float64{float64(r.steps)}, 1)})
+	return append(r.cdState.Save(), stepsParam(r.steps))
 }
 
 // Restore takes CD's saved state followed by a step count.
 func (r *jemRun) Restore(saved []nn.Param) error {
 	n := len(saved)
-	if n == 0 || saved[n-1].Name != "steps" || saved[n-1].Value.Len() != 1 {
+	if n == 0 || !isSteps(saved[n-1]) {
 		return fmt.Errorf("loss: JEM state %v: want CD's state and a step count: %w", names(saved), ErrInvalid)
 	}
-	v := saved[n-1].Value.Data()[0]
-	if !(v >= 0 && v <= 1<<53) || v != math.Trunc(v) {
-		return fmt.Errorf("loss: JEM step count %g: %w", v, ErrInvalid)
+	steps, err := readSteps(saved[n-1], "JEM")
+	if err != nil {
+		return err
 	}
 	if err := r.cdState.Restore(saved[:n-1]); err != nil {
 		return err
 	}
-	r.steps = int(v)
+	r.steps = steps
 	return nil
 }
 
