@@ -52,6 +52,11 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 // Scalar returns a rank-0 leaf tensor holding v.
 func Scalar(v float64) *Tensor { return New([]float64{v}) }
 
+// Const returns the constant c as a rank-0 leaf, which broadcasts against
+// any tensor. With it, *Tape provides the arithmetic that package scalar's
+// Ops interface names, so code written once against it runs on either tape.
+func (tp *Tape) Const(c float64) *Tensor { return Scalar(c) }
+
 // Randn returns a leaf tensor of independent standard normal draws from rng.
 func Randn(rng *rand.Rand, shape ...int) *Tensor {
 	t := Zeros(shape...)

@@ -1,0 +1,39 @@
+// Package scalar is goebm's lean reverse-mode autodiff for small graphs of
+// scalars: the log densities of statistical models, with tens to thousands
+// of scalar ops per evaluation, where package tensor's per-op bookkeeping
+// (shapes, closures, a recorded backward pass) would cost more than the
+// arithmetic.
+//
+// # The tape
+//
+// A Var is a value and the index of the node that made it on a Tape. Each op
+// computes its value and its partial derivatives with respect to its (at
+// most two) inputs at once, and appends one fixed-size node; Grad then makes
+// one backward sweep,
+//
+//	ā[a] += ∂y/∂a · ȳ,   ā[b] += ∂y/∂b · ȳ,
+//
+// over the nodes in reverse, which records nothing. This is Stan's math
+// library's design (precomputed partials in an arena). Reset forgets the
+// nodes and keeps their storage, so a sampler that evaluates the same model
+// again and again allocates nothing per gradient once the tape has grown to
+// the model's size.
+//
+// Constants (Const, and the results of ops on constants alone) occupy no
+// node. Node 0 is a sink for the partials towards constants, which keeps
+// the backward sweep free of branches.
+//
+// Gradients are first order only: Bayesian samplers need ∇ log p, and
+// nothing more. Code that needs second derivatives uses package tensor.
+//
+// # One algorithm, two tapes
+//
+// Ops is the arithmetic that both *Tape (values Var) and *tensor.Tape
+// (values *tensor.Tensor) provide, with the same method names and
+// signatures. Densities and transforms written once against Ops[T] run at
+// scalar speed here, and run on package tensor's tape where derivatives of
+// any order are needed: that is how their second derivatives are checked
+// against finite differences.
+//
+// A Tape is used by one goroutine at a time; give each goroutine its own.
+package scalar

@@ -1,0 +1,141 @@
+package scalar
+
+import "fmt"
+
+// Var is a value on a Tape: a leaf, a constant, or the result of an op.
+// Vars are small values, passed and stored by value.
+type Var struct {
+	v float64
+	i int32 // the node that made it; 0 for constants
+}
+
+// Value returns the value.
+func (x Var) Value() float64 { return x.v }
+
+// Const reports whether x is a constant: no gradient flows through it.
+func (x Var) Const() bool { return x.i == 0 }
+
+// node is one op: the indices of its inputs and the partial derivatives of
+// its output with respect to them. Unary ops point b at the sink, node 0.
+type node struct {
+	a, b   int32
+	da, db float64
+}
+
+// Tape records scalar ops for one backward sweep. The zero Tape is ready to
+// use.
+type Tape struct {
+	nodes []node
+	adj   []float64
+	vars  []Var // Gradient's leaves, reused
+}
+
+// NewTape returns an empty tape with room for n ops before it grows.
+func NewTape(n int) *Tape {
+	tp := &Tape{nodes: make([]node, 1, n+1), adj: make([]float64, 0, n+1)}
+	return tp
+}
+
+// Len returns the number of nodes recorded since the last Reset, leaves
+// included.
+func (tp *Tape) Len() int { return max(len(tp.nodes)-1, 0) }
+
+// Reset forgets every node and keeps the storage. Vars made before a Reset
+// must not be used after it.
+func (tp *Tape) Reset() {
+	if len(tp.nodes) == 0 {
+		tp.nodes = append(tp.nodes, node{})
+	}
+	tp.nodes = tp.nodes[:1]
+}
+
+// Var returns a new leaf holding v: a variable that Grad differentiates
+// with respect to.
+func (tp *Tape) Var(v float64) Var {
+	return tp.push(v, node{})
+}
+
+// Vars sets dst[i] to a new leaf holding x[i] and returns dst.
+func (tp *Tape) Vars(dst []Var, x []float64) []Var {
+	if len(dst) != len(x) {
+		panic(fmt.Sprintf("scalar: Vars: %d slots for %d values", len(dst), len(x)))
+	}
+	for i, v := range x {
+		dst[i] = tp.push(v, node{})
+	}
+	return dst
+}
+
+// Const returns the constant c, which takes no node.
+func (tp *Tape) Const(c float64) Var { return Var{v: c} }
+
+func (tp *Tape) push(v float64, n node) Var {
+	if len(tp.nodes) == 0 {
+		tp.nodes = append(tp.nodes, node{})
+	}
+	tp.nodes = append(tp.nodes, n)
+	return Var{v: v, i: int32(len(tp.nodes) - 1)}
+}
+
+// unary records y = f(x) with f′(x) = d.
+func (tp *Tape) unary(y float64, x Var, d float64) Var {
+	if x.i == 0 {
+		return Var{v: y}
+	}
+	return tp.push(y, node{a: x.i, da: d})
+}
+
+// binary records y = f(a, b) with partials da and db.
+func (tp *Tape) binary(y float64, a Var, da float64, b Var, db float64) Var {
+	if a.i == 0 && b.i == 0 {
+		return Var{v: y}
+	}
+	return tp.push(y, node{a: a.i, b: b.i, da: da, db: db})
+}
+
+// Grad returns out's value and sets g[k] = ∂out/∂wrt[k]. A Var that out does
+// not depend on, or a constant, gets 0. The nodes stay: Grad may be called
+// again, for another output of the same graph.
+func (tp *Tape) Grad(out Var, wrt []Var, g []float64) float64 {
+	if len(g) != len(wrt) {
+		panic(fmt.Sprintf("scalar: Grad: %d gradient slots for %d variables", len(g), len(wrt)))
+	}
+	n := len(tp.nodes)
+	if cap(tp.adj) < n {
+		tp.adj = make([]float64, n, 2*n)
+	}
+	adj := tp.adj[:n]
+	clear(adj)
+	if out.i != 0 {
+		adj[out.i] = 1
+	}
+	nodes := tp.nodes[:n]
+	for i := int(out.i); i > 0; i-- {
+		gi := adj[i]
+		if gi == 0 {
+			continue
+		}
+		nd := &nodes[i]
+		adj[nd.a] += nd.da * gi
+		adj[nd.b] += nd.db * gi
+	}
+	for k, x := range wrt {
+		if x.i == 0 || int(x.i) >= n {
+			g[k] = 0
+			continue
+		}
+		g[k] = adj[x.i]
+	}
+	return out.v
+}
+
+// Gradient evaluates f at x on tp, after a Reset, and returns f(x) with its
+// gradient in g. It allocates nothing once tp has held one evaluation of f.
+func (tp *Tape) Gradient(f func(tp *Tape, x []Var) Var, x, g []float64) float64 {
+	tp.Reset()
+	if cap(tp.vars) < len(x) {
+		tp.vars = make([]Var, len(x))
+	}
+	xs := tp.Vars(tp.vars[:len(x)], x)
+	return tp.Grad(f(tp, xs), xs, g)
+}
