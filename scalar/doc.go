@@ -33,7 +33,8 @@
 // signatures. Densities and transforms written once against Ops[T] run at
 // scalar speed here, and run on package tensor's tape where derivatives of
 // any order are needed: that is how their second derivatives are checked
-// against finite differences.
+// against finite differences. Float implements Ops on plain float64s, for
+// evaluation without any tape.
 //
 // A Tape is used by one goroutine at a time; give each goroutine its own.
 package scalar

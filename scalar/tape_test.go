@@ -44,6 +44,9 @@ func TestGradAgainstFiniteDifferences(t *testing.T) {
 		if w := eval(f, x); v != w {
 			t.Errorf("Gradient returned %v, evaluation %v", v, w)
 		}
+		if w := model(scalar.Float{}, x); v != w {
+			t.Errorf("Gradient returned %v, Float %v", v, w)
+		}
 	}
 }
 
