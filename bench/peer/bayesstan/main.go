@@ -1,0 +1,192 @@
+// Command bayesstan compares goebm's NUTS on Bayesian models written on the
+// scalar tape with Stan's NUTS (Debian r-cran-rstan) on the same models,
+// side by side in one run, in interleaved rounds:
+//
+//   - time per gradient: goebm's whole run on one goroutine over its
+//     gradients, against Stan's summed chain times over its leapfrog steps;
+//   - bulk ESS per second with 4 chains on 2 cores: the smallest bulk ESS
+//     over the parameters (goebm's diag, on both samplers' draws) over
+//     goebm's whole run with 2 workers, and over Stan's summed chain times
+//     halved (its 4 chains on 2 cores; compilation not counted).
+//
+// The models are eight schools (non-centred) and a GARCH(1,1) with 200
+// observations simulated from a fixed seed (Stan's benchmark-suite forms).
+//
+//	go run ./bench/peer/bayesstan -dir /tmp/bayesstan -rounds 3
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/goebm/goebm/diag"
+	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/sampler"
+)
+
+func main() {
+	dir := flag.String("dir", "bayesstan-out", "folder for the data, Stan's compiled models and draws")
+	rounds := flag.Int("rounds", 3, "interleaved rounds")
+	flag.Parse()
+	if err := run(*dir, *rounds, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bayesstan:", err)
+		os.Exit(1)
+	}
+}
+
+type model struct {
+	name string
+	e    energy.Energy
+}
+
+// figures is one round of one sampler on one model.
+type figures struct{ usPerGrad, essPerSec, ess, grads float64 }
+
+func run(dir string, rounds int, w io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(2026, 18))
+	gm := &garch{y: simulateGARCH(200, 5, 1, 0.5, 0.3, 2, rng.NormFloat64), sigma1: 2}
+	if err := writeColumn(filepath.Join(dir, "garch_y.csv"), gm.y); err != nil {
+		return err
+	}
+	models := []model{
+		{"eight_schools_noncentered", newDensity(10, eightSchools)},
+		{"garch11", newDensity(4, gm.logDensity)},
+	}
+	goebm := map[string][]figures{}
+	stan := map[string][]figures{}
+	for r := range rounds {
+		cmd := exec.Command("Rscript", "bench/peer/bayesstan/stan_models.R", dir, strconv.Itoa(r+1))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("running Stan through Rscript: %w", err)
+		}
+		for _, m := range models {
+			f, err := stanFigures(dir, m.name)
+			if err != nil {
+				return err
+			}
+			stan[m.name] = append(stan[m.name], f)
+			g, err := goebmFigures(m.e, uint64(r+1))
+			if err != nil {
+				return err
+			}
+			goebm[m.name] = append(goebm[m.name], g)
+			fmt.Fprintf(w, "round %d %-26s µs/gradient goebm %6.2f Stan %6.2f | min bulk ESS goebm %5.0f Stan %5.0f | gradients goebm %6.0f Stan %6.0f | ESS/s goebm %6.0f Stan %6.0f\n",
+				r+1, m.name, g.usPerGrad, f.usPerGrad, g.ess, f.ess, g.grads, f.grads, g.essPerSec, f.essPerSec)
+		}
+	}
+	fmt.Fprintf(w, "\nmedian [min–max] over %d rounds; ratios > 1 favour goebm\n", rounds)
+	for _, m := range models {
+		var grad, ess []float64
+		for i := range goebm[m.name] {
+			grad = append(grad, stan[m.name][i].usPerGrad/goebm[m.name][i].usPerGrad)
+			ess = append(ess, goebm[m.name][i].essPerSec/stan[m.name][i].essPerSec)
+		}
+		fmt.Fprintf(w, "%-26s time per gradient, Stan/goebm %s   ESS per second, goebm/Stan %s\n", m.name, spread(grad), spread(ess))
+	}
+	return nil
+}
+
+func goebmFigures(e energy.Energy, seed uint64) (figures, error) {
+	o := sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: seed, Workers: 1}
+	start := time.Now()
+	res, err := sampler.NUTS{}.Sample(context.Background(), e, o)
+	if err != nil {
+		return figures{}, err
+	}
+	perGrad := time.Since(start).Seconds() / float64(res.Info.GradEvals) * 1e6
+	o.Workers, o.Trajectory = 2, true
+	start = time.Now()
+	res, err = sampler.NUTS{}.Sample(context.Background(), e, o)
+	if err != nil {
+		return figures{}, err
+	}
+	wall := time.Since(start).Seconds()
+	ess := minESS(res.Draws, res.Chains, res.Kept, res.Dim)
+	return figures{perGrad, ess / wall, ess, float64(res.Info.GradEvals)}, nil
+}
+
+func stanFigures(dir, name string) (figures, error) {
+	t, err := readCSV(filepath.Join(dir, name+"_time.csv"))
+	if err != nil {
+		return figures{}, err
+	}
+	seconds, leapfrogs := t[0][0], t[0][1]
+	d, err := readCSV(filepath.Join(dir, name+"_draws.csv"))
+	if err != nil {
+		return figures{}, err
+	}
+	// Rows are chain, draw, parameters…, chain-major.
+	chains, dim := int(d[len(d)-1][0]), len(d[0])-2
+	kept := len(d) / chains
+	draws := make([]float64, 0, len(d)*dim)
+	for _, row := range d {
+		draws = append(draws, row[2:]...)
+	}
+	ess := minESS(draws, chains, kept, dim)
+	return figures{seconds / leapfrogs * 1e6, ess / (seconds / 2), ess, leapfrogs}, nil
+}
+
+func minESS(draws []float64, chains, kept, dim int) float64 {
+	m := 1e300
+	for _, c := range diag.SummarizeDraws(draws, chains, kept, dim) {
+		m = min(m, c.ESSBulk)
+	}
+	return m
+}
+
+func spread(x []float64) string {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	return fmt.Sprintf("%.2f [%.2f–%.2f]", s[len(s)/2], s[0], s[len(s)-1])
+}
+
+func readCSV(path string) ([][]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var rows [][]float64
+	for _, rec := range recs[1:] {
+		row := make([]float64, len(rec))
+		for i, s := range rec {
+			if row[i], err = strconv.ParseFloat(s, 64); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s: no rows", path)
+	}
+	return rows, nil
+}
+
+func writeColumn(path string, x []float64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	for _, v := range x {
+		fmt.Fprintln(f, strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	return f.Close()
+}
