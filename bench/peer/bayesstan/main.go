@@ -9,6 +9,9 @@
 //     goebm's whole run with 2 workers, and over Stan's summed chain times
 //     halved (its 4 chains on 2 cores; compilation not counted).
 //
+// With -ops N it times single scalar ops instead, forward and backward, in
+// models of N parameters (stan_ops.R), against Stan's math library.
+//
 // The models are eight schools (non-centred) and a GARCH(1,1) with 200
 // observations simulated from a fixed seed (Stan's benchmark-suite forms).
 //
@@ -37,8 +40,18 @@ import (
 func main() {
 	dir := flag.String("dir", "bayesstan-out", "folder for the data, Stan's compiled models and draws")
 	rounds := flag.Int("rounds", 3, "interleaved rounds")
+	ops := flag.Int("ops", 0, "time single ops instead, over this many parameters")
 	flag.Parse()
-	if err := run(*dir, *rounds, os.Stdout); err != nil {
+	var err error
+	if *ops > 0 {
+		err = os.MkdirAll(*dir, 0o755)
+		if err == nil {
+			err = runOps(*dir, *rounds, *ops, os.Stdout)
+		}
+	} else {
+		err = run(*dir, *rounds, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bayesstan:", err)
 		os.Exit(1)
 	}
@@ -160,12 +173,12 @@ func readCSV(path string) ([][]float64, error) {
 		return nil, err
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	recs, err := readCSVRecords(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	var rows [][]float64
-	for _, rec := range recs[1:] {
+	for _, rec := range recs {
 		row := make([]float64, len(rec))
 		for i, s := range rec {
 			if row[i], err = strconv.ParseFloat(s, 64); err != nil {
@@ -178,6 +191,18 @@ func readCSV(path string) ([][]float64, error) {
 		return nil, fmt.Errorf("%s: no rows", path)
 	}
 	return rows, nil
+}
+
+// readCSVRecords reads a CSV file's records after its header line.
+func readCSVRecords(r io.Reader, path string) ([][]string, error) {
+	recs, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) < 2 {
+		return nil, fmt.Errorf("%s: no rows", path)
+	}
+	return recs[1:], nil
 }
 
 func writeColumn(path string, x []float64) error {
