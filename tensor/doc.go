@@ -47,6 +47,12 @@
 // BLAS too, never a broadcast-and-reduce. Shape errors are programmer errors
 // and panic with the op's name and the shapes.
 //
+// Broadcasting an [n] beside an [n, 1] gives [n, n], as in NumPy: a per-row
+// statistic that lost its axis pairs every row with every other. SumAxes and
+// MeanAxes keep the reduced axes with size 1, so reducing [n, d] over axis 1
+// gives [n, 1], which broadcasts back row by row; SumAxis, MeanAxis and
+// LogSumExp remove the axis.
+//
 // # Storage, speed and reproducibility
 //
 // A tape owns the storage of the tensors its ops make; Reset recycles it, so

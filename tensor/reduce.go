@@ -150,6 +150,15 @@ func (tp *Tape) SumAxis(x *Tensor, axis int) *Tensor {
 	return tp.Reshape(tp.SumTo(x, keep), removeAxis(x.shape, axis)...)
 }
 
+// SumAxes sums x over the given axes, which stay as axes of size 1
+// (keepdim), like MeanAxes: reducing [n, d] over axis 1 gives [n, 1], which
+// broadcasts back against x row by row. Negative axes count from the end; no
+// axes means all. SumAxis removes the axis instead.
+func (tp *Tape) SumAxes(x *Tensor, axes ...int) *Tensor {
+	_, keep, _ := normReduced(x.shape, axes, "SumAxes")
+	return tp.SumTo(x, keep)
+}
+
 // MeanAxis averages along axis, removing it.
 func (tp *Tape) MeanAxis(x *Tensor, axis int) *Tensor {
 	axis = x.axis(axis, "MeanAxis")
