@@ -173,6 +173,31 @@
 // the same op with Aᵀ and Bᵀ: average pooling's gradient is an upsampling
 // and the other way round.
 //
+// # Linear algebra
+//
+// Cholesky factors a symmetric positive-definite [n, n] matrix as L·Lᵀ;
+// SolveTriangular solves with a triangular matrix or its transpose, Solve
+// with a general one (LU with partial pivoting). Built from them:
+// CholeskySolve (a⁻¹·b given a's factor), LogDetCholesky and LogDet
+// (2 Σ log Lᵢᵢ), InverseSPD (through the factor) and Inverse (general,
+// through Solve); Diag and DiagEmbed take and make diagonals. The forward
+// kernels are gonum's BLAS and LAPACK in float64, whatever the Precision.
+// The VJPs are written with these ops, MatMulT and a mask of the lower
+// triangle, so every order of derivative follows; the Cholesky one is
+// Murray's (2016),
+//
+//	ā = L⁻ᵀ·sym(Φ(Lᵀ·L̄))·L⁻¹,  Φ: the lower triangle with its diagonal halved,
+//
+// and a solve's is another solve, with the transpose, and an outer product:
+// b̄ = op(a)⁻ᵀ·x̄, op(a)‾ = −b̄·xᵀ (kept to the triangle for a triangular a).
+//
+// Cholesky reads the symmetric part (a + aᵀ)/2 of its input, so its gradient
+// is symmetric and matches a finite difference in any element. Whether a
+// matrix is positive definite depends on data, so a matrix that is not
+// gives a factor of NaNs, and NaN log-determinants and gradients, rather
+// than a panic: MCMC samplers treat a NaN energy as a rejection. Solve does
+// the same for an exactly singular matrix.
+//
 // # Checking gradients
 //
 // CheckGrad compares the gradients of any function built from tape ops with
