@@ -28,7 +28,8 @@ import (
 //	ā = L⁻ᵀ·sym(Φ(Lᵀ·L̄))·L⁻¹,
 //
 // Φ keeping the lower triangle and halving the diagonal, sym(x) = (x + xᵀ)/2,
-// written with MatMulT, SolveTriangular and Φ as an op.
+// written with MatMulT, SolveTriangular and Φ as an op; without recording it
+// runs as one fused kernel.
 func (tp *Tape) Cholesky(a *Tensor) *Tensor {
 	n := squareDim("Cholesky", a)
 	out := tp.make(a.shape, tp.alloc(n*n))
@@ -44,8 +45,41 @@ func (tp *Tape) Cholesky(a *Tensor) *Tensor {
 		fill(l, math.NaN())
 	}
 	return tp.record(out, []*Tensor{a}, func(g *Tensor, _ []bool) []*Tensor {
+		if !tp.recording() {
+			return []*Tensor{tp.choleskyVJPKernel(out, g)}
+		}
 		return []*Tensor{tp.choleskyVJP(out, g)}
 	})
+}
+
+// choleskyVJPKernel computes choleskyVJP without recording, in one buffer:
+// a product, the mask and symmetrisation in place, and two triangular
+// solves with Lᵀ about a transpose in place (gonum solves from the left
+// faster than from the right).
+func (tp *Tape) choleskyVJPKernel(l, g *Tensor) *Tensor {
+	n := l.shape[0]
+	out := tp.make(l.shape, tp.alloc(n*n))
+	s := out.data
+	gemm(Float64, true, false, n, n, n, l.data, n, g.data, n, 0, s) // Lᵀ·L̄
+	// sym(Φ(·)) in place
+	for i := range n {
+		for j := range i {
+			s[j*n+i] = 0.5 * s[i*n+j]
+			s[i*n+j] = s[j*n+i]
+		}
+		s[i*n+i] *= 0.5
+	}
+	if n > 0 {
+		impl := blasgonum.Implementation{}
+		impl.Dtrsm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, n, 1, l.data, n, s, n)
+		for i := range n { // L⁻ᵀ·S·L⁻¹ = L⁻ᵀ·(L⁻ᵀ·S)ᵀ, S being symmetric
+			for j := range i {
+				s[i*n+j], s[j*n+i] = s[j*n+i], s[i*n+j]
+			}
+		}
+		impl.Dtrsm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, n, 1, l.data, n, s, n)
+	}
+	return out
 }
 
 // choleskyVJP returns L⁻ᵀ·sym(Φ(Lᵀ·g))·L⁻¹ for the factor l.
