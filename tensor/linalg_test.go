@@ -63,7 +63,7 @@ type linalgCase struct {
 // TestGradCheckLinalg checks every linear-algebra op against central
 // differences at orders 1 and 2, and Cholesky, the two solves and LogDet at
 // order 3, on small well-conditioned matrices. Planted bugs each failed it:
-// at order 1, the diagonal factor of Φ in choleskyVJP set to 1; Cholesky
+// at order 1, the diagonal factor of Φ in choleskyVJPKernel set to 1; Cholesky
 // reading only the lower triangle of its input; SolveTriangular's ā kept to
 // the wrong triangle or of the wrong sign, or its b̄ solved without
 // toggling the transpose; Solve's b̄ solved with a instead of aᵀ, or its ā
@@ -367,7 +367,11 @@ func BenchmarkGaussianLogDensity(b *testing.B) {
 }
 
 // TestCholeskyVJPKernel checks that the fused first-order Cholesky VJP
-// agrees with the one written in ops to 1e-12 relative.
+// agrees with the one written in ops to 1e-12 relative. CheckGrad cannot
+// see a wrong value of the recorded VJP when the fused one is right: at
+// order 2 its finite differences and its autodiff both differentiate the
+// recorded one. The diagonal factor of Φ in choleskyVJP set to 1 (a planted
+// bug) fails this test and no other.
 func TestCholeskyVJPKernel(t *testing.T) {
 	for _, n := range []int{1, 4, 30} {
 		rng := rand.New(rand.NewPCG(uint64(n), 19))
