@@ -63,7 +63,9 @@ type linalgCase struct {
 // TestGradCheckLinalg checks every linear-algebra op against central
 // differences at orders 1 and 2, and Cholesky, the two solves and LogDet at
 // order 3, on small well-conditioned matrices. Planted bugs each failed it:
-// at order 1, the diagonal factor of Φ in choleskyVJPKernel set to 1; Cholesky
+// at order 1, choleskyVJPKernel without the halving of its diagonal, without
+// the halving when it fills the upper triangle, or with its rank-1 update
+// of the wrong sign; Cholesky
 // reading only the lower triangle of its input; SolveTriangular's ā kept to
 // the wrong triangle or of the wrong sign, or its b̄ solved without
 // toggling the transpose; Solve's b̄ solved with a instead of aᵀ, or its ā
@@ -361,13 +363,14 @@ func BenchmarkCholesky(b *testing.B) {
 }
 
 func BenchmarkGaussianLogDensity(b *testing.B) {
-	for _, n := range []int{10, 50} {
+	for _, n := range []int{20, 100} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { benchGaussian(b, n) })
 	}
 }
 
-// TestCholeskyVJPKernel checks that the fused first-order Cholesky VJP
-// agrees with the one written in ops to 1e-12 relative. CheckGrad cannot
+// TestCholeskyVJPKernel checks that the first-order Cholesky VJP kernel
+// (Murray's algorithm) agrees with the VJP written in ops (two triangular
+// solves) to 1e-12 relative. CheckGrad cannot
 // see a wrong value of the recorded VJP when the fused one is right: at
 // order 2 its finite differences and its autodiff both differentiate the
 // recorded one. The diagonal factor of Φ in choleskyVJP set to 1 (a planted
@@ -378,6 +381,6 @@ func TestCholeskyVJPKernel(t *testing.T) {
 		l, g := lowerFactor(rng, n), Randn(rng, n, n)
 		var tp *Tape
 		want := tp.choleskyVJP(l, g)
-		closeTo(t, fmt.Sprintf("fused Cholesky VJP n=%d", n), tp.choleskyVJPKernel(l, g).data, dense(want), 1e-12)
+		closeTo(t, fmt.Sprintf("Cholesky VJP kernel n=%d", n), tp.choleskyVJPKernel(l, g).data, dense(want), 1e-12)
 	}
 }
