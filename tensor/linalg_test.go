@@ -62,17 +62,16 @@ type linalgCase struct {
 
 // TestGradCheckLinalg checks every linear-algebra op against central
 // differences at orders 1 and 2, and Cholesky, the two solves and LogDet at
-// order 3, on small well-conditioned matrices. Planted bugs each failed it:
-// at order 1, choleskyVJPKernel without the halving of its diagonal, without
-// the halving when it fills the upper triangle, or with its rank-1 update
-// of the wrong sign; Cholesky
-// reading only the lower triangle of its input; SolveTriangular's ā kept to
-// the wrong triangle or of the wrong sign, or its b̄ solved without
-// toggling the transpose; Solve's b̄ solved with a instead of aᵀ, or its ā
-// of the wrong sign; Diag's, DiagEmbed's or triPart's VJP scaled wrongly.
-// At order 2 only (the VJPs right as numbers but not as functions):
-// choleskyVJP, SolveTriangular's ā or Solve's ā given a detached copy of
-// the forward output.
+// order 3, on small well-conditioned matrices. Planted bugs each failed it.
+// At order 1: choleskyVJPKernel without the halving of its diagonal,
+// without the halving as it fills the upper triangle, or with its rank-1
+// update of the wrong sign; Cholesky reading only the lower triangle of its
+// input; SolveTriangular's ā kept to the wrong triangle or of the wrong
+// sign, or its b̄ solved without toggling the transpose; Solve's b̄ solved
+// with a instead of aᵀ, or its ā of the wrong sign; Diag's, DiagEmbed's or
+// triPart's VJP scaled wrongly. At order 2 only (VJPs right as numbers but
+// not as functions): choleskyVJP, SolveTriangular's ā or Solve's ā given a
+// detached copy of the forward output.
 func TestGradCheckLinalg(t *testing.T) {
 	leaves := func(mk ...func(rng *rand.Rand) *Tensor) func(rng *rand.Rand) []*Tensor {
 		return func(rng *rand.Rand) []*Tensor {
