@@ -190,13 +190,19 @@
 //
 // and a solve's is another solve, with the transpose, and an outer product:
 // b̄ = op(a)⁻ᵀ·x̄, op(a)‾ = −b̄·xᵀ (kept to the triangle for a triangular a).
+// Without recording, Cholesky's VJP runs Murray's unblocked reverse-mode
+// algorithm instead, at about the cost of the factorisation (n³/3
+// multiply-adds against 3n³ for the solves): for a Gaussian process of 50
+// points, about 8 µs to factor its kernel matrix and 14 µs to differentiate
+// through the factor.
 //
 // Cholesky reads the symmetric part (a + aᵀ)/2 of its input, so its gradient
 // is symmetric and matches a finite difference in any element. Whether a
 // matrix is positive definite depends on data, so a matrix that is not
 // gives a factor of NaNs, and NaN log-determinants and gradients, rather
-// than a panic: MCMC samplers treat a NaN energy as a rejection. Solve does
-// the same for an exactly singular matrix.
+// than a panic: goebm's HMC, NUTS and MALA reject a proposal whose energy
+// is NaN (as divergent), and report a NaN at the starting point as an error.
+// Solve does the same for an exactly singular matrix.
 //
 // # Checking gradients
 //

@@ -20,8 +20,8 @@ import (
 // symmetric part (a + aᵀ)/2, so its gradient is symmetric and a finite
 // difference in any element agrees with it. When that part is not positive
 // definite, every element of L is NaN: whether a matrix is positive definite
-// depends on data, not on the program, and a NaN energy is one an MCMC
-// sampler rejects.
+// depends on data, not on the program, and goebm's samplers reject a
+// proposal whose energy is NaN.
 //
 // The VJP (Murray 2016, "Differentiation of the Cholesky decomposition") is
 //
