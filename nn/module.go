@@ -11,6 +11,17 @@ type Module interface {
 	Params() []Param
 }
 
+// Func is a Module computed by a plain function of its input, with no
+// parameters of its own: an energy or a log density written with tape ops,
+// which energy.NewModel then makes a batched energy with autodiff gradients.
+type Func func(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor
+
+// Forward returns f(tp, x).
+func (f Func) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor { return f(tp, x) }
+
+// Params returns nil: a Func has no parameters.
+func (Func) Params() []Param { return nil }
+
 // Param is a named trainable tensor. Value is a leaf that optimizers update
 // in place.
 type Param struct {
