@@ -193,6 +193,9 @@ func FromTimeMLP(net *nn.TimeMLP, d int) (*TimeMLP, error) {
 // Params returns the MLP's parameters.
 func (m *TimeMLP) Params() []*tensors.Tensor { return m.MLP.Params() }
 
+// SetParams replaces the MLP's parameters.
+func (m *TimeMLP) SetParams(ps []*tensors.Tensor) error { return m.MLP.SetParams(ps) }
+
 // ForwardT returns the network at x [n, d] and t [n, 1].
 func (m *TimeMLP) ForwardT(params []*Node, x, t *Node) *Node {
 	k := (m.MLP.Sizes[0] - m.Dim) / 2

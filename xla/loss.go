@@ -1,0 +1,259 @@
+package xla
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// Loss is a training objective as a graph: a scalar built from a network's
+// parameter nodes and a batch's inputs. The randomness a loss needs (noise,
+// probes, negatives, times) is among its inputs, drawn by the caller, so
+// that a run is reproducible and can be set against goebm's loss given the
+// same draws. Each loss follows its namesake in goebm's package loss.
+type Loss interface {
+	// Graph returns the loss of net, whose parameter nodes are params, on
+	// the inputs in (the loss's doc says which).
+	Graph(net Network, params, in []*Node) *Node
+	// check reports whether the loss can train net, and takes numIn
+	// inputs.
+	check(net Network, numIn int) error
+}
+
+// DSM is denoising score matching at one noise scale, as goebm's
+// loss.DenoisingScoreMatching: with x̃ = x + σε,
+// mean ½‖∇ₓE(x̃) − (x̃ − x)/σ²‖² = mean ½‖σ∇ₓE(x̃) − ε‖²/σ².
+// Inputs: the data x [n, d] and the noise ε [n, d]. Second order: its
+// parameter gradient differentiates ∇ₓE.
+type DSM struct {
+	// Sigma σ; 0 means 0.01, as goebm's.
+	Sigma float64
+}
+
+// Graph returns the loss of the energy net.
+func (s DSM) Graph(net Network, params, in []*Node) *Node {
+	sigma := cmp.Or(s.Sigma, 0.01)
+	x, eps := in[0], in[1]
+	_, g := energyGrad(net.(Energy), params, Add(x, MulScalar(eps, sigma)))
+	r := Sub(MulScalar(g, sigma), eps)
+	return MulScalar(ReduceAllMean(ReduceSum(Mul(r, r), 1)), 0.5/(sigma*sigma))
+}
+
+func (s DSM) check(net Network, numIn int) error { return checkLoss("DSM", net, numIn, 2, false) }
+
+// SSM is sliced score matching, as goebm's loss.SlicedScoreMatching:
+// the mean over points and the K probes v of ½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE).
+// Inputs: the data x [n, d] and the probes v [K, n, d] (Rademacher or
+// Gaussian, the caller's choice). Its parameter gradient is of third
+// order in x and parameters together: it works through dense MLPs.
+type SSM struct{}
+
+// Graph returns the loss of the energy net.
+func (SSM) Graph(net Network, params, in []*Node) *Node {
+	x, v := in[0], in[1]
+	_, g := energyGrad(net.(Energy), params, x)
+	k := v.Shape().Dimensions[0]
+	var total *Node
+	for i := range k {
+		vi := Squeeze(Slice(v, AxisElem(i)), 0)
+		gv := ReduceSum(Mul(g, vi), 1) // vᵀ∇E per row
+		hv := Gradient(ReduceAllSum(gv), x)[0]
+		term := Sub(MulScalar(Mul(gv, gv), 0.5), ReduceSum(Mul(hv, vi), 1))
+		if total == nil {
+			total = term
+		} else {
+			total = Add(total, term)
+		}
+	}
+	return MulScalar(ReduceAllMean(total), 1/float64(k))
+}
+
+func (SSM) check(net Network, numIn int) error { return checkLoss("SSM", net, numIn, 2, false) }
+
+// CD is the contrastive-divergence objective, as goebm's
+// loss.ContrastiveDivergence given its negatives:
+// mean E(x) − mean E(x⁻) + α·(mean E(x)² + mean E(x⁻)²).
+// Inputs: the data x [n, d] and the negatives x⁻ [m, d], drawn by Chains
+// (CD-k from the data or from noise) or from a Replay buffer (persistent
+// CD); no gradient flows through them.
+type CD struct {
+	// RegWeight α; 0 means 0.001, negative means none, as goebm's.
+	RegWeight float64
+}
+
+// Graph returns the loss of the energy net.
+func (c CD) Graph(net Network, params, in []*Node) *Node {
+	en := net.(Energy)
+	ePos, eNeg := en.Graph(params, in[0]), en.Graph(params, StopGradient(in[1]))
+	l := Sub(ReduceAllMean(ePos), ReduceAllMean(eNeg))
+	alpha := c.RegWeight
+	if alpha == 0 {
+		alpha = 0.001
+	}
+	if alpha > 0 {
+		l = Add(l, MulScalar(Add(ReduceAllMean(Mul(ePos, ePos)), ReduceAllMean(Mul(eNeg, eNeg))), alpha))
+	}
+	return l
+}
+
+func (c CD) check(net Network, numIn int) error { return checkLoss("CD", net, numIn, 2, false) }
+
+// FlowMatching is flow matching along the straight path, as goebm's
+// loss.FlowMatching with independent pairs: x_t = t·x₁ + (1 − t)·x₀,
+// u_t = x₁ − x₀, mean ‖v(x_t, t) − u_t‖². Inputs: the data x₁ [n, d], the
+// noise x₀ [n, d] and the times t [n, 1]. It trains a TimeMLP.
+type FlowMatching struct{}
+
+// Graph returns the loss of the velocity net.
+func (FlowMatching) Graph(net Network, params, in []*Node) *Node {
+	x1, x0, t := in[0], in[1], in[2]
+	xt := Add(Mul(t, x1), Mul(OneMinus(t), x0))
+	r := Sub(net.(*TimeMLP).ForwardT(params, xt, t), Sub(x1, x0))
+	return ReduceAllMean(ReduceSum(Mul(r, r), 1))
+}
+
+func (FlowMatching) check(net Network, numIn int) error {
+	return checkLoss("flow matching", net, numIn, 3, true)
+}
+
+// checkLoss checks the network and the number of inputs of a loss.
+func checkLoss(name string, net Network, numIn, want int, timeNet bool) error {
+	if numIn != want {
+		return fmt.Errorf("xla: %s takes %d inputs, got %d: %w", name, want, numIn, ErrInvalid)
+	}
+	if _, ok := net.(*TimeMLP); timeNet && !ok {
+		return fmt.Errorf("xla: %s trains a TimeMLP, not a %T: %w", name, net, ErrInvalid)
+	}
+	if _, ok := net.(Energy); !timeNet && !ok {
+		return fmt.Errorf("xla: %s trains an Energy, not a %T: %w", name, net, ErrInvalid)
+	}
+	return nil
+}
+
+// Grads evaluates a loss and its gradient with respect to the network's
+// parameters.
+type Grads struct {
+	net  Network
+	l    Loss
+	exec *Exec
+}
+
+// NewGrads compiles the loss l of net and its parameter gradient on b
+// (lazily, at the first inputs of each shape).
+func NewGrads(b compute.Backend, l Loss, net Network) (*Grads, error) {
+	np := len(net.Params())
+	exec, err := NewExec(b, func(in []*Node) []*Node {
+		loss := l.Graph(net, in[:np], in[np:])
+		return append([]*Node{loss}, Gradient(loss, in[:np]...)...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("xla: %w", err)
+	}
+	return &Grads{net: net, l: l, exec: exec}, nil
+}
+
+// Eval returns the loss on the inputs in and its gradient with respect to
+// each parameter, in the order of the network's Params.
+func (g *Grads) Eval(in ...*tensors.Tensor) (float64, []*tensors.Tensor, error) {
+	if err := g.l.check(g.net, len(in)); err != nil {
+		return 0, nil, err
+	}
+	out, err := call(g.exec, g.net.Params(), in...)
+	if err != nil {
+		return 0, nil, err
+	}
+	return float64(tensors.ToScalar[float32](out[0])), out[1:], nil
+}
+
+// Trainable is a Network whose parameters a Trainer replaces each step.
+type Trainable interface {
+	Network
+	// SetParams replaces the parameters by tensors of the same shapes.
+	SetParams([]*tensors.Tensor) error
+}
+
+// Adam is goebm's optim.Adam without weight decay:
+// m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
+// p ← p − η·(m/(1 − β₁ᵗ))/(√(v/(1 − β₂ᵗ)) + ε).
+type Adam struct {
+	// LR η; 0 means 0.001.
+	LR float64
+	// Beta1, Beta2; 0 means 0.9 and 0.999.
+	Beta1, Beta2 float64
+	// Eps ε; 0 means 1e-8.
+	Eps float64
+}
+
+// Trainer runs training steps of a loss: the loss, its parameter gradient
+// and an Adam update compiled as one graph, the parameters and Adam's
+// moments kept on the device between steps.
+type Trainer struct {
+	net   Trainable
+	l     Loss
+	opt   Adam
+	exec  *Exec
+	m, v  []*tensors.Tensor
+	steps int
+}
+
+// NewTrainer compiles training steps of the loss l of net with opt on b.
+func NewTrainer(b compute.Backend, l Loss, net Trainable, opt Adam) (*Trainer, error) {
+	ps := net.Params()
+	np := len(ps)
+	lr, b1, b2, eps := cmp.Or(opt.LR, 1e-3), cmp.Or(opt.Beta1, 0.9), cmp.Or(opt.Beta2, 0.999), cmp.Or(opt.Eps, 1e-8)
+	exec, err := NewExec(b, func(in []*Node) []*Node {
+		params, m, v, c := in[:np], in[np:2*np], in[2*np:3*np], in[3*np]
+		c1, c2 := Slice(c, AxisElem(0)), Slice(c, AxisElem(1)) // 1 − β₁ᵗ, 1 − β₂ᵗ, as [1]
+		loss := l.Graph(net, params, in[3*np+1:])
+		grads := Gradient(loss, params...)
+		out := []*Node{loss}
+		var newP, newM, newV []*Node
+		for i, g := range grads {
+			mi := Add(MulScalar(m[i], b1), MulScalar(g, 1-b1))
+			vi := Add(MulScalar(v[i], b2), MulScalar(Mul(g, g), 1-b2))
+			mh := Div(mi, Reshape(c1))
+			vh := Div(vi, Reshape(c2))
+			newP = append(newP, Sub(params[i], MulScalar(Div(mh, AddScalar(Sqrt(vh), eps)), lr)))
+			newM, newV = append(newM, mi), append(newV, vi)
+		}
+		return append(append(append(out, newP...), newM...), newV...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("xla: %w", err)
+	}
+	t := &Trainer{net: net, l: l, opt: Adam{LR: lr, Beta1: b1, Beta2: b2, Eps: eps}, exec: exec}
+	for _, p := range ps {
+		t.m = append(t.m, tensors.FromShape(p.Shape()))
+		t.v = append(t.v, tensors.FromShape(p.Shape()))
+	}
+	return t, nil
+}
+
+// Step runs one training step on the inputs in and returns the loss before
+// the update; the network's parameters are replaced by the updated ones.
+func (t *Trainer) Step(in ...*tensors.Tensor) (float64, error) {
+	if err := t.l.check(t.net, len(in)); err != nil {
+		return 0, err
+	}
+	np := len(t.m)
+	s := float64(t.steps + 1)
+	c := tensors.FromFlatDataAndDimensions([]float32{float32(1 - math.Pow(t.opt.Beta1, s)), float32(1 - math.Pow(t.opt.Beta2, s))}, 2)
+	args := append(append(append(append([]*tensors.Tensor{}, t.m...), t.v...), c), in...)
+	out, err := call(t.exec, t.net.Params(), args...)
+	if err != nil {
+		return 0, err
+	}
+	if err := t.net.SetParams(out[1 : 1+np]); err != nil {
+		return 0, err
+	}
+	t.m, t.v = out[1+np:1+2*np], out[1+2*np:1+3*np]
+	t.steps++
+	return float64(tensors.ToScalar[float32](out[0])), nil
+}
+
+// Steps returns the number of steps taken.
+func (t *Trainer) Steps() int { return t.steps }
