@@ -2,7 +2,6 @@ package xla
 
 import (
 	"math"
-	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -50,13 +49,4 @@ func near(t *testing.T, name string, got, want []float64, tol float64) {
 	if !(worst <= tol*scale) {
 		t.Errorf("%s: |got − want| = %.3g at %d (got %.8g, want %.8g), over %.3g", name, worst, at, got[at], want[at], tol*scale)
 	}
-}
-
-// randn returns n standard normal values.
-func randn(rng *rand.Rand, n int) []float64 {
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = rng.NormFloat64()
-	}
-	return v
 }

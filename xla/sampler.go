@@ -126,6 +126,7 @@ func accept(ok, x, e, g, y, ey, gy *Node) (x1, e1, g1, acc *Node) {
 // backend's device between steps.
 type Chains struct {
 	en              Energy
+	ev              *Evaluator
 	exec            *Exec
 	x, e, g, rng, n *tensors.Tensor // n: accepted moves per chain
 	steps           int
@@ -160,7 +161,21 @@ func NewChains(b compute.Backend, en Energy, k Kernel, x0 *tensors.Tensor, seed 
 		return nil, fmt.Errorf("xla: %w", err)
 	}
 	n := tensors.FromShape(shapeOf(x0.Shape().Dimensions[0]))
-	return &Chains{en: en, exec: exec, x: x0, e: e, g: g, rng: rng, n: n}, nil
+	return &Chains{en: en, ev: ev, exec: exec, x: x0, e: e, g: g, rng: rng, n: n}, nil
+}
+
+// Restart moves the chains to the rows of x ([n, d], the shape they had),
+// keeping their random state and acceptance counts.
+func (c *Chains) Restart(x *tensors.Tensor) error {
+	if !x.Shape().Equal(c.x.Shape()) {
+		return fmt.Errorf("xla: restarting chains of shape %v at %v: %w", c.x.Shape(), x.Shape(), ErrInvalid)
+	}
+	e, g, err := c.ev.Eval(x)
+	if err != nil {
+		return err
+	}
+	c.x, c.e, c.g = x, e, g
+	return nil
 }
 
 // Run advances every chain by steps steps.
