@@ -239,20 +239,50 @@ func (t *Trainer) Step(in ...*tensors.Tensor) (float64, error) {
 	if err := t.l.check(t.net, len(in)); err != nil {
 		return 0, err
 	}
+	loss, err := t.step(in)
+	if err != nil {
+		return 0, err
+	}
+	return float64(tensors.ToScalar[float32](loss)), nil
+}
+
+// step runs one training step and returns the loss, left on the device.
+func (t *Trainer) step(in []*tensors.Tensor) (*tensors.Tensor, error) {
 	np := len(t.m)
 	s := float64(t.steps + 1)
 	c := tensors.FromFlatDataAndDimensions([]float32{float32(1 - math.Pow(t.opt.Beta1, s)), float32(1 - math.Pow(t.opt.Beta2, s))}, 2)
 	args := append(append(append(append([]*tensors.Tensor{}, t.m...), t.v...), c), in...)
 	out, err := call(t.exec, t.net.Params(), args...)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := t.net.SetParams(out[1 : 1+np]); err != nil {
-		return 0, err
+		return nil, err
 	}
 	t.m, t.v = out[1+np:1+2*np], out[1+2*np:1+3*np]
 	t.steps++
-	return float64(tensors.ToScalar[float32](out[0])), nil
+	return out[0], nil
+}
+
+// Run runs steps training steps on the same inputs (a fixed batch and
+// noise) and returns the loss before the last update. It reads nothing
+// back from the device until the end, so on an accelerator it times the
+// steps themselves.
+func (t *Trainer) Run(steps int, in ...*tensors.Tensor) (float64, error) {
+	if err := t.l.check(t.net, len(in)); err != nil {
+		return 0, err
+	}
+	var loss *tensors.Tensor
+	for range steps {
+		var err error
+		if loss, err = t.step(in); err != nil {
+			return 0, err
+		}
+	}
+	if loss == nil {
+		return 0, nil
+	}
+	return float64(tensors.ToScalar[float32](loss)), nil
 }
 
 // Steps returns the number of steps taken.
