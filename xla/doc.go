@@ -14,9 +14,14 @@
 //	samplers     batched Langevin, MALA and HMC steps (Chains), one
 //	             compiled step run in a Go loop, noise drawn in the graph
 //	             from a seed
-//	losses       DSM, SSM, CD (and persistent CD's replay buffer), flow
-//	             matching, each with its parameter gradient (Grads), and
-//	             an Adam step compiled with it (Trainer)
+//	losses       DSM, SSM, CD (its negatives from Chains, or from a
+//	             persistent CD Replay buffer), flow matching, each with its
+//	             parameter gradient (Grads), and an Adam step compiled with
+//	             it (Trainer)
+//
+// Command ebmxla (xla/cmd/ebmxla) trains and samples goebm's MLP models
+// with them on a chosen backend, writing ebm's model directories, and
+// bench/gpu/run.sh times them on a GPU against PyTorch.
 //
 // Every graph takes its random numbers as inputs (loss noise) or from a
 // seeded GoMLX random state (sampler noise): the same seed gives the same
