@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/goebm/goebm/schedule"
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -178,14 +179,50 @@ type Trainable interface {
 
 // Adam is goebm's optim.Adam without weight decay:
 // m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²,
-// p ← p − η·(m/(1 − β₁ᵗ))/(√(v/(1 − β₂ᵗ)) + ε).
+// p ← p − η·(m/(1 − β₁ᵗ))/(√(v/(1 − β₂ᵗ)) + ε), the gradients first
+// clipped to a joint norm of at most ClipNorm (optim.ClipGradNorm), as ebm
+// train's trainer does.
 type Adam struct {
-	// LR η; 0 means 0.001.
+	// LR η; 0 means 0.001. Ignored when Schedule is set.
 	LR float64
+	// Schedule, if set, gives η at each step (from 0).
+	Schedule schedule.Schedule
 	// Beta1, Beta2; 0 means 0.9 and 0.999.
 	Beta1, Beta2 float64
 	// Eps ε; 0 means 1e-8.
 	Eps float64
+	// ClipNorm, if positive, rescales the gradients to at most this joint
+	// Euclidean norm; a non-finite norm leaves them alone.
+	ClipNorm float64
+}
+
+// lr returns η at step t (from 0).
+func (a Adam) lr(t int) float64 {
+	if a.Schedule != nil {
+		return a.Schedule.At(t)
+	}
+	return cmp.Or(a.LR, 1e-3)
+}
+
+// clip rescales grads to a joint norm of at most maxNorm.
+func clip(grads []*Node, maxNorm float64) []*Node {
+	var ss *Node
+	for _, g := range grads {
+		s := ReduceAllSum(Mul(g, g))
+		if ss == nil {
+			ss = s
+		} else {
+			ss = Add(ss, s)
+		}
+	}
+	norm := Sqrt(ss)
+	over := LogicalAnd(GreaterThan(norm, Scalar(norm.Graph(), dtype, maxNorm)), IsFinite(norm))
+	scale := Where(over, Div(Scalar(norm.Graph(), dtype, maxNorm), norm), OnesLike(norm))
+	out := make([]*Node, len(grads))
+	for i, g := range grads {
+		out[i] = Mul(g, scale)
+	}
+	return out
 }
 
 // Trainer runs training steps of a loss: the loss, its parameter gradient
@@ -204,20 +241,26 @@ type Trainer struct {
 func NewTrainer(b compute.Backend, l Loss, net Trainable, opt Adam) (*Trainer, error) {
 	ps := net.Params()
 	np := len(ps)
-	lr, b1, b2, eps := cmp.Or(opt.LR, 1e-3), cmp.Or(opt.Beta1, 0.9), cmp.Or(opt.Beta2, 0.999), cmp.Or(opt.Eps, 1e-8)
+	b1, b2, eps := cmp.Or(opt.Beta1, 0.9), cmp.Or(opt.Beta2, 0.999), cmp.Or(opt.Eps, 1e-8)
+	if opt.ClipNorm < 0 {
+		return nil, fmt.Errorf("xla: Adam's ClipNorm %g: %w", opt.ClipNorm, ErrInvalid)
+	}
 	exec, err := NewExec(b, func(in []*Node) []*Node {
 		params, m, v, c := in[:np], in[np:2*np], in[2*np:3*np], in[3*np]
-		c1, c2 := Slice(c, AxisElem(0)), Slice(c, AxisElem(1)) // 1 − β₁ᵗ, 1 − β₂ᵗ, as [1]
+		// 1 − β₁ᵗ, 1 − β₂ᵗ and η, as scalars
+		c1, c2, lr := Reshape(Slice(c, AxisElem(0))), Reshape(Slice(c, AxisElem(1))), Reshape(Slice(c, AxisElem(2)))
 		loss := l.Graph(net, params, in[3*np+1:])
 		grads := Gradient(loss, params...)
+		if opt.ClipNorm > 0 {
+			grads = clip(grads, opt.ClipNorm)
+		}
 		out := []*Node{loss}
 		var newP, newM, newV []*Node
 		for i, g := range grads {
 			mi := Add(MulScalar(m[i], b1), MulScalar(g, 1-b1))
 			vi := Add(MulScalar(v[i], b2), MulScalar(Mul(g, g), 1-b2))
-			mh := Div(mi, Reshape(c1))
-			vh := Div(vi, Reshape(c2))
-			newP = append(newP, Sub(params[i], MulScalar(Div(mh, AddScalar(Sqrt(vh), eps)), lr)))
+			mh, vh := Div(mi, c1), Div(vi, c2)
+			newP = append(newP, Sub(params[i], Mul(Div(mh, AddScalar(Sqrt(vh), eps)), lr)))
 			newM, newV = append(newM, mi), append(newV, vi)
 		}
 		return append(append(append(out, newP...), newM...), newV...)
@@ -225,7 +268,8 @@ func NewTrainer(b compute.Backend, l Loss, net Trainable, opt Adam) (*Trainer, e
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
-	t := &Trainer{net: net, l: l, opt: Adam{LR: lr, Beta1: b1, Beta2: b2, Eps: eps}, exec: exec}
+	opt.Beta1, opt.Beta2, opt.Eps = b1, b2, eps
+	t := &Trainer{net: net, l: l, opt: opt, exec: exec}
 	for _, p := range ps {
 		t.m = append(t.m, tensors.FromShape(p.Shape()))
 		t.v = append(t.v, tensors.FromShape(p.Shape()))
@@ -250,7 +294,7 @@ func (t *Trainer) Step(in ...*tensors.Tensor) (float64, error) {
 func (t *Trainer) step(in []*tensors.Tensor) (*tensors.Tensor, error) {
 	np := len(t.m)
 	s := float64(t.steps + 1)
-	c := tensors.FromFlatDataAndDimensions([]float32{float32(1 - math.Pow(t.opt.Beta1, s)), float32(1 - math.Pow(t.opt.Beta2, s))}, 2)
+	c := tensors.FromFlatDataAndDimensions([]float32{float32(1 - math.Pow(t.opt.Beta1, s)), float32(1 - math.Pow(t.opt.Beta2, s)), float32(t.opt.lr(t.steps))}, 3)
 	args := append(append(append(append([]*tensors.Tensor{}, t.m...), t.v...), c), in...)
 	out, err := call(t.exec, t.net.Params(), args...)
 	if err != nil {

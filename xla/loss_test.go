@@ -11,6 +11,7 @@ import (
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/optim"
 	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -142,21 +143,24 @@ func TestFlowMatchingMatchesGoebm(t *testing.T) {
 }
 
 // TestDSMTrainingMatchesGoebm runs 20 Adam steps of DSM on a small MLP in
-// both engines, the noise of each step the same, and checks the loss at
-// every step and the final parameters within float32Tol.
+// both engines, with a cosine learning rate and gradients clipped to norm 0.6
+// (which clips about half the steps), the noise of each step the same, and checks the
+// loss at every step and the final parameters within float32Tol.
 func TestDSMTrainingMatchesGoebm(t *testing.T) {
-	const n, d, sigma, lr, steps = 64, 2, 0.1, 1e-2, 20
+	const n, d, sigma, lr, steps, clipNorm = 64, 2, 0.1, 1e-2, 20, 0.6
 	net, m, x := testMLP(t, 4, n, d)
 	xt := tensor.New(x, n, d)
-	opt := &optim.Adam{LR: lr}
+	sched := schedule.Cosine{Start: lr, End: lr / 50, Steps: steps}
+	opt := &optim.Adam{Schedule: sched}
 	l := loss.DenoisingScoreMatching{Sigma: sigma}
 	rngGo := rand.New(rand.NewPCG(2, 2))
-	tr, err := NewTrainer(testBackend(t), DSM{Sigma: sigma}, m, Adam{LR: lr})
+	tr, err := NewTrainer(testBackend(t), DSM{Sigma: sigma}, m, Adam{Schedule: sched, ClipNorm: clipNorm})
 	if err != nil {
 		t.Fatal(err)
 	}
 	draws := rand.New(rand.NewPCG(2, 2))
 	want, got := make([]float64, steps), make([]float64, steps)
+	clipped := 0
 	for s := range steps {
 		tp := tensor.NewTape()
 		v, err := l.Loss(tp, net, xt, rngGo)
@@ -164,7 +168,11 @@ func TestDSMTrainingMatchesGoebm(t *testing.T) {
 			t.Fatal(err)
 		}
 		ps := nn.Values(net.Params())
-		if err := opt.Step(ps, tp.Grad([]*tensor.Tensor{v}, ps, tensor.GradOptions{})); err != nil {
+		gs := tp.Grad([]*tensor.Tensor{v}, ps, tensor.GradOptions{})
+		if optim.ClipGradNorm(gs, clipNorm) > clipNorm {
+			clipped++
+		}
+		if err := opt.Step(ps, gs); err != nil {
 			t.Fatal(err)
 		}
 		want[s] = v.Data()[0]
@@ -172,7 +180,10 @@ func TestDSMTrainingMatchesGoebm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("DSM loss: step 1 %.5g → step %d %.5g (goebm %.5g → %.5g)", got[0], steps, got[steps-1], want[0], want[steps-1])
+	t.Logf("DSM loss: step 1 %.5g → step %d %.5g (goebm %.5g → %.5g); %d steps clipped", got[0], steps, got[steps-1], want[0], want[steps-1], clipped)
+	if clipped == 0 || clipped == steps {
+		t.Errorf("%d of %d steps clipped: the test needs both", clipped, steps)
+	}
 	near(t, "loss trajectory", got, want, float32Tol)
 	for i, p := range net.Params() {
 		near(t, "trained "+p.Name, Float64s(m.Params()[i]), p.Value.Data(), float32Tol)

@@ -8,6 +8,8 @@
 #
 #   (cd xla && CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go test -c -o ../bench/gpu/xla.test .)
 #
+# The binary needs glibc 2.34 or newer (ldd xla.test: libc only).
+#
 # On the GPU machine (python3 with torch; JAX's CUDA PJRT plugin, pip
 # package jax-cuda13-pjrt, whose file is xla_cuda_plugin.so):
 #
