@@ -72,7 +72,9 @@ echo "== tests (float32 against goebm's float64 engine)"
 grep -E '^(--- |ok|PASS|FAIL)' "$out/tests.txt" || true
 
 echo "== GoMLX benchmarks"
-"$bin" -test.run '^$' -test.bench . -test.benchtime "${steps}x" -xla.bench="$sizes" 2>&1 | tee "$out/go_bench.txt" | grep -E '^Benchmark|FAIL'
+"$bin" -test.run '^$' -test.bench . -test.benchtime "${steps}x" -xla.bench="$sizes" >"$out/go_bench.txt" 2>&1 ||
+  echo "run.sh: GoMLX BENCHMARKS FAILED (see $out/go_bench.txt)"
+grep -E '^Benchmark' "$out/go_bench.txt" || true
 
 echo "== PyTorch peer"
 "$py" "$dir/torch_peer.py" --sizes "$sizes" --device "$device" --steps "$steps" "${peer_tf32[@]}" 2>&1 | tee "$out/torch.txt"
