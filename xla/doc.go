@@ -12,8 +12,8 @@
 //	energies     MLP and TimeMLP built from a goebm network's parameters
 //	             (FromMLP, FromTimeMLP), Quadratic, DoubleWell
 //	samplers     batched Langevin, MALA and HMC steps (Chains), one
-//	             compiled step run in a Go loop, noise drawn in the graph
-//	             from a seed
+//	             compiled step (or several unrolled: Chains.Unroll) run in
+//	             a Go loop, noise drawn in the graph from a seed
 //	losses       DSM, SSM, CD (its negatives from Chains, or from a
 //	             persistent CD Replay buffer), flow matching, each with its
 //	             parameter gradient (Grads), and an Adam step compiled with

@@ -52,7 +52,8 @@ func benchMLP(b *testing.B, d, width int) *MLP {
 }
 
 // BenchmarkLangevin times a Langevin step (step 1e-3) of every chain on
-// DoubleWell and on an MLP energy d → w → w → 1, chains from N(0, I).
+// DoubleWell and on an MLP energy d → w → w → 1, chains from N(0, I), one
+// compiled step per call and, "/unroll=10", ten.
 func BenchmarkLangevin(b *testing.B) {
 	s := shapesFor(b)
 	for _, name := range []string{"doublewell", "mlp"} {
@@ -61,25 +62,36 @@ func BenchmarkLangevin(b *testing.B) {
 			en = benchMLP(b, s.samplerDim, s.samplerWidth)
 		}
 		for _, n := range s.chains {
-			b.Run(fmt.Sprintf("energy=%s/chains=%d", name, n), func(b *testing.B) {
-				x0 := Tensor(randn(rand.New(rand.NewPCG(2, 2)), n*s.samplerDim), n, s.samplerDim)
-				c, err := NewChains(testBackend(b), en, Langevin{StepSize: 1e-3}, x0, 1)
-				if err != nil {
-					b.Fatal(err)
+			for _, unroll := range []int{1, 10} {
+				id := fmt.Sprintf("energy=%s/chains=%d", name, n)
+				if unroll > 1 {
+					id += fmt.Sprintf("/unroll=%d", unroll)
 				}
-				if err := c.Run(2); err != nil { // compile and warm up
-					b.Fatal(err)
-				}
-				Float64s(c.Energies())
-				b.ResetTimer()
-				if err := c.Run(b.N); err != nil {
-					b.Fatal(err)
-				}
-				Float64s(c.Energies())
-				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "chain-steps/s")
-			})
+				b.Run(id, func(b *testing.B) { benchLangevin(b, en, n, s.samplerDim, unroll) })
+			}
 		}
 	}
+}
+
+func benchLangevin(b *testing.B, en Energy, n, d, unroll int) {
+	x0 := Tensor(randn(rand.New(rand.NewPCG(2, 2)), n*d), n, d)
+	c, err := NewChains(testBackend(b), en, Langevin{StepSize: 1e-3}, x0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Unroll(unroll); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Run(unroll + 1); err != nil { // compile and warm up
+		b.Fatal(err)
+	}
+	Float64s(c.Energies())
+	b.ResetTimer()
+	if err := c.Run(b.N); err != nil {
+		b.Fatal(err)
+	}
+	Float64s(c.Energies())
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "chain-steps/s")
 }
 
 // BenchmarkTrainStep times a DSM (σ = 0.1) and an SSM (one Gaussian probe)

@@ -1,6 +1,7 @@
 package xla
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -73,6 +74,25 @@ func TestLangevinMoments(t *testing.T) {
 	near(t, "same seed", a, b, 0)
 	if a[0] == c[0] {
 		t.Errorf("seeds 9 and 10 give the same chain: %v", a[0])
+	}
+}
+
+// TestUnroll checks that chains run 4 steps at a time (then 3 one by one)
+// end where the same chains run step by step do, within float32Tol.
+func TestUnroll(t *testing.T) {
+	for _, k := range []Kernel{Langevin{StepSize: 0.05}, MALA{StepSize: 0.3}, HMC{StepSize: 0.2, LeapfrogSteps: 3}} {
+		one, _ := runChains(t, k, 16, 11, 4)
+		c, err := NewChains(testBackend(t), gauss, k, Tensor(make([]float64, 16*2), 16, 2), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Unroll(4); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Run(11); err != nil {
+			t.Fatal(err)
+		}
+		near(t, fmt.Sprintf("%T unrolled", k), Float64s(c.X()), one, float32Tol)
 	}
 }
 

@@ -28,7 +28,8 @@
 #   PYTHON         the python3 with torch (default python3)
 #
 # Sizes: gpu runs Langevin with 10^4, 10^5 and 10^6 chains on DoubleWell and
-# on an MLP energy 2 -> 128 -> 128 -> 1, and DSM and SSM training steps of a
+# on an MLP energy 2 -> 128 -> 128 -> 1 (one compiled step per call, and ten
+# unrolled: "/unroll=10"), and DSM and SSM training steps of a
 # 64 -> 256 -> 256 -> 1 MLP at batch 1024 and 65,536; tiny runs small shapes.
 set -euo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -85,5 +86,6 @@ awk -F'\t' '
   /^Benchmark/ {
     split($0, f, /[ \t]+/); name = f[1]; sub(/-[0-9]+$/, "", name)
     for (i = 2; i < length(f); i++) if (f[i+1] == "ns/op") ms = f[i] / 1e6
-    if (name in torch) printf "%-48s GoMLX %10.4f ms  PyTorch %10.4f ms  ratio %6.2f\n", name, ms, torch[name], torch[name] / ms
+    peer = name; sub(/\/unroll=[0-9]+$/, "", peer)   # PyTorch has no unrolled steps: set against its one
+    if (peer in torch) printf "%-58s GoMLX %10.4f ms  PyTorch %10.4f ms  ratio %6.2f\n", name, ms, torch[peer], torch[peer] / ms
   }' "$out/torch.txt" "$out/go_bench.txt" | tee "$out/ratios.txt"
