@@ -252,14 +252,15 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	kind := fs.String("sampler", "mala", "langevin, mala or hmc")
 	step := fs.Float64("step", 0.01, "step size")
 	leapfrog := fs.Int("leapfrog", 10, "HMC's leapfrog steps")
+	unroll := fs.Int("unroll", 10, "steps compiled into one call (fewer dispatches on a GPU; the same draws)")
 	seed := fs.Int64("seed", 1, "seed of the starting points and the chains")
 	out := fs.String("out", "", "CSV file of the draws (default stdout)")
 	backendFlag := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" || *n < 1 || *steps < 0 {
-		return fmt.Errorf("sample needs -model, positive -n and -steps not negative: %w", errUsage)
+	if *dir == "" || *n < 1 || *steps < 0 || *unroll < 1 {
+		return fmt.Errorf("sample needs -model, positive -n and -unroll, and -steps not negative: %w", errUsage)
 	}
 	var k xla.Kernel
 	switch *kind {
@@ -291,6 +292,9 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	rng := rand.New(rand.NewPCG(uint64(*seed), 5))
 	c, err := xla.NewChains(b, en, k, xla.Tensor(normals(rng, *n*d), *n, d), *seed)
 	if err != nil {
+		return err
+	}
+	if err := c.Unroll(min(*unroll, max(*steps, 1))); err != nil {
 		return err
 	}
 	if err := c.Run(*steps); err != nil {
