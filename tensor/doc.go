@@ -204,6 +204,12 @@
 // is NaN (as divergent), and report a NaN at the starting point as an error.
 // Solve does the same for an exactly singular matrix.
 //
+// # Special functions
+//
+// Lgamma (log|Γ|), Digamma and Polygamma(n, ·) (ψ⁽ⁿ⁾, any n ≥ 0) are
+// element-wise ops for the normalising constants of statistical densities;
+// the VJP of ψ⁽ⁿ⁾ is ψ⁽ⁿ⁺¹⁾, so every order of derivative is exact.
+//
 // # Checking gradients
 //
 // CheckGrad compares the gradients of any function built from tape ops with
