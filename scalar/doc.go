@@ -36,5 +36,11 @@
 // against finite differences. Float implements Ops on plain float64s, for
 // evaluation without any tape.
 //
+// Lgamma, in Ops, and Digamma are the special functions of densities'
+// normalising constants; their partials, ψ and ψ′, come from the same
+// polygamma kernel as package tensor's Lgamma and Polygamma ops, so the two
+// tapes agree to the bit. Package dist builds the usual log densities on
+// Ops.
+//
 // A Tape is used by one goroutine at a time; give each goroutine its own.
 package scalar

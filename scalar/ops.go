@@ -43,6 +43,9 @@ type Ops[T any] interface {
 	Tanh(x T) T
 	// Abs returns |x|; its derivative at 0 is taken as 0.
 	Abs(x T) T
+	// Lgamma returns log|Γ(x)|, log Γ(x) for x > 0; its derivative is the
+	// digamma function ψ(x).
+	Lgamma(x T) T
 }
 
 var _ Ops[Var] = (*Tape)(nil)

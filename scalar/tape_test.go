@@ -20,6 +20,7 @@ func model[T any, O scalar.Ops[T]](o O, x []T) T {
 	s = o.Add(s, o.Mul(o.Softplus(c), o.Sigmoid(a)))
 	s = o.Add(s, o.Tanh(o.Mul(b, c)))
 	s = o.Add(s, o.Pow(o.Abs(o.AddScalar(c, 3)), 1.5))
+	s = o.Add(s, o.Lgamma(o.AddScalar(o.Square(b), 0.3)))
 	return o.Add(s, o.Mul(o.Const(2.5), a))
 }
 
