@@ -235,3 +235,27 @@ func TestConstantsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiNormal16NoAlloc: at 16 dimensions MultiNormalCholesky still
+// keeps its z on the stack.
+func TestMultiNormal16NoAlloc(t *testing.T) {
+	const n = 16
+	p := make([]float64, n+n*n)
+	for i := range n {
+		p[i] = float64(i) / n
+		p[n+i*n+i] = 1 + float64(i)/n
+	}
+	f := func(tp st, p []sv) sv {
+		var mu [n]sv
+		for i := range mu {
+			mu[i] = tp.Const(0)
+		}
+		return dist.MultiNormalCholesky(tp, p[:n], mu[:], p[n:])
+	}
+	g := make([]float64, len(p))
+	tp := scalar.NewTape(0)
+	tp.Gradient(f, p, g)
+	if a := testing.AllocsPerRun(20, func() { tp.Gradient(f, p, g) }); a != 0 {
+		t.Errorf("%v allocations per gradient, want 0", a)
+	}
+}
