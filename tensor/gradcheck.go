@@ -56,6 +56,10 @@ func (o CheckOptions) withDefaults() CheckOptions {
 // the scalar is s_k = Σᵢ Σ wᵢ ⊙ ∂s_{k−1}/∂xᵢ (a Grad with CreateGraph) with
 // fresh random wᵢ. Every element of the gradient of that scalar with respect
 // to every input is compared with a central difference of the scalar itself.
+// At orders above 1 each gradient recorded on the way (with CreateGraph) is
+// also compared with the same gradient computed without recording, which
+// runs the ops' fused kernels: a wrong recorded VJP would otherwise pass, as
+// the finite differences of the next order are taken through it too.
 // CheckGrad changes the values of xs while it runs and restores them.
 func CheckGrad(f func(tp *Tape, xs []*Tensor) *Tensor, xs []*Tensor, opts CheckOptions) error {
 	o := opts.withDefaults()
@@ -63,8 +67,11 @@ func CheckGrad(f func(tp *Tape, xs []*Tensor) *Tensor, xs []*Tensor, opts CheckO
 	outShape := f(nil, xs).shape
 	u := Randn(rng, outShape...)
 	scalar := func(tp *Tape, xs []*Tensor) *Tensor { return tp.Sum(tp.Mul(f(tp, xs), u)) }
-	for range o.Order - 1 {
+	for k := 1; k < o.Order; k++ {
 		prev := scalar
+		if err := sameRecorded(prev, xs, k); err != nil {
+			return err
+		}
 		ws := make([]*Tensor, len(xs))
 		for i, x := range xs {
 			ws[i] = Randn(rng, x.shape...)
@@ -95,6 +102,27 @@ func CheckGrad(f func(tp *Tape, xs []*Tensor) *Tensor, xs []*Tensor, opts CheckO
 			if !(math.Abs(got-num) <= o.Atol+o.Rtol*math.Abs(num)) {
 				return fmt.Errorf("order-%d derivative with respect to input %d (shape %v) element %d: autodiff %.10g, finite difference %.10g",
 					o.Order, i, x.shape, j, got, num)
+			}
+		}
+	}
+	return nil
+}
+
+// sameRecorded checks that the gradients of s recorded for a higher order
+// (CreateGraph, the VJPs written in ops) equal those computed without
+// recording (fused kernels where ops have them). Without it a wrong recorded
+// VJP beside a right fused one would pass: the finite differences at the
+// next order are taken of a scalar built from the same recorded VJP.
+func sameRecorded(s func(tp *Tape, xs []*Tensor) *Tensor, xs []*Tensor, order int) error {
+	tp := NewTape()
+	rec := tp.Grad([]*Tensor{s(tp, xs)}, xs, GradOptions{CreateGraph: true})
+	tp2 := NewTape()
+	fused := tp2.Grad([]*Tensor{s(tp2, xs)}, xs, GradOptions{})
+	for i := range xs {
+		for j, want := range fused[i].data {
+			if got := rec[i].data[j]; !(math.Abs(got-want) <= 1e-9+1e-8*math.Abs(want)) {
+				return fmt.Errorf("order-%d derivative with respect to input %d (shape %v) element %d: recorded (CreateGraph) %.12g, not recorded %.12g",
+					order, i, xs[i].shape, j, got, want)
 			}
 		}
 	}
