@@ -313,9 +313,16 @@ func (f *Fit) Column(name string) [][]float64 {
 }
 
 // Save writes the draws to path (.csv or .npy) as dataset.Save does, one
-// row per draw: chain, draw, then the values, the CSV header naming them.
+// row per draw: chain, draw, then the values, the CSV header naming them
+// (quoted where a name holds a comma, as "L[2,1]" does, so that CSV readers
+// split the header as they split the rows).
 func (f *Fit) Save(path string) error {
 	header, rows := dataset.DrawsTable(f.Draws, f.Chains, f.Kept, len(f.Names))
-	copy(header[2:], f.Names)
+	for j, nm := range f.Names {
+		if strings.ContainsAny(nm, ",\"") {
+			nm = `"` + strings.ReplaceAll(nm, `"`, `""`) + `"`
+		}
+		header[2+j] = nm
+	}
 	return dataset.Save(path, header, rows)
 }

@@ -1,8 +1,11 @@
 package bayes_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -266,12 +269,18 @@ func TestKnownMoments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(b), "\n")
-	if want := "chain,draw," + strings.Join(fit.Names, ","); lines[0] != want {
-		t.Errorf("CSV header %q, want %q", lines[0], want)
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(lines) < fit.Chains*fit.Kept+1 {
-		t.Errorf("CSV of %d lines for %d draws", len(lines), fit.Chains*fit.Kept)
+	if got, want := strings.Join(rows[0], " "), "chain draw "+strings.Join(fit.Names, " "); got != want {
+		t.Errorf("CSV header %q, want %q", got, want)
+	}
+	if len(rows) != fit.Chains*fit.Kept+1 {
+		t.Errorf("CSV of %d rows for %d draws", len(rows), fit.Chains*fit.Kept)
+	}
+	if last := rows[len(rows)-1]; last[0] != "3" || last[1] != "1999" || last[2] != fmt.Sprint(fit.Draws[len(fit.Draws)-len(fit.Names)]) {
+		t.Errorf("last CSV row starts %q, want chain 3, draw 1999, g %v", last[:3], fit.Draws[len(fit.Draws)-len(fit.Names)])
 	}
 }
 
