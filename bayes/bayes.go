@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -277,6 +278,27 @@ func (p *Posterior) FitOf(r *sampler.Result) (*Fit, error) {
 		p.Constrain(r.Draws[i*d:(i+1)*d], f.Draws[i*n:(i+1)*n])
 	}
 	return f, nil
+}
+
+// Derive returns a copy of f with len(names) values appended to each draw,
+// computed by fn from the draw's values (laid out as Names): Stan's
+// transformed parameters and generated quantities, such as θ = μ + τ·θ̃ of
+// a non-centred model. It panics if a new name is already taken.
+func (f *Fit) Derive(names []string, fn func(draw, out []float64)) *Fit {
+	for _, nm := range names {
+		if slices.Contains(f.Names, nm) {
+			panic(fmt.Sprintf("bayes: Derive: %q is already a name", nm))
+		}
+	}
+	n, m := len(f.Names), len(f.Names)+len(names)
+	g := &Fit{Names: append(slices.Clone(f.Names), names...), Chains: f.Chains, Kept: f.Kept,
+		Draws: make([]float64, f.Chains*f.Kept*m), Result: f.Result}
+	for i := range f.Chains * f.Kept {
+		row := g.Draws[i*m : (i+1)*m]
+		copy(row, f.Draws[i*n:(i+1)*n])
+		fn(row[:n:n], row[n:])
+	}
+	return g
 }
 
 // Summary returns diag's summary of each constrained value, by name.

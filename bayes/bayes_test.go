@@ -346,3 +346,18 @@ func TestInvalid(t *testing.T) {
 		t.Errorf("Sample with Dim 3: %v, want ErrInvalid", err)
 	}
 }
+
+func TestDerive(t *testing.T) {
+	f := &bayes.Fit{Names: []string{"a", "b"}, Chains: 2, Kept: 2, Draws: []float64{1, 2, 3, 4, 5, 6, 7, 8}}
+	g := f.Derive([]string{"sum", "prod"}, func(x, out []float64) { out[0], out[1] = x[0]+x[1], x[0]*x[1] })
+	want := []float64{1, 2, 3, 2, 3, 4, 7, 12, 5, 6, 11, 30, 7, 8, 15, 56}
+	if strings.Join(g.Names, " ") != "a b sum prod" || fmt.Sprint(g.Draws) != fmt.Sprint(want) {
+		t.Errorf("Derive: %v %v, want [a b sum prod] %v", g.Names, g.Draws, want)
+	}
+	if c := g.Column("prod"); fmt.Sprint(c) != "[[2 12] [30 56]]" {
+		t.Errorf("Column(prod) = %v", c)
+	}
+	if len(f.Names) != 2 || len(f.Draws) != 8 {
+		t.Errorf("Derive changed its receiver")
+	}
+}

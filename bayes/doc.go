@@ -34,6 +34,10 @@
 // use package diag's SummarizeDraws and package dataset's DrawsTable and
 // Save, with these names in place of x0, x1, ….
 //
+// Fit.Derive appends values computed from each draw (Stan's transformed
+// parameters and generated quantities, such as θ = μ + τ·θ̃), named, so
+// that they are summarised and saved with the rest.
+//
 // A log density with nothing to declare, a plain function of a vector, is
 // wrapped by Density in one line.
 package bayes
