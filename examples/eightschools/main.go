@@ -170,4 +170,3 @@ func fmtSteps(s []float64) string {
 	}
 	return strings.Join(parts, " ")
 }
-
