@@ -106,6 +106,7 @@ func BenchmarkGrad(b *testing.B) {
 		b.Fatal(err)
 	}
 	y, e, g := make([]float64, p.Dim()), []float64{0}, make([]float64, p.Dim())
+	p.Grad(e, g, y, p.Dim()) // grow the tape
 	for b.Loop() {
 		p.Grad(e, g, y, p.Dim())
 	}
