@@ -11,6 +11,7 @@ import (
 
 	"github.com/goebm/goebm/bayes"
 	"github.com/goebm/goebm/bijector"
+	"github.com/goebm/goebm/dist"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/scalar"
 )
@@ -32,21 +33,18 @@ var thetaNames = func() []string {
 	return n
 }()
 
-// The log densities below drop additive constants. TODO(dist): use package
-// dist's normal and half-Cauchy log densities once it lands.
-
-// prior returns log p(μ) + log p(τ): μ ~ N(0, 5), τ ~ half-Cauchy(0, 5).
+// prior returns log p(μ) + log p(τ): μ ~ N(0, 5), τ ~ half-Cauchy(0, 5)
+// (the Cauchy's density doubled on τ > 0, a constant left out).
 func prior(tp *scalar.Tape, mu, tau scalar.Var) scalar.Var {
-	lp := tp.Scale(tp.Square(mu), -0.5/25)
-	return tp.Sub(lp, tp.Log1p(tp.Scale(tp.Square(tau), 1.0/25)))
+	zero, five := tp.Const(0), tp.Const(5)
+	return tp.Add(dist.Normal(tp, mu, zero, five), dist.Cauchy(tp, tau, zero, five))
 }
 
 // likelihood returns Σ log N(y_j | θ_j, σ_j) for θ_j = at(j).
 func likelihood(tp *scalar.Tape, at func(j int) scalar.Var) scalar.Var {
 	lp := tp.Const(0)
 	for j, y := range effect {
-		r := tp.AddScalar(at(j), -y)
-		lp = tp.Sub(lp, tp.Scale(tp.Square(r), 0.5/(stdErr[j]*stdErr[j])))
+		lp = tp.Add(lp, dist.Normal(tp, tp.Const(y), at(j), tp.Const(stdErr[j])))
 	}
 	return lp
 }
@@ -58,12 +56,9 @@ func centred() bayes.Model {
 		LogDensity: func(tp *scalar.Tape, p [][]scalar.Var) scalar.Var {
 			mu, tau, theta := p[0][0], p[1][0], p[2]
 			lp := prior(tp, mu, tau)
-			// θ_j ~ N(μ, τ): −½((θ_j − μ)/τ)² − log τ each.
-			ss := tp.Const(0)
-			for _, th := range theta {
-				ss = tp.Add(ss, tp.Square(tp.Sub(th, mu)))
+			for _, th := range theta { // θ_j ~ N(μ, τ)
+				lp = tp.Add(lp, dist.Normal(tp, th, mu, tau))
 			}
-			lp = tp.Sub(lp, tp.Add(tp.Scale(tp.Div(ss, tp.Square(tau)), 0.5), tp.Scale(tp.Log(tau), schools)))
 			return tp.Add(lp, likelihood(tp, func(j int) scalar.Var { return theta[j] }))
 		},
 	}
@@ -76,11 +71,10 @@ func nonCentred() bayes.Model {
 		LogDensity: func(tp *scalar.Tape, p [][]scalar.Var) scalar.Var {
 			mu, tau, tilde := p[0][0], p[1][0], p[2]
 			lp := prior(tp, mu, tau)
-			ss := tp.Const(0)
-			for _, z := range tilde {
-				ss = tp.Add(ss, tp.Square(z))
+			zero, one := tp.Const(0), tp.Const(1)
+			for _, z := range tilde { // θ̃_j ~ N(0, 1)
+				lp = tp.Add(lp, dist.Normal(tp, z, zero, one))
 			}
-			lp = tp.Sub(lp, tp.Scale(ss, 0.5))
 			return tp.Add(lp, likelihood(tp, func(j int) scalar.Var { return tp.Add(mu, tp.Mul(tau, tilde[j])) }))
 		},
 	}

@@ -59,8 +59,7 @@ func model(d *data) bayes.Model {
 		Params: []bayes.Param{{Name: "alpha"}, {Name: "beta", Size: 64}},
 		LogDensity: func(tp *scalar.Tape, p [][]scalar.Var) scalar.Var {
 			alpha, beta := p[0][0], p[1]
-			// TODO(dist): the N(0, 1) prior and the Bernoulli-logit
-			// likelihood from package dist once it lands.
+			// N(0, 1) priors, constants left out: −½ Σ w².
 			ss := tp.Square(alpha)
 			for _, b := range beta {
 				ss = tp.Add(ss, tp.Square(b))
