@@ -12,6 +12,8 @@
 // With -ops N it times single scalar ops instead, forward and backward, in
 // models of N parameters (stan_ops.R), against Stan's math library.
 //
+// The Go models are declared with package bayes (constrained, named
+// parameters) and written with package dist's densities on the scalar tape.
 // The models are eight schools (non-centred) and a GARCH(1,1) with 200
 // observations simulated from a fixed seed (Stan's benchmark-suite forms).
 //
@@ -32,6 +34,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/goebm/goebm/bayes"
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/sampler"
@@ -74,9 +77,16 @@ func run(dir string, rounds int, w io.Writer) error {
 	if err := writeColumn(filepath.Join(dir, "garch_y.csv"), gm.y); err != nil {
 		return err
 	}
-	models := []model{
-		{"eight_schools_noncentered", newDensity(10, eightSchools)},
-		{"garch11", newDensity(4, gm.logDensity)},
+	var models []model
+	for _, m := range []struct {
+		name  string
+		model bayes.Model
+	}{{"eight_schools_noncentered", eightSchools()}, {"garch11", gm.model()}} {
+		post, err := bayes.New(m.model)
+		if err != nil {
+			return err
+		}
+		models = append(models, model{m.name, post})
 	}
 	goebm := map[string][]figures{}
 	stan := map[string][]figures{}
