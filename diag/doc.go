@@ -33,6 +33,15 @@
 // after folding the draws about their median). Values above 1.01 say the
 // chains disagree.
 //
+// # E-BFMI and MAD
+//
+// EBFMI is a chain's energy Bayesian fraction of missing information from
+// the Hamiltonians of successive draws (Stan's energy__): the mean squared
+// difference of successive energies over their variance, below 0.3
+// (EBFMIThreshold) a warning that momentum resampling explores the energy
+// levels too slowly. MAD is the median absolute deviation scaled by 1.4826,
+// stansummary's MAD column.
+//
 // A chain with fewer than 4 draws, a non-finite draw, or draws that never
 // vary give NaN: there is nothing to diagnose.
 package diag
