@@ -247,6 +247,47 @@ func TestEightSchools(t *testing.T) {
 	}
 }
 
+// TestMatchesStansummary compares every column of the summary of
+// CmdStan's eight schools chain with what CmdStan's own test of stansummary
+// requires (src/test/interface/stansummary_test.cpp, check_csv_output_include_param,
+// values printed to 6 significant digits): Mean, MCSE, StdDev, MAD, 5%,
+// 50%, 95%, ESS_bulk, ESS_tail, R_hat.
+func TestMatchesStansummary(t *testing.T) {
+	chains, err := ReadFile("testdata/eight_schools.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(chains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][10]float64{
+		"lp__":     {-15.5617, 0.97319, 6.05585, 6.3817, -25.3182, -15.7598, -5.47732, 41.1897, 113.537, 1.00153},
+		"energy__": {20.5888, 1.01449, 6.43127, 6.6161, 10.2809, 20.8278, 30.9921, 42.5605, 140.171, 1.00069},
+		"theta.6":  {5.001, 0.365016, 5.76072, 5.37947, -4.95375, 5.22746, 14.1688, 230.645, 464.978, 1.00054},
+		"theta.7":  {8.54125, 0.650098, 6.22195, 5.35785, -0.814388, 8.09342, 19.2622, 92.3075, 241.177, 1.00244},
+	}
+	cols := []string{"Mean", "MCSE", "StdDev", "MAD", "5%", "50%", "95%", "ESS_bulk", "ESS_tail", "R_hat"}
+	found := 0
+	for _, r := range s.Rows {
+		w, ok := want[r.Name]
+		if !ok {
+			continue
+		}
+		found++
+		got := [10]float64{r.Mean, r.MCSE, r.SD, r.MAD, r.Q5, r.Median, r.Q95, r.ESSBulk, r.ESSTail, r.Rhat}
+		for i := range got {
+			// 6 significant digits: half a unit in the sixth.
+			if tol := 5e-6 * math.Abs(w[i]) * 1.0001; math.Abs(got[i]-w[i]) > tol {
+				t.Errorf("%s %s = %.7g, stansummary %.6g", r.Name, cols[i], got[i], w[i])
+			}
+		}
+	}
+	if found != len(want) {
+		t.Errorf("found %d of the %d columns", found, len(want))
+	}
+}
+
 // TestWarnings plants each problem in well-behaved chains and finds its
 // warning (alone, for the sampler's problems).
 func TestWarnings(t *testing.T) {

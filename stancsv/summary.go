@@ -26,12 +26,17 @@ const (
 type Row struct {
 	Name string
 	diag.Summary
+	// MCSE is stansummary's MCSE column: SD/√ESS with the ESS of the
+	// chains as they are (diag.ESS, neither split nor rank-normalised), as
+	// CmdStan computes it. diag.Summary's MCSEMean, from split chains (R's
+	// posterior), differs from it by a few percent at most on mixed chains.
+	MCSE float64
 	// MAD is the scaled median absolute deviation (diag.MAD).
 	MAD float64
 }
 
 // MarshalJSON writes the row as diag.Coordinate does (snake_case keys,
-// undefined values as null), with "mad".
+// undefined values as null), with "mcse" and "mad".
 func (r Row) MarshalJSON() ([]byte, error) {
 	b, err := json.Marshal(diag.Coordinate{Name: r.Name, Summary: r.Summary})
 	if err != nil {
@@ -41,9 +46,11 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	m["mad"] = nil
-	if !math.IsNaN(r.MAD) && !math.IsInf(r.MAD, 0) {
-		m["mad"] = r.MAD
+	for k, v := range map[string]float64{"mcse": r.MCSE, "mad": r.MAD} {
+		m[k] = nil
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			m[k] = v
+		}
 	}
 	return json.Marshal(m)
 }
@@ -101,7 +108,9 @@ func Summarize(chains []*Chain) (*Summary, error) {
 	}
 	for _, name := range first.Names {
 		ch := column(name)
-		s.Rows = append(s.Rows, Row{Name: name, Summary: diag.Summarize(ch), MAD: diag.MAD(ch)})
+		r := Row{Name: name, Summary: diag.Summarize(ch), MAD: diag.MAD(ch)}
+		r.MCSE = r.SD / math.Sqrt(diag.ESS(ch))
+		s.Rows = append(s.Rows, r)
 	}
 	total := s.Chains * s.Draws
 	pct := func(n int) string { return fmt.Sprintf("%d of %d (%.2f%%)", n, total, 100*float64(n)/float64(total)) }
@@ -195,8 +204,12 @@ func (s *Summary) Print(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\tMean\tMCSE\tStdDev\tMAD\t5%\t50%\t95%\tESS_bulk\tESS_tail\tR_hat\t")
 	for _, r := range s.Rows {
-		fmt.Fprintf(tw, "%s\t%.4g\t%.2g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.0f\t%.0f\t%.4f\t\n",
-			r.Name, r.Mean, r.MCSEMean, r.SD, r.MAD, r.Q5, r.Median, r.Q95, r.ESSBulk, r.ESSTail, r.Rhat)
+		rhat := fmt.Sprintf("%.4f", r.Rhat)
+		if r.Rhat > 100 { // a column constant in each chain (stepsize__)
+			rhat = fmt.Sprintf("%.3g", r.Rhat)
+		}
+		fmt.Fprintf(tw, "%s\t%.4g\t%.2g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.0f\t%.0f\t%s\t\n",
+			r.Name, r.Mean, r.MCSE, r.SD, r.MAD, r.Q5, r.Median, r.Q95, r.ESSBulk, r.ESSTail, rhat)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
