@@ -68,7 +68,21 @@ var goldenCases = []struct {
 	{"inpaint-flow", []string{"inpaint", "-model", fmModel, "-in", "testdata/inpaint-images.csv", "-mask", "testdata/inpaint-mask.csv", "-out", "unused.csv"}},
 	{"inpaint-neither", []string{"inpaint", "-model", fmModel, "-in", "testdata/inpaint-images.csv", "-out", "unused.csv"}},
 	{"sample-bounds-no-box", []string{"sample", "-energy", "gaussian", "-bounds", "reflect"}},
+	{"diag-help", []string{"diag", "-h"}},
+	{"diag-bern", append([]string{"diag"}, bernFiles...)},
+	{"diag-bern-json", append([]string{"diag", "-json"}, bernFiles...)},
+	{"diag-eight-schools", []string{"diag", "../../stancsv/testdata/eight_schools.csv"}},
+	{"diag-no-files", []string{"diag", "-json"}},
+	{"diag-missing-file", []string{"diag", bernFiles[0], "testdata/no-such-draws.csv"}},
+	{"diag-mismatched-columns", []string{"diag", bernFiles[0], "../../stancsv/testdata/eight_schools.csv"}},
+	{"sample-cmdstan-no-out", []string{"sample", "-energy", "gaussian", "-format", "cmdstan"}},
+	{"sample-bad-format", []string{"sample", "-energy", "gaussian", "-format", "arviz", "-out", "x.csv"}},
+	{"sample-negative-offset", []string{"sample", "-energy", "gaussian", "-chain-offset", "-1"}},
 }
+
+// bernFiles are Stan's four reference chains (CmdStan 2.35's Bernoulli
+// example), whose summary Stan's tests pin down (diag/testdata/README.md).
+var bernFiles = []string{"../../diag/testdata/bern1.csv", "../../diag/testdata/bern2.csv", "../../diag/testdata/bern3.csv", "../../diag/testdata/bern4.csv"}
 
 // timings are replaced in golden output: they differ from run to run.
 var timings = regexp.MustCompile(`in [0-9.]+s`)

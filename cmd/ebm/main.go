@@ -4,6 +4,8 @@
 //
 //	ebm train  -data NAME|FILE -loss NAME -out DIR   train an energy or flow (any dim), write checkpoint, metrics, PNGs
 //	ebm sample -energy NAME | -model DIR -out F     draw with any sampler, print diagnostics
+//	                                                (-format cmdstan: CmdStan's CSV; -chain-offset K: a slice of the chains)
+//	ebm diag FILE...                                summarise draws CSVs as stansummary does, with Stan's warnings
 //	ebm generate -model DIR -out F                  generate as the model does (a flow: by integration)
 //	ebm energy -energy NAME | -model DIR -in F -out F   energies (and gradients) at points
 //	ebm inpaint -model DIR -in F -mask F | -denoise S -out F   complete or denoise images
@@ -80,6 +82,7 @@ var commands = []struct {
 	{"energy", "evaluate energies (and gradients) at the points of a file", runEnergy},
 	{"inpaint", "complete images given observed pixels (or denoise them) with a trained energy", runInpaint},
 	{"eval", "NLL and MMD of a trained model on fresh or held-out data", runEval},
+	{"diag", "summarise draws CSVs (CmdStan's or ebm sample's) as stansummary does, with Stan's warnings", runDiag},
 	{"list", "every name the flags take: energies, samplers, losses, datasets…", runList},
 	{"bench", "TorchEBM's benchmark workloads, one JSON line per case", runBench},
 }

@@ -5,21 +5,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/plot"
 	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/stancsv"
 )
 
 type sampleSummary struct {
 	Sampler string `json:"sampler"`
 	Target  string `json:"target"`
 	model.SampleSummary
-	Out  string `json:"out,omitempty"`
-	Plot string `json:"plot,omitempty"`
+	Out string `json:"out,omitempty"`
+	// Files are the files -format cmdstan wrote, one per chain.
+	Files []string `json:"files,omitempty"`
+	Plot  string   `json:"plot,omitempty"`
 }
 
 // target returns the energy named by -energy or trained in -model, its
@@ -48,7 +56,7 @@ func target(name, dir string, d int) (energy.Energy, string, int, error) {
 }
 
 func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("sample", "Draw from an analytic energy or a trained model; print a diagnostics table, write the draws\n(CSV columns chain,draw,x0..: or .npy) and, with -plot, a picture.", stderr)
+	fs := newFlags("sample", "Draw from an analytic energy or a trained model; print a diagnostics table, write the draws\n(CSV columns chain,draw,x0..: or .npy; -format cmdstan: CmdStan's CSV, a file per chain) and, with -plot, a picture.", stderr)
 	en := fs.String("energy", "", "analytic energy (ebm list describes them)")
 	dir := fs.String("model", "", "directory of a model trained by ebm train")
 	d := fs.Int("dim", 2, "dimension (analytic energies)")
@@ -59,6 +67,8 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&opt.Warmup, "warmup", 1000, "warm-up steps per chain (none for AIS)")
 	fs.IntVar(&opt.Thin, "thin", 1, "keep every -thin-th step")
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed")
+	offset := fs.Int("chain-offset", 0, "number the chains from `K`: chain K+c draws from the stream chain K+c of one big run\nwith the same -seed would, so that machines that each run a slice of the chains make that run (merge with ebm diag)")
+	format := fs.String("format", "csv", "layout of a .csv -out: csv (one file: chain,draw,x0,…) or cmdstan (CmdStan's, a file per chain:\nOUT_ID.csv, IDs from -chain-offset + 1, with lp__, accept_stat__, …, energy__, x.1, …)")
 	sf := addSamplerSettings(fs)
 	bf := addBounds(fs, "none")
 	o := addOutputs(fs, "write the draws to this .csv or .npy file", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
@@ -93,6 +103,11 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := o.check(); err != nil {
 		return err
 	}
+	files, err := cmdstanFiles(*format, o, *offset, opt.Chains)
+	if err != nil {
+		return err
+	}
+	opt.FirstStream = uint64(*offset)
 	e, name, dim, err := target(*en, *dir, *d)
 	if err != nil {
 		return err
@@ -118,9 +133,34 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return sizeUsage(err)
 	}
-	s := sampleSummary{Sampler: ns.Name, Target: name, SampleSummary: r.Summary(), Out: o.out, Plot: o.plot}
-	if o.out != "" {
+	s := sampleSummary{Sampler: ns.Name, Target: name, SampleSummary: r.Summary(), Out: o.out, Files: files, Plot: o.plot}
+	switch {
+	case files != nil:
+		st := stancsv.Settings{Model: name, Sampler: ns.Name, Seed: opt.Seed, Warmup: opt.Warmup, Draws: opt.Steps, Thin: opt.Thin}
+		if ns.Name == "nuts" {
+			st.MaxDepth = 10 // sampler.NUTS's default, which ebm uses
+		}
+		if ns.Name == "nuts" || ns.Name == "hmc" {
+			st.Delta = 0.8 // their default target acceptance
+		}
+		if r.Tuned.InvMass != nil {
+			st.Metric = "diag_e"
+		}
+		for c, path := range files {
+			st.ID = *offset + c + 1
+			ch, err := stancsv.FromResult(r.Result, c, nil, st)
+			if err != nil {
+				return err
+			}
+			if err := safefile.WriteFile(path, func(w io.Writer) error { return stancsv.Write(w, ch) }); err != nil {
+				return fmt.Errorf("-out: %w", err)
+			}
+		}
+	case o.out != "":
 		header, rows := dataset.DrawsTable(r.Draws, r.Chains, r.Kept, dim)
+		for i := range rows.Dim(0) {
+			rows.Data()[i*(dim+2)] += float64(*offset) // the chain column
+		}
 		if err := dataset.Save(o.out, header, rows); err != nil {
 			return err
 		}
@@ -140,4 +180,32 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %s\n\n",
 		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, evals)
 	return s.Print(stdout)
+}
+
+// cmdstanFiles checks -format and -chain-offset and returns the files
+// -format cmdstan writes, OUT_ID.csv for IDs offset+1 … offset+chains (nil
+// for -format csv), refusing existing ones without -force.
+func cmdstanFiles(format string, o *outputs, offset, chains int) ([]string, error) {
+	if offset < 0 {
+		return nil, usagef("-chain-offset %d: must not be negative", offset)
+	}
+	switch format {
+	case "csv":
+		return nil, nil
+	case "cmdstan":
+	default:
+		return nil, usagef("-format %q: want csv or cmdstan", format)
+	}
+	if !strings.EqualFold(filepath.Ext(o.out), ".csv") {
+		return nil, usagef("-format cmdstan writes .csv files: give -out NAME.csv")
+	}
+	stem := strings.TrimSuffix(o.out, filepath.Ext(o.out))
+	files := make([]string, chains)
+	for c := range files {
+		files[c] = stem + "_" + strconv.Itoa(offset+c+1) + ".csv"
+		if _, err := os.Stat(files[c]); err == nil && !o.force {
+			return nil, fmt.Errorf("%s exists; pass -force to overwrite it", files[c])
+		}
+	}
+	return files, nil
 }
