@@ -15,8 +15,10 @@
 //
 // then the adaptation's result as comments ("# Step size = 0.88", and
 // "# Diagonal elements of inverse mass matrix:" with the values on the next
-// comment line), then one row per kept draw, and optionally the elapsed
-// times. The sampler columns are Stan's per-draw report (sampler.StepInfo):
+// comment line), then one row per kept draw, and the elapsed times
+// ("# Elapsed Time: …", which rstan's reader requires). Booleans are
+// written 0 and 1, as CmdStan wrote them before 2.33 and as rstan reads
+// them. The sampler columns are Stan's per-draw report (sampler.StepInfo):
 //
 //	lp__           the log density up to a constant: −E(x) for an energy E
 //	               (for a Bayesian model, the log posterior up to a constant)
@@ -36,7 +38,8 @@
 // back is bit for bit the chain written.
 //
 // Read takes CmdStan's files (any number of parameter columns, save_warmup
-// rows dropped) and goebm's own draws CSV (columns chain, draw, x0, …, as
+// rows dropped), rstan's sample_file= files (key=value settings, iter
+// counting the warm-up), and goebm's own draws CSV (columns chain, draw, x0, …, as
 // ebm sample writes by default), which holds several chains. It finds
 // columns by name, and refuses with an error naming the line a ragged or
 // truncated file, a field that is not a number (Stan's nan and inf are
@@ -48,8 +51,10 @@
 // from machines that each ran a slice of the chains) and gives each column
 // stansummary's statistics: mean, MCSE of the mean, standard deviation, MAD,
 // the 5%, 50% and 95% quantiles, bulk and tail ESS and R-hat (package diag's
-// definitions, which match Stan's tests), with E-BFMI per chain and Stan's
-// warnings: divergent transitions, transitions at the maximum tree depth,
+// definitions, which match Stan's tests; the MCSE column is CmdStan's,
+// SD/√ESS of the unsplit chains, and every column matches CmdStan's own
+// stansummary test to the 6 digits it prints), with E-BFMI per chain
+// (diag.EBFMI) and Stan's warnings: divergent transitions, transitions at the maximum tree depth,
 // E-BFMI below 0.3 in a chain, R-hat above 1.01, and bulk or tail ESS below
 // 100 per chain.
 package stancsv

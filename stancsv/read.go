@@ -69,7 +69,12 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 		case strings.HasPrefix(text, "#"):
 			body := strings.TrimSpace(text[1:])
 			if !header {
-				if k, v, ok := strings.Cut(body, " = "); ok {
+				// CmdStan writes "key = value", rstan "key=value".
+				k, v, ok := strings.Cut(body, " = ")
+				if !ok {
+					k, v, ok = strings.Cut(body, "=")
+				}
+				if ok {
 					k = strings.TrimSpace(k)
 					if _, seen := config[k]; !seen {
 						config[k] = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "(Default)"))
@@ -78,6 +83,10 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 				break
 			}
 			switch {
+			case strings.HasPrefix(body, "Elapsed Time:"):
+				c.WarmupSeconds = seconds(body)
+			case strings.HasSuffix(body, "seconds (Sampling)"):
+				c.SamplingSeconds = seconds(body)
 			case strings.HasPrefix(body, "Step size = "):
 				v, err := strconv.ParseFloat(strings.TrimPrefix(body, "Step size = "), 64)
 				if err != nil {
@@ -155,6 +164,15 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 	return []*Chain{c}, nil
 }
 
+// seconds parses the number before " seconds" in a line of the footer; 0
+// if there is none.
+func seconds(s string) float64 {
+	s = strings.TrimPrefix(s, "Elapsed Time:")
+	f, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	v, _ := strconv.ParseFloat(f, 64)
+	return v
+}
+
 // numberList parses "a, b, c" as numbers.
 func numberList(s string) ([]float64, bool) {
 	var out []float64
@@ -168,8 +186,31 @@ func numberList(s string) ([]float64, bool) {
 	return out, len(out) > 0
 }
 
-// settings fills c.Settings from the key = value comments of the header.
+// rstanKeys maps the keys of rstan's sample_file comments to CmdStan's.
+var rstanKeys = map[string]string{"warmup": "num_warmup", "chain_id": "id", "max_treedepth": "max_depth", "adapt_delta": "delta", "adapt_engaged": "engaged"}
+
+// settings fills c.Settings from the key = value comments of the header,
+// CmdStan's or rstan's.
 func (c *Chain) settings(config map[string]string) error {
+	if _, ok := config["sampler_t"]; ok { // rstan's sample_file
+		for from, to := range rstanKeys {
+			if v, ok := config[from]; ok {
+				config[to] = v
+			}
+		}
+		// iter counts the warm-up; sampler_t is e.g. NUTS(diag_e).
+		iter, err1 := strconv.Atoi(config["iter"])
+		warm, err2 := strconv.Atoi(config["num_warmup"])
+		if err1 != nil || err2 != nil || iter < warm {
+			return fmt.Errorf("rstan's iter = %q and warmup = %q are not counts of iterations", config["iter"], config["num_warmup"])
+		}
+		config["num_samples"] = strconv.Itoa(iter - warm)
+		engine, metric, _ := strings.Cut(strings.TrimSuffix(config["sampler_t"], ")"), "(")
+		config["algorithm"], config["metric"] = "hmc", metric
+		if engine != "NUTS" {
+			config["engine"] = "static"
+		}
+	}
 	num := func(key string, dst *int) error {
 		v, ok := config[key]
 		if !ok {
@@ -192,10 +233,13 @@ func (c *Chain) settings(config map[string]string) error {
 	if v, ok := config["seed"]; ok {
 		c.Seed, _ = strconv.ParseUint(v, 10, 64) // CmdStan may write -1 for a random seed
 	}
-	if v, ok := config["delta"]; ok && config["engaged"] != "false" && config["engaged"] != "0" {
+	if v, ok := config["delta"]; ok {
 		c.Delta, _ = strconv.ParseFloat(v, 64)
 	}
 	c.SaveWarmup = config["save_warmup"] == "true" || config["save_warmup"] == "1"
+	if config["engaged"] == "false" || config["engaged"] == "0" {
+		c.Delta = 0
+	}
 	switch alg := config["algorithm"]; {
 	case alg == "hmc" && config["engine"] == "static":
 		c.Sampler = "hmc"

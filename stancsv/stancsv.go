@@ -56,6 +56,10 @@ type Settings struct {
 	// SaveWarmup reports that the file holds the warm-up draws too
 	// (CmdStan's save_warmup); Read drops them.
 	SaveWarmup bool
+	// WarmupSeconds and SamplingSeconds are the times the footer reports
+	// ("# Elapsed Time: …"), which rstan's reader requires; 0 when not
+	// measured. Read fills them from CmdStan's footer.
+	WarmupSeconds, SamplingSeconds float64
 }
 
 // Chain is one chain's draws: a column per name, a row per draw.
@@ -192,6 +196,8 @@ func Write(w io.Writer, c *Chain) error {
 		}
 		bw.WriteByte('\n')
 	}
+	fmt.Fprintf(bw, "# \n#  Elapsed Time: %s seconds (Warm-up)\n#                %s seconds (Sampling)\n#                %s seconds (Total)\n# \n",
+		formatNumber(c.WarmupSeconds), formatNumber(c.SamplingSeconds), formatNumber(c.WarmupSeconds+c.SamplingSeconds))
 	return bw.Flush()
 }
 
@@ -224,10 +230,10 @@ func writeSettings(w *bufio.Writer, s *Settings) {
 	line(1, "sample")
 	line(2, "num_samples = "+strconv.Itoa(s.Draws))
 	line(2, "num_warmup = "+strconv.Itoa(s.Warmup))
-	line(2, "save_warmup = "+strconv.FormatBool(s.SaveWarmup))
+	line(2, "save_warmup = "+bit(s.SaveWarmup))
 	line(2, "thin = "+strconv.Itoa(max(s.Thin, 1)))
 	line(2, "adapt")
-	line(3, "engaged = "+strconv.FormatBool(s.Delta > 0))
+	line(3, "engaged = "+bit(s.Delta > 0))
 	if s.Delta > 0 {
 		line(3, "delta = "+formatNumber(s.Delta))
 	}
@@ -260,6 +266,15 @@ func writeSettings(w *bufio.Writer, s *Settings) {
 	}
 	line(0, "random")
 	line(1, "seed = "+strconv.FormatUint(s.Seed, 10))
+}
+
+// bit writes a boolean setting as 0 or 1, as CmdStan did before 2.33 and as
+// every reader (rstan's too) takes it.
+func bit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // writeAdaptation writes the step size and metric after the header, as

@@ -98,7 +98,7 @@ func TestFromResultColumns(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	c := &Chain{
 		Settings: Settings{Model: "m", Sampler: "nuts", Seed: 1<<64 - 1, ID: 7, Warmup: 10, Draws: 3, Thin: 1, MaxDepth: 8, Delta: 0.9,
-			Metric: "diag_e", StepSize: 0.123456789012345, InvMass: []float64{1e-300, 2.5}},
+			Metric: "diag_e", StepSize: 0.123456789012345, InvMass: []float64{1e-300, 2.5}, WarmupSeconds: 1.5, SamplingSeconds: 0.25},
 		Names:  append(slices.Clone(SamplerColumns), "x.1", "x.2"),
 		Values: make([]float64, 27),
 	}
@@ -130,7 +130,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if gs.Model != s.Model || gs.Sampler != s.Sampler || gs.Seed != s.Seed || gs.ID != s.ID || gs.Warmup != s.Warmup ||
 			gs.Draws != s.Draws || gs.Thin != s.Thin || gs.MaxDepth != s.MaxDepth || gs.Delta != s.Delta || gs.Metric != s.Metric ||
-			gs.StepSize != s.StepSize || !slices.Equal(gs.InvMass, s.InvMass) {
+			gs.StepSize != s.StepSize || !slices.Equal(gs.InvMass, s.InvMass) || gs.WarmupSeconds != s.WarmupSeconds || gs.SamplingSeconds != s.SamplingSeconds {
 			t.Errorf("%s: settings read back as %+v, wrote %+v", s.Sampler, gs, s)
 		}
 	}
@@ -154,11 +154,12 @@ func TestReadCmdStan(t *testing.T) {
 		t.Errorf("params %v, %d draws; want [theta], 1000", c.Params(), c.Len())
 	}
 	want := Settings{Model: "bernoulli_model", Sampler: "nuts", Seed: 86520, ID: 1, Warmup: 1000, Draws: 1000, Thin: 1, MaxDepth: 10,
-		Delta: 0.8, Metric: "diag_e", StepSize: 0.883328, InvMass: []float64{0.512256}}
+		Delta: 0.8, Metric: "diag_e", StepSize: 0.883328, InvMass: []float64{0.512256}, WarmupSeconds: 0.003, SamplingSeconds: 0.009}
 	got := c.Settings
 	if got.Model != want.Model || got.Sampler != want.Sampler || got.Seed != want.Seed || got.ID != want.ID || got.Warmup != want.Warmup ||
 		got.Draws != want.Draws || got.Thin != want.Thin || got.MaxDepth != want.MaxDepth || got.Delta != want.Delta ||
-		got.Metric != want.Metric || got.StepSize != want.StepSize || !slices.Equal(got.InvMass, want.InvMass) {
+		got.Metric != want.Metric || got.StepSize != want.StepSize || !slices.Equal(got.InvMass, want.InvMass) ||
+		got.WarmupSeconds != want.WarmupSeconds || got.SamplingSeconds != want.SamplingSeconds {
 		t.Errorf("settings %+v, want %+v", got, want)
 	}
 	first := []float64{-6.80778, 0.991604, 0.883328, 2, 3, 0, 6.81551, 0.208532}
@@ -244,6 +245,53 @@ func TestEightSchools(t *testing.T) {
 	}
 	if chains[0].Params()[2] != "theta.1" || chains[0].ID != 0 || chains[0].StepSize != 0.117114 || len(chains[0].InvMass) != 10 {
 		t.Errorf("params %v, id %d, step %v, metric %v", chains[0].Params(), chains[0].ID, chains[0].StepSize, chains[0].InvMass)
+	}
+}
+
+// TestReadRstan reads the two chains rstan wrote with sample_file= (its
+// key=value settings, iter counting the warm-up, the saved warm-up rows
+// dropped) and compares the means, sds and medians with rstan's own summary
+// of the same draws (testdata/README.md): rstan summarised the draws at
+// full precision, the file holds them to 6 significant digits, hence the
+// tolerance of 1e-5 relative.
+func TestReadRstan(t *testing.T) {
+	var chains []*Chain
+	for _, f := range []string{"testdata/rstan_1.csv", "testdata/rstan_2.csv"} {
+		c, err := ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chains = append(chains, c...)
+	}
+	c := chains[1]
+	if c.Len() != 200 || c.ID != 2 || c.Seed != 7 || c.Warmup != 200 || c.Draws != 200 || c.Sampler != "nuts" || c.Metric != "diag_e" ||
+		c.MaxDepth != 10 || c.Delta != 0.8 || !(c.StepSize > 0) || len(c.InvMass) != 3 {
+		t.Errorf("second chain: %d draws, settings %+v", c.Len(), c.Settings)
+	}
+	s, err := Summarize(chains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][3]float64{
+		"theta": {0.25117324, 0.1219237, 0.22561273},
+		"z.1":   {-0.02787077, 0.9881411, -0.02313609},
+		"z.2":   {-0.04792052, 0.9812553, -0.02573291},
+		"lp__":  {-8.23881983, 1.2242445, -7.86804577},
+	}
+	for _, r := range s.Rows {
+		w, ok := want[r.Name]
+		if !ok {
+			continue
+		}
+		delete(want, r.Name)
+		for i, got := range []float64{r.Mean, r.SD, r.Median} {
+			if math.Abs(got-w[i]) > 1e-5*math.Max(1, math.Abs(w[i])) {
+				t.Errorf("%s: statistic %d = %.8g, rstan %.8g", r.Name, i, got, w[i])
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("no columns %v", want)
 	}
 }
 
