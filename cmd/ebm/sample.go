@@ -146,6 +146,13 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if r.Tuned.InvMass != nil {
 			st.Metric = "diag_e"
 		}
+		// The run is timed as a whole: the footer splits its time by the
+		// share of evaluations spent in warm-up.
+		all, sampling := r.Info.GradEvals+r.Info.EnergyEvals, r.Info.SamplingGradEvals+r.Info.SamplingEnergyEvals
+		if all > 0 {
+			st.SamplingSeconds = r.Seconds * float64(sampling) / float64(all)
+			st.WarmupSeconds = r.Seconds - st.SamplingSeconds
+		}
 		for c, path := range files {
 			st.ID = *offset + c + 1
 			ch, err := stancsv.FromResult(r.Result, c, nil, st)
