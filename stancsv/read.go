@@ -150,13 +150,15 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 		return splitChains(c)
 	}
 	if c.Draws > 0 {
+		// CmdStan keeps iterations 0, thin, 2·thin, … (⌈n/thin⌉ of them),
+		// goebm's Run every thin-th (⌊n/thin⌋): either count is whole.
 		thin := max(c.Thin, 1)
 		want := (c.Draws + thin - 1) / thin
 		warm := 0
 		if c.SaveWarmup {
 			warm = (c.Warmup + thin - 1) / thin
 		}
-		if got := c.Len(); got != want+warm {
+		if got := c.Len(); got != want+warm && got != c.Draws/thin+warm {
 			return nil, fail(0, "%d draws, but num_samples = %d, thin = %d (and save_warmup) make %d: truncated?", got, c.Draws, thin, want+warm)
 		}
 		c.Values = c.Values[warm*len(c.Names):]

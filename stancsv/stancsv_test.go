@@ -414,6 +414,17 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+// TestThinnedCounts accepts both CmdStan's ⌈n/thin⌉ and goebm's ⌊n/thin⌋
+// draws of a thinned run, and nothing else.
+func TestThinnedCounts(t *testing.T) {
+	head := "# num_samples = 10\n# thin = 3\na\n"
+	for rows, ok := range map[string]bool{"1\n2\n3\n": true, "1\n2\n3\n4\n": true, "1\n2\n": false, "1\n2\n3\n4\n5\n": false} {
+		if _, err := Read(strings.NewReader(head + rows)); (err == nil) != ok {
+			t.Errorf("%d draws of 10 thinned by 3: %v", strings.Count(rows, "\n"), err)
+		}
+	}
+}
+
 // TestSaveWarmup drops the warm-up rows of a file that kept them.
 func TestSaveWarmup(t *testing.T) {
 	f := "# num_samples = 2\n# num_warmup = 3\n# save_warmup = true\na\n1\n2\n3\n4\n5\n"
