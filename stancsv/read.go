@@ -49,10 +49,9 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 	c := &Chain{Source: source}
 	config := map[string]string{}
 	var (
-		lineNo    int
-		header    bool
-		adapt     string // the metric block being read: "diag", "dense", or ""
-		metricRow bool   // a dense metric's rows follow
+		lineNo int
+		header bool
+		adapt  string // the metric block being read: "diag" (one line), "dense" (lines until another comment), or ""
 	)
 	for {
 		text, err := br.ReadString('\n')
@@ -96,7 +95,7 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 			case body == "Diagonal elements of inverse mass matrix:":
 				adapt = "diag"
 			case body == "Elements of inverse mass matrix:":
-				adapt, metricRow = "dense", true
+				adapt = "dense"
 			case adapt != "":
 				vals, ok := numberList(body)
 				if !ok {
@@ -104,7 +103,7 @@ func read(r io.Reader, source string) ([]*Chain, error) {
 					break
 				}
 				c.InvMass = append(c.InvMass, vals...)
-				if adapt == "diag" || !metricRow {
+				if adapt == "diag" {
 					adapt = ""
 				}
 			}

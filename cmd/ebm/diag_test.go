@@ -174,3 +174,37 @@ func TestSampleCmdStanFiles(t *testing.T) {
 		t.Errorf("with -force: %v", err)
 	}
 }
+
+// TestDiagReadsSampleCSV summarises the default layout of ebm sample -out
+// (one file, columns chain, draw, x0, …) and finds the statistics ebm
+// sample printed for the same draws.
+func TestDiagReadsSampleCSV(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "draws.csv")
+	sampled, _, err := ebm(t, "sample", "-energy", "gaussian", "-dim", "2", "-chains", "3", "-warmup", "50", "-steps", "60", "-out", out, "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	summarised, _, err := ebm(t, "diag", "-json", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct{ Dims []map[string]any }
+	var d struct {
+		Chains  int
+		Draws   int `json:"draws_per_chain"`
+		Columns []map[string]any
+	}
+	if json.Unmarshal([]byte(sampled), &s) != nil || json.Unmarshal([]byte(summarised), &d) != nil {
+		t.Fatalf("JSON:\n%s\n%s", sampled, summarised)
+	}
+	if d.Chains != 3 || d.Draws != 60 || len(d.Columns) != 2 || len(s.Dims) != 2 {
+		t.Fatalf("ebm diag: %d chains × %d draws, %d columns", d.Chains, d.Draws, len(d.Columns))
+	}
+	for j, c := range d.Columns {
+		for k, v := range s.Dims[j] {
+			if c[k] != v {
+				t.Errorf("column %d, %s: ebm diag %v, ebm sample %v", j, k, c[k], v)
+			}
+		}
+	}
+}
