@@ -3,6 +3,7 @@ package stancsv
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"math"
@@ -431,6 +432,21 @@ func TestSaveWarmup(t *testing.T) {
 	ch, err := Read(strings.NewReader(f))
 	if err != nil || !slices.Equal(ch[0].Values, []float64{4, 5}) {
 		t.Errorf("read %v, %v; want the draws 4, 5", ch, err)
+	}
+}
+
+// TestSummaryJSONWithStuckChain marshals the summary of a chain whose
+// energy never varies (E-BFMI undefined) and whose draws are constant:
+// null, not an error.
+func TestSummaryJSONWithStuckChain(t *testing.T) {
+	c := &Chain{Names: []string{"energy__", "x"}, Values: []float64{1, 2, 1, 2, 1, 2, 1, 2, 1, 2}, Source: "stuck"}
+	s, err := Summarize([]*Chain{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(s)
+	if err != nil || !strings.Contains(string(b), `"e_bfmi":[null]`) || !strings.Contains(string(b), `"rhat":null`) {
+		t.Errorf("JSON %s, %v", b, err)
 	}
 }
 

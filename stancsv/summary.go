@@ -55,6 +55,21 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
+// Floats are numbers that marshal to JSON with NaN and ±Inf as null,
+// which JSON has no number for.
+type Floats []float64
+
+// MarshalJSON writes the numbers as a JSON array, undefined ones as null.
+func (f Floats) MarshalJSON() ([]byte, error) {
+	out := make([]any, len(f))
+	for i, v := range f {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out[i] = v
+		}
+	}
+	return json.Marshal(out)
+}
+
 // Summary is what Summarize finds in a set of chains.
 type Summary struct {
 	// Model is the first chain's model; Chains the number of chains and
@@ -66,8 +81,9 @@ type Summary struct {
 	Thin   int    `json:"thin"`
 	Rows   []Row  `json:"columns"`
 	// EBFMI is each chain's E-BFMI (diag.EBFMI of energy__), nil without
-	// an energy__ column.
-	EBFMI []float64 `json:"e_bfmi,omitempty"`
+	// an energy__ column; NaN (JSON null) for a chain whose energy never
+	// varies.
+	EBFMI Floats `json:"e_bfmi,omitempty"`
 	// Divergent and MaxDepthHits count the transitions that diverged and
 	// that reached the largest tree depth, over all chains.
 	Divergent    int `json:"divergent"`
