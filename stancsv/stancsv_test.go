@@ -451,7 +451,7 @@ func TestSummaryJSONWithStuckChain(t *testing.T) {
 }
 
 // TestSummarizeRefusesMismatch refuses chains with other columns or
-// lengths, naming them.
+// lengths, and the same chain twice, naming them.
 func TestSummarizeRefusesMismatch(t *testing.T) {
 	a := &Chain{Names: []string{"x"}, Values: []float64{1, 2, 3, 4, 5}, Source: "a.csv"}
 	b := &Chain{Names: []string{"y"}, Values: []float64{1, 2, 3, 4, 5}, Source: "b.csv"}
@@ -461,6 +461,13 @@ func TestSummarizeRefusesMismatch(t *testing.T) {
 	}
 	if _, err := Summarize([]*Chain{a, c}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "c.csv has 4 draws, a.csv has 5") {
 		t.Errorf("other lengths: %v", err)
+	}
+	a2 := &Chain{Names: []string{"x"}, Values: []float64{1, 2, 3, 4, 5}, Source: "a2.csv"}
+	if _, err := Summarize([]*Chain{a, c, a2}[:1:1]); err != nil {
+		t.Errorf("one chain: %v", err)
+	}
+	if _, err := Summarize([]*Chain{a, a2}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "a.csv and a2.csv hold the same draws") {
+		t.Errorf("the same chain twice: %v", err)
 	}
 	if _, err := Summarize(nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("no chains: %v", err)

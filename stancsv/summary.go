@@ -1,8 +1,10 @@
 package stancsv
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"slices"
@@ -114,6 +116,9 @@ func Summarize(chains []*Chain) (*Summary, error) {
 	if first.Len() == 0 {
 		return nil, fmt.Errorf("stancsv: %s has no draws: %w", first.Source, ErrInvalid)
 	}
+	if err := distinct(chains); err != nil {
+		return nil, err
+	}
 	s := &Summary{Model: first.Model, Chains: len(chains), Draws: first.Len(), Warmup: first.Warmup, Thin: max(first.Thin, 1), Warnings: []string{}}
 	column := func(name string) [][]float64 {
 		out := make([][]float64, len(chains))
@@ -197,6 +202,27 @@ func Summarize(chains []*Chain) (*Summary, error) {
 			int(minESS), MinESSPerChain, strings.Join(lowTail, ", ")))
 	}
 	return s, nil
+}
+
+// distinct refuses two chains with the same draws, bit for bit: the same
+// chain counted twice (a file given twice, or machines given overlapping
+// -chain-offset slices), which would inflate the ESS and hide an R-hat.
+func distinct(chains []*Chain) error {
+	seen := map[uint64]*Chain{}
+	for _, c := range chains {
+		h := fnv.New64a()
+		var b [8]byte
+		for _, v := range c.Values {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+			h.Write(b[:])
+		}
+		k := h.Sum64()
+		if o, ok := seen[k]; ok && slices.Equal(o.Values, c.Values) {
+			return fmt.Errorf("stancsv: %s and %s hold the same draws: the same chain twice (overlapping -chain-offset slices?): %w", o.Source, c.Source, ErrInvalid)
+		}
+		seen[k] = c
+	}
+	return nil
 }
 
 // brief lists column names, shortened past a few.

@@ -74,6 +74,7 @@ var goldenCases = []struct {
 	{"diag-eight-schools", []string{"diag", "../../stancsv/testdata/eight_schools.csv"}},
 	{"diag-no-files", []string{"diag", "-json"}},
 	{"diag-missing-file", []string{"diag", bernFiles[0], "testdata/no-such-draws.csv"}},
+	{"diag-same-chain-twice", []string{"diag", bernFiles[0], bernFiles[1], bernFiles[0]}},
 	{"diag-mismatched-columns", []string{"diag", bernFiles[0], "../../stancsv/testdata/eight_schools.csv"}},
 	{"sample-cmdstan-no-out", []string{"sample", "-energy", "gaussian", "-format", "cmdstan"}},
 	{"sample-bad-format", []string{"sample", "-energy", "gaussian", "-format", "arviz", "-out", "x.csv"}},
