@@ -92,6 +92,12 @@ var _ GradientFree = (*Adaptation)(nil)
 // GradientFree reports whether the kernel being tuned needs no gradients.
 func (a *Adaptation) GradientFree() bool { return gradientFree(a.Kernel) }
 
+var _ IndependentChains = (*Adaptation)(nil)
+
+// IndependentChains reports whether the kernel being tuned keeps its chains
+// apart: the adaptation does, tuning each chain from its own draws.
+func (a *Adaptation) IndependentChains() bool { return independentChains(a.Kernel) }
+
 // Init initialises the kernel and the adaptation of each chain.
 func (a *Adaptation) Init(s *State, tune *Tuning) error {
 	if err := a.Kernel.Init(s, tune); err != nil {

@@ -155,6 +155,7 @@ func (a *annealed) e0(x []float64) float64 {
 // MALA kernel on the next annealed energy, whose state shares the chains'
 // positions.
 type aisKernel struct {
+	chainwise
 	schedule     schedule.Schedule
 	step0        float64
 	sigma, power float64

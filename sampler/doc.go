@@ -39,10 +39,11 @@
 //     State.Accept is the one Metropolis test, min(1, exp(−ΔH)) with bad
 //     proposals rejected and counted as divergent.
 //   - Run is the one driver: it makes a kernel per block of BlockSize
-//     chains, runs the blocks on Options.Workers goroutines, handles warm-up,
-//     thinning, trajectories and cancellation, counts gradients, and returns
-//     the final state and the tuned parameters (Result.Tuned), which
-//     Options.Tuned takes to continue a run without adapting again. It
+//     chains (fewer for an IndependentChains kernel, so that every worker
+//     has a block), runs the blocks on Options.Workers goroutines, handles
+//     warm-up, thinning, trajectories and cancellation, counts gradients,
+//     and returns the final state and the tuned parameters (Result.Tuned),
+//     which Options.Tuned takes to continue a run without adapting again. It
 //     bounds every size it allocates and warm-up + steps (package limit);
 //     a panic in a kernel or energy on one of its goroutines is raised
 //     again on the caller's, with the stack where it happened.
@@ -150,11 +151,16 @@
 //
 // # Parallel and reproducible
 //
-// Chains are split into blocks of fixed size; each block's chains share one
-// batched energy call per evaluation, and blocks run concurrently, each from
-// start to end without waiting for the others. Chain c draws its random
-// numbers from its own stream, rand.NewPCG(Seed, FirstStream + c), so the
-// draws are identical on any number of cores (tested bit for bit), and a run
+// Chains are split into blocks; each block's chains share one batched
+// energy call per evaluation, and blocks run concurrently, each from start
+// to end without waiting for the others. Blocks hold BlockSize chains, or,
+// for a kernel whose chains never meet (IndependentChains: every kernel
+// here but parallel tempering's, whose swap rates are summed per block),
+// ⌈chains/workers⌉ when that is fewer, so that 4 chains use 4 cores. Chain c
+// draws its random numbers from its own stream, rand.NewPCG(Seed,
+// FirstStream + c), so the draws are identical on any number of cores
+// (tested bit for bit; cut finer, a chain's draws stay the same because the
+// energies evaluate each point of a batch on its own), and a run
 // split into calls by chains, each with FirstStream its first chain's index,
 // draws what one call would (conditioned: one call per image, or all images
 // in one).

@@ -65,6 +65,7 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 
 // hmcKernel is HMC with a fixed number of leapfrog steps.
 type hmcKernel struct {
+	chainwise
 	step0               float64
 	schedule            schedule.Schedule // nil: the step sizes are the caller's
 	steps               int

@@ -127,6 +127,36 @@ func gradientFree(k Kernel) bool {
 	return ok && g.GradientFree()
 }
 
+// IndependentChains is a Kernel whose chains never meet: each chain's
+// transition reads only its own position, energy, gradient, random stream
+// and tuning, and the kernel gathers nothing across its chains (no swaps,
+// no pooled adaptation, no sums over the block). Run may then cut the
+// chains into blocks smaller than BlockSize, ⌈chains/workers⌉, so that 4
+// chains run on 4 cores; which block a chain lands in changes nothing in
+// its draws, as long as the energy evaluates each point of a batch on its
+// own (every energy of package energy does, and so does energy.Model: the
+// tensor engine's products sum each element in the same order whatever the
+// batch). A kernel that is not one keeps blocks of BlockSize.
+type IndependentChains interface {
+	Kernel
+	// IndependentChains reports whether the block's chains move
+	// independently of one another.
+	IndependentChains() bool
+}
+
+// independentChains reports whether k is an IndependentChains kernel whose
+// chains never meet.
+func independentChains(k Kernel) bool {
+	i, ok := k.(IndependentChains)
+	return ok && i.IndependentChains()
+}
+
+// chainwise, embedded in a kernel, declares its chains independent.
+type chainwise struct{}
+
+// IndependentChains reports that the chains never meet.
+func (chainwise) IndependentChains() bool { return true }
+
 // EnergyChains evaluates the energies e alone at the points x of the len(e)
 // chains i, i+1, … of the block, conditioned as GradChains conditions, and
 // counts them in EnergyEvals: how a GradientFree kernel evaluates.

@@ -49,6 +49,7 @@ func (l Langevin) Sample(ctx context.Context, e energy.Energy, o Options) (*Resu
 }
 
 type langevinKernel struct {
+	chainwise
 	s     Langevin
 	step0 float64
 }

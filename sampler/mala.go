@@ -49,6 +49,7 @@ func (m MALA) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 // malaKernel is MALA with a diagonal metric, tuned by its caller, at
 // temperature 1 or, for parallel tempering, at a temperature per chain.
 type malaKernel struct {
+	chainwise
 	step0    float64
 	schedule schedule.Schedule // nil: the step sizes are the caller's
 	temp     []float64         // per chain; nil means 1

@@ -65,6 +65,7 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 // nutsKernel is NUTS with its step size and metric given by the caller; it
 // offers Stan's step-size search to an Adaptation.
 type nutsKernel struct {
+	chainwise
 	step0    float64
 	schedule schedule.Schedule // nil: the step sizes are the caller's
 	maxDepth int

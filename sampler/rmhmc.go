@@ -85,6 +85,7 @@ func newRMPoint(d int) *rmPoint {
 }
 
 type rmKernel struct {
+	chainwise
 	metric    Metric
 	step0     float64
 	schedule  schedule.Schedule

@@ -27,8 +27,20 @@ var ErrNonFinite = errors.New("non-finite energy or gradient")
 
 // BlockSize is the number of chains a kernel advances together, in one
 // batched energy call per evaluation. Fixed, so that which chains share a
-// batch never depends on the number of cores.
+// batch never depends on the number of cores; only a kernel whose chains
+// never meet (IndependentChains) gets smaller blocks, when there are fewer
+// than Workers×BlockSize chains, so that every worker has some.
 const BlockSize = 32
+
+// blockSize returns the number of chains per block: BlockSize, or for a
+// kernel whose chains are independent ⌈chains/workers⌉ when that is less,
+// so that every worker has a block.
+func blockSize(chains, workers int, independent bool) int {
+	if !independent {
+		return BlockSize
+	}
+	return min(BlockSize, max(1, (chains+workers-1)/workers))
+}
 
 // Options are the settings every sampler shares.
 type Options struct {
@@ -58,7 +70,9 @@ type Options struct {
 	// FirstStream k) draws what one call would.
 	FirstStream uint64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS. The draws do
-	// not depend on it.
+	// not depend on it. Kernels whose chains are independent (all but
+	// parallel tempering's) spread fewer than Workers×BlockSize chains over
+	// all the workers: 4 chains of NUTS run on 4 cores.
 	Workers int
 	// Bounds, when set, keeps every chain inside a box; see Bounds. AIS
 	// refuses it.
@@ -136,8 +150,10 @@ func (r *Result) Chain(j int) [][]float64 {
 }
 
 // Run runs a kernel over the chains that o describes: it splits them into
-// blocks of BlockSize, makes one kernel per block with newKernel, and runs
-// the blocks concurrently, each from start to end. It validates o, starts
+// blocks of BlockSize (smaller ones, one or more per worker, for an
+// IndependentChains kernel with fewer than Workers×BlockSize chains), makes
+// one kernel per block with newKernel, and runs the blocks concurrently,
+// each from start to end. It validates o, starts
 // the chains (from o.Init or N(0, I)), evaluates their energies and
 // gradients, calls Init, then Step o.Warmup + o.Steps times, keeping every
 // o.Thin-th step after warm-up. Acceptance and divergences are counted from
@@ -195,9 +211,16 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	res.Info.Divergences = make([]int, chains)
 	res.Info.StepSize = make([]float64, chains)
 
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// The first block's kernel tells whether the chains may be cut finer.
+	k0 := newKernel()
+	size := blockSize(chains, workers, independentChains(k0))
 	var blocks []*block
-	for first := 0; first < chains; first += BlockSize {
-		n := min(BlockSize, chains-first)
+	for first := 0; first < chains; first += size {
+		n := min(size, chains-first)
 		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil, Bounds: bounds, cond: cond,
 			X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
 			tune: Tuning{StepSize: make([]float64, n)}, info: make([]StepInfo, n),
@@ -216,10 +239,6 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 		blocks = append(blocks, b)
 	}
 
-	workers := o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	var next atomic.Int64
 	var failed atomic.Bool
 	errs := make([]error, len(blocks))
@@ -242,7 +261,11 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 				if i >= len(blocks) || failed.Load() {
 					return
 				}
-				if err := blocks[i].run(ctx, o, thin, res, newKernel, &failed); err != nil {
+				k := k0
+				if i > 0 {
+					k = newKernel()
+				}
+				if err := blocks[i].run(ctx, o, thin, res, k, &failed); err != nil {
 					errs[i] = err
 					failed.Store(true)
 				}
@@ -324,8 +347,7 @@ type block struct {
 	warmEnergy int64 // EnergyEvals then
 }
 
-func (b *block) run(ctx context.Context, o Options, thin int, res *Result, newKernel func() Kernel, failed *atomic.Bool) error {
-	k := newKernel()
+func (b *block) run(ctx context.Context, o Options, thin int, res *Result, k Kernel, failed *atomic.Bool) error {
 	if gradientFree(k) {
 		b.EnergyChains(0, b.E, b.X)
 	} else {

@@ -69,6 +69,7 @@ func (r RWM) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 // rwmKernel is random-walk Metropolis with a diagonal metric, tuned by its
 // caller.
 type rwmKernel struct {
+	chainwise
 	step0    float64           // 0: 2.38/√d
 	schedule schedule.Schedule // nil: the step sizes are the caller's
 	y, ey    []float64

@@ -58,6 +58,7 @@ func (sl Slice) Sample(ctx context.Context, e energy.Energy, o Options) (*Result
 
 // sliceKernel is coordinate-wise slice sampling over a block of chains.
 type sliceKernel struct {
+	chainwise
 	width    float64
 	maxSteps int
 
