@@ -8,13 +8,18 @@ import (
 )
 
 // Adaptation wraps a kernel with Stan's warm-up, for any kernel tuned by a
-// step size and, optionally, a diagonal metric (BlackJAX's window
+// step size and, optionally, a diagonal or dense metric (BlackJAX's window
 // adaptation): during warm-up, after every step, each chain's step size is
 // tuned by dual averaging towards TargetAccept from the step's acceptance
 // statistic, and fixed at the end of warm-up to its averaged value. With
 // Mass, and a kernel that has a diagonal metric (Init sets Tuning.InvMass),
 // the chain's draws in Stan's doubling slow windows estimate M⁻¹ as their
-// regularised variance; each window's end restarts the dual averaging. A
+// regularised variance; with a dense one (Tuning.InvMassDense), as their
+// regularised covariance (n/(n+5))·Σ̂ + 10⁻³·(5/(n+5))·I, Stan's dense_e.
+// Each chain's metric comes from its own draws, as in Stan, not from the
+// block's pooled: so that chains stay independent (IndependentChains) and a
+// chain stuck in a mode of its own does not pass its scale to the others.
+// Each window's end restarts the dual averaging. A
 // kernel that is a StepSearcher has its initial step size searched before
 // the first step and after each new metric.
 //
@@ -26,12 +31,13 @@ type Adaptation struct {
 	Kernel Kernel
 	// TargetAccept is the mean acceptance statistic aimed at; 0 means 0.8.
 	TargetAccept float64
-	// Mass also estimates a diagonal metric.
+	// Mass also estimates the kernel's metric, diagonal or dense.
 	Mass bool
 
 	da       []*dualAveraging
 	win      *windows
 	acc      []welford
+	cov      []covariance
 	searcher StepSearcher
 	started  bool
 }
@@ -110,9 +116,13 @@ func (a *Adaptation) Init(s *State, tune *Tuning) error {
 	for i := range s.N {
 		a.da = append(a.da, newDualAveraging(tune.StepSize[i], target))
 	}
-	if a.Mass && tune.InvMass != nil {
+	switch {
+	case a.Mass && tune.InvMass != nil:
 		a.win = newWindows(s.Warmup)
 		a.acc = make([]welford, s.N)
+	case a.Mass && tune.InvMassDense != nil:
+		a.win = newWindows(s.Warmup)
+		a.cov = make([]covariance, s.N)
 	}
 	a.searcher, _ = a.Kernel.(StepSearcher)
 	return nil
@@ -141,11 +151,19 @@ func (a *Adaptation) Step(s *State, tune *Tuning, info []StepInfo) error {
 	}
 	d := s.Dim
 	for i := range s.N {
-		a.acc[i].add(s.X[i*d : (i+1)*d])
+		if a.cov != nil {
+			a.cov[i].add(s.X[i*d : (i+1)*d])
+		} else {
+			a.acc[i].add(s.X[i*d : (i+1)*d])
+		}
 	}
 	if a.win.windowEnds(s.T) {
 		for i := range s.N {
-			a.acc[i].variance(tune.InvMass[i*d : (i+1)*d])
+			if a.cov != nil {
+				a.cov[i].covariance(tune.InvMassDense[i*d*d : (i+1)*d*d])
+			} else {
+				a.acc[i].variance(tune.InvMass[i*d : (i+1)*d])
+			}
 			a.da[i].restart(tune.StepSize[i])
 		}
 		a.search(s, tune) // a new metric calls for a new starting step
@@ -271,4 +289,51 @@ func (w *welford) variance(dst []float64) {
 	w.n = 0
 	clear(w.mean)
 	clear(w.ss)
+}
+
+// covariance accumulates a running mean and co-moment matrix (Welford's
+// update, d×d) of one chain's draws, for a dense metric.
+type covariance struct {
+	n        int
+	mean, dx []float64
+	cm       []float64 // Σₜ (xₜ − x̄)(xₜ − x̄)ᵀ, d×d row-major
+}
+
+func (c *covariance) add(x []float64) {
+	d := len(x)
+	if c.mean == nil {
+		c.mean, c.dx, c.cm = make([]float64, d), make([]float64, d), make([]float64, d*d)
+	}
+	c.n++
+	for j, v := range x {
+		c.dx[j] = v - c.mean[j]
+		c.mean[j] += c.dx[j] / float64(c.n)
+	}
+	// (x − x̄ₙ₋₁)(x − x̄ₙ)ᵀ: the co-moment's exact update.
+	for r, dr := range c.dx {
+		row := c.cm[r*d : (r+1)*d]
+		for k, v := range x {
+			row[k] += dr * (v - c.mean[k])
+		}
+	}
+}
+
+// covariance writes Stan's regularised estimate into dst (d×d): the sample
+// covariance shrunk towards 10⁻³·I with weight 5/(n + 5), symmetric to the
+// bit, and starts a new window.
+func (c *covariance) covariance(dst []float64) {
+	n := float64(c.n)
+	d := len(c.mean)
+	for r := range d {
+		for k := r; k < d; k++ {
+			v := (n / (n + 5)) * (c.cm[r*d+k] / (n - 1))
+			if r == k {
+				v += 1e-3 * (5 / (n + 5))
+			}
+			dst[r*d+k], dst[k*d+r] = v, v
+		}
+	}
+	c.n = 0
+	clear(c.mean)
+	clear(c.cm)
 }

@@ -4,8 +4,8 @@
 //	Langevin            unadjusted Langevin dynamics, any step and temperature schedules,
 //	                    or step and noise scales set apart: x ← x − η∇E(x) + σξ
 //	MALA                Metropolis-adjusted Langevin, optionally preconditioned and adapted
-//	HMC                 Hamiltonian Monte Carlo, diagonal or dense mass, adaptation
-//	NUTS                the No-U-Turn Sampler with Stan's warm-up
+//	HMC                 Hamiltonian Monte Carlo, diagonal or dense mass, adapted or given
+//	NUTS                the No-U-Turn Sampler with Stan's warm-up, unit, diagonal or dense metric
 //	RMHMC               Riemannian-manifold HMC with a user-given metric
 //	RWM                 random-walk Metropolis, scale (and diagonal metric) adapted; no gradients
 //	Slice               slice sampling per coordinate, stepping out and shrinkage; no gradients
@@ -35,9 +35,10 @@
 //     The State holds the block's positions X, energies E, gradients
 //     G = ∇E and one random stream per chain; Tuning holds what the kernel is
 //     tuned by, each chain's step size h and, for kernels with one, its
-//     diagonal inverse metric M⁻¹; the kernel writes a StepInfo per chain.
-//     State.Accept is the one Metropolis test, min(1, exp(−ΔH)) with bad
-//     proposals rejected and counted as divergent.
+//     diagonal or dense inverse metric M⁻¹; the kernel writes a StepInfo
+//     per chain. State.Accept is the one Metropolis test,
+//     min(1, exp(−ΔH)) with bad proposals rejected and counted as
+//     divergent.
 //   - Run is the one driver: it makes a kernel per block of BlockSize
 //     chains (fewer for an IndependentChains kernel, so that every worker
 //     has a block), runs the blocks on Options.Workers goroutines, handles
@@ -56,8 +57,11 @@
 //     warm-up ends at h̄. In slow windows that double from 25 steps between
 //     a fast initial buffer (75) and a final one (50), each chain's draws
 //     estimate M⁻¹ as their variance shrunk towards 10⁻³,
-//     (n/(n+5))·s² + 10⁻³·5/(n+5), and each new metric restarts the dual
-//     averaging, after the kernel's own step-size search if it is a
+//     (n/(n+5))·s² + 10⁻³·5/(n+5), or for a dense metric (MetricDense,
+//     Tuning.InvMassDense) as their covariance shrunk towards 10⁻³·I,
+//     (n/(n+5))·Σ̂ + 10⁻³·(5/(n+5))·I, Stan's dense_e; per chain, as Stan
+//     does, so that chains stay independent. Each new metric restarts the
+//     dual averaging, after the kernel's own step-size search if it is a
 //     StepSearcher (NUTS's init_stepsize).
 //   - A GradientFree kernel (RWM, Slice) reads no gradients: Run evaluates
 //     only the starting energies, State.G stays zero, and the kernel

@@ -26,8 +26,8 @@ const divergence = 1000
 // that reach a non-finite energy, are rejected and counted as divergent.
 //
 // With Adapt, warm-up tunes ε by dual averaging towards TargetAccept; with
-// AdaptMass too, it estimates a diagonal M⁻¹ from the draws in Stan's
-// doubling windows.
+// AdaptMass too, it estimates each chain's M⁻¹ from its draws in Stan's
+// doubling windows, diagonal or dense (Metric).
 type HMC struct {
 	// StepSize ε (the initial one when adapting); nil means 0.1.
 	StepSize schedule.Schedule
@@ -36,12 +36,16 @@ type HMC struct {
 	// MassDiag is a diagonal mass matrix (d values); nil means identity.
 	MassDiag []float64
 	// MassDense is a dense mass matrix (d×d, row-major); it overrides
-	// MassDiag.
+	// MassDiag. It stays fixed unless Metric is MetricDense, whose
+	// adaptation starts from it.
 	MassDense []float64
 	// Adapt tunes the step size during warm-up.
 	Adapt bool
-	// AdaptMass also adapts a diagonal mass matrix (with Adapt).
+	// AdaptMass also adapts the mass matrix (with Adapt), as Metric says.
 	AdaptMass bool
+	// Metric is the metric AdaptMass adapts: MetricDiag (the zero value),
+	// MetricDense (Stan's dense_e), or MetricUnit, none.
+	Metric MetricKind
 	// TargetAccept for adaptation; 0 means 0.8.
 	TargetAccept float64
 }
@@ -56,10 +60,19 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 		return nil, fmt.Errorf("sampler: %d leapfrog steps: %w", h.LeapfrogSteps, ErrInvalid)
 	}
 	steps := cmp.Or(h.LeapfrogSteps, 10)
+	if err := h.Metric.valid(); err != nil {
+		return nil, err
+	}
+	dense, mass := h.Metric.shape(h.MassDense)
+	if dense && e != nil {
+		if err := denseSize(e, o); err != nil {
+			return nil, err
+		}
+	}
 	sched := ownSchedule(h.StepSize, h.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
-		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense}
-		return withAdaptation(k, h.Adapt, h.TargetAccept, h.AdaptMass)
+		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense, dense: dense}
+		return withAdaptation(k, h.Adapt, h.TargetAccept, h.AdaptMass && mass)
 	})
 }
 
@@ -70,6 +83,7 @@ type hmcKernel struct {
 	schedule            schedule.Schedule // nil: the step sizes are the caller's
 	steps               int
 	massDiag, massDense []float64
+	dense               bool // a dense metric (given, or the identity to adapt)
 	m                   *metric
 	p, v, z             []float64
 	x1, e1, g1          []float64 // proposal
@@ -82,7 +96,7 @@ type hmcKernel struct {
 var _ Kernel = (*hmcKernel)(nil)
 
 func (k *hmcKernel) Init(s *State, tune *Tuning) error {
-	m, err := newMetric(s.N, s.Dim, k.massDiag, k.massDense)
+	m, err := newMetric(s.N, s.Dim, k.massDiag, k.massDense, k.dense)
 	if err != nil {
 		return err
 	}
@@ -90,7 +104,7 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 		return err
 	}
 	fill(tune.StepSize, k.step0)
-	tune.InvMass = m.invDiag // nil for a dense metric
+	tune.InvMass, tune.InvMassDense = m.invDiag, m.inv // one of them nil
 	n, d := s.N, s.Dim
 	k.wall = s.Bounds.wall()
 	k.m = m
@@ -116,6 +130,9 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	for i := range s.N {
 		if tune.InvMass != nil {
 			tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], tune.InvMass[i*d:(i+1)*d], 1, false)
+		}
+		if err := k.m.sync(i); err != nil {
+			return fmt.Errorf("sampler: chain %d: %w", s.First+i, err)
 		}
 		p := k.p[i*d : (i+1)*d]
 		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z, s.Pinned(i))

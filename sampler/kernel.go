@@ -22,7 +22,8 @@ type Kernel interface {
 	// Init prepares the kernel for the block s, whose energies and
 	// gradients are already evaluated, and writes the block's initial
 	// tuning: the step sizes and, for kernels with a diagonal metric,
-	// tune.InvMass (N×Dim, which the kernel then reads at every step).
+	// tune.InvMass (N×Dim, which the kernel then reads at every step), or
+	// with a dense one tune.InvMassDense (N×Dim×Dim, read likewise).
 	Init(s *State, tune *Tuning) error
 	// Step advances every chain of s by one transition with the step
 	// sizes and metric in tune, and reports on each chain in info[i].
@@ -258,6 +259,11 @@ type Tuning struct {
 	// InvMass is each chain's diagonal inverse mass matrix M⁻¹, one row of
 	// Dim values per chain; nil for kernels without a diagonal metric.
 	InvMass []float64
+	// InvMassDense is each chain's dense inverse mass matrix M⁻¹, Dim×Dim
+	// values per chain (row-major, symmetric positive-definite); nil for
+	// kernels without a dense metric. A kernel that has one reads it at
+	// every step, so that an Adaptation may rewrite it.
+	InvMassDense []float64
 }
 
 // check validates a tuning given for chains chains of dimension d.
@@ -265,16 +271,41 @@ func (t *Tuning) check(chains, d int) error {
 	if t == nil {
 		return nil
 	}
-	if len(t.StepSize) != chains || (t.InvMass != nil && len(t.InvMass) != chains*d) {
-		return fmt.Errorf("sampler: tuning of %d step sizes and %d inverse masses for %d chains of dimension %d: %w",
-			len(t.StepSize), len(t.InvMass), chains, d, ErrInvalid)
+	if len(t.StepSize) != chains || (t.InvMass != nil && len(t.InvMass) != chains*d) ||
+		(t.InvMassDense != nil && len(t.InvMassDense) != chains*d*d) {
+		return fmt.Errorf("sampler: tuning of %d step sizes, %d inverse masses and %d dense inverse mass values for %d chains of dimension %d: %w",
+			len(t.StepSize), len(t.InvMass), len(t.InvMassDense), chains, d, ErrInvalid)
 	}
 	for _, v := range slices.Concat(t.StepSize, t.InvMass) {
 		if !(v > 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("sampler: tuned step size or inverse mass %g must be positive: %w", v, ErrInvalid)
 		}
 	}
+	if t.InvMassDense != nil {
+		chol := make([]float64, d*d)
+		for c := range chains {
+			inv := t.InvMassDense[c*d*d : (c+1)*d*d]
+			if !finiteSlice(inv) || !symmetric(inv, d) {
+				return fmt.Errorf("sampler: tuned dense inverse mass of chain %d is not finite and symmetric: %w", c, ErrInvalid)
+			}
+			if err := denseFactor(chol, inv, d); err != nil {
+				return fmt.Errorf("chain %d: %w", c, err)
+			}
+		}
+	}
 	return nil
+}
+
+// symmetric reports whether the d×d matrix a equals its transpose.
+func symmetric(a []float64, d int) bool {
+	for r := range d {
+		for c := range r {
+			if a[r*d+c] != a[c*d+r] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // copyTo writes the tuning of the block of chains from first into dst.
@@ -288,6 +319,12 @@ func (t *Tuning) copyTo(dst *Tuning, first, d int) error {
 			return fmt.Errorf("sampler: tuned inverse masses for a kernel without a diagonal metric: %w", ErrInvalid)
 		}
 		copy(dst.InvMass, t.InvMass[first*d:])
+	}
+	if t.InvMassDense != nil {
+		if dst.InvMassDense == nil {
+			return fmt.Errorf("sampler: tuned dense inverse masses for a kernel without a dense metric: %w", ErrInvalid)
+		}
+		copy(dst.InvMassDense, t.InvMassDense[first*d*d:])
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ var _ Kernel = (*malaKernel)(nil)
 
 func (k *malaKernel) Init(s *State, tune *Tuning) error {
 	fill(tune.StepSize, k.step0)
-	m, err := newMetric(s.N, s.Dim, nil, nil)
+	m, err := newMetric(s.N, s.Dim, nil, nil, false)
 	if err != nil {
 		return err
 	}

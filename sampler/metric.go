@@ -3,48 +3,128 @@ package sampler
 import (
 	"fmt"
 	"math"
+	"slices"
 
+	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/limit"
 	"gonum.org/v1/gonum/mat"
 )
 
 // metric is the mass matrix M of Hamiltonian samplers: momenta are drawn from
-// N(0, M) and the kinetic energy is ½pᵀM⁻¹p. Diagonal metrics are per chain
-// (warm-up adapts each chain's own); a dense one is shared.
+// N(0, M) and the kinetic energy is ½pᵀM⁻¹p. Every chain has its own, which
+// warm-up adapts from the chain's own draws (as Stan does), diagonal or
+// dense.
 type metric struct {
 	d       int
 	invDiag []float64 // n×d inverse masses, when diagonal
-	chol    []float64 // d×d lower Cholesky factor of M, when dense
-	inv     []float64 // d×d M⁻¹, when dense
+	// When dense, per chain, d×d each: inv is M⁻¹ (the tuning's
+	// InvMassDense, which an adaptation rewrites), chol the lower Cholesky
+	// factor of M, and seen the M⁻¹ that chol was computed from.
+	inv, chol, seen []float64
 }
 
-// newMetric validates the user's mass matrix and makes one for n chains.
-func newMetric(n, d int, diag, dense []float64) (*metric, error) {
+// MetricKind is the shape of the metric (mass matrix) a Hamiltonian sampler
+// adapts during warm-up.
+type MetricKind int
+
+const (
+	// MetricDiag adapts a diagonal M⁻¹, each chain's variances (the default).
+	MetricDiag MetricKind = iota
+	// MetricUnit keeps the identity, not adapted.
+	MetricUnit
+	// MetricDense adapts a dense M⁻¹, each chain's regularised covariance
+	// (Stan's dense_e): for targets whose coordinates are correlated.
+	MetricDense
+)
+
+var metricNames = [...]string{MetricDiag: "diag", MetricUnit: "unit", MetricDense: "dense"}
+
+// String returns the kind's name, as ParseMetricKind reads it.
+func (k MetricKind) String() string {
+	if k < 0 || int(k) >= len(metricNames) {
+		return fmt.Sprintf("MetricKind(%d)", int(k))
+	}
+	return metricNames[k]
+}
+
+// ParseMetricKind reads "unit", "diag" or "dense".
+func ParseMetricKind(name string) (MetricKind, error) {
+	for k, n := range metricNames {
+		if n == name {
+			return MetricKind(k), nil
+		}
+	}
+	return 0, fmt.Errorf("sampler: metric %q: want unit, diag or dense: %w", name, ErrInvalid)
+}
+
+// shape returns whether a sampler with metric kind k and dense mass given
+// (nil: none) has a dense metric, and whether warm-up adapts its metric:
+// always, but for MetricUnit and a given dense mass that MetricDense does
+// not ask to adapt.
+func (k MetricKind) shape(given []float64) (dense, adapt bool) {
+	dense = given != nil || k == MetricDense
+	adapt = k == MetricDense || (k == MetricDiag && given == nil)
+	return dense, adapt
+}
+
+// valid returns an error unless k is one of the kinds.
+func (k MetricKind) valid() error {
+	if k < 0 || int(k) >= len(metricNames) {
+		return fmt.Errorf("sampler: unknown metric kind %d: %w", int(k), ErrInvalid)
+	}
+	return nil
+}
+
+// denseSize bounds the per-chain dense metrics of a run before it starts.
+func denseSize(e energy.Energy, o Options) error {
+	chains, d := o.shape(e)
+	if _, err := limit.Elems("chains × dim × dim (dense metric)", max(chains, 0), max(d, 0), max(d, 0)); err != nil {
+		return fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
+	}
+	return nil
+}
+
+// newMetric validates the user's mass matrix and makes one for n chains: the
+// dense one given, or with dense set and none given the identity as a dense
+// metric (to be adapted), else the diagonal one given or the identity.
+func newMetric(n, d int, diag, given []float64, dense bool) (*metric, error) {
 	m := &metric{d: d}
-	if dense != nil {
-		if _, err := limit.Elems("dim × dim (dense metric)", d, d); err != nil {
+	if given != nil || dense {
+		if _, err := limit.Elems("chains × dim × dim (dense metric)", n, d, d); err != nil {
 			return nil, fmt.Errorf("sampler: %w: %w", err, ErrInvalid)
 		}
-		if len(dense) != d*d {
-			return nil, fmt.Errorf("sampler: dense mass matrix of %d values for dimension %d: %w", len(dense), d, ErrInvalid)
+		if given != nil && len(given) != d*d {
+			return nil, fmt.Errorf("sampler: dense mass matrix of %d values for dimension %d: %w", len(given), d, ErrInvalid)
 		}
-		var ch mat.Cholesky
-		if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), dense...))) {
-			return nil, fmt.Errorf("sampler: dense mass matrix is not positive-definite: %w", ErrInvalid)
-		}
-		var l mat.TriDense
-		ch.LTo(&l)
-		var inv mat.SymDense
-		if err := ch.InverseTo(&inv); err != nil {
-			return nil, fmt.Errorf("sampler: dense mass matrix: %v: %w", err, ErrInvalid)
-		}
-		m.chol, m.inv = make([]float64, d*d), make([]float64, d*d)
-		for i := range d {
+		chol, inv := make([]float64, d*d), make([]float64, d*d)
+		if given == nil {
 			for j := range d {
-				m.chol[i*d+j] = l.At(i, j)
-				m.inv[i*d+j] = inv.At(i, j)
+				chol[j*d+j], inv[j*d+j] = 1, 1
+			}
+		} else {
+			var ch mat.Cholesky
+			if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), given...))) {
+				return nil, fmt.Errorf("sampler: dense mass matrix is not positive-definite: %w", ErrInvalid)
+			}
+			var l mat.TriDense
+			ch.LTo(&l)
+			var mi mat.SymDense
+			if err := ch.InverseTo(&mi); err != nil {
+				return nil, fmt.Errorf("sampler: dense mass matrix: %v: %w", err, ErrInvalid)
+			}
+			for i := range d {
+				for j := range d {
+					chol[i*d+j] = l.At(i, j)
+					inv[i*d+j] = mi.At(i, j)
+				}
 			}
 		}
+		m.chol, m.inv = make([]float64, n*d*d), make([]float64, n*d*d)
+		for i := range n {
+			copy(m.chol[i*d*d:], chol)
+			copy(m.inv[i*d*d:], inv)
+		}
+		m.seen = slices.Clone(m.inv)
 		return m, nil
 	}
 	if diag != nil && len(diag) != d {
@@ -62,6 +142,51 @@ func newMetric(n, d int, diag, dense []float64) (*metric, error) {
 		}
 	}
 	return m, nil
+}
+
+// sync brings chain i's Cholesky factor of M up to date with its M⁻¹, which
+// an adaptation (or Options.Tuned) may have changed since the last step: it
+// costs a comparison of d² values, and a factorisation when they changed.
+func (m *metric) sync(i int) error {
+	if m.inv == nil {
+		return nil
+	}
+	dd := m.d * m.d
+	inv, seen := m.inv[i*dd:(i+1)*dd], m.seen[i*dd:(i+1)*dd]
+	if slices.Equal(inv, seen) {
+		return nil
+	}
+	if err := denseFactor(m.chol[i*dd:(i+1)*dd], inv, m.d); err != nil {
+		return err
+	}
+	copy(seen, inv)
+	return nil
+}
+
+// denseFactor writes into chol the lower Cholesky factor of M = (M⁻¹)⁻¹,
+// given M⁻¹ (d×d), or returns an error when M⁻¹ is not symmetric
+// positive-definite.
+func denseFactor(chol, inv []float64, d int) error {
+	var ci mat.Cholesky
+	if !ci.Factorize(mat.NewSymDense(d, slices.Clone(inv))) {
+		return fmt.Errorf("sampler: dense inverse mass matrix is not positive-definite: %w", ErrInvalid)
+	}
+	var mm mat.SymDense
+	if err := ci.InverseTo(&mm); err != nil {
+		return fmt.Errorf("sampler: dense inverse mass matrix: %v: %w", err, ErrInvalid)
+	}
+	var cm mat.Cholesky
+	if !cm.Factorize(&mm) {
+		return fmt.Errorf("sampler: dense inverse mass matrix is too ill-conditioned to invert: %w", ErrInvalid)
+	}
+	var l mat.TriDense
+	cm.LTo(&l)
+	for r := range d {
+		for c := range d {
+			chol[r*d+c] = l.At(r, c)
+		}
+	}
+	return nil
 }
 
 // momentum draws chain i's momentum p ~ N(0, M) into p, using z as scratch.
@@ -84,10 +209,11 @@ func (m *metric) momentum(i int, next func() float64, p, z []float64, pinned []b
 	for j := range z {
 		z[j] = next()
 	}
+	l := m.chol[i*m.d*m.d : (i+1)*m.d*m.d]
 	for r := range m.d {
 		s := 0.0
 		for c := 0; c <= r; c++ {
-			s += m.chol[r*m.d+c] * z[c]
+			s += l[r*m.d+c] * z[c]
 		}
 		p[r] = s
 	}
@@ -110,10 +236,11 @@ func (m *metric) velocity(i int, p, v []float64) {
 		}
 		return
 	}
+	inv := m.inv[i*m.d*m.d : (i+1)*m.d*m.d]
 	for r := range m.d {
 		s := 0.0
 		for c := range m.d {
-			s += m.inv[r*m.d+c] * p[c]
+			s += inv[r*m.d+c] * p[c]
 		}
 		v[r] = s
 	}
@@ -129,10 +256,11 @@ func (m *metric) drift(i int, eps float64, x, p []float64) {
 		}
 		return
 	}
+	minv := m.inv[i*m.d*m.d : (i+1)*m.d*m.d]
 	for r := range m.d {
 		s := 0.0
 		for c := range m.d {
-			s += m.inv[r*m.d+c] * p[c]
+			s += minv[r*m.d+c] * p[c]
 		}
 		x[r] += eps * s
 	}

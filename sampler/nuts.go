@@ -22,8 +22,8 @@ import (
 // error exceeds 1000 are divergent and end the tree.
 //
 // Warm-up is Stan's: dual averaging of the step size towards TargetAccept
-// (the mean over the tree of min(1, exp(H₀ − H))) and, unless DenseMass is
-// given, a diagonal mass matrix estimated in doubling windows.
+// (the mean over the tree of min(1, exp(H₀ − H))) and each chain's metric,
+// diagonal or dense (Metric), estimated in doubling windows.
 type NUTS struct {
 	// StepSize ε, the initial one when adapting; nil means 0.1.
 	StepSize schedule.Schedule
@@ -35,8 +35,12 @@ type NUTS struct {
 	// NoAdapt turns adaptation off: the step size and identity (or
 	// DenseMass) metric are used as given.
 	NoAdapt bool
-	// DenseMass is a fixed dense mass matrix (d×d); nil means a diagonal one,
-	// adapted during warm-up.
+	// Metric is the metric warm-up adapts: MetricDiag (the zero value),
+	// MetricDense, from each chain's draws as Stan's dense_e, or MetricUnit,
+	// none (the identity, or DenseMass).
+	Metric MetricKind
+	// DenseMass is a dense mass matrix M (d×d): fixed, or with MetricDense
+	// the one warm-up starts from; nil means the identity.
 	DenseMass []float64
 }
 
@@ -55,10 +59,19 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if !(target > 0 && target < 1) {
 		return nil, fmt.Errorf("sampler: target acceptance %g must be in (0, 1): %w", target, ErrInvalid)
 	}
+	if err := s.Metric.valid(); err != nil {
+		return nil, err
+	}
+	dense, mass := s.Metric.shape(s.DenseMass)
+	if dense && e != nil {
+		if err := denseSize(e, o); err != nil {
+			return nil, err
+		}
+	}
 	sched := ownSchedule(s.StepSize, !s.NoAdapt, o)
 	return Run(ctx, e, o, func() Kernel {
-		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, dense: s.DenseMass}
-		return withAdaptation(k, !s.NoAdapt, target, true)
+		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, given: s.DenseMass, dense: dense}
+		return withAdaptation(k, !s.NoAdapt, target, mass)
 	})
 }
 
@@ -69,7 +82,8 @@ type nutsKernel struct {
 	step0    float64
 	schedule schedule.Schedule // nil: the step sizes are the caller's
 	maxDepth int
-	dense    []float64
+	given    []float64 // the user's dense M, or nil
+	dense    bool      // a dense metric (given, or the identity to adapt)
 	m        *metric
 	w        *treeWork
 }
@@ -80,7 +94,7 @@ var (
 )
 
 func (k *nutsKernel) Init(s *State, tune *Tuning) error {
-	m, err := newMetric(s.N, s.Dim, nil, k.dense)
+	m, err := newMetric(s.N, s.Dim, nil, k.given, k.dense)
 	if err != nil {
 		return err
 	}
@@ -88,7 +102,7 @@ func (k *nutsKernel) Init(s *State, tune *Tuning) error {
 		return err
 	}
 	fill(tune.StepSize, k.step0)
-	tune.InvMass = m.invDiag // nil for a dense metric
+	tune.InvMass, tune.InvMassDense = m.invDiag, m.inv // one of them nil
 	k.m, k.w = m, newTreeWork(s, m, k.maxDepth)
 	k.w.wall = s.Bounds.wall()
 	return nil
@@ -188,6 +202,9 @@ func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		if tune.InvMass != nil {
 			tune.StepSize[i] = s.Bounds.capStep(tune.StepSize[i], tune.InvMass[i*d:(i+1)*d], 1, false)
 		}
+		if err := k.m.sync(i); err != nil {
+			return fmt.Errorf("sampler: chain %d: %w", s.First+i, err)
+		}
 		w.chain, w.rng, w.eps = i, s.RNG[i], tune.StepSize[i]
 		copy(w.z.x, s.X[i*d:(i+1)*d])
 		copy(w.z.g, s.G[i*d:(i+1)*d])
@@ -208,6 +225,9 @@ func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 func (k *nutsKernel) SearchStepSize(s *State, tune *Tuning) {
 	w, d := k.w, s.Dim
 	for i := range s.N {
+		if k.m.sync(i) != nil {
+			continue // Step reports the bad metric
+		}
 		w.chain, w.rng = i, s.RNG[i]
 		eps := tune.StepSize[i]
 		deltaH := func() float64 {

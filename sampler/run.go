@@ -81,8 +81,8 @@ type Options struct {
 	// (inpainting, denoising); see Condition. AIS refuses it, and RMHMC
 	// observed coordinates.
 	Condition *Condition
-	// Tuned, when set, gives every chain's step size (and diagonal inverse
-	// mass, for kernels with a metric) as a previous run's Result.Tuned
+	// Tuned, when set, gives every chain's step size (and diagonal or dense
+	// inverse mass, for kernels with a metric) as a previous run's Result.Tuned
 	// returned them: MALA, HMC and NUTS (and kernels of one's own that read
 	// Tuning) continue the chains with these, neither adapting nor following
 	// their step-size schedule. Samplers without tuning (Langevin, RMHMC,
@@ -292,6 +292,12 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 				res.Tuned.InvMass = make([]float64, chains*d)
 			}
 			copy(res.Tuned.InvMass[b.First*d:], b.tune.InvMass)
+		}
+		if b.tune.InvMassDense != nil {
+			if res.Tuned.InvMassDense == nil {
+				res.Tuned.InvMassDense = make([]float64, chains*d*d)
+			}
+			copy(res.Tuned.InvMassDense[b.First*d*d:], b.tune.InvMassDense)
 		}
 		res.Info.GradEvals += b.GradEvals
 		res.Info.EnergyEvals += b.EnergyEvals

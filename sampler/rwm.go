@@ -86,7 +86,7 @@ func (k *rwmKernel) Init(s *State, tune *Tuning) error {
 		h = 2.38 / math.Sqrt(float64(s.Dim))
 	}
 	fill(tune.StepSize, h)
-	m, err := newMetric(s.N, s.Dim, nil, nil)
+	m, err := newMetric(s.N, s.Dim, nil, nil, false)
 	if err != nil {
 		return err
 	}

@@ -38,9 +38,13 @@ func TestKernelSizesBounded(t *testing.T) {
 			return err
 		}, "RMHMC's metric derivatives"},
 		{"dense metric", func() error {
-			_, err := newMetric(1, 1<<32, nil, []float64{})
+			_, err := newMetric(1, 1<<32, nil, []float64{}, false)
 			return err
 		}, "dense metric"},
+		{"adapted dense metrics", func() error {
+			_, err := NUTS{Metric: MetricDense}.Sample(ctx, energy.Harmonic{}, Options{Chains: 1 << 10, Dim: 1 << 14, Steps: 1})
+			return err
+		}, "chains × dim × dim"},
 	} {
 		err := c.run()
 		if !errors.Is(err, ErrInvalid) || !errors.Is(err, limit.ErrSize) || !strings.Contains(err.Error(), c.msg) {
