@@ -21,14 +21,17 @@ type SamplerSettings struct {
 	MaxTemperature float64
 	// Metric is RMHMC's position-dependent metric (required there).
 	Metric sampler.Metric
+	// MetricKind is the metric NUTS and HMC adapt during warm-up: diagonal
+	// (the zero value), dense, or none (unit).
+	MetricKind sampler.MetricKind
 }
 
 // NamedSampler is a sampler by name, as ebm's flags select it.
 type NamedSampler struct {
 	Name, Doc string
 	// Uses names the settings it reads, as ebm's flags: "step-size",
-	// "leapfrog", "replicas", "max-temp", and "warmup" for the samplers
-	// that take warm-up steps (all but AIS).
+	// "leapfrog", "replicas", "max-temp", "metric", and "warmup" for the
+	// samplers that take warm-up steps (all but AIS).
 	Uses []string
 	// Continues says whether it can continue chains from given points on
 	// any energy (what contrastive divergence needs): AIS starts from its
@@ -45,11 +48,11 @@ func constOrNil(v float64) schedule.Schedule {
 }
 
 var samplers = []NamedSampler{
-	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
-		return sampler.NUTS{StepSize: constOrNil(s.StepSize)}
+	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "metric", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.NUTS{StepSize: constOrNil(s.StepSize), Metric: s.MetricKind}
 	}},
-	{"hmc", "Hamiltonian Monte Carlo, adapted step and diagonal mass", []string{"step-size", "leapfrog", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
-		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true}
+	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true, Metric: s.MetricKind}
 	}},
 	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
@@ -83,7 +86,7 @@ var samplers = []NamedSampler{
 // Unused returns the settings, as ebm's flags, that the sampler does not
 // read.
 func (s NamedSampler) Unused() []string {
-	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "warmup")
+	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "metric", "warmup")
 }
 
 func unused(uses []string, all ...string) []string {

@@ -222,7 +222,23 @@ func addSamplerSettings(fs *flag.FlagSet) *model.SamplerSettings {
 	fs.IntVar(&sf.Leapfrog, "leapfrog", 0, "HMC and RMHMC leapfrog steps; 0 means 10")
 	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
 	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
+	fs.Var(metricFlag{&sf.MetricKind}, "metric", "the `kind` of metric NUTS and HMC adapt during warm-up: unit (none), diag (the default) or dense (Stan's dense_e, for correlated targets)")
 	return sf
+}
+
+// metricFlag is -metric: a sampler.MetricKind by name.
+type metricFlag struct{ k *sampler.MetricKind }
+
+func (f metricFlag) String() string {
+	if f.k == nil {
+		return sampler.MetricDiag.String()
+	}
+	return f.k.String()
+}
+
+func (f metricFlag) Set(s string) (err error) {
+	*f.k, err = sampler.ParseMetricKind(s)
+	return err
 }
 
 // samplerSettingsValid says whether the settings are finite and not
