@@ -213,3 +213,76 @@ func TestMetricKinds(t *testing.T) {
 		t.Errorf("ParseMetricKind(full): %v, want ErrInvalid", err)
 	}
 }
+
+// TestStepJitter: with StepJitter j, each transition's step is uniform on
+// h·(1 ± j): over N kept draws of a chain, the mean step is the tuned h
+// within 4 standard errors j·h/√(3N), every step lies in the interval, and
+// the steps vary. The draws keep the target's moments (4 MCSE), are the same
+// bits on 1 and 2 workers, and on the 10-d correlated Gaussian, where HMC's
+// adapted εL lands near the whitened target's period and the chains barely
+// move, jitter raises HMC's bulk ESS per gradient at least 10-fold
+// (measured: about 50-fold, 0.002 to 0.085).
+func TestStepJitter(t *testing.T) {
+	const j = 0.5
+	g, mean, cov := correlated(t, 10, 0.9)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		jitter sampleFunc
+		plain  sampleFunc
+	}{
+		{"nuts", NUTS{Metric: MetricDense, StepJitter: j}.Sample, nil},
+		{"hmc", HMC{Adapt: true, AdaptMass: true, Metric: MetricDense, StepJitter: j}.Sample,
+			HMC{Adapt: true, AdaptMass: true, Metric: MetricDense}.Sample},
+	} {
+		o := Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: 8, Trajectory: true, Workers: 1}
+		r, err := c.jitter(ctx, g, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ch := range r.Chains {
+			h := r.Info.StepSize[ch]
+			sum, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
+			for _, in := range r.StepInfo[ch*r.Kept : (ch+1)*r.Kept] {
+				sum += in.StepSize
+				lo, hi = math.Min(lo, in.StepSize), math.Max(hi, in.StepSize)
+			}
+			n := float64(r.Kept)
+			if se := j * h / math.Sqrt(3*n); math.Abs(sum/n-h) > 4*se {
+				t.Errorf("%s: chain %d's mean step %.5f, want the tuned %.5f ± %.5f", c.name, ch, sum/n, h, 4*se)
+			}
+			if lo < h*(1-j) || hi > h*(1+j) || hi-lo < j*h {
+				t.Errorf("%s: chain %d's steps in [%.4f, %.4f], want spread over [%.4f, %.4f]", c.name, ch, lo, hi, h*(1-j), h*(1+j))
+			}
+		}
+		checkMoments(t, c.name+" jittered", r, mean, cov, 4, 0)
+		o.Workers = 2
+		r2, err := c.jitter(ctx, g, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := firstDiff(r, r2); diff != "" {
+			t.Errorf("%s jittered: %s differ between 1 and 2 workers", c.name, diff)
+		}
+		if c.plain == nil {
+			continue
+		}
+		p, err := c.plain(ctx, g, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		with, without := slowestESSPerGradient(r), slowestESSPerGradient(p)
+		if with < 10*without {
+			t.Errorf("%s: bulk ESS per gradient %.4f jittered, %.4f not: want 10 times more", c.name, with, without)
+		}
+		t.Logf("%s: bulk ESS per gradient %.4f jittered, %.4f not", c.name, with, without)
+	}
+	for _, bad := range []float64{-0.1, 1, math.NaN()} {
+		if _, err := (NUTS{StepJitter: bad}).Sample(ctx, g, Options{Chains: 1, Steps: 1}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NUTS step jitter %g: %v, want ErrInvalid", bad, err)
+		}
+		if _, err := (HMC{StepJitter: bad}).Sample(ctx, g, Options{Chains: 1, Steps: 1}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("HMC step jitter %g: %v, want ErrInvalid", bad, err)
+		}
+	}
+}

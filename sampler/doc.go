@@ -75,6 +75,11 @@
 // MALA, RWM, HMC and NUTS are kernels wrapped in an Adaptation when they
 // adapt (RWM towards an acceptance of 0.234, Roberts, Gelman and Gilks 1997);
 // Slice has no acceptance to adapt to, and its interval width is a setting.
+// NUTS and HMC can jitter each transition's step uniformly within
+// ε·(1 ± StepJitter), from the chain's own stream (Stan's stepsize_jitter):
+// the mean step stays ε, and HMC's trajectory length εL varies, which stops
+// a fixed length near a period of the target from sending a chain back to
+// where it started.
 // HMC, NUTS and RMHMC integrate with integrate's Leapfrog and
 // GeneralisedLeapfrog. MALA's kernel is one Langevin move at temperature T,
 // y = x − hM⁻¹∇E(x) + √(2hT)·M^(−1/2)ξ, accepted with probability

@@ -46,6 +46,12 @@ type HMC struct {
 	// Metric is the metric AdaptMass adapts: MetricDiag (the zero value),
 	// MetricDense (Stan's dense_e), or MetricUnit, none.
 	Metric MetricKind
+	// StepJitter, in [0, 1), draws each trajectory's step uniformly within
+	// ε·(1 ± StepJitter), from the chain's own stream, so that the
+	// trajectory's length εL varies too: a fixed εL near a period of the
+	// target (2π for a whitened Gaussian) returns the chain to where it
+	// started. Its mean stays the tuned ε. 0 means none.
+	StepJitter float64
 	// TargetAccept for adaptation; 0 means 0.8.
 	TargetAccept float64
 }
@@ -63,6 +69,9 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if err := h.Metric.valid(); err != nil {
 		return nil, err
 	}
+	if err := checkJitter(h.StepJitter); err != nil {
+		return nil, err
+	}
 	dense, mass := h.Metric.shape(h.MassDense)
 	if dense && e != nil {
 		if err := denseSize(e, o); err != nil {
@@ -71,7 +80,7 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	}
 	sched := ownSchedule(h.StepSize, h.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
-		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense, dense: dense}
+		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense, dense: dense, jitter: h.StepJitter}
 		return withAdaptation(k, h.Adapt, h.TargetAccept, h.AdaptMass && mass)
 	})
 }
@@ -84,7 +93,9 @@ type hmcKernel struct {
 	steps               int
 	massDiag, massDense []float64
 	dense               bool // a dense metric (given, or the identity to adapt)
+	jitter              float64
 	m                   *metric
+	eps                 []float64 // each chain's step this trajectory (jittered)
 	p, v, z             []float64
 	x1, e1, g1          []float64 // proposal
 	h0                  []float64
@@ -108,7 +119,7 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 	n, d := s.N, s.Dim
 	k.wall = s.Bounds.wall()
 	k.m = m
-	k.p, k.v, k.z = make([]float64, n*d), make([]float64, d), make([]float64, d)
+	k.p, k.v, k.z, k.eps = make([]float64, n*d), make([]float64, d), make([]float64, d), make([]float64, n)
 	k.x1, k.e1, k.g1, k.h0 = make([]float64, n*d), make([]float64, n), make([]float64, n*d), make([]float64, n)
 	k.drift = func(x, p, h []float64) {
 		for i, hi := range h {
@@ -134,11 +145,12 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		if err := k.m.sync(i); err != nil {
 			return fmt.Errorf("sampler: chain %d: %w", s.First+i, err)
 		}
+		k.eps[i] = jitter(tune.StepSize[i], k.jitter, s.RNG[i])
 		p := k.p[i*d : (i+1)*d]
 		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z, s.Pinned(i))
 		k.h0[i] = s.E[i] + k.m.kinetic(i, p, k.v)
 	}
-	integrate.Leapfrog(k.x1, k.p, k.g1, tune.StepSize, k.steps, k.drift, k.wall, k.grad)
+	integrate.Leapfrog(k.x1, k.p, k.g1, k.eps, k.steps, k.drift, k.wall, k.grad)
 	for i := range s.N {
 		h1 := k.e1[i] + k.m.kinetic(i, k.p[i*d:(i+1)*d], k.v)
 		a := math.Min(1, math.Exp(k.h0[i]-h1))
@@ -148,6 +160,9 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 			info[i].Energy = h1
 		}
 		info[i].Leapfrog = k.steps
+		if k.jitter != 0 {
+			info[i].StepSize = k.eps[i]
+		}
 	}
 	return nil
 }

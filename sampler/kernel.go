@@ -152,6 +152,25 @@ func independentChains(k Kernel) bool {
 	return ok && i.IndependentChains()
 }
 
+// jitter returns step size h jittered for one transition of the chain with
+// stream rng: h·(1 + j·(2u − 1)), u uniform on [0, 1), whose mean is h
+// (Stan's stepsize_jitter). With j = 0 it draws nothing, so that the
+// chain's stream is the same as without the option.
+func jitter(h, j float64, rng *rand.Rand) float64 {
+	if j == 0 {
+		return h
+	}
+	return h * (1 + j*(2*rng.Float64()-1))
+}
+
+// checkJitter refuses a step jitter outside [0, 1).
+func checkJitter(j float64) error {
+	if !(j >= 0 && j < 1) {
+		return fmt.Errorf("sampler: step jitter %g must be in [0, 1): %w", j, ErrInvalid)
+	}
+	return nil
+}
+
 // chainwise, embedded in a kernel, declares its chains independent.
 type chainwise struct{}
 
@@ -336,7 +355,8 @@ type StepInfo struct {
 	// Metropolis acceptance probability, NUTS's mean over the tree; 1 for
 	// unadjusted kernels.
 	AcceptStat float64
-	// StepSize is the step size used (stepsize__), filled in by Run.
+	// StepSize is the step size used (stepsize__): the kernel's, when it
+	// jitters it, else filled in by Run from the tuning.
 	StepSize float64
 	// TreeDepth is the NUTS tree's depth (treedepth__); 0 for other kernels.
 	TreeDepth int

@@ -42,6 +42,10 @@ type NUTS struct {
 	// DenseMass is a dense mass matrix M (d×d): fixed, or with MetricDense
 	// the one warm-up starts from; nil means the identity.
 	DenseMass []float64
+	// StepJitter, in [0, 1), draws each transition's step uniformly within
+	// ε·(1 ± StepJitter), from the chain's own stream (Stan's
+	// stepsize_jitter): its mean stays the tuned ε. 0 means none.
+	StepJitter float64
 }
 
 // Sample runs the chains; each draws its trees on its own, so chains may
@@ -62,6 +66,9 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	if err := s.Metric.valid(); err != nil {
 		return nil, err
 	}
+	if err := checkJitter(s.StepJitter); err != nil {
+		return nil, err
+	}
 	dense, mass := s.Metric.shape(s.DenseMass)
 	if dense && e != nil {
 		if err := denseSize(e, o); err != nil {
@@ -70,7 +77,7 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 	}
 	sched := ownSchedule(s.StepSize, !s.NoAdapt, o)
 	return Run(ctx, e, o, func() Kernel {
-		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, given: s.DenseMass, dense: dense}
+		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, given: s.DenseMass, dense: dense, jitter: s.StepJitter}
 		return withAdaptation(k, !s.NoAdapt, target, mass)
 	})
 }
@@ -84,6 +91,7 @@ type nutsKernel struct {
 	maxDepth int
 	given    []float64 // the user's dense M, or nil
 	dense    bool      // a dense metric (given, or the identity to adapt)
+	jitter   float64
 	m        *metric
 	w        *treeWork
 }
@@ -205,13 +213,17 @@ func (k *nutsKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		if err := k.m.sync(i); err != nil {
 			return fmt.Errorf("sampler: chain %d: %w", s.First+i, err)
 		}
-		w.chain, w.rng, w.eps = i, s.RNG[i], tune.StepSize[i]
+		w.chain, w.rng = i, s.RNG[i]
+		w.eps = jitter(tune.StepSize[i], k.jitter, w.rng)
 		copy(w.z.x, s.X[i*d:(i+1)*d])
 		copy(w.z.g, s.G[i*d:(i+1)*d])
 		w.z.e = s.E[i]
 		k.m.momentum(i, w.rng.NormFloat64, w.z.p, w.tmp, s.Pinned(i))
 		info[i] = StepInfo{AcceptStat: w.transition(k.maxDepth), Divergent: w.divergent, TreeDepth: w.depth,
 			Leapfrog: w.nLeap, Energy: w.hamiltonian(&w.sample)}
+		if k.jitter != 0 {
+			info[i].StepSize = w.eps
+		}
 		copy(s.X[i*d:(i+1)*d], w.sample.x)
 		copy(s.G[i*d:(i+1)*d], w.sample.g)
 		s.E[i] = w.sample.e

@@ -402,7 +402,9 @@ func (b *block) run(ctx context.Context, o Options, thin int, res *Result, k Ker
 			if res.Draws != nil {
 				copy(res.Draws[(c*kept+kIdx)*d:(c*kept+kIdx+1)*d], b.X[i*d:(i+1)*d])
 				in := b.info[i]
-				in.StepSize = b.tune.StepSize[i]
+				if in.StepSize == 0 { // the kernel's own (jittered) step, or the tuned one
+					in.StepSize = b.tune.StepSize[i]
+				}
 				res.StepInfo[c*kept+kIdx] = in
 			}
 		}
