@@ -24,14 +24,16 @@ type SamplerSettings struct {
 	// MetricKind is the metric NUTS and HMC adapt during warm-up: diagonal
 	// (the zero value), dense, or none (unit).
 	MetricKind sampler.MetricKind
+	// StepJitter is NUTS's and HMC's step jitter, in [0, 1).
+	StepJitter float64
 }
 
 // NamedSampler is a sampler by name, as ebm's flags select it.
 type NamedSampler struct {
 	Name, Doc string
 	// Uses names the settings it reads, as ebm's flags: "step-size",
-	// "leapfrog", "replicas", "max-temp", "metric", and "warmup" for the
-	// samplers that take warm-up steps (all but AIS).
+	// "leapfrog", "replicas", "max-temp", "metric", "step-jitter", and
+	// "warmup" for the samplers that take warm-up steps (all but AIS).
 	Uses []string
 	// Continues says whether it can continue chains from given points on
 	// any energy (what contrastive divergence needs): AIS starts from its
@@ -48,11 +50,11 @@ func constOrNil(v float64) schedule.Schedule {
 }
 
 var samplers = []NamedSampler{
-	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "metric", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
-		return sampler.NUTS{StepSize: constOrNil(s.StepSize), Metric: s.MetricKind}
+	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "metric", "step-jitter", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.NUTS{StepSize: constOrNil(s.StepSize), Metric: s.MetricKind, StepJitter: s.StepJitter}
 	}},
-	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
-		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true, Metric: s.MetricKind}
+	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "step-jitter", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true, Metric: s.MetricKind, StepJitter: s.StepJitter}
 	}},
 	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
@@ -86,7 +88,7 @@ var samplers = []NamedSampler{
 // Unused returns the settings, as ebm's flags, that the sampler does not
 // read.
 func (s NamedSampler) Unused() []string {
-	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "metric", "warmup")
+	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "metric", "step-jitter", "warmup")
 }
 
 func unused(uses []string, all ...string) []string {

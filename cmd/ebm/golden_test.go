@@ -55,6 +55,8 @@ var goldenCases = []struct {
 	{"sample-nuts-dense", []string{"sample", "-energy", "gaussian", "-dim", "3", "-metric", "dense", "-chains", "2", "-warmup", "200", "-steps", "100", "-seed", "3"}},
 	{"metric-with-mala", []string{"sample", "-energy", "gaussian", "-sampler", "mala", "-metric", "dense"}},
 	{"unknown-metric", []string{"sample", "-energy", "gaussian", "-metric", "full"}},
+	{"sample-hmc-jitter", []string{"sample", "-energy", "gaussian", "-dim", "3", "-sampler", "hmc", "-metric", "dense", "-step-jitter", "0.3", "-chains", "2", "-warmup", "200", "-steps", "100", "-seed", "3"}},
+	{"step-jitter-too-big", []string{"sample", "-energy", "gaussian", "-step-jitter", "1"}},
 	{"unknown-energy", []string{"sample", "-energy", "banana"}},
 	{"unknown-sampler", []string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}},
 	{"missing-model", []string{"sample", "-model", "testdata/no-such-model"}},
