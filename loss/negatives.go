@@ -129,13 +129,13 @@ type replay struct {
 	tuned *tuning
 }
 
-// tuning is one step size and diagonal inverse metric (nil: none) for every
-// chain: the buffer's chains are drawn afresh each step, so what the
-// adaptation found per chain is pooled, by the median step size and the
-// mean inverse mass.
+// tuning is one step size and diagonal or dense inverse metric (nil: none)
+// for every chain: the buffer's chains are drawn afresh each step, so what
+// the adaptation found per chain is pooled, by the median step size and the
+// mean inverse mass (a mean of positive-definite matrices is one).
 type tuning struct {
-	step    float64
-	invMass []float64
+	step           float64
+	invMass, dense []float64
 }
 
 // pool returns the tuning of a run whose chains adapted.
@@ -146,6 +146,13 @@ func pool(t sampler.Tuning, d int) *tuning {
 		n := float64(len(t.InvMass) / d)
 		for i, v := range t.InvMass {
 			p.invMass[i%d] += v / n
+		}
+	}
+	if t.InvMassDense != nil {
+		p.dense = make([]float64, d*d)
+		n := float64(len(t.InvMassDense) / (d * d))
+		for i, v := range t.InvMassDense {
+			p.dense[i%(d*d)] += v / n
 		}
 	}
 	return p
@@ -169,6 +176,9 @@ func (t *tuning) forChains(n int) *sampler.Tuning {
 		out.StepSize[i] = t.step
 		if t.invMass != nil {
 			out.InvMass = append(out.InvMass, t.invMass...)
+		}
+		if t.dense != nil {
+			out.InvMassDense = append(out.InvMassDense, t.dense...)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package loss
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/goebm/goebm/energy"
@@ -82,8 +83,15 @@ func TestPool(t *testing.T) {
 	if math.Abs(p.step-0.25) > 1e-15 || p.invMass[0] != 4 || p.invMass[1] != 5 {
 		t.Fatalf("pool = %g, %v; want 0.25, [4 5]", p.step, p.invMass)
 	}
-	if p := pool(sampler.Tuning{StepSize: []float64{0.3, 0.1, 0.2}}, 2); p.step != 0.2 || p.invMass != nil {
-		t.Fatalf("pool = %g, %v; want 0.2, none", p.step, p.invMass)
+	if p := pool(sampler.Tuning{StepSize: []float64{0.3, 0.1, 0.2}}, 2); p.step != 0.2 || p.invMass != nil || p.dense != nil {
+		t.Fatalf("pool = %g, %v, %v; want 0.2, none", p.step, p.invMass, p.dense)
+	}
+	dense := pool(sampler.Tuning{StepSize: []float64{1, 1}, InvMassDense: []float64{2, 1, 1, 2, 4, -1, -1, 2}}, 2)
+	if !slices.Equal(dense.dense, []float64{3, 0, 0, 2}) || dense.invMass != nil {
+		t.Fatalf("pooled dense inverse mass %v, want [3 0 0 2]", dense.dense)
+	}
+	if got := dense.forChains(2).InvMassDense; !slices.Equal(got, []float64{3, 0, 0, 2, 3, 0, 0, 2}) {
+		t.Fatalf("dense inverse mass for 2 chains %v, want the pooled one twice", got)
 	}
 }
 
