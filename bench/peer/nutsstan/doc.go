@@ -8,4 +8,10 @@
 //	go run ./bench/peer/nutsstan -dir /tmp/ns -write   # the targets, as Cholesky factors
 //	Rscript bench/peer/nutsstan/stan_nuts.R /tmp/ns     # Stan (Debian r-cran-rstan)
 //	go run ./bench/peer/nutsstan -dir /tmp/ns           # goebm, and the comparison
+//
+// With a dense metric on both sides (goebm's MetricDense, Stan's dense_e),
+// over seeds 1…5, the figures being means over seeds:
+//
+//	Rscript bench/peer/nutsstan/stan_nuts.R /tmp/ns dense_e 5
+//	go run ./bench/peer/nutsstan -dir /tmp/ns -metric dense -seeds 5
 package main

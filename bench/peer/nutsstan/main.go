@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
@@ -24,8 +25,18 @@ const d = 100
 func main() {
 	dir := flag.String("dir", "nutsstan-out", "folder for targets and Stan's draws")
 	write := flag.Bool("write", false, "write the targets' Cholesky factors and stop")
+	metric := flag.String("metric", "diag", "metric both samplers adapt: diag (Stan's diag_e) or dense (dense_e)")
+	seeds := flag.Int("seeds", 1, "runs per sampler and target, seeds 1…seeds (the R script's third argument)")
 	flag.Parse()
-	if err := run(*dir, *write); err != nil {
+	kind, err := sampler.ParseMetricKind(*metric)
+	if err == nil && kind == sampler.MetricUnit {
+		err = fmt.Errorf("-metric unit: Stan has no unit metric to compare with")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "nutsstan:", err)
+		os.Exit(2)
+	}
+	if err := run(*dir, *write, kind, max(*seeds, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "nutsstan:", err)
 		os.Exit(1)
 	}
@@ -65,7 +76,7 @@ func covariances() map[string]*mat.SymDense {
 	return map[string]*mat.SymDense{"diag": diagCov, "corr": corr}
 }
 
-func run(dir string, write bool) error {
+func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -95,7 +106,8 @@ func run(dir string, write bool) error {
 		fmt.Println("wrote", dir)
 		return nil
 	}
-	fmt.Printf("%-6s %-7s %10s %12s %14s\n", "target", "sampler", "min ESS", "gradients", "ESS/gradient")
+	fmt.Printf("metric %s, %d seeds: means over seeds\n", kind, seeds)
+	fmt.Printf("%-6s %-7s %10s %12s %14s %8s\n", "target", "sampler", "min ESS", "gradients", "ESS/gradient", "seconds")
 	for _, name := range []string{"diag", "corr"} {
 		c := covs[name]
 		full := make([]float64, d*d) // SymDense stores one triangle
@@ -108,30 +120,65 @@ func run(dir string, write bool) error {
 		if err != nil {
 			return err
 		}
-		r, err := sampler.NUTS{}.Sample(context.Background(), e, sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: 1, Trajectory: true})
-		if err != nil {
-			return err
+		var ours, theirs tally
+		for seed := 1; seed <= seeds; seed++ {
+			start := time.Now()
+			r, err := sampler.NUTS{Metric: kind}.Sample(context.Background(), e, sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: uint64(seed), Trajectory: true})
+			if err != nil {
+				return err
+			}
+			secs := time.Since(start).Seconds()
+			chains := make([][][]float64, d)
+			for j := range d {
+				chains[j] = r.Chain(j)
+			}
+			ours.add(chains, float64(r.Info.SamplingGradEvals), secs)
+			if sc, leap, err := readStan(filepath.Join(dir, stanFile(name, kind, seed))); err == nil {
+				theirs.add(sc, leap, math.NaN())
+			} else if seed == 1 {
+				fmt.Printf("%-6s %-7s (no Stan draws: %v)\n", name, "stan", err)
+			}
 		}
-		chains := make([][][]float64, d)
-		for j := range d {
-			chains[j] = r.Chain(j)
-		}
-		report(name, "goebm", chains, float64(r.Info.SamplingGradEvals))
-		if sc, leap, err := readStan(filepath.Join(dir, name+"_draws.csv")); err == nil {
-			report(name, "stan", sc, leap)
-		} else {
-			fmt.Printf("%-6s %-7s (no Stan draws: %v)\n", name, "stan", err)
+		ours.report(name, "goebm")
+		theirs.report(name, "stan")
+		if theirs.n > 0 {
+			fmt.Printf("%-6s ratio   goebm/stan ESS per gradient %.3f\n", name, ours.perGrad/theirs.perGrad)
 		}
 	}
 	return nil
 }
 
-func report(target, who string, chains [][][]float64, grads float64) {
+// stanFile is the name the R script gives a target's draws with a metric
+// and seed.
+func stanFile(target string, kind sampler.MetricKind, seed int) string {
+	return fmt.Sprintf("%s_%s_e_%d_draws.csv", target, kind, seed)
+}
+
+// tally sums one sampler's runs on one target.
+type tally struct {
+	n                           int
+	ess, grads, perGrad, totSec float64
+}
+
+func (t *tally) add(chains [][][]float64, grads, secs float64) {
 	worst := math.Inf(1)
 	for _, c := range chains {
 		worst = math.Min(worst, diag.ESSBulk(c))
 	}
-	fmt.Printf("%-6s %-7s %10.0f %12.0f %14.5f\n", target, who, worst, grads, worst/grads)
+	t.n++
+	t.ess += worst
+	t.grads += grads
+	t.perGrad += worst / grads
+	t.totSec += secs
+}
+
+func (t *tally) report(target, who string) {
+	if t.n == 0 {
+		return
+	}
+	n := float64(t.n)
+	t.ess, t.grads, t.perGrad, t.totSec = t.ess/n, t.grads/n, t.perGrad/n, t.totSec/n
+	fmt.Printf("%-6s %-7s %10.0f %12.0f %14.5f %8.2f\n", target, who, t.ess, t.grads, t.perGrad, t.totSec)
 }
 
 // readStan reads the draws the R script wrote: columns chain, draw,
