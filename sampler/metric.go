@@ -7,6 +7,8 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/limit"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -236,15 +238,13 @@ func (m *metric) velocity(i int, p, v []float64) {
 		}
 		return
 	}
-	inv := m.inv[i*m.d*m.d : (i+1)*m.d*m.d]
-	for r := range m.d {
-		s := 0.0
-		for c := range m.d {
-			s += inv[r*m.d+c] * p[c]
-		}
-		v[r] = s
-	}
+	// gonum's BLAS product: vectorised, several times a plain loop's speed
+	// at d = 100, and as reproducible (its sums' order is fixed).
+	blasImpl.Dgemv(blas.NoTrans, m.d, m.d, 1, m.inv[i*m.d*m.d:(i+1)*m.d*m.d], m.d, p, 1, 0, v, 1)
 }
+
+// blasImpl is gonum's pure-Go BLAS (assembly kernels where the CPU has them).
+var blasImpl gonum.Implementation
 
 // drift moves chain i's position x by eps·M⁻¹p.
 func (m *metric) drift(i int, eps float64, x, p []float64) {
@@ -256,19 +256,17 @@ func (m *metric) drift(i int, eps float64, x, p []float64) {
 		}
 		return
 	}
-	minv := m.inv[i*m.d*m.d : (i+1)*m.d*m.d]
-	for r := range m.d {
-		s := 0.0
-		for c := range m.d {
-			s += minv[r*m.d+c] * p[c]
-		}
-		x[r] += eps * s
-	}
+	blasImpl.Dgemv(blas.NoTrans, m.d, m.d, eps, m.inv[i*m.d*m.d:(i+1)*m.d*m.d], m.d, p, 1, 1, x, 1)
 }
 
 // kinetic returns ½pᵀM⁻¹p for chain i, using v as scratch.
 func (m *metric) kinetic(i int, p, v []float64) float64 {
 	m.velocity(i, p, v)
+	return kineticOf(p, v)
+}
+
+// kineticOf returns ½pᵀv, the kinetic energy given the velocity v = M⁻¹p.
+func kineticOf(p, v []float64) float64 {
 	s := 0.0
 	for j := range p {
 		s += p[j] * v[j]

@@ -374,7 +374,10 @@ func (w *treeWork) transition(maxDepth int) float64 {
 func (w *treeWork) build(depth int, propose *point, sBeg, sEnd, rho, pBeg, pEnd []float64, sign float64, logSum *float64) bool {
 	if depth == 0 {
 		w.leapfrog(sign * w.eps)
-		h := w.hamiltonian(&w.z)
+		// The new point's velocity M⁻¹p serves its kinetic energy and the
+		// U-turn criterion: one product with a dense M⁻¹, not two.
+		w.m.velocity(w.chain, w.z.p, sBeg)
+		h := w.z.e + kineticOf(w.z.p, sBeg)
 		if math.IsNaN(h) {
 			h = math.Inf(1)
 		}
@@ -384,7 +387,6 @@ func (w *treeWork) build(depth int, propose *point, sBeg, sEnd, rho, pBeg, pEnd 
 		*logSum = logAddExp(*logSum, w.h0-h)
 		w.sumAccept += math.Min(1, math.Exp(w.h0-h))
 		propose.set(&w.z)
-		w.m.velocity(w.chain, w.z.p, sBeg)
 		copy(sEnd, sBeg)
 		add(rho, rho, w.z.p)
 		copy(pBeg, w.z.p)
