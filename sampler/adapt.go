@@ -19,9 +19,9 @@ import (
 // Each chain's metric comes from its own draws, as in Stan, not from the
 // block's pooled: so that chains stay independent (IndependentChains) and a
 // chain stuck in a mode of its own does not pass its scale to the others.
-// Each window's end restarts the dual averaging. A
-// kernel that is a StepSearcher has its initial step size searched before
-// the first step and after each new metric.
+// Each window's end restarts the dual averaging. A kernel that is a
+// StepSearcher has its initial step size searched before the first step
+// and after each new metric.
 //
 // An Adaptation holds the state of one block: make one per block, as the
 // newKernel function given to Run does. It changes nothing when the tuning
