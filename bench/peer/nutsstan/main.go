@@ -133,6 +133,7 @@ func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 				chains[j] = r.Chain(j)
 			}
 			ours.add(chains, float64(r.Info.SamplingGradEvals), secs)
+			ours.warm += float64(r.Info.GradEvals - r.Info.SamplingGradEvals)
 			if sc, leap, err := readStan(filepath.Join(dir, stanFile(name, kind, seed))); err == nil {
 				theirs.add(sc, leap, math.NaN())
 			} else if seed == 1 {
@@ -158,6 +159,7 @@ func stanFile(target string, kind sampler.MetricKind, seed int) string {
 type tally struct {
 	n                           int
 	ess, grads, perGrad, totSec float64
+	warm                        float64 // warm-up gradients (goebm's; Stan's are in its log)
 }
 
 func (t *tally) add(chains [][][]float64, grads, secs float64) {
@@ -178,7 +180,15 @@ func (t *tally) report(target, who string) {
 	}
 	n := float64(t.n)
 	t.ess, t.grads, t.perGrad, t.totSec = t.ess/n, t.grads/n, t.perGrad/n, t.totSec/n
-	fmt.Printf("%-6s %-7s %10.0f %12.0f %14.5f %8.2f\n", target, who, t.ess, t.grads, t.perGrad, t.totSec)
+	secs := "-" // Stan's times are in its own log
+	if !math.IsNaN(t.totSec) {
+		secs = fmt.Sprintf("%.2f", t.totSec)
+	}
+	fmt.Printf("%-6s %-7s %10.0f %12.0f %14.5f %8s  (%d runs", target, who, t.ess, t.grads, t.perGrad, secs, t.n)
+	if t.warm > 0 {
+		fmt.Printf("; %.0f warm-up gradients", t.warm/n)
+	}
+	fmt.Println(")")
 }
 
 // readStan reads the draws the R script wrote: columns chain, draw,

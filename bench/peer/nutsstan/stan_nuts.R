@@ -30,7 +30,11 @@ for (name in c("diag", "corr")) {
       rows[[c]] <- cbind(chain = c, draw = 1:dim(x)[1], n_leapfrog = sp[[c]][, "n_leapfrog__"], x[, c, ])
     }
     write.csv(do.call(rbind, rows), file.path(dir, paste0(name, "_", metric, "_", seed, "_draws.csv")), row.names = FALSE)
-    cat(name, metric, "seed", seed, ": total leapfrog", sum(sapply(sp, function(s) sum(s[, "n_leapfrog__"]))),
-        ", sampling seconds (sum over chains)", sum(get_elapsed_time(fit)[, "sample"]), ", wall", secs, "\n")
+    spw <- get_sampler_params(fit, inc_warmup = TRUE)
+    leap <- sum(sapply(sp, function(s) sum(s[, "n_leapfrog__"])))
+    cat(name, metric, "seed", seed, ": sampling leapfrog", leap,
+        ", warm-up leapfrog", sum(sapply(spw, function(s) sum(s[, "n_leapfrog__"]))) - leap,
+        ", seconds (sums over chains) warm-up", sum(get_elapsed_time(fit)[, "warmup"]),
+        "sampling", sum(get_elapsed_time(fit)[, "sample"]), ", wall", secs, "\n")
   }
 }
