@@ -132,26 +132,39 @@ func ParamNames(d int) []string {
 // sampler columns from r.Energies and r.StepInfo and the parameters, named
 // params (nil: ParamNames), from r.Draws; the run must have kept its
 // trajectory (Options.Trajectory). The settings are s, with the step size
-// and, for a diagonal metric, the inverse masses the run ended with
-// (r.Tuned); set s.Metric to "diag_e" for samplers that adapt one.
+// and the metric the run ended with (r.Tuned): "dense_e" with its matrix
+// or "diag_e" with its diagonal, unless s.Metric names another.
 func FromResult(r *sampler.Result, c int, params []string, s Settings) (*Chain, error) {
+	if params == nil {
+		params = ParamNames(r.Dim)
+	}
+	return FromDraws(r, c, r.Draws, params, s)
+}
+
+// FromDraws is FromResult with the parameter columns taken from draws, in
+// r.Draws's layout but with len(params) values per draw: the draws mapped
+// to another space, such as a Bayesian model's constrained parameters.
+func FromDraws(r *sampler.Result, c int, draws []float64, params []string, s Settings) (*Chain, error) {
 	if r.Draws == nil || r.StepInfo == nil {
 		return nil, fmt.Errorf("stancsv: the run kept no trajectory (set sampler.Options.Trajectory): %w", ErrInvalid)
 	}
 	if c < 0 || c >= r.Chains {
 		return nil, fmt.Errorf("stancsv: chain %d of a run of %d: %w", c, r.Chains, ErrInvalid)
 	}
-	d := r.Dim
-	if params == nil {
-		params = ParamNames(d)
-	}
-	if len(params) != d {
-		return nil, fmt.Errorf("stancsv: %d parameter names for dimension %d: %w", len(params), d, ErrInvalid)
+	p := len(params)
+	if len(draws) != r.Chains*r.Kept*p {
+		return nil, fmt.Errorf("stancsv: %d draw values for %d chains of %d draws of %d parameters: %w", len(draws), r.Chains, r.Kept, p, ErrInvalid)
 	}
 	if c < len(r.Tuned.StepSize) {
 		s.StepSize = r.Tuned.StepSize[c]
 	}
-	if r.Tuned.InvMass != nil && s.Metric == "diag_e" {
+	d := r.Dim
+	switch {
+	case r.Tuned.InvMassDense != nil && (s.Metric == "" || s.Metric == "dense_e"):
+		s.Metric = "dense_e"
+		s.InvMass = append([]float64(nil), r.Tuned.InvMassDense[c*d*d:(c+1)*d*d]...)
+	case r.Tuned.InvMass != nil && (s.Metric == "" || s.Metric == "diag_e"):
+		s.Metric = "diag_e"
 		s.InvMass = append([]float64(nil), r.Tuned.InvMass[c*d:(c+1)*d]...)
 	}
 	ch := &Chain{Settings: s, Names: append(append([]string(nil), SamplerColumns...), params...)}
@@ -164,7 +177,7 @@ func FromResult(r *sampler.Result, c int, params []string, s Settings) (*Chain, 
 			div = 1
 		}
 		ch.Values = append(ch.Values, -r.Energies[i], in.AcceptStat, in.StepSize, float64(in.TreeDepth), float64(in.Leapfrog), div, in.Energy)
-		ch.Values = append(ch.Values, r.Draws[i*d:(i+1)*d]...)
+		ch.Values = append(ch.Values, draws[i*p:(i+1)*p]...)
 	}
 	return ch, nil
 }

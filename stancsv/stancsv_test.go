@@ -92,6 +92,41 @@ func TestFromResultColumns(t *testing.T) {
 	if _, err := FromResult(&sampler.Result{Chains: 1}, 0, nil, Settings{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a run without trajectory: %v", err)
 	}
+	if _, err := FromDraws(r, 0, r.Draws[1:], []string{"a", "b"}, Settings{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("draws of the wrong length: %v", err)
+	}
+}
+
+// TestDenseMetricRoundTrip: a run with an adapted dense metric writes it
+// (dense_e, its d×d matrix) and reads it back.
+func TestDenseMetricRoundTrip(t *testing.T) {
+	e, err := energy.NewGaussian([]float64{0, 0}, []float64{1, 0.9, 0.9, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sampler.NUTS{Metric: sampler.MetricDense}.Sample(context.Background(), e,
+		sampler.Options{Chains: 2, Warmup: 150, Steps: 20, Seed: 3, Trajectory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := FromResult(r, 1, nil, Settings{Sampler: "nuts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := r.Tuned.InvMassDense[4:8]; c.Metric != "dense_e" || !slices.Equal(c.InvMass, want) {
+		t.Fatalf("metric %q %v, want dense_e %v", c.Metric, c.InvMass, want)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back[0].Metric != "dense_e" || !slices.Equal(back[0].InvMass, c.InvMass) {
+		t.Errorf("read back metric %q %v, wrote %v", back[0].Metric, back[0].InvMass, c.InvMass)
+	}
 }
 
 // TestRoundTrip writes chains and reads them back bit for bit, with their

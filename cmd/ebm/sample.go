@@ -143,9 +143,6 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if ns.Name == "nuts" || ns.Name == "hmc" {
 			st.Delta = 0.8 // their default target acceptance
 		}
-		if r.Tuned.InvMass != nil {
-			st.Metric = "diag_e"
-		}
 		// The run is timed as a whole: the footer splits its time by the
 		// share of evaluations spent in warm-up.
 		all, sampling := r.Info.GradEvals+r.Info.EnergyEvals, r.Info.SamplingGradEvals+r.Info.SamplingEnergyEvals
