@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -12,8 +13,10 @@ import (
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/scalar"
+	"github.com/goebm/goebm/stancsv"
 )
 
 // ErrInvalid is wrapped by errors about invalid models and draws.
@@ -369,4 +372,42 @@ func (f *Fit) Save(path string) error {
 		header[2+j] = nm
 	}
 	return dataset.Save(path, header, rows)
+}
+
+// SaveCmdStan writes each chain in CmdStan's CSV layout (package stancsv)
+// to prefix_1.csv, prefix_2.csv, …, and returns their paths: Stan's
+// sampler columns, lp__ (the log density of the unconstrained point,
+// Jacobian included, as Stan's), then the values constrained and named as
+// CmdStan names them (theta.1, L.2.1), so that rstan, ArviZ and ebm diag
+// read them. s holds the settings to record; the step size and metric come
+// from the run.
+func (f *Fit) SaveCmdStan(prefix string, s stancsv.Settings) ([]string, error) {
+	names := make([]string, len(f.Names))
+	for j, n := range f.Names {
+		names[j] = cmdStanName(n)
+	}
+	var paths []string
+	for c := range f.Chains {
+		ch, err := stancsv.FromDraws(f.Result, c, f.Draws, names, s)
+		if err != nil {
+			return paths, err
+		}
+		ch.ID = c + 1
+		path := fmt.Sprintf("%s_%d.csv", prefix, c+1)
+		if err := safefile.WriteFile(path, func(w io.Writer) error { return stancsv.Write(w, ch) }); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+// cmdStanName turns Stan's name of an element, theta[1] or L[2,1], into
+// CmdStan's CSV column, theta.1 or L.2.1.
+func cmdStanName(n string) string {
+	i := strings.IndexByte(n, '[')
+	if i < 0 || !strings.HasSuffix(n, "]") {
+		return n
+	}
+	return n[:i] + "." + strings.ReplaceAll(n[i+1:len(n)-1], ",", ".")
 }

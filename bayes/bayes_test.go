@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/scalar"
+	"github.com/goebm/goebm/stancsv"
 )
 
 // every declares one parameter of each kind, each with a density whose
@@ -281,6 +283,27 @@ func TestKnownMoments(t *testing.T) {
 	}
 	if last := rows[len(rows)-1]; last[0] != "3" || last[1] != "1999" || last[2] != fmt.Sprint(fit.Draws[len(fit.Draws)-len(fit.Names)]) {
 		t.Errorf("last CSV row starts %q, want chain 3, draw 1999, g %v", last[:3], fit.Draws[len(fit.Draws)-len(fit.Names)])
+	} // CmdStan's files: one per chain, CmdStan's names, and the same draws.
+	files, err := fit.SaveCmdStan(filepath.Join(t.TempDir(), "fit"), stancsv.Settings{Sampler: "nuts"})
+	if err != nil || len(files) != fit.Chains {
+		t.Fatalf("SaveCmdStan wrote %v: %v", files, err)
+	}
+	var chains []*stancsv.Chain
+	for _, f := range files {
+		c, err := stancsv.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chains = append(chains, c...)
+	}
+	if got := chains[3].Params(); got[0] != "g" || !slices.Contains(got, "L.3.2") || !slices.Contains(got, "o.1") || len(got) != len(fit.Names) {
+		t.Errorf("CmdStan columns %q", got)
+	}
+	if o3, _ := chains[3].Column("o.3"); o3[len(o3)-1] != col("o[3]")[3][fit.Kept-1] {
+		t.Errorf("chain 4's last o.3 %v, the fit's %v", o3[len(o3)-1], col("o[3]")[3][fit.Kept-1])
+	}
+	if lp, _ := chains[0].Column("lp__"); lp[0] != -fit.Result.Energies[0] {
+		t.Errorf("lp__ %v, want −E = %v", lp[0], -fit.Result.Energies[0])
 	}
 }
 

@@ -33,7 +33,9 @@
 // vector, "L[1,1]", "L[1,2]"… row by row for the K×K Cholesky factor, whose
 // values p[k] hold row-major (the upper triangle is zero). Summary and Save
 // use package diag's SummarizeDraws and package dataset's DrawsTable and
-// Save, with these names in place of x0, x1, ….
+// Save, with these names in place of x0, x1, …; SaveCmdStan writes a
+// CmdStan CSV per chain (package stancsv), with Stan's sampler columns and
+// CmdStan's names (theta.1, L.2.1), for rstan, ArviZ and ebm diag.
 //
 // Fit.Derive appends values computed from each draw (Stan's transformed
 // parameters and generated quantities, such as θ = μ + τ·θ̃), named, so
