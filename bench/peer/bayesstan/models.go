@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"slices"
 
 	"github.com/goebm/goebm/bayes"
 	"github.com/goebm/goebm/bijector"
@@ -32,6 +34,16 @@ func eightSchools() bayes.Model {
 			return lp
 		},
 	}
+}
+
+// eightSchoolsColumns are the values Stan's CSV holds: mu, tau,
+// theta_tilde[1…8].
+func eightSchoolsColumns() []string {
+	names := []string{"mu", "tau"}
+	for j := range schoolY {
+		names = append(names, fmt.Sprintf("theta_tilde[%d]", j+1))
+	}
+	return names
 }
 
 // GARCH(1,1) as in Stan's benchmark suite (garch11): y_t ~ N(mu, sigma_t),
@@ -65,6 +77,12 @@ func (m *garch) model() bayes.Model {
 			return lp
 		},
 	}
+}
+
+// withBeta1 adds beta1 = (1 − alpha1)·beta1_share to each draw.
+func withBeta1(f *bayes.Fit) *bayes.Fit {
+	a1, share := slices.Index(f.Names, "alpha1"), slices.Index(f.Names, "beta1_share")
+	return f.Derive([]string{"beta1"}, func(x, out []float64) { out[0] = (1 - x[a1]) * x[share] })
 }
 
 // simulateGARCH draws n observations from a GARCH(1,1) with the given
