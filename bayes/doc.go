@@ -24,10 +24,10 @@
 //	E(y) = −(log p(f(y)) + Σₖ log|det J_fₖ(yₖ)|),
 //
 // so that exp(−E) is the density of y and the constrained draws f(y)
-// follow p. Each point is evaluated on a scalar.Tape taken from the
-// Posterior's list of idle tapes (one per goroutine evaluating at once:
-// samplers call the energy concurrently); once the tapes have grown to the
-// model, a gradient allocates nothing.
+// follow p. Each point is evaluated on a scalar.Tape taken from a
+// sync.Pool (samplers call the energy from several goroutines at once, and
+// the pool serves each core without a lock); once the tapes have grown to
+// the model, a gradient allocates nothing.
 //
 // Names follow Stan: "mu" for a scalar, "theta[1]"… (1-based) for a
 // vector, "L[1,1]", "L[1,2]"… row by row for the K×K Cholesky factor, whose
