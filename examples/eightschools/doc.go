@@ -1,7 +1,7 @@
 // Command eightschools fits Rubin's eight schools, the hierarchical model
 // of the effects of coaching on SAT scores in eight schools (Gelman et al.,
-// Bayesian Data Analysis, §5.5), with package bayes and NUTS, and prints
-// its posterior summary by name:
+// Bayesian Data Analysis, §5.5), with package bayes and NUTS (the models
+// are package bayes/models'), and prints its posterior summary by name:
 //
 //	go run ./examples/eightschools                      # non-centred
 //	go run ./examples/eightschools -model centred -out draws.csv

@@ -10,84 +10,9 @@ import (
 	"strings"
 
 	"github.com/goebm/goebm/bayes"
-	"github.com/goebm/goebm/bijector"
-	"github.com/goebm/goebm/dist"
+	"github.com/goebm/goebm/bayes/models"
 	"github.com/goebm/goebm/sampler"
-	"github.com/goebm/goebm/scalar"
 )
-
-// The data: each school's estimated coaching effect and its standard error.
-var (
-	effect = []float64{28, 8, -3, 7, -1, 1, 18, 12}
-	stdErr = []float64{15, 10, 16, 11, 9, 11, 10, 18}
-)
-
-const schools = 8
-
-// thetaNames are θ's names, θ[1]…θ[8].
-var thetaNames = func() []string {
-	n := make([]string, schools)
-	for j := range n {
-		n[j] = fmt.Sprintf("theta[%d]", j+1)
-	}
-	return n
-}()
-
-// prior returns log p(μ) + log p(τ): μ ~ N(0, 5), τ ~ half-Cauchy(0, 5)
-// (the Cauchy's density doubled on τ > 0, a constant left out).
-func prior(tp *scalar.Tape, mu, tau scalar.Var) scalar.Var {
-	zero, five := tp.Const(0), tp.Const(5)
-	return tp.Add(dist.Normal(tp, mu, zero, five), dist.Cauchy(tp, tau, zero, five))
-}
-
-// likelihood returns Σ log N(y_j | θ_j, σ_j) for θ_j = at(j).
-func likelihood(tp *scalar.Tape, at func(j int) scalar.Var) scalar.Var {
-	lp := tp.Const(0)
-	for j, y := range effect {
-		lp = tp.Add(lp, dist.Normal(tp, tp.Const(y), at(j), tp.Const(stdErr[j])))
-	}
-	return lp
-}
-
-// centred is posteriordb's eight_schools_centered.
-func centred() bayes.Model {
-	return bayes.Model{
-		Params: []bayes.Param{{Name: "mu"}, {Name: "tau", Constraint: bijector.Positive()}, {Name: "theta", Size: schools}},
-		LogDensity: func(tp *scalar.Tape, p [][]scalar.Var) scalar.Var {
-			mu, tau, theta := p[0][0], p[1][0], p[2]
-			lp := prior(tp, mu, tau)
-			for _, th := range theta { // θ_j ~ N(μ, τ)
-				lp = tp.Add(lp, dist.Normal(tp, th, mu, tau))
-			}
-			return tp.Add(lp, likelihood(tp, func(j int) scalar.Var { return theta[j] }))
-		},
-	}
-}
-
-// nonCentred is posteriordb's eight_schools_noncentered.
-func nonCentred() bayes.Model {
-	return bayes.Model{
-		Params: []bayes.Param{{Name: "mu"}, {Name: "tau", Constraint: bijector.Positive()}, {Name: "theta_tilde", Size: schools}},
-		LogDensity: func(tp *scalar.Tape, p [][]scalar.Var) scalar.Var {
-			mu, tau, tilde := p[0][0], p[1][0], p[2]
-			lp := prior(tp, mu, tau)
-			zero, one := tp.Const(0), tp.Const(1)
-			for _, z := range tilde { // θ̃_j ~ N(0, 1)
-				lp = tp.Add(lp, dist.Normal(tp, z, zero, one))
-			}
-			return tp.Add(lp, likelihood(tp, func(j int) scalar.Var { return tp.Add(mu, tp.Mul(tau, tilde[j])) }))
-		},
-	}
-}
-
-// withTheta appends θ_j = μ + τ·θ̃_j to each draw of the non-centred model.
-func withTheta(f *bayes.Fit) *bayes.Fit {
-	return f.Derive(thetaNames, func(x, theta []float64) {
-		for j := range theta {
-			theta[j] = x[0] + x[1]*x[2+j]
-		}
-	})
-}
 
 // fit samples the model called name ("centred" or "noncentred") with NUTS
 // and returns its draws, θ included.
@@ -95,9 +20,9 @@ func fit(ctx context.Context, name string, nuts sampler.NUTS, o sampler.Options)
 	var m bayes.Model
 	switch name {
 	case "centred", "centered":
-		m = centred()
+		m = models.EightSchoolsCentred()
 	case "noncentred", "noncentered", "non-centred":
-		m = nonCentred()
+		m = models.EightSchoolsNonCentred()
 	default:
 		return nil, fmt.Errorf("-model %q: want centred or noncentred", name)
 	}
@@ -110,7 +35,7 @@ func fit(ctx context.Context, name string, nuts sampler.NUTS, o sampler.Options)
 		return nil, err
 	}
 	if m.Params[2].Name == "theta_tilde" {
-		f = withTheta(f)
+		f = models.EightSchoolsTheta(f)
 	}
 	return f, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/goebm/goebm/bayes"
+	"github.com/goebm/goebm/bayes/models"
 	"github.com/goebm/goebm/sampler"
 )
 
@@ -38,8 +39,8 @@ func reference(t *testing.T) map[string]moments {
 		}
 		ref[fields[0]] = moments{mean, sd}
 	}
-	if len(ref) != 2+2*schools {
-		t.Fatalf("testdata/reference.csv has %d quantities, want %d", len(ref), 2+2*schools)
+	if len(ref) != 2+2*len(models.EightSchoolsY) {
+		t.Fatalf("testdata/reference.csv has %d quantities, want %d", len(ref), 2+2*len(models.EightSchoolsY))
 	}
 	return ref
 }
@@ -83,7 +84,7 @@ func TestAgainstStan(t *testing.T) {
 					t.Errorf("%s: mean %.3f, Stan's %.3f: off by %.2f sd, want at most 0.25", c.Name, c.Mean, r.mean, z)
 				}
 			}
-			if want := 2 + schools + schools*map[string]int{"noncentred": 1}[name]; checked != want {
+			if want := 2 + len(models.EightSchoolsY) + len(models.EightSchoolsY)*map[string]int{"noncentred": 1}[name]; checked != want {
 				t.Errorf("checked %d means, want %d", checked, want)
 			}
 		})
@@ -121,7 +122,7 @@ func BenchmarkGrad(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		m    bayes.Model
-	}{{"centred", centred()}, {"noncentred", nonCentred()}} {
+	}{{"centred", models.EightSchoolsCentred()}, {"noncentred", models.EightSchoolsNonCentred()}} {
 		b.Run(c.name, func(b *testing.B) {
 			p, err := bayes.New(c.m)
 			if err != nil {

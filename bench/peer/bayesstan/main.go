@@ -14,8 +14,9 @@
 //
 // The Go models are declared with package bayes (constrained, named
 // parameters) and written with package dist's densities on the scalar tape.
-// The models are eight schools (non-centred) and a GARCH(1,1) with 200
-// observations simulated from a fixed seed (Stan's benchmark-suite forms).
+// The models are package bayes/models': eight schools, non-centred and
+// centred, and a GARCH(1,1) with 200 observations simulated from a fixed
+// seed (the forms of posteriordb and Stan's benchmark suite).
 //
 //	go run ./bench/peer/bayesstan -dir /tmp/bayesstan -rounds 3
 package main
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/goebm/goebm/bayes"
+	"github.com/goebm/goebm/bayes/models"
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/sampler"
 )
@@ -78,20 +80,21 @@ func run(dir string, rounds int, w io.Writer) error {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(2026, 18))
-	gm := &garch{y: simulateGARCH(200, 5, 1, 0.5, 0.3, 2, rng.NormFloat64), sigma1: 2}
-	if err := writeColumn(filepath.Join(dir, "garch_y.csv"), gm.y); err != nil {
+	y := models.SimulateGARCH(200, 5, 1, 0.5, 0.3, 2, rng.NormFloat64)
+	if err := writeColumn(filepath.Join(dir, "garch_y.csv"), y); err != nil {
 		return err
 	}
-	models := []model{
-		{name: "eight_schools_noncentered", stan: eightSchoolsColumns()},
-		{name: "garch11", stan: []string{"mu", "alpha0", "alpha1", "beta1"}, derive: withBeta1},
+	runs := []model{
+		{name: "eight_schools_noncentered", stan: eightSchoolsColumns("theta_tilde")},
+		{name: "eight_schools_centered", stan: eightSchoolsColumns("theta")},
+		{name: "garch11", stan: []string{"mu", "alpha0", "alpha1", "beta1"}, derive: models.GARCHBeta1},
 	}
-	for i, m := range []bayes.Model{eightSchools(), gm.model()} {
+	for i, m := range []bayes.Model{models.EightSchoolsNonCentred(), models.EightSchoolsCentred(), models.GARCH(y, 2)} {
 		post, err := bayes.New(m)
 		if err != nil {
 			return err
 		}
-		models[i].post = post
+		runs[i].post = post
 	}
 	goebm := map[string][]figures{}
 	stan := map[string][]figures{}
@@ -101,7 +104,7 @@ func run(dir string, rounds int, w io.Writer) error {
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("running Stan through Rscript: %w", err)
 		}
-		for _, m := range models {
+		for _, m := range runs {
 			f, err := stanFigures(dir, m.name)
 			if err != nil {
 				return err
@@ -117,7 +120,7 @@ func run(dir string, rounds int, w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "\nmedian [min–max] over %d rounds; ratios > 1 favour goebm\n", rounds)
-	for _, m := range models {
+	for _, m := range runs {
 		var grad, ess []float64
 		for i := range goebm[m.name] {
 			grad = append(grad, stan[m.name][i].usPerGrad/goebm[m.name][i].usPerGrad)
@@ -158,6 +161,16 @@ func goebmFigures(m model, seed uint64) (figures, error) {
 		ess = min(ess, diag.ESSBulk(c))
 	}
 	return figures{perGrad, ess / wall, ess, float64(fit.Result.Info.GradEvals)}, nil
+}
+
+// eightSchoolsColumns are the values Stan's CSV holds: mu, tau and the
+// vector called v.
+func eightSchoolsColumns(v string) []string {
+	names := []string{"mu", "tau"}
+	for j := range models.EightSchoolsY {
+		names = append(names, fmt.Sprintf("%s[%d]", v, j+1))
+	}
+	return names
 }
 
 func stanFigures(dir, name string) (figures, error) {

@@ -16,6 +16,13 @@ model {
   mu ~ normal(0, 5); tau ~ cauchy(0, 5); theta_tilde ~ normal(0, 1);
   y ~ normal(mu + tau * theta_tilde, sigma);
 }",
+  eight_schools_centered = "
+data { int<lower=0> J; real y[J]; real<lower=0> sigma[J]; }
+parameters { real mu; real<lower=0> tau; vector[J] theta; }
+model {
+  mu ~ normal(0, 5); tau ~ cauchy(0, 5); theta ~ normal(mu, tau);
+  y ~ normal(theta, sigma);
+}",
   garch11 = "
 data { int<lower=0> T; real y[T]; real<lower=0> sigma1; }
 parameters { real mu; real<lower=0> alpha0; real<lower=0, upper=1> alpha1;
@@ -31,6 +38,8 @@ y <- read.csv(file.path(dir, "garch_y.csv"), header = FALSE)[, 1]
 data <- list(
   eight_schools_noncentered = list(J = 8, y = c(28, 8, -3, 7, -1, 1, 18, 12),
                                    sigma = c(15, 10, 16, 11, 9, 11, 10, 18)),
+  eight_schools_centered = list(J = 8, y = c(28, 8, -3, 7, -1, 1, 18, 12),
+                                sigma = c(15, 10, 16, 11, 9, 11, 10, 18)),
   garch11 = list(T = length(y), y = y, sigma1 = 2))
 for (name in names(codes)) {
   rds <- file.path(dir, paste0(name, ".rds"))
