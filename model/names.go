@@ -65,6 +65,9 @@ var samplers = []NamedSampler{
 	{"slice", "slice sampling per coordinate (stepping out, shrinkage); no gradients; -step-size is the width (default 1)", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Slice{Width: s.StepSize}
 	}},
+	{"ess", "elliptical slice sampling, prior N(0, σ²I) split off the energy; no gradients; -step-size is σ (default 1)", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.EllipticalSlice{PriorScale: s.StepSize, WholeEnergy: true}
+	}},
 	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Langevin{StepSize: constOrNil(s.StepSize)}
 	}},

@@ -9,6 +9,7 @@
 //	RMHMC               Riemannian-manifold HMC with a user-given metric
 //	RWM                 random-walk Metropolis, scale (and diagonal metric) adapted; no gradients
 //	Slice               slice sampling per coordinate, stepping out and shrinkage; no gradients
+//	EllipticalSlice     elliptical slice sampling for a Gaussian prior × likelihood; no gradients
 //	ParallelTempering   replica exchange across a temperature ladder
 //	AIS                 annealed importance sampling: log Z with a standard error;
 //	                    Reverse anneals from draws to the base, an upper bound
@@ -63,7 +64,7 @@
 //     does, so that chains stay independent. Each new metric restarts the
 //     dual averaging, after the kernel's own step-size search if it is a
 //     StepSearcher (NUTS's init_stepsize).
-//   - A GradientFree kernel (RWM, Slice) reads no gradients: Run evaluates
+//   - A GradientFree kernel (RWM, Slice, EllipticalSlice) reads no gradients: Run evaluates
 //     only the starting energies, State.G stays zero, and the kernel
 //     evaluates through State.EnergyChains, counted in StepInfo.EnergyEvals
 //     and Info.EnergyEvals, with no gradient counted. An Adaptation is
@@ -74,7 +75,8 @@
 //
 // MALA, RWM, HMC and NUTS are kernels wrapped in an Adaptation when they
 // adapt (RWM towards an acceptance of 0.234, Roberts, Gelman and Gilks 1997);
-// Slice has no acceptance to adapt to, and its interval width is a setting.
+// Slice has no acceptance to adapt to, and its interval width is a setting;
+// EllipticalSlice has no step at all, the prior's covariance sets its scale.
 // NUTS and HMC can jitter each transition's step uniformly within
 // ε·(1 ± StepJitter), from the chain's own stream (Stan's stepsize_jitter):
 // the mean step stays ε, and HMC's trajectory length εL varies, which stops
