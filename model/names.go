@@ -80,6 +80,9 @@ var samplers = []NamedSampler{
 	{"ais", "annealed importance sampling from N(0, I), one annealing step per step; gives log Z ± SE", []string{"step-size"}, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.AIS{StepSize: constOrNil(s.StepSize)}
 	}},
+	{"smc", "tempered SMC from N(0, I): adaptive temperatures, resampling, MALA moves (HMC with -leapfrog), then -steps draws; gives log Z ± SE", []string{"step-size", "leapfrog"}, false, func(s SamplerSettings) sampler.Sampler {
+		return sampler.SMC{StepSize: s.StepSize, LeapfrogSteps: s.Leapfrog}
+	}},
 	{"descent", "gradient descent to the modes (not a sampler of exp(−E))", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.GradientDescent{StepSize: constOrNil(s.StepSize)}
 	}},

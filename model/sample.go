@@ -17,15 +17,15 @@ type Sampled struct {
 	// SwapRates are parallel tempering's swap rates between neighbouring
 	// temperatures (nil for other samplers).
 	SwapRates []float64
-	// LogZ and LogZSE are AIS's estimate of log Z and its standard error
-	// (nil for other samplers).
+	// LogZ and LogZSE are AIS's or SMC's estimate of log Z and its
+	// standard error (nil for other samplers).
 	LogZ, LogZSE *float64
 	// Seconds is the run's wall-clock time.
 	Seconds float64
 }
 
 // Sample runs s on e, through Temper or Anneal where s is parallel
-// tempering or AIS so that their swap rates or log Z are kept.
+// tempering, AIS or SMC so that their swap rates or log Z are kept.
 func Sample(ctx context.Context, s sampler.Sampler, e energy.Energy, o sampler.Options) (*Sampled, error) {
 	start := time.Now()
 	r, err := run(ctx, s, e, o)
@@ -46,6 +46,12 @@ func run(ctx context.Context, s sampler.Sampler, e energy.Energy, o sampler.Opti
 		return &Sampled{Result: &r.Result, SwapRates: r.SwapRate}, nil
 	case sampler.AIS:
 		r, err := s.Anneal(ctx, e, o)
+		if err != nil {
+			return nil, err
+		}
+		return &Sampled{Result: &r.Result, LogZ: &r.LogZ, LogZSE: &r.LogZSE}, nil
+	case sampler.SMC:
+		r, err := s.Temper(ctx, e, o)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,8 @@
 //	ParallelTempering   replica exchange across a temperature ladder
 //	AIS                 annealed importance sampling: log Z with a standard error;
 //	                    Reverse anneals from draws to the base, an upper bound
+//	SMC                 tempered sequential Monte Carlo: adaptive temperatures, resampling,
+//	                    MALA or HMC moves; log Z with a standard error over independent groups
 //	GradientDescent, Nesterov   deterministic descent, to find modes
 //
 // Every sampler is a settings struct whose zero value means documented
@@ -22,8 +24,8 @@
 // layout package diag takes), per-chain diagnostics (acceptance,
 // divergences, energies, gradient counts), the tuned step sizes and metric,
 // and with Trajectory the kernel's report on every kept draw. Parallel
-// tempering's swap rates (Temper) and AIS's log Z (Anneal) come in result
-// types of their own.
+// tempering's swap rates (Temper), AIS's log Z (Anneal) and SMC's (Temper)
+// come in result types of their own.
 //
 // # The seam: kernel, driver, adaptation, info
 //
@@ -88,7 +90,9 @@
 // min(1, exp((E(x) − E(y))/T + (‖u‖²_M − ‖v‖²_M)/(4hT))), u = y − x + hM⁻¹∇E(x),
 // v = x − y + hM⁻¹∇E(y). Parallel tempering runs it on every chain's
 // replicas, each at its own T, and adds the swap moves; AIS runs it on the
-// annealed energies (1 − β)‖x‖²/(2σ²) + βE(x) and adds the weight updates.
+// annealed energies (1 − β)‖x‖²/(2σ²) + βE(x) and adds the weight updates;
+// SMC runs MALA or HMC on the same energies between its adaptive
+// temperatures and resamplings, preconditioned by the particles' spread.
 // Their extra outputs come in TemperingResult and AISResult.
 //
 // # Bounds
