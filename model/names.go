@@ -68,6 +68,9 @@ var samplers = []NamedSampler{
 	{"ess", "elliptical slice sampling, prior N(0, σ²I) split off the energy; no gradients; -step-size is σ (default 1)", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.EllipticalSlice{PriorScale: s.StepSize, WholeEnergy: true}
 	}},
+	{"mclmc", "microcanonical Langevin (MCLMC), step size, L and diagonal metric tuned in warm-up as BlackJAX does; unadjusted", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.MCLMC{StepSize: s.StepSize}
+	}},
 	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Langevin{StepSize: constOrNil(s.StepSize)}
 	}},

@@ -7,6 +7,8 @@
 //	HMC                 Hamiltonian Monte Carlo, diagonal or dense mass, adapted or given
 //	NUTS                the No-U-Turn Sampler with Stan's warm-up, unit, diagonal or dense metric
 //	RMHMC               Riemannian-manifold HMC with a user-given metric
+//	MCLMC               microcanonical Langevin (isokinetic dynamics, partial velocity refresh),
+//	                    step size, L and diagonal metric tuned as BlackJAX tunes them
 //	RWM                 random-walk Metropolis, scale (and diagonal metric) adapted; no gradients
 //	Slice               slice sampling per coordinate, stepping out and shrinkage; no gradients
 //	EllipticalSlice     elliptical slice sampling for a Gaussian prior × likelihood; no gradients
@@ -93,6 +95,9 @@
 // annealed energies (1 − β)‖x‖²/(2σ²) + βE(x) and adds the weight updates;
 // SMC runs MALA or HMC on the same energies between its adaptive
 // temperatures and resamplings, preconditioned by the particles' spread.
+// MCLMC tunes itself in warm-up (no Adaptation: it has no acceptance, and
+// its step size follows the energy error's variance) and keeps its L apart
+// from Tuning, which carries its step sizes and diagonal metric σ².
 // Their extra outputs come in TemperingResult and AISResult.
 //
 // # Bounds

@@ -49,6 +49,7 @@ var goldenCases = []struct {
 	{"sample-slice", []string{"sample", "-energy", "gaussian", "-sampler", "slice", "-chains", "2", "-warmup", "20", "-steps", "100", "-seed", "3"}},
 	{"sample-ess", []string{"sample", "-energy", "gaussian", "-sampler", "ess", "-chains", "2", "-warmup", "20", "-steps", "100", "-seed", "3"}},
 	{"sample-smc", []string{"sample", "-energy", "gaussian", "-sampler", "smc", "-chains", "64", "-steps", "100", "-seed", "3"}},
+	{"sample-mclmc", []string{"sample", "-energy", "gaussian", "-sampler", "mclmc", "-chains", "2", "-warmup", "200", "-steps", "200", "-seed", "3"}},
 	{"leapfrog-with-rwm", []string{"sample", "-energy", "gaussian", "-sampler", "rwm", "-leapfrog", "5"}},
 	{"sample-descent", []string{"sample", "-energy", "rosenbrock", "-sampler", "descent", "-step-size", "0.001", "-chains", "2", "-warmup", "0", "-steps", "20"}},
 	{"rmhmc-no-metric", []string{"sample", "-energy", "funnel", "-sampler", "rmhmc"}},
