@@ -93,6 +93,7 @@ type mclmcKernel struct {
 	u          []float64 // velocities, unit vectors (n×d)
 	x1, e1, g1 []float64 // the step's work point
 	dK         []float64 // kinetic energy change of the step
+	dE         []float64 // energy error of the last step (NaN: undone)
 	L          []float64
 	z          []float64
 
@@ -120,6 +121,7 @@ func (k *mclmcKernel) Init(s *State, tune *Tuning) error {
 	fill(tune.InvMass, 1)
 	k.u, k.x1, k.g1 = make([]float64, n*d), make([]float64, n*d), make([]float64, n*d)
 	k.e1, k.dK, k.L, k.z = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, d)
+	k.dE = make([]float64, n)
 	fill(k.L, l)
 	for i := range n {
 		k.randomVelocity(s, i)
@@ -244,6 +246,7 @@ func (k *mclmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 			k.refresh(s, i, tune.StepSize[i]/2)
 		}
 		info[i].Energy = s.E[i]
+		k.dE[i] = dE
 		if k.time != nil && s.Warm() {
 			k.tune(s, tune, i, dE)
 		}
