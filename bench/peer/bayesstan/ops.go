@@ -13,12 +13,13 @@ import (
 )
 
 // scalarOps are the ops stan_ops.R times, in its order and with its names;
-// each adds op(x[i]) or op(x[i], x[i−1]) for i ≥ 1.
+// each adds op(x[i]) or op(x[i], x[i−1]) for i ≥ 1 to the log density,
+// and the baseline adds x[i], so that the difference is the op alone.
 var scalarOps = []struct {
 	name string
 	f    func(tp *scalar.Tape, a, b scalar.Var) scalar.Var
 }{
-	{"baseline", nil},
+	{"baseline", func(_ *scalar.Tape, a, _ scalar.Var) scalar.Var { return a }},
 	{"add", (*scalar.Tape).Add},
 	{"mul", (*scalar.Tape).Mul},
 	{"div", (*scalar.Tape).Div},
@@ -41,9 +42,6 @@ func opModel(op func(tp *scalar.Tape, a, b scalar.Var) scalar.Var) func(tp *scal
 			s := tp.Sigmoid(ui)
 			x = append(x, tp.AddScalar(tp.Scale(s, 1.5), 0.5))
 			lp = tp.Add(lp, tp.Log(tp.Mul(s, tp.Neg(tp.AddScalar(s, -1)))))
-		}
-		if op == nil {
-			return lp
 		}
 		for i := 1; i < len(x); i++ {
 			lp = tp.Add(lp, op(tp, x[i], x[i-1]))

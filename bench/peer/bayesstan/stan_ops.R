@@ -1,7 +1,8 @@
-# Stan's time per scalar op: for each op, a model of N parameters whose log
-# density adds op(x[i]) (or op(x[i], x[i-1])) for every i to a standard
-# normal's, run with static HMC (no adaptation) so that the time per leapfrog
-# step is the time per gradient. The op's cost is (model − baseline) / N.
+# Stan's time per scalar op: for each op, a model of N parameters in
+# (0.5, 2) (Stan's interval transform) whose log density adds op(x[i]) (or
+# op(x[i], x[i-1])) for every i, and a baseline that adds x[i]; run with
+# static HMC (no adaptation) so that the time per leapfrog step is the time
+# per gradient. The op's cost is (model - baseline) / (N - 1).
 # Prints the seconds per gradient of the op's model. One op per process:
 # loading many compiled models into one R session crashes rstan 2.21.
 # Usage: Rscript stan_ops.R DIR N OP
@@ -10,7 +11,7 @@ args <- commandArgs(trailingOnly = TRUE)
 dir <- args[1]
 n <- as.integer(args[2])
 op <- args[3]
-ops <- c(baseline = "0", add = "x[i] + x[i - 1]", mul = "x[i] * x[i - 1]",
+ops <- c(baseline = "x[i]", add = "x[i] + x[i - 1]", mul = "x[i] * x[i - 1]",
          div = "x[i] / x[i - 1]", exp = "exp(x[i])", square = "square(x[i])",
          log = "log(x[i])", inv_logit = "inv_logit(x[i])", log1p_exp = "log1p_exp(x[i])",
          tanh = "tanh(x[i])")
