@@ -239,42 +239,14 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 		blocks = append(blocks, b)
 	}
 
-	var next atomic.Int64
-	var failed atomic.Bool
-	errs := make([]error, len(blocks))
-	// A panic in a kernel or an energy on a worker is carried to this
-	// goroutine (package panics), where the caller can recover it.
-	caught := make([]*panics.Error, min(workers, len(blocks)))
-	var wg sync.WaitGroup
-	for w := range caught {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if caught[w] != nil {
-					failed.Store(true)
-				}
-			}()
-			defer panics.Catch(&caught[w])
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(blocks) || failed.Load() {
-					return
-				}
-				k := k0
-				if i > 0 {
-					k = newKernel()
-				}
-				if err := blocks[i].run(ctx, o, thin, res, k, &failed); err != nil {
-					errs[i] = err
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	panics.Raise(caught...)
-	if err := errors.Join(errs...); err != nil {
+	err = onWorkers(len(blocks), workers, func(i int, failed *atomic.Bool) error {
+		k := k0
+		if i > 0 {
+			k = newKernel()
+		}
+		return blocks[i].run(ctx, o, thin, res, k, failed)
+	})
+	if err != nil {
 		return nil, err
 	}
 	for _, b := range blocks {
@@ -484,4 +456,45 @@ func logMeanExp(w []float64) (float64, float64) {
 		se = math.Sqrt(ss/(n-1)/n) / mean
 	}
 	return top + math.Log(mean), se
+}
+
+// onWorkers calls f(i, failed) for every i in [0, n) on workers goroutines
+// (0: GOMAXPROCS), each taking the next i, until all are done or one fails;
+// f may poll failed to stop early. A panic in f on one of the goroutines is
+// raised again on the caller's goroutine, once the others have stopped, as
+// an error holding the panic's value and the stack where it happened
+// (package panics). It returns f's errors joined.
+func onWorkers(n, workers int, f func(i int, failed *atomic.Bool) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	var failed atomic.Bool
+	errs := make([]error, n)
+	caught := make([]*panics.Error, min(workers, n))
+	var wg sync.WaitGroup
+	for w := range caught {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if caught[w] != nil {
+					failed.Store(true)
+				}
+			}()
+			defer panics.Catch(&caught[w])
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || failed.Load() {
+					return
+				}
+				if errs[i] = f(i, &failed); errs[i] != nil {
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	panics.Raise(caught...)
+	return errors.Join(errs...)
 }

@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/goebm/goebm/energy"
-	"github.com/goebm/goebm/internal/panics"
 )
 
 // SMC is tempered sequential Monte Carlo (Del Moral, Doucet and Jasra 2006):
@@ -227,40 +224,15 @@ func (c *SMC) newKernel() Kernel {
 }
 
 // runGroups runs f on every group, on workers goroutines (0: GOMAXPROCS),
-// carrying a panic back to the caller as Run does.
+// as Run runs its blocks, stopping when ctx is done.
 func runGroups(ctx context.Context, groups []*smcGroup, workers int, f func(*smcGroup) error) error {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var next atomic.Int64
-	var failed atomic.Bool
-	errs := make([]error, len(groups))
-	caught := make([]*panics.Error, min(workers, len(groups)))
-	var wg sync.WaitGroup
-	for w := range caught {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if caught[w] != nil {
-					failed.Store(true)
-				}
-			}()
-			defer panics.Catch(&caught[w])
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(groups) || failed.Load() || ctx.Err() != nil {
-					return
-				}
-				if errs[i] = f(groups[i]); errs[i] != nil {
-					failed.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	panics.Raise(caught...)
-	if err := errors.Join(errs...); err != nil {
+	err := onWorkers(len(groups), workers, func(i int, _ *atomic.Bool) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return f(groups[i])
+	})
+	if err != nil {
 		return err
 	}
 	return ctx.Err()
