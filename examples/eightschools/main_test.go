@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -16,28 +14,11 @@ import (
 	"github.com/goebm/goebm/sampler"
 )
 
-type moments struct{ mean, sd float64 }
-
 // reference reads Stan's posterior means and sds (reference.R).
-func reference(t *testing.T) map[string]moments {
-	f, err := os.Open("testdata/reference.csv")
+func reference(t *testing.T) bayes.Reference {
+	ref, err := bayes.ReadReference("testdata/reference.csv")
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	ref := map[string]moments{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ",")
-		if strings.HasPrefix(fields[0], "#") || fields[0] == "name" {
-			continue
-		}
-		mean, err1 := strconv.ParseFloat(fields[1], 64)
-		sd, err2 := strconv.ParseFloat(fields[2], 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("testdata/reference.csv: %q", sc.Text())
-		}
-		ref[fields[0]] = moments{mean, sd}
 	}
 	if len(ref) != 2+2*len(models.EightSchoolsY) {
 		t.Fatalf("testdata/reference.csv has %d quantities, want %d", len(ref), 2+2*len(models.EightSchoolsY))
@@ -72,20 +53,17 @@ func TestAgainstStan(t *testing.T) {
 			if name == "noncentred" && div > 20 {
 				t.Errorf("%d divergences in 4000 transitions, want at most 20", div)
 			}
-			checked := 0
-			for _, c := range f.Summary() {
-				r, ok := ref[c.Name]
-				if !ok {
-					t.Errorf("no reference for %s", c.Name)
-					continue
-				}
-				checked++
-				if z := (c.Mean - r.mean) / r.sd; math.Abs(z) > 0.25 {
-					t.Errorf("%s: mean %.3f, Stan's %.3f: off by %.2f sd, want at most 0.25", c.Name, c.Mean, r.mean, z)
+			z, missing := f.Against(ref)
+			if len(missing) > 0 {
+				t.Errorf("no reference for %v", missing)
+			}
+			for name, zi := range z {
+				if math.Abs(zi) > 0.25 {
+					t.Errorf("%s: mean off Stan's by %.2f sd, want at most 0.25", name, zi)
 				}
 			}
-			if want := 2 + len(models.EightSchoolsY) + len(models.EightSchoolsY)*map[string]int{"noncentred": 1}[name]; checked != want {
-				t.Errorf("checked %d means, want %d", checked, want)
+			if want := 2 + len(models.EightSchoolsY) + len(models.EightSchoolsY)*map[string]int{"noncentred": 1}[name]; len(z) != want {
+				t.Errorf("checked %d means, want %d", len(z), want)
 			}
 		})
 	}
