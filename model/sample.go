@@ -91,21 +91,27 @@ type SampleSummary struct {
 	Draws     int     `json:"draws_per_chain"`
 	Seconds   float64 `json:"seconds"`
 	GradEvals int64   `json:"gradient_evaluations"`
+	// SamplingGradEvals counts the gradients after warm-up: what an ESS per
+	// gradient divides by.
+	SamplingGradEvals int64 `json:"sampling_gradient_evaluations"`
 	// EnergyEvals counts the energies evaluated without gradients (by the
-	// gradient-free samplers, rwm and slice).
-	EnergyEvals int64      `json:"energy_evaluations,omitempty"`
-	Acceptance  float64    `json:"acceptance"`
-	Divergences int        `json:"divergences"`
-	SwapRates   []float64  `json:"swap_rates,omitempty"`
-	LogZ        *float64   `json:"log_z,omitempty"`
-	LogZSE      *float64   `json:"log_z_se,omitempty"`
-	Dims        diag.Table `json:"dims"`
+	// gradient-free samplers, rwm and slice), and SamplingEnergyEvals those
+	// after warm-up.
+	EnergyEvals         int64      `json:"energy_evaluations,omitempty"`
+	SamplingEnergyEvals int64      `json:"sampling_energy_evaluations,omitempty"`
+	Acceptance          float64    `json:"acceptance"`
+	Divergences         int        `json:"divergences"`
+	SwapRates           []float64  `json:"swap_rates,omitempty"`
+	LogZ                *float64   `json:"log_z,omitempty"`
+	LogZSE              *float64   `json:"log_z_se,omitempty"`
+	Dims                diag.Table `json:"dims"`
 }
 
 // Summary summarises the run, each coordinate by diag.SummarizeDraws (the
 // run must have kept its trajectory).
 func (s *Sampled) Summary() SampleSummary {
-	return SampleSummary{Chains: s.Chains, Draws: s.Kept, Seconds: s.Seconds, GradEvals: s.Info.GradEvals, EnergyEvals: s.Info.EnergyEvals,
+	return SampleSummary{Chains: s.Chains, Draws: s.Kept, Seconds: s.Seconds, GradEvals: s.Info.GradEvals, SamplingGradEvals: s.Info.SamplingGradEvals,
+		EnergyEvals: s.Info.EnergyEvals, SamplingEnergyEvals: s.Info.SamplingEnergyEvals,
 		Acceptance: s.Acceptance(), Divergences: s.Divergences(), SwapRates: s.SwapRates, LogZ: s.LogZ, LogZSE: s.LogZSE,
 		Dims: diag.SummarizeDraws(s.Draws, s.Chains, s.Kept, s.Dim)}
 }

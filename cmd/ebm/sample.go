@@ -177,9 +177,9 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o.json {
 		return json.NewEncoder(stdout).Encode(s)
 	}
-	evals := fmt.Sprintf("%d gradients", s.GradEvals)
+	evals := fmt.Sprintf("%d gradients (%d after warm-up)", s.GradEvals, s.SamplingGradEvals)
 	if s.EnergyEvals > 0 {
-		evals = fmt.Sprintf("%d energies", s.EnergyEvals)
+		evals = fmt.Sprintf("%d energies (%d after warm-up)", s.EnergyEvals, s.SamplingEnergyEvals)
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d chains × %d draws after %d warm-up in %.2fs, %s\n\n",
 		s.Sampler, s.Target, s.Chains, s.Draws, opt.Warmup, s.Seconds, evals)
