@@ -1,7 +1,7 @@
-// Command nutsstan compares goebm's NUTS with Stan's on the targets issue 3
-// names: a 100-dimensional Gaussian with condition number 100, diagonal
-// (which Stan's adapted diagonal metric makes well conditioned) and
-// correlated (which it cannot). The figure is the bulk ESS of the slowest
+// Command nutsstan compares goebm's NUTS with Stan's on 100-dimensional
+// Gaussians: the standard normal (iso), one with condition number 100,
+// diagonal (which Stan's adapted diagonal metric makes well conditioned),
+// and the same correlated (which it cannot). The figure is the bulk ESS of the slowest
 // coordinate per post-warm-up gradient, computed with goebm's diag (which
 // matches Stan's own reference values) for both samplers' draws.
 //

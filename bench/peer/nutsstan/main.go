@@ -42,8 +42,12 @@ func main() {
 	}
 }
 
-// covariances returns the two targets: sds log-spaced from 0.1 to 1, and
-// the same spectrum rotated by a seeded random orthogonal matrix.
+// targets are the names of the targets, in the order of the comparison.
+var targets = []string{"iso", "diag", "corr"}
+
+// covariances returns the three targets: the standard normal (iso), sds
+// log-spaced from 0.1 to 1 (diag), and the same spectrum rotated by a
+// seeded random orthogonal matrix (corr).
 func covariances() map[string]*mat.SymDense {
 	diagCov := mat.NewSymDense(d, nil)
 	lam := make([]float64, d)
@@ -73,7 +77,11 @@ func covariances() map[string]*mat.SymDense {
 			corr.SetSym(i, j, s)
 		}
 	}
-	return map[string]*mat.SymDense{"diag": diagCov, "corr": corr}
+	iso := mat.NewSymDense(d, nil)
+	for i := range d {
+		iso.SetSym(i, i, 1)
+	}
+	return map[string]*mat.SymDense{"iso": iso, "diag": diagCov, "corr": corr}
 }
 
 func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
@@ -108,7 +116,7 @@ func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 	}
 	fmt.Printf("metric %s, %d seeds: means over seeds\n", kind, seeds)
 	fmt.Printf("%-6s %-7s %10s %12s %14s %8s\n", "target", "sampler", "min ESS", "gradients", "ESS/gradient", "seconds")
-	for _, name := range []string{"diag", "corr"} {
+	for _, name := range targets {
 		c := covs[name]
 		full := make([]float64, d*d) // SymDense stores one triangle
 		for i := range d {

@@ -15,7 +15,7 @@ parameters { vector[d] x; }
 model { x ~ multi_normal_cholesky(rep_vector(0, d), L); }
 "
 model <- stan_model(model_code = code)
-for (name in c("diag", "corr")) {
+for (name in c("iso", "diag", "corr")) {
   L <- as.matrix(read.csv(file.path(dir, paste0(name, "_chol.csv")), header = FALSE))
   for (seed in 1:seeds) {
     t0 <- proc.time()[["elapsed"]]
