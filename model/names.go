@@ -26,13 +26,17 @@ type SamplerSettings struct {
 	MetricKind sampler.MetricKind
 	// StepJitter is NUTS's and HMC's step jitter, in [0, 1).
 	StepJitter float64
+	// LeapfrogJitter is HMC's jitter of its number of leapfrog steps, in
+	// [0, 1).
+	LeapfrogJitter float64
 }
 
 // NamedSampler is a sampler by name, as ebm's flags select it.
 type NamedSampler struct {
 	Name, Doc string
 	// Uses names the settings it reads, as ebm's flags: "step-size",
-	// "leapfrog", "replicas", "max-temp", "metric", "step-jitter", and
+	// "leapfrog", "replicas", "max-temp", "metric", "step-jitter",
+	// "leapfrog-jitter", and
 	// "warmup" for the samplers that take warm-up steps (all but AIS).
 	Uses []string
 	// Continues says whether it can continue chains from given points on
@@ -53,8 +57,9 @@ var samplers = []NamedSampler{
 	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "metric", "step-jitter", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.NUTS{StepSize: constOrNil(s.StepSize), Metric: s.MetricKind, StepJitter: s.StepJitter}
 	}},
-	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "step-jitter", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
-		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true, Metric: s.MetricKind, StepJitter: s.StepJitter}
+	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "step-jitter", "leapfrog-jitter", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
+		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true, Metric: s.MetricKind,
+			StepJitter: s.StepJitter, LeapfrogJitter: s.LeapfrogJitter}
 	}},
 	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
@@ -97,7 +102,7 @@ var samplers = []NamedSampler{
 // Unused returns the settings, as ebm's flags, that the sampler does not
 // read.
 func (s NamedSampler) Unused() []string {
-	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "metric", "step-jitter", "warmup")
+	return unused(s.Uses, "step-size", "leapfrog", "replicas", "max-temp", "metric", "step-jitter", "leapfrog-jitter", "warmup")
 }
 
 func unused(uses []string, all ...string) []string {

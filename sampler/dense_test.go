@@ -286,3 +286,54 @@ func TestStepJitter(t *testing.T) {
 		}
 	}
 }
+
+// TestLeapfrogJitter: HMC's jittered trajectory lengths average L, spread
+// over L·(1 ± j), keep the target's moments and the same draws on any
+// number of workers, and break the periodic trajectories of a fixed εL as
+// the step jitter does.
+func TestLeapfrogJitter(t *testing.T) {
+	const j, l = 0.5, 10
+	g, mean, cov := correlated(t, 10, 0.9)
+	ctx := context.Background()
+	o := Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: 8, Trajectory: true, Workers: 1}
+	jittered := HMC{Adapt: true, AdaptMass: true, Metric: MetricDense, LeapfrogSteps: l, LeapfrogJitter: j}
+	r, err := jittered.Sample(ctx, g, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, lo, hi := 0, 1<<30, 0
+	for _, in := range r.StepInfo {
+		sum += in.Leapfrog
+		lo, hi = min(lo, in.Leapfrog), max(hi, in.Leapfrog)
+	}
+	n := float64(len(r.StepInfo))
+	if se := j * l / math.Sqrt(3*n); math.Abs(float64(sum)/n-l) > 4*se+0.05 { // 0.05: rounding's bias
+		t.Errorf("mean steps %.3f, want %d ± %.3f", float64(sum)/n, l, 4*se)
+	}
+	if lo != l*(1-j) || hi != l*(1+j) {
+		t.Errorf("steps in [%d, %d], want [%d, %d]", lo, hi, int(l*(1-j)), int(l*(1+j)))
+	}
+	checkMoments(t, "hmc with leapfrog jitter", r, mean, cov, 4, 0)
+	o.Workers = 2
+	r2, err := jittered.Sample(ctx, g, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := firstDiff(r, r2); diff != "" {
+		t.Errorf("%s differ between 1 and 2 workers", diff)
+	}
+	plain, err := HMC{Adapt: true, AdaptMass: true, Metric: MetricDense, LeapfrogSteps: l}.Sample(ctx, g, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, without := slowestESSPerGradient(r), slowestESSPerGradient(plain)
+	if with < 10*without {
+		t.Errorf("bulk ESS per gradient %.4f jittered, %.4f not: want 10 times more", with, without)
+	}
+	t.Logf("bulk ESS per gradient %.4f jittered, %.4f not", with, without)
+	for _, bad := range []float64{-0.1, 1, math.NaN()} {
+		if _, err := (HMC{LeapfrogJitter: bad}).Sample(ctx, g, Options{Chains: 1, Steps: 1}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("HMC leapfrog jitter %g: %v, want ErrInvalid", bad, err)
+		}
+	}
+}

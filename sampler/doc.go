@@ -85,7 +85,9 @@
 // ε·(1 ± StepJitter), from the chain's own stream (Stan's stepsize_jitter):
 // the mean step stays ε, and HMC's trajectory length εL varies, which stops
 // a fixed length near a period of the target from sending a chain back to
-// where it started.
+// where it started. HMC can jitter its number of steps instead
+// (LeapfrogJitter: round(L·(1 ± j)), at least 1), each chain then running
+// its own trajectory.
 // HMC, NUTS and RMHMC integrate with integrate's Leapfrog and
 // GeneralisedLeapfrog. MALA's kernel is one Langevin move at temperature T,
 // y = x − hM⁻¹∇E(x) + √(2hT)·M^(−1/2)ξ, accepted with probability

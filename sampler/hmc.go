@@ -52,6 +52,12 @@ type HMC struct {
 	// target (2π for a whitened Gaussian) returns the chain to where it
 	// started. Its mean stays the tuned ε. 0 means none.
 	StepJitter float64
+	// LeapfrogJitter, in [0, 1), draws each trajectory's number of
+	// leapfrog steps uniformly within L·(1 ± LeapfrogJitter), rounded and at
+	// least 1, from the chain's own stream: a random trajectory length in
+	// steps, where StepJitter varies it in time. Each chain then runs its
+	// own trajectory rather than the block's in one batch. 0 means none.
+	LeapfrogJitter float64
 	// TargetAccept for adaptation; 0 means 0.8.
 	TargetAccept float64
 }
@@ -72,6 +78,9 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	if err := checkJitter(h.StepJitter); err != nil {
 		return nil, err
 	}
+	if !(h.LeapfrogJitter >= 0 && h.LeapfrogJitter < 1) {
+		return nil, fmt.Errorf("sampler: leapfrog jitter %g must be in [0, 1): %w", h.LeapfrogJitter, ErrInvalid)
+	}
 	dense, mass := h.Metric.shape(h.MassDense)
 	if dense && e != nil {
 		if err := denseSize(e, o); err != nil {
@@ -80,7 +89,7 @@ func (h HMC) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, e
 	}
 	sched := ownSchedule(h.StepSize, h.Adapt, o)
 	return Run(ctx, e, o, func() Kernel {
-		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense, dense: dense, jitter: h.StepJitter}
+		k := &hmcKernel{step0: eps0, schedule: sched, steps: steps, massDiag: h.MassDiag, massDense: h.MassDense, dense: dense, jitter: h.StepJitter, stepsJitter: h.LeapfrogJitter}
 		return withAdaptation(k, h.Adapt, h.TargetAccept, h.AdaptMass && mass)
 	})
 }
@@ -94,6 +103,7 @@ type hmcKernel struct {
 	massDiag, massDense []float64
 	dense               bool // a dense metric (given, or the identity to adapt)
 	jitter              float64
+	stepsJitter         float64
 	m                   *metric
 	eps                 []float64 // each chain's step this trajectory (jittered)
 	p, v, z             []float64
@@ -102,6 +112,12 @@ type hmcKernel struct {
 	drift               func(x, p, h []float64)
 	wall                integrate.Wall
 	grad                func(g, x []float64)
+	// with stepsJitter: each chain's number of steps, and the chain whose
+	// trajectory drift1 and grad1 move
+	stepsOf []int
+	chain   int
+	drift1  func(x, p, h []float64)
+	grad1   func(g, x []float64)
 }
 
 var _ Kernel = (*hmcKernel)(nil)
@@ -127,6 +143,11 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 		}
 	}
 	k.grad = func(g, x []float64) { s.Grad(k.e1, g, x) }
+	if k.stepsJitter > 0 {
+		k.stepsOf = make([]int, n)
+		k.drift1 = func(x, p, h []float64) { m.drift(k.chain, h[0], x, p) }
+		k.grad1 = func(g, x []float64) { s.GradChains(k.chain, k.e1[k.chain:k.chain+1], g, x) }
+	}
 	return nil
 }
 
@@ -150,7 +171,16 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z, s.Pinned(i))
 		k.h0[i] = s.E[i] + k.m.kinetic(i, p, k.v)
 	}
-	integrate.Leapfrog(k.x1, k.p, k.g1, k.eps, k.steps, k.drift, k.wall, k.grad)
+	if k.stepsJitter == 0 {
+		integrate.Leapfrog(k.x1, k.p, k.g1, k.eps, k.steps, k.drift, k.wall, k.grad)
+	} else {
+		for i := range s.N { // each chain its own number of steps
+			k.stepsOf[i] = jitterSteps(k.steps, k.stepsJitter, s.RNG[i])
+			k.chain = i
+			r := k.x1[i*d : (i+1)*d]
+			integrate.Leapfrog(r, k.p[i*d:(i+1)*d], k.g1[i*d:(i+1)*d], k.eps[i:i+1], k.stepsOf[i], k.drift1, k.wall, k.grad1)
+		}
+	}
 	for i := range s.N {
 		h1 := k.e1[i] + k.m.kinetic(i, k.p[i*d:(i+1)*d], k.v)
 		a := math.Min(1, math.Exp(k.h0[i]-h1))
@@ -160,6 +190,9 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 			info[i].Energy = h1
 		}
 		info[i].Leapfrog = k.steps
+		if k.stepsJitter != 0 {
+			info[i].Leapfrog = k.stepsOf[i]
+		}
 		if k.jitter != 0 {
 			info[i].StepSize = k.eps[i]
 		}

@@ -165,6 +165,12 @@ func jitter(h, j float64, rng *rand.Rand) float64 {
 }
 
 // checkJitter refuses a step jitter outside [0, 1).
+// jitterSteps returns L leapfrog steps jittered for one trajectory of the
+// chain with stream rng: round(L·(1 + j·(2u − 1))), at least 1.
+func jitterSteps(l int, j float64, rng *rand.Rand) int {
+	return max(1, int(math.Round(float64(l)*(1+j*(2*rng.Float64()-1)))))
+}
+
 func checkJitter(j float64) error {
 	if !(j >= 0 && j < 1) {
 		return fmt.Errorf("sampler: step jitter %g must be in [0, 1): %w", j, ErrInvalid)

@@ -60,6 +60,8 @@ var goldenCases = []struct {
 	{"unknown-metric", []string{"sample", "-energy", "gaussian", "-metric", "full"}},
 	{"sample-hmc-jitter", []string{"sample", "-energy", "gaussian", "-dim", "3", "-sampler", "hmc", "-metric", "dense", "-step-jitter", "0.3", "-chains", "2", "-warmup", "200", "-steps", "100", "-seed", "3"}},
 	{"step-jitter-too-big", []string{"sample", "-energy", "gaussian", "-step-jitter", "1"}},
+	{"sample-hmc-leapfrog-jitter", []string{"sample", "-energy", "gaussian", "-dim", "3", "-sampler", "hmc", "-leapfrog-jitter", "0.5", "-chains", "2", "-warmup", "200", "-steps", "100", "-seed", "3"}},
+	{"leapfrog-jitter-with-nuts", []string{"sample", "-energy", "gaussian", "-leapfrog-jitter", "0.5"}},
 	{"unknown-energy", []string{"sample", "-energy", "banana"}},
 	{"unknown-sampler", []string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}},
 	{"missing-model", []string{"sample", "-model", "testdata/no-such-model"}},

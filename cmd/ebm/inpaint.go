@@ -70,7 +70,7 @@ func runInpaint(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case cs.Completions < 1 || cs.Steps < 1 || cs.Warmup < 0:
 		return usagef("-completions and -steps must be positive, -warmup not negative")
 	case !samplerSettingsValid(sf):
-		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative, -step-jitter in [0, 1)")
+		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative, -step-jitter and -leapfrog-jitter in [0, 1)")
 	}
 	if err := refuse(fs, "-sampler "+ns.Name, ns.Unused()...); err != nil {
 		return err
@@ -223,6 +223,7 @@ func addSamplerSettings(fs *flag.FlagSet) *model.SamplerSettings {
 	fs.IntVar(&sf.Replicas, "replicas", 0, "parallel tempering replicas; 0 means 8")
 	fs.Float64Var(&sf.MaxTemperature, "max-temp", 0, "parallel tempering's hottest temperature; 0 means 10")
 	fs.Float64Var(&sf.StepJitter, "step-jitter", 0, "NUTS and HMC: draw each transition's step within ±this fraction of the tuned one, in [0, 1) (Stan's stepsize_jitter; breaks HMC's periodic trajectories)")
+	fs.Float64Var(&sf.LeapfrogJitter, "leapfrog-jitter", 0, "HMC: draw each trajectory's number of leapfrog steps within ±this fraction of -leapfrog, in [0, 1)")
 	fs.Var(metricFlag{&sf.MetricKind}, "metric", "the `kind` of metric NUTS and HMC adapt during warm-up: unit (none), diag (the default) or dense (Stan's dense_e, for correlated targets)")
 	return sf
 }
@@ -243,10 +244,10 @@ func (f metricFlag) Set(s string) (err error) {
 }
 
 // samplerSettingsValid says whether the settings are finite and not
-// negative, and the step jitter below 1.
+// negative, and the jitters below 1.
 func samplerSettingsValid(sf *model.SamplerSettings) bool {
 	return finite(sf.StepSize) && finite(sf.MaxTemperature) && sf.StepSize >= 0 && sf.Leapfrog >= 0 && sf.Replicas >= 0 && sf.MaxTemperature >= 0 &&
-		sf.StepJitter >= 0 && sf.StepJitter < 1
+		sf.StepJitter >= 0 && sf.StepJitter < 1 && sf.LeapfrogJitter >= 0 && sf.LeapfrogJitter < 1
 }
 
 // boundsFlags are -bounds and -box, of sample and inpaint.

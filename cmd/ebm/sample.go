@@ -96,7 +96,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case opt.Thin > opt.Steps:
 		return usagef("-thin %d above -steps %d keeps no draw", opt.Thin, opt.Steps)
 	case !samplerSettingsValid(sf):
-		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative, -step-jitter in [0, 1)")
+		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative, -step-jitter and -leapfrog-jitter in [0, 1)")
 	case ns.Name == "ais" && bf.mode != "none":
 		return usagef("-sampler ais anneals from an unbounded base: not with -bounds %s", bf.mode)
 	}
