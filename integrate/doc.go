@@ -8,13 +8,16 @@
 //
 //	Euler (order 1), Midpoint (2), Heun (2), RK4 (4), RK38 (4, the 3/8 rule)
 //	AdaptiveHeun 2(1), BogackiShampine 3(2), DormandPrince 5(4)   embedded pairs
+//	DormandPrince853 8(5,3)   order 8 with two embedded estimates (DOP853)
 //
 // Fixed-step solving takes a number of steps; the embedded pairs also solve
 // adaptively, keeping each step's estimated error below atol + rtol·|x|
 // (in the root-mean-square norm over all coordinates; the step is accepted
 // when that ratio is at most 1 and the next one scaled by 0.9·ratio^(−1/(q+1)),
 // q the lower order, within [0.2, 5]; Hairer, Nørsett and Wanner, Solving
-// ODEs I, §II.4). EulerMaruyama steps SDEs with diagonal noise, and
+// ODEs I, §II.4). DOP853 combines its 5th- and 3rd-order estimates e₅, e₃
+// into ‖e₅‖²/√(‖e₅‖² + 0.01‖e₃‖²), of order 8, and scales by ratio^(−1/8),
+// as Hairer's code does. EulerMaruyama steps SDEs with diagonal noise, and
 // BackwardEulerMaruyama does so implicitly in the drift (a fixed-point solve
 // per step).
 //

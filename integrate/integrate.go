@@ -17,6 +17,15 @@ type Drift func(dst []float64, t float64, x []float64)
 // Tableau is an explicit Runge–Kutta method: stages cᵢ, coefficients aᵢⱼ
 // (j < i), weights b, and for embedded pairs the weights bHat of the
 // lower-order solution used to estimate the error.
+//
+// A method may carry a second embedded solution, BHat2, of a still lower
+// order, as Hairer's DOP853 does (orders 5 and 3 under 8). Its error
+// estimate is then the two combined, ‖e₅‖²/√(‖e₅‖² + 0.01‖e₃‖²), which
+// behaves as O(h^Order) and so steers the step with the exponent
+// 1/Order rather than 1/(LowerOrder+1): the 5th-order estimate is reliable
+// where the 3rd-order one is not small, and the combination does not
+// let a lucky near-zero of either pass a bad step (Hairer, Nørsett and
+// Wanner, Solving ODEs I, §II.10).
 type Tableau struct {
 	Name       string
 	Order      int // of the solution the method advances
@@ -24,6 +33,8 @@ type Tableau struct {
 	C          []float64
 	A          [][]float64
 	B, BHat    []float64
+	// BHat2 are the weights of a second embedded solution (nil: none).
+	BHat2 []float64
 }
 
 // The methods.
@@ -48,13 +59,16 @@ var (
 			{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}},
 		B:    []float64{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0},
 		BHat: []float64{5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640, -92097.0 / 339200, 187.0 / 2100, 1.0 / 40}}
+	// DormandPrince853 is Dormand and Prince's order-8 method with Hairer's
+	// embedded solutions of orders 5 and 3 (DOP853), twelve stages a step.
+	DormandPrince853 = dop853()
 )
 
 // Methods lists the tableaux by name.
 var Methods = map[string]Tableau{}
 
 func init() {
-	for _, t := range []Tableau{Euler, Midpoint, Heun, RK4, RK38, AdaptiveHeun, BogackiShampine, DormandPrince} {
+	for _, t := range []Tableau{Euler, Midpoint, Heun, RK4, RK38, AdaptiveHeun, BogackiShampine, DormandPrince, DormandPrince853} {
 		Methods[t.Name] = t
 	}
 }
@@ -80,8 +94,9 @@ func newWorkspace(stages, n int) *workspace {
 
 // step computes the stages of one step of size h from (t, x) and writes the
 // method's solution into out and, for embedded pairs, the error estimate
-// (solution minus embedded solution) into errOut.
-func (tb Tableau) step(f Drift, t, h float64, x, out, errOut []float64, w *workspace) {
+// (solution minus embedded solution) into errOut and, where the method has
+// a second embedded solution, its estimate into errOut2.
+func (tb Tableau) step(f Drift, t, h float64, x, out, errOut, errOut2 []float64, w *workspace) {
 	for i := range tb.C {
 		copy(w.tmp, x)
 		for j, a := range tb.A[i] {
@@ -101,16 +116,57 @@ func (tb Tableau) step(f Drift, t, h float64, x, out, errOut []float64, w *works
 			}
 		}
 	}
-	if errOut != nil {
-		clear(errOut)
-		for i := range tb.B {
-			if d := tb.B[i] - tb.BHat[i]; d != 0 {
-				for m := range errOut {
-					errOut[m] += h * d * w.k[i][m]
-				}
+	w.estimate(errOut, tb.B, tb.BHat, h)
+	w.estimate(errOut2, tb.B, tb.BHat2, h)
+}
+
+// estimate writes h·Σᵢ (bᵢ − b̂ᵢ)kᵢ, the difference of two solutions from
+// the stages in w, into dst (nil: nothing).
+func (w *workspace) estimate(dst, b, bHat []float64, h float64) {
+	if dst == nil {
+		return
+	}
+	clear(dst)
+	for i := range b {
+		if d := b[i] - bHat[i]; d != 0 {
+			for m := range dst {
+				dst[m] += h * d * w.k[i][m]
 			}
 		}
 	}
+}
+
+// errorRatio is the step's estimated error relative to the tolerance
+// atol + rtol·max(|x|, |out|) in the root-mean-square norm: ‖e‖, or with a
+// second estimate e₂ the combination ‖e‖²/√(‖e‖² + 0.01‖e₂‖²).
+func errorRatio(x, out, e, e2 []float64, rtol, atol float64) float64 {
+	r, r2 := 0.0, 0.0
+	for m := range e {
+		sc := atol + rtol*math.Max(math.Abs(x[m]), math.Abs(out[m]))
+		r += (e[m] / sc) * (e[m] / sc)
+		if e2 != nil {
+			r2 += (e2[m] / sc) * (e2[m] / sc)
+		}
+	}
+	r /= float64(len(e))
+	if e2 == nil {
+		return math.Sqrt(r)
+	}
+	r2 /= float64(len(e))
+	if r == 0 {
+		return 0
+	}
+	return r / math.Sqrt(r+0.01*r2)
+}
+
+// errorExponent is the power of the error ratio by which the step size
+// scales: 1/(q+1) for the lower order q, or 1/Order when two estimates are
+// combined.
+func (tb Tableau) errorExponent() float64 {
+	if tb.BHat2 != nil {
+		return 1 / float64(tb.Order)
+	}
+	return 1 / float64(tb.LowerOrder+1)
 }
 
 // Solve integrates from x (updated in place) at time t0 to t1 in n equal
@@ -123,7 +179,7 @@ func Solve(tb Tableau, f Drift, x []float64, t0, t1 float64, n int) (Stats, erro
 	out := make([]float64, len(x))
 	h := (t1 - t0) / float64(n)
 	for i := range n {
-		tb.step(f, t0+float64(i)*h, h, x, out, nil, w)
+		tb.step(f, t0+float64(i)*h, h, x, out, nil, nil, w)
 		copy(x, out)
 	}
 	return Stats{Steps: n, Evals: n * len(tb.C)}, nil
@@ -168,6 +224,10 @@ func SolveAdaptive(tb Tableau, f Drift, x []float64, t0, t1 float64, a Adaptive)
 	h = dir * math.Abs(h)
 	w := newWorkspace(len(tb.C), len(x))
 	out, est := make([]float64, len(x)), make([]float64, len(x))
+	var est2 []float64
+	if tb.BHat2 != nil {
+		est2 = make([]float64, len(x))
+	}
 	var st Stats
 	t := t0
 	for dir*(t1-t) > 0 {
@@ -177,14 +237,9 @@ func SolveAdaptive(tb Tableau, f Drift, x []float64, t0, t1 float64, a Adaptive)
 		if dir*(t+h-t1) > 0 {
 			h = t1 - t
 		}
-		tb.step(f, t, h, x, out, est, w)
+		tb.step(f, t, h, x, out, est, est2, w)
 		st.Evals += len(tb.C)
-		ratio := 0.0
-		for m, e := range est {
-			sc := atol + rtol*math.Max(math.Abs(x[m]), math.Abs(out[m]))
-			ratio += (e / sc) * (e / sc)
-		}
-		ratio = math.Sqrt(ratio / float64(len(x)))
+		ratio := errorRatio(x, out, est, est2, rtol, atol)
 		if math.IsNaN(ratio) {
 			return st, fmt.Errorf("integrate: non-finite state at t = %g: %w", t, ErrInvalid)
 		}
@@ -197,7 +252,7 @@ func SolveAdaptive(tb Tableau, f Drift, x []float64, t0, t1 float64, a Adaptive)
 		}
 		fac := 5.0
 		if ratio > 0 {
-			fac = math.Min(5, math.Max(0.2, 0.9*math.Pow(ratio, -1/float64(tb.LowerOrder+1))))
+			fac = math.Min(5, math.Max(0.2, 0.9*math.Pow(ratio, -tb.errorExponent())))
 		}
 		h *= fac
 	}

@@ -34,7 +34,7 @@ func TestConvergenceOrder(t *testing.T) {
 		n  int // coarse steps: fine enough to be asymptotic, coarse enough to stay above rounding
 	}{
 		{Euler, 64}, {Midpoint, 32}, {Heun, 32}, {RK4, 16}, {RK38, 16},
-		{AdaptiveHeun, 32}, {BogackiShampine, 16}, {DormandPrince, 8},
+		{AdaptiveHeun, 32}, {BogackiShampine, 16}, {DormandPrince, 8}, {DormandPrince853, 4},
 	} {
 		e1, e2 := growthError(c.tb, c.n), growthError(c.tb, 2*c.n)
 		if got := math.Log2(e1 / e2); math.Abs(got-float64(c.tb.Order)) > 0.35 {
@@ -151,7 +151,7 @@ func TestInvalid(t *testing.T) {
 	if _, err := SolveAdaptive(DormandPrince, relax, x, 0, 100, Adaptive{MaxSteps: 5}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("step budget: %v", err)
 	}
-	if len(Methods) != 8 {
+	if len(Methods) != 9 {
 		t.Errorf("%d methods listed", len(Methods))
 	}
 }

@@ -11,6 +11,7 @@ var methods = []lookup.Entry[Tableau]{
 	{Name: "adaptive_heun", Doc: "Heun–Euler 2(1) embedded pair, fixed or adaptive step", Value: AdaptiveHeun},
 	{Name: "bosh3", Aliases: []string{"BogackiShampine"}, Doc: "Bogacki–Shampine 3(2) embedded pair, fixed or adaptive step", Value: BogackiShampine},
 	{Name: "dopri5", Aliases: []string{"DormandPrince"}, Doc: "Dormand–Prince 5(4) embedded pair, fixed or adaptive step", Value: DormandPrince},
+	{Name: "dop853", Aliases: []string{"DormandPrince853"}, Doc: "Dormand–Prince 8 with Hairer's 5th- and 3rd-order error estimates, fixed or adaptive step", Value: DormandPrince853},
 }
 
 // ByName returns the Runge–Kutta method for a name: a tableau's Name or
