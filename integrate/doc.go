@@ -17,9 +17,11 @@
 // q the lower order, within [0.2, 5]; Hairer, Nørsett and Wanner, Solving
 // ODEs I, §II.4). DOP853 combines its 5th- and 3rd-order estimates e₅, e₃
 // into ‖e₅‖²/√(‖e₅‖² + 0.01‖e₃‖²), of order 8, and scales by ratio^(−1/8),
-// as Hairer's code does. EulerMaruyama steps SDEs with diagonal noise, and
+// as Hairer's code does. EulerMaruyama steps SDEs with diagonal noise,
 // BackwardEulerMaruyama does so implicitly in the drift (a fixed-point solve
-// per step).
+// per step), and StochasticHeun by a predictor–corrector pair sharing each
+// step's Wiener increment (for additive noise strong order 1 and weak
+// order 2, Euler–Maruyama's weak order being 1).
 //
 // For Hamiltonian dynamics, Leapfrog advances a batch of points, each with
 // its own step size, by the Störmer–Verlet scheme (HMC and NUTS propose with
