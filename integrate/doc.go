@@ -28,7 +28,11 @@
 // it), and GeneralisedLeapfrog integrates Hamiltonians whose kinetic energy
 // depends on the position, H(x, p) = U(x) + K(x, p), with implicit
 // half-steps solved by fixed-point iteration (Riemannian HMC). Both are
-// symplectic, reversible and of order 2.
+// symplectic, reversible and of order 2. GeneralisedLeapfrog also runs on
+// its own: Solve takes H by its partial derivatives ∂ₓH, ∂ₚH as functions
+// of (x, p) (Partials), and with Tol set iterates each implicit step to
+// convergence, which exact reversibility needs (six iterations leave
+// about 1e-10 after 40 steps on a position-dependent metric).
 //
 // Leapfrog takes a Wall, called after every drift, for trajectories confined
 // to a domain. Box.Reflect folds each coordinate back into a box lo ≤ x ≤ hi
