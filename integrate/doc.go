@@ -44,4 +44,9 @@
 // §5.1). Its energy error is of order h per wall hit rather than h².
 // Box.Clamp projects onto the faces instead and stops the momentum there,
 // which is neither.
+//
+// Every integrator has a name: ByName finds the Runge–Kutta methods (what
+// flow generation takes), Lookup any integrator, as an Integrator whose
+// Kind says how it runs (a Tableau, an SDESolver or a SymplecticSolver),
+// and Names lists them all, which ebm list prints.
 package integrate

@@ -20,7 +20,7 @@ func TestCatalogueFinds(t *testing.T) {
 		"losses":       func(n string) error { _, err := RecipeByName(n); return err },
 		"couplings":    func(n string) error { _, err := coupling.ByName(n); return err },
 		"interpolants": func(n string) error { _, err := interpolant.ByName(n); return err },
-		"integrators":  func(n string) error { _, err := integrate.ByName(n); return err },
+		"integrators":  func(n string) error { _, err := integrate.Lookup(n); return err },
 	}
 	var titles []string
 	for _, g := range Catalogue() {

@@ -30,7 +30,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dir := fs.String("model", "", "directory of a model trained by ebm train (required)")
 	n := fs.Int("n", 1000, "number of points")
 	seed := fs.Uint64("seed", 1, "random seed")
-	method := fs.String("integrator", "rk4", "flows: integrator (ebm list describes them; the adaptive ones control their error)")
+	method := fs.String("integrator", "rk4", "flows: integrator, one of the ODE ones ebm list names (the adaptive ones control their error)")
 	steps := fs.Int("ode-steps", 50, "flows: steps of a fixed-step integrator or of the SDE")
 	diffusion := fs.Float64("diffusion", 0, "flow matching: generate by the SDE with this constant diffusion g (Euler–Maruyama) instead of the ODE")
 	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps from uniform noise (0: 4 times the training chains' steps); ncsn: steps per noise level (0: 1000 over the levels)")

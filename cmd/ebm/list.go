@@ -21,8 +21,12 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	for _, g := range groups {
 		fmt.Fprintf(stdout, "%s:\n", g.Title)
+		width := 20 // or the group's longest name
 		for _, it := range g.Names {
-			fmt.Fprintf(stdout, "  %-20s %s\n", it[0], it[1])
+			width = max(width, len(it[0]))
+		}
+		for _, it := range g.Names {
+			fmt.Fprintf(stdout, "  %-*s %s\n", width, it[0], it[1])
 		}
 	}
 	return nil
