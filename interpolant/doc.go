@@ -10,6 +10,16 @@
 //	                    β₀ = SigmaMin, β₁ = SigmaMax (0.1 and 20): the VP diffusion's mean
 //	                    coefficient, with t = 1 at the data
 //
+// A network trained along a path may predict the velocity, the score, the
+// noise or the data point at (x_t, t); each is affine in x_t and the
+// expected noise, so Conversion gives the coefficients that turn one into
+// another at a time (where α, σ ≠ 0 as each needs) and Convert applies
+// them to a batch. Drift is the probability-flow ODE in terms of the
+// score. A Diffusion form w(t) (TorchEBM's constant, SBDM, sigma, linear,
+// decreasing, increasing-decreasing) chooses among the SDEs
+// dx = [v + w·s]dt + √(2w)dW that keep the path's marginals.
+//
 // ByName looks a path up by name (variance-preserving, vp), and Names lists
-// them with a line each.
+// them with a line each; DiffusionByName and DiffusionNames do the same
+// for the diffusion forms.
 package interpolant

@@ -6,7 +6,8 @@ import (
 	"github.com/goebm/goebm/internal/lookup"
 )
 
-// ErrInvalid is wrapped by errors about unknown names.
+// ErrInvalid is wrapped by errors about unknown names, bad buffers and
+// conversions undefined at a time.
 var ErrInvalid = errors.New("invalid interpolant")
 
 var interpolants = []lookup.Entry[Interpolant]{

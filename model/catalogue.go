@@ -36,8 +36,8 @@ func (c Catalog) MarshalJSON() ([]byte, error) {
 }
 
 // Catalogue returns every name goebm's registries know, by kind: analytic
-// energies, samplers, losses, couplings, interpolants, integrators,
-// datasets and activations, so that a program can offer them all (ebm list
+// energies, samplers, losses, couplings, interpolants, their SDEs'
+// diffusion forms, integrators, datasets and activations, so that a program can offer them all (ebm list
 // prints it).
 func Catalogue() Catalog {
 	return Catalog{
@@ -46,6 +46,7 @@ func Catalogue() Catalog {
 		{"losses", LossDocs()},
 		{"couplings", coupling.Names()},
 		{"interpolants", interpolant.Names()},
+		{"diffusions", interpolant.DiffusionNames()},
 		{"integrators", integrate.Names()},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},

@@ -20,6 +20,7 @@ func TestCatalogueFinds(t *testing.T) {
 		"losses":       func(n string) error { _, err := RecipeByName(n); return err },
 		"couplings":    func(n string) error { _, err := coupling.ByName(n); return err },
 		"interpolants": func(n string) error { _, err := interpolant.ByName(n); return err },
+		"diffusions":   func(n string) error { _, err := interpolant.DiffusionByName(n); return err },
 		"integrators":  func(n string) error { _, err := integrate.Lookup(n); return err },
 	}
 	var titles []string
@@ -36,7 +37,7 @@ func TestCatalogueFinds(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "integrators", "datasets", "activations"}; !slices.Equal(titles, want) {
+	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "diffusions", "integrators", "datasets", "activations"}; !slices.Equal(titles, want) {
 		t.Errorf("groups %q, want %q", titles, want)
 	}
 }
