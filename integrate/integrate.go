@@ -20,12 +20,12 @@ type Drift func(dst []float64, t float64, x []float64)
 //
 // A method may carry a second embedded solution, BHat2, of a still lower
 // order, as Hairer's DOP853 does (orders 5 and 3 under 8). Its error
-// estimate is then the two combined, ‖e₅‖²/√(‖e₅‖² + 0.01‖e₃‖²), which
-// behaves as O(h^Order) and so steers the step with the exponent
-// 1/Order rather than 1/(LowerOrder+1): the 5th-order estimate is reliable
-// where the 3rd-order one is not small, and the combination does not
-// let a lucky near-zero of either pass a bad step (Hairer, Nørsett and
-// Wanner, Solving ODEs I, §II.10).
+// estimate is then the two combined, ‖e₅‖²/√(‖e₅‖² + 0.01‖e₃‖²): with
+// e₅ = O(h⁶) and e₃ = O(h⁴) it behaves as O(h⁸), so it measures the
+// order-8 solution's error rather than over-stating it as e₅ alone would,
+// and the step is steered with the exponent 1/Order rather than
+// 1/(LowerOrder+1) (Hairer, Nørsett and Wanner, Solving ODEs I, §II.10;
+// Hairer's code DOP853).
 type Tableau struct {
 	Name       string
 	Order      int // of the solution the method advances
