@@ -36,6 +36,16 @@ func NewSum(terms []Energy, weights []float64) (*Sum, error) {
 // Dim returns the dimension the terms fix, or 0.
 func (s *Sum) Dim() int { return s.dim }
 
+// BatchDependent reports whether a term's values depend on the batch.
+func (s *Sum) BatchDependent() bool {
+	for _, t := range s.terms {
+		if IsBatchDependent(t) {
+			return true
+		}
+	}
+	return false
+}
+
 // Energy evaluates the weighted sum.
 func (s *Sum) Energy(e, x []float64, d int) { s.grad(e, nil, x, d) }
 
@@ -96,6 +106,9 @@ func (t Tempered) Energy(e, x []float64, d int) {
 	t.E.Energy(e, x, d)
 	scale(e, 1/t.T)
 }
+
+// BatchDependent reports whether E's values depend on the batch.
+func (t Tempered) BatchDependent() bool { return IsBatchDependent(t.E) }
 
 // Grad evaluates E/T and ∇E/T.
 func (t Tempered) Grad(e, g, x []float64, d int) {

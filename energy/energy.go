@@ -15,6 +15,25 @@ type Energy interface {
 	Grad(e, g, x []float64, d int)
 }
 
+// BatchDependent is an Energy whose values at a point may differ, in their
+// last bits, with the other points of the batch it is evaluated with: a
+// network whose matrix products a BLAS library blocks by the batch's size
+// (tensor.BatchInvariant). Samplers keep the chains of such an energy in
+// blocks of a fixed size, so that the draws do not depend on the number of
+// workers. An energy without the method evaluates each point on its own.
+type BatchDependent interface {
+	Energy
+	// BatchDependent reports whether a point's values depend on its batch.
+	BatchDependent() bool
+}
+
+// IsBatchDependent reports whether e says that a point's values depend on
+// the batch it is evaluated with.
+func IsBatchDependent(e Energy) bool {
+	b, ok := e.(BatchDependent)
+	return ok && b.BatchDependent()
+}
+
 // ErrInvalid is wrapped by errors about invalid energy settings.
 var ErrInvalid = errors.New("invalid energy")
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/tensor"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distmv"
 )
@@ -401,6 +402,37 @@ func TestStyblinskiTangMinimum(t *testing.T) {
 					t.Errorf("d = %d: E rose not at x[%d] %+g: %.15g ≤ %.15g", d, j, h, e2[0], e[0])
 				}
 			}
+		}
+	}
+}
+
+// TestBatchDependent: a network is batch-dependent exactly when the build's
+// matrix products are (OpenBLAS), and Sum and Tempered say what their
+// parts say; the analytic energies say nothing.
+func TestBatchDependent(t *testing.T) {
+	net, err := nn.NewMLP(rand.New(rand.NewPCG(1, 2)), []int{2, 8, 1}, nn.SiLU(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(net, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := !tensor.BatchInvariant()
+	sum, err := NewSum([]Energy{Harmonic{}, m}, []float64{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		e    Energy
+		want bool
+	}{
+		{"model", m, want}, {"tempered model", Tempered{E: m, T: 2}, want}, {"sum with a model", sum, want},
+		{"harmonic", Harmonic{}, false}, {"tempered harmonic", Tempered{E: Harmonic{}, T: 2}, false},
+	} {
+		if got := IsBatchDependent(c.e); got != c.want {
+			t.Errorf("%s: batch-dependent %v, want %v (BLAS %s)", c.name, got, c.want, tensor.BLAS)
 		}
 	}
 }

@@ -50,6 +50,11 @@ func probe(net nn.Module, dim int) (err error) {
 	return nil
 }
 
+// BatchDependent reports whether the network's values at a point depend on
+// its batch: with OpenBLAS's products they may, in their last bits (a
+// network with batch statistics in training mode would too).
+func (m *Model) BatchDependent() bool { return !tensor.BatchInvariant() }
+
 // Net returns the wrapped network.
 func (m *Model) Net() nn.Module { return m.net }
 

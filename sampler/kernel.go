@@ -135,10 +135,11 @@ func gradientFree(k Kernel) bool {
 // chains into blocks smaller than BlockSize, ⌈chains/workers⌉, so that 4
 // chains run on 4 cores; which block a chain lands in changes nothing in
 // its draws, as long as the energy evaluates each point of a batch on its
-// own (the analytic energies do, and energy.Model on an MLP, whose matrix
-// products sum each element in the same order whatever the batch: tested;
-// a network with batch statistics would not). A kernel that is not one
-// keeps blocks of BlockSize.
+// own (the analytic energies do, and energy.Model on goebm's own matrix
+// products, which sum each element in the same order whatever the batch:
+// tested). An energy that says otherwise (energy.BatchDependent: a network
+// on OpenBLAS's products, whose kernels block by the batch's size) keeps
+// blocks of BlockSize, as does a kernel that is not one.
 type IndependentChains interface {
 	Kernel
 	// IndependentChains reports whether the block's chains move

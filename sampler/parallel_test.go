@@ -34,9 +34,9 @@ func TestBlockSize(t *testing.T) {
 // workers make 4 blocks (4 kernels, each Init once), on 1 worker one
 // block; parallel tempering's chains, which share swap counts, stay in one.
 func TestFewChainsUseEveryWorker(t *testing.T) {
-	count := func(workers int, k func() Kernel) int64 {
+	count := func(workers int, k func() Kernel, e energy.Energy) int64 {
 		var n atomic.Int64
-		_, err := Run(context.Background(), energy.Harmonic{}, Options{Chains: 4, Dim: 3, Steps: 2, Workers: workers}, func() Kernel {
+		_, err := Run(context.Background(), e, Options{Chains: 4, Dim: 3, Steps: 2, Workers: workers}, func() Kernel {
 			n.Add(1)
 			return k()
 		})
@@ -49,19 +49,38 @@ func TestFewChainsUseEveryWorker(t *testing.T) {
 	pt := func() Kernel {
 		return &ptKernel{temps: []float64{1, 2}, step0: 0.01, blocks: &perBlock[*ptKernel]{}}
 	}
+	var plain energy.Energy = energy.Harmonic{}
+	dependent := batchDependent{}
 	for _, c := range []struct {
 		name    string
 		workers int
 		k       func() Kernel
+		e       energy.Energy
 		want    int64
 	}{
-		{"nuts", 1, nuts, 1}, {"nuts", 2, nuts, 2}, {"nuts", 4, nuts, 4}, {"nuts", 8, nuts, 4},
-		{"tempering", 4, pt, 1},
+		{"nuts", 1, nuts, plain, 1}, {"nuts", 2, nuts, plain, 2}, {"nuts", 4, nuts, plain, 4}, {"nuts", 8, nuts, plain, 4},
+		{"tempering", 4, pt, plain, 1},
+		{"nuts on a batch-dependent energy", 4, nuts, dependent, 1},
+		{"nuts on a sum with a batch-dependent term", 4, nuts, sumOf(t, plain, dependent), 1},
 	} {
-		if got := count(c.workers, c.k); got != c.want {
+		if got := count(c.workers, c.k, c.e); got != c.want {
 			t.Errorf("%s on %d workers: %d blocks, want %d", c.name, c.workers, got, c.want)
 		}
 	}
+}
+
+// batchDependent is an energy that says its values depend on the batch, as
+// a network on OpenBLAS's products does.
+type batchDependent struct{ energy.Harmonic }
+
+func (batchDependent) BatchDependent() bool { return true }
+
+func sumOf(t *testing.T, terms ...energy.Energy) energy.Energy {
+	s, err := energy.NewSum(terms, []float64{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestFewChainsSameDrawsOnAnyWorkerCount: 4 chains on 1, 2 and 4 workers

@@ -29,7 +29,9 @@ var ErrNonFinite = errors.New("non-finite energy or gradient")
 // batched energy call per evaluation. Fixed, so that which chains share a
 // batch never depends on the number of cores; only a kernel whose chains
 // never meet (IndependentChains) gets smaller blocks, when there are fewer
-// than Workers×BlockSize chains, so that every worker has some.
+// than Workers×BlockSize chains, so that every worker has some, and only
+// on an energy that evaluates each point on its own (not one that says it
+// is energy.BatchDependent, such as a network on OpenBLAS's products).
 const BlockSize = 32
 
 // blockSize returns the number of chains per block: BlockSize, or for a
@@ -215,9 +217,10 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// The first block's kernel tells whether the chains may be cut finer.
+	// The first block's kernel and the energy tell whether the chains may
+	// be cut finer.
 	k0 := newKernel()
-	size := blockSize(chains, workers, independentChains(k0))
+	size := blockSize(chains, workers, independentChains(k0) && !energy.IsBatchDependent(e))
 	var blocks []*block
 	for first := 0; first < chains; first += size {
 		n := min(size, chains-first)

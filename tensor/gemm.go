@@ -201,3 +201,11 @@ func grow[T float32 | float64](s *[]T, n int) []T {
 	}
 	return (*s)[:n]
 }
+
+// BatchInvariant reports whether a matrix product gives each element the
+// same bits whatever the other rows of its operands, so that a network
+// evaluates a point the same in any batch: true for goebm's own products,
+// which sum each element in an order set by the shared dimension alone;
+// false with OpenBLAS, whose kernels choose their blocking by the operands'
+// sizes.
+func BatchInvariant() bool { return BLAS != "openblas" }
