@@ -17,8 +17,9 @@
 //	SlicedScoreMatching    E_v[½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE)] (Song et al. 2019)
 //	DenoisingScoreMatching E[½‖∇ₓE(x̃) − (x̃ − x)/σ²‖²], x̃ = x + σε (Vincent 2011),
 //	                       at one σ or a geometric ladder weighted by σ²
-//	NCE                    noise-contrastive estimation against a Gaussian, with a learned
-//	                       log Z (Gutmann and Hyvärinen 2010)
+//	NCE                    noise-contrastive estimation against a Noise density, with a
+//	                       learned log Z (Gutmann and Hyvärinen 2010): an isotropic Gaussian
+//	                       by default, a full-covariance GaussianNoise or a MixtureNoise
 //	EnergyMatching         a flow term for −∇ₓE, then a contrastive one (Balcerak et al. 2025)
 //
 //	time-conditioned networks (TimeLoss)

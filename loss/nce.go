@@ -12,7 +12,8 @@ import (
 
 // NCE is noise-contrastive estimation (Gutmann and Hyvärinen 2010): it
 // trains the model to tell data from Ratio times as many draws of a noise
-// density q = N(NoiseMean, NoiseStd²I), by logistic regression on
+// density q (Noise, or by default N(NoiseMean, NoiseStd²I)), by logistic
+// regression on
 //
 //	G(u) = −E(u) − c − log(Ratio·q(u)),
 //
@@ -24,7 +25,12 @@ import (
 // NCE learns c with the network: it is State, which a trainer optimises
 // with the network's parameters (Start's Params, named "nce.logZ").
 type NCE struct {
-	// NoiseMean (nil: zeros) and NoiseStd (0: 1) of the noise density.
+	// Noise is the noise density: a full-covariance GaussianNoise or a
+	// MixtureNoise, say. Nil means N(NoiseMean, NoiseStd²I); set only one
+	// of the two.
+	Noise Noise
+	// NoiseMean (nil: zeros) and NoiseStd (0: 1) of the default isotropic
+	// noise density.
 	NoiseMean []float64
 	NoiseStd  float64
 	// Ratio of noise to data draws; 0 means 1.
@@ -68,33 +74,18 @@ func (r *nceRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *ran
 	if err := checkBatch(x); err != nil {
 		return nil, err
 	}
-	l := r.l
 	n, d := x.Dim(0), x.Dim(1)
-	sd, ratio := cmp.Or(l.NoiseStd, 1), cmp.Or(l.Ratio, 1)
-	if !(sd > 0) || ratio < 0 || (l.NoiseMean != nil && len(l.NoiseMean) != d) {
-		return nil, fmt.Errorf("loss: NCE noise sd %g, ratio %d, mean of %d values for dimension %d: %w", sd, ratio, len(l.NoiseMean), d, ErrInvalid)
-	}
-	mean := func(j int) float64 {
-		if l.NoiseMean == nil {
-			return 0
-		}
-		return l.NoiseMean[j]
+	q, ratio, err := r.l.noise(d)
+	if err != nil {
+		return nil, err
 	}
 	// log(ν·q(u)) for the data and the noise, constants of the graph.
-	logNuQ := func(u []float64) float64 {
-		s := 0.0
-		for j, v := range u {
-			z := (v - mean(j)) / sd
-			s += z * z
-		}
-		return math.Log(float64(ratio)) - 0.5*s - float64(d)*(math.Log(sd)+0.5*math.Log(2*math.Pi))
-	}
+	logNu := math.Log(float64(ratio))
+	logNuQ := func(u []float64) float64 { return logNu + q.LogDensity(u) }
 	m := ratio * n
 	y := tensor.Zeros(m, d)
 	for i := range m {
-		for j := range d {
-			y.Data()[i*d+j] = mean(j) + sd*rng.NormFloat64()
-		}
+		q.Sample(rng, y.Data()[i*d:(i+1)*d])
 	}
 	qx, qy := tensor.Zeros(n), tensor.Zeros(m)
 	for i := range n {
@@ -115,4 +106,27 @@ func (r *nceRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *ran
 	gy := tp.Neg(tp.Add(tp.Add(ey, r.logZ), qy))
 	sum := tp.Add(tp.Sum(tp.Softplus(tp.Neg(gx))), tp.Sum(tp.Softplus(gy)))
 	return tp.Scale(sum, 1/float64(n)), nil
+}
+
+// noise returns the noise density for points of dimension d and the ratio
+// of noise to data draws.
+func (l NCE) noise(d int) (Noise, int, error) {
+	ratio := cmp.Or(l.Ratio, 1)
+	if ratio < 0 {
+		return nil, 0, fmt.Errorf("loss: NCE noise ratio %d: %w", ratio, ErrInvalid)
+	}
+	if l.Noise != nil {
+		if l.NoiseMean != nil || l.NoiseStd != 0 {
+			return nil, 0, fmt.Errorf("loss: NCE with a Noise and an isotropic mean or sd: set one: %w", ErrInvalid)
+		}
+		if l.Noise.Dim() != d {
+			return nil, 0, fmt.Errorf("loss: NCE noise of dimension %d for data of dimension %d: %w", l.Noise.Dim(), d, ErrInvalid)
+		}
+		return l.Noise, ratio, nil
+	}
+	sd := cmp.Or(l.NoiseStd, 1)
+	if !(sd > 0) || (l.NoiseMean != nil && len(l.NoiseMean) != d) {
+		return nil, 0, fmt.Errorf("loss: NCE noise sd %g, mean of %d values for dimension %d: %w", sd, len(l.NoiseMean), d, ErrInvalid)
+	}
+	return isoNoise{mean: l.NoiseMean, sd: sd}, ratio, nil
 }
