@@ -24,12 +24,18 @@ type DenoisingScoreMatching struct {
 	// NumScales > 1 uses a ladder of scales from SigmaMin to SigmaMax.
 	NumScales          int
 	SigmaMin, SigmaMax float64
+	// Penalty λ adds λ·mean ‖∇ₓE(x)‖² at the clean data, as
+	// ScoreMatching's does (one more backward pass when set).
+	Penalty float64
 }
 
 // Loss returns the denoising score-matching loss of net on x.
 func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	tp, err := scoreInput(tp, x)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPenalty(s.Penalty); err != nil {
 		return nil, err
 	}
 	n := x.Dim(0)
@@ -64,6 +70,13 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 	l := tp.Scale(tp.Mean(rowDot(tp, r, r)), 0.5)
 	if s.NumScales <= 1 {
 		l = tp.Scale(l, 1/(sig.Data()[0]*sig.Data()[0]))
+	}
+	if s.Penalty > 0 {
+		_, g0, _, err := score(tp, net, x)
+		if err != nil {
+			return nil, err
+		}
+		l = withPenalty(tp, l, g0, s.Penalty)
 	}
 	return l, nil
 }

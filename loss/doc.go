@@ -17,6 +17,8 @@
 //	SlicedScoreMatching    E_v[½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE)] (Song et al. 2019)
 //	DenoisingScoreMatching E[½‖∇ₓE(x̃) − (x̃ − x)/σ²‖²], x̃ = x + σε (Vincent 2011),
 //	                       at one σ or a geometric ladder weighted by σ²
+//	                       (the three score-matching losses take a Penalty λ·mean ‖∇ₓE(x)‖²
+//	                       on the data, TorchEBM's default regulariser; off by default)
 //	NCE                    noise-contrastive estimation against a Noise density, with a
 //	                       learned log Z (Gutmann and Hyvärinen 2010): an isotropic Gaussian
 //	                       by default, a full-covariance GaussianNoise or a MixtureNoise

@@ -131,12 +131,15 @@ func TestParameterGradients(t *testing.T) {
 	}
 	m0, _ := nn.NewMLP(rngOf(4), []int{2, 5, 1}, nn.SiLU(), nil)
 	for name, l := range map[string]EnergyLoss{
-		"exact":      ScoreMatching{},
-		"hutchinson": ScoreMatching{Method: Hutchinson, Probes: 2},
-		"fd":         ScoreMatching{Method: FiniteDifference, Probes: 2},
-		"sliced":     SlicedScoreMatching{Projections: 2},
-		"dsm":        DenoisingScoreMatching{Sigma: 0.3},
-		"dsm-ladder": DenoisingScoreMatching{NumScales: 4, SigmaMin: 0.1, SigmaMax: 1},
+		"exact":       ScoreMatching{},
+		"hutchinson":  ScoreMatching{Method: Hutchinson, Probes: 2},
+		"fd":          ScoreMatching{Method: FiniteDifference, Probes: 2},
+		"sliced":      SlicedScoreMatching{Projections: 2},
+		"dsm":         DenoisingScoreMatching{Sigma: 0.3},
+		"dsm-ladder":  DenoisingScoreMatching{NumScales: 4, SigmaMin: 0.1, SigmaMax: 1},
+		"sm-penalty":  ScoreMatching{Penalty: 0.7},
+		"ssm-penalty": SlicedScoreMatching{Projections: 2, Penalty: 0.7},
+		"dsm-penalty": DenoisingScoreMatching{Sigma: 0.3, Penalty: 0.7},
 		// CD's gradient treats the negatives as constants (no gradient
 		// through the sampler), so the check holds them still: a step of
 		// 1e-12 leaves them independent of θ to rounding.
@@ -277,6 +280,9 @@ func TestBadInput(t *testing.T) {
 		"bad method":     {ScoreMatching{Method: 9}, q, x},
 		"bad ratio":      {&ContrastiveDivergence{NewSampleRatio: 2}, q, x},
 		"nce noise mean": {NCE{NoiseMean: []float64{0}}, q, x},
+		"sm penalty":     {ScoreMatching{Penalty: -1}, q, x},
+		"ssm penalty":    {SlicedScoreMatching{Penalty: math.NaN()}, q, x},
+		"dsm penalty":    {DenoisingScoreMatching{Penalty: math.Inf(1)}, q, x},
 	} {
 		if _, err := c.l.Loss(tensor.NewTape(), c.net, c.x, rngOf(1)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: error %v, want ErrInvalid", name, err)

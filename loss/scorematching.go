@@ -3,6 +3,7 @@ package loss
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/nn"
@@ -36,6 +37,9 @@ type ScoreMatching struct {
 	ProbeType Probe
 	// Epsilon is the finite-difference step; 0 means 1e-3.
 	Epsilon float64
+	// Penalty λ adds λ·mean ‖∇ₓE(x)‖² over the data (TorchEBM's default
+	// regularizer, its regularization_strength); 0, the default, means none.
+	Penalty float64
 }
 
 // Loss returns the score-matching loss of net on x.
@@ -46,6 +50,9 @@ func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rn
 	}
 	if s.Probes < 0 || s.Epsilon < 0 {
 		return nil, fmt.Errorf("loss: score matching with %d probes and step %g: %w", s.Probes, s.Epsilon, ErrInvalid)
+	}
+	if err := checkPenalty(s.Penalty); err != nil {
+		return nil, err
 	}
 	probes := max(s.Probes, 1)
 	_, g, xl, err := score(tp, net, x)
@@ -88,7 +95,24 @@ func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rn
 	default:
 		return nil, fmt.Errorf("loss: unknown trace method %d: %w", s.Method, ErrInvalid)
 	}
-	return tp.Mean(tp.Sub(half, trace)), nil
+	return withPenalty(tp, tp.Mean(tp.Sub(half, trace)), g, s.Penalty), nil
+}
+
+// checkPenalty validates the weight of the score penalty.
+func checkPenalty(lambda float64) error {
+	if !(lambda >= 0) || math.IsInf(lambda, 0) {
+		return fmt.Errorf("loss: score penalty %g; want a finite λ ≥ 0: %w", lambda, ErrInvalid)
+	}
+	return nil
+}
+
+// withPenalty returns l + λ·mean ‖g‖² over the rows of g, the scores ∇ₓE of
+// the data: the penalty of ScoreMatching.Penalty. With λ = 0 it is l.
+func withPenalty(tp *tensor.Tape, l, g *tensor.Tensor, lambda float64) *tensor.Tensor {
+	if lambda == 0 {
+		return l
+	}
+	return tp.Add(l, tp.Scale(tp.Mean(rowDot(tp, g, g)), lambda))
 }
 
 func addOr(tp *tensor.Tape, acc, t *tensor.Tensor) *tensor.Tensor {
@@ -106,6 +130,8 @@ type SlicedScoreMatching struct {
 	Projections int
 	// ProbeType is Rademacher (the default) or Gaussian.
 	ProbeType Probe
+	// Penalty λ adds λ·mean ‖∇ₓE(x)‖², as ScoreMatching's does.
+	Penalty float64
 }
 
 // Loss returns the sliced score-matching loss of net on x.
@@ -121,6 +147,9 @@ func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tens
 	if k == 0 {
 		k = 5
 	}
+	if err := checkPenalty(s.Penalty); err != nil {
+		return nil, err
+	}
 	_, g, xl, err := score(tp, net, x)
 	if err != nil {
 		return nil, err
@@ -134,5 +163,5 @@ func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tens
 		term := tp.Sub(tp.Scale(tp.Square(gv), 0.5), rowDot(tp, hv, v))
 		total = addOr(tp, total, term)
 	}
-	return tp.Scale(tp.Mean(total), 1/float64(k)), nil
+	return withPenalty(tp, tp.Scale(tp.Mean(total), 1/float64(k)), g, s.Penalty), nil
 }
