@@ -14,7 +14,8 @@
 //	ScoreMatching          E[½‖∇ₓE‖² − tr ∇²ₓE] (Hyvärinen 2005), the trace exact (d extra
 //	                       backward passes), by Hutchinson's estimator vᵀ∇ₓ(vᵀ∇ₓE), or by
 //	                       central differences of ∇ₓE along probes
-//	SlicedScoreMatching    E_v[½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE)] (Song et al. 2019)
+//	SlicedScoreMatching    E_v[½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE)] (Song et al. 2019), v Rademacher,
+//	                       Gaussian or uniform on the sphere of radius √d
 //	DenoisingScoreMatching E[½‖∇ₓE(x̃) − (x̃ − x)/σ²‖²], x̃ = x + σε (Vincent 2011),
 //	                       at one σ or a geometric ladder weighted by σ²
 //	                       (the three score-matching losses take a Penalty λ·mean ‖∇ₓE(x)‖²

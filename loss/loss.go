@@ -3,7 +3,10 @@ package loss
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
@@ -138,10 +141,31 @@ const (
 	Rademacher Probe = iota
 	// Gaussian probes have independent N(0, 1) entries.
 	Gaussian
+	// Sphere probes are uniform on the sphere of radius √d (a Gaussian
+	// draw scaled to that norm, as TorchEBM's "sphere"): E[vvᵀ] = I, as
+	// for the others, so the estimators stay unbiased.
+	Sphere
 )
 
 func probe(rng *rand.Rand, kind Probe, n, d int) *tensor.Tensor {
 	v := tensor.Zeros(n, d)
+	if kind == Sphere {
+		for i := range n {
+			row := v.Data()[i*d : (i+1)*d]
+			for {
+				s := 0.0
+				for j := range row {
+					row[j] = rng.NormFloat64()
+					s += row[j] * row[j]
+				}
+				if s > 0 {
+					floats.Scale(math.Sqrt(float64(d)/s), row)
+					break
+				}
+			}
+		}
+		return v
+	}
 	for i := range v.Data() {
 		if kind == Gaussian {
 			v.Data()[i] = rng.NormFloat64()

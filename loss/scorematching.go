@@ -33,7 +33,7 @@ type ScoreMatching struct {
 	Method TraceMethod
 	// Probes for Hutchinson and FiniteDifference; 0 means 1.
 	Probes int
-	// ProbeType is Rademacher (the default) or Gaussian.
+	// ProbeType is Rademacher (the default), Gaussian or Sphere.
 	ProbeType Probe
 	// Epsilon is the finite-difference step; 0 means 1e-3.
 	Epsilon float64
@@ -128,7 +128,7 @@ func addOr(tp *tensor.Tape, acc, t *tensor.Tensor) *tensor.Tensor {
 type SlicedScoreMatching struct {
 	// Projections per point; 0 means 5 (TorchEBM's default).
 	Projections int
-	// ProbeType is Rademacher (the default) or Gaussian.
+	// ProbeType is Rademacher (the default), Gaussian or Sphere.
 	ProbeType Probe
 	// Penalty λ adds λ·mean ‖∇ₓE(x)‖², as ScoreMatching's does.
 	Penalty float64
