@@ -3,6 +3,7 @@ package loss
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -33,6 +34,11 @@ type ContrastiveDivergence struct {
 	K int
 	// Sampler draws the negatives; nil means Langevin with step 0.01.
 	Sampler sampler.Sampler
+	// StepSchedule, when set, is the sampler's step size at each training
+	// step (see Scheduled): the chains of step t run with the constant
+	// step StepSchedule.At(t). It takes a Langevin, MALA, HMC or
+	// ParallelTempering sampler that does not adapt its step.
+	StepSchedule schedule.Schedule
 	// FromData starts the chains at the data batch (classic CD) instead of
 	// noise; ignored when Persistent.
 	FromData bool
@@ -94,8 +100,40 @@ func (c ContrastiveDivergence) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Te
 
 // cdRun is a CD run: the settings and the replay buffer.
 type cdRun struct {
-	c   ContrastiveDivergence
-	buf replay
+	c    ContrastiveDivergence
+	buf  replay
+	step int
+}
+
+// SetStep sets the training step at which StepSchedule is read.
+func (r *cdRun) SetStep(step int) { r.step = step }
+
+// withStep returns s with the constant step size h, for the samplers whose
+// step a schedule of the training step may set.
+func withStep(s sampler.Sampler, h float64, step int) (sampler.Sampler, error) {
+	if !(h > 0) || math.IsInf(h, 0) {
+		return nil, fmt.Errorf("loss: CD step size %g at step %d must be positive: %w", h, step, ErrInvalid)
+	}
+	c := schedule.Constant(h)
+	switch v := s.(type) {
+	case sampler.Langevin:
+		v.StepSize = c
+		return v, nil
+	case sampler.MALA:
+		if !v.Adapt {
+			v.StepSize = c
+			return v, nil
+		}
+	case sampler.HMC:
+		if !v.Adapt {
+			v.StepSize = c
+			return v, nil
+		}
+	case sampler.ParallelTempering:
+		v.StepSize = c
+		return v, nil
+	}
+	return nil, fmt.Errorf("loss: a CD step schedule for a %T sampler: want Langevin, MALA, HMC or parallel tempering, not adapting: %w", s, ErrInvalid)
 }
 
 func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
@@ -105,6 +143,11 @@ func (r *cdRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 	s, err := r.c.settings()
 	if err != nil {
 		return nil, err
+	}
+	if r.c.StepSchedule != nil {
+		if s.s, err = withStep(s.s, r.c.StepSchedule.At(r.step), r.step); err != nil {
+			return nil, err
+		}
 	}
 	n, d := x.Dim(0), x.Dim(1)
 	ch, err := newChains(s.s, net, d, r.c.Bounds)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -21,26 +22,47 @@ import (
 type DenoisingScoreMatching struct {
 	// Sigma is the single noise scale; 0 means 0.01 (TorchEBM's default).
 	Sigma float64
+	// SigmaSchedule, when set, gives the single σ at each training step
+	// instead (see Scheduled; TorchEBM's schedulable noise_scale); Sigma
+	// must then be 0, and NumScales at most 1.
+	SigmaSchedule schedule.Schedule
 	// NumScales > 1 uses a ladder of scales from SigmaMin to SigmaMax.
 	NumScales          int
 	SigmaMin, SigmaMax float64
 	// Penalty λ adds λ·mean ‖∇ₓE(x)‖² at the clean data, as
-	// ScoreMatching's does (one more backward pass when set).
-	Penalty float64
+	// ScoreMatching's does (one more backward pass when set), and
+	// PenaltySchedule schedules it.
+	Penalty         float64
+	PenaltySchedule schedule.Schedule
 }
 
-// Loss returns the denoising score-matching loss of net on x.
+// Start returns the loss of a fresh run, which reads the schedules at the
+// step SetStep gives it, and its state: none to save.
+func (s DenoisingScoreMatching) Start() (EnergyLoss, State) {
+	r := &stepRun{at: s.lossAt}
+	return r, r
+}
+
+// Loss returns the denoising score-matching loss of net on x, with the
+// settings of step 0.
 func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return s.lossAt(0, tp, net, x, rng)
+}
+
+func (s DenoisingScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	tp, err := scoreInput(tp, x)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPenalty(s.Penalty); err != nil {
+	lambda, err := penaltyAt(s.Penalty, s.PenaltySchedule, step)
+	if err != nil {
 		return nil, err
 	}
 	n := x.Dim(0)
 	sig := tensor.Zeros(n, 1) // each point's σ
 	switch {
+	case s.SigmaSchedule != nil && (s.Sigma != 0 || s.NumScales > 1):
+		return nil, fmt.Errorf("loss: a σ schedule with σ %g and %d scales: want neither: %w", s.Sigma, s.NumScales, ErrInvalid)
 	case s.NumScales > 1:
 		lo, hi := s.SigmaMin, s.SigmaMax
 		if !(lo > 0) || !(hi > lo) {
@@ -52,8 +74,11 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 		}
 	default:
 		sigma := cmp.Or(s.Sigma, 0.01)
+		if s.SigmaSchedule != nil {
+			sigma = s.SigmaSchedule.At(step)
+		}
 		if !(sigma > 0) || math.IsInf(sigma, 0) {
-			return nil, fmt.Errorf("loss: noise scale %g must be positive: %w", sigma, ErrInvalid)
+			return nil, fmt.Errorf("loss: noise scale %g at step %d must be positive: %w", sigma, step, ErrInvalid)
 		}
 		for i := range n {
 			sig.Data()[i] = sigma
@@ -71,12 +96,12 @@ func (s DenoisingScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.T
 	if s.NumScales <= 1 {
 		l = tp.Scale(l, 1/(sig.Data()[0]*sig.Data()[0]))
 	}
-	if s.Penalty > 0 {
+	if lambda > 0 {
 		_, g0, _, err := score(tp, net, x)
 		if err != nil {
 			return nil, err
 		}
-		l = withPenalty(tp, l, g0, s.Penalty)
+		l = withPenalty(tp, l, g0, lambda)
 	}
 	return l, nil
 }

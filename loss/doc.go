@@ -68,6 +68,13 @@
 // state that does not fit the settings, changing nothing. Loss called on
 // the settings themselves is the first step of a fresh run.
 //
+// Some settings take a schedule.Schedule of the training step as well as a
+// constant (TorchEBM's Schedulable): DSM's σ (SigmaSchedule), the score
+// penalty (PenaltySchedule) and CD's sampler step size (StepSchedule). A
+// run reads them at the step its SetStep (the Scheduled interface) was
+// given; a trainer gives its own step, which its checkpoint restores, so a
+// resumed run continues the schedule.
+//
 // # Shared pieces
 //
 // The flow losses draw their points on the path in one way: noise

@@ -187,9 +187,9 @@ func rowDot(tp *tensor.Tape, a, b *tensor.Tensor) *tensor.Tensor {
 var (
 	_ EnergyLoss          = ContrastiveDivergence{}
 	_ Stateful[nn.Module] = ContrastiveDivergence{}
-	_ EnergyLoss          = ScoreMatching{}
-	_ EnergyLoss          = SlicedScoreMatching{}
-	_ EnergyLoss          = DenoisingScoreMatching{}
+	_ Stateful[nn.Module] = ScoreMatching{}
+	_ Stateful[nn.Module] = SlicedScoreMatching{}
+	_ Stateful[nn.Module] = DenoisingScoreMatching{}
 	_ Stateful[nn.Module] = NCE{}
 	_ Stateful[nn.Module] = EnergyMatching{}
 	_ TimeLoss            = FlowMatching{}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -40,10 +41,25 @@ type ScoreMatching struct {
 	// Penalty λ adds λ·mean ‖∇ₓE(x)‖² over the data (TorchEBM's default
 	// regularizer, its regularization_strength); 0, the default, means none.
 	Penalty float64
+	// PenaltySchedule, when set, gives λ at each training step instead
+	// (see Scheduled); Penalty must then be 0.
+	PenaltySchedule schedule.Schedule
 }
 
-// Loss returns the score-matching loss of net on x.
+// Start returns the loss of a fresh run, which reads PenaltySchedule at
+// the step SetStep gives it, and its state: none to save.
+func (s ScoreMatching) Start() (EnergyLoss, State) {
+	r := &stepRun{at: s.lossAt}
+	return r, r
+}
+
+// Loss returns the score-matching loss of net on x, with the settings of
+// step 0.
 func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return s.lossAt(0, tp, net, x, rng)
+}
+
+func (s ScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	tp, err := scoreInput(tp, x)
 	if err != nil {
 		return nil, err
@@ -51,7 +67,8 @@ func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rn
 	if s.Probes < 0 || s.Epsilon < 0 {
 		return nil, fmt.Errorf("loss: score matching with %d probes and step %g: %w", s.Probes, s.Epsilon, ErrInvalid)
 	}
-	if err := checkPenalty(s.Penalty); err != nil {
+	lambda, err := penaltyAt(s.Penalty, s.PenaltySchedule, step)
+	if err != nil {
 		return nil, err
 	}
 	probes := max(s.Probes, 1)
@@ -95,15 +112,22 @@ func (s ScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rn
 	default:
 		return nil, fmt.Errorf("loss: unknown trace method %d: %w", s.Method, ErrInvalid)
 	}
-	return withPenalty(tp, tp.Mean(tp.Sub(half, trace)), g, s.Penalty), nil
+	return withPenalty(tp, tp.Mean(tp.Sub(half, trace)), g, lambda), nil
 }
 
-// checkPenalty validates the weight of the score penalty.
-func checkPenalty(lambda float64) error {
-	if !(lambda >= 0) || math.IsInf(lambda, 0) {
-		return fmt.Errorf("loss: score penalty %g; want a finite λ ≥ 0: %w", lambda, ErrInvalid)
+// penaltyAt returns the weight of the score penalty at a step: the
+// schedule's value there when one is set, or the constant.
+func penaltyAt(lambda float64, sched schedule.Schedule, step int) (float64, error) {
+	if sched != nil {
+		if lambda != 0 {
+			return 0, fmt.Errorf("loss: score penalty %g and a penalty schedule: set one: %w", lambda, ErrInvalid)
+		}
+		lambda = sched.At(step)
 	}
-	return nil
+	if !(lambda >= 0) || math.IsInf(lambda, 0) {
+		return 0, fmt.Errorf("loss: score penalty %g at step %d; want a finite λ ≥ 0: %w", lambda, step, ErrInvalid)
+	}
+	return lambda, nil
 }
 
 // withPenalty returns l + λ·mean ‖g‖² over the rows of g, the scores ∇ₓE of
@@ -130,12 +154,26 @@ type SlicedScoreMatching struct {
 	Projections int
 	// ProbeType is Rademacher (the default), Gaussian or Sphere.
 	ProbeType Probe
-	// Penalty λ adds λ·mean ‖∇ₓE(x)‖², as ScoreMatching's does.
-	Penalty float64
+	// Penalty λ adds λ·mean ‖∇ₓE(x)‖², and PenaltySchedule schedules it,
+	// as ScoreMatching's do.
+	Penalty         float64
+	PenaltySchedule schedule.Schedule
 }
 
-// Loss returns the sliced score-matching loss of net on x.
+// Start returns the loss of a fresh run, which reads PenaltySchedule at
+// the step SetStep gives it, and its state: none to save.
+func (s SlicedScoreMatching) Start() (EnergyLoss, State) {
+	r := &stepRun{at: s.lossAt}
+	return r, r
+}
+
+// Loss returns the sliced score-matching loss of net on x, with the
+// settings of step 0.
 func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
+	return s.lossAt(0, tp, net, x, rng)
+}
+
+func (s SlicedScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand) (*tensor.Tensor, error) {
 	tp, err := scoreInput(tp, x)
 	if err != nil {
 		return nil, err
@@ -147,7 +185,8 @@ func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tens
 	if k == 0 {
 		k = 5
 	}
-	if err := checkPenalty(s.Penalty); err != nil {
+	lambda, err := penaltyAt(s.Penalty, s.PenaltySchedule, step)
+	if err != nil {
 		return nil, err
 	}
 	_, g, xl, err := score(tp, net, x)
@@ -163,5 +202,5 @@ func (s SlicedScoreMatching) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tens
 		term := tp.Sub(tp.Scale(tp.Square(gv), 0.5), rowDot(tp, hv, v))
 		total = addOr(tp, total, term)
 	}
-	return withPenalty(tp, tp.Scale(tp.Mean(total), 1/float64(k)), g, s.Penalty), nil
+	return withPenalty(tp, tp.Scale(tp.Mean(total), 1/float64(k)), g, lambda), nil
 }

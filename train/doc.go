@@ -3,7 +3,8 @@
 // gradient, gradient-norm clipping and an optimizer step. New trains an
 // energy network with a loss.EnergyLoss, NewTime a time-conditioned one with
 // a loss.TimeLoss; a loss.Stateful loss is started for the trainer, which
-// then holds its state.
+// then holds its state, and a loss.Scheduled one is told the step before
+// each optimizer step, so that its schedules follow the run.
 //
 // Config.Accumulate averages the gradients of k consecutive batches into
 // one optimizer step (gradient accumulation): for a loss that is a mean over

@@ -78,7 +78,8 @@ type Config struct {
 type Trainer struct {
 	net    nn.Module
 	loss   func(tp *tensor.Tape, x *tensor.Tensor, y []int, rng *rand.Rand) (*tensor.Tensor, error)
-	state  loss.State // nil for a stateless loss
+	state  loss.State     // nil for a stateless loss
+	sched  loss.Scheduled // the loss when it reads schedules of the step, or nil
 	opt    optim.Stateful
 	cfg    Config
 	params []nn.Param // the network's, then the loss's own (NCE's log Z)
@@ -139,6 +140,7 @@ func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor
 		l, state = s.Start()
 	}
 	t := &Trainer{net: net, state: state, opt: opt, cfg: cfg, loader: loader, src: rand.NewPCG(cfg.Seed, 1)}
+	t.sched, _ = l.(loss.Scheduled)
 	t.loss = func(tp *tensor.Tape, x *tensor.Tensor, _ []int, rng *rand.Rand) (*tensor.Tensor, error) {
 		return l.Loss(tp, net, x, rng)
 	}
@@ -361,6 +363,9 @@ func (t *Trainer) Run(ctx context.Context) (Summary, error) {
 // clipping.
 func (t *Trainer) update(tp *tensor.Tape, values []*tensor.Tensor) (v, norm float64, err error) {
 	defer tp.Reset()
+	if t.sched != nil {
+		t.sched.SetStep(t.step)
+	}
 	k := t.cfg.Accumulate
 	var grads []*tensor.Tensor
 	for i := range k {
