@@ -18,6 +18,10 @@
 //	Pinwheel         5 curved blades, radial scale 2, angular sd 0.1, spiral 5, noise 0.05
 //	Grid             a 10×10 grid on [−1, 1]², noise 0.01
 //
+// A generator's Noise is optional (*float64, set with Float or WithNoise):
+// nil means the default above, and 0 asks for none, so the noiseless
+// checkerboard of TorchEBM's newer default (its #320) can be had.
+//
 // Images are real data: Digits is the UCI optical digits (E. Alpaydin and
 // C. Kaynak, 1998, CC BY 4.0; the file is embedded, see data/README.md),
 // 1,797 8×8 grey images with pixels 0 … 16 and labels 0 … 9, found by name

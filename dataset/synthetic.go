@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/goebm/goebm/tensor"
 )
+
+// ErrInvalid is wrapped by errors about an invalid generator setting.
+var ErrInvalid = errors.New("invalid dataset setting")
 
 // Generator draws points from a synthetic distribution.
 type Generator interface {
@@ -100,12 +104,12 @@ func (g EightGaussians) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 
 // TwoMoons is two interleaving half circles: half the points on the upper
 // unit half circle, half on the lower one shifted by (1, −0.5), with Gaussian
-// noise of sd Noise (zero means 0.05).
-type TwoMoons struct{ Noise float64 }
+// noise of sd Noise (nil means 0.05).
+type TwoMoons struct{ Noise *float64 }
 
 // Sample draws n points.
 func (g TwoMoons) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	noise := cmp.Or(g.Noise, 0.05)
+	noise := or(g.Noise, 0.05)
 	outer := n / 2
 	t := noisyPoints(rng, n, noise, func(i int) (x, y float64) {
 		a := math.Pi * rng.Float64()
@@ -121,13 +125,16 @@ func (g TwoMoons) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 
 // SwissRoll is the spiral (t·cos t, t·sin t), t uniform on
 // [πL, 3πL] with L = ArcLength, plus noise of sd Noise, then centred and
-// divided by twice the mean of the coordinates' sds, as TorchEBM does. Zero
-// values mean 3 and 0.05.
-type SwissRoll struct{ Noise, ArcLength float64 }
+// divided by twice the mean of the coordinates' sds, as TorchEBM does. A
+// zero ArcLength means 3, a nil Noise 0.05.
+type SwissRoll struct {
+	Noise     *float64
+	ArcLength float64
+}
 
 // Sample draws n points.
 func (g SwissRoll) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	l, noise := cmp.Or(g.ArcLength, 3), cmp.Or(g.Noise, 0.05)
+	l, noise := cmp.Or(g.ArcLength, 3), or(g.Noise, 0.05)
 	t := noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		s := l * math.Pi * (1 + 2*rng.Float64())
 		return s * math.Cos(s), s * math.Sin(s)
@@ -156,13 +163,16 @@ func (g SwissRoll) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	return t
 }
 
-// Circle is the circle of radius Radius with Gaussian noise of sd Noise;
-// zero values mean 1 and 0.05.
-type Circle struct{ Noise, Radius float64 }
+// Circle is the circle of radius Radius with Gaussian noise of sd Noise; a
+// zero Radius means 1, a nil Noise 0.05.
+type Circle struct {
+	Noise  *float64
+	Radius float64
+}
 
 // Sample draws n points.
 func (g Circle) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	r, noise := cmp.Or(g.Radius, 1), cmp.Or(g.Noise, 0.05)
+	r, noise := cmp.Or(g.Radius, 1), or(g.Noise, 0.05)
 	return noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		a := 2 * math.Pi * rng.Float64()
 		return r * math.Cos(a), r * math.Sin(a)
@@ -170,13 +180,17 @@ func (g Circle) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 }
 
 // Checkerboard is uniform on the unit squares of [−L, L]² whose corner
-// indices ⌊x⌋ + ⌊y⌋ are odd, L = RangeLimit, plus noise of sd Noise; zero
-// values mean 4 and 0.01.
-type Checkerboard struct{ RangeLimit, Noise float64 }
+// indices ⌊x⌋ + ⌊y⌋ are odd, L = RangeLimit, plus noise of sd Noise; a
+// zero RangeLimit means 4, a nil Noise 0.01 (TorchEBM's default until its
+// #320 made it 0: ask for that with Noise: Float(0)).
+type Checkerboard struct {
+	RangeLimit float64
+	Noise      *float64
+}
 
 // Sample draws n points.
 func (g Checkerboard) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	l, noise := cmp.Or(g.RangeLimit, 4), cmp.Or(g.Noise, 0.01)
+	l, noise := cmp.Or(g.RangeLimit, 4), or(g.Noise, 0.01)
 	return noisyPoints(rng, n, noise, func(int) (x, y float64) {
 		for { // rejection: redraw until the square is a dark one
 			x, y = l*(2*rng.Float64()-1), l*(2*rng.Float64()-1)
@@ -190,16 +204,17 @@ func (g Checkerboard) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 // Pinwheel has Classes curved blades: in blade c a point has radius
 // R·√u (u uniform, R = RadialScale) and angle 2πc/Classes + S·√u + N(0, A²)
 // (S = SpiralScale, A = AngularScale), plus noise of sd Noise. Zero values
-// mean 5, 2, 5, 0.1 and 0.05.
+// mean 5, 2, 5 and 0.1, a nil Noise 0.05.
 type Pinwheel struct {
-	Classes                                       int
-	RadialScale, SpiralScale, AngularScale, Noise float64
+	Classes                                int
+	RadialScale, SpiralScale, AngularScale float64
+	Noise                                  *float64
 }
 
 // Sample draws n points.
 func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	k := cmp.Or(max(g.Classes, 0), 5) // a negative count means the default too
-	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), cmp.Or(g.SpiralScale, 5), cmp.Or(g.AngularScale, 0.1), cmp.Or(g.Noise, 0.05)
+	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), cmp.Or(g.SpiralScale, 5), cmp.Or(g.AngularScale, 0.1), or(g.Noise, 0.05)
 	t := groupedPoints(rng, n, k, func(c int) (x, y float64) {
 		u := math.Sqrt(rng.Float64())
 		a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
@@ -214,16 +229,17 @@ func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 
 // Grid is a PerDim×PerDim grid of points on [−L, L]², L = RangeLimit, with
 // noise of sd Noise; point i is grid point i mod PerDim². Zero values mean
-// 10, 1 and 0.01.
+// 10 and 1, a nil Noise 0.01.
 type Grid struct {
-	PerDim            int
-	RangeLimit, Noise float64
+	PerDim     int
+	RangeLimit float64
+	Noise      *float64
 }
 
 // Sample draws n points.
 func (g Grid) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	k := cmp.Or(max(g.PerDim, 0), 10) // a negative count means the default too
-	l, noise := cmp.Or(g.RangeLimit, 1), cmp.Or(g.Noise, 0.01)
+	l, noise := cmp.Or(g.RangeLimit, 1), or(g.Noise, 0.01)
 	coord := func(i int) float64 {
 		if k == 1 {
 			return -l
@@ -280,4 +296,49 @@ func ByName(name string) (Generator, error) {
 		names = append(names, nd[0])
 	}
 	return nil, fmt.Errorf("dataset: unknown dataset %q (valid: %s)", name, strings.Join(names, ", "))
+}
+
+// WithNoise returns g with its noise sd set to sd, 0 included, for the
+// generators that add Gaussian noise to their points (TwoMoons, SwissRoll,
+// Circle, Checkerboard, Pinwheel, Grid), or an error wrapping ErrInvalid
+// for the others and for a negative or non-finite sd.
+func WithNoise(g Generator, sd float64) (Generator, error) {
+	if !(sd >= 0) || math.IsInf(sd, 0) {
+		return nil, fmt.Errorf("dataset: noise sd %g: want a finite sd ≥ 0: %w", sd, ErrInvalid)
+	}
+	p := Float(sd)
+	switch v := g.(type) {
+	case TwoMoons:
+		v.Noise = p
+		return v, nil
+	case SwissRoll:
+		v.Noise = p
+		return v, nil
+	case Circle:
+		v.Noise = p
+		return v, nil
+	case Checkerboard:
+		v.Noise = p
+		return v, nil
+	case Pinwheel:
+		v.Noise = p
+		return v, nil
+	case Grid:
+		v.Noise = p
+		return v, nil
+	}
+	return nil, fmt.Errorf("dataset: a %T has no noise setting: %w", g, ErrInvalid)
+}
+
+// Float returns a pointer to v: the value of an optional setting, such as
+// a generator's Noise, where nil means the default and 0 is a value that
+// can be asked for.
+func Float(v float64) *float64 { return &v }
+
+// or returns *p, or def when p is nil.
+func or(p *float64, def float64) float64 {
+	if p == nil {
+		return def
+	}
+	return *p
 }

@@ -37,6 +37,15 @@ func (c Config) Check() error {
 	if err := c.checkNoise(); err != nil {
 		return err
 	}
+	if c.DataNoise != nil {
+		gen, err := dataset.ByName(c.Data)
+		if err != nil {
+			return fmt.Errorf("model: data_noise for data %q: want a built-in 2-D dataset: %w", c.Data, ErrInvalid)
+		}
+		if _, err := dataset.WithNoise(gen, *c.DataNoise); err != nil {
+			return fmt.Errorf("model: data_noise: %w: %w", err, ErrInvalid)
+		}
+	}
 	if err := c.checkSizes(); err != nil {
 		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}

@@ -30,6 +30,10 @@ var (
 type Config struct {
 	// Data is a built-in dataset name or the path of a .csv or .npy file.
 	Data string `json:"data"`
+	// DataNoise, when set, is the sd of the noise a built-in 2-D dataset
+	// adds to its points (dataset.WithNoise), 0 included; nil means the
+	// dataset's default.
+	DataNoise *float64 `json:"data_noise,omitempty"`
 	// Loss is a recipe name (see Recipes).
 	Loss       string  `json:"loss"`
 	Dim        int     `json:"dim"`
@@ -167,7 +171,19 @@ const trainingPoints = 20000
 // is held out as the test points, whatever nTest; the file needs two rows or
 // more.
 func Data(name string, seed uint64, nTest int) (train, test *tensor.Tensor, err error) {
+	return Config{Data: name, Seed: seed}.Points(nTest)
+}
+
+// Points returns the training and test points of the config's Data, as
+// Data does, with the noise sd DataNoise where it is set.
+func (c Config) Points(nTest int) (train, test *tensor.Tensor, err error) {
+	name, seed := c.Data, c.Seed
 	gen, err := dataset.ByName(name)
+	if err == nil && c.DataNoise != nil {
+		if gen, err = dataset.WithNoise(gen, *c.DataNoise); err != nil {
+			return nil, nil, fmt.Errorf("model: data_noise: %w: %w", err, ErrInvalid)
+		}
+	}
 	if err == nil {
 		train = gen.Sample(rand.New(rand.NewPCG(seed, 1)), trainingPoints)
 		if nTest > 0 {

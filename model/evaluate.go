@@ -14,7 +14,7 @@ func Evaluate(ctx context.Context, m Model, data string, n int, seed uint64) (As
 }
 
 // Evaluate scores m (see Scoring.Score) on the dataset named data, ""
-// meaning the one it was trained on: on n fresh points of a built-in
+// meaning the one it was trained on (with its DataNoise): on n fresh points of a built-in
 // dataset drawn with seed, or on the held-out points of an image set or a
 // data file, those that training left out (an image set's fixed split, a
 // file's tenth split by the model's seed, as Train's caller split it with
@@ -25,14 +25,15 @@ func (s Scoring) Evaluate(ctx context.Context, m Model, data string, n int, seed
 	if n < 2 {
 		return Assessment{}, fmt.Errorf("model: %d test points; the scores need 2 or more: %w", n, ErrInvalid)
 	}
+	var noise *float64
 	if data == "" {
-		data = m.Config().Data
+		data, noise = m.Config().Data, m.Config().DataNoise
 	}
 	split := seed
 	if _, err := dataset.ByName(data); err != nil {
 		split = m.Config().Seed
 	}
-	ref, test, err := Data(data, split, n)
+	ref, test, err := Config{Data: data, Seed: split, DataNoise: noise}.Points(n)
 	if err != nil {
 		return Assessment{}, err
 	}

@@ -119,7 +119,7 @@ func (c Config) LoadData(nTest int) (train, test Labelled, err error) {
 		train, test, _, err = ImageData(c.Data, c.DataDir, c.Seed)
 		return train, test, err
 	}
-	x, y, err := Data(c.Data, c.Seed, nTest)
+	x, y, err := c.Points(nTest)
 	return Labelled{X: x}, Labelled{X: y}, err
 }
 

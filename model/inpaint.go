@@ -190,7 +190,7 @@ func complete(ctx context.Context, e energy.Energy, start []float64, c *sampler.
 // points), each coordinate's minimum and maximum, with mode: the box to keep
 // chains of a model of bounded data (pixels) in.
 func DataBounds(c Config, mode sampler.BoundMode) (*sampler.Bounds, error) {
-	train, _, err := Data(c.Data, c.Seed, 0)
+	train, _, err := c.Points(0)
 	if err != nil {
 		return nil, err
 	}

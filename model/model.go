@@ -257,7 +257,7 @@ func (m *Energy) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.T
 // its training points with a margin of 15% (eval.BoxFor), where ebm train
 // draws and scores it.
 func Region(m Model) (eval.Box, error) {
-	train, _, err := Data(m.Config().Data, m.Config().Seed, 0)
+	train, _, err := m.Config().Points(0)
 	if err != nil {
 		return eval.Box{}, err
 	}

@@ -40,6 +40,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs := newFlags("train", "Train a model on data (a built-in 2-D dataset, an image set, or a .csv or .npy file of which a tenth is\nheld out): an MLP energy (MCMC-sampled), or with -loss fm, eqm or em a flow that generates by\nintegration; on images (-data digits, 8×8 with a fixed fifth held out, or fashion-mnist) also -model conv\n(a ResNet energy; -loss ce a classifier, jem both, ncsn a noise-conditional energy that generates by\nannealed Langevin, on -model mlp too) or -model transformer (a label-conditional flow). It writes\nconfig.json, checkpoint.bin, metrics.jsonl, model.params and pictures into -out: energy.png, samples.png\nand curves.png in 2-D; beyond, samples.npy and the NLL's log Z by AIS (checked as ebm eval\ndoes) for an MLP; for an image model samples.png (a row per class when conditional) and buffer.png\n(persistent CD's replay buffer), scored by ebm eval -classifier.", stderr)
 	c := model.Config{Dim: 2}
 	fs.StringVar(&c.Data, "data", "eightgaussians", "dataset: a .csv or .npy file, or "+dataNames())
+	dataNoise := fs.Float64("noise", 0, "sd of the noise a built-in 2-D dataset adds to its points (unset: the dataset's default, 0.01 for the checkerboard; 0 asks for none)")
 	fs.StringVar(&c.Loss, "loss", "pcd", "loss (ebm list describes them)")
 	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 600 for the CD losses, 900 for jem, 5000 for the flows, 2000 for ncsn, 1000 otherwise)")
 	fs.IntVar(&c.Batch, "batch", 256, "batch size (images: 64)")
@@ -75,6 +76,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if isSet(fs, "noise") {
+		c.DataNoise = dataNoise
 	}
 	recipe, err := model.RecipeByName(c.Loss)
 	if err != nil {

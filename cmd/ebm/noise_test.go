@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/goebm/goebm/model"
+)
+
+// TestTrainDataNoise: -noise 0 is honoured (TorchEBM's checkerboard noise
+// default is 0 since its #320): config.json records data_noise 0 and the
+// model's training points are the noiseless checkerboard; without -noise
+// the config has no data_noise and the default 0.01 applies.
+func TestTrainDataNoise(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		noise *float64
+	}{{[]string{"-noise", "0"}, new(float64)}, {nil, nil}} {
+		out := filepath.Join(t.TempDir(), "m")
+		if err := train(t, append([]string{"-data", "checkerboard", "-out", out}, c.args...)...); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg model.Config
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if (cfg.DataNoise == nil) != (c.noise == nil) || (c.noise != nil && *cfg.DataNoise != *c.noise) {
+			t.Fatalf("%v: config.json %s", c.args, b)
+		}
+		x, _, err := cfg.Points(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := 0
+		for i := range x.Dim(0) {
+			u, v := x.Data()[2*i], x.Data()[2*i+1]
+			if int(math.Floor(u)+math.Floor(v))%2 == 0 {
+				off++
+			}
+		}
+		if (off == 0) != (c.noise != nil) {
+			t.Errorf("%v: %d points off the dark squares", c.args, off)
+		}
+	}
+	for _, bad := range [][]string{{"-noise", "-1"}, {"-noise", "0", "-data", "gaussianmixture"}} {
+		if err := train(t, append([]string{"-out", filepath.Join(t.TempDir(), "m")}, bad...)...); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
