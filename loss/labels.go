@@ -113,6 +113,9 @@ type jemRun struct {
 	steps   int
 }
 
+// SetStep passes the training step to the CD run, for its StepSchedule.
+func (r *jemRun) SetStep(step int) { r.cd.(Scheduled).SetStep(step) }
+
 // Params returns nil: JEM learns nothing besides the network.
 func (r *jemRun) Params() []nn.Param { return nil }
 

@@ -23,6 +23,7 @@ type Scheduled interface {
 var (
 	_ Scheduled = (*stepRun)(nil)
 	_ Scheduled = (*cdRun)(nil)
+	_ Scheduled = (*jemRun)(nil)
 )
 
 // stepRun is the run of a loss whose only state is the step at which it

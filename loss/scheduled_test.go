@@ -84,3 +84,30 @@ func TestSchedulesRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestJEMPassesStep: JEM tells its CD run the step, so CD's StepSchedule
+// follows the training step there too.
+func TestJEMPassesStep(t *testing.T) {
+	net := tinyClassifier(t)
+	x := tensor.Zeros(4, 16)
+	for i := range x.Data() {
+		x.Data()[i] = math.Sin(float64(i))
+	}
+	y := []int{2, 0, 1, 1}
+	step := schedule.Linear{Start: 0.05, End: 0.001, Steps: 10}
+	cd := ContrastiveDivergence{K: 3, FromData: true, StepSchedule: step}
+	l, _ := JEM{CD: cd, GenWeight: 0.5}.Start()
+	l.(Scheduled).SetStep(6)
+	got, err := l.(EnergyLabelLoss).LossLabels(nil, net, x, y, rngOf(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd.StepSchedule, cd.Sampler = nil, sampler.Langevin{StepSize: schedule.Constant(step.At(6))}
+	want, err := JEM{CD: cd, GenWeight: 0.5}.LossLabels(nil, net, x, y, rngOf(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Item() != want.Item() {
+		t.Errorf("JEM at step 6: %.17g, want %.17g", got.Item(), want.Item())
+	}
+}

@@ -58,6 +58,23 @@ type Config struct {
 	CDSteps int     `json:"cd_steps,omitempty"`
 	CDStep  float64 `json:"cd_step,omitempty"`
 	CDNoise float64 `json:"cd_noise,omitempty"`
+	// CDStepEnd, when set, makes CD's step size follow a cosine from
+	// CDStep (its default where 0) to CDStepEnd over the run
+	// (loss.ContrastiveDivergence.StepSchedule).
+	CDStepEnd float64 `json:"cd_step_end,omitempty"`
+	// The score-matching losses' settings: SMPenalty λ of the penalty
+	// λ·mean ‖∇ₓE‖² (sm, sm-hutchinson, sm-fd, ssm, dsm; 0: none),
+	// Projection, the probes of ssm and sm-hutchinson ("rademacher", the
+	// default, "gaussian" or "sphere"), and DSM's σ (0: 0.05), which with
+	// SigmaEnd follows a cosine from Sigma to SigmaEnd over the run.
+	SMPenalty  float64 `json:"sm_penalty,omitempty"`
+	Projection string  `json:"projection,omitempty"`
+	Sigma      float64 `json:"sigma,omitempty"`
+	SigmaEnd   float64 `json:"sigma_end,omitempty"`
+	// NCENoise is NCE's noise density, fitted to the data: "isotropic" (or
+	// empty, the default), N(mean, s²I) with s the largest coordinate sd,
+	// or "full", N(mean, covariance).
+	NCENoise string `json:"nce_noise,omitempty"`
 	// GenWeight is JEM's generative weight w, of CD beside the
 	// cross-entropy (0: 0.2; 1 is Grathwohl et al.'s log p(x, y)).
 	GenWeight float64 `json:"gen_weight,omitempty"`

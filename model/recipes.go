@@ -50,6 +50,19 @@ type LossSettings struct {
 	// GenWeight is JEM's generative weight w (loss.JEM.GenWeight); 0 means
 	// jemGenWeight.
 	GenWeight float64
+	// CDStepSchedule, when set, is CD's sampler step size over the
+	// training steps (loss.ContrastiveDivergence.StepSchedule).
+	CDStepSchedule schedule.Schedule
+	// SMPenalty is the score-matching losses' penalty λ; Probe the
+	// probes of ssm and sm-hutchinson.
+	SMPenalty float64
+	Probe     loss.Probe
+	// Sigma is DSM's σ (0: 0.05), SigmaSchedule its schedule over the
+	// training steps, when set.
+	Sigma         float64
+	SigmaSchedule schedule.Schedule
+	// NCENoise is NCE's noise: "isotropic" (or empty) or "full".
+	NCENoise string
 }
 
 // jemGenWeight is JEM's default generative weight. With w = 1 (Grathwohl
@@ -101,14 +114,14 @@ func cdSampler(s LossSettings) sampler.Sampler {
 }
 
 var (
-	cdUses    = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise"}
+	cdUses    = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end"}
 	flowUses  = []string{"coupling", "interpolant", "label-drop"}
 	noiseUses = []string{"sigma-max", "sigma-min", "noise-levels"}
 )
 
 // persistentCD is the persistent CD of the settings, as pcd and jem use it.
 func persistentCD(s LossSettings) loss.ContrastiveDivergence {
-	return loss.ContrastiveDivergence{K: s.cdSteps(), Persistent: true, RegWeight: s.CDReg, Sampler: cdSampler(s), Bounds: s.Bounds}
+	return loss.ContrastiveDivergence{K: s.cdSteps(), Persistent: true, RegWeight: s.CDReg, Sampler: cdSampler(s), Bounds: s.Bounds, StepSchedule: s.CDStepSchedule}
 }
 
 var recipes = []Recipe{
@@ -116,13 +129,13 @@ var recipes = []Recipe{
 		return energyLoss(persistentCD(s))
 	}},
 	{"cd", "contrastive divergence, 20 sampler steps from the data", cdUses, func(s LossSettings) Objective {
-		return energyLoss(loss.ContrastiveDivergence{K: s.cdSteps(), FromData: true, RegWeight: s.CDReg, Sampler: cdSampler(s), Bounds: s.Bounds})
+		return energyLoss(loss.ContrastiveDivergence{K: s.cdSteps(), FromData: true, RegWeight: s.CDReg, Sampler: cdSampler(s), Bounds: s.Bounds, StepSchedule: s.CDStepSchedule})
 	}},
 	{"ptcd", "persistent CD whose negatives come from parallel tempering (4 rungs up to T = 5)", cdUses, func(s LossSettings) Objective {
 		if s.CDSampler == nil {
 			s.CDSampler = sampler.ParallelTempering{StepSize: schedule.Constant(0.005), Replicas: 4, MaxTemperature: 5}
 		}
-		return energyLoss(loss.ContrastiveDivergence{K: s.cdSteps(), Persistent: true, RegWeight: s.CDReg, Sampler: s.CDSampler, Bounds: s.Bounds})
+		return energyLoss(loss.ContrastiveDivergence{K: s.cdSteps(), Persistent: true, RegWeight: s.CDReg, Sampler: s.CDSampler, Bounds: s.Bounds, StepSchedule: s.CDStepSchedule})
 	}},
 	{"ce", "cross-entropy of a classifier of the labels (images, -model conv): what ebm eval -classifier scores images with", nil, func(LossSettings) Objective {
 		return energyLoss(loss.CrossEntropy{})
@@ -136,20 +149,35 @@ var recipes = []Recipe{
 			cd.InitSteps = -1
 			return energyLoss(loss.JEM{CD: cd, GenWeight: cmp.Or(s.GenWeight, jemGenWeight), Warmup: s.Steps / 3})
 		}},
-	{"dsm", "denoising score matching, σ = 0.05 (fast)", nil, func(LossSettings) Objective { return energyLoss(loss.DenoisingScoreMatching{Sigma: 0.05}) }},
+	{"dsm", "denoising score matching, σ = 0.05 (fast)", []string{"sm-penalty", "sigma", "sigma-end"}, func(s LossSettings) Objective {
+		sigma := s.Sigma
+		if sigma == 0 && s.SigmaSchedule == nil {
+			sigma = 0.05
+		}
+		return energyLoss(loss.DenoisingScoreMatching{Sigma: sigma, SigmaSchedule: s.SigmaSchedule, Penalty: s.SMPenalty})
+	}},
 	{"ncsn", "multi-noise DSM of a noise-conditional energy E(x, σ), σ from 1 to 0.01 in 10 levels (NCSN); generates by annealed Langevin (-model conv or mlp)",
 		noiseUses, func(s LossSettings) Objective {
 			return timeLoss(loss.MultiNoiseDSM{SigmaMax: s.SigmaMax, SigmaMin: s.SigmaMin, Levels: s.NoiseLevels})
 		}},
-	{"ssm", "sliced score matching, 2 projections", nil, func(LossSettings) Objective { return energyLoss(loss.SlicedScoreMatching{Projections: 2}) }},
-	{"sm", "score matching, exact Hessian trace", nil, func(LossSettings) Objective { return energyLoss(loss.ScoreMatching{}) }},
-	{"sm-hutchinson", "score matching, Hutchinson's trace estimate (1 Rademacher probe)", nil, func(LossSettings) Objective {
-		return energyLoss(loss.ScoreMatching{Method: loss.Hutchinson})
+	{"ssm", "sliced score matching, 2 projections", []string{"sm-penalty", "projection"}, func(s LossSettings) Objective {
+		return energyLoss(loss.SlicedScoreMatching{Projections: 2, ProbeType: s.Probe, Penalty: s.SMPenalty})
 	}},
-	{"sm-fd", "score matching, finite-difference trace (1 probe, ε = 1e-3)", nil, func(LossSettings) Objective {
-		return energyLoss(loss.ScoreMatching{Method: loss.FiniteDifference})
+	{"sm", "score matching, exact Hessian trace", []string{"sm-penalty"}, func(s LossSettings) Objective {
+		return energyLoss(loss.ScoreMatching{Penalty: s.SMPenalty})
 	}},
-	{"nce", "noise-contrastive estimation against a Gaussian fitted to the data; learns log Z", nil, func(s LossSettings) Objective {
+	{"sm-hutchinson", "score matching, Hutchinson's trace estimate (1 Rademacher probe)", []string{"sm-penalty", "projection"}, func(s LossSettings) Objective {
+		return energyLoss(loss.ScoreMatching{Method: loss.Hutchinson, ProbeType: s.Probe, Penalty: s.SMPenalty})
+	}},
+	{"sm-fd", "score matching, finite-difference trace (1 probe, ε = 1e-3)", []string{"sm-penalty"}, func(s LossSettings) Objective {
+		return energyLoss(loss.ScoreMatching{Method: loss.FiniteDifference, Penalty: s.SMPenalty})
+	}},
+	{"nce", "noise-contrastive estimation against a Gaussian fitted to the data (isotropic, or full with -nce-noise full); learns log Z", []string{"nce-noise"}, func(s LossSettings) Objective {
+		if s.NCENoise == "full" {
+			if q := fitFullNoise(s.Data); q != nil {
+				return energyLoss(loss.NCE{Noise: q, Ratio: 1})
+			}
+		}
 		mean, sd := fitNoise(s.Data)
 		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
 	}},
@@ -182,8 +210,8 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
 func (r Recipe) Unused() []string {
-	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "coupling", "interpolant", "label-drop",
-		"sigma-max", "sigma-min", "noise-levels", "gen-weight")
+	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop",
+		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a
@@ -215,6 +243,18 @@ func (r Recipe) Keep(c Config) Config {
 			c.SigmaMin = 0
 		case "noise-levels":
 			c.NoiseLevels = 0
+		case "cd-step-end":
+			c.CDStepEnd = 0
+		case "sm-penalty":
+			c.SMPenalty = 0
+		case "projection":
+			c.Projection = ""
+		case "sigma":
+			c.Sigma = 0
+		case "sigma-end":
+			c.SigmaEnd = 0
+		case "nce-noise":
+			c.NCENoise = ""
 		}
 	}
 	return c
@@ -234,7 +274,31 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 // standard normal).
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop, GenWeight: c.GenWeight,
-		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels}
+		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels,
+		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise}
+	switch c.Projection {
+	case "", "rademacher":
+	case "gaussian":
+		s.Probe = loss.Gaussian
+	case "sphere":
+		s.Probe = loss.Sphere
+	default:
+		return Objective{}, fmt.Errorf("model: projection %q: want rademacher, gaussian or sphere: %w", c.Projection, ErrInvalid)
+	}
+	switch c.NCENoise {
+	case "", "isotropic", "full":
+	default:
+		return Objective{}, fmt.Errorf("model: nce_noise %q: want isotropic or full: %w", c.NCENoise, ErrInvalid)
+	}
+	if !(c.SMPenalty >= 0) || math.IsInf(c.SMPenalty, 0) || !(c.Sigma >= 0) || math.IsInf(c.Sigma, 0) || !(c.SigmaEnd >= 0) || math.IsInf(c.SigmaEnd, 0) || !(c.CDStepEnd >= 0) || math.IsInf(c.CDStepEnd, 0) {
+		return Objective{}, fmt.Errorf("model: sm_penalty %g, sigma %g, sigma_end %g, cd_step_end %g: each must be finite and not negative: %w", c.SMPenalty, c.Sigma, c.SigmaEnd, c.CDStepEnd, ErrInvalid)
+	}
+	if c.SigmaEnd > 0 {
+		s.Sigma, s.SigmaSchedule = 0, schedule.Cosine{Start: cmp.Or(c.Sigma, 0.05), End: c.SigmaEnd, Steps: c.Steps}
+	}
+	if c.CDStepEnd > 0 {
+		s.CDStepSchedule = schedule.Cosine{Start: c.cdStep(), End: c.CDStepEnd, Steps: c.Steps}
+	}
 	if c.Image != nil {
 		s.Bounds = imageBox()
 	}
@@ -307,4 +371,40 @@ func fitNoise(x *tensor.Tensor) ([]float64, float64) {
 		sd = math.Max(sd, math.Sqrt(math.Max(ss/float64(n)-mean[j]*mean[j], 0)))
 	}
 	return mean, sd
+}
+
+// fitFullNoise returns N(mean, covariance) of x, the covariance's diagonal
+// raised by 1e-6 of its mean so that it is positive definite, or nil without
+// data (or when even that fails).
+func fitFullNoise(x *tensor.Tensor) *loss.GaussianNoise {
+	if x == nil || x.Dim(0) < 2 {
+		return nil
+	}
+	n, d := x.Dim(0), x.Dim(1)
+	mean, cov := make([]float64, d), make([]float64, d*d)
+	for i := range n {
+		for j := range d {
+			mean[j] += x.Data()[i*d+j] / float64(n)
+		}
+	}
+	for i := range n {
+		row := x.Data()[i*d : (i+1)*d]
+		for a := range d {
+			for b := range d {
+				cov[a*d+b] += (row[a] - mean[a]) * (row[b] - mean[b]) / float64(n-1)
+			}
+		}
+	}
+	tr := 0.0
+	for a := range d {
+		tr += cov[a*d+a] / float64(d)
+	}
+	for a := range d {
+		cov[a*d+a] += 1e-6 * tr
+	}
+	q, err := loss.NewGaussianNoise(mean, cov)
+	if err != nil {
+		return nil
+	}
+	return q
 }

@@ -55,3 +55,37 @@ func TestTrainDataNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainLossFlags: the score-matching and NCE flags reach config.json,
+// a run with a σ schedule resumes, and a flag the loss does not read is
+// refused.
+func TestTrainLossFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m")
+	if err := train(t, "-loss", "dsm", "-sigma", "0.2", "-sigma-end", "0.05", "-sm-penalty", "0.1", "-out", out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg model.Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sigma != 0.2 || cfg.SigmaEnd != 0.05 || cfg.SMPenalty != 0.1 {
+		t.Errorf("config.json %s", b)
+	}
+	if err := train(t, "-loss", "dsm", "-sigma", "0.2", "-sigma-end", "0.05", "-sm-penalty", "0.1", "-out", out, "-resume"); err != nil {
+		t.Errorf("-resume: %v", err)
+	}
+	for _, args := range [][]string{{"-loss", "ssm", "-projection", "sphere"}, {"-loss", "nce", "-nce-noise", "full"}, {"-loss", "cd", "-cd-step-end", "0.001"}} {
+		if err := train(t, append(args, "-out", filepath.Join(t.TempDir(), "m"))...); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	for _, bad := range [][]string{{"-loss", "pcd", "-sigma", "0.1"}, {"-loss", "ssm", "-projection", "cube"}} {
+		if err := train(t, append(bad, "-out", filepath.Join(t.TempDir(), "m"))...); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
