@@ -28,8 +28,8 @@ func (c Config) Check() error {
 		return fmt.Errorf("model: accumulate %d: must not be negative (0 means 1): %w", c.Accumulate, ErrInvalid)
 	case !(c.LR > 0) || math.IsInf(c.LR, 1):
 		return fmt.Errorf("model: lr %g: must be positive and finite: %w", c.LR, ErrInvalid)
-	case !(c.CDReg >= 0) || math.IsInf(c.CDReg, 1):
-		return fmt.Errorf("model: cd_reg %g: must be finite and not negative: %w", c.CDReg, ErrInvalid)
+	case c.CDReg != nil && (!(*c.CDReg >= 0) || math.IsInf(*c.CDReg, 1)):
+		return fmt.Errorf("model: cd_reg %g: must be finite and not negative: %w", *c.CDReg, ErrInvalid)
 	}
 	if err := c.checkImage(); err != nil {
 		return err

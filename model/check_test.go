@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/goebm/goebm/dataset"
 )
 
 func TestConfigCheck(t *testing.T) {
@@ -19,13 +21,13 @@ func TestConfigCheck(t *testing.T) {
 		"zero lr":        func(c *Config) { c.LR = 0 },
 		"NaN lr":         func(c *Config) { c.LR = math.NaN() },
 		"Inf lr":         func(c *Config) { c.LR = math.Inf(1) },
-		"NaN reg":        func(c *Config) { c.CDReg = math.NaN() },
-		"Inf reg":        func(c *Config) { c.CDReg = math.Inf(1) },
+		"NaN reg":        func(c *Config) { c.CDReg = dataset.Float(math.NaN()) },
+		"Inf reg":        func(c *Config) { c.CDReg = dataset.Float(math.Inf(1)) },
 		"huge steps":     func(c *Config) { c.Steps = 1 << 62 },
 		"huge hidden":    func(c *Config) { c.Hidden = 1 << 62 },
 		"huge layers":    func(c *Config) { c.Layers = 1 << 62 },
 		"huge batch":     func(c *Config) { c.Batch = 1 << 62 },
-		"negative reg":   func(c *Config) { c.CDReg = -1 },
+		"negative reg":   func(c *Config) { c.CDReg = dataset.Float(-1) },
 		"activation":     func(c *Config) { c.Activation = "swish" },
 		"loss":           func(c *Config) { c.Loss = "magic" },
 		"coupling":       func(c *Config) { c.Coupling = "psychic" },

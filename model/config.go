@@ -49,10 +49,12 @@ type Config struct {
 	// Accumulate·Batch rows. 0 means 1.
 	Accumulate int `json:"accumulate,omitempty"`
 	// The recipe's settings, by the names Recipe.Uses gives them.
-	Coupling    string  `json:"coupling,omitempty"`
-	Interpolant string  `json:"interpolant,omitempty"`
-	CDReg       float64 `json:"cd_reg,omitempty"`
-	CDSampler   string  `json:"cd_sampler,omitempty"`
+	Coupling    string `json:"coupling,omitempty"`
+	Interpolant string `json:"interpolant,omitempty"`
+	// CDReg is CD's energy regulariser α; nil means the loss's default
+	// (0.001), and 0 none.
+	CDReg     *float64 `json:"cd_reg,omitempty"`
+	CDSampler string   `json:"cd_sampler,omitempty"`
 	// CD's chains, where set: sampler steps per loss (0: 20), Langevin's
 	// step size η (0: 0.005) and noise σ (0: √(2η), the noise of exp(−E)).
 	CDSteps int     `json:"cd_steps,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/eval"
 )
 
@@ -90,7 +91,7 @@ func TestFitDigitsLosses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range []string{"pcd", "cd", "dsm", "ssm"} {
-		c := Config{Data: "digits", Loss: l, Dim: 64, Hidden: 16, Layers: 1, Activation: "silu", Steps: 10, Batch: 64, LR: 1e-3, Seed: 1, CDReg: 0.1}
+		c := Config{Data: "digits", Loss: l, Dim: 64, Hidden: 16, Layers: 1, Activation: "silu", Steps: 10, Batch: 64, LR: 1e-3, Seed: 1, CDReg: dataset.Float(0.1)}
 		m, sum, err := Fit(context.Background(), c, train, TrainOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/tensor"
 )
@@ -45,6 +46,15 @@ func TestLossSettingsReachLosses(t *testing.T) {
 	cd := build(Config{Loss: "pcd", CDStep: 0.01, CDStepEnd: 0.001, Steps: 50}, nil).(loss.ContrastiveDivergence)
 	if math.Abs(cd.StepSchedule.At(0)-0.01) > 1e-15 || math.Abs(cd.StepSchedule.At(50)-0.001) > 1e-15 {
 		t.Errorf("pcd step: %g to %g", cd.StepSchedule.At(0), cd.StepSchedule.At(50))
+	}
+	// CD's regulariser: unset is the loss's default, 0 is none.
+	for _, c := range []struct {
+		reg  *float64
+		want float64
+	}{{nil, 0}, {dataset.Float(0), -1}, {dataset.Float(0.3), 0.3}} {
+		if cd := build(Config{Loss: "cd", CDReg: c.reg}, nil).(loss.ContrastiveDivergence); cd.RegWeight != c.want {
+			t.Errorf("cd_reg %v: RegWeight %g, want %g", c.reg, cd.RegWeight, c.want)
+		}
 	}
 	for name, c := range map[string]Config{
 		"projection":  {Loss: "ssm", Projection: "cube"},

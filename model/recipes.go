@@ -23,7 +23,9 @@ type LossSettings struct {
 	// Steps is the length of the training run (energy matching starts its
 	// contrastive phase after two thirds of it).
 	Steps int
-	// CDReg is contrastive divergence's energy regulariser α.
+	// CDReg is contrastive divergence's energy regulariser α
+	// (loss.ContrastiveDivergence.RegWeight: 0 means its default, negative
+	// none).
 	CDReg float64
 	// CDSampler draws contrastive divergence's negatives; nil means
 	// Langevin with step 0.005 (parallel tempering for ptcd).
@@ -220,7 +222,7 @@ func (r Recipe) Keep(c Config) Config {
 	for _, f := range r.Unused() {
 		switch f {
 		case "cd-reg":
-			c.CDReg = 0
+			c.CDReg = nil
 		case "cd-sampler":
 			c.CDSampler = ""
 		case "cd-steps":
@@ -273,7 +275,7 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 // sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
 // standard normal).
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
-	s := LossSettings{Steps: c.Steps, CDReg: c.CDReg, Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop, GenWeight: c.GenWeight,
+	s := LossSettings{Steps: c.Steps, CDReg: cdReg(c.CDReg), Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop, GenWeight: c.GenWeight,
 		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels,
 		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise}
 	switch c.Projection {
@@ -331,6 +333,18 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 		}
 	}
 	return NewLoss(c.Loss, s)
+}
+
+// cdReg returns the config's CD regulariser as loss.ContrastiveDivergence
+// takes it: 0 for the default when unset, negative for none when 0.
+func cdReg(p *float64) float64 {
+	switch {
+	case p == nil:
+		return 0
+	case *p == 0:
+		return -1
+	}
+	return *p
 }
 
 // cdStep returns the step size of CD's sampler.

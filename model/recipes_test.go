@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/loss"
 )
 
@@ -12,7 +13,7 @@ import (
 // persistent CD whose buffer starts cold (no warm-up sweep); gen_weight is
 // a setting of jem only, dropped from the config of any other loss.
 func TestJEMRecipe(t *testing.T) {
-	c := Config{Data: "digits", Loss: "jem", Arch: ArchConv, CDReg: 0.1, Steps: 900}
+	c := Config{Data: "digits", Loss: "jem", Arch: ArchConv, CDReg: dataset.Float(0.1), Steps: 900}
 	for _, tc := range []struct{ set, want float64 }{{0, 0.2}, {1, 1}, {0.05, 0.05}} {
 		c.GenWeight = tc.set
 		o, err := c.NewLoss(nil)

@@ -83,6 +83,16 @@ func TestTrainLossFlags(t *testing.T) {
 			t.Errorf("%v: %v", args, err)
 		}
 	}
+	// -cd-reg 0 is recorded as 0 (none), not dropped for the default.
+	out = filepath.Join(t.TempDir(), "m")
+	if err := train(t, "-loss", "cd", "-cd-reg", "0", "-out", out); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(out, "config.json"))
+	cfg = model.Config{}
+	if err := json.Unmarshal(b, &cfg); err != nil || cfg.CDReg == nil || *cfg.CDReg != 0 {
+		t.Errorf("-cd-reg 0: config.json %s", b)
+	}
 	for _, bad := range [][]string{{"-loss", "pcd", "-sigma", "0.1"}, {"-loss", "ssm", "-projection", "cube"}} {
 		if err := train(t, append(bad, "-out", filepath.Join(t.TempDir(), "m"))...); err == nil {
 			t.Errorf("%v: no error", bad)

@@ -50,7 +50,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&c.Activation, "activation", "silu", "activation (ebm list shows them)")
 	fs.Float64Var(&c.LR, "lr", 2e-3, "peak learning rate (cosine decay to 1/50 of it)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed")
-	fs.Float64Var(&c.CDReg, "cd-reg", 0.1, "energy regulariser of the contrastive-divergence losses")
+	cdReg := fs.Float64("cd-reg", 0.1, "energy regulariser of the contrastive-divergence losses (0: none)")
 	fs.StringVar(&c.CDSampler, "cd-sampler", "", "sampler of the contrastive-divergence losses' negatives, step 0.005; empty: Langevin (tempering for ptcd)")
 	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(coupling.Names()))
 	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(interpolant.Names()))
@@ -86,6 +86,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if isSet(fs, "noise") {
 		c.DataNoise = dataNoise
 	}
+	c.CDReg = cdReg
 	recipe, err := model.RecipeByName(c.Loss)
 	if err != nil {
 		return asUsage(err)
