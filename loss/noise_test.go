@@ -131,7 +131,9 @@ func TestNoiseMoments(t *testing.T) {
 
 // TestNCENoiseOptima trains a quadratic energy with NCE against a
 // full-covariance and a mixture noise: whatever the noise, the optimum is
-// P = S⁻¹ and c = log Z = log 2π + ½ log|S|.
+// P = S⁻¹ and c = log Z = log 2π + ½ log|S|, met within 0.03 (relative,
+// P) and 0.02 nats (log Z) after 3000 Adam steps: the optimisation's and
+// the noise draws' error (measured: 0.01 and 0.003).
 func TestNCENoiseOptima(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains to convergence; -short (the race-detector pass) skips it")
@@ -151,10 +153,12 @@ func TestNCENoiseOptima(t *testing.T) {
 	for name, q := range map[string]Noise{"full": full, "mixture": mix} {
 		nce, st := NCE{Noise: q, Ratio: 4}.Start()
 		logZ := st.Params()[0].Value
-		close(t, "NCE, "+name+" noise", train(t, nce, x, 3000, []*tensor.Tensor{logZ}), inv2(s), 0.1)
-		if math.Abs(logZ.Item()-wantZ) > 0.1 {
+		p := train(t, nce, x, 3000, []*tensor.Tensor{logZ})
+		close(t, "NCE, "+name+" noise", p, inv2(s), 0.03)
+		if math.Abs(logZ.Item()-wantZ) > 0.02 {
 			t.Errorf("NCE, %s noise: log Z = %.3f, want %.3f", name, logZ.Item(), wantZ)
 		}
+		t.Logf("NCE, %s noise: P = %.3f (S⁻¹ = %.3f), log Z = %.4f (want %.4f)", name, p, inv2(s), logZ.Item(), wantZ)
 	}
 }
 
