@@ -1,0 +1,5 @@
+//go:build !race
+
+package bayes_test
+
+const raceEnabled = false
