@@ -23,14 +23,7 @@ func TestTrainDataNoise(t *testing.T) {
 		if err := train(t, append([]string{"-data", "checkerboard", "-out", out}, c.args...)...); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(filepath.Join(out, "config.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cfg model.Config
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			t.Fatal(err)
-		}
+		cfg, b := readConfig(t, out)
 		if (cfg.DataNoise == nil) != (c.noise == nil) || (c.noise != nil && *cfg.DataNoise != *c.noise) {
 			t.Fatalf("%v: config.json %s", c.args, b)
 		}
@@ -56,6 +49,21 @@ func TestTrainDataNoise(t *testing.T) {
 	}
 }
 
+// readConfig reads the config.json of the model directory dir, and its
+// bytes for messages.
+func readConfig(t *testing.T, dir string) (model.Config, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg model.Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, b
+}
+
 // TestTrainLossFlags: the score-matching and NCE flags reach config.json,
 // a run with a σ schedule resumes, and a flag the loss does not read is
 // refused.
@@ -64,14 +72,7 @@ func TestTrainLossFlags(t *testing.T) {
 	if err := train(t, "-loss", "dsm", "-sigma", "0.2", "-sigma-end", "0.05", "-sm-penalty", "0.1", "-out", out); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(out, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg model.Config
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg, b := readConfig(t, out)
 	if cfg.Sigma != 0.2 || cfg.SigmaEnd != 0.05 || cfg.SMPenalty != 0.1 {
 		t.Errorf("config.json %s", b)
 	}
@@ -88,9 +89,7 @@ func TestTrainLossFlags(t *testing.T) {
 	if err := train(t, "-loss", "cd", "-cd-reg", "0", "-out", out); err != nil {
 		t.Fatal(err)
 	}
-	b, _ = os.ReadFile(filepath.Join(out, "config.json"))
-	cfg = model.Config{}
-	if err := json.Unmarshal(b, &cfg); err != nil || cfg.CDReg == nil || *cfg.CDReg != 0 {
+	if cfg, b = readConfig(t, out); cfg.CDReg == nil || *cfg.CDReg != 0 {
 		t.Errorf("-cd-reg 0: config.json %s", b)
 	}
 	for _, bad := range [][]string{{"-loss", "pcd", "-sigma", "0.1"}, {"-loss", "ssm", "-projection", "cube"}} {
