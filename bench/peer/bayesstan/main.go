@@ -202,10 +202,16 @@ func minESS(draws []float64, chains, kept, dim int) float64 {
 	return m
 }
 
+// spread formats the median of x and its range.
 func spread(x []float64) string {
+	return fmt.Sprintf("%.2f [%.2f–%.2f]", median(x), slices.Min(x), slices.Max(x))
+}
+
+// median returns the middle value of x (the upper one of an even count).
+func median(x []float64) float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
-	return fmt.Sprintf("%.2f [%.2f–%.2f]", s[len(s)/2], s[0], s[len(s)-1])
+	return s[len(s)/2]
 }
 
 func readCSV(path string) ([][]float64, error) {
@@ -214,12 +220,12 @@ func readCSV(path string) ([][]float64, error) {
 		return nil, err
 	}
 	defer f.Close()
-	recs, err := readCSVRecords(f, path)
+	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var rows [][]float64
-	for _, rec := range recs {
+	for _, rec := range recs[min(1, len(recs)):] { // after the header
 		row := make([]float64, len(rec))
 		for i, s := range rec {
 			if row[i], err = strconv.ParseFloat(s, 64); err != nil {
@@ -232,18 +238,6 @@ func readCSV(path string) ([][]float64, error) {
 		return nil, fmt.Errorf("%s: no rows", path)
 	}
 	return rows, nil
-}
-
-// readCSVRecords reads a CSV file's records after its header line.
-func readCSVRecords(r io.Reader, path string) ([][]string, error) {
-	recs, err := csv.NewReader(r).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(recs) < 2 {
-		return nil, fmt.Errorf("%s: no rows", path)
-	}
-	return recs[1:], nil
 }
 
 func writeColumn(path string, x []float64) error {

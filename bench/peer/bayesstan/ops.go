@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,12 +102,6 @@ func runOps(dir string, rounds, n int, w io.Writer) error {
 		fmt.Fprintf(w, "%-10s goebm %6.1f  Stan %6.1f  ratio %s\n", scalarOps[i].name, median(ns[i][0]), median(ns[i][1]), spread(ratios[i]))
 	}
 	return nil
-}
-
-func median(x []float64) float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // stanOpSeconds runs stan_ops.R for one op and returns the seconds per
