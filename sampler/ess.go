@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/goebm/goebm/energy"
-	"gonum.org/v1/gonum/mat"
 )
 
 // EllipticalSlice is elliptical slice sampling (Murray, Adams and MacKay
@@ -107,17 +106,9 @@ func (es EllipticalSlice) prior(d int) (*gaussPrior, error) {
 			}
 		}
 	}
-	var ch mat.Cholesky
-	if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), es.PriorCov...))) {
-		return nil, fmt.Errorf("sampler: prior covariance is not positive-definite: %w", ErrInvalid)
-	}
-	var l mat.TriDense
-	ch.LTo(&l)
 	p.l = make([]float64, d*d)
-	for i := range d {
-		for j := 0; j <= i; j++ {
-			p.l[i*d+j] = l.At(i, j)
-		}
+	if _, ok := lowerCholesky(p.l, es.PriorCov, d); !ok {
+		return nil, fmt.Errorf("sampler: prior covariance is not positive-definite: %w", ErrInvalid)
 	}
 	return p, nil
 }

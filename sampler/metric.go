@@ -104,19 +104,16 @@ func newMetric(n, d int, diag, given []float64, dense bool) (*metric, error) {
 				chol[j*d+j], inv[j*d+j] = 1, 1
 			}
 		} else {
-			var ch mat.Cholesky
-			if !ch.Factorize(mat.NewSymDense(d, append([]float64(nil), given...))) {
+			ch, ok := lowerCholesky(chol, given, d)
+			if !ok {
 				return nil, fmt.Errorf("sampler: dense mass matrix is not positive-definite: %w", ErrInvalid)
 			}
-			var l mat.TriDense
-			ch.LTo(&l)
 			var mi mat.SymDense
 			if err := ch.InverseTo(&mi); err != nil {
 				return nil, fmt.Errorf("sampler: dense mass matrix: %v: %w", err, ErrInvalid)
 			}
 			for i := range d {
 				for j := range d {
-					chol[i*d+j] = l.At(i, j)
 					inv[i*d+j] = mi.At(i, j)
 				}
 			}
@@ -163,6 +160,25 @@ func (m *metric) sync(i int) error {
 	}
 	copy(seen, inv)
 	return nil
+}
+
+// lowerCholesky factors the symmetric d×d matrix a (row-major; its upper
+// triangle is read) and writes its lower Cholesky factor into dst, row-major
+// with zeros above the diagonal; it reports false, writing nothing, when a
+// is not positive-definite.
+func lowerCholesky(dst, a []float64, d int) (*mat.Cholesky, bool) {
+	var ch mat.Cholesky
+	if !ch.Factorize(mat.NewSymDense(d, slices.Clone(a))) {
+		return nil, false
+	}
+	var l mat.TriDense
+	ch.LTo(&l)
+	for i := range d {
+		for j := range d {
+			dst[i*d+j] = l.At(i, j)
+		}
+	}
+	return &ch, true
 }
 
 // denseFactor writes into chol the lower Cholesky factor of M = (M⁻¹)⁻¹,
