@@ -314,6 +314,9 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 		if !ns.Continues {
 			return Objective{}, fmt.Errorf("model: %s cannot draw contrastive divergence's negatives: it does not continue a model's chains: %w", ns.Name, ErrInvalid)
 		}
+		if c.Image != nil && !ns.Constrains {
+			return Objective{}, fmt.Errorf("model: %s cannot draw contrastive divergence's negatives on images: it cannot keep them in the pixels' box: %w", ns.Name, ErrInvalid)
+		}
 		if c.CDNoise != 0 {
 			return Objective{}, fmt.Errorf("model: cd_noise sets Langevin's noise: not with cd_sampler %s: %w", ns.Name, ErrInvalid)
 		}

@@ -76,12 +76,12 @@ type Options struct {
 	// parallel tempering's) spread fewer than Workers×BlockSize chains over
 	// all the workers: 4 chains of NUTS run on 4 cores.
 	Workers int
-	// Bounds, when set, keeps every chain inside a box; see Bounds. AIS
-	// refuses it.
+	// Bounds, when set, keeps every chain inside a box; see Bounds. AIS,
+	// SMC, elliptical slice sampling and MCLMC refuse it.
 	Bounds *Bounds
 	// Condition, when set, gives every chain an observation to condition on
-	// (inpainting, denoising); see Condition. AIS refuses it, and RMHMC
-	// observed coordinates.
+	// (inpainting, denoising); see Condition. AIS, SMC, elliptical slice
+	// sampling and MCLMC refuse it.
 	Condition *Condition
 	// Tuned, when set, gives every chain's step size (and diagonal or dense
 	// inverse mass, for kernels with a metric) as a previous run's Result.Tuned

@@ -217,6 +217,9 @@ func badCases(dir string) []badCase {
 	s(2, "seed-negative", "-energy", "gaussian", "-seed", "-1")
 	s(2, "rmhmc-no-metric", "-energy", "funnel", "-sampler", "rmhmc")
 	s(2, "ais-warmup", "-energy", "gaussian", "-sampler", "ais", "-warmup", "10")
+	s(2, "ais-bounds", "-energy", "gaussian", "-sampler", "ais", "-bounds", "reflect")
+	s(2, "ess-bounds", "-energy", "gaussian", "-sampler", "ess", "-bounds", "clamp")
+	s(2, "mclmc-bounds", "-energy", "gaussian", "-sampler", "mclmc", "-bounds", "reflect")
 	s(2, "out-extension", "-energy", "gaussian", "-out", p("draws.txt"), "-steps", "5", "-warmup", "5").absent = []string{p("draws.txt")}
 	s(2, "plot-extension", "-energy", "gaussian", "-plot", p("draws.jpg"), "-steps", "5", "-warmup", "5").absent = []string{p("draws.jpg")}
 	s(1, "out-missing-dir", "-energy", "gaussian", "-out", p("no/such/dir/d.csv"), "-steps", "5", "-warmup", "5").absent = []string{p("no")}
@@ -366,6 +369,7 @@ func badCases(dir string) []badCase {
 	img("cd-noise-inf", "-model", "conv", "-cd-noise", "Inf")
 	img("cd-noise-with-dsm", "-model", "conv", "-loss", "dsm", "-cd-noise", "0.01")
 	img("cd-noise-with-sampler", "-model", "conv", "-cd-sampler", "mala", "-cd-noise", "0.01")
+	img("cd-sampler-ess-on-images", "-model", "conv", "-cd-sampler", "ess")
 	img("data-dir-with-points", "-data", "circle", "-data-dir", dir)
 	img("ncsn-with-transformer", "-model", "transformer", "-loss", "ncsn")
 	img("sigma-max-with-pcd", "-model", "conv", "-sigma-max", "2")
@@ -432,6 +436,8 @@ func badCases(dir string) []badCase {
 	ip(2, "warmup-negative", "-model", m, "-in", pts, "-mask", mask, "-warmup", "-1")
 	ip(2, "sampler-ais", "-model", m, "-in", pts, "-mask", mask, "-sampler", "ais")
 	ip(2, "sampler-rmhmc", "-model", m, "-in", pts, "-mask", mask, "-sampler", "rmhmc")
+	ip(2, "sampler-ess", "-model", m, "-in", pts, "-mask", mask, "-sampler", "ess")
+	ip(2, "sampler-mclmc", "-model", m, "-in", pts, "-denoise", "0.1", "-sampler", "mclmc")
 	ip(2, "sampler-unknown", "-model", m, "-in", pts, "-mask", mask, "-sampler", "gibbs")
 	ip(2, "leapfrog-with-mala", "-model", m, "-in", pts, "-mask", mask, "-leapfrog", "3")
 	ip(2, "step-size-nan", "-model", m, "-in", pts, "-mask", mask, "-step-size", "NaN")

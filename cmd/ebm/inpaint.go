@@ -65,7 +65,7 @@ func runInpaint(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("give -mask FILE (inpainting) or -denoise SIGMA, one of them")
 	case denoise && (!finite(*sigma) || *sigma <= 0):
 		return usagef("-denoise %g: the noise level must be positive and finite", *sigma)
-	case !ns.Continues:
+	case !ns.Continues || !ns.Constrains:
 		return usagef("-sampler %s cannot sample a conditional from given points", ns.Name)
 	case cs.Completions < 1 || cs.Steps < 1 || cs.Warmup < 0:
 		return usagef("-completions and -steps must be positive, -warmup not negative")

@@ -97,8 +97,8 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-thin %d above -steps %d keeps no draw", opt.Thin, opt.Steps)
 	case !samplerSettingsValid(sf):
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative, -step-jitter and -leapfrog-jitter in [0, 1)")
-	case ns.Name == "ais" && bf.mode != "none":
-		return usagef("-sampler ais anneals from an unbounded base: not with -bounds %s", bf.mode)
+	case !ns.Constrains && bf.mode != "none":
+		return usagef("-sampler %s cannot keep chains in a box: not with -bounds %s", ns.Name, bf.mode)
 	}
 	if err := o.check(); err != nil {
 		return err
