@@ -140,6 +140,17 @@ func TestShapesAndMoments(t *testing.T) {
 			t.Fatalf("pinwheel point at radius %g", math.Hypot(p[2*i], p[2*i+1]))
 		}
 	}
+	// Pinwheel with the angular spread and the noise set to 0: every point
+	// lies on its blade's spiral, angle 2πc/5 + 5r/2 at radius r, so the
+	// angle less 5r/2 is a multiple of 2π/5.
+	p = Pinwheel{AngularScale: Float(0), Noise: Float(0)}.Sample(rng(6), n).Data()
+	for i := range n {
+		r := math.Hypot(p[2*i], p[2*i+1])
+		k := (math.Atan2(p[2*i+1], p[2*i]) - 2.5*r) / (2 * math.Pi / 5)
+		if math.Abs(k-math.Round(k)) > 1e-9 {
+			t.Fatalf("thin pinwheel point %d at (%g, %g): %g blades round, want a whole number", i, p[2*i], p[2*i+1], k)
+		}
+	}
 	// Grid: point i sits near grid point i mod 100.
 	g := Grid{}.Sample(rng(7), 250).Data()
 	for i := range 250 {

@@ -204,17 +204,19 @@ func (g Checkerboard) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 // Pinwheel has Classes curved blades: in blade c a point has radius
 // R·√u (u uniform, R = RadialScale) and angle 2πc/Classes + S·√u + N(0, A²)
 // (S = SpiralScale, A = AngularScale), plus noise of sd Noise. Zero values
-// mean 5, 2, 5 and 0.1, a nil Noise 0.05.
+// mean 5 blades and R = 2; nil scales mean S = 5, A = 0.1 and Noise 0.05,
+// and each may be set to 0 (straight blades, thin blades, no noise).
 type Pinwheel struct {
-	Classes                                int
-	RadialScale, SpiralScale, AngularScale float64
-	Noise                                  *float64
+	Classes                   int
+	RadialScale               float64
+	SpiralScale, AngularScale *float64
+	Noise                     *float64
 }
 
 // Sample draws n points.
 func (g Pinwheel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	k := cmp.Or(max(g.Classes, 0), 5) // a negative count means the default too
-	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), cmp.Or(g.SpiralScale, 5), cmp.Or(g.AngularScale, 0.1), or(g.Noise, 0.05)
+	rs, ss, as, noise := cmp.Or(g.RadialScale, 2), or(g.SpiralScale, 5), or(g.AngularScale, 0.1), or(g.Noise, 0.05)
 	t := groupedPoints(rng, n, k, func(c int) (x, y float64) {
 		u := math.Sqrt(rng.Float64())
 		a := 2*math.Pi*float64(c)/float64(k) + ss*u + as*rng.NormFloat64()
