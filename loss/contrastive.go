@@ -46,7 +46,8 @@ type ContrastiveDivergence struct {
 	Persistent bool
 	// BufferSize is the replay buffer's size; 0 means 10000.
 	BufferSize int
-	// NewSampleRatio of each batch restarts from noise; 0 means 0.05.
+	// NewSampleRatio of each batch restarts from noise; 0 means 0.05, and
+	// negative none (every chain continues from the buffer).
 	NewSampleRatio float64
 	// InitSteps sampler steps are run on the buffer when it is created; 0
 	// means 100, negative means none. For an adaptive sampler
@@ -72,13 +73,13 @@ type cdSettings struct {
 
 func (c ContrastiveDivergence) settings() (cdSettings, error) {
 	s := cdSettings{
-		k: cmp.Or(c.K, 10), s: c.Sampler, size: cmp.Or(c.BufferSize, 10000), ratio: cmp.Or(c.NewSampleRatio, 0.05),
+		k: cmp.Or(c.K, 10), s: c.Sampler, size: cmp.Or(c.BufferSize, 10000), ratio: defaultOrOff(c.NewSampleRatio, 0.05),
 		reg: defaultOrOff(c.RegWeight, 0.001), init: defaultOrOff(c.InitSteps, 100),
 	}
 	if s.s == nil {
 		s.s = sampler.Langevin{StepSize: schedule.Constant(0.01)}
 	}
-	if s.k < 0 || s.size < 0 || s.ratio < 0 || s.ratio > 1 {
+	if s.k < 0 || s.size < 0 || !(s.ratio >= 0 && s.ratio <= 1) {
 		return s, fmt.Errorf("loss: CD with K %d, buffer %d, new-sample ratio %g: %w", s.k, s.size, s.ratio, ErrInvalid)
 	}
 	return s, nil

@@ -2,6 +2,7 @@ package loss
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/nn"
@@ -74,7 +75,8 @@ func checkLabels(y []int, n, k int) error {
 type JEM struct {
 	// CD is the generative part's contrastive divergence.
 	CD ContrastiveDivergence
-	// GenWeight weighs the generative part; 0 means 1.
+	// GenWeight weighs the generative part; 0 means 1, and negative none:
+	// the cross-entropy alone, without chains (an ablation).
 	GenWeight float64
 	// Warmup is the number of first steps that train the cross-entropy
 	// alone (and cost no sampling), so that CD starts on a classifier that
@@ -149,15 +151,12 @@ func (r *jemRun) LossLabels(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, y 
 	// Every call is a step, failed or not, so the count stays the trainer's.
 	step := r.steps
 	r.steps++
-	w := r.j.GenWeight
-	if w == 0 {
-		w = 1
-	}
-	if !(w > 0) || r.j.Warmup < 0 {
-		return nil, fmt.Errorf("loss: JEM's generative weight %g, warm-up %d: the weight must be positive, the warm-up not negative: %w", w, r.j.Warmup, ErrInvalid)
+	w := defaultOrOff(r.j.GenWeight, 1)
+	if !(w >= 0) || math.IsInf(w, 1) || r.j.Warmup < 0 {
+		return nil, fmt.Errorf("loss: JEM's generative weight %g, warm-up %d: the weight must be finite, the warm-up not negative: %w", r.j.GenWeight, r.j.Warmup, ErrInvalid)
 	}
 	ce, err := crossEntropy(tp, net, x, y)
-	if err != nil || step < r.j.Warmup {
+	if err != nil || step < r.j.Warmup || w == 0 {
 		return ce, err
 	}
 	gen, err := r.cd.Loss(tp, net, x, rng)

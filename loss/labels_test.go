@@ -299,7 +299,7 @@ func TestLabelDropRate(t *testing.T) {
 }
 
 // TestLabelLossesRefuse: JEM with a label out of range or a generative
-// weight that is not positive (NaN, −1), and the flow losses given labels
+// weight that is not finite (NaN, +Inf; −1 is none), and the flow losses given labels
 // for a network without them (not label-conditional, or a conditional
 // transformer without classes) or beyond its null label, return errors
 // wrapping ErrInvalid, not panics.
@@ -319,7 +319,7 @@ func TestLabelLossesRefuse(t *testing.T) {
 		"JEM, label 3 of 3":     errOf(JEM{CD: cd}.LossLabels(nil, net, x, []int{0, 1, 3, 0}, rngOf(1))),
 		"JEM, 3 labels, 4 rows": errOf(JEM{CD: cd}.LossLabels(nil, net, x, good[:3], rngOf(1))),
 		"JEM, NaN weight":       errOf(JEM{CD: cd, GenWeight: math.NaN()}.LossLabels(nil, net, x, good, rngOf(1))),
-		"JEM, weight −1":        errOf(JEM{CD: cd, GenWeight: -1}.LossLabels(nil, net, x, good, rngOf(1))),
+		"JEM, infinite weight":  errOf(JEM{CD: cd, GenWeight: math.Inf(1)}.LossLabels(nil, net, x, good, rngOf(1))),
 		"FM, unlabelled net":    errOf(FlowMatching{}.LossLabels(nil, tm, x2, good, rngOf(1))),
 		"EqM, unlabelled net":   errOf(EquilibriumMatching{}.LossLabels(nil, tm, x2, good, rngOf(1))),
 		"FM, classless net":     errOf(FlowMatching{}.LossLabels(nil, classless, tensor.Zeros(4, 4), good, rngOf(1))),
@@ -431,5 +431,43 @@ func TestJEMWarmup(t *testing.T) {
 	}
 	if _, err := (JEM{CD: cd, Warmup: -1}).LossLabels(nil, net, x, y, rngOf(1)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("warm-up −1: error %v, want ErrInvalid", err)
+	}
+}
+
+// TestZeroSettingsCanBeAskedFor: the settings whose 0 means a default take
+// a negative value for none. JEM's generative weight −1 is the
+// cross-entropy alone past the warm-up, drawing nothing from the stream; a
+// new-sample ratio −1 restarts no chain from noise, and a NaN one is
+// refused.
+func TestZeroSettingsCanBeAskedFor(t *testing.T) {
+	net := tinyClassifier(t)
+	x := tensor.Zeros(6, 16)
+	for i := range x.Data() {
+		x.Data()[i] = math.Cos(0.7 * float64(i))
+	}
+	y := []int{0, 1, 2, 2, 1, 0}
+	ce, err := CrossEntropy{}.LossLabels(nil, net, x, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := JEM{CD: ContrastiveDivergence{K: 2, Persistent: true, BufferSize: 8, InitSteps: -1,
+		Sampler: sampler.Langevin{StepSize: schedule.Constant(0.01)}}, GenWeight: -1}
+	l, _ := j.Start()
+	rng := rngOf(40)
+	v, err := l.(EnergyLabelLoss).LossLabels(nil, net, x, y, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Item() != ce.Item() || rng.Uint64() != rngOf(40).Uint64() {
+		t.Errorf("JEM at weight −1: %v, want the cross-entropy %v and no draws", v.Item(), ce.Item())
+	}
+	for _, c := range []struct{ set, want float64 }{{0, 0.05}, {-1, 0}, {0.3, 0.3}} {
+		s, err := ContrastiveDivergence{NewSampleRatio: c.set}.settings()
+		if err != nil || s.ratio != c.want {
+			t.Errorf("new-sample ratio %g: %g (%v), want %g", c.set, s.ratio, err, c.want)
+		}
+	}
+	if _, err := (ContrastiveDivergence{NewSampleRatio: math.NaN()}).settings(); err == nil {
+		t.Error("new-sample ratio NaN: no error")
 	}
 }

@@ -67,12 +67,12 @@ func (c Config) checkImage() error {
 		return fmt.Errorf("model: model %q: want conv, mlp or transformer: %w", c.Arch, ErrInvalid)
 	case c.Arch != "" && c.Arch != ArchMLP && !dataset.IsImageSet(c.Data):
 		return fmt.Errorf("model: model %s needs an image set (%s), not data %q: %w", c.Arch, imageSetNames(), c.Data, ErrInvalid)
-	case c.CDSteps < 0 || !nonNeg(c.CDStep) || !nonNeg(c.CDNoise):
-		return fmt.Errorf("model: cd_steps %d, cd_step %g, cd_noise %g: each must be finite and not negative: %w", c.CDSteps, c.CDStep, c.CDNoise, ErrInvalid)
-	case !nonNeg(c.GenWeight):
-		return fmt.Errorf("model: gen_weight %g: must be finite and not negative: %w", c.GenWeight, ErrInvalid)
-	case !(c.LabelDrop >= 0 && c.LabelDrop <= 1):
-		return fmt.Errorf("model: label_drop %g: a probability in [0, 1]: %w", c.LabelDrop, ErrInvalid)
+	case c.CDSteps < 0 || !nonNeg(c.CDStep) || !nonNeg(optional(c.CDNoise)):
+		return fmt.Errorf("model: cd_steps %d, cd_step %g, cd_noise %g: each must be finite and not negative: %w", c.CDSteps, c.CDStep, optional(c.CDNoise), ErrInvalid)
+	case !nonNeg(optional(c.GenWeight)):
+		return fmt.Errorf("model: gen_weight %g: must be finite and not negative: %w", optional(c.GenWeight), ErrInvalid)
+	case !(optional(c.LabelDrop) >= 0 && optional(c.LabelDrop) <= 1):
+		return fmt.Errorf("model: label_drop %g: a probability in [0, 1]: %w", optional(c.LabelDrop), ErrInvalid)
 	case c.Classes < 0 || c.Patch < 0 || c.Heads < 0:
 		return fmt.Errorf("model: classes %d, patch %d, heads %d: none may be negative: %w", c.Classes, c.Patch, c.Heads, ErrInvalid)
 	case slices.ContainsFunc(c.Widths, func(w int) bool { return w < 1 }):

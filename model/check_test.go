@@ -34,8 +34,8 @@ func TestConfigCheck(t *testing.T) {
 		"interpolant":    func(c *Config) { c.Interpolant = "wiggly" },
 		"CD sampler":     func(c *Config) { c.Loss, c.CDSampler = "cd", "gibbs" },
 		"AIS CD sampler": func(c *Config) { c.Loss, c.CDSampler = "cd", "ais" },
-		"NaN gen weight": func(c *Config) { c.GenWeight = math.NaN() },
-		"gen weight −1":  func(c *Config) { c.GenWeight = -1 },
+		"NaN gen weight": func(c *Config) { c.GenWeight = dataset.Float(math.NaN()) },
+		"gen weight −1":  func(c *Config) { c.GenWeight = dataset.Float(-1) },
 	} {
 		c := ok
 		change(&c)

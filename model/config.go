@@ -56,10 +56,11 @@ type Config struct {
 	CDReg     *float64 `json:"cd_reg,omitempty"`
 	CDSampler string   `json:"cd_sampler,omitempty"`
 	// CD's chains, where set: sampler steps per loss (0: 20), Langevin's
-	// step size η (0: 0.005) and noise σ (0: √(2η), the noise of exp(−E)).
-	CDSteps int     `json:"cd_steps,omitempty"`
-	CDStep  float64 `json:"cd_step,omitempty"`
-	CDNoise float64 `json:"cd_noise,omitempty"`
+	// step size η (0: 0.005) and noise σ (nil: √(2η), the noise of
+	// exp(−E); 0: none, so that the chains descend the energy).
+	CDSteps int      `json:"cd_steps,omitempty"`
+	CDStep  float64  `json:"cd_step,omitempty"`
+	CDNoise *float64 `json:"cd_noise,omitempty"`
 	// CDStepEnd, when set, makes CD's step size follow a cosine from
 	// CDStep (its default where 0) to CDStepEnd over the run
 	// (loss.ContrastiveDivergence.StepSchedule).
@@ -78,8 +79,9 @@ type Config struct {
 	// or "full", N(mean, covariance).
 	NCENoise string `json:"nce_noise,omitempty"`
 	// GenWeight is JEM's generative weight w, of CD beside the
-	// cross-entropy (0: 0.2; 1 is Grathwohl et al.'s log p(x, y)).
-	GenWeight float64 `json:"gen_weight,omitempty"`
+	// cross-entropy (nil: 0.2; 1 is Grathwohl et al.'s log p(x, y); 0 is
+	// the cross-entropy alone, an ablation).
+	GenWeight *float64 `json:"gen_weight,omitempty"`
 
 	// Image models (see ImageNetwork); all empty for an MLP on points.
 
@@ -104,8 +106,9 @@ type Config struct {
 	// label-conditional (fm, eqm on a transformer) model; 0 means none.
 	Classes int `json:"classes,omitempty"`
 	// LabelDrop is the probability that training drops a label
-	// (classifier-free guidance); 0 means the loss's default.
-	LabelDrop float64 `json:"label_drop,omitempty"`
+	// (classifier-free guidance); nil means the loss's default (0.1), and
+	// 0 never, which trains no unconditional field to guide with.
+	LabelDrop *float64 `json:"label_drop,omitempty"`
 
 	// The noise ladder of loss ncsn: σ from SigmaMax down to SigmaMin in
 	// NoiseLevels geometric steps; 0 means loss.MultiNoiseDSM's defaults

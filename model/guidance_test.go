@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/goebm/goebm/dataset"
 )
 
 // TestGuidanceZeroIsUnconditional: generating by label with guidance
@@ -13,7 +15,7 @@ import (
 // transformer flow; w = 1 (the label's own model) gives something else.
 func TestGuidanceZeroIsUnconditional(t *testing.T) {
 	for _, c := range []Config{
-		{Data: "digits", Loss: "jem", Arch: ArchConv, Widths: []int{4}, CDStep: 1, CDNoise: 0.01},
+		{Data: "digits", Loss: "jem", Arch: ArchConv, Widths: []int{4}, CDStep: 1, CDNoise: dataset.Float(0.01)},
 		{Data: "digits", Loss: "fm", Arch: ArchTransformer, Hidden: 8, Layers: 1, Heads: 2, Patch: 4},
 	} {
 		c.Image, c.Dim, c.Classes, c.Activation, c.Steps, c.Batch, c.LR = []int{1, 8, 8}, 64, 10, "silu", 1, 1, 1

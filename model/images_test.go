@@ -30,7 +30,7 @@ func TestImageClassifiersLearn(t *testing.T) {
 	}
 	for _, loss := range []string{"ce", "jem"} {
 		c := Config{Data: "digits", Loss: loss, Arch: ArchConv, Widths: []int{8, 16}, Activation: "silu", Steps: 150, Batch: 32, LR: 3e-3, Seed: 1,
-			CDSteps: 5, CDStep: 1, CDNoise: 0.01, CDReg: dataset.Float(0.1), GenWeight: 0.5}.ForImages(im)
+			CDSteps: 5, CDStep: 1, CDNoise: dataset.Float(0.01), CDReg: dataset.Float(0.1), GenWeight: dataset.Float(0.5)}.ForImages(im)
 		if err := c.Check(); err != nil {
 			t.Fatal(err)
 		}

@@ -43,14 +43,15 @@ type LossSettings struct {
 	// (images in [−1, 1]).
 	Bounds *sampler.Bounds
 	// LabelDrop is the probability that a label-conditional flow loss drops
-	// a label (classifier-free guidance); 0 means the loss's default.
+	// a label (classifier-free guidance); 0 means the loss's default, and
+	// negative never.
 	LabelDrop float64
 	// SigmaMax, SigmaMin and NoiseLevels are multi-noise DSM's ladder; 0
 	// means the loss's defaults.
 	SigmaMax, SigmaMin float64
 	NoiseLevels        int
 	// GenWeight is JEM's generative weight w (loss.JEM.GenWeight); 0 means
-	// jemGenWeight.
+	// jemGenWeight, and negative none (the cross-entropy alone).
 	GenWeight float64
 	// CDStepSchedule, when set, is CD's sampler step size over the
 	// training steps (loss.ContrastiveDivergence.StepSchedule).
@@ -230,11 +231,11 @@ func (r Recipe) Keep(c Config) Config {
 		case "cd-step":
 			c.CDStep = 0
 		case "cd-noise":
-			c.CDNoise = 0
+			c.CDNoise = nil
 		case "label-drop":
-			c.LabelDrop = 0
+			c.LabelDrop = nil
 		case "gen-weight":
-			c.GenWeight = 0
+			c.GenWeight = nil
 		case "coupling":
 			c.Coupling = ""
 		case "interpolant":
@@ -275,7 +276,7 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 // sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
 // standard normal).
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
-	s := LossSettings{Steps: c.Steps, CDReg: cdReg(c.CDReg), Data: data, CDSteps: c.CDSteps, LabelDrop: c.LabelDrop, GenWeight: c.GenWeight,
+	s := LossSettings{Steps: c.Steps, CDReg: offOrDefault(c.CDReg), Data: data, CDSteps: c.CDSteps, LabelDrop: offOrDefault(c.LabelDrop), GenWeight: offOrDefault(c.GenWeight),
 		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels,
 		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise}
 	switch c.Projection {
@@ -317,11 +318,11 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 		if c.Image != nil && !ns.Constrains {
 			return Objective{}, fmt.Errorf("model: %s cannot draw contrastive divergence's negatives on images: it cannot keep them in the pixels' box: %w", ns.Name, ErrInvalid)
 		}
-		if c.CDNoise != 0 {
+		if c.CDNoise != nil {
 			return Objective{}, fmt.Errorf("model: cd_noise sets Langevin's noise: not with cd_sampler %s: %w", ns.Name, ErrInvalid)
 		}
 		s.CDSampler = ns.New(SamplerSettings{StepSize: step})
-	case c.CDStep != 0 || c.CDNoise != 0:
+	case c.CDStep != 0 || c.CDNoise != nil:
 		s.CDSampler = c.langevin()
 	}
 	var err error
@@ -338,14 +339,22 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	return NewLoss(c.Loss, s)
 }
 
-// cdReg returns the config's CD regulariser as loss.ContrastiveDivergence
-// takes it: 0 for the default when unset, negative for none when 0.
-func cdReg(p *float64) float64 {
+// offOrDefault returns an optional setting of the config as the losses
+// take it: 0 (their default) when unset, and −1 (none, off) when set to 0.
+func offOrDefault(p *float64) float64 {
 	switch {
 	case p == nil:
 		return 0
 	case *p == 0:
 		return -1
+	}
+	return *p
+}
+
+// optional returns *p, or 0 when p is nil, for checks and messages.
+func optional(p *float64) float64 {
+	if p == nil {
+		return 0
 	}
 	return *p
 }
@@ -363,8 +372,8 @@ func (c Config) cdStep() float64 {
 // exp(−E)).
 func (c Config) langevin() sampler.Langevin {
 	l := sampler.Langevin{StepSize: schedule.Constant(c.cdStep())}
-	if c.CDNoise > 0 {
-		l.Temperature = schedule.Constant(c.CDNoise * c.CDNoise / (2 * c.cdStep()))
+	if c.CDNoise != nil {
+		l.Temperature = schedule.Constant(*c.CDNoise * *c.CDNoise / (2 * c.cdStep()))
 	}
 	return l
 }

@@ -92,6 +92,14 @@ func TestTrainLossFlags(t *testing.T) {
 	if cfg, b = readConfig(t, out); cfg.CDReg == nil || *cfg.CDReg != 0 {
 		t.Errorf("-cd-reg 0: config.json %s", b)
 	}
+	// So is -cd-noise 0 (chains that descend the energy); unset, it is absent.
+	out = filepath.Join(t.TempDir(), "m")
+	if err := train(t, "-loss", "cd", "-cd-noise", "0", "-out", out); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, b = readConfig(t, out); cfg.CDNoise == nil || *cfg.CDNoise != 0 || cfg.CDReg == nil || *cfg.CDReg != 0.1 {
+		t.Errorf("-cd-noise 0: config.json %s", b)
+	}
 	for _, bad := range [][]string{{"-loss", "pcd", "-sigma", "0.1"}, {"-loss", "ssm", "-projection", "cube"}} {
 		if err := train(t, append(bad, "-out", filepath.Join(t.TempDir(), "m"))...); err == nil {
 			t.Errorf("%v: no error", bad)

@@ -62,15 +62,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&c.Sigma, "sigma", 0, "dsm: noise σ (0: 0.05)")
 	fs.Float64Var(&c.SigmaEnd, "sigma-end", 0, "dsm: σ follows a cosine from -sigma to this over the run (0: constant)")
 	fs.StringVar(&c.NCENoise, "nce-noise", "", "nce: noise fitted to the data, isotropic or full (covariance) (empty: isotropic)")
-	fs.Float64Var(&c.CDNoise, "cd-noise", 0, "Langevin noise σ of the contrastive-divergence chains, set apart from η (0: √(2η); images 0.01)")
-	fs.Float64Var(&c.GenWeight, "gen-weight", 0, "jem: weight of persistent CD beside the cross-entropy (0: 0.2; 1 is Grathwohl et al.'s log p(x, y))")
+	cdNoise := fs.Float64("cd-noise", 0, "Langevin noise σ of the contrastive-divergence chains, set apart from η (unset: √(2η), images 0.01; 0: none, the chains descend the energy)")
+	genWeight := fs.Float64("gen-weight", 0.2, "jem: weight of persistent CD beside the cross-entropy (1 is Grathwohl et al.'s log p(x, y); 0: the cross-entropy alone)")
 	fs.StringVar(&c.Arch, "model", "mlp", "network: "+names(model.Archs()))
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory of an image set's files (empty: where its Debian package puts them)")
 	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 16,32)")
 	fs.BoolVar(&c.SpectralNorm, "spectral-norm", false, "conv: spectral normalisation of every weight (IGEBM)")
 	fs.IntVar(&c.Patch, "patch", 2, "transformer: side of the square patches (4 for images beyond 16 pixels)")
 	fs.IntVar(&c.Heads, "heads", 4, "transformer: attention heads (-hidden is the token width, -layers the depth)")
-	fs.Float64Var(&c.LabelDrop, "label-drop", 0, "label-conditional flows: probability of dropping a label in training, for classifier-free guidance (0: 0.1)")
+	labelDrop := fs.Float64("label-drop", 0.1, "label-conditional flows: probability of dropping a label in training, for classifier-free guidance (0: never, no guidance)")
 	fs.Float64Var(&c.SigmaMax, "sigma-max", 0, "ncsn: largest noise σ₁ of the ladder (0: 1; images 3)")
 	fs.Float64Var(&c.SigmaMin, "sigma-min", 0, "ncsn: smallest noise σ_L of the ladder, below -sigma-max (0: 0.01)")
 	fs.IntVar(&c.NoiseLevels, "noise-levels", 0, "ncsn: noise levels L of the geometric ladder, 2 to 1000 (0: 10; images 20)")
@@ -83,8 +83,19 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// The optional settings are recorded only when given, so that a
+	// config keeps its defaults' meaning and 0 can be asked for.
 	if isSet(fs, "noise") {
 		c.DataNoise = dataNoise
+	}
+	if isSet(fs, "cd-noise") {
+		c.CDNoise = cdNoise
+	}
+	if isSet(fs, "gen-weight") {
+		c.GenWeight = genWeight
+	}
+	if isSet(fs, "label-drop") {
+		c.LabelDrop = labelDrop
 	}
 	c.CDReg = cdReg
 	recipe, err := model.RecipeByName(c.Loss)
@@ -329,7 +340,7 @@ func imageFlags(fs *flag.FlagSet, c *model.Config, widths string, r model.Recipe
 			c.CDStep = 1
 		}
 		if !isSet(fs, "cd-noise") && c.CDSampler == "" {
-			c.CDNoise = 0.01
+			c.CDNoise = dataset.Float(0.01)
 		}
 	}
 	return nil
