@@ -30,7 +30,8 @@ type Replay struct {
 type ReplayOptions struct {
 	// Size is the number of chains; 0 means 10000.
 	Size int
-	// NewSampleRatio of each batch restarts from noise; 0 means 0.05.
+	// NewSampleRatio of each batch restarts from noise; 0 means 0.05, and
+	// negative none.
 	NewSampleRatio float64
 	// InitSteps are run on the whole buffer when it is made; 0 means 100,
 	// negative means none.
@@ -41,7 +42,10 @@ type ReplayOptions struct {
 // all its randomness from seed.
 func NewReplay(b compute.Backend, en Energy, k Kernel, d int, o ReplayOptions, seed uint64) (*Replay, error) {
 	size, ratio, init := cmp.Or(o.Size, 10000), cmp.Or(o.NewSampleRatio, 0.05), cmp.Or(o.InitSteps, 100)
-	if d <= 0 || size <= 0 || ratio < 0 || ratio > 1 {
+	if ratio < 0 {
+		ratio = 0
+	}
+	if d <= 0 || size <= 0 || !(ratio >= 0 && ratio <= 1) {
 		return nil, fmt.Errorf("xla: replay buffer of dimension %d, size %d, new-sample ratio %g: %w", d, size, ratio, ErrInvalid)
 	}
 	r := &Replay{b: b, en: en, k: k, d: d, ratio: ratio, rng: rand.New(rand.NewPCG(seed, 0x5eed))}

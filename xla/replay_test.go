@@ -44,7 +44,7 @@ func TestReplayPersists(t *testing.T) {
 	}
 
 	const n = 3000
-	r, err := NewReplay(b, gauss, Langevin{StepSize: eta}, 2, ReplayOptions{Size: n, NewSampleRatio: 1e-9, InitSteps: -1}, 8)
+	r, err := NewReplay(b, gauss, Langevin{StepSize: eta}, 2, ReplayOptions{Size: n, NewSampleRatio: -1, InitSteps: -1}, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
