@@ -26,6 +26,8 @@ func (c Config) Check() error {
 			c.Dim, c.Hidden, c.Layers, c.Steps, c.Batch, ErrInvalid)
 	case c.Accumulate < 0:
 		return fmt.Errorf("model: accumulate %d: must not be negative (0 means 1): %w", c.Accumulate, ErrInvalid)
+	case !(c.EMA >= 0 && c.EMA < 1):
+		return fmt.Errorf("model: ema %g: a decay in [0, 1) (0 means none): %w", c.EMA, ErrInvalid)
 	case !(c.LR > 0) || math.IsInf(c.LR, 1):
 		return fmt.Errorf("model: lr %g: must be positive and finite: %w", c.LR, ErrInvalid)
 	case c.CDReg != nil && (!(*c.CDReg >= 0) || math.IsInf(*c.CDReg, 1)):

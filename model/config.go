@@ -48,6 +48,10 @@ type Config struct {
 	// into one optimizer step (train.Config.Accumulate): a step then sees
 	// Accumulate·Batch rows. 0 means 1.
 	Accumulate int `json:"accumulate,omitempty"`
+	// EMA is the decay of an exponential moving average of the weights,
+	// with warm-up (train.Config.EMADecay, EMAWarmup); the model is the
+	// average. 0 means none.
+	EMA float64 `json:"ema,omitempty"`
 	// The recipe's settings, by the names Recipe.Uses gives them.
 	Coupling    string `json:"coupling,omitempty"`
 	Interpolant string `json:"interpolant,omitempty"`

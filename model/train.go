@@ -34,7 +34,9 @@ type TrainOptions struct {
 // Train trains the network of c (initialised from c.Seed) with the objective l
 // on data ([n, c.Dim]): Adam with a cosine decay of the learning rate from
 // c.LR to c.LR/50 over c.Steps steps, batches of c.Batch (c.Accumulate of
-// them averaged into each step), gradients clipped to norm 10. It writes
+// them averaged into each step), gradients clipped to norm 10, and with
+// c.EMA a moving average of the weights, which the model it returns holds
+// (with the warm-up of train.Config.EMAWarmup). It writes
 // config.json into o.Dir first, so that an interrupted run's directory can
 // be resumed (when resuming, it checks it instead, before writing
 // anything), and returns the model and the trainer's summary. OpenRun gives
@@ -61,7 +63,7 @@ func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o Tr
 	}
 	opt := &optim.Adam{Schedule: schedule.Cosine{Start: c.LR, End: c.LR / 50, Steps: c.Steps}}
 	tc := train.Config{Steps: c.Steps, BatchSize: min(c.Batch, data.Dim(0)), Accumulate: c.Accumulate, Seed: c.Seed, ClipNorm: 10, Dir: o.Dir,
-		CheckpointEvery: o.CheckpointEvery, Progress: o.Progress}
+		CheckpointEvery: o.CheckpointEvery, Progress: o.Progress, EMADecay: c.EMA, EMAWarmup: c.EMA > 0}
 	if c.Classes > 0 {
 		if len(o.Labels) != data.Dim(0) {
 			return nil, sum, fmt.Errorf("model: %d labels for %d rows: a model of %d classes learns from one label per row: %w", len(o.Labels), data.Dim(0), c.Classes, ErrInvalid)
@@ -87,6 +89,11 @@ func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o Tr
 	}
 	if sum, err = tr.Run(ctx); err != nil {
 		return nil, sum, fmt.Errorf("model: %w", err)
+	}
+	// With a moving average the model is the average, as Load reads it
+	// from model_ema.params.
+	for i, p := range tr.Averaged() {
+		copy(net.Params()[i].Value.Data(), p.Value.Data())
 	}
 	m, err := New(c, net, l)
 	return m, sum, err

@@ -261,11 +261,22 @@ func (c checkpoints) Stop(t *Trainer, cause error) error {
 // saveEMA writes the network's averaged weights in the parameter format,
 // under the network's own names, so nn.Load reads them into a network.
 func (t *Trainer) saveEMA(path string) error {
+	return nn.Save(path, &paramsModule{t.Averaged()})
+}
+
+// Averaged returns the moving average of the network's weights (with
+// Config.EMADecay) under the network's own names, in its order; nil
+// without one. The values are the trainer's own: copy them to keep them
+// past the next step.
+func (t *Trainer) Averaged() []nn.Param {
+	if t.ema == nil {
+		return nil
+	}
 	var ps []nn.Param
 	for i, p := range t.net.Params() {
 		ps = append(ps, nn.Param{Name: p.Name, Value: t.ema.avg[i]})
 	}
-	return nn.Save(path, &paramsModule{ps})
+	return ps
 }
 
 // paramsModule is a parameter list posing as a module, for nn.Save.

@@ -109,7 +109,7 @@ func newFor[N nn.Module](net N, l loss.Loss[N], opt optim.Stateful, data *tensor
 	if any(net) == nil || l == nil || opt == nil || data == nil {
 		return nil, fmt.Errorf("train: network, loss, optimizer and data are all required: %w", ErrInvalid)
 	}
-	if cfg.Steps < 0 || cfg.BatchSize < 0 || cfg.Accumulate < 0 || cfg.CheckpointEvery < 0 || cfg.LogEvery < 0 || cfg.ClipNorm < 0 || cfg.EMADecay < 0 || cfg.EMADecay >= 1 {
+	if cfg.Steps < 0 || cfg.BatchSize < 0 || cfg.Accumulate < 0 || cfg.CheckpointEvery < 0 || cfg.LogEvery < 0 || cfg.ClipNorm < 0 || !(cfg.EMADecay >= 0 && cfg.EMADecay < 1) {
 		return nil, fmt.Errorf("train: steps %d, batch %d, accumulate %d, checkpoint every %d, log every %d, clip %g, EMA decay %g: %w",
 			cfg.Steps, cfg.BatchSize, cfg.Accumulate, cfg.CheckpointEvery, cfg.LogEvery, cfg.ClipNorm, cfg.EMADecay, ErrInvalid)
 	}

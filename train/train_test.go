@@ -236,6 +236,7 @@ func TestNewRejectsBadSettings(t *testing.T) {
 		"negative steps":      {Steps: -1},
 		"batch too big":       {Steps: 1, BatchSize: 1000},
 		"EMA decay 1":         {Steps: 1, EMADecay: 1},
+		"EMA decay NaN":       {Steps: 1, EMADecay: math.NaN()},
 		"negative clip":       {Steps: 1, ClipNorm: -1},
 		"negative accumulate": {Steps: 1, Accumulate: -1},
 		"warm-up without EMA": {Steps: 1, EMAWarmup: true},

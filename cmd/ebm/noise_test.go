@@ -64,7 +64,7 @@ func readConfig(t *testing.T, dir string) (model.Config, []byte) {
 	return cfg, b
 }
 
-// TestTrainLossFlags: the score-matching and NCE flags reach config.json,
+// TestTrainLossFlags: the score-matching, NCE, CD and EMA flags reach config.json,
 // a run with a σ schedule resumes, and a flag the loss does not read is
 // refused.
 func TestTrainLossFlags(t *testing.T) {
@@ -99,6 +99,14 @@ func TestTrainLossFlags(t *testing.T) {
 	}
 	if cfg, b = readConfig(t, out); cfg.CDNoise == nil || *cfg.CDNoise != 0 || cfg.CDReg == nil || *cfg.CDReg != 0.1 {
 		t.Errorf("-cd-noise 0: config.json %s", b)
+	}
+	// -ema keeps a moving average of the weights, which the model is.
+	out = filepath.Join(t.TempDir(), "m")
+	if err := train(t, "-loss", "dsm", "-ema", "0.99", "-out", out); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, b = readConfig(t, out); cfg.EMA != 0.99 || !exists(filepath.Join(out, "model_ema.params")) {
+		t.Errorf("-ema 0.99: config.json %s, or no model_ema.params", b)
 	}
 	for _, bad := range [][]string{{"-loss", "pcd", "-sigma", "0.1"}, {"-loss", "ssm", "-projection", "cube"}} {
 		if err := train(t, append(bad, "-out", filepath.Join(t.TempDir(), "m"))...); err == nil {

@@ -45,6 +45,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.IntVar(&c.Steps, "steps", 3000, "training steps (images: 600 for the CD losses, 900 for jem, 5000 for the flows, 2000 for ncsn, 1000 otherwise)")
 	fs.IntVar(&c.Batch, "batch", 256, "batch size (images: 64)")
 	fs.IntVar(&c.Accumulate, "accumulate", 1, "batches whose gradients are averaged into each step (gradient accumulation: a step sees accumulate × batch rows)")
+	fs.Float64Var(&c.EMA, "ema", 0, "decay of an exponential moving average of the weights, with warm-up; the saved model is the average (0: none; 0.999 is usual)")
 	fs.IntVar(&c.Hidden, "hidden", 64, "units per hidden layer")
 	fs.IntVar(&c.Layers, "layers", 2, "hidden layers")
 	fs.StringVar(&c.Activation, "activation", "silu", "activation (ebm list shows them)")
