@@ -21,6 +21,11 @@ var BLAS = func() string {
 // on this CPU; where they do not, they compute in float64.
 var HasFloat32 = haveKernel
 
+// packedProduct says whether blasGemm computes in precision p with
+// goebm's packed kernels, whose every element is summed the same way
+// however C is split.
+func packedProduct(Precision) bool { return haveKernel }
+
 // blasGemm computes c = op(a)·op(b) + beta·c in precision p, c row-major
 // with row length ldc. Without the AVX2 kernel, gonum computes in float64.
 func blasGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {

@@ -16,6 +16,11 @@ var BLAS = "openblas"
 // OpenBLAS's sgemm always does.
 var HasFloat32 = true
 
+// packedProduct says whether blasGemm computes in precision p with
+// goebm's packed kernels, whose every element is summed the same way
+// however C is split: float32 where the CPU has them.
+func packedProduct(p Precision) bool { return haveKernel && p == Float32 }
+
 // blasGemm computes c = op(a)·op(b) + beta·c in precision p, c row-major
 // with row length ldc: float64 through OpenBLAS's dgemm; float32 through
 // goebm's packed float32 product where the CPU has it (it rounds the

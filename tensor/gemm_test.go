@@ -185,3 +185,24 @@ func BenchmarkGemmPacked(b *testing.B) {
 		}
 	}
 }
+
+// TestProductsSameBitsOnAnyCores: a product split into one block of C per
+// core (gemmChunk) gives the bits it gives on one core, in both
+// precisions, for a tall C (split by rows) and a wide one (by columns),
+// with and without transposes, and with k past one kc block.
+func TestProductsSameBitsOnAnyCores(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, p := range []Precision{Float64, Float32} {
+		for _, sz := range [][3]int{{517, 130, 300}, {70, 650, 129}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			a, b := Randn(rng, m, k), Randn(rng, n, k)
+			a.SetPrecision(p)
+			b.SetPrecision(p)
+			sameBits(t, fmt.Sprintf("%v product %dx%dx%d", p, m, n, k), func() []float64 {
+				tp := NewNoGradTape()
+				out := append([]float64(nil), tp.MatMulT(a, b, false, true).Data()...)
+				return append(out, tp.MatMulT(b, tp.MatMulT(a, b, false, true), true, true).Data()...)
+			})
+		}
+	}
+}

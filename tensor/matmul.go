@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 // MatMul returns the matrix product a·b of rank-2 tensors [m, k]·[k, n].
 func (tp *Tape) MatMul(a, b *Tensor) *Tensor { return tp.MatMulT(a, b, false, false) }
@@ -107,6 +110,21 @@ func mmDims(op string, a, b *Tensor, tA, tB bool) (m, k, n int) {
 // element of C is computed by the same BLAS call however many cores run.
 const gemmBlock = 64
 
+// gemmChunk is the width of the blocks of C, along a side of the given
+// length, that a product in precision p is split into. goebm's packed
+// kernels sum every element the same way however C is split, so they take
+// one block per core (a multiple of gemmBlock): each block packs the whole
+// other operand, and at blocks of 64 rows a [256, 128]·[128, 128] product
+// packed its B four times, a sixth of a score-matching step. Other BLAS
+// get gemmBlock.
+func gemmChunk(p Precision, side int) int {
+	if !packedProduct(p) {
+		return gemmBlock
+	}
+	per := (side + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	return max(gemmBlock, (per+gemmBlock-1)/gemmBlock*gemmBlock)
+}
+
 // gemm computes c = op(a)·op(b) + beta·c in precision p for row-major c of shape [m, n],
 // with lda and ldb the row lengths of a and b as stored. Large products are
 // split into blocks of C along its longer side, computed concurrently.
@@ -126,7 +144,7 @@ func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float
 		return
 	}
 	if m >= n { // blocks of rows of C: rows of op(a)
-		chunked(m, gemmBlock, func(_, lo, hi int) {
+		chunked(m, gemmChunk(p, m), func(_, lo, hi int) {
 			off := lo * lda // row lo of a
 			if tA {
 				off = lo // column lo of a
@@ -135,7 +153,7 @@ func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float
 		})
 		return
 	}
-	chunked(n, gemmBlock, func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
+	chunked(n, gemmChunk(p, n), func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
 		off := lo // column lo of b
 		if tB {
 			off = lo * ldb // row lo of b
