@@ -27,7 +27,9 @@
 //
 //	time-conditioned networks (TimeLoss)
 //	FlowMatching           mean ‖v(x_t, t) − u_t‖² along a path from noise to data
-//	EquilibriumMatching    a time-invariant field f(x) regressed on −u_t·c(t) (Wang and Du 2025)
+//	EquilibriumMatching    a time-invariant field f(x) regressed on −u_t·c(t) (Wang and Du 2025),
+//	                       or the gradient of an energy g(x) = x·f(x) or −½‖f(x)‖² (Explicit,
+//	                       Form), from N(0, I) or any Source
 //	MultiNoiseDSM          a noise-conditional energy E(x, σ) (NCSN; Song and Ermon 2019):
 //	                       mean ½‖σ∇ₓE(x̃, σ) − ε‖², x̃ = x + σε, σ drawn per row from a
 //	                       geometric ladder σ₁ > … > σ_L told to the network as the time

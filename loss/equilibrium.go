@@ -20,9 +20,12 @@ import (
 // The loss is the mean over all entries of the squared error. Generation
 // descends the field: x ← x − η·f(x) from noise.
 //
-// With Explicit, the field is ∇ₓg of the energy g(x) = x·f(x) (EqM-E), so the
-// model is an energy E = g whose descent generates, and whose value scores
-// points.
+// With Explicit, the field is ∇ₓg of an energy g built from f (EqM-E; Form
+// says which), so the model is an energy E = g whose descent generates, and
+// whose value scores points.
+//
+// Source, when set, draws x₀ in place of N(0, I), for transport from any
+// source to the data; generation then starts from the source too.
 type EquilibriumMatching struct {
 	// Interpolant is the path; nil means the straight one.
 	Interpolant interpolant.Interpolant
@@ -30,8 +33,16 @@ type EquilibriumMatching struct {
 	Coupling coupling.Coupling
 	// Threshold a and Multiplier λ of c(t); 0 means 0.8 and 4.
 	Threshold, Multiplier float64
-	// Explicit matches ∇ₓ(x·f(x)) instead of f(x).
+	// Explicit matches ∇ₓg(x) instead of f(x), with g given by Form.
 	Explicit bool
+	// Form is the explicit model's energy g: DotEnergy (the zero value)
+	// or L2Energy.
+	Form EqMEnergy
+	// Source draws the x₀ of each pair; nil means N(0, I).
+	Source Noise
+	// TrainEps keeps t in [ε, 1 − ε] (TorchEBM's train_eps); 0 means the
+	// whole interval.
+	TrainEps float64
 	// TimeConditioned passes t to the network instead of 0.
 	TimeConditioned bool
 	// LabelDrop is, with labels (LossLabels), the probability that a row's
@@ -40,10 +51,29 @@ type EquilibriumMatching struct {
 	LabelDrop float64
 }
 
-// Energy returns g(x) = x·f(x, 0) for each row: the energy of an explicit
+// EqMEnergy is the energy g an explicit EqM model builds from its field f.
+type EqMEnergy int
+
+const (
+	// DotEnergy is g(x) = x·f(x) (TorchEBM's energy_type "dot", and its
+	// alias "mean").
+	DotEnergy EqMEnergy = iota
+	// L2Energy is g(x) = −½‖f(x)‖² (TorchEBM's "l2").
+	L2Energy
+)
+
+// Energy returns g(x) of f(x, 0) for each row: the energy of an explicit
 // EqM model.
 func (e EquilibriumMatching) Energy(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor) *tensor.Tensor {
-	return rowDot(tp, x, net.ForwardT(tp, x, tensor.Zeros(x.Dim(0), 1)))
+	return e.energy(tp, x, net.ForwardT(tp, x, tensor.Zeros(x.Dim(0), 1)))
+}
+
+// energy is g for each row of x, given the field f at x.
+func (e EquilibriumMatching) energy(tp *tensor.Tape, x, f *tensor.Tensor) *tensor.Tensor {
+	if e.Form == L2Energy {
+		return tp.Scale(tp.SumAxis(tp.Mul(f, f), 1), -0.5)
+	}
+	return rowDot(tp, x, f)
 }
 
 // Loss returns the equilibrium-matching loss of net on the data x.
@@ -68,12 +98,13 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 		return nil, err
 	}
 	a, lam := cmp.Or(e.Threshold, 0.8), cmp.Or(e.Multiplier, 4)
-	if !(a >= 0 && a < 1) || !(lam > 0) {
-		return nil, fmt.Errorf("loss: EqM threshold %g must be in [0, 1), multiplier %g positive: %w", a, lam, ErrInvalid)
+	if !(a >= 0 && a < 1) || !(lam > 0) || !(e.TrainEps >= 0 && e.TrainEps < 0.5) || (e.Form != DotEnergy && e.Form != L2Energy) {
+		return nil, fmt.Errorf("loss: EqM threshold %g must be in [0, 1), multiplier %g positive, train eps %g in [0, ½), energy form %d dot or l2: %w",
+			a, lam, e.TrainEps, e.Form, ErrInvalid)
 	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, idx, err := samplePairs(e.Interpolant, e.Coupling, x, false, rng)
+	xt, ut, ts, idx, err := samplePairs(e.Interpolant, e.Coupling, e.Source, x, timeDraw{eps: e.TrainEps}, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +130,7 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 		return nil, fmt.Errorf("loss: the network gives shape %v for %d points of dimension %d: %w", f.Shape(), n, d, ErrInvalid)
 	}
 	if e.Explicit {
-		g := rowDot(tp, xl, f)
+		g := e.energy(tp, xl, f)
 		f = tp.Grad([]*tensor.Tensor{g}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
 	}
 	r := tp.Sub(f, target)

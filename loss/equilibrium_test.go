@@ -83,7 +83,7 @@ func TestEquilibriumMatchingFindsData(t *testing.T) {
 func TestEquilibriumMatchingGradients(t *testing.T) {
 	net, _ := nn.NewTimeMLP(rand.New(rand.NewPCG(3, 3)), 2, 2, []int{5}, 2, nn.SiLU())
 	x := tensor.Randn(rand.New(rand.NewPCG(4, 4)), 6, 2)
-	for name, eq := range map[string]EquilibriumMatching{"implicit": {}, "explicit": {Explicit: true}, "timed": {TimeConditioned: true}} {
+	for name, eq := range map[string]EquilibriumMatching{"implicit": {}, "explicit": {Explicit: true}, "l2": {Explicit: true, Form: L2Energy}, "timed": {TimeConditioned: true}} {
 		xs := nn.Values(net.Params())
 		f := func(tp *tensor.Tape, _ []*tensor.Tensor) *tensor.Tensor {
 			v, err := eq.Loss(tp, net, x, rand.New(rand.NewPCG(5, 5)))
@@ -95,5 +95,116 @@ func TestEquilibriumMatchingGradients(t *testing.T) {
 		if err := tensor.CheckGrad(f, xs, tensor.CheckOptions{Atol: 1e-5, Rtol: 1e-4}); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// linearField is the time module f(x, t) = x·Aᵀ, with no parameters.
+type linearField struct{ a *tensor.Tensor }
+
+func (l linearField) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return tp.MatMulT(x, l.a, false, true)
+}
+func (l linearField) ForwardT(tp *tensor.Tape, x, _ *tensor.Tensor) *tensor.Tensor {
+	return l.Forward(tp, x)
+}
+func (linearField) Params() []nn.Param { return nil }
+
+// TestEquilibriumMatchingForms: for a linear field f(x) = Ax the explicit
+// forms have closed-form gradients, ∇ₓ(x·Ax) = (A + Aᵀ)x and
+// ∇ₓ(−½‖Ax‖²) = −AᵀAx; each loss equals the mean squared difference from
+// the target −u_t·c(t) at the same draws (t kept in [0.1, 0.9] by
+// TrainEps), to 1e-12. Energy gives g itself.
+func TestEquilibriumMatchingForms(t *testing.T) {
+	a := tensor.New([]float64{0.5, -1.2, 0.3, 2}, 2, 2)
+	f := linearField{a}
+	x := tensor.Randn(rand.New(rand.NewPCG(8, 8)), 40, 2)
+	at := func(m [4]float64, v []float64) [2]float64 {
+		return [2]float64{m[0]*v[0] + m[1]*v[1], m[2]*v[0] + m[3]*v[1]}
+	}
+	A := [4]float64{0.5, -1.2, 0.3, 2}
+	sym := [4]float64{1, -0.9, -0.9, 4}                                                // A + Aᵀ
+	ata := [4]float64{0.5*0.5 + 0.3*0.3, 0.5*-1.2 + 0.3*2, -1.2*0.5 + 2*0.3, 1.44 + 4} // AᵀA
+	for _, c := range []struct {
+		name  string
+		eq    EquilibriumMatching
+		field func(v []float64) [2]float64
+		g     func(v []float64) float64
+	}{
+		{"implicit", EquilibriumMatching{TrainEps: 0.1}, func(v []float64) [2]float64 { return at(A, v) }, nil},
+		{"dot", EquilibriumMatching{Explicit: true, TrainEps: 0.1}, func(v []float64) [2]float64 { return at(sym, v) },
+			func(v []float64) float64 { av := at(A, v); return v[0]*av[0] + v[1]*av[1] }},
+		{"l2", EquilibriumMatching{Explicit: true, Form: L2Energy, TrainEps: 0.1}, func(v []float64) [2]float64 {
+			g := at(ata, v)
+			return [2]float64{-g[0], -g[1]}
+		}, func(v []float64) float64 { av := at(A, v); return -0.5 * (av[0]*av[0] + av[1]*av[1]) }},
+	} {
+		got, err := c.eq.Loss(nil, f, x, rand.New(rand.NewPCG(9, 9)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		xt, ut, ts, _, err := samplePairs(nil, nil, nil, x, timeDraw{eps: 0.1}, rand.New(rand.NewPCG(9, 9)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0.0
+		for i, tt := range ts {
+			if tt < 0.1 || tt > 0.9 {
+				t.Fatalf("%s: t = %g outside [0.1, 0.9]", c.name, tt)
+			}
+			ct := 4 * math.Min(1, (1-tt)/0.2)
+			fv := c.field(xt[2*i : 2*i+2])
+			for j := range 2 {
+				r := fv[j] + ut[2*i+j]*ct
+				want += r * r
+			}
+		}
+		want /= float64(len(xt))
+		if math.Abs(got.Item()-want) > 1e-12*math.Max(1, want) {
+			t.Errorf("%s: loss %.15g, want %.15g", c.name, got.Item(), want)
+		}
+		if c.g == nil {
+			continue
+		}
+		e := c.eq.Energy(tensor.NewTape(), f, x)
+		for i := range 3 {
+			if w := c.g(x.Data()[2*i : 2*i+2]); math.Abs(e.Data()[i]-w) > 1e-12 {
+				t.Errorf("%s: energy at row %d %g, want %g", c.name, i, e.Data()[i], w)
+			}
+		}
+	}
+}
+
+// TestEquilibriumMatchingSource: with data at 0 and a zero field, the
+// target is x₀·c(t), so the loss's mean is E[c(t)²]·E[x₀²] over the
+// coordinates: with the source N((3, −1), 0.5²I) and c's defaults
+// (λ = 4, a = 0.8), E[c²] = 12.8 + 400·0.2³/3 and E[x₀²] = (9.25 + 1.25)/2.
+// The mean of 40 losses is within 4 standard errors of that.
+func TestEquilibriumMatchingSource(t *testing.T) {
+	src, err := NewDiagGaussianNoise([]float64{3, -1}, []float64{0.25, 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq := EquilibriumMatching{Source: src}
+	zero := linearField{tensor.Zeros(2, 2)}
+	x := tensor.Zeros(256, 2)
+	rng := rand.New(rand.NewPCG(10, 10))
+	var s, ss float64
+	const reps = 40
+	for range reps {
+		l, err := eq.Loss(nil, zero, x, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s += l.Item()
+		ss += l.Item() * l.Item()
+	}
+	mean := s / reps
+	se := math.Sqrt((ss/reps - mean*mean) / (reps - 1))
+	want := (12.8 + 400*0.008/3) * (9.25 + 1.25) / 2
+	if math.Abs(mean-want) > 4*se {
+		t.Errorf("loss %.4f ± %.4f, want %.4f", mean, se, want)
+	}
+	if _, err := (EquilibriumMatching{Source: src}).Loss(nil, linearField{tensor.Zeros(3, 3)}, tensor.Zeros(4, 3), rng); err == nil {
+		t.Error("a 2-d source for 3-d data: no error")
 	}
 }

@@ -57,7 +57,7 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 		return nil, err
 	}
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, idx, err := samplePairs(f.Interpolant, f.Coupling, x, f.LogNormalTime, rng)
+	xt, ut, ts, idx, err := samplePairs(f.Interpolant, f.Coupling, nil, x, timeDraw{logNormal: f.LogNormalTime}, rng)
 	if err != nil {
 		return nil, err
 	}
