@@ -21,6 +21,26 @@ type Coupling interface {
 	Pair(x0, x1 []float64, d int, rng *rand.Rand) ([]int, error)
 }
 
+// Weighted is a Coupling whose pairs carry importance weights: an
+// unbalanced plan leaves costly rows (outliers, unmatched mass) with little
+// mass, and the losses that read the weights down-weight those pairs
+// (TorchEBM's CouplingResult.weights).
+type Weighted interface {
+	Coupling
+	// PairWeighted is Pair with each pair's weight, normalised to mean 1;
+	// nil weights mean all ones. It draws from rng what Pair draws.
+	PairWeighted(x0, x1 []float64, d int, rng *rand.Rand) (idx []int, w []float64, err error)
+}
+
+// Transport is a coupling that makes the data side itself: each noise row's
+// partner is a point it computes (where a trained flow takes the row, for
+// reflow), not a row of the data.
+type Transport interface {
+	Coupling
+	// Transport returns the partner of each row of x0 ([n, d] row-major).
+	Transport(x0 []float64, d int) ([]float64, error)
+}
+
 func rowsOf(x0, x1 []float64, d int) (int, error) {
 	if d <= 0 || len(x0) == 0 || len(x0) != len(x1) || len(x0)%d != 0 {
 		return 0, fmt.Errorf("coupling: %d noise and %d data values for dimension %d: %w", len(x0), len(x1), d, ErrInvalid)
@@ -255,18 +275,28 @@ func (s Sinkhorn) Plan(x0, x1 []float64, d int) ([]float64, error) {
 
 // Pair draws each noise row's partner from its row of the plan.
 func (s Sinkhorn) Pair(x0, x1 []float64, d int, rng *rand.Rand) ([]int, error) {
+	idx, _, err := s.PairWeighted(x0, x1, d, rng)
+	return idx, err
+}
+
+// PairWeighted is Pair with, for an unbalanced plan, each pair's weight:
+// its noise row's mass in the plan over the mean row mass. A balanced plan's
+// rows all hold 1/n, so its weights are nil.
+func (s Sinkhorn) PairWeighted(x0, x1 []float64, d int, rng *rand.Rand) ([]int, []float64, error) {
 	p, err := s.Plan(x0, x1, d)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := len(x0) / d
 	idx := make([]int, n)
+	mass := make([]float64, n)
 	for i := range n {
 		row := p[i*n : (i+1)*n]
 		total := 0.0
 		for _, v := range row {
 			total += v
 		}
+		mass[i] = total
 		u := rng.Float64() * total
 		j := 0
 		for acc := row[0]; acc < u && j < n-1; acc += row[j] {
@@ -274,7 +304,59 @@ func (s Sinkhorn) Pair(x0, x1 []float64, d int, rng *rand.Rand) ([]int, error) {
 		}
 		idx[i] = j
 	}
+	if s.Unbalanced == 0 {
+		return idx, nil, nil
+	}
+	mean := 0.0
+	for _, m := range mass {
+		mean += m / float64(n)
+	}
+	if !(mean > 0) {
+		return nil, nil, fmt.Errorf("coupling: an unbalanced plan without mass (τ %g): %w", s.Unbalanced, ErrInvalid)
+	}
+	for i := range mass {
+		mass[i] /= mean
+	}
+	return idx, mass, nil
+}
+
+// ReflowCoupling pairs each noise row with where a trained flow takes it
+// (Liu et al. 2022; TorchEBM's ReflowCoupling): the data batch only sets
+// the number of pairs. Its Pair is the identity, for a caller that asks;
+// the losses call Transport.
+type ReflowCoupling struct {
+	// Velocity is the trained flow's field.
+	Velocity integrate.Drift
+	// Method integrates it; the zero Tableau means Euler.
+	Method integrate.Tableau
+	// Steps are the integration steps from t = 0 to 1; 0 means 50
+	// (TorchEBM's n_steps).
+	Steps int
+}
+
+// Pair pairs row i with row i.
+func (r ReflowCoupling) Pair(x0, x1 []float64, d int, _ *rand.Rand) ([]int, error) {
+	n, err := rowsOf(x0, x1, d)
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
 	return idx, nil
+}
+
+// Transport returns where the flow takes each row of x0.
+func (r ReflowCoupling) Transport(x0 []float64, d int) ([]float64, error) {
+	if r.Velocity == nil || d <= 0 || len(x0)%d != 0 || r.Steps < 0 {
+		return nil, fmt.Errorf("coupling: reflow of %d values in dimension %d, %d steps, field set %v: %w", len(x0), d, r.Steps, r.Velocity != nil, ErrInvalid)
+	}
+	m := r.Method
+	if len(m.B) == 0 {
+		m = integrate.Euler
+	}
+	return Reflow(r.Velocity, m, x0, cmp.Or(r.Steps, 50))
 }
 
 // Reflow returns the points a flow takes the noise x0 to: it integrates the

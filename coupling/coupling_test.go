@@ -166,3 +166,70 @@ func TestReflowAndErrors(t *testing.T) {
 }
 
 var integrateEuler = func() integrate.Tableau { return integrate.Euler }()
+
+// TestUnbalancedWeights: unbalanced Sinkhorn's pair weights have mean 1 and
+// give the far outlier among the noise rows the least weight, while its
+// partners are the ones Pair draws from the same stream; a balanced plan has
+// no weights.
+func TestUnbalancedWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	const n, d = 24, 2
+	x0, x1 := points(rng, n, d, 0), points(rng, n, d, 0)
+	x0[0], x0[1] = 30, 30 // an outlier
+	s := Sinkhorn{Unbalanced: 1}
+	idx, w, err := s.PairWeighted(x0, x1, d, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := s.Pair(x0, x1, d, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, least := 0.0, 0
+	for i, v := range w {
+		mean += v / n
+		if v < w[least] {
+			least = i
+		}
+		if idx[i] != plain[i] {
+			t.Fatalf("pair %d: PairWeighted %d, Pair %d", i, idx[i], plain[i])
+		}
+	}
+	if math.Abs(mean-1) > 1e-12 || least != 0 || !(w[0] < 0.5) {
+		t.Errorf("weights %v: mean %g, least at %d; want mean 1 and the outlier 0 far below", w, mean, least)
+	}
+	if _, w, err := (Sinkhorn{}).PairWeighted(x0, x1, d, rng); err != nil || w != nil {
+		t.Errorf("balanced: weights %v (%v), want none", w, err)
+	}
+}
+
+// TestReflowCoupling: with a constant field c, Transport moves every row by
+// c, whatever the method and step count; Pair is the identity; a missing
+// field is refused.
+func TestReflowCoupling(t *testing.T) {
+	c := []float64{0.5, -2}
+	field := func(dst []float64, _ float64, x []float64) {
+		for i := range x {
+			dst[i] = c[i%2]
+		}
+	}
+	x0 := points(rand.New(rand.NewPCG(22, 22)), 5, 2, 0)
+	for _, r := range []ReflowCoupling{{Velocity: field}, {Velocity: field, Method: integrate.RK4, Steps: 3}} {
+		x1, err := r.Transport(x0, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range x1 {
+			if math.Abs(x1[i]-x0[i]-c[i%2]) > 1e-12 {
+				t.Fatalf("%d steps: row value %d moved by %g, want %g", r.Steps, i, x1[i]-x0[i], c[i%2])
+			}
+		}
+		idx, err := r.Pair(x0, x0, 2, nil)
+		if err != nil || idx[3] != 3 {
+			t.Errorf("Pair: %v (%v), want the identity", idx, err)
+		}
+	}
+	if _, err := (ReflowCoupling{}).Transport(x0, 2); !errors.Is(err, ErrInvalid) {
+		t.Errorf("no field: error %v, want ErrInvalid", err)
+	}
+}

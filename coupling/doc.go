@@ -7,6 +7,12 @@
 //
 // Costs are squared Euclidean distances ‖x₀ᵢ − x₁ⱼ‖².
 //
+// Two optional interfaces widen the seam, as TorchEBM's CouplingResult
+// does: a Weighted coupling (unbalanced Sinkhorn) gives each pair a weight,
+// its noise row's mass in the plan over the mean, which the flow losses
+// use to down-weight outliers; a Transport coupling (ReflowCoupling) makes
+// each noise row's partner itself instead of choosing a data row.
+//
 // ByName looks a coupling up by name (exact-ot, exact_ot and ExactOT are
 // one), and Names lists them with a line each.
 package coupling

@@ -7,6 +7,7 @@ var couplings = []lookup.Entry[Coupling]{
 	{Name: "exact-ot", Doc: "optimal assignment (Hungarian), O(batch³)", Value: ExactOT{}},
 	{Name: "greedy", Doc: "closest pairs first, O(batch² log batch)", Value: Greedy{}},
 	{Name: "sinkhorn", Doc: "entropic OT, reg 0.05, 100 iterations", Value: Sinkhorn{}},
+	{Name: "sinkhorn-unbalanced", Doc: "entropic OT with the marginals relaxed by KL (τ = 1); pairs weighted by their mass", Value: Sinkhorn{Unbalanced: 1}},
 }
 
 // ByName returns the coupling with its default settings for a name

@@ -196,7 +196,7 @@ func (r *emRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, err := samplePath(e.Interpolant, pair, x, false, rng)
+	xt, ut, ts, pw, err := samplePath(e.Interpolant, pair, x, false, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +218,15 @@ func (r *emRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand
 			gate = math.Min(1, math.Max(0, (1-t)/(1-s.cutoff)))
 		}
 		w.Data()[i] = gate / float64(n*d)
+	}
+	if pw != nil { // pair weights over their mean
+		mean := 0.0
+		for _, v := range pw {
+			mean += v / float64(n)
+		}
+		for i, v := range pw {
+			w.Data()[i] *= v / mean
+		}
 	}
 	res := tp.Add(g, tensor.New(ut, n, d))
 	l := tp.Sum(tp.Mul(tp.Mul(res, res), w))

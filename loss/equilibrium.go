@@ -104,8 +104,11 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, idx, err := samplePairs(e.Interpolant, e.Coupling, e.Source, x, timeDraw{eps: e.TrainEps}, rng)
+	xt, ut, ts, idx, w, err := samplePairs(e.Interpolant, e.Coupling, e.Source, x, timeDraw{eps: e.TrainEps}, rng)
 	if err != nil {
+		return nil, err
+	}
+	if err := noLabelsWithout(y, idx); err != nil {
 		return nil, err
 	}
 	target := tensor.Zeros(n, d)
@@ -134,5 +137,8 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 		f = tp.Grad([]*tensor.Tensor{g}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
 	}
 	r := tp.Sub(f, target)
-	return tp.Mean(tp.Mul(r, r)), nil
+	if w == nil {
+		return tp.Mean(tp.Mul(r, r)), nil
+	}
+	return tp.Scale(rowMean(tp, rowDot(tp, r, r), w), 1/float64(d)), nil
 }

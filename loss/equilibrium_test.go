@@ -142,7 +142,7 @@ func TestEquilibriumMatchingForms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		xt, ut, ts, _, err := samplePairs(nil, nil, nil, x, timeDraw{eps: 0.1}, rand.New(rand.NewPCG(9, 9)))
+		xt, ut, ts, _, _, err := samplePairs(nil, nil, nil, x, timeDraw{eps: 0.1}, rand.New(rand.NewPCG(9, 9)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,8 +57,11 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 		return nil, err
 	}
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, idx, err := samplePairs(f.Interpolant, f.Coupling, nil, x, timeDraw{logNormal: f.LogNormalTime}, rng)
+	xt, ut, ts, idx, w, err := samplePairs(f.Interpolant, f.Coupling, nil, x, timeDraw{logNormal: f.LogNormalTime}, rng)
 	if err != nil {
+		return nil, err
+	}
+	if err := noLabelsWithout(y, idx); err != nil {
 		return nil, err
 	}
 	var v *tensor.Tensor
@@ -71,5 +74,5 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 		return nil, fmt.Errorf("loss: the velocity net gives shape %v for %d points of dimension %d: %w", v.Shape(), n, d, ErrInvalid)
 	}
 	r := tp.Sub(v, tensor.New(ut, n, d))
-	return tp.Mean(rowDot(tp, r, r)), nil
+	return rowMean(tp, rowDot(tp, r, r), w), nil
 }
