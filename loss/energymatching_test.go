@@ -154,3 +154,31 @@ func TestEnergyMatchingLearnsGaussian(t *testing.T) {
 		}
 	}
 }
+
+// TestEnergyMatchingPairWeights: the flow term is linear in the pairs'
+// weights over their mean, so the mean of the losses with each pair alone
+// weighted (one-hot weights) is the loss with all weighted alike, to 1e-12,
+// and the one-hot losses differ (the weights are not ignored).
+func TestEnergyMatchingPairWeights(t *testing.T) {
+	net, _ := nn.NewMLP(rand.New(rand.NewPCG(3, 3)), []int{2, 5, 1}, nn.SiLU(), nil)
+	x := tensor.Randn(rand.New(rand.NewPCG(4, 4)), 6, 2)
+	loss := func(w fixedWeights) float64 {
+		em := &EnergyMatching{LambdaCD: -1, Coupling: w}
+		v, err := em.Loss(nil, net, x, rand.New(rand.NewPCG(5, 5)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Item()
+	}
+	mean, lo, hi := 0.0, math.Inf(1), 0.0
+	for k := range 6 {
+		w := make(fixedWeights, 6)
+		w[k] = 1
+		l := loss(w)
+		mean += l / 6
+		lo, hi = math.Min(lo, l), math.Max(hi, l)
+	}
+	if all := loss(fixedWeights{2, 2, 2, 2, 2, 2}); math.Abs(mean-all) > 1e-12*all || !(hi > 1.5*lo) {
+		t.Errorf("mean of one-hot weighted losses %.15g (from %g to %g), all weighted alike %.15g", mean, lo, hi, all)
+	}
+}
