@@ -43,40 +43,47 @@ func (p Prediction) String() string {
 	return fmt.Sprintf("Prediction(%d)", int(p))
 }
 
-// affine returns (cx, cε) with prediction = cx·x_t + cε·ε̂ at time t.
-func (p Prediction) affine(path Interpolant, t float64) (cx, ce float64, ok bool) {
+// affine returns (cx, cε, q) with prediction = (cx·x_t + cε·ε̂)/q at
+// time t: velocity and data are written over α, the score over σ, so that
+// the coefficients stay finite where α or σ vanishes.
+func (p Prediction) affine(path Interpolant, t float64) (cx, ce, q float64, ok bool) {
 	alpha, sigma, dAlpha, dSigma := path.Coefficients(t)
 	switch p {
 	case Velocity:
-		r := dAlpha / alpha
-		return r, dSigma - sigma*r, true
+		return dAlpha, alpha*dSigma - sigma*dAlpha, alpha, true
 	case Score:
-		return 0, -1 / sigma, true
+		return 0, -1, sigma, true
 	case Noise:
-		return 0, 1, true
+		return 0, 1, 1, true
 	case Data:
-		return 1 / alpha, -sigma / alpha, true
+		return 1, -sigma, alpha, true
 	}
-	return 0, 0, false
+	return 0, 0, 0, false
 }
 
 // Conversion returns the coefficients a, b with to = a·x_t + b·from: the
 // prediction of kind to equivalent to one of kind from on the path p at
 // time t. It fails, wrapping ErrInvalid, where the conversion is undefined:
-// at α(t) = 0 for velocity and data (the noise end of the linear and cosine
-// paths), at σ(t) = 0 for the score (the data end).
+// to velocity or data where α(t) = 0 (the noise end of the linear and
+// cosine paths), to or from the score where σ(t) = 0 (the data end).
+// From velocity or data where α = 0 it is defined, with b = 0: there x_t
+// is all noise, which x_t alone gives, and the prediction adds nothing.
 //
 // Conversion(p, t, Score, Velocity) is the probability-flow ODE in terms
 // of the score (Drift).
 func Conversion(p Interpolant, t float64, from, to Prediction) (a, b float64, err error) {
-	fx, fe, okF := from.affine(p, t)
-	tx, te, okT := to.affine(p, t)
+	fx, fe, fq, okF := from.affine(p, t)
+	tx, te, tq, okT := to.affine(p, t)
 	if !okF || !okT {
 		return 0, 0, fmt.Errorf("interpolant: conversion from %v to %v: %w", from, to, ErrInvalid)
 	}
-	b = te / fe
-	a = tx - b*fx
-	if !finite(fx, fe, tx, te, a, b) || fe == 0 {
+	if from == to {
+		return 0, 1, nil
+	}
+	// ε̂ = (fq·from − fx·x)/fe, so to = (tx·x + te·ε̂)/tq.
+	b = te * fq / (fe * tq)
+	a = (tx - te*fx/fe) / tq
+	if fe == 0 || tq == 0 || (from == Score && fq == 0) || !finite(a, b) {
 		return 0, 0, fmt.Errorf("interpolant: %v to %v is undefined at t = %g: %w", from, to, t, ErrInvalid)
 	}
 	return a, b, nil

@@ -67,15 +67,16 @@ func (g gaussian) exact(p Interpolant, t, x float64) (velocity, score, noise, da
 // TestConvertGaussian: for Gaussian data N(m, s²) the exact velocity
 // (E[α′x₁ + σ′x₀ | x_t] by Gaussian conditioning) converts to the exact
 // score, noise and data predictions, and the score back to the velocity,
-// to 1e-12, at times across (0, 1) (and at t = 1 on the linear path, where
-// σ = 0 leaves the score undefined); and the velocity is the one of the
+// to 1e-12, at times across (0, 1) (and at the linear path's ends: at t = 0,
+// α = 0, the score and noise but not the data; at t = 1, σ = 0, all but the
+// score); and the velocity is the one of the
 // flow that moves N(αm, V) along its mean and variance, μ′ + V′/(2V)·(x − μ).
 func TestConvertGaussian(t *testing.T) {
 	g := gaussian{m: 1.5, s: 0.7}
 	for name, p := range paths {
 		times := []float64{0.02, 0.3, 0.5, 0.77, 0.99}
 		if name == "linear" {
-			times = append(times, 1) // σ = 0 exactly
+			times = append(times, 0, 1) // α = 0 and σ = 0 exactly
 		}
 		for _, tt := range times {
 			for _, x := range []float64{-2, 0.1, 3.3} {
@@ -85,9 +86,9 @@ func TestConvertGaussian(t *testing.T) {
 					want float64
 				}{{Score, s}, {Noise, e}, {Data, x1}, {Velocity, v}} {
 					a, b, err := Conversion(p, tt, Velocity, c.to)
-					if c.to == Score && tt == 1 {
+					if (c.to == Score && tt == 1) || (c.to == Data && tt == 0) {
 						if !errors.Is(err, ErrInvalid) {
-							t.Errorf("%s: velocity to score at t = 1 (σ = 0): %v, want ErrInvalid", name, err)
+							t.Errorf("%s: velocity to %v at t = %g: %v, want ErrInvalid", name, c.to, tt, err)
 						}
 						continue
 					}
@@ -98,7 +99,7 @@ func TestConvertGaussian(t *testing.T) {
 						t.Errorf("%s at t = %g, x = %g: velocity → %v %.15g, exact %.15g", name, tt, x, c.to, got, c.want)
 					}
 				}
-				if tt < 1 {
+				if tt > 0 && tt < 1 {
 					a, b := Drift(p, tt)
 					if got := a*x + b*s; math.Abs(got-v) > 1e-12*math.Max(1, math.Abs(v)) {
 						t.Errorf("%s at t = %g: drift from the exact score %.15g, exact velocity %.15g", name, tt, got, v)
@@ -116,9 +117,17 @@ func TestConvertGaussian(t *testing.T) {
 }
 
 func TestConvertInvalid(t *testing.T) {
-	// Velocity and data need α ≠ 0: the linear path's noise end.
-	if _, _, err := Conversion(Linear{}, 0, Velocity, Score); !errors.Is(err, ErrInvalid) {
-		t.Errorf("velocity at α = 0: %v", err)
+	// Velocity and data as targets need α ≠ 0: the linear path's noise end.
+	if _, _, err := Conversion(Linear{}, 0, Score, Velocity); !errors.Is(err, ErrInvalid) {
+		t.Errorf("score to velocity at α = 0: %v", err)
+	}
+	if _, _, err := Conversion(Cosine{}, 0, Noise, Data); !errors.Is(err, ErrInvalid) {
+		t.Errorf("noise to data at α = 0: %v", err)
+	}
+	// From velocity at α = 0, x_t = σx₀ alone gives the score −x_t/σ²
+	// (σ = 1 there); the velocity adds nothing.
+	if a, b, err := Conversion(Linear{}, 0, Velocity, Score); err != nil || a != -1 || b != 0 {
+		t.Errorf("velocity to score at α = 0: %g, %g, %v; want −1, 0", a, b, err)
 	}
 	if _, _, err := Conversion(Linear{}, 1, Score, Noise); !errors.Is(err, ErrInvalid) {
 		t.Errorf("score at σ = 0: %v", err)
@@ -134,7 +143,7 @@ func TestConvertInvalid(t *testing.T) {
 	if err := Convert(Linear{}, Velocity, Score, buf, buf, buf[:2], []float64{0.5, 0.5}, 2); !errors.Is(err, ErrInvalid) {
 		t.Errorf("short buffer: %v", err)
 	}
-	if err := Convert(Linear{}, Velocity, Score, buf, buf, buf, []float64{0.5, 0}, 2); !errors.Is(err, ErrInvalid) {
+	if err := Convert(Linear{}, Score, Velocity, buf, buf, buf, []float64{0.5, 0}, 2); !errors.Is(err, ErrInvalid) {
 		t.Errorf("t = 0 row: %v", err)
 	}
 	if Velocity.String() != "velocity" || Data.String() != "data" || Prediction(9).String() != "Prediction(9)" {
