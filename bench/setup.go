@@ -109,7 +109,7 @@ func generate(g flow.Generator) func(Case) (Func, error) {
 			return nil, err
 		}
 		nn.SetPrecision(net, c.Precision)
-		g.Velocity, g.Steps = flow.VelocityOf(net, c.Dim), c.Steps
+		g.Field, g.Steps = flow.VelocityOf(net, c.Dim), c.Steps
 		return func(ctx context.Context) (int, error) {
 			_, st, err := g.Generate(ctx, c.Batch, c.Dim, 1)
 			return st.Evals, err

@@ -20,12 +20,12 @@ func TestGenerateCancelled(t *testing.T) {
 	for name, g := range map[string]Generator{
 		"fixed":    {Steps: 1000},
 		"adaptive": {Adaptive: &integrate.Adaptive{RTol: 1e-10, ATol: 1e-10}},
-		"sde":      {Steps: 1000, Diffusion: func(float64) float64 { return 0.5 }},
+		"sde":      {Steps: 1000, SDE: &SDE{Norm: 0.125}},
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
 		field := gaussianField([]float64{2, -1}, 0.5)
-		g.Velocity = func(dst []float64, t float64, x []float64) {
+		g.Field = func(dst []float64, t float64, x []float64) {
 			if calls++; calls == 5 {
 				cancel()
 			}

@@ -2,9 +2,12 @@
 // scores points by the density the flow carries.
 //
 //	Generator    x(0) ~ N(0, I), dx/dt = v(x, t) to t = 1, with any fixed-step or
-//	             adaptive integrator; or the SDE dx = [v + ½g²s]dt + g dW with the
-//	             score s = (t·v − x)/(1 − t) of the straight path, which has the
-//	             same marginals
+//	             adaptive integrator, v converted from a network that predicts the
+//	             velocity, the score or the noise on any interpolant; or the SDE
+//	             dx = [v + w·s]dt + √(2w)dW with a diffusion form w (interpolant's),
+//	             which keeps the path's marginals, ended by a LastStep (mean, euler,
+//	             tweedie or none); Encode runs the ODE backwards, data to noise,
+//	             and Decode forwards from given noise
 //	Guided       classifier-free guidance v(·|∅) + w·(v(·|y) − v(·|∅)): w = 0
 //	             unconditional, 1 conditional, above 1 stronger
 //	LogDensity   log p(x) by the instantaneous change of variables,

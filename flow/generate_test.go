@@ -24,8 +24,8 @@ func gaussianField(mu []float64, s float64) integrate.Drift {
 
 // TestFlowExactField: integrating the exact field carries N(0, I) to
 // N(μ, s²I): means and sds within 5 standard errors of 20000 points, with
-// fixed steps, adaptively, and by the score-corrected SDE (plus its O(h)
-// bias). Guidance of the field to μ_c against the one to μ_u is, since the
+// fixed steps, adaptively, and by the score-corrected SDE with g = 1 (w =
+// ½) ended by an Euler step (plus their O(h) bias). Guidance of the field to μ_c against the one to μ_u is, since the
 // fields are affine in μ, the field to μ_u + w(μ_c − μ_u).
 func TestFlowExactField(t *testing.T) {
 	mu, s := []float64{2, -1}, 0.5
@@ -37,10 +37,10 @@ func TestFlowExactField(t *testing.T) {
 		mu   []float64
 		bias float64
 	}{
-		"rk4":    {Generator{Velocity: gaussianField(mu, s), Steps: 40}, mu, 0},
-		"dopri5": {Generator{Velocity: gaussianField(mu, s), Adaptive: &integrate.Adaptive{RTol: 1e-6}}, mu, 0},
-		"sde":    {Generator{Velocity: gaussianField(mu, s), Steps: 500, Diffusion: func(float64) float64 { return 1 }}, mu, 0.01},
-		"guided": {Generator{Velocity: Guided(gaussianField(mu, s), gaussianField(muU, s), w), Steps: 40}, muG, 0},
+		"rk4":    {Generator{Field: gaussianField(mu, s), Steps: 40}, mu, 0},
+		"dopri5": {Generator{Field: gaussianField(mu, s), Adaptive: &integrate.Adaptive{RTol: 1e-6}}, mu, 0},
+		"sde":    {Generator{Field: gaussianField(mu, s), Steps: 500, SDE: &SDE{Norm: 0.5, Last: LastEuler}}, mu, 0.01},
+		"guided": {Generator{Field: Guided(gaussianField(mu, s), gaussianField(muU, s), w), Steps: 40}, muG, 0},
 	} {
 		f := c.f
 		const n = 20000

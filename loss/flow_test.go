@@ -48,7 +48,7 @@ func TestFlowMatchingLearnsGaussian(t *testing.T) {
 			}
 			tp.Reset()
 		}
-		x, _, err := flow.Generator{Velocity: flow.VelocityOf(net, 2), Steps: 30}.Generate(context.Background(), 4000, 2, 3)
+		x, _, err := flow.Generator{Field: flow.VelocityOf(net, 2), Steps: 30}.Generate(context.Background(), 4000, 2, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
