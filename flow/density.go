@@ -9,12 +9,35 @@ import (
 
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/internal/panics"
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/tensor"
 )
 
 // Field is a velocity field v(x, t) of a flow, recorded on tp so that its
 // divergence can be taken: x is [n, d], the result [n, d].
 type Field func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor
+
+// VelocityField returns the velocity, recorded on the tape, of a network
+// field f that predicts pred on the path p (nil: the straight one):
+// a(t)·x + b(t)·f(x, t) by interpolant.Conversion, f itself for a
+// velocity. At a time where the conversion is undefined it panics with an
+// error wrapping ErrInvalid (a programmer's error: Generator.Span gives the
+// times where it is defined).
+func VelocityField(f Field, p interpolant.Interpolant, pred interpolant.Prediction) Field {
+	if pred == interpolant.Velocity {
+		return f
+	}
+	if p == nil {
+		p = interpolant.Linear{}
+	}
+	return func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor {
+		a, b, err := interpolant.Conversion(p, t, pred, interpolant.Velocity)
+		if err != nil {
+			panic(fmt.Errorf("flow: %w: %w", err, ErrInvalid))
+		}
+		return tp.Add(tp.Scale(x, a), tp.Scale(f(tp, x, t), b))
+	}
+}
 
 // LogDensity returns log p(x) for each row of x ([n, d]) under the flow
 // that carries N(0, I) at time t0 along v to time t1, by the instantaneous

@@ -9,6 +9,7 @@ import (
 
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/tensor"
 )
 
 // gauss is data N(μ, s²I): along a path x_t is N(αμ, V), V = α²s² + σ²,
@@ -321,4 +322,55 @@ func TestGeneratorInvalid(t *testing.T) {
 	if _, err := LastStepByName("midpoint"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("unknown last step: %v", err)
 	}
+}
+
+// TestVelocityFieldDensity: LogDensity of the exact score and noise
+// networks' VelocityField over the ODE's span is the density of the
+// Gaussian the exact flow carries N(0, I) at t0 to, to 1e-6, on the linear
+// and cosine paths.
+func TestVelocityFieldDensity(t *testing.T) {
+	g := gauss{mu: []float64{2, -1}, s: 0.5}
+	x := tensor.Randn(rand.New(rand.NewPCG(2, 2)), 300, 2)
+	mu := tensor.New([]float64{2, -1}, 1, 2)
+	for _, name := range []string{"linear", "cosine"} {
+		p := paths[name]
+		for _, k := range []interpolant.Prediction{interpolant.Score, interpolant.Noise} {
+			net := func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor {
+				alpha, sigma, _, _ := p.Coefficients(t)
+				v := alpha*alpha*g.s*g.s + sigma*sigma
+				r := tp.Sub(x, tp.Scale(mu, alpha))
+				if k == interpolant.Score {
+					return tp.Scale(r, -1/v)
+				}
+				return tp.Scale(r, sigma/v)
+			}
+			t0, t1, err := Generator{Prediction: k, Interpolant: p}.Span()
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp, err := LogDensity(context.Background(), VelocityField(net, p, k), x, t0, t1, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst := 0.0
+			for i, got := range lp {
+				want := 0.0
+				for j := range 2 {
+					m, sd := g.transport(p, t0, t1, 0, 1, j)
+					z := (x.Data()[2*i+j] - m) / sd
+					want += -0.5*math.Log(2*math.Pi) - math.Log(sd) - 0.5*z*z
+				}
+				worst = math.Max(worst, math.Abs(got-want))
+			}
+			if worst > 1e-6 {
+				t.Errorf("%s, %v: log density off by up to %.3g", name, k, worst)
+			}
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil {
+			t.Error("VelocityField of a score at α = 0 did not panic")
+		}
+	}()
+	VelocityField(func(tp *tensor.Tape, x *tensor.Tensor, _ float64) *tensor.Tensor { return x }, nil, interpolant.Score)(nil, tensor.Zeros(1, 1), 0)
 }
