@@ -26,7 +26,8 @@
 //	EnergyMatching         a flow term for −∇ₓE, then a contrastive one (Balcerak et al. 2025)
 //
 //	time-conditioned networks (TimeLoss)
-//	FlowMatching           mean ‖v(x_t, t) − u_t‖² along a path from noise to data
+//	FlowMatching           mean ‖v(x_t, t) − u_t‖² along a path from noise to data, or with
+//	                       Prediction the noise, mean ‖f − x₀‖², or the score, mean ‖σf + x₀‖²
 //	EquilibriumMatching    a time-invariant field f(x) regressed on −u_t·c(t) (Wang and Du 2025),
 //	                       or the gradient of an energy g(x) = x·f(x) or −½‖f(x)‖² (Explicit,
 //	                       Form), from N(0, I) or any Source

@@ -16,6 +16,12 @@ import (
 // mean ‖v(x_t, t) − u_t‖² is minimised, x_t and u_t = dx_t/dt from the
 // Interpolant. Integrating the learned v from t = 0 to 1 (flow.Generator) then
 // generates data.
+//
+// With Prediction the network learns instead the noise, mean ‖f − x₀‖²
+// (whose minimiser is E[x₀ | x_t]), or the score, mean ‖σ(t)·f + x₀‖² (σ²
+// times the distance to the conditional score −x₀/σ, which keeps the loss
+// finite as σ → 0, as TorchEBM's does); flow.Generator converts either to
+// the velocity on the same Interpolant.
 type FlowMatching struct {
 	// Interpolant is the path; nil means the straight one.
 	Interpolant interpolant.Interpolant
@@ -24,6 +30,10 @@ type FlowMatching struct {
 	// LogNormalTime draws t = sigmoid(z), z ~ N(0, 1), which weights the
 	// middle of the path; otherwise t is uniform.
 	LogNormalTime bool
+	// Prediction is what the network predicts: the zero value is the
+	// velocity; interpolant.Score and interpolant.Noise are the others
+	// (interpolant.Data is refused).
+	Prediction interpolant.Prediction
 	// LabelDrop is, with labels (LossLabels), the probability that a row's
 	// label is replaced by the network's null label, so that one network
 	// learns the conditional and the unconditional velocity
@@ -56,6 +66,11 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 	if err != nil {
 		return nil, err
 	}
+	switch f.Prediction {
+	case interpolant.Velocity, interpolant.Score, interpolant.Noise:
+	default:
+		return nil, fmt.Errorf("loss: flow matching predicts the velocity, the score or the noise, not %v: %w", f.Prediction, ErrInvalid)
+	}
 	n, d := x.Dim(0), x.Dim(1)
 	xt, ut, ts, idx, w, err := samplePairs(f.Interpolant, f.Coupling, nil, x, timeDraw{logNormal: f.LogNormalTime}, rng)
 	if err != nil {
@@ -71,8 +86,38 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 		v = net.ForwardT(tp, tensor.New(xt, n, d), tensor.New(ts, n, 1))
 	}
 	if v.Rank() != 2 || v.Dim(0) != n || v.Dim(1) != d {
-		return nil, fmt.Errorf("loss: the velocity net gives shape %v for %d points of dimension %d: %w", v.Shape(), n, d, ErrInvalid)
+		return nil, fmt.Errorf("loss: the flow net gives shape %v for %d points of dimension %d: %w", v.Shape(), n, d, ErrInvalid)
 	}
-	r := tp.Sub(v, tensor.New(ut, n, d))
+	r, err := f.residual(tp, v, xt, ut, ts, d)
+	if err != nil {
+		return nil, err
+	}
 	return rowMean(tp, rowDot(tp, r, r), w), nil
+}
+
+// residual returns the network's output v less its target: u_t for the
+// velocity; for the noise and the score, the noise x₀, which is the
+// conditional velocity u_t converted to the noise (interpolant.Convert, exact
+// for a single pair), less v, or σ(t)·v + x₀.
+func (f FlowMatching) residual(tp *tensor.Tape, v *tensor.Tensor, xt, ut, ts []float64, d int) (*tensor.Tensor, error) {
+	n := len(ts)
+	if f.Prediction == interpolant.Velocity {
+		return tp.Sub(v, tensor.New(ut, n, d)), nil
+	}
+	path := f.Interpolant
+	if path == nil {
+		path = interpolant.Linear{}
+	}
+	x0 := make([]float64, n*d)
+	if err := interpolant.Convert(path, interpolant.Velocity, interpolant.Noise, x0, ut, xt, ts, d); err != nil {
+		return nil, fmt.Errorf("loss: %w", err)
+	}
+	if f.Prediction == interpolant.Noise {
+		return tp.Sub(v, tensor.New(x0, n, d)), nil
+	}
+	sigma := make([]float64, n)
+	for i, t := range ts {
+		_, sigma[i], _, _ = path.Coefficients(t)
+	}
+	return tp.Add(tp.Mul(v, tensor.New(sigma, n, 1)), tensor.New(x0, n, d)), nil
 }
