@@ -21,5 +21,6 @@
 //
 // ByName looks a path up by name (variance-preserving, vp), and Names lists
 // them with a line each; DiffusionByName and DiffusionNames do the same
-// for the diffusion forms.
+// for the diffusion forms, PredictionByName and PredictionNames for the
+// predictions a flow network may be trained for.
 package interpolant

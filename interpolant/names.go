@@ -25,3 +25,20 @@ func ByName(name string) (Interpolant, error) {
 
 // Names returns the interpolants' names, each with a one-line description.
 func Names() [][2]string { return lookup.Names(interpolants) }
+
+var predictions = []lookup.Entry[Prediction]{
+	{Name: "velocity", Doc: "the velocity E[α′x₁ + σ′x₀ | x_t] (flow matching's)", Value: Velocity},
+	{Name: "score", Doc: "the score ∇log p_t = −E[x₀ | x_t]/σ, learned as σ·s against −x₀", Value: Score},
+	{Name: "noise", Doc: "the noise E[x₀ | x_t]", Value: Noise},
+}
+
+// PredictionByName returns the prediction a flow network may be trained
+// for (velocity, score or noise; see PredictionNames), or an error listing
+// them.
+func PredictionByName(name string) (Prediction, error) {
+	return lookup.Find(predictions, name, "interpolant: unknown prediction", ErrInvalid)
+}
+
+// PredictionNames returns the trainable predictions' names, each with a
+// line.
+func PredictionNames() [][2]string { return lookup.Names(predictions) }

@@ -28,3 +28,15 @@ func TestByName(t *testing.T) {
 		t.Errorf("ByName(unknown): %v, want ErrInvalid listing the names", err)
 	}
 }
+
+func TestPredictionByName(t *testing.T) {
+	for _, nd := range PredictionNames() {
+		p, err := PredictionByName(nd[0])
+		if err != nil || p.String() != nd[0] || nd[1] == "" {
+			t.Errorf("listed %q (%q): %v, %v", nd[0], nd[1], p, err)
+		}
+	}
+	if _, err := PredictionByName("data"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("data: %v, want ErrInvalid (not a trainable prediction)", err)
+	}
+}
