@@ -6,6 +6,7 @@ import (
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/nn"
@@ -37,7 +38,8 @@ func (c Catalog) MarshalJSON() ([]byte, error) {
 
 // Catalogue returns every name goebm's registries know, by kind: analytic
 // energies, samplers, losses, couplings, interpolants, their SDEs'
-// diffusion forms, integrators, datasets and activations, so that a program can offer them all (ebm list
+// diffusion forms, flow networks' predictions, the SDEs' last steps,
+// integrators, datasets and activations, so that a program can offer them all (ebm list
 // prints it).
 func Catalogue() Catalog {
 	return Catalog{
@@ -47,6 +49,8 @@ func Catalogue() Catalog {
 		{"couplings", coupling.Names()},
 		{"interpolants", interpolant.Names()},
 		{"diffusions", interpolant.DiffusionNames()},
+		{"predictions", interpolant.PredictionNames()},
+		{"last steps", flow.LastStepNames()},
 		{"integrators", integrate.Names()},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},

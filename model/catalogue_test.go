@@ -7,6 +7,7 @@ import (
 
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
 )
@@ -21,6 +22,8 @@ func TestCatalogueFinds(t *testing.T) {
 		"couplings":    func(n string) error { _, err := coupling.ByName(n); return err },
 		"interpolants": func(n string) error { _, err := interpolant.ByName(n); return err },
 		"diffusions":   func(n string) error { _, err := interpolant.DiffusionByName(n); return err },
+		"predictions":  func(n string) error { _, err := interpolant.PredictionByName(n); return err },
+		"last steps":   func(n string) error { _, err := flow.LastStepByName(n); return err },
 		"integrators":  func(n string) error { _, err := integrate.Lookup(n); return err },
 	}
 	var titles []string
@@ -37,7 +40,7 @@ func TestCatalogueFinds(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "diffusions", "integrators", "datasets", "activations"}; !slices.Equal(titles, want) {
+	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "diffusions", "predictions", "last steps", "integrators", "datasets", "activations"}; !slices.Equal(titles, want) {
 		t.Errorf("groups %q, want %q", titles, want)
 	}
 }

@@ -55,6 +55,10 @@ type Config struct {
 	// The recipe's settings, by the names Recipe.Uses gives them.
 	Coupling    string `json:"coupling,omitempty"`
 	Interpolant string `json:"interpolant,omitempty"`
+	// Prediction is what a flow-matching network predicts: "velocity"
+	// (or empty, the default, as every directory before it), "score" or
+	// "noise" (interpolant.PredictionByName).
+	Prediction string `json:"prediction,omitempty"`
 	// CDReg is CD's energy regulariser α; nil means the loss's default
 	// (0.001), and 0 none.
 	CDReg     *float64 `json:"cd_reg,omitempty"`

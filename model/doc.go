@@ -10,10 +10,13 @@
 //	Energy       E(x), from CD, score matching, NCE: density exp(−E)/Z, Z by
 //	             quadrature in 2-D, by checked AIS beyond; generates from the
 //	             density on a grid (2-D) or by adaptive MALA (beyond)
-//	Flow         v(x, t), from flow matching: generates by integrating
-//	             dx/dt = v from N(0, I) over t in [0, 1] (any integrator, or the
-//	             SDE with the same marginals: SetSolver); exact log p by the
-//	             change of variables, d log p/dt = −∇·v
+//	Flow         v(x, t), from flow matching, or the score or noise on any
+//	             path (Config.Prediction) converted to v: generates by
+//	             integrating dx/dt = v from N(0, I) over t in [0, 1] (any
+//	             integrator, or an SDE with the same marginals and a last
+//	             step: SetSolver); Encode runs the ODE back from data to
+//	             noise; exact log p by the change of variables,
+//	             d log p/dt = −∇·v
 //	Equilibrium  f(x), from equilibrium matching: a flow with velocity −f/λ,
 //	             λ the loss's multiplier (far from the data f ≈ λ·v)
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates

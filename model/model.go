@@ -126,9 +126,10 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 			return nil, fmt.Errorf("model: %s needs a network of (x, t), not a %T: %w", k.Describe(), net, ErrInvalid)
 		}
 		if k == KindFlow {
+			fm := o.Time.(loss.FlowMatching)
 			return &Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor {
 				return tn.ForwardT(tp, x, tensor.Full(t, x.Dim(0), 1))
-			}}, nil
+			}, Solver: flow.Generator{Prediction: fm.Prediction, Interpolant: fm.Interpolant}}, nil
 		}
 		eq := o.Time.(loss.EquilibriumMatching)
 		if eq.Explicit || eq.TimeConditioned {
@@ -271,17 +272,21 @@ func Region(m Model) (eval.Box, error) {
 // densitySteps is the number of RK4 steps of a flow's change of variables.
 const densitySteps = 50
 
-// Flow is a velocity field v(x, t) trained by flow matching: it generates by
-// integrating dx/dt = v from x(0) ~ N(0, I) to t = 1, and its density is
-// the one this flow carries N(0, I) to (flow.LogDensity).
+// Flow is a network trained by flow matching to predict the velocity
+// v(x, t), the score or the noise along a path: it generates by
+// integrating dx/dt = v (converted from the prediction) from x(0) ~ N(0, I)
+// to t = 1, or by an SDE with the same marginals, and its density is the
+// one this flow carries N(0, I) to (flow.LogDensity).
 type Flow struct {
 	base
+	// field is the network's prediction, of the kind Solver.Prediction.
 	field flow.Field
 	// eqLambda is an equilibrium field's λ (its field is −f/λ), 0 for a flow.
 	eqLambda float64
 	// Solver holds the integration settings of Generate (Method, Steps,
-	// Adaptive, Diffusion); its Velocity is set from the network. The zero
-	// value is RK4 in 50 steps.
+	// Adaptive, SDE) and, from the loss, the network's Prediction and
+	// Interpolant; its Field is set from the network. New sets RK4 in 50
+	// steps.
 	Solver flow.Generator
 }
 
@@ -291,15 +296,25 @@ func (m *Flow) Kind() Kind { return KindFlow }
 // Density returns nil: a flow's density has no closed form.
 func (m *Flow) Density() energy.Energy { return nil }
 
-// Field returns the field Generate integrates, recorded on a tape so that
+// Field returns the velocity field the ODE of Generate integrates
+// (converted from a score or noise network), recorded on a tape so that
 // its divergence can be taken.
-func (m *Flow) Field() flow.Field { return m.field }
+func (m *Flow) Field() flow.Field {
+	return flow.VelocityField(m.field, m.Solver.Interpolant, m.Solver.Prediction)
+}
 
 // NegLogDensity writes the flow's exact −log p at the points (the change of
-// variables in 50 RK4 steps).
+// variables in 50 RK4 steps, over the ODE's span: from Eps for a score or
+// noise network on a path that starts at α = 0).
 func (m *Flow) NegLogDensity(ctx context.Context, dst, pts []float64) error {
 	d := m.cfg.Dim
-	lp, err := flow.LogDensity(ctx, m.field, tensor.New(pts, len(pts)/d, d), 0, 1, densitySteps)
+	ode := m.Solver
+	ode.SDE = nil
+	t0, t1, err := ode.Span()
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	lp, err := flow.LogDensity(ctx, m.Field(), tensor.New(pts, len(pts)/d, d), t0, t1, densitySteps)
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
@@ -312,15 +327,37 @@ func (m *Flow) NegLogDensity(ctx context.Context, dst, pts []float64) error {
 // Generate integrates n points from noise, seeded by rng.Uint64().
 func (m *Flow) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Tensor, error) {
 	d := m.cfg.Dim
-	g := m.Solver
-	g.Velocity = func(dst []float64, t float64, x []float64) {
-		copy(dst, m.field(nil, tensor.New(x, len(x)/d, d), t).Data())
-	}
-	x, _, err := g.Generate(ctx, n, d, rng.Uint64())
+	x, _, err := m.generator().Generate(ctx, n, d, rng.Uint64())
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	return tensor.New(x, n, d), nil
+}
+
+// generator returns the Solver with its Field set from the network.
+func (m *Flow) generator() flow.Generator {
+	d := m.cfg.Dim
+	g := m.Solver
+	g.Field = func(dst []float64, t float64, x []float64) {
+		copy(dst, m.field(nil, tensor.New(x, len(x)/d, d), t).Data())
+	}
+	return g
+}
+
+// Encode integrates the points x ([n, d]) backwards by the ODE, from the
+// data to the noise Generate starts from (flow.Generator.Encode): the
+// inverse of the ODE's generation up to the integrator's error. It refuses
+// a Solver set to the SDE.
+func (m *Flow) Encode(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	d := m.cfg.Dim
+	if x.Rank() != 2 || x.Dim(1) != d {
+		return nil, fmt.Errorf("model: encoding points of shape %v with a model of dimension %d: %w", x.Shape(), d, ErrInvalid)
+	}
+	z, _, err := m.generator().Encode(ctx, x.Data(), d)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return tensor.New(z, x.Dim(0), d), nil
 }
 
 // Equilibrium is a time-invariant field f(x) trained by equilibrium

@@ -34,6 +34,9 @@ type LossSettings struct {
 	Coupling coupling.Coupling
 	// Interpolant is the flow losses' path.
 	Interpolant interpolant.Interpolant
+	// Prediction is what flow matching's network predicts; the zero value
+	// is the velocity.
+	Prediction interpolant.Prediction
 	// Data are the training points; NCE fits its noise to them.
 	Data *tensor.Tensor
 	// CDSteps is the number of sampler steps per contrastive-divergence
@@ -118,7 +121,7 @@ func cdSampler(s LossSettings) sampler.Sampler {
 
 var (
 	cdUses    = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end"}
-	flowUses  = []string{"coupling", "interpolant", "label-drop"}
+	flowUses  = []string{"coupling", "interpolant", "label-drop", "prediction"}
 	noiseUses = []string{"sigma-max", "sigma-min", "noise-levels"}
 )
 
@@ -184,8 +187,8 @@ var recipes = []Recipe{
 		mean, sd := fitNoise(s.Data)
 		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
 	}},
-	{"fm", "flow matching of a velocity v(x, t); generates by integration from noise", flowUses, func(s LossSettings) Objective {
-		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop})
+	{"fm", "flow matching of a velocity v(x, t) (or with -prediction the score or the noise); generates by integration from noise", flowUses, func(s LossSettings) Objective {
+		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop, Prediction: s.Prediction})
 	}},
 	{"eqm", "equilibrium matching of a field f(x); generates by descending it", []string{"interpolant", "label-drop"}, func(s LossSettings) Objective {
 		return timeLoss(loss.EquilibriumMatching{Interpolant: s.Interpolant, LabelDrop: s.LabelDrop})
@@ -213,7 +216,7 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
 func (r Recipe) Unused() []string {
-	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop",
+	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop", "prediction",
 		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise")
 }
 
@@ -240,6 +243,8 @@ func (r Recipe) Keep(c Config) Config {
 			c.Coupling = ""
 		case "interpolant":
 			c.Interpolant = ""
+		case "prediction":
+			c.Prediction = ""
 		case "sigma-max":
 			c.SigmaMax = 0
 		case "sigma-min":
@@ -333,6 +338,11 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	}
 	if c.Interpolant != "" {
 		if s.Interpolant, err = interpolant.ByName(c.Interpolant); err != nil {
+			return Objective{}, fmt.Errorf("model: %w: %w", err, ErrInvalid)
+		}
+	}
+	if c.Prediction != "" {
+		if s.Prediction, err = interpolant.PredictionByName(c.Prediction); err != nil {
 			return Objective{}, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 		}
 	}

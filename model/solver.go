@@ -1,49 +1,50 @@
 package model
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
-	"github.com/goebm/goebm/internal/lookup"
+	"github.com/goebm/goebm/tensor"
 )
 
 // Integrated is a model that generates by integrating a field from noise
-// (Flow and Equilibrium), with a choice of solver.
+// (Flow and Equilibrium), with a choice of solver, and that can run its
+// ODE backwards.
 type Integrated interface {
 	Model
-	// SetSolver sets the integrator, its steps and the SDE's diffusion
-	// (0: the ODE), or refuses settings the model cannot generate with.
-	SetSolver(method integrate.Tableau, steps int, diffusion float64) error
+	// SetSolver sets the ODE's integrator and the steps, or with sde set
+	// the SDE, or refuses settings the model cannot generate with.
+	SetSolver(method integrate.Tableau, steps int, sde *flow.SDE) error
+	// Encode carries points from the data back to the noise by the ODE.
+	Encode(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error)
 }
 
 // SetSolver sets how Generate integrates: by method in steps fixed steps,
 // or with error control where method is an embedded pair (LowerOrder > 0);
-// with diffusion g > 0, by the SDE of constant diffusion g instead
-// (Euler–Maruyama in steps steps). The SDE needs the score, which the
-// velocity gives only on the straight (linear) path, so a flow trained on
-// another path refuses it with an error wrapping ErrInvalid.
-func (m *Flow) SetSolver(method integrate.Tableau, steps int, diffusion float64) error {
-	if ip := m.cfg.Interpolant; diffusion > 0 && ip != "" && lookup.Key(ip) != "linear" {
-		return fmt.Errorf("model: the SDE's score holds on the straight path, not the %s one this flow was trained on: %w", ip, ErrInvalid)
-	}
+// with sde set, by that SDE in steps steps instead (its score converted
+// from the network's prediction on the path it was trained along, which
+// may be any).
+func (m *Flow) SetSolver(method integrate.Tableau, steps int, sde *flow.SDE) error {
 	m.Solver.Method, m.Solver.Steps = method, steps
 	m.Solver.Adaptive = nil
-	if method.LowerOrder > 0 {
+	if method.LowerOrder > 0 && sde == nil {
 		m.Solver.Adaptive = &integrate.Adaptive{}
 	}
-	m.Solver.Diffusion = nil
-	if diffusion > 0 {
-		m.Solver.Diffusion = func(float64) float64 { return diffusion }
+	m.Solver.SDE = sde
+	if _, _, err := m.Solver.Span(); err != nil {
+		return fmt.Errorf("model: %w: %w", err, ErrInvalid)
 	}
 	return nil
 }
 
-// SetSolver sets the integrator as Flow.SetSolver does, but refuses a
-// diffusion (an error wrapping ErrInvalid): the SDE's score needs a flow's
-// velocity, which the field f gives only far from the data.
-func (m *Equilibrium) SetSolver(method integrate.Tableau, steps int, diffusion float64) error {
-	if diffusion > 0 {
+// SetSolver sets the integrator as Flow.SetSolver does, but refuses an SDE
+// (an error wrapping ErrInvalid): the SDE's score needs a flow's velocity,
+// which the field f gives only far from the data.
+func (m *Equilibrium) SetSolver(method integrate.Tableau, steps int, sde *flow.SDE) error {
+	if sde != nil {
 		return fmt.Errorf("model: %s has no SDE: its score needs a flow's velocity: %w", m.Kind().Describe(), ErrInvalid)
 	}
-	return m.Flow.SetSolver(method, steps, 0)
+	return m.Flow.SetSolver(method, steps, nil)
 }
