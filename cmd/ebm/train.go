@@ -55,6 +55,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&c.CDSampler, "cd-sampler", "", "sampler of the contrastive-divergence losses' negatives, step 0.005; empty: Langevin (tempering for ptcd)")
 	fs.StringVar(&c.Coupling, "coupling", "exact-ot", "noise–data pairing of the fm and em losses: "+names(coupling.Names()))
 	fs.StringVar(&c.Interpolant, "interpolant", "linear", "path of the fm, eqm and em losses: "+names(interpolant.Names()))
+	fs.StringVar(&c.Prediction, "prediction", "velocity", "fm: what the network learns, converted to the velocity to generate: "+names(interpolant.PredictionNames()))
 	fs.IntVar(&c.CDSteps, "cd-steps", 0, "sampler steps per contrastive-divergence loss (0: 20)")
 	fs.Float64Var(&c.CDStep, "cd-step", 0, "Langevin step size η of the contrastive-divergence chains (0: 0.005; images 1)")
 	fs.Float64Var(&c.CDStepEnd, "cd-step-end", 0, "contrastive-divergence losses: the step size follows a cosine from -cd-step to this over the run (0: constant)")
@@ -108,6 +109,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	c = recipe.Keep(c)
 	c.Loss = recipe.Name
+	if c.Prediction != "" {
+		p, err := interpolant.PredictionByName(c.Prediction)
+		if err != nil {
+			return asUsage(err)
+		}
+		c.Prediction = p.String()
+		if p == interpolant.Velocity {
+			c.Prediction = "" // config.json as before predictions existed
+		}
+	}
 	if err := imageFlags(fs, &c, *widths, recipe); err != nil {
 		return err
 	}
