@@ -76,6 +76,15 @@ func moments(x []float64, d, j int) (mean, sd float64) {
 	return mean, math.Sqrt(sd / float64(n-1))
 }
 
+// points is the number of points the moment tests draw: 20000, or 2000
+// under -short (-race runs).
+func points() int {
+	if testing.Short() {
+		return 2000
+	}
+	return 20000
+}
+
 var (
 	paths = map[string]interpolant.Interpolant{"linear": interpolant.Linear{}, "cosine": interpolant.Cosine{}, "vp": interpolant.VariancePreserving{}}
 	preds = []interpolant.Prediction{interpolant.Velocity, interpolant.Score, interpolant.Noise}
@@ -85,11 +94,11 @@ var (
 // of N(μ, s²I) data, on the linear, cosine and VP paths, generate by the
 // probability-flow ODE (RK4, 100 steps) the Gaussian that the exact flow
 // carries N(0, I) at the span's start to: means and sds of 20000 points
-// within 5 standard errors plus 1e-4. The span starts at 0 but for the
+// (2000 under -short) within 5 standard errors plus 1e-4. The span starts at 0 but for the
 // score and noise on the paths with α(0) = 0, which start at Eps.
 func TestGeneratePredictionsODE(t *testing.T) {
 	g := gauss{mu: []float64{2, -1}, s: 0.5}
-	const n = 20000
+	n := points()
 	for name, p := range paths {
 		for _, k := range preds {
 			gen := Generator{Field: g.exact(p, k), Prediction: k, Interpolant: p, Steps: 100}
@@ -117,7 +126,7 @@ func TestGeneratePredictionsODE(t *testing.T) {
 			for j := range 2 {
 				m, sd := moments(x, 2, j)
 				wm, wsd := g.transport(p, t0, t1, 0, 1, j)
-				if math.Abs(m-wm) > 5*wsd/math.Sqrt(n)+1e-4 || math.Abs(sd-wsd) > 5*wsd/math.Sqrt(2*n)+1e-4 {
+				if se := wsd / math.Sqrt(float64(n)); math.Abs(m-wm) > 5*se+1e-4 || math.Abs(sd-wsd) > 5*se/math.Sqrt2+1e-4 {
 					t.Errorf("%s, %v, coordinate %d: mean %.4f sd %.4f, want %.4f and %.4f", name, k, j, m, sd, wm, wsd)
 				}
 			}
@@ -217,7 +226,7 @@ func TestLastSteps(t *testing.T) {
 			Generator{Field: g.exact(p, interpolant.Score), Prediction: interpolant.Score, Interpolant: p,
 				SDE: &SDE{Diffusion: interpolant.DiffusionSigma, Norm: norm, Last: last}}.lastStep(z, t1, &bad)
 		}
-		const n = 20000
+		n := points()
 		gen := Generator{Field: g.exact(p, interpolant.Score), Prediction: interpolant.Score, Interpolant: p, Steps: 400,
 			SDE: &SDE{Diffusion: interpolant.DiffusionSigma, Norm: norm, Last: last}}
 		pts, _, err := gen.Generate(context.Background(), n, 2, 3)
@@ -236,7 +245,7 @@ func TestLastSteps(t *testing.T) {
 			}
 			wm, wsd := c*a1*g.mu[j]+e, math.Abs(c)*math.Sqrt(v1)
 			m, sd := moments(pts, 2, j)
-			if math.Abs(m-wm) > 5*wsd/math.Sqrt(n)+0.015 || math.Abs(sd-wsd) > 5*wsd/math.Sqrt(2*n)+0.015 {
+			if se := wsd / math.Sqrt(float64(n)); math.Abs(m-wm) > 5*se+0.015 || math.Abs(sd-wsd) > 5*se/math.Sqrt2+0.015 {
 				t.Errorf("%v after the SDE, coordinate %d: mean %.4f sd %.4f, want %.4f and %.4f", last, j, m, sd, wm, wsd)
 			}
 		}
@@ -250,7 +259,7 @@ func TestLastSteps(t *testing.T) {
 // with Dormand–Prince's error control.
 func TestEncode(t *testing.T) {
 	g := gauss{mu: []float64{2, -1}, s: 0.5}
-	const n = 20000
+	n := points()
 	rng := rand.New(rand.NewPCG(9, 9))
 	data := make([]float64, 2*n)
 	for i := range data {
@@ -270,7 +279,7 @@ func TestEncode(t *testing.T) {
 						m, sd := moments(z, 2, j)
 						// The data stand for the marginal at t1.
 						wm, wsd := g.transport(p, t1, t0, g.mu[j], g.s, j)
-						if math.Abs(m-wm) > 5*wsd/math.Sqrt(n)+1e-4 || math.Abs(sd-wsd) > 5*wsd/math.Sqrt(2*n)+1e-4 {
+						if se := wsd / math.Sqrt(float64(n)); math.Abs(m-wm) > 5*se+1e-4 || math.Abs(sd-wsd) > 5*se/math.Sqrt2+1e-4 {
 							t.Errorf("%s, %v, coordinate %d: encoded mean %.4f sd %.4f, want %.4f and %.4f", name, k, j, m, sd, wm, wsd)
 						}
 					}
