@@ -334,17 +334,9 @@ type ReflowCoupling struct {
 	Steps int
 }
 
-// Pair pairs row i with row i.
-func (r ReflowCoupling) Pair(x0, x1 []float64, d int, _ *rand.Rand) ([]int, error) {
-	n, err := rowsOf(x0, x1, d)
-	if err != nil {
-		return nil, err
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx, nil
+// Pair pairs row i with row i, as Independent does.
+func (r ReflowCoupling) Pair(x0, x1 []float64, d int, rng *rand.Rand) ([]int, error) {
+	return Independent{}.Pair(x0, x1, d, rng)
 }
 
 // Transport returns where the flow takes each row of x0.
