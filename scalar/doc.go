@@ -7,9 +7,9 @@
 // # The tape
 //
 // A Var is a value and the index of the node that made it on a Tape. Each op
-// computes its value and its partial derivatives with respect to its (at
-// most two) inputs at once, and appends one fixed-size node; Grad then makes
-// one backward sweep,
+// computes its value and its partial derivatives with respect to its inputs
+// at once, and appends one fixed-size node; Grad then makes one backward
+// sweep,
 //
 //	ā[a] += ∂y/∂a · ȳ,   ā[b] += ∂y/∂b · ȳ,
 //
@@ -20,11 +20,30 @@
 // the model's size.
 //
 // Constants (Const, and the results of ops on constants alone) occupy no
-// node. Node 0 is a sink for the partials towards constants, which keeps
-// the backward sweep free of branches.
+// node, and an input that is a constant takes no edge: Mul(c, x) is a unary
+// node.
 //
 // Gradients are first order only: Bayesian samplers need ∇ log p, and
 // nothing more. Code that needs second derivatives uses package tensor.
+//
+// # N-ary and fused nodes
+//
+// A node has one or two inputs in place, or any number in a side array of
+// (input, partial) edges; the backward sweep runs over a node's edges as
+// over a node's two inputs. Sum and Dot of n Vars are one node each, where
+// a chain of Adds is n − 1 nodes that the sweep must visit one after the
+// other. Fuse3 makes a function of three scalars, whose value and partials
+// are computed in float64 by one Go function, one node: package dist's
+// Normal is one node this way, where its composition of ops is seven. A
+// recurrence such as GARCH(1,1)'s is then five nodes a step instead of
+// sixteen. Fuse3 is also the seam between the two tapes: on package
+// tensor's, whose ops have derivatives of every order, it declines and the
+// caller composes ops, so each fused function is checked against its
+// composed form.
+//
+// Scratch lends a model Vars from an arena on the tape, reused after Reset,
+// for the terms of a Sum and other intermediate vectors, so that these too
+// cost no allocation per gradient.
 //
 // # One algorithm, two tapes
 //

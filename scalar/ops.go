@@ -138,18 +138,6 @@ func (tp *Tape) Abs(x Var) Var {
 	return tp.unary(math.Abs(x.v), x, d)
 }
 
-// Sum returns the sum of xs (0 for none).
-func (tp *Tape) Sum(xs ...Var) Var {
-	if len(xs) == 0 {
-		return Var{}
-	}
-	s := xs[0]
-	for _, x := range xs[1:] {
-		s = tp.Add(s, x)
-	}
-	return s
-}
-
 func sigmoid(v float64) float64 {
 	if v >= 0 {
 		return 1 / (1 + math.Exp(-v))

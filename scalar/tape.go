@@ -1,6 +1,9 @@
 package scalar
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Var is a value on a Tape: a leaf, a constant, or the result of an op.
 // Vars are small values, passed and stored by value.
@@ -16,18 +19,31 @@ func (x Var) Value() float64 { return x.v }
 func (x Var) Const() bool { return x.i == 0 }
 
 // node is one op: the indices of its inputs and the partial derivatives of
-// its output with respect to them. Unary ops point b at the sink, node 0.
+// its output with respect to them. A unary op has b = 0 (node 0, the
+// constants' index, which Grad skips rather than summing into it a partial
+// of 0: a sink that every unary node wrote would chain the whole sweep on
+// one memory cell). An op of more inputs (Sum, Dot, Fuse3) has b < 0: its
+// inputs and partials are the −b edges from edges[a].
 type node struct {
 	a, b   int32
 	da, db float64
 }
 
+// edge is one input of an n-ary node and the partial towards it.
+type edge struct {
+	i int32
+	d float64
+}
+
 // Tape records scalar ops for one backward sweep. The zero Tape is ready to
 // use.
 type Tape struct {
-	nodes []node
-	adj   []float64
-	vars  []Var // Gradient's leaves, reused
+	nodes   []node
+	edges   []edge // the inputs of n-ary nodes
+	adj     []float64
+	vars    []Var // Gradient's leaves, reused
+	scratch []Var // Scratch's arena
+	used    int   // of scratch, since the last Reset
 }
 
 // NewTape returns an empty tape with room for n ops before it grows.
@@ -47,6 +63,24 @@ func (tp *Tape) Reset() {
 		tp.nodes = append(tp.nodes, node{})
 	}
 	tp.nodes = tp.nodes[:1]
+	tp.edges = tp.edges[:0]
+	tp.used = 0
+}
+
+// Scratch returns n Vars of storage that the tape owns: room for a model's
+// intermediate vectors, such as the terms of a Sum, that costs no
+// allocation per evaluation once the tape has held one. The slices of one
+// evaluation do not overlap; they are reused after a Reset, so, like Vars,
+// they must not be kept across it. Its Vars start as the constant 0.
+func (tp *Tape) Scratch(n int) []Var {
+	if tp.used+n > len(tp.scratch) {
+		// The slices already handed out keep the old array.
+		tp.scratch = make([]Var, max(2*len(tp.scratch), tp.used+n))
+	}
+	s := tp.scratch[tp.used : tp.used+n : tp.used+n]
+	tp.used += n
+	clear(s)
+	return s
 }
 
 // Var returns a new leaf holding v: a variable that Grad differentiates
@@ -85,12 +119,46 @@ func (tp *Tape) unary(y float64, x Var, d float64) Var {
 	return tp.push(y, node{a: x.i, da: d})
 }
 
-// binary records y = f(a, b) with partials da and db.
+// binary records y = f(a, b) with partials da and db. A constant input takes
+// no edge: the node is then unary.
 func (tp *Tape) binary(y float64, a Var, da float64, b Var, db float64) Var {
-	if a.i == 0 && b.i == 0 {
-		return Var{v: y}
+	switch {
+	case a.i == 0:
+		return tp.unary(y, b, db)
+	case b.i == 0:
+		return tp.push(y, node{a: a.i, da: da})
 	}
 	return tp.push(y, node{a: a.i, b: b.i, da: da, db: db})
+}
+
+// The n-ary seam: an op that starts at off = len(tp.edges), writes an edge
+// for each input that is not a constant into the room that reserve gives,
+// keeps them by reslicing tp.edges, and ends with nary records one node,
+// however many inputs it has. A node left with one or two inputs is stored
+// as a unary or binary one.
+
+// reserve returns room for n edges after the current ones, for the
+// caller to fill and then keep by reslicing tp.edges.
+func (tp *Tape) reserve(n int) []edge {
+	off := len(tp.edges)
+	tp.edges = slices.Grow(tp.edges, n)
+	return tp.edges[off : off+n]
+}
+
+// nary records y as the node of the edges from off on.
+func (tp *Tape) nary(y float64, off int) Var {
+	es := tp.edges[off:]
+	switch len(es) {
+	case 0:
+		return Var{v: y}
+	case 1:
+		tp.edges = tp.edges[:off]
+		return tp.push(y, node{a: es[0].i, da: es[0].d})
+	case 2:
+		tp.edges = tp.edges[:off]
+		return tp.push(y, node{a: es[0].i, b: es[1].i, da: es[0].d, db: es[1].d})
+	}
+	return tp.push(y, node{a: int32(off), b: int32(-len(es))})
 }
 
 // Grad returns out's value and sets g[k] = ∂out/∂wrt[k]. A Var that out does
@@ -109,15 +177,24 @@ func (tp *Tape) Grad(out Var, wrt []Var, g []float64) float64 {
 	if out.i != 0 {
 		adj[out.i] = 1
 	}
-	nodes := tp.nodes[:n]
+	nodes, edges := tp.nodes[:n], tp.edges
 	for i := int(out.i); i > 0; i-- {
 		gi := adj[i]
 		if gi == 0 {
 			continue
 		}
 		nd := &nodes[i]
-		adj[nd.a] += nd.da * gi
-		adj[nd.b] += nd.db * gi
+		switch {
+		case nd.b > 0:
+			adj[nd.a] += nd.da * gi
+			adj[nd.b] += nd.db * gi
+		case nd.b == 0:
+			adj[nd.a] += nd.da * gi
+		default:
+			for _, e := range edges[nd.a : nd.a-nd.b] {
+				adj[e.i] += e.d * gi
+			}
+		}
 	}
 	for k, x := range wrt {
 		if x.i == 0 || int(x.i) >= n {
