@@ -16,8 +16,12 @@ var (
 // no node on the scalar tape.
 
 // Normal returns log N(x | μ, σ), the normal log density with mean μ and
-// standard deviation σ.
+// standard deviation σ. On the scalar tape and on Float it is normal, fused
+// into one op; elsewhere, the same function composed of o's ops.
 func Normal[T any, O scalar.Ops[T]](o O, x, mu, sigma T) T {
+	if y, ok := scalar.Fuse3(o, x, mu, sigma, normal); ok {
+		return y
+	}
 	z := o.Div(o.Sub(x, mu), sigma)
 	return o.Sub(o.Scale(o.Square(z), -0.5), o.AddScalar(o.Log(sigma), halfLog2Pi))
 }
@@ -37,6 +41,15 @@ func StudentT[T any, O scalar.Ops[T]](o O, x, nu, mu, sigma T) T {
 	c = o.Sub(c, o.Add(o.Scale(o.AddScalar(o.Log(nu), logPi), 0.5), o.Log(sigma)))
 	z := o.Div(o.Sub(x, mu), sigma)
 	return o.Sub(c, o.Mul(h, o.Log1p(o.Div(o.Square(z), nu))))
+}
+
+// normal is Normal's value and partials, v = (x, μ, σ): ∂/∂μ = z/σ = −∂/∂x
+// and ∂/∂σ = (z² − 1)/σ, with one division.
+func normal(x, mu, sigma float64) (y, dx, dmu, dsigma float64) {
+	inv := 1 / sigma
+	z := (x - mu) * inv
+	dmu = z * inv
+	return -0.5*z*z - (math.Log(sigma) + halfLog2Pi), -dmu, dmu, (z*z - 1) * inv
 }
 
 // LogNormal returns the log density of x > 0 whose logarithm is normal

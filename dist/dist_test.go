@@ -37,6 +37,15 @@ type density struct {
 }
 
 func normal[T any, O scalar.Ops[T]](o O, p []T) T { return dist.Normal(o, p[0], p[1], p[2]) }
+
+const normalX, normalSigma = 1.7, 2.5
+
+func normalXData[T any, O scalar.Ops[T]](o O, p []T) T {
+	return dist.Normal(o, o.Const(normalX), p[0], p[1])
+}
+func normalMuOnly[T any, O scalar.Ops[T]](o O, p []T) T {
+	return dist.Normal(o, o.Const(normalX), p[0], o.Const(normalSigma))
+}
 func cauchy[T any, O scalar.Ops[T]](o O, p []T) T { return dist.Cauchy(o, p[0], p[1], p[2]) }
 func studentT[T any, O scalar.Ops[T]](o O, p []T) T {
 	return dist.StudentT(o, p[0], p[1], p[2], p[3])
@@ -81,6 +90,15 @@ func densities() []density {
 		x, mu, sigma := 3*rng.NormFloat64(), rng.NormFloat64(), pos(rng, 0.2, 4)
 		return []float64{x, mu, sigma}, distuv.Normal{Mu: mu, Sigma: sigma}.LogProb(x)
 	}, normal[sv, st], normal[tv, tt], normal[fv, ft])
+	// Normal with data arguments: its fused node has two inputs, or one.
+	add("Normal, x data", func(rng *rand.Rand) ([]float64, float64) {
+		mu, sigma := rng.NormFloat64(), pos(rng, 0.2, 4)
+		return []float64{mu, sigma}, distuv.Normal{Mu: mu, Sigma: sigma}.LogProb(normalX)
+	}, normalXData[sv, st], normalXData[tv, tt], normalXData[fv, ft])
+	add("Normal, x and σ data", func(rng *rand.Rand) ([]float64, float64) {
+		mu := rng.NormFloat64()
+		return []float64{mu}, distuv.Normal{Mu: mu, Sigma: normalSigma}.LogProb(normalX)
+	}, normalMuOnly[sv, st], normalMuOnly[tv, tt], normalMuOnly[fv, ft])
 	add("Cauchy", func(rng *rand.Rand) ([]float64, float64) {
 		x, mu, sigma := 5*rng.NormFloat64(), rng.NormFloat64(), pos(rng, 0.2, 4)
 		z := (x - mu) / sigma

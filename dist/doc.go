@@ -53,7 +53,10 @@
 // # Speed
 //
 // On the scalar tape a density is a handful of nodes, and the terms of
-// constant arguments (data, fixed hyperparameters) fold into constants:
-// Normal is seven nodes with three parameters, five with x and σ data.
-// Nothing allocates, except MultiNormalCholesky above 16 dimensions (its z).
+// constant arguments (data, fixed hyperparameters) fold into constants.
+// Normal is one node, its value and three partials computed together
+// (scalar.Fuse3), however many of its arguments are data; on package
+// tensor's tape, and for second derivatives, it is its composition of ops,
+// which the tests check it against. Nothing allocates, except
+// MultiNormalCholesky above 16 dimensions (its z).
 package dist

@@ -211,8 +211,8 @@ func TestZeroAllocations(t *testing.T) {
 }
 
 // TestConstantsFold: terms of constant arguments take no node. Normal is
-// seven nodes with three parameters and five with x and σ data; StudentT
-// with ν and σ data records nothing for its log-gamma terms.
+// one fused node however many of its arguments are data, and none when all
+// are; StudentT with ν and σ data records nothing for its log-gamma terms.
 func TestConstantsFold(t *testing.T) {
 	tp := scalar.NewTape(0)
 	for _, c := range []struct {
@@ -220,8 +220,9 @@ func TestConstantsFold(t *testing.T) {
 		f     func(x, mu, sigma sv) sv
 		nodes int
 	}{
-		{"Normal", func(x, mu, sigma sv) sv { return dist.Normal(tp, x, mu, sigma) }, 7},
-		{"Normal, x and σ data", func(_, mu, _ sv) sv { return dist.Normal(tp, tp.Const(1), mu, tp.Const(2)) }, 5},
+		{"Normal", func(x, mu, sigma sv) sv { return dist.Normal(tp, x, mu, sigma) }, 1},
+		{"Normal, x and σ data", func(_, mu, _ sv) sv { return dist.Normal(tp, tp.Const(1), mu, tp.Const(2)) }, 1},
+		{"Normal, all data", func(_, _, _ sv) sv { return dist.Normal(tp, tp.Const(1), tp.Const(0), tp.Const(2)) }, 0},
 		{"StudentT, ν and σ data", func(_, mu, _ sv) sv {
 			return dist.StudentT(tp, tp.Const(1), tp.Const(4), mu, tp.Const(2))
 		}, 7},
