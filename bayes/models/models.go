@@ -93,16 +93,22 @@ func GARCH(y []float64, sigma1 float64) bayes.Model {
 			mu, alpha0, alpha1 := p[0][0], p[1][0], p[2][0]
 			oneMinusA1 := tp.Neg(tp.AddScalar(alpha1, -1))
 			beta1 := tp.Mul(oneMinusA1, p[3][0])
-			lp := tp.Log(oneMinusA1) // log |∂β₁/∂share|
-			sigma := tp.Const(sigma1)
+			// The terms of the log density, summed by one node at the end.
+			terms := tp.Scratch(len(y) + 1)
+			terms[0] = tp.Log(oneMinusA1) // log |∂β₁/∂share|
+			// The recurrence carries σ², so that no step squares a square
+			// root: σ²_t = α₀·1 + α₁·e² + β₁·σ²_{t−1} is one Dot node.
+			one := tp.Const(1)
+			s2, sigma := tp.Const(sigma1*sigma1), tp.Const(sigma1)
 			for t, yt := range y {
 				if t > 0 {
 					e := tp.AddScalar(mu, -y[t-1])
-					sigma = tp.Sqrt(tp.Add(alpha0, tp.Add(tp.Mul(alpha1, tp.Square(e)), tp.Mul(beta1, tp.Square(sigma)))))
+					s2 = tp.Dot([]scalar.Var{alpha0, alpha1, beta1}, []scalar.Var{one, tp.Square(e), s2})
+					sigma = tp.Sqrt(s2)
 				}
-				lp = tp.Add(lp, dist.Normal(tp, tp.Const(yt), mu, sigma))
+				terms[t+1] = dist.Normal(tp, tp.Const(yt), mu, sigma)
 			}
-			return lp
+			return tp.Sum(terms...)
 		},
 	}
 }
