@@ -19,11 +19,12 @@ func (x Var) Value() float64 { return x.v }
 func (x Var) Const() bool { return x.i == 0 }
 
 // node is one op: the indices of its inputs and the partial derivatives of
-// its output with respect to them. A unary op has b = 0 (node 0, the
-// constants' index, which Grad skips rather than summing into it a partial
-// of 0: a sink that every unary node wrote would chain the whole sweep on
-// one memory cell). An op of more inputs (Sum, Dot, Fuse3) has b < 0: its
-// inputs and partials are the −b edges from edges[a].
+// its output with respect to them. Node k is nodes[k−1]; index 0 stands for
+// the constants, which have no node. A unary op has b = 0, which Grad skips
+// (rather than summing a partial of 0 into a sink, which every unary node
+// would write: that chained the whole sweep on one memory cell). An op of
+// more inputs (Sum, Dot, Fuse3) has b < 0: its inputs and partials are the
+// −b edges from edges[a].
 type node struct {
 	a, b   int32
 	da, db float64
@@ -48,21 +49,17 @@ type Tape struct {
 
 // NewTape returns an empty tape with room for n ops before it grows.
 func NewTape(n int) *Tape {
-	tp := &Tape{nodes: make([]node, 1, n+1), adj: make([]float64, 0, n+1)}
-	return tp
+	return &Tape{nodes: make([]node, 0, n), adj: make([]float64, 0, n+1)}
 }
 
 // Len returns the number of nodes recorded since the last Reset, leaves
 // included.
-func (tp *Tape) Len() int { return max(len(tp.nodes)-1, 0) }
+func (tp *Tape) Len() int { return len(tp.nodes) }
 
 // Reset forgets every node and keeps the storage. Vars made before a Reset
 // must not be used after it.
 func (tp *Tape) Reset() {
-	if len(tp.nodes) == 0 {
-		tp.nodes = append(tp.nodes, node{})
-	}
-	tp.nodes = tp.nodes[:1]
+	tp.nodes = tp.nodes[:0]
 	tp.edges = tp.edges[:0]
 	tp.used = 0
 }
@@ -104,11 +101,8 @@ func (tp *Tape) Vars(dst []Var, x []float64) []Var {
 func (tp *Tape) Const(c float64) Var { return Var{v: c} }
 
 func (tp *Tape) push(v float64, n node) Var {
-	if len(tp.nodes) == 0 {
-		tp.nodes = append(tp.nodes, node{})
-	}
 	tp.nodes = append(tp.nodes, n)
-	return Var{v: v, i: int32(len(tp.nodes) - 1)}
+	return Var{v: v, i: int32(len(tp.nodes))}
 }
 
 // unary records y = f(x) with f′(x) = d.
@@ -120,13 +114,14 @@ func (tp *Tape) unary(y float64, x Var, d float64) Var {
 }
 
 // binary records y = f(a, b) with partials da and db. A constant input takes
-// no edge: the node is then unary.
+// no edge: with b.i = 0 the node is a unary one, and a constant a trades
+// places with b.
 func (tp *Tape) binary(y float64, a Var, da float64, b Var, db float64) Var {
-	switch {
-	case a.i == 0:
-		return tp.unary(y, b, db)
-	case b.i == 0:
-		return tp.push(y, node{a: a.i, da: da})
+	if a.i == 0 {
+		a, da, b = b, db, a
+		if a.i == 0 {
+			return Var{v: y}
+		}
 	}
 	return tp.push(y, node{a: a.i, b: b.i, da: da, db: db})
 }
@@ -169,21 +164,21 @@ func (tp *Tape) Grad(out Var, wrt []Var, g []float64) float64 {
 		panic(fmt.Sprintf("scalar: Grad: %d gradient slots for %d variables", len(g), len(wrt)))
 	}
 	n := len(tp.nodes)
-	if cap(tp.adj) < n {
-		tp.adj = make([]float64, n, 2*n)
+	if cap(tp.adj) < n+1 {
+		tp.adj = make([]float64, n+1, 2*(n+1))
 	}
-	adj := tp.adj[:n]
+	adj := tp.adj[:n+1] // adj[k] for node k; adj[0] is not read
 	clear(adj)
 	if out.i != 0 {
 		adj[out.i] = 1
 	}
-	nodes, edges := tp.nodes[:n], tp.edges
+	nodes, edges := tp.nodes, tp.edges
 	for i := int(out.i); i > 0; i-- {
 		gi := adj[i]
 		if gi == 0 {
 			continue
 		}
-		nd := &nodes[i]
+		nd := &nodes[i-1]
 		switch {
 		case nd.b > 0:
 			adj[nd.a] += nd.da * gi
@@ -197,7 +192,7 @@ func (tp *Tape) Grad(out Var, wrt []Var, g []float64) float64 {
 		}
 	}
 	for k, x := range wrt {
-		if x.i == 0 || int(x.i) >= n {
+		if x.i == 0 || int(x.i) > n {
 			g[k] = 0
 			continue
 		}
