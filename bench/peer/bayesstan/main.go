@@ -18,7 +18,14 @@
 // centred, and a GARCH(1,1) with 200 observations simulated from a fixed
 // seed (the forms of posteriordb and Stan's benchmark suite).
 //
-//	go run ./bench/peer/bayesstan -dir /tmp/bayesstan -rounds 3
+// Stan times its chains with clock(), the CPU time of each chain's process;
+// goebm's whole run is timed by the wall clock unless -clock cpu, which
+// takes goebm's process CPU time (user and system, all threads) instead,
+// halved for the two workers as Stan's chain times are halved: on a machine
+// where other jobs take the cores, only the CPU times compare like with
+// like.
+//
+//	go run ./bench/peer/bayesstan -dir /tmp/bayesstan -rounds 3 [-clock cpu]
 package main
 
 import (
@@ -33,6 +40,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/goebm/goebm/bayes"
@@ -45,7 +53,16 @@ func main() {
 	dir := flag.String("dir", "bayesstan-out", "folder for the data, Stan's compiled models and draws")
 	rounds := flag.Int("rounds", 3, "interleaved rounds")
 	ops := flag.Int("ops", 0, "time single ops instead, over this many parameters")
+	clock := flag.String("clock", "wall", "goebm's clock: wall, or cpu (its process CPU time, as Stan's clock())")
 	flag.Parse()
+	switch *clock {
+	case "wall":
+	case "cpu":
+		cpuClock = true
+	default:
+		fmt.Fprintf(os.Stderr, "bayesstan: -clock %q: want wall or cpu\n", *clock)
+		os.Exit(2)
+	}
 	var err error
 	if *ops > 0 {
 		err = os.MkdirAll(*dir, 0o755)
@@ -136,19 +153,22 @@ func run(dir string, rounds int, w io.Writer) error {
 // sampler and the mapping of the draws back to the constrained values.
 func goebmFigures(m model, seed uint64) (figures, error) {
 	o := sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: seed, Workers: 1}
-	start := time.Now()
+	start := now()
 	fit, err := m.post.Sample(context.Background(), sampler.NUTS{}, o)
 	if err != nil {
 		return figures{}, err
 	}
-	perGrad := time.Since(start).Seconds() / float64(fit.Result.Info.GradEvals) * 1e6
+	perGrad := (now() - start) / float64(fit.Result.Info.GradEvals) * 1e6
 	o.Workers = 2
-	start = time.Now()
+	start = now()
 	fit, err = m.post.Sample(context.Background(), sampler.NUTS{}, o)
 	if err != nil {
 		return figures{}, err
 	}
-	wall := time.Since(start).Seconds()
+	wall := now() - start
+	if cpuClock {
+		wall /= 2 // the two workers' CPU time, halved as Stan's chains' is
+	}
 	if m.derive != nil {
 		fit = m.derive(fit)
 	}
@@ -161,6 +181,31 @@ func goebmFigures(m model, seed uint64) (figures, error) {
 		ess = min(ess, diag.ESSBulk(c))
 	}
 	return figures{perGrad, ess / wall, ess, float64(fit.Result.Info.GradEvals)}, nil
+}
+
+// cpuClock is -clock cpu: goebm is timed by its process's CPU time.
+var cpuClock bool
+
+var epoch = time.Now()
+
+// now returns the seconds of goebm's clock: the wall clock's, or with
+// -clock cpu, the process's CPU time.
+func now() float64 {
+	if cpuClock {
+		return cpuSeconds()
+	}
+	return time.Since(epoch).Seconds()
+}
+
+// cpuSeconds returns the user and system CPU time of the process, all
+// threads together.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(fmt.Sprintf("bayesstan: getrusage: %v", err))
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)*1e-6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 // eightSchoolsColumns are the values Stan's CSV holds: mu, tau and the
