@@ -143,8 +143,11 @@ func TestParameterGradients(t *testing.T) {
 		// CD's gradient treats the negatives as constants (no gradient
 		// through the sampler), so the check holds them still: a step of
 		// 1e-12 leaves them independent of θ to rounding.
-		"cd":  &ContrastiveDivergence{K: 3, RegWeight: 0.1, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-12)}},
-		"nce": NCE{NoiseStd: 1.5, Ratio: 2},
+		"cd":    &ContrastiveDivergence{K: 3, RegWeight: 0.1, Sampler: sampler.Langevin{StepSize: schedule.Constant(1e-12)}},
+		"nce":   NCE{NoiseStd: 1.5, Ratio: 2},
+		"ed":    EnergyDiscrepancy{T: 0.5, M: 3},
+		"ed-w":  EnergyDiscrepancy{M: 2, W: 0.3},
+		"ed-w0": EnergyDiscrepancy{W: -1},
 	} {
 		xs := nn.Values(m0.Params())
 		for i := range xs {
