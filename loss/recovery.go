@@ -126,7 +126,7 @@ func (l DiffusionRecovery) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Te
 	}
 	n, d := x.Dim(0), x.Dim(1)
 	level := make([]int, n)
-	pos := tensor.Zeros(n, d)    // xₖ
+	pos := tensor.Zeros(n, d)      // xₖ
 	centre := make([]float64, n*d) // x_{k+1}/a
 	tt := tensor.Zeros(n, 1)
 	for i := range n {
