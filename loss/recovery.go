@@ -23,10 +23,15 @@ import (
 // The diffusion is x₀ = data and x_{k+1} = a_{k+1}·xₖ + σ_{k+1}·ε, with
 // a = √(1 − σ²), for k = 0 … L−1; its levels cut the variance-preserving
 // diffusion of Song et al. (2021), whose rate β(s) runs linearly from
-// BetaMin to BetaMax over s ∈ [0, 1] (DDPM's schedule), into L steps of
-// equal time: a_{k+1} = ᾱ((k+1)/L)/ᾱ(k/L), ᾱ(s) = exp(−½∫₀ˢβ). At the
-// defaults x_L keeps 0.7% of the data (ᾱ(1) = 0.0066), so that it is
-// N(0, I) to the eye.
+// BetaMin to BetaMax over s ∈ [0, 1] (DDPM's schedule), at the times
+// sₖ = (k/L)²: a_{k+1} = ᾱ(s_{k+1})/ᾱ(sₖ), ᾱ(s) = exp(−½∫₀ˢβ). The
+// squares make the steps near the data small and the last ones large, as
+// Gao et al.'s schedule does: at the defaults σ₁ = 0.10, σ₂ = 0.34,
+// σ₃ = 0.63, σ₄ = 0.86 and the last two above 0.97, so that the data level's
+// conditional resolves detail of a tenth of the data's scale, and x_L keeps
+// 0.7% of the data (ᾱ(1) = 0.0066): N(0, I) to the eye. (Levels of equal
+// time put σ₁ at 0.5, and the data level's energy learned no detail
+// finer than that on two moons.)
 //
 // Since p(xₖ | x_{k+1}) ∝ pₖ(xₖ)·N(x_{k+1}; a·xₖ, σ²I), the model of that
 // conditional is
@@ -37,19 +42,29 @@ import (
 // energy. Each row of a batch draws a level k uniformly, xₖ by the
 // diffusion's closed form and x_{k+1} from it; K steps of Sampler on the
 // conditional (sampler.Condition's denoising form, centre x_{k+1}/a and
-// noise σ/a), started at x_{k+1}/a, give a negative x̃ₖ; and the loss is
+// noise σ/a), started at a·x_{k+1}, give a negative x̃ₖ; and the loss is
 //
-//	mean E(xₖ, tₖ) − mean E(x̃ₖ, tₖ),
+//	mean over rows of wₖ·(E(xₖ, tₖ) − E(x̃ₖ, tₖ)),  wₖ = σ₁/σ_{k+1},
 //
 // whose parameter gradient is that of the conditionals' negative
-// log-likelihood when the negatives are exact draws: Sampler is MALA by
+// log-likelihoods, weighted by wₖ, when the negatives are exact draws. The
+// weights are Gao et al.'s: a level's contrast between data and negatives
+// grows with its noise, and without them the noisy levels' gradients
+// drown the data level's (whose energy then learned nothing of two moons'
+// shape in trials). Any positive weights leave each level's optimum where
+// it was. Sampler is MALA by
 // default, whose draws are exact for any step, so that the loss's
 // stationary point is the data's energy (unadjusted Langevin's draws are
 // biased by its step, and short runs of it lean towards their start). The
 // step at level k is StepScale·σ², σ² being the conditional's variance
 // for data of unit variance (whose every level pₖ is then of unit
 // variance), so that it is the same fraction of the conditional's width at
-// every level (Gao et al. scale theirs with σ² too).
+// every level (Gao et al. scale theirs with σ² too). The chains start at
+// a·x_{k+1}, the conditional's mean for such data: near the data's levels
+// that is the noisy point x_{k+1}/a, where Gao et al. start theirs, and at
+// the noisiest, where a is small, it is near 0 rather than out at
+// x_{k+1}/a, which 30 steps do not bring back (the energies of those
+// levels then steepened without bound in trials on two moons).
 // Generate samples the chain of conditionals from x_L ~ N(0, I) down to x₀.
 //
 // Draws: each row's level, then its ε for xₖ and its ε for x_{k+1} (d
@@ -77,10 +92,11 @@ var _ TimeLoss = DiffusionRecovery{}
 
 // RecoveryLevels is the diffusion of DiffusionRecovery: for each
 // conditional k = 0 … L−1, of xₖ given x_{k+1}, the scale A[k] = a_{k+1},
-// the noise Sigma[k] = σ_{k+1}, the data's share Cum[k] = ᾱ(k/L) in xₖ,
-// the network's time T[k] and the sampler's step Step[k].
+// the noise Sigma[k] = σ_{k+1}, the data's share Cum[k] = ᾱ(sₖ) in xₖ,
+// the network's time T[k], the sampler's step Step[k] and the loss's
+// weight Weight[k] = σ₁/σ_{k+1}.
 type RecoveryLevels struct {
-	A, Sigma, Cum, T, Step []float64
+	A, Sigma, Cum, T, Step, Weight []float64
 }
 
 // Schedule returns the levels of the settings, or an error for invalid
@@ -95,7 +111,7 @@ func (l DiffusionRecovery) Schedule() (RecoveryLevels, error) {
 	logCum := func(s float64) float64 { return -0.5 * (lo*s + 0.5*(hi-lo)*s*s) } // log ᾱ(s)
 	r := RecoveryLevels{}
 	for k := range levels {
-		s0, s1 := float64(k)/float64(levels), float64(k+1)/float64(levels)
+		s0, s1 := float64(k*k)/float64(levels*levels), float64((k+1)*(k+1))/float64(levels*levels)
 		a := math.Exp(logCum(s1) - logCum(s0))
 		sig := math.Sqrt(-math.Expm1(2 * (logCum(s1) - logCum(s0))))
 		t := 0.0
@@ -107,6 +123,7 @@ func (l DiffusionRecovery) Schedule() (RecoveryLevels, error) {
 		r.Cum = append(r.Cum, math.Exp(logCum(s0)))
 		r.T = append(r.T, t)
 		r.Step = append(r.Step, b*sig*sig)
+		r.Weight = append(r.Weight, r.Sigma[0]/sig)
 	}
 	return r, nil
 }
@@ -172,12 +189,16 @@ func (l DiffusionRecovery) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Te
 	if err != nil {
 		return nil, err
 	}
-	return tp.Sub(tp.Mean(ePos), tp.Mean(eNeg)), nil
+	w := tensor.Zeros(n)
+	for i, k := range level {
+		w.Data()[i] = lv.Weight[k]
+	}
+	return tp.Mean(tp.Mul(tp.Sub(ePos, eNeg), w)), nil
 }
 
 // conditional runs K steps of the sampler on the conditional of level k
 // for one chain per row of centre (the points x_{k+1}/a, [m, d]), started
-// there, and returns where the chains end.
+// at a·x_{k+1}, and returns where the chains end.
 func (l DiffusionRecovery) conditional(ctx context.Context, net nn.TimeModule, lv RecoveryLevels, k int, centre []float64, d int, seed uint64) ([]float64, error) {
 	s := l.Sampler
 	if s == nil {
@@ -192,7 +213,10 @@ func (l DiffusionRecovery) conditional(ctx context.Context, net nn.TimeModule, l
 		return nil, fmt.Errorf("loss: recovery likelihood: %w: %w", ErrInvalid, err)
 	}
 	init := make([]float64, len(centre))
-	copy(init, centre)
+	a2 := lv.A[k] * lv.A[k]
+	for i, v := range centre {
+		init[i] = a2 * v // a·x_{k+1}
+	}
 	r, err := s.Sample(ctx, e, sampler.Options{Dim: d, Init: init, Steps: cmp.Or(l.K, 30), Seed: seed,
 		Condition: &sampler.Condition{Values: centre, Noise: lv.Sigma[k] / lv.A[k]}})
 	if err != nil {
@@ -216,7 +240,7 @@ func (l DiffusionRecovery) AtLevel(net nn.TimeModule, k int) (nn.Module, error) 
 
 // Generate draws n points of dimension d by the chain of conditionals: x_L
 // from N(0, I), then for k = L−1 down to 0 the K sampler steps of the loss
-// on the conditional of xₖ given x_{k+1}, started at x_{k+1}/a. The chains
+// on the conditional of xₖ given x_{k+1}, started at a·x_{k+1}. The chains
 // are seeded by seed: the same seed gives the same points, on any number
 // of cores.
 func (l DiffusionRecovery) Generate(ctx context.Context, net nn.TimeModule, n, d int, seed uint64) ([]float64, error) {

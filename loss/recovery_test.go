@@ -42,6 +42,9 @@ func TestRecoverySchedule(t *testing.T) {
 			if want := b * lv.Sigma[k] * lv.Sigma[k]; math.Abs(lv.Step[k]-want) > 1e-14*want {
 				t.Errorf("%+v level %d: step %g, want %g", l, k, lv.Step[k], want)
 			}
+			if want := lv.Sigma[0] / lv.Sigma[k]; math.Abs(lv.Weight[k]-want) > 1e-15 {
+				t.Errorf("%+v level %d: weight %g, want %g", l, k, lv.Weight[k], want)
+			}
 			if levels > 1 && math.Abs(lv.T[k]-float64(k)/float64(levels-1)) > 1e-15 {
 				t.Errorf("%+v level %d: time %g", l, k, lv.T[k])
 			}
@@ -86,31 +89,39 @@ func (gaussLevels) Params() []nn.Param { return nil }
 // variance σ_m·vₖ) on data N(μ, s²I) in d dimensions, level by level and
 // averaged, for negatives from K steps of unadjusted Langevin or, with
 // exact, from the conditional itself. With λ = (a/σ)², the conditional's
-// energy is ‖x − m‖²/(2v′) + λ‖x − y‖²/2, y = x_{k+1}/a, of precision
-// P = 1/v′ + λ, so each Langevin step from y is the linear map
-// x − μ_post ← r(x − μ_post) + √(2η)z, r = 1 − ηP: after K steps the
-// negative has variance 2η(1 − r^{2K})/(1 − r²) about m + g(y − m),
-// g = (λ + r^K/v′)/P, where y − m has variance v + 1/λ; exact draws have
-// variance 1/P and g = λ/P. The positives score d·v/(2v′). At v′ = v the
-// exact loss is 0; Langevin's is not, for finite K and η.
-func recoveryExpected(lv RecoveryLevels, s2, scale float64, k, d int, exact bool) float64 {
+// energy is ‖x − m‖²/(2v′) + λ‖x − y‖²/2, y = x_{k+1}/a, m = cμ, of
+// precision P = 1/v′ + λ and mean μ_post = m + (λ/P)(y − m), so each
+// Langevin step is the linear map x − μ_post ← r(x − μ_post) + √(2η)z,
+// r = 1 − ηP. From the start a²y, after K steps the negative has variance
+// 2η(1 − r^{2K})/(1 − r²) about m + g(y − m) + h, with
+// g = λ/P + r^K(a² − λ/P) and h = r^K(a² − 1)m, where y − m has mean 0 and
+// variance v + 1/λ; exact draws have variance 1/P, g = λ/P and h = 0. The
+// positives score d·v/(2v′). Levels count with the loss's weights. At
+// v′ = v the exact loss is 0; Langevin's is not, for finite K and η.
+func recoveryExpected(lv RecoveryLevels, mu []float64, s2, scale float64, k int, exact bool) float64 {
+	d := len(mu)
+	mu2 := 0.0
+	for _, v := range mu {
+		mu2 += v * v
+	}
 	out := 0.0
 	for i := range lv.A {
-		c := lv.Cum[i]
+		c, a2 := lv.Cum[i], lv.A[i]*lv.A[i]
 		v := c*c*s2 + 1 - c*c
 		vm := scale * v
-		lambda := lv.A[i] * lv.A[i] / (lv.Sigma[i] * lv.Sigma[i])
+		lambda := a2 / (lv.Sigma[i] * lv.Sigma[i])
 		p := 1/vm + lambda
-		varK, g := 1/p, lambda/p
+		varK, g, h2 := 1/p, lambda/p, 0.0
 		if !exact {
 			eta := lv.Step[i]
 			r := 1 - eta*p
 			rk := math.Pow(r, float64(k))
 			varK = 2 * eta * (1 - rk*rk) / (1 - r*r)
-			g = (lambda + rk/vm) / p
+			g += rk * (a2 - lambda/p)
+			h2 = rk * rk * (a2 - 1) * (a2 - 1) * c * c * mu2
 		}
-		neg := float64(d) * (varK + g*g*(v+1/lambda)) / (2 * vm)
-		out += (float64(d)*v/(2*vm) - neg) / float64(len(lv.A))
+		neg := (float64(d)*(varK+g*g*(v+1/lambda)) + h2) / (2 * vm)
+		out += lv.Weight[i] * (float64(d)*v/(2*vm) - neg) / float64(len(lv.A))
 	}
 	return out
 }
@@ -141,7 +152,7 @@ func TestRecoveryGaussian(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, scale := range []float64{1, 2} {
-			want := recoveryExpected(lv, s2, scale, 30, 2, c.exact)
+			want := recoveryExpected(lv, mu, s2, scale, 30, c.exact)
 			v := make([]float64, batches)
 			for b := range batches {
 				x := diagGaussianData(rngOf(uint64(40+b)), n, mu, []float64{math.Sqrt(s2), math.Sqrt(s2)})
