@@ -79,6 +79,8 @@ func (c Config) checkImage() error {
 		return fmt.Errorf("model: classes %d, patch %d, heads %d: none may be negative: %w", c.Classes, c.Patch, c.Heads, ErrInvalid)
 	case slices.ContainsFunc(c.Widths, func(w int) bool { return w < 1 }):
 		return fmt.Errorf("model: widths %v: each must be positive: %w", c.Widths, ErrInvalid)
+	case c.Arch != "" && c.Arch != ArchMLP && (c.Loss == "drl" || c.Loss == "ed"):
+		return fmt.Errorf("model: loss %s trains an MLP energy on points, not model %s: %w", c.Loss, c.Arch, ErrInvalid)
 	case c.Arch == ArchTransformer && c.Loss == "ncsn":
 		return fmt.Errorf("model: model transformer gives a field of the image's shape, not a scalar energy: loss ncsn wants model conv or mlp: %w", ErrInvalid)
 	case c.Arch == ArchTransformer && c.Loss != "fm" && c.Loss != "eqm":

@@ -125,6 +125,21 @@ type Config struct {
 	SigmaMin    float64 `json:"sigma_min,omitempty"`
 	NoiseLevels int     `json:"noise_levels,omitempty"`
 
+	// Energy discrepancy's settings (loss ed): EDT, the variance t of the
+	// perturbation (0: 1), EDM, the negatives per point (0: 4), and EDW,
+	// the stabiliser w (nil: 1; 0: none).
+	EDT float64  `json:"ed_t,omitempty"`
+	EDM int      `json:"ed_m,omitempty"`
+	EDW *float64 `json:"ed_w,omitempty"`
+
+	// Diffusion recovery likelihood's settings (loss drl): DRLLevels, the
+	// conditionals learned (0: 6), DRLSteps, MALA's steps per conditional
+	// (0: 30), and DRLStepScale b, its step b·σ² at a level of noise σ
+	// (0: 0.25).
+	DRLLevels    int     `json:"drl_levels,omitempty"`
+	DRLSteps     int     `json:"drl_steps,omitempty"`
+	DRLStepScale float64 `json:"drl_step_scale,omitempty"`
+
 	// Precision is the network's: "float32" computes its products in
 	// float32 and saves its parameters as float32 (tensor.Precision);
 	// empty or "float64" is the default.
@@ -137,7 +152,8 @@ type Config struct {
 // inputs and t (4 Fourier features) to Dim outputs; or the conv or
 // transformer network of an image config (Arch). A noise-conditional energy
 // (KindNoiseEnergy) is a time-conditioned MLP to one output or, for conv, a
-// nn.NoiseResNet, divided by the noise σ of its level. The network computes
+// nn.NoiseResNet, divided by the noise σ of its level; a recovery energy
+// (KindRecovery) is a time-conditioned MLP to one output. The network computes
 // in the config's Precision. Weights are initialised from rand.NewPCG(seed,
 // 3).
 func (c Config) Network(k Kind, seed uint64) (nn.Module, error) {
@@ -173,6 +189,9 @@ func (c Config) network(k Kind, seed uint64) (nn.Module, error) {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	if k == KindNoiseEnergy {
 		return c.noiseNetwork(act, rng)
+	}
+	if k == KindRecovery {
+		return c.recoveryNetwork(act, rng)
 	}
 	if image {
 		return c.imageNetwork(k, act, rng)

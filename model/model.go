@@ -39,6 +39,10 @@ const (
 	// denoising score matching, NCSN): generates by annealed Langevin
 	// dynamics, density exp(−E(x, σ_L)) at the smallest noise.
 	KindNoiseEnergy Kind = "noise-energy"
+	// KindRecovery is a time-conditioned energy E(x, t), one energy per
+	// level of a diffusion (diffusion recovery likelihood): generates by
+	// the chain of its conditionals, density exp(−E(x, t₀)).
+	KindRecovery Kind = "recovery-energy"
 )
 
 // Describe says in words what a model of the kind is.
@@ -54,6 +58,8 @@ func (k Kind) Describe() string {
 		return "a classifier (cross-entropy)"
 	case KindNoiseEnergy:
 		return "a noise-conditional energy (multi-noise DSM)"
+	case KindRecovery:
+		return "a time-conditioned energy (diffusion recovery likelihood)"
 	}
 	return "an energy"
 }
@@ -67,6 +73,8 @@ func KindOf(o Objective) Kind {
 		return KindEquilibrium
 	case loss.MultiNoiseDSM:
 		return KindNoiseEnergy
+	case loss.DiffusionRecovery:
+		return KindRecovery
 	}
 	switch o.Energy.(type) {
 	case loss.EnergyMatching:
@@ -77,8 +85,8 @@ func KindOf(o Objective) Kind {
 	return KindEnergy
 }
 
-// Model is a trained model: *Energy, *Flow, *Equilibrium, *Potential or
-// *NoiseEnergy, as New and Load build them.
+// Model is a trained model: *Energy, *Flow, *Equilibrium, *Potential,
+// *NoiseEnergy or *Recovery, as New and Load build them.
 type Model interface {
 	// Kind says what the network is.
 	Kind() Kind
@@ -110,7 +118,7 @@ var (
 )
 
 // New wraps a network trained by o as the model of o's kind. For the flow
-// kinds and the noise-conditional energy net must be an nn.TimeModule. It refuses a network with a NaN or
+// kinds and the noise-conditional and recovery energies net must be an nn.TimeModule. It refuses a network with a NaN or
 // infinite weight, which would only generate garbage, naming the
 // parameter: Load builds every model through New, so no command runs one.
 func New(c Config, net nn.Module, o Objective) (Model, error) {
@@ -152,6 +160,8 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 		return &Potential{base: b, V: v, EpsMax: eps, loss: em}, nil
 	case KindNoiseEnergy:
 		return newNoiseEnergy(b, o.Time.(loss.MultiNoiseDSM))
+	case KindRecovery:
+		return newRecovery(b, o.Time.(loss.DiffusionRecovery))
 	}
 	e, err := energy.NewModel(net, c.Dim)
 	if err != nil {

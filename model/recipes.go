@@ -69,6 +69,16 @@ type LossSettings struct {
 	SigmaSchedule schedule.Schedule
 	// NCENoise is NCE's noise: "isotropic" (or empty) or "full".
 	NCENoise string
+	// EDT, EDM and EDW are energy discrepancy's t, M and w
+	// (loss.EnergyDiscrepancy: 0 means its defaults, negative w none).
+	EDT float64
+	EDM int
+	EDW float64
+	// DRLLevels, DRLSteps and DRLStepScale are recovery likelihood's
+	// levels, sampler steps and step scale (loss.DiffusionRecovery: 0
+	// means its defaults).
+	DRLLevels, DRLSteps int
+	DRLStepScale        float64
 }
 
 // jemGenWeight is JEM's default generative weight. With w = 1 (Grathwohl
@@ -187,6 +197,12 @@ var recipes = []Recipe{
 		mean, sd := fitNoise(s.Data)
 		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
 	}},
+	{"ed", "energy discrepancy (Schröder et al. 2023): Gaussian perturbation of variance t = 1, M = 4 negatives, w = 1; no MCMC, no score", []string{"ed-t", "ed-m", "ed-w"}, func(s LossSettings) Objective {
+		return energyLoss(loss.EnergyDiscrepancy{T: s.EDT, M: s.EDM, W: s.EDW})
+	}},
+	{"drl", "diffusion recovery likelihood (Gao et al. 2021): CD on each of 6 conditionals p(x_k | x_{k+1}) of a diffusion, 30 MALA steps; a time-conditioned energy E(x, t) that generates by the chain of conditionals", []string{"drl-levels", "drl-steps", "drl-step-scale"}, func(s LossSettings) Objective {
+		return timeLoss(loss.DiffusionRecovery{Levels: s.DRLLevels, K: s.DRLSteps, StepScale: s.DRLStepScale})
+	}},
 	{"fm", "flow matching of a velocity v(x, t) (or with -prediction the score or the noise); generates by integration from noise", flowUses, func(s LossSettings) Objective {
 		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop, Prediction: s.Prediction})
 	}},
@@ -217,7 +233,8 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 // not read.
 func (r Recipe) Unused() []string {
 	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop", "prediction",
-		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise")
+		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise",
+		"ed-t", "ed-m", "ed-w", "drl-levels", "drl-steps", "drl-step-scale")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a
@@ -263,6 +280,18 @@ func (r Recipe) Keep(c Config) Config {
 			c.SigmaEnd = 0
 		case "nce-noise":
 			c.NCENoise = ""
+		case "ed-t":
+			c.EDT = 0
+		case "ed-m":
+			c.EDM = 0
+		case "ed-w":
+			c.EDW = nil
+		case "drl-levels":
+			c.DRLLevels = 0
+		case "drl-steps":
+			c.DRLSteps = 0
+		case "drl-step-scale":
+			c.DRLStepScale = 0
 		}
 	}
 	return c
@@ -283,7 +312,8 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	s := LossSettings{Steps: c.Steps, CDReg: offOrDefault(c.CDReg), Data: data, CDSteps: c.CDSteps, LabelDrop: offOrDefault(c.LabelDrop), GenWeight: offOrDefault(c.GenWeight),
 		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels,
-		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise}
+		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise,
+		EDT: c.EDT, EDM: c.EDM, EDW: offOrDefault(c.EDW), DRLLevels: c.DRLLevels, DRLSteps: c.DRLSteps, DRLStepScale: c.DRLStepScale}
 	switch c.Projection {
 	case "", "rademacher":
 	case "gaussian":
@@ -346,7 +376,39 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 			return Objective{}, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 		}
 	}
-	return NewLoss(c.Loss, s)
+	o, err := NewLoss(c.Loss, s)
+	if err != nil {
+		return o, err
+	}
+	return o, checkLoss(c, o)
+}
+
+// checkLoss refuses settings of energy discrepancy and recovery likelihood
+// that their losses would refuse at the first step, naming them as
+// config.json does.
+func checkLoss(c Config, o Objective) error {
+	finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
+	if _, ok := o.Energy.(loss.EnergyDiscrepancy); ok {
+		switch {
+		case !finite(c.EDT):
+			return fmt.Errorf("model: ed_t %g: a variance, positive and finite (0: 1): %w", c.EDT, ErrInvalid)
+		case c.EDM < 0:
+			return fmt.Errorf("model: ed_m %d: a number of negatives, positive (0: 4): %w", c.EDM, ErrInvalid)
+		case c.EDW != nil && !finite(*c.EDW):
+			return fmt.Errorf("model: ed_w %g: finite and not negative (0: none): %w", *c.EDW, ErrInvalid)
+		}
+	}
+	if _, ok := o.Time.(loss.DiffusionRecovery); ok {
+		switch {
+		case c.DRLLevels < 0 || c.DRLLevels > maxNoiseLevels:
+			return fmt.Errorf("model: drl_levels %d: 1 to %d (0: 6): %w", c.DRLLevels, maxNoiseLevels, ErrInvalid)
+		case c.DRLSteps < 0:
+			return fmt.Errorf("model: drl_steps %d: positive (0: 30): %w", c.DRLSteps, ErrInvalid)
+		case !finite(c.DRLStepScale):
+			return fmt.Errorf("model: drl_step_scale %g: positive and finite (0: 0.25): %w", c.DRLStepScale, ErrInvalid)
+		}
+	}
+	return nil
 }
 
 // offOrDefault returns an optional setting of the config as the losses

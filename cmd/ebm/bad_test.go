@@ -388,6 +388,25 @@ func badCases(dir string) []badCase {
 	img("noise-levels-negative", "-model", "conv", "-loss", "ncsn", "-noise-levels", "-4")
 	img("noise-levels-huge", "-model", "conv", "-loss", "ncsn", "-noise-levels", "4611686018427387904")
 	tr(1, "images-data-dir-empty", "-data", "fashion-mnist", "-data-dir", dir)
+	// energy discrepancy and recovery likelihood: their flags, only with
+	// their loss, in range, and on an MLP.
+	tr(2, "ed-t-with-pcd", "-ed-t", "0.5")
+	tr(2, "ed-w-with-drl", "-loss", "drl", "-ed-w", "0.5")
+	tr(2, "ed-t-negative", "-loss", "ed", "-ed-t", "-1")
+	tr(2, "ed-t-nan", "-loss", "ed", "-ed-t", "NaN")
+	tr(2, "ed-t-inf", "-loss", "ed", "-ed-t", "Inf")
+	tr(2, "ed-m-negative", "-loss", "ed", "-ed-m", "-4")
+	tr(2, "ed-w-negative", "-loss", "ed", "-ed-w", "-1")
+	tr(2, "ed-w-nan", "-loss", "ed", "-ed-w", "NaN")
+	tr(2, "drl-levels-with-ed", "-loss", "ed", "-drl-levels", "3")
+	tr(2, "drl-steps-with-pcd", "-drl-steps", "3")
+	tr(2, "drl-levels-negative", "-loss", "drl", "-drl-levels", "-1")
+	tr(2, "drl-levels-huge", "-loss", "drl", "-drl-levels", "4611686018427387904")
+	tr(2, "drl-steps-negative", "-loss", "drl", "-drl-steps", "-30")
+	tr(2, "drl-step-scale-negative", "-loss", "drl", "-drl-step-scale", "-0.1")
+	tr(2, "drl-step-scale-nan", "-loss", "drl", "-drl-step-scale", "NaN")
+	img("drl-with-conv", "-model", "conv", "-loss", "drl")
+	img("ed-with-conv", "-model", "conv", "-loss", "ed")
 	for _, d := range []string{"cut-ckpt", "empty-ckpt", "flipped-ckpt"} {
 		add(1, "train-resume-"+d, "train", "-data", "circle", "-loss", "dsm", "-steps", "5", "-hidden", "4", "-resume", "-out", p(d))
 	}

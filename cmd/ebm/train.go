@@ -76,6 +76,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&c.SigmaMax, "sigma-max", 0, "ncsn: largest noise σ₁ of the ladder (0: 1; images 3)")
 	fs.Float64Var(&c.SigmaMin, "sigma-min", 0, "ncsn: smallest noise σ_L of the ladder, below -sigma-max (0: 0.01)")
 	fs.IntVar(&c.NoiseLevels, "noise-levels", 0, "ncsn: noise levels L of the geometric ladder, 2 to 1000 (0: 10; images 20)")
+	fs.Float64Var(&c.EDT, "ed-t", 0, "ed: variance t of the Gaussian perturbation and of the negatives around it (0: 1)")
+	fs.IntVar(&c.EDM, "ed-m", 0, "ed: negatives M per data point (0: 4)")
+	edW := fs.Float64("ed-w", 1, "ed: stabiliser w of log(w/M + mean exp(E(x) − E(x′))) (0: none, which small M cannot train with)")
+	fs.IntVar(&c.DRLLevels, "drl-levels", 0, "drl: conditionals learned, levels of the diffusion, 1 to 1000 (0: 6)")
+	fs.IntVar(&c.DRLSteps, "drl-steps", 0, "drl: MALA steps per conditional, in training and generation (0: 30)")
+	fs.Float64Var(&c.DRLStepScale, "drl-step-scale", 0, "drl: MALA's step at a level of noise σ is this × σ² (0: 0.25)")
 	fs.StringVar(&c.Precision, "precision", "float32", "network precision: float32 (its matrix products in float32, parameters saved as float32) or float64; MCMC is float64 either way")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
@@ -98,6 +104,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	if isSet(fs, "label-drop") {
 		c.LabelDrop = labelDrop
+	}
+	if isSet(fs, "ed-w") {
+		c.EDW = edW
 	}
 	c.CDReg = cdReg
 	recipe, err := model.RecipeByName(c.Loss)
