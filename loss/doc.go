@@ -24,6 +24,9 @@
 //	                       learned log Z (Gutmann and Hyvärinen 2010): an isotropic Gaussian
 //	                       by default, a full-covariance GaussianNoise or a MixtureNoise
 //	EnergyMatching         a flow term for −∇ₓE, then a contrastive one (Balcerak et al. 2025)
+//	EnergyDiscrepancy      mean log(w/M + (1/M)Σⱼ exp(E(x) − E(x′ⱼ))), x′ⱼ = x + √t(ξ + ξⱼ)
+//	                       (Schröder et al. 2023): no score, no MCMC; at w = 1 a conditional
+//	                       NCE whose minimiser is −log p + c for any M
 //
 //	time-conditioned networks (TimeLoss)
 //	FlowMatching           mean ‖v(x_t, t) − u_t‖² along a path from noise to data, or with
@@ -36,11 +39,21 @@
 //	                       geometric ladder σ₁ > … > σ_L told to the network as the time
 //	                       t = log(σ₁/σ)/log(σ₁/σ_L); Generate samples it by annealed Langevin,
 //	                       x ← x − (αᵢ/2)∇ₓE(x, σᵢ) + √αᵢ·z, αᵢ = ε·σᵢ²/σ_L², T steps per level
+//	DiffusionRecovery      a time-conditioned energy E(x, tₖ) per level of a Gaussian diffusion
+//	                       (Gao et al. 2021), each trained by CD on p(xₖ | x_{k+1}) ∝
+//	                       exp(−E(xₖ, tₖ) − ‖x_{k+1}/a − xₖ‖²/(2(σ/a)²)), negatives by MALA
+//	                       through sampler.Condition; Generate chains the conditionals from
+//	                       N(0, I), and E(·, t₀) is the data's energy
 //
 // Signs matter and are tested against closed forms: for E = ½xᵀPx on data
 // of covariance S, score matching is minimised at P = S⁻¹, denoising score
 // matching at P = (S + σ²I)⁻¹ (TorchEBM's has the sign of ∇E inverted), and
-// NCE recovers P and log Z. For data N(0, s²I) the multi-noise loss of the
+// NCE recovers P and log Z; so does energy discrepancy at w = 1, the
+// mean as well, and with w = 0 and M = 1 it has no minimum. For the levels
+// of a Gaussian diffusion of N(μ, s²I), recovery likelihood's loss with
+// exact negatives is 0 at the exact level energies, and with unadjusted
+// Langevin it takes the value that the chains' linear recursion gives. For
+// data N(0, s²I) the multi-noise loss of the
 // optimal E(x, σ) = ‖x‖²/(2(s² + σ²)) is (d/2)·mean s²/(s² + σ²), and
 // annealed Langevin on it draws the variance that the chain's linear
 // recursion V ← (1 − αᵢ/(2(s² + σᵢ²)))²V + αᵢ gives exactly (6% above s² at

@@ -192,6 +192,8 @@ var (
 	_ Stateful[nn.Module] = DenoisingScoreMatching{}
 	_ Stateful[nn.Module] = NCE{}
 	_ Stateful[nn.Module] = EnergyMatching{}
+	_ EnergyLoss          = EnergyDiscrepancy{}
+	_ TimeLoss            = DiffusionRecovery{}
 	_ TimeLoss            = FlowMatching{}
 	_ TimeLoss            = EquilibriumMatching{}
 )

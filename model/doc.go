@@ -7,9 +7,10 @@
 // gives it its generation settings (New takes the loss; nothing here
 // restates a loss's defaults):
 //
-//	Energy       E(x), from CD, score matching, NCE: density exp(−E)/Z, Z by
-//	             quadrature in 2-D, by checked AIS beyond; generates from the
-//	             density on a grid (2-D) or by adaptive MALA (beyond)
+//	Energy       E(x), from CD, score matching, NCE, energy discrepancy:
+//	             density exp(−E)/Z, Z by quadrature in 2-D, by checked AIS
+//	             beyond; generates from the density on a grid (2-D) or by
+//	             adaptive MALA (beyond)
 //	Flow         v(x, t), from flow matching, or the score or noise on any
 //	             path (Config.Prediction) converted to v: generates by
 //	             integrating dx/dt = v from N(0, I) over t in [0, 1] (any
@@ -27,6 +28,10 @@
 //	             the level's time t divided by its σ; generates by annealed
 //	             Langevin down the noise ladder, clamped to [−1, 1] for
 //	             images; density exp(−E(x, σ_L))
+//	Recovery     E(x, t), from diffusion recovery likelihood (drl): a network
+//	             of the level's time, one energy per level of a diffusion;
+//	             generates by the chain of its conditionals from N(0, I) (MALA
+//	             on each), density exp(−E(x, t₀)), learnt near the data only
 //
 // # Images
 //
