@@ -179,7 +179,7 @@ func TestBadInput(t *testing.T) {
 		{nil, true, "no command"},
 		{[]string{"frobnicate"}, true, "valid: train, sample"},
 		{[]string{"train", "-data", "spirals", "-out", dir}, true, "checkerboard, circle"},
-		{[]string{"train", "-loss", "magic", "-out", dir}, true, "valid: cd, ce, dsm"},
+		{[]string{"train", "-loss", "magic", "-out", dir}, true, "valid: cd, ce, drl, dsm, ed"},
 		{[]string{"train"}, true, "-out"},
 		{[]string{"train", "-steps", "0", "-out", dir}, true, "positive"},
 		{[]string{"train", "-lr", "-1", "-out", dir}, true, "lr -1"},
