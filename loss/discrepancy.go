@@ -29,9 +29,10 @@ import (
 // is a conditional noise-contrastive one whose minimiser over all energies
 // is −log p plus a constant, whatever M. For Gaussian data and a quadratic
 // energy it recovers the mean and the precision (a test checks this). With
-// w = 0 and small M the loss can fall without bound (for M = 1 it is
-// E(x) − E(x′), which any energy steep enough lowers); larger M or w > 0
-// keeps it bounded, at the price of a bias of order 1/M when w ≠ 1.
+// w = 0 the loss falls without bound as the energy steepens about the data
+// (for M = 1 it is E(x) − E(x′)); w > 0 bounds it below by log(w/M). With
+// w ≠ 1 its minimiser at finite M is biased, the bias vanishing as M grows
+// (w/M → 0 and the mean over negatives converges).
 //
 // Draws: for each row i in turn, ξ (d values) and then ξ₁ … ξ_M from rng.
 type EnergyDiscrepancy struct {
