@@ -130,8 +130,8 @@ func recoveryExpected(lv RecoveryLevels, mu []float64, s2, scale float64, k int,
 
 // TestRecoveryGaussian: on Gaussian data, the loss of the exact level
 // energies and of ones twice too wide matches its closed form within four
-// standard errors of the mean of 8 batches of 4000 rows: with 30 steps of
-// unadjusted Langevin (its finite steps and bias included), and with the
+// standard errors of the mean of 8 batches of 4000 rows: with 5 steps of
+// unadjusted Langevin (its finite steps, start and bias included), and with the
 // default MALA run long enough to forget its start, whose loss is 0 at the
 // exact energies. This checks the levels' draws, the conditional (its
 // centre x_{k+1}/a and noise σ/a) and the sampler's steps together.
@@ -146,7 +146,8 @@ func TestRecoveryGaussian(t *testing.T) {
 		l     DiffusionRecovery
 		exact bool
 	}{
-		{"Langevin", DiffusionRecovery{Levels: 4, Sampler: sampler.Langevin{}}, false},
+		// 5 steps, so that where the chains start shows in their ends.
+		{"Langevin", DiffusionRecovery{Levels: 4, K: 5, Sampler: sampler.Langevin{}}, false},
 		{"MALA", DiffusionRecovery{Levels: 4, K: 60}, true},
 	} {
 		lv, err := c.l.Schedule()
@@ -154,7 +155,7 @@ func TestRecoveryGaussian(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, scale := range []float64{1, 2} {
-			want := recoveryExpected(lv, mu, s2, scale, 30, c.exact)
+			want := recoveryExpected(lv, mu, s2, scale, c.l.K, c.exact)
 			v := make([]float64, batches)
 			for b := range batches {
 				x := diagGaussianData(rngOf(uint64(40+b)), n, mu, []float64{math.Sqrt(s2), math.Sqrt(s2)})
