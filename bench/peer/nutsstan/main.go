@@ -142,8 +142,10 @@ func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 			}
 			ours.add(chains, float64(r.Info.SamplingGradEvals), secs)
 			ours.warm += float64(r.Info.GradEvals - r.Info.SamplingGradEvals)
-			if sc, leap, err := readStan(filepath.Join(dir, stanFile(name, kind, seed))); err == nil {
-				theirs.add(sc, leap, math.NaN())
+			ours.tuning(r.Info.StepSize, r.Info.AcceptRate, float64(r.Chains*r.Kept))
+			if st, err := readStan(filepath.Join(dir, stanFile(name, kind, seed))); err == nil {
+				theirs.add(st.chains, st.leap, math.NaN())
+				theirs.tuning(st.step, st.accept, float64(st.draws))
 			} else if seed == 1 {
 				fmt.Printf("%-6s %-7s (no Stan draws: %v)\n", name, "stan", err)
 			}
@@ -151,7 +153,11 @@ func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 		ours.report(name, "goebm")
 		theirs.report(name, "stan")
 		if theirs.n > 0 {
-			fmt.Printf("%-6s ratio   goebm/stan ESS per gradient %.3f\n", name, ours.perGrad/theirs.perGrad)
+			// The ratio's standard error by the delta method, from the
+			// seed-to-seed spread of each side's mean.
+			q := ours.perGrad / theirs.perGrad
+			se := q * math.Hypot(ours.perGradSE/ours.perGrad, theirs.perGradSE/theirs.perGrad)
+			fmt.Printf("%-6s ratio   goebm/stan ESS per gradient %.3f ± %.3f (SE over seeds)\n", name, q, se)
 		}
 	}
 	return nil
@@ -167,7 +173,11 @@ func stanFile(target string, kind sampler.MetricKind, seed int) string {
 type tally struct {
 	n                           int
 	ess, grads, perGrad, totSec float64
-	warm                        float64 // warm-up gradients (goebm's; Stan's are in its log)
+	warm                        float64   // warm-up gradients (goebm's; Stan's are in its log)
+	perGrads                    []float64 // each run's ESS per gradient
+	perGradSE                   float64   // standard error of perGrad's mean over runs
+	steps, accepts              []float64 // each chain's final step size and mean acceptance statistic
+	draws                       float64   // kept draws over all runs and chains
 }
 
 func (t *tally) add(chains [][][]float64, grads, secs float64) {
@@ -179,7 +189,34 @@ func (t *tally) add(chains [][][]float64, grads, secs float64) {
 	t.ess += worst
 	t.grads += grads
 	t.perGrad += worst / grads
+	t.perGrads = append(t.perGrads, worst/grads)
 	t.totSec += secs
+}
+
+// tuning records one run's step sizes and mean acceptance statistics per
+// chain after warm-up, and its number of kept draws.
+func (t *tally) tuning(steps, accepts []float64, draws float64) {
+	t.steps = append(t.steps, steps...)
+	t.accepts = append(t.accepts, accepts...)
+	t.draws += draws
+}
+
+// meanSE returns the mean of v and its standard error.
+func meanSE(v []float64) (float64, float64) {
+	n := float64(len(v))
+	m := 0.0
+	for _, x := range v {
+		m += x
+	}
+	m /= n
+	ss := 0.0
+	for _, x := range v {
+		ss += (x - m) * (x - m)
+	}
+	if n < 2 {
+		return m, math.NaN()
+	}
+	return m, math.Sqrt(ss / (n - 1) / n)
 }
 
 func (t *tally) report(target, who string) {
@@ -187,7 +224,9 @@ func (t *tally) report(target, who string) {
 		return
 	}
 	n := float64(t.n)
+	leap := t.grads / t.draws // before t.grads becomes a mean
 	t.ess, t.grads, t.perGrad, t.totSec = t.ess/n, t.grads/n, t.perGrad/n, t.totSec/n
+	_, t.perGradSE = meanSE(t.perGrads)
 	secs := "-" // Stan's times are in its own log
 	if !math.IsNaN(t.totSec) {
 		secs = fmt.Sprintf("%.2f", t.totSec)
@@ -197,36 +236,86 @@ func (t *tally) report(target, who string) {
 		fmt.Printf("; %.0f warm-up gradients", t.warm/n)
 	}
 	fmt.Println(")")
+	step, stepSE := meanSE(t.steps)
+	acc, accSE := meanSE(t.accepts)
+	fmt.Printf("%-6s %-7s ESS/gradient SE %.5f; step size %.4f ± %.4f, acceptance %.4f ± %.4f (%d chains); %.2f leapfrogs per draw\n",
+		target, who, t.perGradSE, step, stepSE, acc, accSE, len(t.steps), leap)
 }
 
-// readStan reads the draws the R script wrote: columns chain, draw,
-// n_leapfrog, x1 … xd.
-func readStan(path string) ([][][]float64, float64, error) {
+// stanRun is one of Stan's runs as the R script wrote it.
+type stanRun struct {
+	chains       [][][]float64 // per coordinate, per chain, the draws
+	leap         float64       // leapfrog steps after warm-up, all chains
+	step, accept []float64     // per chain: its step size, its mean accept_stat__
+	draws        int
+}
+
+// readStan reads the draws the R script wrote, by the header's names: chain,
+// n_leapfrog, stepsize, accept_stat and the d coordinates, which follow the
+// sampler's columns.
+func readStan(path string) (stanRun, error) {
+	var st stanRun
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return st, err
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(bufio.NewReader(f)).ReadAll()
 	if err != nil {
-		return nil, 0, err
+		return st, err
 	}
-	out := make([][][]float64, d)
-	leap := 0.0
-	for _, row := range rows[1:] {
-		c, _ := strconv.Atoi(row[0])
-		l, _ := strconv.ParseFloat(row[2], 64)
-		leap += l
-		for j := range d {
-			for len(out[j]) < c {
-				out[j] = append(out[j], nil)
-			}
-			v, err := strconv.ParseFloat(row[3+j], 64)
-			if err != nil {
-				return nil, 0, err
-			}
-			out[j][c-1] = append(out[j][c-1], v)
+	if len(rows) < 2 {
+		return st, fmt.Errorf("%s: no draws", path)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"chain", "n_leapfrog", "stepsize", "accept_stat"} {
+		if _, ok := col[h]; !ok {
+			return st, fmt.Errorf("%s: no column %q (written by an older stan_nuts.R?)", path, h)
 		}
 	}
-	return out, leap, nil
+	x0 := max(col["chain"], col["n_leapfrog"], col["stepsize"], col["accept_stat"]) + 1
+	if len(rows[0]) < x0+d {
+		return st, fmt.Errorf("%s: %d columns, want %d coordinates after the sampler's", path, len(rows[0]), d)
+	}
+	st.chains = make([][][]float64, d)
+	num := func(row []string, j int) float64 {
+		if err != nil {
+			return 0
+		}
+		var v float64
+		v, err = strconv.ParseFloat(row[j], 64)
+		return v
+	}
+	for _, row := range rows[1:] {
+		c := int(num(row, col["chain"]))
+		if err == nil && c < 1 {
+			err = fmt.Errorf("chain %d", c)
+		}
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", path, err)
+		}
+		for len(st.step) < c {
+			st.step, st.accept = append(st.step, 0), append(st.accept, 0)
+		}
+		st.leap += num(row, col["n_leapfrog"])
+		st.step[c-1] = num(row, col["stepsize"])
+		st.accept[c-1] += num(row, col["accept_stat"])
+		for j := range d {
+			for len(st.chains[j]) < c {
+				st.chains[j] = append(st.chains[j], nil)
+			}
+			st.chains[j][c-1] = append(st.chains[j][c-1], num(row, x0+j))
+		}
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", path, err)
+		}
+		st.draws++
+	}
+	for c := range st.accept {
+		st.accept[c] /= float64(len(st.chains[0][c]))
+	}
+	return st, nil
 }

@@ -1,14 +1,16 @@
 # Stan's NUTS on the targets written by `go run ./bench/peer/nutsstan -write`:
 # 4 chains, 1000 warm-up and 1000 kept iterations (Stan's defaults), with the
-# metric given (diag_e, Stan's default, or dense_e), seeds 1…seeds. Writes
-# <target>_<metric>_<seed>_draws.csv with chain, draw, n_leapfrog, x1…xd.
+# metric given (diag_e, Stan's default, or dense_e), seeds 1…seeds (or
+# FIRST…seeds). Writes <target>_<metric>_<seed>_draws.csv with chain, draw,
+# n_leapfrog, stepsize, accept_stat, x1…xd.
 #
-#   Rscript stan_nuts.R DIR [diag_e|dense_e] [SEEDS]
+#   Rscript stan_nuts.R DIR [diag_e|dense_e] [SEEDS] [FIRST]
 suppressMessages(library(rstan))
 args <- commandArgs(trailingOnly = TRUE)
 dir <- args[1]
 metric <- if (length(args) >= 2) args[2] else "diag_e"
 seeds <- if (length(args) >= 3) as.integer(args[3]) else 1
+first <- if (length(args) >= 4) as.integer(args[4]) else 1
 code <- "
 data { int<lower=1> d; matrix[d, d] L; }
 parameters { vector[d] x; }
@@ -17,7 +19,7 @@ model { x ~ multi_normal_cholesky(rep_vector(0, d), L); }
 model <- stan_model(model_code = code)
 for (name in c("iso", "diag", "corr")) {
   L <- as.matrix(read.csv(file.path(dir, paste0(name, "_chol.csv")), header = FALSE))
-  for (seed in 1:seeds) {
+  for (seed in first:seeds) {
     t0 <- proc.time()[["elapsed"]]
     fit <- sampling(model, data = list(d = nrow(L), L = L), chains = 4, iter = 2000,
                     warmup = 1000, seed = seed, refresh = 0, cores = 2,
@@ -27,7 +29,8 @@ for (name in c("iso", "diag", "corr")) {
     sp <- get_sampler_params(fit, inc_warmup = FALSE)
     rows <- list()
     for (c in 1:dim(x)[2]) {
-      rows[[c]] <- cbind(chain = c, draw = 1:dim(x)[1], n_leapfrog = sp[[c]][, "n_leapfrog__"], x[, c, ])
+      rows[[c]] <- cbind(chain = c, draw = 1:dim(x)[1], n_leapfrog = sp[[c]][, "n_leapfrog__"],
+                         stepsize = sp[[c]][, "stepsize__"], accept_stat = sp[[c]][, "accept_stat__"], x[, c, ])
     }
     write.csv(do.call(rbind, rows), file.path(dir, paste0(name, "_", metric, "_", seed, "_draws.csv")), row.names = FALSE)
     spw <- get_sampler_params(fit, inc_warmup = TRUE)
