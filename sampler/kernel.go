@@ -366,7 +366,11 @@ type StepInfo struct {
 	// StepSize is the step size used (stepsize__): the kernel's, when it
 	// jitters it, else filled in by Run from the tuning.
 	StepSize float64
-	// TreeDepth is the NUTS tree's depth (treedepth__); 0 for other kernels.
+	// TreeDepth is the NUTS tree's depth (treedepth__): as in Stan, the
+	// number of doublings kept, so a tree whose last subtree diverged or
+	// turned back inside has 2^TreeDepth − 1 < Leapfrog < 2^(TreeDepth+1)
+	// steps, and one that diverged on its first step has depth 0. 0 for
+	// other kernels.
 	TreeDepth int
 	// Leapfrog is the number of integration steps taken (n_leapfrog__).
 	Leapfrog int

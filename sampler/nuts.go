@@ -321,7 +321,6 @@ func (w *treeWork) transition(maxDepth int) float64 {
 	w.nLeap, w.depth, w.sumAccept, w.divergent = 0, 0, 0, false
 
 	for depth := 0; depth < maxDepth; depth++ {
-		w.depth = depth + 1
 		clear(w.rhoF)
 		clear(w.rhoB)
 		logSumSub := math.Inf(-1)
@@ -345,6 +344,10 @@ func (w *treeWork) transition(maxDepth int) float64 {
 		if !valid {
 			break
 		}
+		// The depth counts the doublings kept, as Stan's treedepth__ does:
+		// a subtree that diverged or turned back inside adds its leapfrog
+		// steps (and acceptance) but no depth.
+		w.depth = depth + 1
 		// Biased progressive sampling: prefer the new subtree.
 		if logSumSub > logSumW || w.rng.Float64() < math.Exp(logSumSub-logSumW) {
 			w.sample.set(&w.propose)

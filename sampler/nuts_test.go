@@ -7,6 +7,7 @@ import (
 
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
+	"github.com/goebm/goebm/schedule"
 )
 
 func TestNUTSGaussianMoments(t *testing.T) {
@@ -59,5 +60,51 @@ func TestNUTSFunnel(t *testing.T) {
 	}
 	if math.Abs(s.SD-3) > 4*s.MCSESD+0.3 {
 		t.Errorf("funnel: sd of v %.3f, want 3 ± %.2f (ESS %.0f)", s.SD, 4*s.MCSESD+0.3, s.ESSBulk)
+	}
+}
+
+// TestNUTSTreeDepthStan pins Stan's treedepth__: the number of doublings
+// kept. A subtree that turned back or diverged inside adds its leapfrog
+// steps but no depth, so such trees have more than 2^depth − 1 steps, and a
+// divergence on the very first step leaves depth 0 (one step). Counting the
+// doubling tried instead reports one level more, and a tree-depth warning
+// for trees Stan would not count as saturated.
+func TestNUTSTreeDepthStan(t *testing.T) {
+	cov := make([]float64, 100)
+	for i := range 10 {
+		cov[i*11] = 1
+	}
+	g, err := energy.NewGaussian(make([]float64, 10), cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NUTS{StepSize: schedule.Constant(0.3), NoAdapt: true}.Sample(context.Background(), g,
+		Options{Chains: 2, Steps: 500, Seed: 5, Trajectory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := 0
+	for k, in := range r.StepInfo {
+		if in.Leapfrog < 1<<in.TreeDepth-1 || in.Leapfrog > 1<<(in.TreeDepth+1)-1 {
+			t.Fatalf("draw %d: depth %d with %d leapfrog steps", k, in.TreeDepth, in.Leapfrog)
+		}
+		if in.Leapfrog > 1<<in.TreeDepth-1 {
+			cut++
+		}
+	}
+	// About one tree in sixteen ends inside a subtree here (64 of 1000).
+	if cut == 0 {
+		t.Errorf("no tree of %d had more than 2^depth − 1 steps: the depth counts the subtree that turned back", len(r.StepInfo))
+	}
+	// A step of 100 on a standard normal diverges at once.
+	r, err = NUTS{StepSize: schedule.Constant(100), NoAdapt: true}.Sample(context.Background(), g,
+		Options{Chains: 1, Steps: 5, Seed: 5, Trajectory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, in := range r.StepInfo {
+		if !in.Divergent || in.TreeDepth != 0 || in.Leapfrog != 1 {
+			t.Errorf("step 100, draw %d: divergent %v, depth %d, %d leapfrog steps; want true, 0, 1 (Stan's)", k, in.Divergent, in.TreeDepth, in.Leapfrog)
+		}
 	}
 }
