@@ -141,7 +141,7 @@ type treeWork struct {
 	z, sample, propose point
 	fwd, bck           point
 	rho, rhoF, rhoB    []float64
-	pFF, pFB, pBF, pBB []float64 // momenta at the ends: forward end's outer (FF) and inner (FB), …
+	pFF, pFB, pBF, pBB []float64 // momenta at the subtrees' ends: the forward subtree's outer (FF) and inner (FB) end, the backward one's inner (BF) and outer (BB)
 	sFF, sFB, sBF, sBB []float64 // and their M⁻¹p
 	tmp                []float64
 	levels             []level
@@ -326,18 +326,20 @@ func (w *treeWork) transition(maxDepth int) float64 {
 		logSumSub := math.Inf(-1)
 		var valid bool
 		if w.rng.Float64() > 0.5 {
-			// Extend forwards from the forward end.
+			// Extend forwards from the forward end: the whole trajectory so
+			// far becomes the backward subtree, whose forward end is the
+			// trajectory's (FF), next to the new subtree's first point.
 			w.z.set(&w.fwd)
 			copy(w.rhoB, w.rho)
-			copy(w.pBF, w.pFB)
-			copy(w.sBF, w.sFB)
+			copy(w.pBF, w.pFF)
+			copy(w.sBF, w.sFF)
 			valid = w.build(depth, &w.propose, w.sFB, w.sFF, w.rhoF, w.pFB, w.pFF, 1, &logSumSub)
 			w.fwd.set(&w.z)
 		} else {
 			w.z.set(&w.bck)
 			copy(w.rhoF, w.rho)
-			copy(w.pFB, w.pBF)
-			copy(w.sFB, w.sBF)
+			copy(w.pFB, w.pBB)
+			copy(w.sFB, w.sBB)
 			valid = w.build(depth, &w.propose, w.sBF, w.sBB, w.rhoB, w.pBF, w.pBB, -1, &logSumSub)
 			w.bck.set(&w.z)
 		}
