@@ -20,8 +20,11 @@ import (
 // block's pooled: so that chains stay independent (IndependentChains) and a
 // chain stuck in a mode of its own does not pass its scale to the others.
 // Each window's end restarts the dual averaging. A kernel that is a
-// StepSearcher has its initial step size searched before the first step
-// and after each new metric.
+// StepSearcher has its step size searched before the first step and after
+// each new metric; as in Stan, the dual averaging aims at log(10·ε) of the
+// step searched after a new metric, but until the first one at log(10·ε₀)
+// of the step given (Stan's services set μ from the user's step size and
+// then run init_stepsize, which moves only the first transition's step).
 //
 // An Adaptation holds the state of one block: make one per block, as the
 // newKernel function given to Run does. It changes nothing when the tuning
@@ -131,7 +134,11 @@ func (a *Adaptation) Init(s *State, tune *Tuning) error {
 // Step takes the kernel's step and, during warm-up, adapts.
 func (a *Adaptation) Step(s *State, tune *Tuning, info []StepInfo) error {
 	if a.da != nil && !a.started {
-		a.search(s, tune)
+		// Stan's run_adaptive_sampler: the search sets the first step and
+		// leaves the dual averaging as it began, from the step given.
+		if a.searcher != nil {
+			a.searcher.SearchStepSize(s, tune)
+		}
 		a.started = true
 	}
 	if err := a.Kernel.Step(s, tune, info); err != nil {

@@ -25,7 +25,10 @@ import (
 // (the mean over the tree of min(1, exp(H₀ − H))) and each chain's metric,
 // diagonal or dense (Metric), estimated in doubling windows.
 type NUTS struct {
-	// StepSize ε, the initial one when adapting; nil means 0.1.
+	// StepSize ε, the initial one when adapting; nil means 1 when adapting
+	// (Stan's default, which its step-size search then doubles or halves,
+	// and whose log(10·ε) centres the dual averaging until the first metric
+	// window), 0.1 with NoAdapt.
 	StepSize schedule.Schedule
 	// MaxDepth bounds the tree: at most 2^MaxDepth − 1 leapfrog steps; 0
 	// means 10.
@@ -51,7 +54,7 @@ type NUTS struct {
 // Sample runs the chains; each draws its trees on its own, so chains may
 // spend different numbers of gradients.
 func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, error) {
-	eps0, err := stepSize(s.StepSize, 0.1, 0, "step size")
+	eps0, err := stepSize(s.StepSize, s.defaultStep(), 0, "step size")
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +83,15 @@ func (s NUTS) Sample(ctx context.Context, e energy.Energy, o Options) (*Result, 
 		k := &nutsKernel{step0: eps0, schedule: sched, maxDepth: depth, given: s.DenseMass, dense: dense, jitter: s.StepJitter}
 		return withAdaptation(k, !s.NoAdapt, target, mass)
 	})
+}
+
+// defaultStep is the step size a nil StepSize means: Stan's 1 when
+// adapting, a cautious 0.1 used as it is otherwise.
+func (s NUTS) defaultStep() float64 {
+	if s.NoAdapt {
+		return 0.1
+	}
+	return 1
 }
 
 // nutsKernel is NUTS with its step size and metric given by the caller; it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/goebm/goebm/diag"
@@ -163,6 +164,47 @@ func TestNUTSSubtreesMeet(t *testing.T) {
 			if p := []float64{w.pBB[0], w.pBF[0], w.pFB[0], w.pFF[0]}[j]; v != p {
 				t.Errorf("seed %d: end %d has velocity %g for momentum %g (M = I)", seed, j, v, p)
 			}
+		}
+	}
+}
+
+// TestNUTSWarmupStartsAsStan pins how Stan's services begin warm-up: the
+// step size given (1 by default) centres the dual averaging at log(10·ε₀),
+// and init_stepsize, run next, changes the first transition's step but not
+// that centre, which only a new metric moves (with no metric to adapt,
+// never). Centring on the searched step instead moves μ by a power of 2.
+func TestNUTSWarmupStartsAsStan(t *testing.T) {
+	adapting, fixed := NUTS{}.defaultStep(), NUTS{NoAdapt: true}.defaultStep()
+	if adapting != 1 || fixed != 0.1 {
+		t.Errorf("a nil StepSize means %g when adapting and %g without, want Stan's 1 and 0.1", adapting, fixed)
+	}
+	g, _, _ := gaussian2D(t)
+	for _, eps0 := range []float64{1, 0.01} {
+		var (
+			mu  sync.Mutex
+			ads []*Adaptation // one per block of chains
+		)
+		_, err := Run(context.Background(), g, Options{Chains: 3, Warmup: 20, Steps: 1, Seed: 4}, func() Kernel {
+			a := withAdaptation(&nutsKernel{step0: eps0, maxDepth: 10}, true, 0.8, false).(*Adaptation)
+			mu.Lock()
+			ads = append(ads, a)
+			mu.Unlock()
+			return a
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, a := range ads {
+			for _, da := range a.da {
+				n++
+				if want := math.Log(10 * eps0); da.mu != want {
+					t.Errorf("ε₀ %g: dual averaging centred at %g, want log(10·ε₀) = %g", eps0, da.mu, want)
+				}
+			}
+		}
+		if n != 3 {
+			t.Errorf("ε₀ %g: %d chains adapted, want 3", eps0, n)
 		}
 	}
 }
