@@ -14,4 +14,12 @@
 //
 //	Rscript bench/peer/nutsstan/stan_nuts.R /tmp/ns dense_e 5
 //	go run ./bench/peer/nutsstan -dir /tmp/ns -metric dense -seeds 5
+//
+// Both sides also report their mean adapted step size, mean acceptance
+// statistic after warm-up and leapfrog steps per draw, and the ratio's
+// standard error from the seed-to-seed spread. To compare the transitions
+// alone, without warm-up, fix the step size and the unit metric on both:
+//
+//	NUTSSTAN_STEP=0.45 Rscript bench/peer/nutsstan/stan_nuts.R /tmp/ns unit_e 10
+//	go run ./bench/peer/nutsstan -dir /tmp/ns -metric unit -step 0.45 -seeds 10
 package main

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/goebm/goebm/diag"
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/sampler"
+	"github.com/goebm/goebm/schedule"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -25,18 +27,27 @@ const d = 100
 func main() {
 	dir := flag.String("dir", "nutsstan-out", "folder for targets and Stan's draws")
 	write := flag.Bool("write", false, "write the targets' Cholesky factors and stop")
-	metric := flag.String("metric", "diag", "metric both samplers adapt: diag (Stan's diag_e) or dense (dense_e)")
+	metric := flag.String("metric", "diag", "metric both samplers adapt: diag (Stan's diag_e) or dense (dense_e); unit (unit_e) with -step")
 	seeds := flag.Int("seeds", 1, "runs per sampler and target, seeds 1…seeds (the R script's third argument)")
+	only := flag.String("targets", strings.Join(targets, ","), "the targets to run, comma-separated (the R script's NUTSSTAN_TARGETS)")
+	step := flag.Float64("step", 0, "with -metric unit: a fixed step size, no adaptation (the R script's NUTSSTAN_STEP), to compare the transitions alone")
 	flag.Parse()
 	kind, err := sampler.ParseMetricKind(*metric)
-	if err == nil && kind == sampler.MetricUnit {
-		err = fmt.Errorf("-metric unit: Stan has no unit metric to compare with")
+	if err == nil && (kind == sampler.MetricUnit) != (*step > 0) {
+		err = fmt.Errorf("-metric unit goes with a fixed -step, and -step with -metric unit (Stan's unit_e with adapt_engaged = FALSE)")
+	}
+	if err == nil {
+		for _, t := range strings.Split(*only, ",") {
+			if !slices.Contains(targets, t) {
+				err = fmt.Errorf("-targets: no target %q (want some of %s)", t, strings.Join(targets, ","))
+			}
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "nutsstan:", err)
 		os.Exit(2)
 	}
-	if err := run(*dir, *write, kind, max(*seeds, 1)); err != nil {
+	if err := run(*dir, *write, kind, *step, strings.Split(*only, ","), max(*seeds, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "nutsstan:", err)
 		os.Exit(1)
 	}
@@ -84,7 +95,7 @@ func covariances() map[string]*mat.SymDense {
 	return map[string]*mat.SymDense{"iso": iso, "diag": diagCov, "corr": corr}
 }
 
-func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
+func run(dir string, write bool, kind sampler.MetricKind, step float64, only []string, seeds int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -114,9 +125,14 @@ func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 		fmt.Println("wrote", dir)
 		return nil
 	}
+	nuts := sampler.NUTS{Metric: kind}
+	if step > 0 {
+		nuts = sampler.NUTS{Metric: kind, NoAdapt: true, StepSize: schedule.Constant(step)}
+		fmt.Printf("fixed step size %g, no adaptation; ", step)
+	}
 	fmt.Printf("metric %s, %d seeds: means over seeds\n", kind, seeds)
 	fmt.Printf("%-6s %-7s %10s %12s %14s %8s\n", "target", "sampler", "min ESS", "gradients", "ESS/gradient", "seconds")
-	for _, name := range targets {
+	for _, name := range only {
 		c := covs[name]
 		full := make([]float64, d*d) // SymDense stores one triangle
 		for i := range d {
@@ -131,7 +147,7 @@ func run(dir string, write bool, kind sampler.MetricKind, seeds int) error {
 		var ours, theirs tally
 		for seed := 1; seed <= seeds; seed++ {
 			start := time.Now()
-			r, err := sampler.NUTS{Metric: kind}.Sample(context.Background(), e, sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: uint64(seed), Trajectory: true})
+			r, err := nuts.Sample(context.Background(), e, sampler.Options{Chains: 4, Warmup: 1000, Steps: 1000, Seed: uint64(seed), Trajectory: true})
 			if err != nil {
 				return err
 			}
