@@ -7,8 +7,8 @@
 #   Rscript stan_nuts.R DIR [diag_e|dense_e|unit_e] [SEEDS] [FIRST]
 #
 # Environment: NUTSSTAN_TARGETS (comma-separated, default iso,diag,corr);
-# NUTSSTAN_CORES (default 2; 1 runs the chains in this process, which is
-# much faster on a loaded machine and gives the same draws); NUTSSTAN_STEP, a
+# NUTSSTAN_CORES (default 2; 1 runs the chains one after another in this
+# process, much faster on a loaded machine); NUTSSTAN_STEP, a
 # fixed step size with adaptation off (adapt_engaged = FALSE), for unit_e:
 # the transitions alone, without warm-up's tuning (nutsstan -metric unit -step).
 suppressMessages(library(rstan))
