@@ -66,8 +66,15 @@
 //     Tuning.InvMassDense) as their covariance shrunk towards 10⁻³·I,
 //     (n/(n+5))·Σ̂ + 10⁻³·(5/(n+5))·I, Stan's dense_e; per chain, as Stan
 //     does, so that chains stay independent. Each new metric restarts the
-//     dual averaging, after the kernel's own step-size search if it is a
-//     StepSearcher (NUTS's init_stepsize).
+//     dual averaging, centred at log(10·ε) of the step the kernel's own
+//     search finds if it is a StepSearcher (NUTS's init_stepsize); before
+//     the first, as in Stan, the search sets only the first step and the
+//     centre is log(10·ε₀) of the step given (NUTS's default ε₀ is Stan's 1).
+//     Stan's base_nuts is followed check for check (the U-turn criterion
+//     over the whole tree and across each merge of subtrees, uniform
+//     multinomial choice inside subtrees and biased at the top,
+//     accept_stat__ over every leapfrog step of the last tree, treedepth__
+//     the doublings kept).
 //   - A GradientFree kernel (RWM, Slice, EllipticalSlice) reads no gradients: Run evaluates
 //     only the starting energies, State.G stays zero, and the kernel
 //     evaluates through State.EnergyChains, counted in StepInfo.EnergyEvals
