@@ -46,6 +46,29 @@ func (tp *Tape) Dot(xs, ys []Var) Var {
 	return tp.nary(s, off)
 }
 
+// DotIndexed returns Σₖ cs[k]·xs[idx[k]], summed in order, as one node:
+// a row of a design matrix (its non-zero entries cs at columns idx) times
+// the coefficients xs, a linear predictor. It panics if idx and cs differ
+// in length or an index is outside xs.
+func (tp *Tape) DotIndexed(xs []Var, idx []int, cs []float64) Var {
+	if len(idx) != len(cs) {
+		panic(fmt.Sprintf("scalar: DotIndexed of %d indices and %d coefficients", len(idx), len(cs)))
+	}
+	off := len(tp.edges)
+	es := tp.reserve(len(idx))
+	n, s := 0, 0.0
+	for k, j := range idx {
+		x, c := xs[j], cs[k]
+		s += c * x.v
+		if x.i != 0 {
+			es[n] = edge{i: x.i, d: c}
+			n++
+		}
+	}
+	tp.edges = tp.edges[:off+n]
+	return tp.nary(s, off)
+}
+
 // Fuse3 returns f of the values of a, b and c, with f's partials towards
 // them, as one op, and true, where o's values are scalars: on a *Tape, one
 // node instead of one per elementary op; on Float, f's value. For any other

@@ -35,7 +35,19 @@ func naryModel(tp *scalar.Tape, x []scalar.Var, fused bool) scalar.Var {
 			d = tp.Add(d, tp.Mul(xk, ys[k]))
 		}
 	}
+	// A linear predictor by DotIndexed: a constant and a repeated index.
+	idx, cs := []int{0, 2, 4, 1, 0, 5}, []float64{0.3, -1.2, 2, 0.5, 0.7, -0.4}
+	var di scalar.Var
+	if fused {
+		di = tp.DotIndexed(xs, idx, cs)
+	} else {
+		di = tp.Const(0)
+		for k, j := range idx {
+			di = tp.Add(di, tp.Scale(xs[j], cs[k]))
+		}
+	}
 	terms := []scalar.Var{
+		tp.Mul(di, x[1]),
 		tp.Mul(s, d),
 		tp.Square(d),
 		g(x[0], x[1], x[2]),    // three Vars: an n-ary node
@@ -120,6 +132,9 @@ func TestNaryNodeCounts(t *testing.T) {
 	d := tp.Dot([]scalar.Var{x, c, y}, []scalar.Var{y, y, c})
 	if tp.Len() != n+2 {
 		t.Errorf("Sum and Dot recorded %d nodes, want 2", tp.Len()-n)
+	}
+	if di := tp.DotIndexed([]scalar.Var{c, x, y}, []int{1, 0, 1}, []float64{2, 3, 4}); di.Value() != 4+15+8 || tp.Len() != n+3 {
+		t.Errorf("DotIndexed = %v with %d nodes, want 27 and one more node", di.Value(), tp.Len()-n)
 	}
 	if s.Value() != 12 || d.Value() != 6+15+15 {
 		t.Errorf("Sum = %v, Dot = %v; want 12 and 36", s.Value(), d.Value())

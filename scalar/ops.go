@@ -110,8 +110,13 @@ func (tp *Tape) Log1p(x Var) Var { return tp.unary(math.Log1p(x.v), x, 1/(1+x.v)
 
 // Softplus returns log(1 + eˣ), computed without overflow.
 func (tp *Tape) Softplus(x Var) Var {
-	y := math.Max(x.v, 0) + math.Log1p(math.Exp(-math.Abs(x.v)))
-	return tp.unary(y, x, sigmoid(x.v))
+	// One exponential serves the value and the derivative σ(x).
+	e := math.Exp(-math.Abs(x.v))
+	d := 1 / (1 + e)
+	if x.v < 0 {
+		d = e / (1 + e)
+	}
+	return tp.unary(math.Max(x.v, 0)+math.Log1p(e), x, d)
 }
 
 // Sigmoid returns 1 / (1 + e⁻ˣ).

@@ -13,6 +13,10 @@ import (
 func BenchmarkGradient(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2026, 18))
 	y := models.SimulateGARCH(200, 5, 1, 0.5, 0.3, 2, rng.NormFloat64)
+	digits, err := models.LoadDigits()
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name  string
 		model bayes.Model
@@ -21,6 +25,7 @@ func BenchmarkGradient(b *testing.B) {
 		{"eight_schools_noncentred", models.EightSchoolsNonCentred(), []float64{4.4, 3.6, 0.3, 0.1, -0.1, 0.06, -0.16, -0.07, 0.35, 0.08}},
 		{"eight_schools_centred", models.EightSchoolsCentred(), []float64{4.4, 3.6, 6, 5, 4, 4.7, 3.6, 4, 6.3, 4.9}},
 		{"garch11", models.GARCH(y, 2), []float64{5, 1, 0.5, 0.6}},
+		{"digits_logistic", models.DigitsLogistic(digits), make([]float64, 65)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			p, err := bayes.New(c.model)

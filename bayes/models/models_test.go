@@ -7,6 +7,7 @@ import (
 
 	"github.com/goebm/goebm/bayes"
 	"github.com/goebm/goebm/bayes/models"
+	"github.com/goebm/goebm/dataset"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -15,6 +16,14 @@ import (
 // distributions and the log-Jacobians written out, at random points.
 func TestLogDensities(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	digits, err := models.LoadDigits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := dataset.Digits()
+	if err != nil {
+		t.Fatal(err)
+	}
 	y := models.SimulateGARCH(50, 5, 1, 0.5, 0.3, 2, rng.NormFloat64)
 	normal := func(x, mu, sd float64) float64 { return distuv.Normal{Mu: mu, Sigma: sd}.LogProb(x) }
 	cauchy := func(x, scale float64) float64 { return -math.Log(math.Pi*scale) - math.Log1p(x*x/(scale*scale)) }
@@ -53,6 +62,29 @@ func TestLogDensities(t *testing.T) {
 					s2 = a0 + a1*e*e + b1*s2
 				}
 				lp += normal(yt, mu, math.Sqrt(s2))
+			}
+			return lp
+		}},
+		{"digits logistic", models.DigitsLogistic(digits), 65, func(u []float64) float64 {
+			lp := 0.0
+			for _, w := range u {
+				lp -= w * w / 2 // N(0, 1) priors without their constants
+			}
+			n := 0
+			for i, y := range im.Labels {
+				if y > 1 {
+					continue
+				}
+				n++
+				eta := u[0]
+				for j, v := range im.Pixels[i*64 : (i+1)*64] {
+					eta += u[1+j] * float64(v) / 16
+				}
+				p := sigmoid(eta)
+				lp += float64(y)*math.Log(p) + float64(1-y)*math.Log(1-p)
+			}
+			if n != digits.Images {
+				t.Fatalf("%d images of 0 and 1, Digits has %d", n, digits.Images)
 			}
 			return lp
 		}},

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/goebm/goebm/bayes"
+	"github.com/goebm/goebm/bayes/models"
 	"github.com/goebm/goebm/sampler"
 )
 
@@ -78,11 +79,11 @@ func TestRun(t *testing.T) {
 // BenchmarkGrad times one gradient of the posterior (about 22,000 tape
 // nodes) at the prior mean.
 func BenchmarkGrad(b *testing.B) {
-	d, err := load()
+	d, err := models.LoadDigits()
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := bayes.New(model(d))
+	p, err := bayes.New(models.DigitsLogistic(d))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,8 +15,11 @@
 // The Go models are declared with package bayes (constrained, named
 // parameters) and written with package dist's densities on the scalar tape.
 // The models are package bayes/models': eight schools, non-centred and
-// centred, and a GARCH(1,1) with 200 observations simulated from a fixed
-// seed (the forms of posteriordb and Stan's benchmark suite).
+// centred, a GARCH(1,1) with 200 observations simulated from a fixed seed
+// (the forms of posteriordb and Stan's benchmark suite), and the logistic
+// regression of examples/logistic (the digits' 0s against their 1s, 65
+// coefficients; Stan's vectorised bernoulli_logit against one Dot node per
+// image).
 //
 // Stan times its chains with clock(), the CPU time of each chain's process;
 // goebm's whole run is timed by the wall clock unless -clock cpu, which
@@ -105,8 +108,13 @@ func run(dir string, rounds int, w io.Writer) error {
 		{name: "eight_schools_noncentered", stan: eightSchoolsColumns("theta_tilde")},
 		{name: "eight_schools_centered", stan: eightSchoolsColumns("theta")},
 		{name: "garch11", stan: []string{"mu", "alpha0", "alpha1", "beta1"}, derive: models.GARCHBeta1},
+		{name: "logistic_digits", stan: logisticColumns()},
 	}
-	for i, m := range []bayes.Model{models.EightSchoolsNonCentred(), models.EightSchoolsCentred(), models.GARCH(y, 2)} {
+	digits, err := models.LoadDigits()
+	if err != nil {
+		return err
+	}
+	for i, m := range []bayes.Model{models.EightSchoolsNonCentred(), models.EightSchoolsCentred(), models.GARCH(y, 2), models.DigitsLogistic(digits)} {
 		post, err := bayes.New(m)
 		if err != nil {
 			return err
@@ -214,6 +222,16 @@ func eightSchoolsColumns(v string) []string {
 	names := []string{"mu", "tau"}
 	for j := range models.EightSchoolsY {
 		names = append(names, fmt.Sprintf("%s[%d]", v, j+1))
+	}
+	return names
+}
+
+// logisticColumns are the logistic regression's values: alpha and
+// beta[1] … beta[64].
+func logisticColumns() []string {
+	names := []string{"alpha"}
+	for j := range 64 {
+		names = append(names, fmt.Sprintf("beta[%d]", j+1))
 	}
 	return names
 }

@@ -3,7 +3,8 @@
 # model it writes <model>_draws.csv (chain, draw, the parameters on the
 # unconstrained scale's order) and <model>_time.csv (the summed warm-up and
 # sampling seconds of the chains, and the total leapfrog steps).
-# Usage: Rscript stan_models.R DIR SEED   (DIR holds garch_y.csv)
+# Usage: Rscript stan_models.R DIR SEED   (DIR holds garch_y.csv; run from
+# the repository's root, where dataset/data/digits.csv.gz is)
 suppressMessages(library(rstan))
 args <- commandArgs(trailingOnly = TRUE)
 dir <- args[1]
@@ -33,14 +34,24 @@ model {
   for (t in 2:T)
     sigma[t] = sqrt(alpha0 + alpha1 * pow(y[t - 1] - mu, 2) + beta1 * pow(sigma[t - 1], 2));
   y ~ normal(mu, sigma);
+}",
+  logistic_digits = "
+data { int<lower=0> N; int<lower=0> D; matrix[N, D] x; int<lower=0, upper=1> y[N]; }
+parameters { real alpha; vector[D] beta; }
+model {
+  alpha ~ normal(0, 1); beta ~ normal(0, 1);
+  y ~ bernoulli_logit(alpha + x * beta);
 }")
 y <- read.csv(file.path(dir, "garch_y.csv"), header = FALSE)[, 1]
+digits <- read.csv(gzfile("dataset/data/digits.csv.gz"), header = FALSE)
+digits <- digits[digits[, 65] <= 1, ] # the 0s and 1s, as examples/logistic
 data <- list(
   eight_schools_noncentered = list(J = 8, y = c(28, 8, -3, 7, -1, 1, 18, 12),
                                    sigma = c(15, 10, 16, 11, 9, 11, 10, 18)),
   eight_schools_centered = list(J = 8, y = c(28, 8, -3, 7, -1, 1, 18, 12),
                                 sigma = c(15, 10, 16, 11, 9, 11, 10, 18)),
-  garch11 = list(T = length(y), y = y, sigma1 = 2))
+  garch11 = list(T = length(y), y = y, sigma1 = 2),
+  logistic_digits = list(N = nrow(digits), D = 64, x = as.matrix(digits[, 1:64]) / 16, y = digits[, 65]))
 for (name in names(codes)) {
   rds <- file.path(dir, paste0(name, ".rds"))
   if (file.exists(rds)) model <- readRDS(rds) else {
