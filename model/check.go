@@ -61,9 +61,11 @@ func (c Config) Check() error {
 	return err
 }
 
+// nonNeg says whether a setting is finite and not negative (NaN is not).
+func nonNeg(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
+
 // checkImage checks the settings of image models and of CD's chains.
 func (c Config) checkImage() error {
-	nonNeg := func(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
 	switch {
 	case c.Arch != "" && c.Arch != ArchMLP && c.Arch != ArchConv && c.Arch != ArchTransformer:
 		return fmt.Errorf("model: model %q: want conv, mlp or transformer: %w", c.Arch, ErrInvalid)

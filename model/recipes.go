@@ -328,7 +328,7 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	default:
 		return Objective{}, fmt.Errorf("model: nce_noise %q: want isotropic or full: %w", c.NCENoise, ErrInvalid)
 	}
-	if !(c.SMPenalty >= 0) || math.IsInf(c.SMPenalty, 0) || !(c.Sigma >= 0) || math.IsInf(c.Sigma, 0) || !(c.SigmaEnd >= 0) || math.IsInf(c.SigmaEnd, 0) || !(c.CDStepEnd >= 0) || math.IsInf(c.CDStepEnd, 0) {
+	if !nonNeg(c.SMPenalty) || !nonNeg(c.Sigma) || !nonNeg(c.SigmaEnd) || !nonNeg(c.CDStepEnd) {
 		return Objective{}, fmt.Errorf("model: sm_penalty %g, sigma %g, sigma_end %g, cd_step_end %g: each must be finite and not negative: %w", c.SMPenalty, c.Sigma, c.SigmaEnd, c.CDStepEnd, ErrInvalid)
 	}
 	if c.SigmaEnd > 0 {
@@ -387,14 +387,13 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 // that their losses would refuse at the first step, naming them as
 // config.json does.
 func checkLoss(c Config, o Objective) error {
-	finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
 	if _, ok := o.Energy.(loss.EnergyDiscrepancy); ok {
 		switch {
-		case !finite(c.EDT):
+		case !nonNeg(c.EDT):
 			return fmt.Errorf("model: ed_t %g: a variance, positive and finite (0: 1): %w", c.EDT, ErrInvalid)
 		case c.EDM < 0:
 			return fmt.Errorf("model: ed_m %d: a number of negatives, positive (0: 4): %w", c.EDM, ErrInvalid)
-		case c.EDW != nil && !finite(*c.EDW):
+		case c.EDW != nil && !nonNeg(*c.EDW):
 			return fmt.Errorf("model: ed_w %g: finite and not negative (0: none): %w", *c.EDW, ErrInvalid)
 		}
 	}
@@ -404,7 +403,7 @@ func checkLoss(c Config, o Objective) error {
 			return fmt.Errorf("model: drl_levels %d: 1 to %d (0: 6): %w", c.DRLLevels, maxNoiseLevels, ErrInvalid)
 		case c.DRLSteps < 0:
 			return fmt.Errorf("model: drl_steps %d: positive (0: 30): %w", c.DRLSteps, ErrInvalid)
-		case !finite(c.DRLStepScale):
+		case !nonNeg(c.DRLStepScale):
 			return fmt.Errorf("model: drl_step_scale %g: positive and finite (0: 0.25): %w", c.DRLStepScale, ErrInvalid)
 		}
 	}
