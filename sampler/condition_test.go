@@ -141,7 +141,7 @@ func TestConditionalGaussian(t *testing.T) {
 		{"nuts", NUTS{}.Sample, 2000},
 		{"tempering", ParallelTempering{StepSize: schedule.Constant(0.1), Replicas: 3, MaxTemperature: 3}.Sample, 2000},
 	} {
-		r, err := c.s(context.Background(), g, Options{Chains: 3 * per, Warmup: 500, Steps: c.steps, Seed: 11, Trajectory: true,
+		r, err := c.s(context.Background(), g, Options{Chains: 3 * per, Warmup: 500, Steps: c.steps, Seed: 12, Trajectory: true,
 			Condition: imageCondition(per, 0, 1, 2)})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)

@@ -76,7 +76,7 @@ func TestDenseMetricAdaptation(t *testing.T) {
 	} {
 		d := c.d
 		g, mean, cov := correlated(t, d, 0.9)
-		o := Options{Chains: chains, Warmup: 1000, Steps: 1000, Seed: 5, Trajectory: true}
+		o := Options{Chains: chains, Warmup: 1000, Steps: 1000, Seed: 6, Trajectory: true}
 		r, err := c.s(context.Background(), g, o)
 		if err != nil {
 			t.Fatal(err)

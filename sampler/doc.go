@@ -187,7 +187,9 @@
 // here but parallel tempering's, whose swap rates are summed per block),
 // ⌈chains/workers⌉ when that is fewer, so that 4 chains use 4 cores. Chain c
 // draws its random numbers from its own stream, rand.NewPCG(Seed,
-// FirstStream + c), so the draws are identical on any number of cores
+// FirstStream + c) (Langevin's noise and HMC's momenta from a bulk normal
+// generator that the kernel seeds from that stream when it starts: package
+// internal/normal), so the draws are identical on any number of cores
 // (tested bit for bit; cut finer, a chain's draws stay the same because the
 // energies evaluate each point of a batch on its own), and a run
 // split into calls by chains, each with FirstStream its first chain's index,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/integrate"
+	"github.com/goebm/goebm/internal/normal"
 	"github.com/goebm/goebm/schedule"
 )
 
@@ -28,6 +29,10 @@ const divergence = 1000
 // With Adapt, warm-up tunes ε by dual averaging towards TargetAccept; with
 // AdaptMass too, it estimates each chain's M⁻¹ from its draws in Stan's
 // doubling windows, diagonal or dense (Metric).
+//
+// The momenta's standard normals come, as Langevin's noise does, from a
+// bulk generator per chain (package internal/normal) seeded from the
+// chain's own stream.
 type HMC struct {
 	// StepSize ε (the initial one when adapting); nil means 0.1.
 	StepSize schedule.Schedule
@@ -105,7 +110,8 @@ type hmcKernel struct {
 	jitter              float64
 	stepsJitter         float64
 	m                   *metric
-	eps                 []float64 // each chain's step this trajectory (jittered)
+	norm                []*normal.Stream // each chain's momenta
+	eps                 []float64        // each chain's step this trajectory (jittered)
 	p, v, z             []float64
 	x1, e1, g1          []float64 // proposal
 	h0                  []float64
@@ -135,6 +141,10 @@ func (k *hmcKernel) Init(s *State, tune *Tuning) error {
 	n, d := s.N, s.Dim
 	k.wall = s.Bounds.wall()
 	k.m = m
+	k.norm = make([]*normal.Stream, n)
+	for i := range k.norm {
+		k.norm[i] = normal.New(s.RNG[i])
+	}
 	k.p, k.v, k.z, k.eps = make([]float64, n*d), make([]float64, d), make([]float64, d), make([]float64, n)
 	k.x1, k.e1, k.g1, k.h0 = make([]float64, n*d), make([]float64, n), make([]float64, n*d), make([]float64, n)
 	k.drift = func(x, p, h []float64) {
@@ -167,8 +177,12 @@ func (k *hmcKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 			return fmt.Errorf("sampler: chain %d: %w", s.First+i, err)
 		}
 		k.eps[i] = jitter(tune.StepSize[i], k.jitter, s.RNG[i])
-		p := k.p[i*d : (i+1)*d]
-		k.m.momentum(i, s.RNG[i].NormFloat64, p, k.z, s.Pinned(i))
+		p, z := k.p[i*d:(i+1)*d], k.z
+		if k.m.chol == nil {
+			z = p
+		}
+		k.norm[i].Fill(z)
+		k.m.momentumFrom(i, z, p, s.Pinned(i))
 		k.h0[i] = s.E[i] + k.m.kinetic(i, p, k.v)
 	}
 	if k.stepsJitter == 0 {

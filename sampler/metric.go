@@ -215,17 +215,30 @@ func denseFactor(chol, inv []float64, d int) error {
 // energy ½pᵀ(M⁻¹)_ff p; kept, they drift the pinned coordinates, which Grad
 // puts back, and the free coordinates never see where those were.
 func (m *metric) momentum(i int, next func() float64, p, z []float64, pinned []bool) {
+	w := z
 	if m.chol == nil {
-		for j := range p {
-			p[j] = next() / math.Sqrt(m.invDiag[i*m.d+j])
+		w = p
+	}
+	for j := range w[:m.d] {
+		w[j] = next()
+	}
+	m.momentumFrom(i, w, p, pinned)
+}
+
+// momentumFrom is momentum with the standard normals already drawn, in z
+// (d of them; with a diagonal metric z may be p itself): how a kernel
+// that draws its normals in bulk makes its momenta.
+func (m *metric) momentumFrom(i int, z, p []float64, pinned []bool) {
+	if m.chol == nil {
+		inv := m.invDiag[i*m.d : (i+1)*m.d]
+		p, z = p[:len(inv)], z[:len(inv)]
+		for j, v := range inv {
+			p[j] = z[j] / math.Sqrt(v)
 			if pinned != nil && pinned[j] {
 				p[j] = 0
 			}
 		}
 		return
-	}
-	for j := range z {
-		z[j] = next()
 	}
 	l := m.chol[i*m.d*m.d : (i+1)*m.d*m.d]
 	for r := range m.d {
