@@ -420,3 +420,21 @@ func TestLangevinNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestProbe: State.check's probe is 0 over finite values (the largest,
+// subnormals, −0) and NaN as soon as one value anywhere is NaN or ±Inf.
+func TestProbe(t *testing.T) {
+	finite := []float64{0, math.Copysign(0, -1), 1, -2.5, math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-310, 3}
+	if p := probe(finite); p != 0 {
+		t.Errorf("probe of finite values = %v, want 0", p)
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		for at := range finite {
+			v := slices.Clone(finite)
+			v[at] = bad
+			if p := probe(v); !math.IsNaN(p) {
+				t.Errorf("probe with %v at %d = %v, want NaN", bad, at, p)
+			}
+		}
+	}
+}
