@@ -18,7 +18,10 @@
 // is returned at once when u < xᵢ₊₁/xᵢ (about 99% of draws). Otherwise the base
 // layer (i = 0) draws from the tail beyond r = 3.6541528853610088 by
 // Marsaglia's (1964) exponential method, and every other layer tests x
-// against the density with one more word, drawing anew on a miss. The
+// against the density with one more word, drawing anew on a miss; the
+// chord between the layer's corners decides most of those tests without
+// an exp (f lies on one side of it within a layer that does not cross the
+// inflection at 1). The
 // layer edges xᵢ are computed once, from r and the layers' common area
 // v = r·f(r) + ∫ᵣ^∞ f, f(x) = exp(−x²/2), by xᵢ₊₁ = f⁻¹(f(xᵢ) + v/xᵢ).
 //
@@ -80,7 +83,7 @@ func (st *Stream) Uint64() uint64 {
 }
 
 // fill is the refill's kernel: fillGo, or on amd64 with AVX2 the same
-// steps in vector registers (fill_amd64.go).
+// steps in vector registers (vec_amd64.go).
 var fill = fillGo
 
 // refill overwrites the buffer with the lanes' next bufLen/lanes outputs
@@ -138,26 +141,37 @@ func (st *Stream) Fill(dst []float64) {
 		}
 		src := st.buf[st.pos:]
 		n := min(len(src), len(dst))
-		src, out := src[:n], dst[:n]
-		i := 0
-		for ; i < n; i++ {
-			u := src[i]
-			l, a := uint8(u), int64(u>>11&mag)
-			if a < zig.k[l] {
-				out[i] = math.Float64frombits(math.Float64bits(float64(a)*zig.w[l]) | u&sign)
-				continue
-			}
-			st.pos += i + 1
-			out[i] = st.slow(u)
-			break
-		}
-		if i == n {
-			st.pos += n
-			dst = dst[n:]
-		} else {
-			dst = dst[i+1:]
+		i := fast(src[:n], dst[:n])
+		st.pos += i
+		dst = dst[i:]
+		if i < n { // the word at i failed the fast test
+			st.pos++
+			dst[0] = st.slow(src[i])
+			dst = dst[1:]
 		}
 	}
+}
+
+// fast is the ziggurat's fast path over a run of words: fastGo, or on
+// amd64 with AVX2 four words at a time (zig_amd64.go), with the same
+// results.
+var fast = fastGo
+
+// fastGo writes the draw of each word of src into out while the word
+// passes the fast test (u below the layer's ratio), and returns how many it
+// wrote: len(src) (or len(out), if less), or the index of the first word
+// that failed.
+func fastGo(src []uint64, out []float64) int {
+	n := min(len(src), len(out))
+	src, out = src[:n], out[:n]
+	for i, u := range src {
+		l, a := uint8(u), int64(u>>11&mag)
+		if a >= zig.k[l] {
+			return i
+		}
+		out[i] = math.Float64frombits(math.Float64bits(float64(a)*zig.w[l]) | u&sign)
+	}
+	return n
 }
 
 // Norm returns one standard normal draw.
@@ -179,9 +193,19 @@ func (st *Stream) slow(u uint64) float64 {
 			return st.tail(u&sign != 0)
 		}
 		x := float64(a) * zig.w[l]
-		// A uniform height within the layer's band [f(xₗ), f(xₗ₊₁)).
-		y := zig.f[l] + st.uniform()*(zig.f[l+1]-zig.f[l])
-		if y < math.Exp(-0.5*x*x) {
+		// A uniform height y = f(xₗ) + U·(f(xₗ₊₁) − f(xₗ)) within the
+		// layer's band, tested against the chord between the band's corners
+		// first: at x the chord has U = t. Where f is convex (xₗ₊₁ ≥ 1) it
+		// lies below the chord, so U > t rejects; where concave (xₗ ≤ 1)
+		// above it, so U ≤ t accepts. Only the thin sliver between chord and
+		// curve, and the layer across the inflection at 1, need exp.
+		v := st.uniform()
+		t := (zig.x[l] - x) * zig.dx[l]
+		switch {
+		case zig.side[l] == convex && v > t:
+		case zig.side[l] == concave && v <= t:
+			return math.Float64frombits(math.Float64bits(x) | u&sign)
+		case zig.f[l]+v*(zig.f[l+1]-zig.f[l]) < math.Exp(-0.5*x*x):
 			return math.Float64frombits(math.Float64bits(x) | u&sign)
 		}
 		u = st.Uint64()
@@ -231,7 +255,24 @@ type ziggurat struct {
 	k [256]int64
 	// w[i] = x[i]·2⁻⁵²: |x| = a·w[i] for the 52-bit magnitude a.
 	w [256]float64
+	// dx[i] = 1/(x[i] − x[i+1]): the chord's slope in the wedge test.
+	dx [256]float64
+	// side[i] says where f lies against the chord of layer i's band.
+	side [256]side
 }
+
+// side is where the density lies against a layer's chord within the layer.
+type side int8
+
+const (
+	// crossing: the layer spans the inflection at 1 (and the base layer,
+	// which has no wedge); only exp decides.
+	crossing side = iota
+	// convex: f is convex on the layer (x ≥ 1), below its chord.
+	convex
+	// concave: f is concave on the layer (x ≤ 1), above its chord.
+	concave
+)
 
 // zig is the table every Stream reads.
 var zig = *newZiggurat(zigR)
@@ -253,6 +294,14 @@ func newZiggurat(r float64) *ziggurat {
 	for i := range 256 {
 		z.k[i] = int64(z.x[i+1] / z.x[i] * 0x1p52)
 		z.w[i] = z.x[i] * 0x1p-52
+		z.dx[i] = 1 / (z.x[i] - z.x[i+1])
+		switch {
+		case i == 0:
+		case z.x[i+1] >= 1:
+			z.side[i] = convex
+		case z.x[i] <= 1:
+			z.side[i] = concave
+		}
 	}
 	return z
 }

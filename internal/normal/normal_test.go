@@ -307,3 +307,31 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
+
+// TestChordSides: wherever the wedge test takes the chord's shortcut, the
+// density lies on the side of the chord that the shortcut assumes, at 200
+// points across the layer; and the shortcut is taken on all but a few
+// layers (the base and the one across the inflection).
+func TestChordSides(t *testing.T) {
+	f := func(x float64) float64 { return math.Exp(-0.5 * x * x) }
+	taken := 0
+	for l := range 256 {
+		if zig.side[l] == crossing {
+			continue
+		}
+		taken++
+		lo, hi := zig.x[l+1], zig.x[l]
+		for k := range 201 {
+			x := lo + (hi-lo)*float64(k)/200
+			tt := (hi - x) * zig.dx[l]
+			chord := zig.f[l] + tt*(zig.f[l+1]-zig.f[l])
+			tol := 1e-15
+			if zig.side[l] == convex && f(x) > chord+tol || zig.side[l] == concave && f(x) < chord-tol {
+				t.Fatalf("layer %d (%v) at x = %g: f = %.17g, chord %.17g", l, zig.side[l], x, f(x), chord)
+			}
+		}
+	}
+	if taken < 253 {
+		t.Errorf("the chord decides on %d layers, want 253 or more", taken)
+	}
+}

@@ -42,3 +42,61 @@ loop:
 	VMOVDQU Y3, 96(SI)
 	VZEROUPPER
 	RET
+
+// func zigAVX2(src []uint64, dst []float64, k *[256]int64, w *[256]float64) int
+//
+// Per group of four words u: layer l = u & 0xff, magnitude a = (u >> 11) &
+// (2⁵²−1); if every k[l] > a, write float64(a)·w[l] with u's sign bit,
+// else stop there.
+TEXT ·zigAVX2(SB), NOSPLIT, $0-72
+	MOVQ src_base+0(FP), SI
+	MOVQ src_len+8(FP), CX
+	MOVQ dst_base+24(FP), DI
+	MOVQ dst_len+32(FP), DX
+	CMPQ DX, CX
+	CMOVQLT DX, CX
+	ANDQ $-4, CX
+	MOVQ k+48(FP), R8
+	MOVQ w+56(FP), R9
+	XORQ AX, AX
+	MOVQ $0xff, R10
+	MOVQ R10, X10
+	VPBROADCASTQ X10, Y10
+	MOVQ $0x000fffffffffffff, R10
+	MOVQ R10, X11
+	VPBROADCASTQ X11, Y11
+	MOVQ $0x4330000000000000, R10
+	MOVQ R10, X12
+	VPBROADCASTQ X12, Y12
+	MOVQ $0x8000000000000000, R10
+	MOVQ R10, X13
+	VPBROADCASTQ X13, Y13
+
+zloop:
+	CMPQ AX, CX
+	JGE  zdone
+	VMOVDQU    (SI)(AX*8), Y0
+	VPAND      Y10, Y0, Y1
+	VPSRLQ     $11, Y0, Y2
+	VPAND      Y11, Y2, Y2
+	VPCMPEQQ   Y3, Y3, Y3
+	VPGATHERQQ Y3, (R8)(Y1*8), Y4
+	VPCMPGTQ   Y2, Y4, Y5
+	VMOVMSKPD  Y5, BX
+	CMPQ       BX, $15
+	JNE        zdone
+	VPCMPEQQ   Y3, Y3, Y3
+	VGATHERQPD Y3, (R9)(Y1*8), Y6
+	VPOR       Y12, Y2, Y7
+	VSUBPD     Y12, Y7, Y7
+	VMULPD     Y6, Y7, Y7
+	VPAND      Y13, Y0, Y8
+	VPOR       Y8, Y7, Y7
+	VMOVUPD    Y7, (DI)(AX*8)
+	ADDQ       $4, AX
+	JMP        zloop
+
+zdone:
+	VZEROUPPER
+	MOVQ AX, ret+64(FP)
+	RET
