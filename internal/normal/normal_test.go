@@ -165,7 +165,8 @@ func chiSquare(counts []int, p []float64) (stat, pval float64) {
 // TestLayers is the chi-square of the ziggurat's layers: |x| binned by the
 // layer edges, [x₂₅₆ = 0, x₂₅₅), …, [x₂, x₁ = r) and the tail [r, ∞), with
 // each sign apart (512 bins), against the normal's probabilities of those
-// bins. A wrong edge, layer or sign moves mass between bins.
+// bins. A wrong edge, layer or sign moves mass between bins. Each band is
+// also tested alone.
 func TestLayers(t *testing.T) {
 	x := sample(2, draws)
 	const bins = 256 // 255 layers' bands and the tail, per sign
@@ -201,6 +202,17 @@ func TestLayers(t *testing.T) {
 	stat, pval := chiSquare(counts, p)
 	if pval < 1e-6 {
 		t.Errorf("chi-square over the layers %.0f on %d degrees of freedom: p = %.2g", stat, len(p)-1, pval)
+	}
+	// Each layer's band alone, both signs together: a fault in one layer
+	// (the top one's wedge, say, which holds a sixth of the draws) moves too
+	// little mass to show in the chi-square's 511 degrees of freedom.
+	for b := range bins {
+		pb := 2 * p[b]
+		want := float64(len(x)) * pb
+		got := float64(counts[b] + counts[b+bins])
+		if z := (got - want) / math.Sqrt(want*(1-pb)); math.Abs(z) > 5 {
+			t.Errorf("band %d: %.0f draws, want %.0f (%.1f standard errors)", b, got, want, z)
+		}
 	}
 }
 
@@ -308,10 +320,11 @@ func TestTable(t *testing.T) {
 	}
 }
 
-// TestChordSides: wherever the wedge test takes the chord's shortcut, the
-// density lies on the side of the chord that the shortcut assumes, at 200
-// points across the layer; and the shortcut is taken on all but a few
-// layers (the base and the one across the inflection).
+// TestChordSides: wherever the wedge test takes the chord's shortcuts, the
+// density lies on the side of the chord that they assume and within the
+// gap, at 20,001 points across the layer; the shortcuts are taken on all
+// but a few layers (the base and the one across the inflection); and they
+// leave exp, on average over the layers, under 2% of the wedge tests.
 func TestChordSides(t *testing.T) {
 	f := func(x float64) float64 { return math.Exp(-0.5 * x * x) }
 	taken := 0
@@ -321,17 +334,53 @@ func TestChordSides(t *testing.T) {
 		}
 		taken++
 		lo, hi := zig.x[l+1], zig.x[l]
-		for k := range 201 {
-			x := lo + (hi-lo)*float64(k)/200
+		band := zig.f[l+1] - zig.f[l]
+		for k := range 20001 {
+			x := lo + (hi-lo)*float64(k)/20000
 			tt := (hi - x) * zig.dx[l]
-			chord := zig.f[l] + tt*(zig.f[l+1]-zig.f[l])
-			tol := 1e-15
-			if zig.side[l] == convex && f(x) > chord+tol || zig.side[l] == concave && f(x) < chord-tol {
-				t.Fatalf("layer %d (%v) at x = %g: f = %.17g, chord %.17g", l, zig.side[l], x, f(x), chord)
+			off := (f(x) - (zig.f[l] + tt*band)) / band // f above the chord, in bands
+			const tol = 1e-9
+			if zig.side[l] == convex && (off > tol || off < -zig.gap[l]) || zig.side[l] == concave && (off < -tol || off > zig.gap[l]) {
+				t.Fatalf("layer %d (side %d, gap %.3g) at x = %g: f is %.3g bands off the chord", l, zig.side[l], zig.gap[l], x, off)
 			}
 		}
 	}
 	if taken < 253 {
 		t.Errorf("the chord decides on %d layers, want 253 or more", taken)
+	}
+	// The share of wedge tests that reach exp, by the areas: within each
+	// layer the sliver is at most gap of the band.
+	sum := 0.0
+	for l := 1; l < 256; l++ {
+		share := 1.0
+		if zig.side[l] != crossing {
+			share = zig.gap[l]
+		}
+		sum += share
+	}
+	if sum/255 > 0.02 {
+		t.Errorf("exp decides %.2f of wedge tests on average over the layers, want under 0.02", sum/255)
+	}
+}
+
+// TestWedge: the wedge test with its chord shortcuts decides as the exact
+// test y < f(x) does, at 20,000 random points (x, v) of every layer's band
+// and at points within 10⁻⁹ of the chord, where the shortcuts' edges lie.
+func TestWedge(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	f := func(x float64) float64 { return math.Exp(-0.5 * x * x) }
+	for l := 1; l < 256; l++ {
+		lo, hi := zig.x[l+1], zig.x[l]
+		for k := range 20000 {
+			x := lo + (hi-lo)*r.Float64()
+			v := r.Float64()
+			if k%2 == 1 { // near the chord
+				v = (hi-x)*zig.dx[l] + 1e-9*(2*r.Float64()-1)
+			}
+			y := zig.f[l] + v*(zig.f[l+1]-zig.f[l])
+			if want := y < f(x); wedge(l, x, v) != want && math.Abs(y-f(x)) > 1e-15 {
+				t.Fatalf("layer %d, x = %g, v = %g: wedge says %v, y < f(x) is %v", l, x, v, !want, want)
+			}
+		}
 	}
 }
