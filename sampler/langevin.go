@@ -8,6 +8,7 @@ import (
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/normal"
 	"github.com/goebm/goebm/schedule"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Langevin is unadjusted Langevin dynamics:
@@ -87,11 +88,9 @@ func (k *langevinKernel) Step(s *State, tune *Tuning, info []StepInfo) error {
 	for i := range s.N {
 		z := k.z[:d]
 		k.norm[i].Fill(z)
-		x, g := s.X[i*d:(i+1)*d], s.G[i*d:(i+1)*d]
-		x, g = x[:len(z)], g[:len(z)]
-		for j, zj := range z {
-			x[j] += -h*g[j] + noise*zj
-		}
+		x := s.X[i*d : (i+1)*d]
+		floats.AddScaled(x, -h, s.G[i*d:(i+1)*d])
+		floats.AddScaled(x, noise, z)
 		tune.StepSize[i] = h
 	}
 	s.Bounds.Keep(s.X, nil)

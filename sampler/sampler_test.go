@@ -422,8 +422,17 @@ func TestLangevinNoise(t *testing.T) {
 }
 
 // TestProbe: State.check's probe is 0 over finite values (the largest,
-// subnormals, −0) and NaN as soon as one value anywhere is NaN or ±Inf.
+// subnormals, −0) and NaN as soon as one value anywhere is NaN or ±Inf; a
+// gradient whose sum overflows, all finite, passes check.
 func TestProbe(t *testing.T) {
+	s := State{N: 1, Dim: 3, X: make([]float64, 3), E: []float64{1}, G: []float64{math.MaxFloat64, math.MaxFloat64, 1}}
+	if err := s.check(0); err != nil {
+		t.Errorf("check of finite values whose sum overflows: %v", err)
+	}
+	s.G[2] = math.Inf(-1)
+	if err := s.check(0); !errors.Is(err, ErrNonFinite) {
+		t.Errorf("check with −Inf in the gradient: %v, want ErrNonFinite", err)
+	}
 	finite := []float64{0, math.Copysign(0, -1), 1, -2.5, math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-310, 3}
 	if p := probe(finite); p != 0 {
 		t.Errorf("probe of finite values = %v, want 0", p)
