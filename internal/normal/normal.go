@@ -40,8 +40,10 @@ import (
 // lanes is the number of xoshiro256++ generators a Stream interleaves.
 const lanes = 4
 
-// bufLen is the number of words a refill makes: a multiple of lanes.
-const bufLen = 256
+// bufLen is the number of words a refill makes: a multiple of lanes, and
+// small, since a sampler keeps a Stream per chain and a short run's first
+// touch of each buffer's memory costs more than the refills it saves.
+const bufLen = 64
 
 // Stream is a source of standard normal draws: four interleaved
 // xoshiro256++ lanes and a 256-layer ziggurat. Its zero value is not

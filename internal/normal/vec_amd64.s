@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// func fillAVX2(s *[4][4]uint64, buf *[256]uint64)
+// func fillAVX2(s *[4][4]uint64, buf *[64]uint64)
 //
 // Y0–Y3 hold state words s0–s3 of the four lanes. Each round writes
 // rotl(s0+s3, 23)+s0 for every lane, then advances the lanes:
@@ -14,7 +14,7 @@ TEXT ·fillAVX2(SB), NOSPLIT, $0-16
 	VMOVDQU 32(SI), Y1
 	VMOVDQU 64(SI), Y2
 	VMOVDQU 96(SI), Y3
-	MOVQ $64, CX // 256 words, 4 a round
+	MOVQ $16, CX // 64 words, 4 a round
 
 loop:
 	VPADDQ  Y3, Y0, Y4
