@@ -110,12 +110,10 @@ func (e EnergyMatching) settings() (emSettings, error) {
 }
 
 // Sweep returns the temperature schedule of a noise-started chain of k
-// steps: ε(s) = ε_max·clamp((s − τ*)/(1 − τ*), 0, 1) at s = step/k.
+// steps: ε(s) = ε_max·clamp((s − τ*)/(1 − τ*), 0, 1) at s = step/k
+// (schedule.Temperature from 0 to 1).
 func Sweep(epsMax, tauStar float64, k int) schedule.Schedule {
-	return schedule.Func(func(step int) float64 {
-		s := float64(step) / float64(k)
-		return epsMax * math.Min(1, math.Max(0, (s-tauStar)/(1-tauStar)))
-	})
+	return schedule.Temperature{Max: epsMax, Switch: tauStar, Steps: k, To: 1}
 }
 
 // Loss returns the energy-matching loss of the potential net on x, as the

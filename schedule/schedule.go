@@ -97,7 +97,31 @@ func (w Warmup) At(step int) float64 {
 	return w.Start + (w.Then.At(0)-w.Start)*float64(max(step, 0))/float64(w.Steps)
 }
 
+// Temperature is Energy Matching's temperature ε(τ) (Balcerak et al. 2025;
+// TorchEBM's TemperatureScheduler): none while the chain transports noise
+// towards the data, a ramp near it, then a plateau at Max,
+//
+//	ε(τ) = Max·clamp((τ − Switch)/(1 − Switch), 0, 1),
+//
+// at the virtual time τ = From + (To − From)·min(step, Steps)/Steps, which
+// holds To after Steps. To above 1 keeps a chain at Max to equilibrate
+// (inference with a total time T > 1). It is a temperature: a sampler's
+// Temperature takes it as it is, where TorchEBM's noise_scale takes its
+// square root. Switch is τ* in [0, 1); Steps ≤ 0 gives τ = To at once.
+type Temperature struct {
+	Max, Switch float64
+	Steps       int
+	From, To    float64
+}
+
+// At returns ε at the step's virtual time.
+func (t Temperature) At(step int) float64 {
+	tau := t.From + (t.To-t.From)*progress(step, t.Steps)
+	return t.Max * math.Min(1, math.Max(0, (tau-t.Switch)/(1-t.Switch)))
+}
+
 var (
+	_ Schedule = Temperature{}
 	_ Schedule = Constant(0)
 	_ Schedule = Func(nil)
 	_ Schedule = Linear{}

@@ -47,6 +47,18 @@ func Validate(s Schedule) error {
 			return fmt.Errorf("schedule: MultiStep milestones %v are not increasing: %w", s.Milestones, ErrInvalid)
 		}
 		return finite("MultiStep", s.Start, s.Gamma)
+	case Temperature:
+		switch {
+		case s.Steps < 0:
+			return fmt.Errorf("schedule: Temperature with %d steps: %w", s.Steps, ErrInvalid)
+		case !(s.Switch >= 0 && s.Switch < 1):
+			return fmt.Errorf("schedule: Temperature's switch time %g is outside [0, 1): %w", s.Switch, ErrInvalid)
+		case !(s.Max >= 0):
+			return fmt.Errorf("schedule: Temperature's maximum %g is negative: %w", s.Max, ErrInvalid)
+		case s.To < s.From:
+			return fmt.Errorf("schedule: Temperature runs backwards, from %g to %g: %w", s.From, s.To, ErrInvalid)
+		}
+		return finite("Temperature", s.Max, s.From, s.To)
 	case Warmup:
 		if s.Steps <= 0 {
 			return fmt.Errorf("schedule: Warmup with %d steps: %w", s.Steps, ErrInvalid)
