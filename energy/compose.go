@@ -46,6 +46,16 @@ func (s *Sum) BatchDependent() bool {
 	return false
 }
 
+// Joint reports whether a term's rows interact.
+func (s *Sum) Joint() bool {
+	for _, t := range s.terms {
+		if IsJoint(t) {
+			return true
+		}
+	}
+	return false
+}
+
 // Energy evaluates the weighted sum.
 func (s *Sum) Energy(e, x []float64, d int) { s.grad(e, nil, x, d) }
 
@@ -109,6 +119,9 @@ func (t Tempered) Energy(e, x []float64, d int) {
 
 // BatchDependent reports whether E's values depend on the batch.
 func (t Tempered) BatchDependent() bool { return IsBatchDependent(t.E) }
+
+// Joint reports whether E's rows interact.
+func (t Tempered) Joint() bool { return IsJoint(t.E) }
 
 // Grad evaluates E/T and ∇E/T.
 func (t Tempered) Grad(e, g, x []float64, d int) {

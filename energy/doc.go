@@ -25,6 +25,10 @@
 // ByName looks the analytic energies up by name (with the aliases dataset
 // names take: "double-well", "double_well"), and Names lists them.
 // Sum weights several energies and Tempered divides one by a temperature.
+// Interaction adds a repulsion between the points of a batch, Eᵢ = V(xᵢ) −
+// ½(s/σ²)Σⱼ‖xᵢ − xⱼ‖² (Energy Matching's, for diverse samples): an energy
+// whose rows interact says so (Joint), and samplers then keep all chains
+// in one batch and move them only with unadjusted kernels.
 // Model turns any nn.Module with one output into an Energy, its gradient by
 // the tensor engine. A user's own energy needs only the interface's three
 // methods; see the example.

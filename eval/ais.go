@@ -351,6 +351,9 @@ func (c *counting) Dim() int { return c.target.Dim() }
 // BatchDependent reports whether the target's values depend on the batch.
 func (c *counting) BatchDependent() bool { return energy.IsBatchDependent(c.target) }
 
+// Joint reports whether the target's rows interact.
+func (c *counting) Joint() bool { return energy.IsJoint(c.target) }
+
 func (c *counting) Grad(e, g, x []float64, d int) {
 	c.target.Grad(e, g, x, d)
 	c.add(len(e))

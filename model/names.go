@@ -49,7 +49,12 @@ type NamedSampler struct {
 	// unbounded base, and elliptical slice sampling and MCLMC move every
 	// coordinate at once, so they refuse both.
 	Constrains bool
-	New        func(SamplerSettings) sampler.Sampler
+	// Joint says whether it can move chains whose energies interact
+	// (energy.Joint, as -repulsion makes them): only the unadjusted
+	// kernels, which follow the summed energy's gradient with no accept
+	// test per chain (sampler.Unadjusted).
+	Joint bool
+	New   func(SamplerSettings) sampler.Sampler
 }
 
 func constOrNil(v float64) schedule.Schedule {
@@ -60,47 +65,47 @@ func constOrNil(v float64) schedule.Schedule {
 }
 
 var samplers = []NamedSampler{
-	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "metric", "step-jitter", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"nuts", "No-U-Turn Sampler with Stan's warm-up", []string{"step-size", "metric", "step-jitter", "warmup"}, true, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.NUTS{StepSize: constOrNil(s.StepSize), Metric: s.MetricKind, StepJitter: s.StepJitter}
 	}},
-	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "step-jitter", "leapfrog-jitter", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"hmc", "Hamiltonian Monte Carlo, adapted step and mass (diagonal, or -metric)", []string{"step-size", "leapfrog", "metric", "step-jitter", "leapfrog-jitter", "warmup"}, true, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.HMC{StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog, Adapt: true, AdaptMass: true, Metric: s.MetricKind,
 			StepJitter: s.StepJitter, LeapfrogJitter: s.LeapfrogJitter}
 	}},
-	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"mala", "Metropolis-adjusted Langevin, adapted and preconditioned", []string{"step-size", "warmup"}, true, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MALA{StepSize: constOrNil(s.StepSize), Adapt: true, AdaptMass: true}
 	}},
-	{"rwm", "random-walk Metropolis, scale adapted towards acceptance 0.234; no gradients", []string{"step-size", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"rwm", "random-walk Metropolis, scale adapted towards acceptance 0.234; no gradients", []string{"step-size", "warmup"}, true, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.RWM{StepSize: constOrNil(s.StepSize), Adapt: true}
 	}},
-	{"slice", "slice sampling per coordinate (stepping out, shrinkage); no gradients; -step-size is the width (default 1)", []string{"step-size", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"slice", "slice sampling per coordinate (stepping out, shrinkage); no gradients; -step-size is the width (default 1)", []string{"step-size", "warmup"}, true, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Slice{Width: s.StepSize}
 	}},
-	{"ess", "elliptical slice sampling, prior N(0, σ²I) split off the energy; no gradients; -step-size is σ (default 1)", []string{"step-size", "warmup"}, true, false, func(s SamplerSettings) sampler.Sampler {
+	{"ess", "elliptical slice sampling, prior N(0, σ²I) split off the energy; no gradients; -step-size is σ (default 1)", []string{"step-size", "warmup"}, true, false, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.EllipticalSlice{PriorScale: s.StepSize, WholeEnergy: true}
 	}},
-	{"mclmc", "microcanonical Langevin (MCLMC), step size, L and diagonal metric tuned in warm-up as BlackJAX does; unadjusted", []string{"step-size", "warmup"}, true, false, func(s SamplerSettings) sampler.Sampler {
+	{"mclmc", "microcanonical Langevin (MCLMC), step size, L and diagonal metric tuned in warm-up as BlackJAX does; unadjusted", []string{"step-size", "warmup"}, true, false, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.MCLMC{StepSize: s.StepSize}
 	}},
-	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"langevin", "unadjusted Langevin dynamics (biased by O(step))", []string{"step-size", "warmup"}, true, true, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Langevin{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"tempering", "parallel tempering: replicas on a temperature ladder", []string{"step-size", "replicas", "max-temp", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"tempering", "parallel tempering: replicas on a temperature ladder", []string{"step-size", "replicas", "max-temp", "warmup"}, true, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.ParallelTempering{StepSize: constOrNil(s.StepSize), Replicas: s.Replicas, MaxTemperature: s.MaxTemperature}
 	}},
-	{"rmhmc", "Riemannian-manifold HMC; needs a metric (the Gaussian's precision)", []string{"step-size", "leapfrog", "warmup"}, false, true, func(s SamplerSettings) sampler.Sampler {
+	{"rmhmc", "Riemannian-manifold HMC; needs a metric (the Gaussian's precision)", []string{"step-size", "leapfrog", "warmup"}, false, true, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.RMHMC{Metric: s.Metric, StepSize: constOrNil(s.StepSize), LeapfrogSteps: s.Leapfrog}
 	}},
-	{"ais", "annealed importance sampling from N(0, I), one annealing step per step; gives log Z ± SE", []string{"step-size"}, false, false, func(s SamplerSettings) sampler.Sampler {
+	{"ais", "annealed importance sampling from N(0, I), one annealing step per step; gives log Z ± SE", []string{"step-size"}, false, false, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.AIS{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"smc", "tempered SMC from N(0, I): adaptive temperatures, resampling, MALA moves (HMC with -leapfrog), then -steps draws; gives log Z ± SE", []string{"step-size", "leapfrog"}, false, false, func(s SamplerSettings) sampler.Sampler {
+	{"smc", "tempered SMC from N(0, I): adaptive temperatures, resampling, MALA moves (HMC with -leapfrog), then -steps draws; gives log Z ± SE", []string{"step-size", "leapfrog"}, false, false, false, func(s SamplerSettings) sampler.Sampler {
 		return sampler.SMC{StepSize: s.StepSize, LeapfrogSteps: s.Leapfrog}
 	}},
-	{"descent", "gradient descent to the modes (not a sampler of exp(−E))", []string{"step-size", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"descent", "gradient descent to the modes (not a sampler of exp(−E))", []string{"step-size", "warmup"}, true, true, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.GradientDescent{StepSize: constOrNil(s.StepSize)}
 	}},
-	{"nesterov", "gradient descent with Nesterov momentum 0.9 (not a sampler)", []string{"step-size", "warmup"}, true, true, func(s SamplerSettings) sampler.Sampler {
+	{"nesterov", "gradient descent with Nesterov momentum 0.9 (not a sampler)", []string{"step-size", "warmup"}, true, true, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Nesterov{StepSize: constOrNil(s.StepSize)}
 	}},
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -60,5 +61,24 @@ func TestSampledSummary(t *testing.T) {
 	}
 	if want := "\nacceptance 0.750, divergences 3, swap rates [0.50], log Z 1.5000 ± 0.2500\n"; !strings.HasSuffix(b.String(), want) {
 		t.Errorf("Print wrote %q, want it to end with %q", b.String(), want)
+	}
+}
+
+// TestSamplersJoint runs every named sampler on a few steps of an
+// interacting energy: those that say Joint run, the others are refused
+// with sampler.ErrInvalid, so the table cannot drift from the kernels.
+func TestSamplersJoint(t *testing.T) {
+	e, err := energy.NewInteraction(energy.Harmonic{}, 0.1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range Samplers() {
+		_, err := Sample(context.Background(), ns.New(SamplerSettings{}), e, sampler.Options{Chains: 4, Dim: 2, Steps: 3, Warmup: 3, Seed: 1})
+		switch {
+		case ns.Joint && err != nil:
+			t.Errorf("%s says Joint but fails: %v", ns.Name, err)
+		case !ns.Joint && !errors.Is(err, sampler.ErrInvalid):
+			t.Errorf("%s is not Joint but gives %v, want sampler.ErrInvalid", ns.Name, err)
+		}
 	}
 }

@@ -121,6 +121,9 @@ func (a *annealed) Dim() int { return a.target.Dim() }
 // BatchDependent reports whether the target's values depend on the batch.
 func (a *annealed) BatchDependent() bool { return energy.IsBatchDependent(a.target) }
 
+// Joint reports whether the target's rows interact.
+func (a *annealed) Joint() bool { return energy.IsJoint(a.target) }
+
 // Energy evaluates E_β.
 func (a *annealed) Energy(e, x []float64, d int) { a.Grad(e, make([]float64, len(x)), x, d) }
 

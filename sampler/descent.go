@@ -36,6 +36,7 @@ func descend(ctx context.Context, e energy.Energy, o Options, step schedule.Sche
 
 type descentKernel struct {
 	chainwise
+	gradientOnly
 	step0    float64
 	stepSize schedule.Schedule
 	momentum float64

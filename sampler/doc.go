@@ -194,7 +194,11 @@
 // energies evaluate each point of a batch on its own), and a run
 // split into calls by chains, each with FirstStream its first chain's index,
 // draws what one call would (conditioned: one call per image, or all images
-// in one).
+// in one). An energy whose rows interact (energy.Joint, such as
+// energy.Interaction's repulsion) gets all chains in one block, and only
+// an Unadjusted kernel (Langevin, gradient descent, Nesterov) may move
+// them: an accept test per chain would judge a move of every chain by one
+// chain's energy, so the others are refused.
 //
 // # Errors
 //

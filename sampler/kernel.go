@@ -155,6 +155,31 @@ func independentChains(k Kernel) bool {
 	return ok && i.IndependentChains()
 }
 
+// Unadjusted is a Kernel that moves every chain of its block along the
+// gradient of the block's summed energy, with no accept test and no
+// comparison of one chain's energies: the only kind that can move the
+// chains of an energy.Joint energy, whose rows interact, since an accept
+// test per chain would judge a move of all chains by one chain's energy.
+// Run gives a Joint energy all its chains in one block, and refuses a
+// kernel that is not Unadjusted.
+type Unadjusted interface {
+	Kernel
+	// Unadjusted reports whether the kernel only follows the gradient.
+	Unadjusted() bool
+}
+
+// unadjusted reports whether k is an Unadjusted kernel.
+func unadjusted(k Kernel) bool {
+	u, ok := k.(Unadjusted)
+	return ok && u.Unadjusted()
+}
+
+// gradientOnly, embedded in a kernel, declares it Unadjusted.
+type gradientOnly struct{}
+
+// Unadjusted reports that the kernel follows the gradient alone.
+func (gradientOnly) Unadjusted() bool { return true }
+
 // jitter returns step size h jittered for one transition of the chain with
 // stream rng: h·(1 + j·(2u − 1)), u uniform on [0, 1), whose mean is h
 // (Stan's stepsize_jitter). With j = 0 it draws nothing, so that the

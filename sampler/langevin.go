@@ -58,6 +58,7 @@ func (l Langevin) Sample(ctx context.Context, e energy.Energy, o Options) (*Resu
 
 type langevinKernel struct {
 	chainwise
+	gradientOnly
 	s     Langevin
 	step0 float64
 	norm  []*normal.Stream // each chain's noise

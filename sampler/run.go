@@ -221,6 +221,12 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	// be cut finer.
 	k0 := newKernel()
 	size := blockSize(chains, workers, independentChains(k0) && !energy.IsBatchDependent(e))
+	if energy.IsJoint(e) {
+		if !unadjusted(k0) {
+			return nil, fmt.Errorf("sampler: %T couples its chains (energy.Joint), which only an unadjusted kernel such as Langevin or gradient descent can move; %T tests each chain's move: %w", e, k0, ErrInvalid)
+		}
+		size = chains
+	}
 	var blocks []*block
 	for first := 0; first < chains; first += size {
 		n := min(size, chains-first)

@@ -69,6 +69,8 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed")
 	offset := fs.Int("chain-offset", 0, "number the chains from `K`: chain K+c draws from the stream chain K+c of one big run\nwith the same -seed would, so that machines that each run a slice of the chains make that run (merge with ebm diag)")
 	format := fs.String("format", "csv", "layout of a .csv -out: csv (one file: chain,draw,x0,…) or cmdstan (CmdStan's, a file per chain:\nOUT_ID.csv, IDs from -chain-offset + 1, with lp__, accept_stat__, …, energy__, x.1, …)")
+	repel := fs.Float64("repulsion", 0, "strength `s` of a repulsion between the chains, for diverse samples (Energy Matching's interaction:\nEᵢ = E(xᵢ) − ½(s/σ²)Σⱼ‖xᵢ − xⱼ‖²); 0 is none; with -sampler langevin, descent or nesterov")
+	bandwidth := fs.Float64("repulsion-bandwidth", 4, "bandwidth `σ` of -repulsion; keep 2·s·chains·step/σ² well below 1")
 	sf := addSamplerSettings(fs)
 	bf := addBounds(fs, "none")
 	o := addOutputs(fs, "write the draws to this .csv or .npy file", "draw the samples over the energy (2-D) or per-dimension traces and histograms into this .png")
@@ -97,6 +99,8 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("-thin %d above -steps %d keeps no draw", opt.Thin, opt.Steps)
 	case !samplerSettingsValid(sf):
 		return usagef("-step-size, -leapfrog, -replicas and -max-temp must be finite and not negative, -step-jitter and -leapfrog-jitter in [0, 1)")
+	case *repel != 0 && !ns.Joint:
+		return usagef("-sampler %s tests each chain's move, so it cannot move chains that repel one another: -repulsion needs langevin, descent or nesterov", ns.Name)
 	case !ns.Constrains && bf.mode != "none":
 		return usagef("-sampler %s cannot keep chains in a box: not with -bounds %s", ns.Name, bf.mode)
 	}
@@ -111,6 +115,13 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	e, name, dim, err := target(*en, *dir, *d)
 	if err != nil {
 		return err
+	}
+	shown := e // the picture shows the potential, not the chains' interaction
+	if *repel != 0 {
+		if e, err = energy.NewInteraction(e, *repel, *bandwidth); err != nil {
+			return usagef("-repulsion %g -repulsion-bandwidth %g: want a strength ≥ 0 and a bandwidth > 0, both finite", *repel, *bandwidth)
+		}
+		name += fmt.Sprintf(" with repulsion %g (bandwidth %g)", *repel, *bandwidth)
 	}
 	if sf.Metric, _ = e.(sampler.Metric); ns.Name == "rmhmc" && sf.Metric == nil {
 		return usagef("-sampler rmhmc needs a metric, which only -energy gaussian (its precision) gives")
@@ -170,7 +181,7 @@ func runSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if o.plot != "" {
-		if err := plot.Draws(o.plot, "samples over exp(−E): "+name, e, r.Draws, r.Chains, r.Kept, dim); err != nil {
+		if err := plot.Draws(o.plot, "samples over exp(−E): "+name, shown, r.Draws, r.Chains, r.Kept, dim); err != nil {
 			return fmt.Errorf("-plot: %w", err)
 		}
 	}
