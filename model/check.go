@@ -67,8 +67,8 @@ func nonNeg(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
 // checkImage checks the settings of image models and of CD's chains.
 func (c Config) checkImage() error {
 	switch {
-	case c.Arch != "" && c.Arch != ArchMLP && c.Arch != ArchConv && c.Arch != ArchTransformer:
-		return fmt.Errorf("model: model %q: want conv, mlp or transformer: %w", c.Arch, ErrInvalid)
+	case c.Arch != "" && c.Arch != ArchMLP && c.Arch != ArchConv && c.Arch != ArchTransformer && c.Arch != ArchUNet:
+		return fmt.Errorf("model: model %q: want conv, mlp, transformer or unet: %w", c.Arch, ErrInvalid)
 	case c.Arch != "" && c.Arch != ArchMLP && !dataset.IsImageSet(c.Data):
 		return fmt.Errorf("model: model %s needs an image set (%s), not data %q: %w", c.Arch, imageSetNames(), c.Data, ErrInvalid)
 	case c.CDSteps < 0 || !nonNeg(c.CDStep) || !nonNeg(optional(c.CDNoise)):
@@ -83,14 +83,14 @@ func (c Config) checkImage() error {
 		return fmt.Errorf("model: widths %v: each must be positive: %w", c.Widths, ErrInvalid)
 	case c.Arch != "" && c.Arch != ArchMLP && (c.Loss == "drl" || c.Loss == "ed"):
 		return fmt.Errorf("model: loss %s trains an MLP energy on points, not model %s: %w", c.Loss, c.Arch, ErrInvalid)
-	case c.Arch == ArchTransformer && c.Loss == "ncsn":
-		return fmt.Errorf("model: model transformer gives a field of the image's shape, not a scalar energy: loss ncsn wants model conv or mlp: %w", ErrInvalid)
-	case c.Arch == ArchTransformer && c.Loss != "fm" && c.Loss != "eqm":
-		return fmt.Errorf("model: model transformer is trained by the flow losses fm and eqm, not %s: %w", c.Loss, ErrInvalid)
+	case (c.Arch == ArchTransformer || c.Arch == ArchUNet) && c.Loss == "ncsn":
+		return fmt.Errorf("model: model %s gives a field of the image's shape, not a scalar energy: loss ncsn wants model conv or mlp: %w", c.Arch, ErrInvalid)
+	case (c.Arch == ArchTransformer || c.Arch == ArchUNet) && c.Loss != "fm" && c.Loss != "eqm":
+		return fmt.Errorf("model: model %s is trained by the flow losses fm and eqm, not %s: %w", c.Arch, c.Loss, ErrInvalid)
 	case c.Arch != ArchConv && (c.Loss == "ce" || c.Loss == "jem"):
 		return fmt.Errorf("model: loss %s classifies: it needs model conv: %w", c.Loss, ErrInvalid)
 	case c.Arch == ArchConv && (c.Loss == "fm" || c.Loss == "eqm" || c.Loss == "em"):
-		return fmt.Errorf("model: model conv is an energy: loss %s wants model transformer or mlp: %w", c.Loss, ErrInvalid)
+		return fmt.Errorf("model: model conv is an energy: loss %s wants model transformer, unet or mlp: %w", c.Loss, ErrInvalid)
 	}
 	return nil
 }

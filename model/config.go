@@ -94,15 +94,16 @@ type Config struct {
 	// Image models (see ImageNetwork); all empty for an MLP on points.
 
 	// Arch is the network: "mlp" (or empty), "conv" (a ResNet energy,
-	// nn.NewResNetEnergy) or "transformer" (nn.ConditionalTransformer, for
-	// the flow losses).
+	// nn.NewResNetEnergy), "transformer" (nn.ConditionalTransformer) or
+	// "unet" (nn.UNet), the last two for the flow losses.
 	Arch string `json:"model,omitempty"`
 	// DataDir is where an image set's files are; empty means its default
 	// place.
 	DataDir string `json:"data_dir,omitempty"`
 	// Image is the images' shape [C, H, W] (Dim = C·H·W).
 	Image []int `json:"image,omitempty"`
-	// Widths are the conv network's stage widths (nil: 16, 32).
+	// Widths are the conv network's stage widths (nil: 16, 32), or the
+	// U-Net's level widths (nil: 32, 64, 64).
 	Widths []int `json:"widths,omitempty"`
 	// SpectralNorm normalises the conv network's weights (IGEBM).
 	SpectralNorm bool `json:"spectral_norm,omitempty"`

@@ -38,10 +38,10 @@
 // Config.Arch picks the network: an MLP on flat points, or for an image
 // set (ImageData: the fixed splits in [−1, 1], with labels) a
 // convolutional ResNet energy ("conv"; with classes, JEM: E(x) =
-// −logsumexp_y f(x)[y] and E(x, y) = −f(x)[y]) or the conditional
-// transformer ("transformer", for the flow losses; label-conditional with
-// a null label, so that training drops labels for classifier-free
-// guidance). Image energies keep their contrastive chains in [−1, 1]
+// −logsumexp_y f(x)[y] and E(x, y) = −f(x)[y]), or for the flow losses
+// the conditional transformer ("transformer") or a convolutional U-Net
+// ("unet"), both label-conditional with a null label, so that training
+// drops labels for classifier-free guidance. Image energies keep their contrastive chains in [−1, 1]
 // (clamped, restarted uniform there) with a Langevin step η and noise σ set
 // apart, x ← x − η∇E(x) + σξ, which is Langevin at temperature σ²/(2η);
 // they generate with the same chains from uniform noise. Loss ncsn trains a

@@ -22,6 +22,9 @@ const (
 	// (nn.ConditionalTransformer): a velocity or a field of the flow losses,
 	// label-conditional with Classes.
 	ArchTransformer = "transformer"
+	// ArchUNet is a convolutional U-Net on images (nn.UNet): a velocity or
+	// a field of the flow losses, label-conditional with Classes.
+	ArchUNet = "unet"
 )
 
 // Archs lists the networks with what each is for, as ebm train's -model
@@ -31,6 +34,7 @@ func Archs() [][2]string {
 		{ArchConv, "convolutional ResNet energy (IGEBM, JEM) for images"},
 		{ArchMLP, "multilayer perceptron on flat points (the default)"},
 		{ArchTransformer, "conditional transformer (patches, adaLN-Zero) for the flow losses on images"},
+		{ArchUNet, "convolutional U-Net (time and label shifts) for the flow losses on images"},
 	}
 }
 
@@ -47,7 +51,7 @@ func (c Config) checkImageShape() error {
 	return nil
 }
 
-// imageNetwork returns the conv or transformer network of the config for a
+// imageNetwork returns the conv, transformer or U-Net network of the config for a
 // model of kind k, with the activation act, initialised from rng (Network
 // checks the shape and sizes first).
 func (c Config) imageNetwork(k Kind, act nn.Activation, rng *rand.Rand) (nn.Module, error) {
@@ -76,8 +80,17 @@ func (c Config) imageNetwork(k Kind, act nn.Activation, rng *rand.Rand) (nn.Modu
 			return nil, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 		}
 		return net, nil
+	case ArchUNet:
+		if k != KindFlow && k != KindEquilibrium {
+			return nil, fmt.Errorf("model: -model unet is a velocity or a field of the flow losses (fm, eqm), not %s: %w", k.Describe(), ErrInvalid)
+		}
+		net, err := nn.NewUNet(rng, ch, h, w, nn.UNetSettings{Channels: c.Widths, Classes: c.Classes, Activation: act})
+		if err != nil {
+			return nil, fmt.Errorf("model: %w: %w", err, ErrInvalid)
+		}
+		return net, nil
 	}
-	return nil, fmt.Errorf("model: unknown network %q (valid: conv, mlp, transformer): %w", c.Arch, ErrInvalid)
+	return nil, fmt.Errorf("model: unknown network %q (valid: conv, mlp, transformer, unet): %w", c.Arch, ErrInvalid)
 }
 
 // Labelled is data with, where the set has them, one label per row.
@@ -150,7 +163,7 @@ func (c Config) usesLabels() bool {
 	case "ce", "jem":
 		return true
 	case "fm", "eqm":
-		return c.Arch == ArchTransformer
+		return c.Arch == ArchTransformer || c.Arch == ArchUNet
 	}
 	return false
 }

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/tensor"
@@ -65,18 +64,14 @@ func NewNoiseResNetEnergy(rng *rand.Rand, c, h, w int, s ResNetSettings) (*Noise
 		}
 		n.Shifts = append(n.Shifts, shifts)
 	}
-	n.freqs = tensor.Zeros(1, noiseFreqs)
-	for k := range noiseFreqs {
-		n.freqs.Data()[k] = math.Pi * math.Pow(2, float64(k))
-	}
+	n.freqs = octaves(noiseFreqs)
 	return n, nil
 }
 
 // ForwardT returns the energies [n, 1] of the flat images x [n, C·H·W] at
 // the times t [n, 1].
 func (r *NoiseResNet) ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor {
-	wt := tp.Mul(t, r.freqs)
-	emb := tp.SiLU(r.Embed2.Forward(tp, tp.SiLU(r.Embed1.Forward(tp, tp.Concat(1, tp.Sin(wt), tp.Cos(wt))))))
+	emb := tp.SiLU(r.Embed2.Forward(tp, tp.SiLU(r.Embed1.Forward(tp, timeFeatures(tp, t, r.freqs)))))
 	n := x.Dim(0)
 	h := r.Stem.Forward(tp, tp.Reshape(x, n, r.C, r.H, r.W))
 	for i, stage := range r.Stages {

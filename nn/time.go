@@ -41,17 +41,30 @@ func NewTimeMLP(rng *rand.Rand, d, k int, hidden []int, out int, act Activation)
 	if err != nil {
 		return nil, err
 	}
+	return &TimeMLP{MLP: m, freqs: octaves(k)}, nil
+}
+
+// octaves returns the time frequencies ωₖ = π·2ᵏ, k < K, as [1, K]: from
+// half a period over [0, 1] up, so that an embedding resolves both slow and
+// fast changes in t.
+func octaves(k int) *tensor.Tensor {
 	f := tensor.Zeros(1, k)
 	for i := range k {
 		f.Data()[i] = math.Pi * math.Pow(2, float64(i))
 	}
-	return &TimeMLP{MLP: m, freqs: f}, nil
+	return f
+}
+
+// timeFeatures returns [sin(ωₖt)…, cos(ωₖt)…], [n, 2K], of times t [n, 1]
+// and frequencies [1, K], from tape ops so that gradients reach t.
+func timeFeatures(tp *tensor.Tape, t, freqs *tensor.Tensor) *tensor.Tensor {
+	wt := tp.Mul(t, freqs) // [n, K]
+	return tp.Concat(1, tp.Sin(wt), tp.Cos(wt))
 }
 
 // ForwardT evaluates the network at (x, t).
 func (m *TimeMLP) ForwardT(tp *tensor.Tape, x, t *tensor.Tensor) *tensor.Tensor {
-	wt := tp.Mul(t, m.freqs) // [n, K]
-	return m.MLP.Forward(tp, tp.Concat(1, x, tp.Sin(wt), tp.Cos(wt)))
+	return m.MLP.Forward(tp, tp.Concat(1, x, timeFeatures(tp, t, m.freqs)))
 }
 
 // Forward evaluates the network at (x, 0).

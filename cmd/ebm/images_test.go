@@ -14,8 +14,8 @@ import (
 
 // TestImagesEndToEnd trains tiny image models on the digits, a few steps
 // each (seconds): a conv classifier (ce), a conv energy by persistent CD
-// with its replay-buffer grid, JEM, and a label-conditional transformer
-// flow; then eval reads the classifier's accuracy and scores the other
+// with its replay-buffer grid, JEM, and label-conditional transformer and
+// U-Net flows; then eval reads the classifier's accuracy and scores the other
 // models' samples in its features, and generate draws by label. It checks
 // the plumbing and the shapes (what the figures are is the long run's
 // business): the pictures have a row per class where the model is
@@ -32,6 +32,7 @@ func TestImagesEndToEnd(t *testing.T) {
 	train("pcd", "-model", "conv", "-loss", "pcd", "-widths", "4", "-cd-steps", "2")
 	train("jem", "-model", "conv", "-loss", "jem", "-widths", "4", "-cd-steps", "2")
 	train("fm", "-model", "transformer", "-loss", "fm", "-hidden", "16", "-layers", "1", "-heads", "2", "-patch", "4")
+	train("unet", "-model", "unet", "-loss", "fm", "-widths", "4,4")
 
 	rowsOf := func(path string) int { return decodePNG(t, path).Bounds().Dy() }
 	// A conditional model draws a row per class (10) and a row of data;
@@ -52,7 +53,7 @@ func TestImagesEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &clf); err != nil || clf.Accuracy == nil || *clf.Accuracy < 0 || *clf.Accuracy > 1 {
 		t.Fatalf("classifier eval %s: %v", js, err)
 	}
-	for _, m := range []string{"pcd", "jem", "fm"} {
+	for _, m := range []string{"pcd", "jem", "fm", "unet"} {
 		s, sum, js := scoreImages(t, m, "-model", p(m), "-classifier", p("clf"), "-n", "40")
 		conditional := m != "pcd"
 		if sum != s.Samples || !(s.Floor > 0) || !(s.Frechet > 0) || (s.LabelAccuracy != nil) != conditional || (m == "jem") != (s.Accuracy != nil) {
@@ -63,9 +64,9 @@ func TestImagesEndToEnd(t *testing.T) {
 		t.Error("eval of an image energy without -classifier succeeded")
 	}
 
-	for _, m := range []string{"jem", "fm"} {
+	for _, m := range []string{"jem", "fm", "unet"} {
 		out := p(m + "-3.npy")
-		if m == "fm" {
+		if m != "jem" {
 			out = p(m + "-3.csv") // 64 columns, no header
 		}
 		if _, _, err := ebm(t, "generate", "-model", p(m), "-label", "3", "-guidance", "2", "-n", "8", "-out", out, "-plot", p(m+"-3.png")); err != nil {

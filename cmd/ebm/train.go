@@ -68,7 +68,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	genWeight := fs.Float64("gen-weight", 0.2, "jem: weight of persistent CD beside the cross-entropy (1 is Grathwohl et al.'s log p(x, y); 0: the cross-entropy alone)")
 	fs.StringVar(&c.Arch, "model", "mlp", "network: "+names(model.Archs()))
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory of an image set's files (empty: where its Debian package puts them)")
-	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 16,32)")
+	widths := fs.String("widths", "", "conv: widths of the ResNet's stages, comma-separated (empty: 16,32); unet: widths of its levels (empty: 32,64,64)")
 	fs.BoolVar(&c.SpectralNorm, "spectral-norm", false, "conv: spectral normalisation of every weight (IGEBM)")
 	fs.IntVar(&c.Patch, "patch", 2, "transformer: side of the square patches (4 for images beyond 16 pixels)")
 	fs.IntVar(&c.Heads, "heads", 4, "transformer: attention heads (-hidden is the token width, -layers the depth)")
@@ -302,15 +302,25 @@ func imageFlags(fs *flag.FlagSet, c *model.Config, widths string, r model.Recipe
 		c.Arch = ""
 	}
 	if c.Arch != model.ArchConv {
-		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "widths", "spectral-norm"); err != nil {
+		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "spectral-norm"); err != nil {
+			return err
+		}
+	}
+	if c.Arch != model.ArchConv && c.Arch != model.ArchUNet {
+		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "widths"); err != nil {
 			return err
 		}
 	}
 	if c.Arch != model.ArchTransformer {
-		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "patch", "heads", "label-drop"); err != nil {
+		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "patch", "heads"); err != nil {
 			return err
 		}
 		c.Patch, c.Heads = 0, 0
+	}
+	if c.Arch != model.ArchTransformer && c.Arch != model.ArchUNet {
+		if err := refuse(fs, "-model "+cmp.Or(c.Arch, model.ArchMLP), "label-drop"); err != nil {
+			return err
+		}
 	}
 	if c.Arch != "" && !dataset.IsImageSet(c.Data) {
 		return usagef("-model %s: needs an image set (-data %s)", c.Arch, names(dataset.ImageNames()))
