@@ -40,7 +40,9 @@ func TestUNetGradCheck(t *testing.T) {
 	x := tensor.Randn(rng, 2, 16)
 	ts := tensor.New([]float64{0.2, 0.7}, 2, 1)
 	labels := []int{1, 2} // a class and the null label
-	f := func(tp *tensor.Tape, xs []*tensor.Tensor) *tensor.Tensor { return u.ForwardTY(tp, xs[0], xs[1], labels) }
+	f := func(tp *tensor.Tape, xs []*tensor.Tensor) *tensor.Tensor {
+		return u.ForwardTY(tp, xs[0], xs[1], labels)
+	}
 	inputs := append([]*tensor.Tensor{x, ts}, nn.Values(u.Params())...)
 	for order := 1; order <= 2; order++ {
 		if order == 2 && testing.Short() {
