@@ -191,6 +191,7 @@ var (
 	_ Stateful[nn.Module] = SlicedScoreMatching{}
 	_ Stateful[nn.Module] = DenoisingScoreMatching{}
 	_ Stateful[nn.Module] = NCE{}
+	_ Stateful[nn.Module] = FCE{}
 	_ Stateful[nn.Module] = EnergyMatching{}
 	_ EnergyLoss          = EnergyDiscrepancy{}
 	_ TimeLoss            = DiffusionRecovery{}

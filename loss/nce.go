@@ -94,6 +94,19 @@ func (r *nceRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *ran
 	for i := range m {
 		qy.Data()[i] = logNuQ(y.Data()[i*d : (i+1)*d])
 	}
+	return contrast(tp, net, x, y, r.logZ, qx, qy)
+}
+
+// contrast returns the logistic loss of NCE and FCE,
+//
+//	(1/n)[Σ_data softplus(−G(x)) + Σ_noise softplus(G(y))],
+//	G(u) = −E(u) − c − log(ν·q(u)),
+//
+// for the n data rows x and the noise rows y, given log(ν·q) at each (qx,
+// qy: constants for NCE, the flow's recorded log density for FCE) and the
+// log-normaliser c. It is −V, V = E_data log D + ν·E_q log(1 − D) with
+// D = σ(G), the classifier's log-likelihood.
+func contrast(tp *tensor.Tape, net nn.Module, x, y, logZ, qx, qy *tensor.Tensor) (*tensor.Tensor, error) {
 	ex, err := energies(tp, net, x)
 	if err != nil {
 		return nil, err
@@ -102,10 +115,10 @@ func (r *nceRun) Loss(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *ran
 	if err != nil {
 		return nil, err
 	}
-	gx := tp.Neg(tp.Add(tp.Add(ex, r.logZ), qx)) // G(x) = −E − c − log νq
-	gy := tp.Neg(tp.Add(tp.Add(ey, r.logZ), qy))
+	gx := tp.Neg(tp.Add(tp.Add(ex, logZ), qx)) // G(x) = −E − c − log νq
+	gy := tp.Neg(tp.Add(tp.Add(ey, logZ), qy))
 	sum := tp.Add(tp.Sum(tp.Softplus(tp.Neg(gx))), tp.Sum(tp.Softplus(gy)))
-	return tp.Scale(sum, 1/float64(n)), nil
+	return tp.Scale(sum, 1/float64(x.Dim(0))), nil
 }
 
 // noise returns the noise density for points of dimension d and the ratio

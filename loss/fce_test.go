@@ -1,0 +1,273 @@
+package loss
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/normflow"
+	"github.com/goebm/goebm/optim"
+	"github.com/goebm/goebm/schedule"
+	"github.com/goebm/goebm/tensor"
+)
+
+// shifted is E(x) = ½(x − m)ᵀW(x − m): a Gaussian energy with a mean, so
+// that its family holds the empirical Gaussian of any data.
+type shifted struct{ M, W *tensor.Tensor }
+
+func (q shifted) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	r := tp.Sub(x, q.M)
+	e := tp.Scale(tp.SumAxis(tp.Mul(tp.MatMul(r, q.W), r), 1), 0.5)
+	return tp.Reshape(e, x.Dim(0), 1)
+}
+
+func (q shifted) Params() []nn.Param {
+	return []nn.Param{{Name: "m", Value: q.M}, {Name: "W", Value: q.W}}
+}
+
+func mustFlow(t *testing.T, mean, cov []float64) *normflow.Flow {
+	t.Helper()
+	f, err := normflow.NewGaussian(mean, cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// meanCov returns the data's mean and (biased) covariance, 2-D.
+func meanCov(x *tensor.Tensor) (m, s []float64) {
+	n := x.Dim(0)
+	m = make([]float64, 2)
+	for i := range n {
+		m[0] += x.Data()[2*i] / float64(n)
+		m[1] += x.Data()[2*i+1] / float64(n)
+	}
+	s = make([]float64, 4)
+	for i := range n {
+		a, b := x.Data()[2*i]-m[0], x.Data()[2*i+1]-m[1]
+		s[0] += a * a / float64(n)
+		s[1] += a * b / float64(n)
+		s[3] += b * b / float64(n)
+	}
+	s[2] = s[1]
+	return m, s
+}
+
+// TestFCEIsNCEAtAFixedGaussian: with a Gaussian flow, FCE's loss and its
+// gradient with respect to the energy are NCE's against the same Gaussian
+// noise (ratio 1): the flow draws the same points from the same seed.
+func TestFCEIsNCEAtAFixedGaussian(t *testing.T) {
+	mean, cov := []float64{0.2, -0.1}, []float64{1.5, 0.4, 0.4, 0.8}
+	x := gaussianData(rngOf(1), 64, [2][2]float64{{1.2, 0}, {0.6, 0.7}})
+	q := quadratic{tensor.New([]float64{1.3, 0.2, 0.2, 0.9}, 2, 2)}
+	fce, fst := FCE{Flow: mustFlow(t, mean, cov)}.Start()
+	nce, nst := NCE{Noise: mustGaussian(t, mean, cov), Ratio: 1}.Start()
+	fst.Params()[0].Value.Data()[0] = 0.7
+	nst.Params()[0].Value.Data()[0] = 0.7
+	grad := func(l EnergyLoss, logZ *tensor.Tensor) (float64, []float64) {
+		tp := tensor.NewTape()
+		v, err := l.Loss(tp, q, x, rngOf(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := tp.Grad([]*tensor.Tensor{v}, []*tensor.Tensor{q.W, logZ}, tensor.GradOptions{})
+		return v.Item(), append(append([]float64(nil), g[0].Data()...), g[1].Data()...)
+	}
+	fv, fg := grad(fce, fst.Params()[0].Value)
+	nv, ng := grad(nce, nst.Params()[0].Value)
+	if math.Abs(fv-nv) > 1e-12 {
+		t.Errorf("FCE loss %.15f, NCE's %.15f", fv, nv)
+	}
+	for i := range ng {
+		if math.Abs(fg[i]-ng[i]) > 1e-12 {
+			t.Errorf("FCE gradient %v, NCE's %v", fg, ng)
+			break
+		}
+	}
+}
+
+// TestFCEValue: the loss on a tiny batch is the formula written out,
+// (1/n)[Σ_x log(1 + e^{E(x) + c + log q(x)}) + Σ_y log(1 + e^{−E(y) − c − log q(y)})]
+// with y the flow's draws, and the gradient is the loss's for the energy
+// and c and its negative for the flow (central differences).
+func TestFCEValue(t *testing.T) {
+	mean, cov := []float64{0.2, -0.1}, []float64{1.5, 0.4, 0.4, 0.8}
+	x := tensor.New([]float64{0.3, -0.4, 1.1, 0.2, -0.8, 0.5}, 3, 2)
+	q := shifted{tensor.New([]float64{0.1, 0.05}, 2), tensor.New([]float64{1.3, 0.2, 0.2, 0.9}, 2, 2)}
+	l, st := FCE{Flow: mustFlow(t, mean, cov)}.Start()
+	ps := nn.Values(st.Params())
+	ps[0].Data()[0] = 0.7
+	g := mustGaussian(t, mean, cov)
+	energy := func(u []float64) float64 {
+		r0, r1 := u[0]-0.1, u[1]-0.05
+		return 0.5 * (1.3*r0*r0 + 0.4*r0*r1 + 0.9*r1*r1)
+	}
+	rng := rngOf(3)
+	want := 0.0
+	for i := range 3 {
+		u := x.Data()[2*i : 2*i+2]
+		want += math.Log1p(math.Exp(energy(u) + 0.7 + g.LogDensity(u)))
+	}
+	for range 3 {
+		u := make([]float64, 2)
+		g.Sample(rng, u)
+		want += math.Log1p(math.Exp(-energy(u) - 0.7 - g.LogDensity(u)))
+	}
+	want /= 3
+	value := func(tp *tensor.Tape) *tensor.Tensor {
+		v, err := l.Loss(tp, q, x, rngOf(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tp := tensor.NewTape()
+	v := value(tp)
+	if math.Abs(v.Item()-want) > 1e-12 {
+		t.Errorf("FCE loss %.15f, written out %.15f", v.Item(), want)
+	}
+	// ps: c, the flow's mean and raw factor; then the energy's m and W.
+	all := append(append([]*tensor.Tensor(nil), ps...), q.M, q.W)
+	grads := tp.Grad([]*tensor.Tensor{v}, all, tensor.GradOptions{})
+	const h = 1e-6
+	for k, p := range all {
+		sign := 1.0
+		if k == 1 || k == 2 {
+			sign = -1 // the flow's: gradient reversed
+		}
+		for j := range p.Data() {
+			if k == 2 && j == 1 {
+				continue // Raw's upper triangle is not read
+			}
+			old := p.Data()[j]
+			p.Data()[j] = old + h
+			up := value(nil).Item()
+			p.Data()[j] = old - h
+			down := value(nil).Item()
+			p.Data()[j] = old
+			fd := (up - down) / (2 * h)
+			if got := grads[k].Data()[j]; math.Abs(got-sign*fd) > 1e-6 {
+				t.Errorf("parameter %d[%d]: gradient %.8f, want %g × %.8f", k, j, got, sign, fd)
+			}
+		}
+	}
+}
+
+// fitFCE runs Adam on FCE with the shifted energy started at N(0, I) and
+// returns it, with c; flow says whether the flow learns too.
+func fitFCE(t *testing.T, f *normflow.Flow, x *tensor.Tensor, steps int, flow bool) (shifted, []*tensor.Tensor) {
+	t.Helper()
+	q := shifted{tensor.Zeros(2), tensor.New([]float64{1, 0, 0, 1}, 2, 2)}
+	l, st := FCE{Flow: f}.Start()
+	extra := nn.Values(st.Params())
+	params := []*tensor.Tensor{q.M, q.W, extra[0]}
+	if flow {
+		params = append(params, extra[1:]...)
+	}
+	opt := &optim.Adam{Schedule: schedule.Cosine{Start: 0.05, End: 0.001, Steps: steps}}
+	rng := rngOf(11)
+	tp := tensor.NewTape()
+	for range steps {
+		v, err := l.Loss(tp, q, x, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := tp.Grad([]*tensor.Tensor{v}, params, tensor.GradOptions{})
+		if err := opt.Step(params, g); err != nil {
+			t.Fatal(err)
+		}
+		tp.Reset()
+	}
+	return q, extra
+}
+
+// TestFCEOptima: on Gaussian data (mean x̄, covariance S) with the shifted
+// Gaussian energy, (a) with the flow held fixed FCE is NCE and its optimum
+// is the data's Gaussian, m = x̄, W = S⁻¹, c = log Z = log 2π + ½ log|S|;
+// (b) with the Gaussian flow learning, the game's fixed point has the
+// energy at the same optimum and the flow at the data's Gaussian too
+// (mean x̄, covariance LLᵀ = S). Tolerances: 0.05 relative (W, LLᵀ),
+// 0.03 (means), 0.03 nats (c).
+func TestFCEOptima(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains to convergence; -short (the race-detector pass) skips it")
+	}
+	x := gaussianData(rngOf(5), 2000, [2][2]float64{{1.2, 0}, {0.6, 0.7}})
+	for i := range 2000 {
+		x.Data()[2*i] += 0.5
+		x.Data()[2*i+1] -= 0.3
+	}
+	m, s := meanCov(x)
+	wantZ := math.Log(2*math.Pi) + 0.5*math.Log(s[0]*s[3]-s[1]*s[2])
+	for _, learn := range []bool{false, true} {
+		name := map[bool]string{false: "fixed flow", true: "learned flow"}[learn]
+		f := mustFlow(t, []float64{-0.5, 0.4}, []float64{3, -0.5, -0.5, 2})
+		q, extra := fitFCE(t, f, x, 3000, learn)
+		w := q.W.Data()
+		p := []float64{w[0], (w[1] + w[2]) / 2, (w[1] + w[2]) / 2, w[3]}
+		close(t, "FCE, "+name, p, inv2(s), 0.05)
+		for j := range 2 {
+			if math.Abs(q.M.Data()[j]-m[j]) > 0.03 {
+				t.Errorf("FCE, %s: energy mean %.4f, want %.4f", name, q.M.Data(), m)
+				break
+			}
+		}
+		if c := extra[0].Item(); math.Abs(c-wantZ) > 0.03 {
+			t.Errorf("FCE, %s: log Z = %.4f, want %.4f", name, c, wantZ)
+		}
+		fm, fr := extra[1].Data(), extra[2].Data()
+		l00, l10, l11 := math.Exp(fr[0]), fr[2], math.Exp(fr[3])
+		fcov := []float64{l00 * l00, l00 * l10, l00 * l10, l10*l10 + l11*l11}
+		t.Logf("FCE, %s: W = %.3f (S⁻¹ = %.3f), m = %.3f (x̄ = %.3f), c = %.4f (log Z = %.4f); flow mean %.3f, cov %.3f (S = %.3f)",
+			name, p, inv2(s), q.M.Data(), m, extra[0].Item(), wantZ, fm, fcov, s)
+		if learn {
+			close(t, "FCE flow covariance", fcov, s, 0.05)
+			for j := range 2 {
+				if math.Abs(fm[j]-m[j]) > 0.03 {
+					t.Errorf("FCE flow mean %.4f, want %.4f", fm, m)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestFCEStartLeavesSettings: a run trains a clone; the settings' flow is
+// untouched, and a second run starts where the first did.
+func TestFCEStartLeavesSettings(t *testing.T) {
+	f := mustFlow(t, []float64{0, 0}, []float64{1, 0, 0, 1})
+	l := FCE{Flow: f}
+	_, st := l.Start()
+	for _, p := range st.Params() {
+		p.Value.Data()[0] += 1
+	}
+	for _, p := range f.Params() {
+		if p.Value.Data()[0] != 0 {
+			t.Fatalf("settings' flow parameter %s changed to %v by a run", p.Name, p.Value.Data())
+		}
+	}
+	names := []string{}
+	for _, p := range st.Params() {
+		names = append(names, p.Name)
+	}
+	if want := []string{"fce.logZ", "fce.flow.0.mean", "fce.flow.0.raw"}; len(names) != 3 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] {
+		t.Errorf("state params %v, want %v", names, want)
+	}
+}
+
+func TestFCERefuses(t *testing.T) {
+	net := quadratic{tensor.New([]float64{1, 0, 0, 1}, 2, 2)}
+	for name, c := range map[string]struct {
+		l FCE
+		x *tensor.Tensor
+	}{
+		"no flow":     {FCE{}, tensor.Zeros(3, 2)},
+		"dimension":   {FCE{Flow: mustFlow(t, []float64{0, 0, 0}, []float64{1, 0, 0, 0, 1, 0, 0, 0, 1})}, tensor.Zeros(3, 2)},
+		"empty batch": {FCE{Flow: mustFlow(t, []float64{0, 0}, []float64{1, 0, 0, 1})}, tensor.Zeros(0, 2)},
+	} {
+		if _, err := c.l.Loss(nil, net, c.x, rngOf(1)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: error %v, want ErrInvalid", name, err)
+		}
+	}
+}
