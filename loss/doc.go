@@ -23,6 +23,10 @@
 //	NCE                    noise-contrastive estimation against a Noise density, with a
 //	                       learned log Z (Gutmann and Hyvärinen 2010): an isotropic Gaussian
 //	                       by default, a full-covariance GaussianNoise or a MixtureNoise
+//	FCE                    flow contrastive estimation (Gao et al. 2020): NCE's loss against a
+//	                       normflow.Flow that learns, max over θ, c and min over the flow of
+//	                       V = E_data log D + E_q log(1 − D), D = p_θ/(p_θ + q); one descent
+//	                       step moves both, the flow's gradient reversed
 //	EnergyMatching         a flow term for −∇ₓE, then a contrastive one (Balcerak et al. 2025)
 //	EnergyDiscrepancy      mean log(w/M + (1/M)Σⱼ exp(E(x) − E(x′ⱼ))), x′ⱼ = x + √t(ξ + ξⱼ)
 //	                       (Schröder et al. 2023): no score, no MCMC; at w = 1 a conditional
@@ -48,7 +52,8 @@
 // Signs matter and are tested against closed forms: for E = ½xᵀPx on data
 // of covariance S, score matching is minimised at P = S⁻¹, denoising score
 // matching at P = (S + σ²I)⁻¹ (TorchEBM's has the sign of ∇E inverted), and
-// NCE recovers P and log Z; so does energy discrepancy at w = 1, the
+// NCE recovers P and log Z, and so does FCE, whose Gaussian flow meets the
+// data's Gaussian at the game's fixed point; so does energy discrepancy at w = 1, the
 // mean as well, and with w = 0 and M = 1 it has no minimum. For the levels
 // of a Gaussian diffusion of N(μ, s²I), recovery likelihood's loss with
 // exact negatives is 0 at the exact level energies, and with unadjusted

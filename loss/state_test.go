@@ -83,6 +83,7 @@ func TestStateRefusesMisfits(t *testing.T) {
 		"pcd, two buffers":             {pcdSettings(), []nn.Param{buffer(12, 2), buffer(12, 2)}},
 		"cd without a buffer":          {ContrastiveDivergence{BufferSize: 12}, []nn.Param{buffer(12, 2)}},
 		"nce, any state":               {NCE{}, []nn.Param{param("steps", 1)}},
+		"fce, any state":               {FCE{Flow: mustFlow(t, []float64{0, 0}, []float64{1, 0, 0, 1})}, []nn.Param{param("steps", 1)}},
 		"em, negative step count":      {EnergyMatching{}, []nn.Param{param("steps", -1)}},
 		"em, fractional step count":    {EnergyMatching{}, []nn.Param{param("steps", 2.5)}},
 		"em, no step count":            {EnergyMatching{}, nil},
