@@ -3,6 +3,8 @@ package loss
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/goebm/goebm/nn"
@@ -54,14 +56,15 @@ func meanCov(x *tensor.Tensor) (m, s []float64) {
 	return m, s
 }
 
-// TestFCEIsNCEAtAFixedGaussian: with a Gaussian flow, FCE's loss and its
-// gradient with respect to the energy are NCE's against the same Gaussian
-// noise (ratio 1): the flow draws the same points from the same seed.
+// TestFCEIsNCEAtAFixedGaussian: with a fixed Gaussian flow, FCE's loss
+// and its gradient with respect to the energy and c are NCE's against the
+// same Gaussian noise (ratio 1): the flow draws the same points from the
+// same seed.
 func TestFCEIsNCEAtAFixedGaussian(t *testing.T) {
 	mean, cov := []float64{0.2, -0.1}, []float64{1.5, 0.4, 0.4, 0.8}
 	x := gaussianData(rngOf(1), 64, [2][2]float64{{1.2, 0}, {0.6, 0.7}})
 	q := quadratic{tensor.New([]float64{1.3, 0.2, 0.2, 0.9}, 2, 2)}
-	fce, fst := FCE{Flow: mustFlow(t, mean, cov)}.Start()
+	fce, fst := FCE{Flow: mustFlow(t, mean, cov), FlowLR: -1}.Start()
 	nce, nst := NCE{Noise: mustGaussian(t, mean, cov), Ratio: 1}.Start()
 	fst.Params()[0].Value.Data()[0] = 0.7
 	nst.Params()[0].Value.Data()[0] = 0.7
@@ -89,15 +92,18 @@ func TestFCEIsNCEAtAFixedGaussian(t *testing.T) {
 
 // TestFCEValue: the loss on a tiny batch is the formula written out,
 // (1/n)[Σ_x log(1 + e^{E(x) + c + log q(x)}) + Σ_y log(1 + e^{−E(y) − c − log q(y)})]
-// with y the flow's draws, and the gradient is the loss's for the energy
-// and c and its negative for the flow (central differences).
+// with y the flow's draws; its gradient with respect to the energy and c
+// is the formula's (central differences); and a training call's flow step
+// moves each of the flow's parameters by Adam's first step, lr·sign, up
+// the formula (down V), with the draws of that call.
 func TestFCEValue(t *testing.T) {
 	mean, cov := []float64{0.2, -0.1}, []float64{1.5, 0.4, 0.4, 0.8}
 	x := tensor.New([]float64{0.3, -0.4, 1.1, 0.2, -0.8, 0.5}, 3, 2)
 	q := shifted{tensor.New([]float64{0.1, 0.05}, 2), tensor.New([]float64{1.3, 0.2, 0.2, 0.9}, 2, 2)}
-	l, st := FCE{Flow: mustFlow(t, mean, cov)}.Start()
-	ps := nn.Values(st.Params())
-	ps[0].Data()[0] = 0.7
+	const lr = 1e-3
+	l, st := FCE{Flow: mustFlow(t, mean, cov), FlowLR: lr}.Start()
+	logZ := st.Params()[0].Value
+	logZ.Data()[0] = 0.7
 	g := mustGaussian(t, mean, cov)
 	energy := func(u []float64) float64 {
 		r0, r1 := u[0]-0.1, u[1]-0.05
@@ -115,61 +121,87 @@ func TestFCEValue(t *testing.T) {
 		want += math.Log1p(math.Exp(-energy(u) - 0.7 - g.LogDensity(u)))
 	}
 	want /= 3
-	value := func(tp *tensor.Tape) *tensor.Tensor {
-		v, err := l.Loss(tp, q, x, rngOf(3))
+	value := func() float64 {
+		v, err := l.Loss(nil, q, x, rngOf(3))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v
+		return v.Item()
 	}
+	if v := value(); math.Abs(v-want) > 1e-12 {
+		t.Errorf("FCE loss %.15f, written out %.15f", v, want)
+	}
+	fd := func(p *tensor.Tensor, j int) float64 {
+		const h = 1e-6
+		old := p.Data()[j]
+		p.Data()[j] = old + h
+		up := value()
+		p.Data()[j] = old - h
+		down := value()
+		p.Data()[j] = old
+		return (up - down) / (2 * h)
+	}
+	// The energy's and c's gradients, from a call that moves nothing.
+	fixed, fst := FCE{Flow: mustFlow(t, mean, cov), FlowLR: -1}.Start()
+	fst.Params()[0].Value.Data()[0] = 0.7
 	tp := tensor.NewTape()
-	v := value(tp)
-	if math.Abs(v.Item()-want) > 1e-12 {
-		t.Errorf("FCE loss %.15f, written out %.15f", v.Item(), want)
+	v, err := fixed.Loss(tp, q, x, rngOf(3))
+	if err != nil {
+		t.Fatal(err)
 	}
-	// ps: c, the flow's mean and raw factor; then the energy's m and W.
-	all := append(append([]*tensor.Tensor(nil), ps...), q.M, q.W)
-	grads := tp.Grad([]*tensor.Tensor{v}, all, tensor.GradOptions{})
-	const h = 1e-6
-	for k, p := range all {
-		sign := 1.0
-		if k == 1 || k == 2 {
-			sign = -1 // the flow's: gradient reversed
-		}
+	eparams := []*tensor.Tensor{q.M, q.W, fst.Params()[0].Value}
+	grads := tp.Grad([]*tensor.Tensor{v}, eparams, tensor.GradOptions{})
+	for k, p := range []*tensor.Tensor{q.M, q.W, logZ} {
 		for j := range p.Data() {
-			if k == 2 && j == 1 {
-				continue // Raw's upper triangle is not read
+			if got, want := grads[k].Data()[j], fd(p, j); math.Abs(got-want) > 1e-6 {
+				t.Errorf("energy parameter %d[%d]: gradient %.8f, differences %.8f", k, j, got, want)
 			}
-			old := p.Data()[j]
-			p.Data()[j] = old + h
-			up := value(nil).Item()
-			p.Data()[j] = old - h
-			down := value(nil).Item()
-			p.Data()[j] = old
-			fd := (up - down) / (2 * h)
-			if got := grads[k].Data()[j]; math.Abs(got-sign*fd) > 1e-6 {
-				t.Errorf("parameter %d[%d]: gradient %.8f, want %g × %.8f", k, j, got, sign, fd)
+		}
+	}
+	// The flow's step: the differences first, then the step.
+	flow := st.Save()
+	before := make([][]float64, len(flow)-1)
+	signs := make([][]float64, len(flow)-1)
+	for k := range before {
+		p := flow[k].Value
+		before[k] = append([]float64(nil), p.Data()...)
+		for j := range p.Data() {
+			d := fd(p, j)
+			switch {
+			case k == 1 && j == 1:
+				signs[k] = append(signs[k], 0) // Raw's upper triangle is not read
+			case d > 0:
+				signs[k] = append(signs[k], 1)
+			default:
+				signs[k] = append(signs[k], -1)
+			}
+		}
+	}
+	if _, err := l.Loss(tensor.NewTape(), q, x, rngOf(3)); err != nil {
+		t.Fatal(err)
+	}
+	for k := range before {
+		for j, b := range before[k] {
+			step := (flow[k].Value.Data()[j] - b) / lr
+			if math.Abs(step-signs[k][j]) > 1e-4 {
+				t.Errorf("flow parameter %s[%d] moved by %.6f·lr, want %g·lr", flow[k].Name, j, step, signs[k][j])
 			}
 		}
 	}
 }
 
 // fitFCE runs Adam on FCE with the shifted energy started at N(0, I) and
-// returns it, with c; flow says whether the flow learns too.
-func fitFCE(t *testing.T, f *normflow.Flow, x *tensor.Tensor, steps int, flow bool) (shifted, []*tensor.Tensor) {
+// returns it, with c.
+func fitFCE(t *testing.T, l FCE, x *tensor.Tensor, steps int) (shifted, State) {
 	t.Helper()
 	q := shifted{tensor.Zeros(2), tensor.New([]float64{1, 0, 0, 1}, 2, 2)}
-	l, st := FCE{Flow: f}.Start()
-	extra := nn.Values(st.Params())
-	params := []*tensor.Tensor{q.M, q.W, extra[0]}
-	if flow {
-		params = append(params, extra[1:]...)
-	}
+	run, st := l.Start()
+	params := []*tensor.Tensor{q.M, q.W, st.Params()[0].Value}
 	opt := &optim.Adam{Schedule: schedule.Cosine{Start: 0.05, End: 0.001, Steps: steps}}
 	rng := rngOf(11)
 	tp := tensor.NewTape()
 	for range steps {
-		v, err := l.Loss(tp, q, x, rng)
+		v, err := run.Loss(tp, q, x, rng)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +211,7 @@ func fitFCE(t *testing.T, f *normflow.Flow, x *tensor.Tensor, steps int, flow bo
 		}
 		tp.Reset()
 	}
-	return q, extra
+	return q, st
 }
 
 // TestFCEOptima: on Gaussian data (mean x̄, covariance S) with the shifted
@@ -203,7 +235,12 @@ func TestFCEOptima(t *testing.T) {
 	for _, learn := range []bool{false, true} {
 		name := map[bool]string{false: "fixed flow", true: "learned flow"}[learn]
 		f := mustFlow(t, []float64{-0.5, 0.4}, []float64{3, -0.5, -0.5, 2})
-		q, extra := fitFCE(t, f, x, 3000, learn)
+		lr := -1.0
+		if learn {
+			lr = 0.01
+		}
+		q, st := fitFCE(t, FCE{Flow: f, FlowLR: lr}, x, 3000)
+		logZ, saved := st.Params()[0].Value, st.Save()
 		w := q.W.Data()
 		p := []float64{w[0], (w[1] + w[2]) / 2, (w[1] + w[2]) / 2, w[3]}
 		close(t, "FCE, "+name, p, inv2(s), 0.05)
@@ -213,14 +250,14 @@ func TestFCEOptima(t *testing.T) {
 				break
 			}
 		}
-		if c := extra[0].Item(); math.Abs(c-wantZ) > 0.03 {
+		if c := logZ.Item(); math.Abs(c-wantZ) > 0.03 {
 			t.Errorf("FCE, %s: log Z = %.4f, want %.4f", name, c, wantZ)
 		}
-		fm, fr := extra[1].Data(), extra[2].Data()
+		fm, fr := saved[0].Value.Data(), saved[1].Value.Data()
 		l00, l10, l11 := math.Exp(fr[0]), fr[2], math.Exp(fr[3])
 		fcov := []float64{l00 * l00, l00 * l10, l00 * l10, l10*l10 + l11*l11}
 		t.Logf("FCE, %s: W = %.3f (S⁻¹ = %.3f), m = %.3f (x̄ = %.3f), c = %.4f (log Z = %.4f); flow mean %.3f, cov %.3f (S = %.3f)",
-			name, p, inv2(s), q.M.Data(), m, extra[0].Item(), wantZ, fm, fcov, s)
+			name, p, inv2(s), q.M.Data(), m, logZ.Item(), wantZ, fm, fcov, s)
 		if learn {
 			close(t, "FCE flow covariance", fcov, s, 0.05)
 			for j := range 2 {
@@ -234,12 +271,11 @@ func TestFCEOptima(t *testing.T) {
 }
 
 // TestFCEStartLeavesSettings: a run trains a clone; the settings' flow is
-// untouched, and a second run starts where the first did.
+// untouched. Params is c alone; Save holds the flow and its optimizer.
 func TestFCEStartLeavesSettings(t *testing.T) {
 	f := mustFlow(t, []float64{0, 0}, []float64{1, 0, 0, 1})
-	l := FCE{Flow: f}
-	_, st := l.Start()
-	for _, p := range st.Params() {
+	_, st := FCE{Flow: f}.Start()
+	for _, p := range st.Save() {
 		p.Value.Data()[0] += 1
 	}
 	for _, p := range f.Params() {
@@ -247,12 +283,67 @@ func TestFCEStartLeavesSettings(t *testing.T) {
 			t.Fatalf("settings' flow parameter %s changed to %v by a run", p.Name, p.Value.Data())
 		}
 	}
-	names := []string{}
-	for _, p := range st.Params() {
-		names = append(names, p.Name)
+	var got []string
+	for _, p := range append(st.Params(), st.Save()...) {
+		got = append(got, p.Name)
 	}
-	if want := []string{"fce.logZ", "fce.flow.0.mean", "fce.flow.0.raw"}; len(names) != 3 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] {
-		t.Errorf("state params %v, want %v", names, want)
+	if want := []string{"fce.logZ", "flow.0.mean", "flow.0.raw", "flow.adam"}; !slices.Equal(got, want) {
+		t.Errorf("state %v, want %v", got, want)
+	}
+}
+
+// TestFCEResumes: a run saved after two training calls and restored into a
+// fresh run continues with the same third loss and flow, bit for bit; a
+// state of another flow is refused.
+func TestFCEResumes(t *testing.T) {
+	net, _ := nn.NewMLP(rngOf(1), []int{2, 6, 1}, nn.SiLU(), nil)
+	x := gaussianData(rngOf(2), 8, [2][2]float64{{1, 0}, {0.2, 0.7}})
+	flow, err := normflow.NewRealNVP(rngOf(3), []float64{0, 0}, []float64{1, 0, 0, 1}, 2, []int{4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := FCE{Flow: flow, FlowLR: 0.01}
+	a, sa := l.Start()
+	src := rand.NewPCG(3, 0)
+	rng := rand.New(src)
+	for range 2 {
+		if _, err := a.Loss(tensor.NewTape(), net, x, rng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved := sa.Save()
+	for i := range saved {
+		saved[i].Value = saved[i].Value.Clone()
+	}
+	srcB := *src
+	want, err := a.Loss(tensor.NewTape(), net, x, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, sb := l.Start()
+	if err := sb.Restore(saved); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Loss(tensor.NewTape(), net, x, rand.New(&srcB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Float64bits(got.Item()) != math.Float64bits(want.Item()) {
+		t.Errorf("restored run: loss %v, want %v", got.Item(), want.Item())
+	}
+	for i, p := range sa.Save() {
+		if !slices.Equal(p.Value.Data(), sb.Save()[i].Value.Data()) {
+			t.Errorf("restored run: %s differs", p.Name)
+		}
+	}
+	_, sg := FCE{Flow: mustFlow(t, []float64{0, 0}, []float64{1, 0, 0, 1})}.Start()
+	if err := sg.Restore(saved); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a RealNVP's state restored into a Gaussian flow's run: %v, want ErrInvalid", err)
+	}
+	short := slices.Clone(saved)
+	short[len(short)-1] = nn.Param{Name: "flow.adam", Value: tensor.New([]float64{2, 0, 0}, 3)}
+	if err := sb.Restore(short); !errors.Is(err, ErrInvalid) {
+		t.Errorf("optimizer state of the wrong length: %v, want ErrInvalid", err)
 	}
 }
 

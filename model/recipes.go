@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sort"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/goebm/goebm/internal/lookup"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/normflow"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
@@ -37,8 +39,11 @@ type LossSettings struct {
 	// Prediction is what flow matching's network predicts; the zero value
 	// is the velocity.
 	Prediction interpolant.Prediction
-	// Data are the training points; NCE fits its noise to them.
+	// Data are the training points; NCE fits its noise to them, FCE its
+	// flow's start.
 	Data *tensor.Tensor
+	// Seed draws FCE's flow's initial weights.
+	Seed uint64
 	// CDSteps is the number of sampler steps per contrastive-divergence
 	// loss; 0 means 20.
 	CDSteps int
@@ -197,6 +202,9 @@ var recipes = []Recipe{
 		mean, sd := fitNoise(s.Data)
 		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
 	}},
+	{"fce", "flow contrastive estimation (Gao et al. 2020): NCE against a RealNVP flow (4 couplings, MLPs 64×2) that starts as a Gaussian fitted to the data and learns to be hard to tell from them; learns log Z", nil, func(s LossSettings) Objective {
+		return energyLoss(loss.FCE{Flow: fceFlow(s)})
+	}},
 	{"ed", "energy discrepancy (Schröder et al. 2023): Gaussian perturbation of variance t = 1, M = 4 negatives, w = 1; no MCMC, no score", []string{"ed-t", "ed-m", "ed-w"}, func(s LossSettings) Objective {
 		return energyLoss(loss.EnergyDiscrepancy{T: s.EDT, M: s.EDM, W: s.EDW})
 	}},
@@ -310,7 +318,7 @@ func NewLoss(name string, s LossSettings) (Objective, error) {
 // sampler at step 0.005) and, for NCE, data to fit the noise to (nil: the
 // standard normal).
 func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
-	s := LossSettings{Steps: c.Steps, CDReg: offOrDefault(c.CDReg), Data: data, CDSteps: c.CDSteps, LabelDrop: offOrDefault(c.LabelDrop), GenWeight: offOrDefault(c.GenWeight),
+	s := LossSettings{Steps: c.Steps, CDReg: offOrDefault(c.CDReg), Data: data, Seed: c.Seed, CDSteps: c.CDSteps, LabelDrop: offOrDefault(c.LabelDrop), GenWeight: offOrDefault(c.GenWeight),
 		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels,
 		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise,
 		EDT: c.EDT, EDM: c.EDM, EDW: offOrDefault(c.EDW), DRLLevels: c.DRLLevels, DRLSteps: c.DRLSteps, DRLStepScale: c.DRLStepScale}
@@ -470,15 +478,60 @@ func fitNoise(x *tensor.Tensor) ([]float64, float64) {
 	return mean, sd
 }
 
-// fitFullNoise returns N(mean, covariance) of x, the covariance's diagonal
-// raised by 1e-6 of its mean so that it is positive definite, or nil without
-// data (or when even that fails).
+// fitFullNoise returns N(mean, covariance) of x (fitGaussian), or nil
+// without data (or when even that fails).
 func fitFullNoise(x *tensor.Tensor) *loss.GaussianNoise {
-	if x == nil || x.Dim(0) < 2 {
+	mean, cov := fitGaussian(x)
+	if mean == nil {
 		return nil
 	}
+	q, err := loss.NewGaussianNoise(mean, cov)
+	if err != nil {
+		return nil
+	}
+	return q
+}
+
+// fceFlow returns FCE's flow: fceCouplings RealNVP couplings (MLPs of
+// fceHidden, drawn from the seed) before the Gaussian of the data
+// (fitGaussian; N(0, I) of the data's dimension without enough data).
+func fceFlow(s LossSettings) *normflow.Flow {
+	mean, cov := fitGaussian(s.Data)
+	if mean == nil {
+		d := 2
+		if s.Data != nil {
+			d = s.Data.Dim(1)
+		}
+		mean, cov = make([]float64, d), make([]float64, d*d)
+		for j := range d {
+			cov[j*d+j] = 1
+		}
+	}
+	couplings := fceCouplings
+	if len(mean) < 2 {
+		couplings = 0
+	}
+	f, err := normflow.NewRealNVP(rand.New(rand.NewPCG(s.Seed, 0xfce)), mean, cov, couplings, fceHidden)
+	if err != nil {
+		return nil // the loss refuses a nil flow with an error
+	}
+	return f
+}
+
+// FCE's flow: couplings and their MLPs' hidden sizes.
+const fceCouplings = 4
+
+var fceHidden = []int{64, 64}
+
+// fitGaussian returns the mean and covariance of x (row-major d×d), the
+// covariance's diagonal raised by 1e-6 of its mean so that it is positive
+// definite, or nils without at least two points.
+func fitGaussian(x *tensor.Tensor) (mean, cov []float64) {
+	if x == nil || x.Dim(0) < 2 {
+		return nil, nil
+	}
 	n, d := x.Dim(0), x.Dim(1)
-	mean, cov := make([]float64, d), make([]float64, d*d)
+	mean, cov = make([]float64, d), make([]float64, d*d)
 	for i := range n {
 		for j := range d {
 			mean[j] += x.Data()[i*d+j] / float64(n)
@@ -499,9 +552,5 @@ func fitFullNoise(x *tensor.Tensor) *loss.GaussianNoise {
 	for a := range d {
 		cov[a*d+a] += 1e-6 * tr
 	}
-	q, err := loss.NewGaussianNoise(mean, cov)
-	if err != nil {
-		return nil
-	}
-	return q
+	return mean, cov
 }
