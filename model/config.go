@@ -133,6 +133,10 @@ type Config struct {
 	EDM int      `json:"ed_m,omitempty"`
 	EDW *float64 `json:"ed_w,omitempty"`
 
+	// FCEFlowLR is flow contrastive estimation's flow learning rate (loss
+	// fce: the flow's own Adam; 0: 5e-5).
+	FCEFlowLR float64 `json:"fce_flow_lr,omitempty"`
+
 	// Diffusion recovery likelihood's settings (loss drl): DRLLevels, the
 	// conditionals learned (0: 6), DRLSteps, MALA's steps per conditional
 	// (0: 30), and DRLStepScale b, its step b·σ² at a level of noise σ

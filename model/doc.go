@@ -7,7 +7,7 @@
 // gives it its generation settings (New takes the loss; nothing here
 // restates a loss's defaults):
 //
-//	Energy       E(x), from CD, score matching, NCE, energy discrepancy:
+//	Energy       E(x), from CD, score matching, NCE, FCE, energy discrepancy:
 //	             density exp(−E)/Z, Z by quadrature in 2-D, by checked AIS
 //	             beyond; generates from the density on a grid (2-D) or by
 //	             adaptive MALA (beyond)

@@ -12,8 +12,8 @@ import (
 
 // TestLossSettingsReachLosses: the config's score-matching, NCE and CD
 // settings build the losses they name: DSM's σ and its cosine to
-// sigma_end, the penalty and the probes, NCE's full-covariance noise, CD's
-// step schedule; bad names and negative values are refused.
+// sigma_end, the penalty and the probes, NCE's full-covariance noise, FCE's
+// flow and its rate, CD's step schedule; bad names and negative values are refused.
 func TestLossSettingsReachLosses(t *testing.T) {
 	build := func(c Config, data *tensor.Tensor) loss.EnergyLoss {
 		t.Helper()
@@ -42,6 +42,23 @@ func TestLossSettingsReachLosses(t *testing.T) {
 	}
 	if n := build(Config{Loss: "nce"}, x).(loss.NCE); n.Noise != nil || n.NoiseStd == 0 {
 		t.Errorf("nce: %+v", n)
+	}
+	// FCE's flow starts as the data's Gaussian (its couplings are the
+	// identity): its log density is the full NCE noise's.
+	fce := build(Config{Loss: "fce", FCEFlowLR: 1e-3, Seed: 4}, x).(loss.FCE)
+	if fce.FlowLR != 1e-3 || fce.Flow == nil || fce.Flow.Dim() != 2 {
+		t.Fatalf("fce: %+v", fce)
+	}
+	pts := tensor.New([]float64{0.5, 1, -1, 2.5}, 2, 2)
+	lq, err := fce.Flow.LogDensity(nil, pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gauss := fitFullNoise(x)
+	for i := range 2 {
+		if want := gauss.LogDensity(pts.Data()[2*i : 2*i+2]); math.Abs(lq.Data()[i]-want) > 1e-9 {
+			t.Errorf("fce's flow at the start: log q = %.10f, the data's Gaussian %.10f", lq.Data()[i], want)
+		}
 	}
 	cd := build(Config{Loss: "pcd", CDStep: 0.01, CDStepEnd: 0.001, Steps: 50}, nil).(loss.ContrastiveDivergence)
 	if math.Abs(cd.StepSchedule.At(0)-0.01) > 1e-15 || math.Abs(cd.StepSchedule.At(50)-0.001) > 1e-15 {

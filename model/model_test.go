@@ -31,7 +31,7 @@ func TestTrainingHelps(t *testing.T) {
 		{"dsm", 400, true}, {"ssm", 150, false}, {"sm", 150, false}, {"sm-hutchinson", 150, false}, {"sm-fd", 150, false},
 		{"nce", 200, false}, {"cd", 150, false}, {"pcd", 150, true}, {"ptcd", 100, false},
 		{"fm", 150, true}, {"eqm", 150, true}, {"em", 200, false}, {"ncsn", 400, false},
-		{"ed", 200, true}, {"drl", 200, false},
+		{"ed", 200, true}, {"drl", 200, false}, {"fce", 400, false},
 	}
 	for _, r := range Recipes() {
 		if r.Name == "ce" || r.Name == "jem" { // classifiers of images: TestImageClassifiersLearn

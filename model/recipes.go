@@ -79,6 +79,9 @@ type LossSettings struct {
 	EDT float64
 	EDM int
 	EDW float64
+	// FCEFlowLR is FCE's flow learning rate (loss.FCE.FlowLR: 0 means its
+	// default).
+	FCEFlowLR float64
 	// DRLLevels, DRLSteps and DRLStepScale are recovery likelihood's
 	// levels, sampler steps and step scale (loss.DiffusionRecovery: 0
 	// means its defaults).
@@ -202,8 +205,8 @@ var recipes = []Recipe{
 		mean, sd := fitNoise(s.Data)
 		return energyLoss(loss.NCE{NoiseMean: mean, NoiseStd: sd, Ratio: 1})
 	}},
-	{"fce", "flow contrastive estimation (Gao et al. 2020): NCE against a RealNVP flow (4 couplings, MLPs 64×2) that starts as a Gaussian fitted to the data and learns to be hard to tell from them; learns log Z", nil, func(s LossSettings) Objective {
-		return energyLoss(loss.FCE{Flow: fceFlow(s)})
+	{"fce", "flow contrastive estimation (Gao et al. 2020): NCE against a RealNVP flow (4 couplings, MLPs 64×2) that starts as a Gaussian fitted to the data and learns to be hard to tell from them (its own Adam, -fce-flow-lr 5e-5); learns log Z", []string{"fce-flow-lr"}, func(s LossSettings) Objective {
+		return energyLoss(loss.FCE{Flow: fceFlow(s), FlowLR: s.FCEFlowLR})
 	}},
 	{"ed", "energy discrepancy (Schröder et al. 2023): Gaussian perturbation of variance t = 1, M = 4 negatives, w = 1; no MCMC, no score", []string{"ed-t", "ed-m", "ed-w"}, func(s LossSettings) Objective {
 		return energyLoss(loss.EnergyDiscrepancy{T: s.EDT, M: s.EDM, W: s.EDW})
@@ -242,7 +245,7 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 func (r Recipe) Unused() []string {
 	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop", "prediction",
 		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise",
-		"ed-t", "ed-m", "ed-w", "drl-levels", "drl-steps", "drl-step-scale")
+		"ed-t", "ed-m", "ed-w", "drl-levels", "drl-steps", "drl-step-scale", "fce-flow-lr")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a
@@ -290,6 +293,8 @@ func (r Recipe) Keep(c Config) Config {
 			c.NCENoise = ""
 		case "ed-t":
 			c.EDT = 0
+		case "fce-flow-lr":
+			c.FCEFlowLR = 0
 		case "ed-m":
 			c.EDM = 0
 		case "ed-w":
@@ -321,7 +326,8 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	s := LossSettings{Steps: c.Steps, CDReg: offOrDefault(c.CDReg), Data: data, Seed: c.Seed, CDSteps: c.CDSteps, LabelDrop: offOrDefault(c.LabelDrop), GenWeight: offOrDefault(c.GenWeight),
 		SigmaMax: c.SigmaMax, SigmaMin: c.SigmaMin, NoiseLevels: c.NoiseLevels,
 		SMPenalty: c.SMPenalty, Sigma: c.Sigma, NCENoise: c.NCENoise,
-		EDT: c.EDT, EDM: c.EDM, EDW: offOrDefault(c.EDW), DRLLevels: c.DRLLevels, DRLSteps: c.DRLSteps, DRLStepScale: c.DRLStepScale}
+		EDT: c.EDT, EDM: c.EDM, EDW: offOrDefault(c.EDW), DRLLevels: c.DRLLevels, DRLSteps: c.DRLSteps, DRLStepScale: c.DRLStepScale,
+		FCEFlowLR: c.FCEFlowLR}
 	switch c.Projection {
 	case "", "rademacher":
 	case "gaussian":
@@ -391,9 +397,10 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	return o, checkLoss(c, o)
 }
 
-// checkLoss refuses settings of energy discrepancy and recovery likelihood
-// that their losses would refuse at the first step, naming them as
-// config.json does.
+// checkLoss refuses settings of energy discrepancy, flow contrastive
+// estimation and recovery likelihood that their losses would refuse at the
+// first step (or, for FCE's negative flow rate, read as a fixed flow),
+// naming them as config.json does.
 func checkLoss(c Config, o Objective) error {
 	if _, ok := o.Energy.(loss.EnergyDiscrepancy); ok {
 		switch {
@@ -404,6 +411,9 @@ func checkLoss(c Config, o Objective) error {
 		case c.EDW != nil && !nonNeg(*c.EDW):
 			return fmt.Errorf("model: ed_w %g: finite and not negative (0: none): %w", *c.EDW, ErrInvalid)
 		}
+	}
+	if _, ok := o.Energy.(loss.FCE); ok && !nonNeg(c.FCEFlowLR) {
+		return fmt.Errorf("model: fce_flow_lr %g: a learning rate, positive and finite (0: 5e-5): %w", c.FCEFlowLR, ErrInvalid)
 	}
 	if _, ok := o.Time.(loss.DiffusionRecovery); ok {
 		switch {

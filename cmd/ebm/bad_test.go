@@ -390,6 +390,9 @@ func badCases(dir string) []badCase {
 	tr(1, "images-data-dir-empty", "-data", "fashion-mnist", "-data-dir", dir)
 	// energy discrepancy and recovery likelihood: their flags, only with
 	// their loss, in range, and on an MLP.
+	tr(2, "fce-flow-lr-with-nce", "-loss", "nce", "-fce-flow-lr", "1e-4")
+	tr(2, "fce-flow-lr-negative", "-loss", "fce", "-fce-flow-lr", "-1e-4")
+	tr(2, "fce-flow-lr-nan", "-loss", "fce", "-fce-flow-lr", "NaN")
 	tr(2, "ed-t-with-pcd", "-ed-t", "0.5")
 	tr(2, "ed-w-with-drl", "-loss", "drl", "-ed-w", "0.5")
 	tr(2, "ed-t-negative", "-loss", "ed", "-ed-t", "-1")

@@ -76,6 +76,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&c.SigmaMax, "sigma-max", 0, "ncsn: largest noise σ₁ of the ladder (0: 1; images 3)")
 	fs.Float64Var(&c.SigmaMin, "sigma-min", 0, "ncsn: smallest noise σ_L of the ladder, below -sigma-max (0: 0.01)")
 	fs.IntVar(&c.NoiseLevels, "noise-levels", 0, "ncsn: noise levels L of the geometric ladder, 2 to 1000 (0: 10; images 20)")
+	fs.Float64Var(&c.FCEFlowLR, "fce-flow-lr", 0, "fce: learning rate of the flow's own Adam, one step per training step before the energy's (0: 5e-5; it must stay well below -lr, or the flow outruns the energy)")
 	fs.Float64Var(&c.EDT, "ed-t", 0, "ed: variance t of the Gaussian perturbation and of the negatives around it (0: 1)")
 	fs.IntVar(&c.EDM, "ed-m", 0, "ed: negatives M per data point (0: 4)")
 	edW := fs.Float64("ed-w", 1, "ed: stabiliser w of log(w/M + mean exp(E(x) − E(x′))) (0: none, which small M cannot train with)")
