@@ -25,8 +25,8 @@
 //	                       by default, a full-covariance GaussianNoise or a MixtureNoise
 //	FCE                    flow contrastive estimation (Gao et al. 2020): NCE's loss against a
 //	                       normflow.Flow that learns, max over θ, c and min over the flow of
-//	                       V = E_data log D + E_q log(1 − D), D = p_θ/(p_θ + q); one descent
-//	                       step moves both, the flow's gradient reversed
+//	                       V = E_data log D + E_q log(1 − D), D = p_θ/(p_θ + q); each training
+//	                       call steps the flow (its own Adam, slower) before the energy's loss
 //	EnergyMatching         a flow term for −∇ₓE, then a contrastive one (Balcerak et al. 2025)
 //	EnergyDiscrepancy      mean log(w/M + (1/M)Σⱼ exp(E(x) − E(x′ⱼ))), x′ⱼ = x + √t(ξ + ξⱼ)
 //	                       (Schröder et al. 2023): no score, no MCMC; at w = 1 a conditional

@@ -32,11 +32,12 @@ import (
 // returns NCE's loss, −V, against n fresh draws of the moved flow, whose
 // log densities are constants: the trainer's step on it moves only θ and
 // c. A call without a tape evaluates, moving nothing. The flow has its
-// own optimizer because the game needs it slower than the energy: on two
-// moons, with the energy's Adam at 2e-3 decaying to 4e-5, a flow at 2e-3
-// outran the energy (−V stayed above log 4 and the energy was worse than
-// NCE against the fixed Gaussian), while one at 5e-5 left the energy
-// better than NCE's.
+// own optimizer because the game needs it slower than the energy. On two
+// moons (ebm train's defaults: the energy's Adam at 2e-3 decaying to
+// 4e-5, 3000 steps), a flow at 2e-3 outran the energy: −V stayed above
+// log 4 (1.58 at the end) and the energy's NLL − H was 0.93 nats, against
+// 0.44 for NCE with the fixed fitted Gaussian; at 2e-4 it was 0.61, and
+// at 5e-5 0.38 and 0.32 on two seeds, against NCE's 0.44 and 0.34.
 //
 // FCE is State: Start clones Flow; the run's Params are c ("fce.logZ"),
 // and its Save holds the flow's parameters and its optimizer's moments, so

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -360,5 +361,39 @@ func TestFCERefuses(t *testing.T) {
 		if _, err := c.l.Loss(nil, net, c.x, rngOf(1)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: error %v, want ErrInvalid", name, err)
 		}
+	}
+}
+
+// TestFCEWorkers: the same seed gives the same losses and the same flow on
+// one core and on four, over a few training calls (flow steps included).
+func TestFCEWorkers(t *testing.T) {
+	x := gaussianData(rngOf(3), 512, [2][2]float64{{1, 0}, {0.3, 0.9}})
+	net, _ := nn.NewMLP(rngOf(4), []int{2, 32, 1}, nn.SiLU(), nil)
+	flow, err := normflow.NewRealNVP(rngOf(5), []float64{0, 0}, []float64{1, 0, 0, 1}, 2, []int{32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(procs int) ([]float64, []float64) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		l, st := FCE{Flow: flow, FlowLR: 0.01}.Start()
+		rng := rngOf(6)
+		var vs []float64
+		for range 3 {
+			v, err := l.Loss(tensor.NewTape(), net, x, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs = append(vs, v.Item())
+		}
+		var ps []float64
+		for _, p := range st.Save() {
+			ps = append(ps, p.Value.Data()...)
+		}
+		return vs, ps
+	}
+	v1, p1 := run(1)
+	v4, p4 := run(4)
+	if !slices.Equal(v1, v4) || !slices.Equal(p1, p4) {
+		t.Errorf("one core: losses %v, four: %v (flows equal: %v)", v1, v4, slices.Equal(p1, p4))
 	}
 }
