@@ -1,9 +1,7 @@
 package loss
 
 import (
-	"cmp"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/goebm/goebm/coupling"
@@ -16,9 +14,15 @@ import (
 // points from data towards noise (Wang and Du 2025; TorchEBM's
 // EquilibriumMatchingLoss): along the interpolant (noise paired with data by Coupling), the network's field f(x_t)
 // (passed t = 0 unless TimeConditioned) is regressed on −u_t·c(t), with
-// c(t) = λ·min(1, (1 − t)/(1 − a)) fading the target to zero at the data.
-// The loss is the mean over all entries of the squared error. Generation
-// descends the field: x ← x − η·f(x) from noise.
+// c(t) = λ·min(1, (1 − t)/(1 − a)) fading the target to zero at the data
+// (Scale names the other forms of c). The loss is the mean over all
+// entries of the squared error. Generation descends the field:
+// x ← x − η·f(x) from noise.
+//
+// With Prediction the network learns instead the noise or the score, as
+// FlowMatching's does (the same targets; c(t) does not enter), optionally
+// weighted by t (Weighting); with Dispersion a dispersive term (Wang and
+// He 2025) spreads the network's outputs over the batch.
 //
 // With Explicit, the field is ∇ₓg of an energy g built from f (EqM-E; Form
 // says which), so the model is an energy E = g whose descent generates, and
@@ -31,8 +35,31 @@ type EquilibriumMatching struct {
 	Interpolant interpolant.Interpolant
 	// Coupling pairs noise with data; nil means independent pairs.
 	Coupling coupling.Coupling
-	// Threshold a and Multiplier λ of c(t); 0 means 0.8 and 4.
+	// Threshold a and Multiplier λ of c(t); 0 means 0.8 and 4. Scale
+	// LinearScale ignores a.
 	Threshold, Multiplier float64
+	// Scale is the form of c(t): TruncatedScale (the zero value),
+	// LinearScale or PiecewiseScale (with Start).
+	Scale EqMScale
+	// Start is PiecewiseScale's c(0)/λ, from which c moves linearly to λ
+	// at t = a; 0 is a value (c rises from 0), 1 is TruncatedScale.
+	Start float64
+	// Prediction is what the network predicts: the zero value is the
+	// gradient field f, regressed on −u_t·c(t); interpolant.Noise and
+	// interpolant.Score are FlowMatching's targets (x₀, and σ(t)·f + x₀
+	// regressed on 0), without c(t) and without Explicit.
+	Prediction interpolant.Prediction
+	// Weighting multiplies a noise or score prediction's squared error by
+	// a weight of t (TorchEBM's loss_weight); it needs TrainEps > 0, the
+	// weights being infinite at an end of the path.
+	Weighting EqMWeighting
+	// Dispersion is the weight w of the dispersive term added to the loss,
+	// w·log mean_{i,j} exp(−‖h_i − h_j‖²/τ) over the batch's network
+	// outputs h (Dispersive); 0 means none.
+	Dispersion float64
+	// DispersionTemp is τ; 0 means the outputs' dimension (TorchEBM's
+	// scaling of the squared distances).
+	DispersionTemp float64
 	// Explicit matches ∇ₓg(x) instead of f(x), with g given by Form.
 	Explicit bool
 	// Form is the explicit model's energy g: DotEnergy (the zero value)
@@ -97,10 +124,8 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 	if err != nil {
 		return nil, err
 	}
-	a, lam := cmp.Or(e.Threshold, 0.8), cmp.Or(e.Multiplier, 4)
-	if !(a >= 0 && a < 1) || !(lam > 0) || !(e.TrainEps >= 0 && e.TrainEps < 0.5) || (e.Form != DotEnergy && e.Form != L2Energy) {
-		return nil, fmt.Errorf("loss: EqM threshold %g must be in [0, 1), multiplier %g positive, train eps %g in [0, ½), energy form %d dot or l2: %w",
-			a, lam, e.TrainEps, e.Form, ErrInvalid)
+	if err := e.check(); err != nil {
+		return nil, err
 	}
 	tp = scoreTape(tp)
 	n, d := x.Dim(0), x.Dim(1)
@@ -110,13 +135,6 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 	}
 	if err := noLabelsWithout(y, idx); err != nil {
 		return nil, err
-	}
-	target := tensor.Zeros(n, d)
-	for i, t := range ts {
-		c := lam * math.Min(1, (1-t)/(1-a))
-		for j := i * d; j < (i+1)*d; j++ {
-			target.Data()[j] = -ut[j] * c
-		}
 	}
 	tm := tensor.Zeros(n, 1)
 	if e.TimeConditioned {
@@ -132,13 +150,45 @@ func (e EquilibriumMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.
 	if f.Rank() != 2 || f.Dim(0) != n || f.Dim(1) != d {
 		return nil, fmt.Errorf("loss: the network gives shape %v for %d points of dimension %d: %w", f.Shape(), n, d, ErrInvalid)
 	}
-	if e.Explicit {
-		g := e.energy(tp, xl, f)
-		f = tp.Grad([]*tensor.Tensor{g}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
+	h := f
+	var r *tensor.Tensor
+	if e.Prediction == interpolant.Velocity {
+		if e.Explicit {
+			g := e.energy(tp, xl, f)
+			f = tp.Grad([]*tensor.Tensor{g}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
+		}
+		r = tp.Sub(f, tensor.New(e.target(ut, ts, d), n, d))
+	} else if r, err = predictionResidual(tp, e.Interpolant, e.Prediction, f, xt, ut, ts, d); err != nil {
+		return nil, err
 	}
-	r := tp.Sub(f, target)
-	if w == nil {
-		return tp.Mean(tp.Mul(r, r)), nil
+	ww, err := e.weights(ts)
+	if err != nil {
+		return nil, err
 	}
-	return tp.Scale(rowMean(tp, rowDot(tp, r, r), w), 1/float64(d)), nil
+	var l *tensor.Tensor
+	if ww == nil && w == nil {
+		l = tp.Mean(tp.Mul(r, r))
+	} else {
+		s := rowDot(tp, r, r)
+		if ww != nil {
+			s = tp.Mul(s, tensor.New(ww, n))
+		}
+		l = tp.Scale(rowMean(tp, s, w), 1/float64(d))
+	}
+	if e.Dispersion != 0 {
+		l = tp.Add(l, tp.Scale(Dispersive(tp, h, e.DispersionTemp), e.Dispersion))
+	}
+	return l, nil
+}
+
+// target is the gradient target −u_t·c(t) of each row.
+func (e EquilibriumMatching) target(ut, ts []float64, d int) []float64 {
+	out := make([]float64, len(ut))
+	for i, t := range ts {
+		c := e.C(t)
+		for j := i * d; j < (i+1)*d; j++ {
+			out[j] = -ut[j] * c
+		}
+	}
+	return out
 }

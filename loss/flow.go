@@ -95,16 +95,23 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 	return rowMean(tp, rowDot(tp, r, r), w), nil
 }
 
-// residual returns the network's output v less its target: u_t for the
-// velocity; for the noise and the score, the noise x₀, which is the
-// conditional velocity u_t converted to the noise (interpolant.Convert, exact
-// for a single pair), less v, or σ(t)·v + x₀.
+// residual returns the network's output v less its target for the
+// Prediction on the Interpolant (predictionResidual).
 func (f FlowMatching) residual(tp *tensor.Tape, v *tensor.Tensor, xt, ut, ts []float64, d int) (*tensor.Tensor, error) {
+	return predictionResidual(tp, f.Interpolant, f.Prediction, v, xt, ut, ts, d)
+}
+
+// predictionResidual returns a network's output v less its target when it
+// predicts pred along path (nil: the straight one), the loss's one
+// definition of the targets that flow matching and equilibrium matching
+// share: u_t for the velocity; for the noise and the score, the noise x₀,
+// which is the conditional velocity u_t converted to the noise
+// (interpolant.Convert, exact for a single pair), less v, or σ(t)·v + x₀.
+func predictionResidual(tp *tensor.Tape, path interpolant.Interpolant, pred interpolant.Prediction, v *tensor.Tensor, xt, ut, ts []float64, d int) (*tensor.Tensor, error) {
 	n := len(ts)
-	if f.Prediction == interpolant.Velocity {
+	if pred == interpolant.Velocity {
 		return tp.Sub(v, tensor.New(ut, n, d)), nil
 	}
-	path := f.Interpolant
 	if path == nil {
 		path = interpolant.Linear{}
 	}
@@ -112,7 +119,7 @@ func (f FlowMatching) residual(tp *tensor.Tape, v *tensor.Tensor, xt, ut, ts []f
 	if err := interpolant.Convert(path, interpolant.Velocity, interpolant.Noise, x0, ut, xt, ts, d); err != nil {
 		return nil, fmt.Errorf("loss: %w", err)
 	}
-	if f.Prediction == interpolant.Noise {
+	if pred == interpolant.Noise {
 		return tp.Sub(v, tensor.New(x0, n, d)), nil
 	}
 	sigma := make([]float64, n)
