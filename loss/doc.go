@@ -37,7 +37,10 @@
 //	                       Prediction the noise, mean ‖f − x₀‖², or the score, mean ‖σf + x₀‖²
 //	EquilibriumMatching    a time-invariant field f(x) regressed on −u_t·c(t) (Wang and Du 2025),
 //	                       or the gradient of an energy g(x) = x·f(x) or −½‖f(x)‖² (Explicit,
-//	                       Form), from N(0, I) or any Source
+//	                       Form), from N(0, I) or any Source; c(t) truncated, linear or
+//	                       piecewise (Scale); or FlowMatching's noise or score targets
+//	                       (Prediction), weighted by t (Weighting); plus a dispersive term
+//	                       w·log mean exp(−‖h_i − h_j‖²/τ) over the batch (Dispersion, Dispersive)
 //	MultiNoiseDSM          a noise-conditional energy E(x, σ) (NCSN; Song and Ermon 2019):
 //	                       mean ½‖σ∇ₓE(x̃, σ) − ε‖², x̃ = x + σε, σ drawn per row from a
 //	                       geometric ladder σ₁ > … > σ_L told to the network as the time
