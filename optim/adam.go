@@ -70,3 +70,7 @@ func (o *Adam) Step(params, grads []*tensor.Tensor) error {
 
 // Steps returns the number of updates applied.
 func (o *Adam) Steps() int { return o.steps }
+
+// Rate returns the learning rate of the last step taken (of the first,
+// before any).
+func (o *Adam) Rate() float64 { return rate(o.Schedule, o.LR, 1e-3, max(o.steps-1, 0)) }

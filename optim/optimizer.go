@@ -23,6 +23,13 @@ var ErrNonFinite = errors.New("non-finite gradient")
 
 // rate returns the learning rate for the step about to be taken: the
 // schedule's value if there is one, else lr, else def.
+// Rater is an optimizer that can say its learning rate, for a log.
+type Rater interface {
+	// Rate returns the learning rate of the last step taken (of the first,
+	// before any).
+	Rate() float64
+}
+
 func rate(s schedule.Schedule, lr, def float64, step int) float64 {
 	switch {
 	case s != nil:

@@ -59,3 +59,7 @@ func (o *SGD) Step(params, grads []*tensor.Tensor) error {
 
 // Steps returns the number of updates applied.
 func (o *SGD) Steps() int { return o.steps }
+
+// Rate returns the learning rate of the last step taken (of the first,
+// before any).
+func (o *SGD) Rate() float64 { return rate(o.Schedule, o.LR, 0.01, max(o.steps-1, 0)) }

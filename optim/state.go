@@ -27,6 +27,8 @@ type Stateful interface {
 var (
 	_ Stateful = (*SGD)(nil)
 	_ Stateful = (*Adam)(nil)
+	_ Rater    = (*SGD)(nil)
+	_ Rater    = (*Adam)(nil)
 )
 
 func copyBufs(b [][]float64) [][]float64 {

@@ -21,7 +21,13 @@
 // progress bar on a terminal (step, loss, steps and samples per second,
 // time left), the JSON-lines
 // metrics, the checkpoints. Config switches the built-in ones on, and
-// Config.Hooks adds a caller's own after them.
+// Config.Hooks adds a caller's own after them. A hook ends a run early,
+// as done, by returning an error wrapping ErrStop (Summary.Stopped says
+// why): EarlyStop does, when the loss or the gradient norm stops falling.
+// Callbacks names the hooks a command line can ask for (EarlyStop as
+// early-stop, Log as log, with the learning rate from an optim.Rater), and
+// ParseCallbacks builds them from a list such as
+// "early-stop:patience=50,min-delta=0.001,log:every=10".
 //
 // A checkpoint holds everything the next step depends on: the step, the
 // network's and the loss's parameters, the EMA, the optimizer's state, the

@@ -35,10 +35,11 @@ type Status struct {
 // Stop once when it returns. The EMA, the progress bar, the metrics and the
 // checkpoints are hooks; Config.Hooks adds more.
 type Hook interface {
-	// AfterStep is called after each step; an error stops the run.
+	// AfterStep is called after each step; an error stops the run, and
+	// one wrapping ErrStop ends it as done.
 	AfterStep(t *Trainer, s Status) error
 	// Stop is called once when Run returns. cause is nil when the run
-	// reached Config.Steps, the context's error when it was cancelled, and
+	// reached Config.Steps or a hook ended it with ErrStop, the context's error when it was cancelled, and
 	// otherwise the error that ended it.
 	Stop(t *Trainer, cause error) error
 }

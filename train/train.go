@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,12 @@ var ErrInvalid = errors.New("invalid training setting")
 // becomes NaN or infinite. No checkpoint is written after it: Dir keeps the
 // last one, if there was one.
 var ErrDiverged = errors.New("training diverged")
+
+// ErrStop, wrapped in the error a hook's AfterStep returns, ends the run
+// after that step as if it had reached Config.Steps (every hook still runs
+// after the step, and Stop is told nil: the weights are written), and Run
+// returns no error but Summary.Stopped. Early stopping (EarlyStop) uses it.
+var ErrStop = errors.New("stopped early")
 
 // Config holds the training settings.
 type Config struct {
@@ -188,6 +195,15 @@ func (t *Trainer) Params() []nn.Param { return t.params }
 // Net returns the network being trained.
 func (t *Trainer) Net() nn.Module { return t.net }
 
+// LR returns the learning rate of the last step, and false when the
+// optimizer cannot say it (one that is not an optim.Rater).
+func (t *Trainer) LR() (float64, bool) {
+	if r, ok := t.opt.(optim.Rater); ok {
+		return r.Rate(), true
+	}
+	return 0, false
+}
+
 // LossState returns the state of the loss (a replay buffer, a learned log
 // Z, a step count), or nil for a stateless loss.
 func (t *Trainer) LossState() loss.State { return t.state }
@@ -301,6 +317,9 @@ type Summary struct {
 	Steps     int
 	FinalLoss float64
 	Elapsed   time.Duration
+	// Stopped is, when a hook ended the run before Config.Steps, its
+	// error (wrapping ErrStop) saying why; nil otherwise.
+	Stopped error
 }
 
 // Run trains from the current step to Config.Steps, calling the hooks
@@ -346,10 +365,21 @@ func (t *Trainer) Run(ctx context.Context) (Summary, error) {
 		t.step++
 		last = v
 		s := Status{Step: t.step, Steps: t.cfg.Steps, Loss: v, GradNorm: norm, Elapsed: time.Since(start)}
+		var early error
 		for _, h := range hooks {
-			if err := h.AfterStep(t, s); err != nil {
+			err := h.AfterStep(t, s)
+			switch {
+			case errors.Is(err, ErrStop):
+				early = cmp.Or(early, err)
+			case err != nil:
 				return Summary{}, stop(err)
 			}
+		}
+		if early != nil {
+			if err := stop(nil); err != nil {
+				return Summary{}, err
+			}
+			return Summary{Steps: t.step, FinalLoss: last, Elapsed: time.Since(start), Stopped: early}, nil
 		}
 	}
 	if err := stop(nil); err != nil {
