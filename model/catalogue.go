@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/goebm/goebm/coupling"
 	"github.com/goebm/goebm/dataset"
@@ -9,8 +10,28 @@ import (
 	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
+	"github.com/goebm/goebm/train"
 )
+
+// CallbackDocs names the training callbacks (train.Callbacks), each with
+// its settings and their defaults after its line.
+func CallbackDocs() [][2]string {
+	var out [][2]string
+	for _, c := range train.Callbacks() {
+		doc := c.Doc
+		if len(c.Params) > 0 {
+			var ps []string
+			for _, p := range c.Params {
+				ps = append(ps, p[0]+"="+p[1])
+			}
+			doc += " (" + strings.Join(ps, ", ") + ")"
+		}
+		out = append(out, [2]string{c.Name, doc})
+	}
+	return out
+}
 
 // NameGroup is one kind of named thing, with each name's one-line
 // description.
@@ -54,5 +75,7 @@ func Catalogue() Catalog {
 		{"integrators", integrate.Names()},
 		{"datasets", dataset.Names()},
 		{"activations", nn.ActivationNames()},
+		{"eqm scales", loss.EqMScaleNames()},
+		{"callbacks", CallbackDocs()},
 	}
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"io"
 	"slices"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/goebm/goebm/flow"
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/train"
 )
 
 // TestCatalogueFinds checks that every listed name of the groups with a
@@ -25,6 +28,8 @@ func TestCatalogueFinds(t *testing.T) {
 		"predictions":  func(n string) error { _, err := interpolant.PredictionByName(n); return err },
 		"last steps":   func(n string) error { _, err := flow.LastStepByName(n); return err },
 		"integrators":  func(n string) error { _, err := integrate.Lookup(n); return err },
+		"eqm scales":   func(n string) error { _, err := loss.EqMScaleByName(n); return err },
+		"callbacks":    func(n string) error { _, err := train.ParseCallbacks(n, io.Discard); return err },
 	}
 	var titles []string
 	for _, g := range Catalogue() {
@@ -40,7 +45,7 @@ func TestCatalogueFinds(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "diffusions", "predictions", "last steps", "integrators", "datasets", "activations"}; !slices.Equal(titles, want) {
+	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "diffusions", "predictions", "last steps", "integrators", "datasets", "activations", "eqm scales", "callbacks"}; !slices.Equal(titles, want) {
 		t.Errorf("groups %q, want %q", titles, want)
 	}
 }

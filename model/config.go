@@ -145,6 +145,20 @@ type Config struct {
 	DRLSteps     int     `json:"drl_steps,omitempty"`
 	DRLStepScale float64 `json:"drl_step_scale,omitempty"`
 
+	// Equilibrium matching's settings (loss eqm): EqMScale, the form of
+	// c(t) ("truncated" or empty, "linear", "piecewise";
+	// loss.EqMScaleByName); EqMThreshold a (nil: 0.8; 0 makes truncated
+	// linear); EqMLambda λ (0: 4); EqMStart, piecewise's c(0)/λ, which it
+	// needs (0 is a value: c rises from 0); EqMDispersion, the weight of
+	// the dispersive term on the network's outputs (0: none), and
+	// EqMDispersionTemp its τ (0: the data's dimension).
+	EqMScale          string   `json:"eqm_scale,omitempty"`
+	EqMThreshold      *float64 `json:"eqm_threshold,omitempty"`
+	EqMLambda         float64  `json:"eqm_lambda,omitempty"`
+	EqMStart          *float64 `json:"eqm_start,omitempty"`
+	EqMDispersion     float64  `json:"eqm_dispersion,omitempty"`
+	EqMDispersionTemp float64  `json:"eqm_dispersion_temp,omitempty"`
+
 	// Precision is the network's: "float32" computes its products in
 	// float32 and saves its parameters as float32 (tensor.Precision);
 	// empty or "float64" is the default.

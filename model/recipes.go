@@ -87,6 +87,11 @@ type LossSettings struct {
 	// means its defaults).
 	DRLLevels, DRLSteps int
 	DRLStepScale        float64
+	// EqM is equilibrium matching's c(t) and dispersive term
+	// (loss.EquilibriumMatching's Scale, Threshold, Multiplier, Start,
+	// Dispersion and DispersionTemp); its zero value is the loss's
+	// defaults.
+	EqM loss.EquilibriumMatching
 }
 
 // jemGenWeight is JEM's default generative weight. With w = 1 (Grathwohl
@@ -217,9 +222,12 @@ var recipes = []Recipe{
 	{"fm", "flow matching of a velocity v(x, t) (or with -prediction the score or the noise); generates by integration from noise", flowUses, func(s LossSettings) Objective {
 		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop, Prediction: s.Prediction})
 	}},
-	{"eqm", "equilibrium matching of a field f(x); generates by descending it", []string{"interpolant", "label-drop"}, func(s LossSettings) Objective {
-		return timeLoss(loss.EquilibriumMatching{Interpolant: s.Interpolant, LabelDrop: s.LabelDrop})
-	}},
+	{"eqm", "equilibrium matching of a field f(x), its target scaled by c(t) (truncated, linear or piecewise); generates by descending it",
+		[]string{"interpolant", "label-drop", "eqm-scale", "eqm-threshold", "eqm-lambda", "eqm-start", "eqm-dispersion", "eqm-tau"}, func(s LossSettings) Objective {
+			e := s.EqM
+			e.Interpolant, e.LabelDrop = s.Interpolant, s.LabelDrop
+			return timeLoss(e)
+		}},
 	{"em", "energy matching of a potential V: flow, then CD after 2/3 of the steps", []string{"coupling", "interpolant"}, func(s LossSettings) Objective {
 		return energyLoss(loss.EnergyMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, CDWarmup: s.Steps * 2 / 3})
 	}},
@@ -245,7 +253,8 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 func (r Recipe) Unused() []string {
 	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop", "prediction",
 		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise",
-		"ed-t", "ed-m", "ed-w", "drl-levels", "drl-steps", "drl-step-scale", "fce-flow-lr")
+		"ed-t", "ed-m", "ed-w", "drl-levels", "drl-steps", "drl-step-scale", "fce-flow-lr",
+		"eqm-scale", "eqm-threshold", "eqm-lambda", "eqm-start", "eqm-dispersion", "eqm-tau")
 }
 
 // Keep returns c without the settings the recipe does not read, so that a
@@ -305,6 +314,18 @@ func (r Recipe) Keep(c Config) Config {
 			c.DRLSteps = 0
 		case "drl-step-scale":
 			c.DRLStepScale = 0
+		case "eqm-scale":
+			c.EqMScale = ""
+		case "eqm-threshold":
+			c.EqMThreshold = nil
+		case "eqm-lambda":
+			c.EqMLambda = 0
+		case "eqm-start":
+			c.EqMStart = nil
+		case "eqm-dispersion":
+			c.EqMDispersion = 0
+		case "eqm-tau":
+			c.EqMDispersionTemp = 0
 		}
 	}
 	return c
@@ -390,11 +411,48 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 			return Objective{}, fmt.Errorf("model: %w: %w", err, ErrInvalid)
 		}
 	}
+	if s.EqM, err = c.eqm(); err != nil {
+		return Objective{}, err
+	}
 	o, err := NewLoss(c.Loss, s)
 	if err != nil {
 		return o, err
 	}
 	return o, checkLoss(c, o)
+}
+
+// eqm returns equilibrium matching's c(t) and dispersive settings of the
+// config. A threshold of 0 with the truncated c(t) is the linear one
+// (λ·min(1, 1 − t) = λ·(1 − t)), which the loss's own 0 (its default,
+// 0.8) could not ask for.
+func (c Config) eqm() (loss.EquilibriumMatching, error) {
+	scale, err := loss.EqMScaleByName(c.EqMScale)
+	if err != nil {
+		return loss.EquilibriumMatching{}, fmt.Errorf("model: eqm_scale: %w: %w", err, ErrInvalid)
+	}
+	e := loss.EquilibriumMatching{Scale: scale, Multiplier: c.EqMLambda, Dispersion: c.EqMDispersion, DispersionTemp: c.EqMDispersionTemp}
+	if c.EqMThreshold != nil {
+		switch a := *c.EqMThreshold; {
+		case a == 0 && scale == loss.TruncatedScale:
+			e.Scale = loss.LinearScale
+		case a == 0:
+			return e, fmt.Errorf("model: eqm_threshold 0 with eqm_scale %s: only the truncated c(t) takes it (as the linear one): %w", scale, ErrInvalid)
+		default:
+			e.Threshold = a
+		}
+	}
+	switch {
+	case scale == loss.PiecewiseScale && c.EqMStart == nil:
+		return e, fmt.Errorf("model: eqm_scale piecewise needs eqm_start, c(0)/λ: %w", ErrInvalid)
+	case scale != loss.PiecewiseScale && c.EqMStart != nil:
+		return e, fmt.Errorf("model: eqm_start is the piecewise c(t)'s, not the %s one's: %w", scale, ErrInvalid)
+	case c.EqMStart != nil:
+		e.Start = *c.EqMStart
+	}
+	if err := e.Check(); err != nil {
+		return e, fmt.Errorf("model: %w: %w", err, ErrInvalid)
+	}
+	return e, nil
 }
 
 // checkLoss refuses settings of energy discrepancy, flow contrastive

@@ -29,6 +29,11 @@ type TrainOptions struct {
 	// Labels has one label per data row, for the losses that learn from
 	// labels (Config.Classes > 0); nil otherwise.
 	Labels []int
+	// Hooks watch the run after the built-in ones (train.Config.Hooks):
+	// the callbacks ebm train names (train.ParseCallbacks). One that ends
+	// the run early (train.ErrStop) leaves a model of fewer steps, and
+	// the summary's Stopped says why.
+	Hooks []train.Hook
 }
 
 // Train trains the network of c (initialised from c.Seed) with the objective l
@@ -70,6 +75,7 @@ func Train(ctx context.Context, c Config, l Objective, data *tensor.Tensor, o Tr
 		}
 		tc.Labels = o.Labels
 	}
+	tc.Hooks = append(tc.Hooks, o.Hooks...)
 	if o.Dir != "" && c.Image != nil {
 		tc.Hooks = append(tc.Hooks, bufferGrid{dir: o.Dir, every: max(o.CheckpointEvery, 1), c: c})
 	}

@@ -19,8 +19,10 @@ import (
 	"github.com/goebm/goebm/dataset"
 	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/interpolant"
+	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/tensor"
+	trainpkg "github.com/goebm/goebm/train"
 )
 
 type trainSummary struct {
@@ -83,6 +85,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.IntVar(&c.DRLLevels, "drl-levels", 0, "drl: conditionals learned, levels of the diffusion, 1 to 1000 (0: 6)")
 	fs.IntVar(&c.DRLSteps, "drl-steps", 0, "drl: MALA steps per conditional, in training and generation (0: 30)")
 	fs.Float64Var(&c.DRLStepScale, "drl-step-scale", 0, "drl: MALA's step at a level of noise σ is this × σ² (0: 0.25)")
+	fs.StringVar(&c.EqMScale, "eqm-scale", "truncated", "eqm: form of the target's scale c(t): "+names(loss.EqMScaleNames()))
+	eqmThreshold := fs.Float64("eqm-threshold", 0.8, "eqm: threshold a of c(t), where the truncated and piecewise forms start their fall to 0 at the data (0: truncated becomes linear)")
+	fs.Float64Var(&c.EqMLambda, "eqm-lambda", 4, "eqm: gradient multiplier λ of c(t)")
+	eqmStart := fs.Float64("eqm-start", 0, "eqm -eqm-scale piecewise: c(0)/λ, from which c(t) moves linearly to λ at t = a (required with piecewise; 0 is a value)")
+	fs.Float64Var(&c.EqMDispersion, "eqm-dispersion", 0, "eqm: weight w of the dispersive term w·log mean exp(−‖h_i − h_j‖²/τ) on the batch's network outputs h (0: none)")
+	fs.Float64Var(&c.EqMDispersionTemp, "eqm-tau", 0, "eqm: temperature τ of the dispersive term (0: the data's dimension)")
+	callbacks := fs.String("callbacks", "", "training callbacks, e.g. early-stop:patience=200,min-delta=0.001,log:every=100 (ebm list names them and their settings)")
 	fs.StringVar(&c.Precision, "precision", "float32", "network precision: float32 (its matrix products in float32, parameters saved as float32) or float64; MCMC is float64 either way")
 	every := fs.Int("checkpoint-every", 500, "steps between checkpoints")
 	out := fs.String("out", "", "output directory (required)")
@@ -108,6 +117,22 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	if isSet(fs, "ed-w") {
 		c.EDW = edW
+	}
+	if isSet(fs, "eqm-threshold") {
+		c.EqMThreshold = eqmThreshold
+	}
+	if isSet(fs, "eqm-start") {
+		c.EqMStart = eqmStart
+	}
+	if c.EqMScale == loss.TruncatedScale.String() {
+		c.EqMScale = "" // the default, as config.json said before the forms
+	}
+	if c.EqMLambda == 4 {
+		c.EqMLambda = 0
+	}
+	hooks, err := trainpkg.ParseCallbacks(*callbacks, stderr)
+	if err != nil {
+		return asUsage(err)
 	}
 	c.CDReg = cdReg
 	recipe, err := model.RecipeByName(c.Loss)
@@ -192,7 +217,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	defer func() { err = errors.Join(err, run.Close()) }()
 	start := time.Now()
-	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: run.Work, CheckpointEvery: *every, Resume: *resume, Labels: data.Y})
+	m, sum, err := model.Fit(ctx, c, train, model.TrainOptions{Dir: run.Work, CheckpointEvery: *every, Resume: *resume, Labels: data.Y, Hooks: hooks})
 	if err != nil && run.HasCheckpoint() {
 		return fmt.Errorf("%w (checkpoint in %s; -resume continues)", err, run.Work)
 	} else if err != nil {
@@ -200,6 +225,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	}
 	if c.Image != nil {
 		return finishImages(ctx, stdout, *asJSON, run, m, c, *out, sum.Steps, sum.FinalLoss, start, data)
+	}
+	if sum.Stopped != nil {
+		fmt.Fprintf(stderr, "%v\n", sum.Stopped)
 	}
 	a, err := model.Score(ctx, m, c.Data, train, test, rand.New(rand.NewPCG(c.Seed, 4)))
 	var notScored string
