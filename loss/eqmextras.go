@@ -123,6 +123,10 @@ func (e EquilibriumMatching) C(t float64) float64 {
 // threshold is a, 0.8 when Threshold is 0.
 func (e EquilibriumMatching) threshold() float64 { return cmp.Or(e.Threshold, 0.8) }
 
+// Check returns the error Loss gives for settings it cannot use (nil when
+// it can), so that a caller can refuse them before training.
+func (e EquilibriumMatching) Check() error { return e.check() }
+
 // check refuses settings the loss cannot use.
 func (e EquilibriumMatching) check() error {
 	a, lam := e.threshold(), e.Lambda()

@@ -26,7 +26,11 @@ func TestEqMSettingsReachLoss(t *testing.T) {
 		{"threshold", func(c *Config) { c.EqMThreshold = dataset.Float(0.6) }, loss.EquilibriumMatching{Threshold: 0.6}},
 		{"piecewise from 0", func(c *Config) { c.EqMScale = "piecewise"; c.EqMStart = dataset.Float(0) },
 			loss.EquilibriumMatching{Scale: loss.PiecewiseScale}},
-		{"piecewise", func(c *Config) { c.EqMScale = "piecewise"; c.EqMStart = dataset.Float(2.5); c.EqMThreshold = dataset.Float(0.5) },
+		{"piecewise", func(c *Config) {
+			c.EqMScale = "piecewise"
+			c.EqMStart = dataset.Float(2.5)
+			c.EqMThreshold = dataset.Float(0.5)
+		},
 			loss.EquilibriumMatching{Scale: loss.PiecewiseScale, Start: 2.5, Threshold: 0.5}},
 		{"dispersion", func(c *Config) { c.EqMDispersion = 0.5; c.EqMDispersionTemp = 0.1 }, loss.EquilibriumMatching{Dispersion: 0.5, DispersionTemp: 0.1}},
 	} {
@@ -55,9 +59,13 @@ func TestEqMSettingsReachLoss(t *testing.T) {
 		}
 	}
 	for name, set := range map[string]func(*Config){
-		"piecewise without start":   func(c *Config) { c.EqMScale = "piecewise" },
-		"start without piecewise":   func(c *Config) { c.EqMStart = dataset.Float(2) },
-		"piecewise threshold 0":     func(c *Config) { c.EqMScale = "piecewise"; c.EqMStart = dataset.Float(2); c.EqMThreshold = dataset.Float(0) },
+		"piecewise without start": func(c *Config) { c.EqMScale = "piecewise" },
+		"start without piecewise": func(c *Config) { c.EqMStart = dataset.Float(2) },
+		"piecewise threshold 0": func(c *Config) {
+			c.EqMScale = "piecewise"
+			c.EqMStart = dataset.Float(2)
+			c.EqMThreshold = dataset.Float(0)
+		},
 		"unknown scale":             func(c *Config) { c.EqMScale = "cosine" },
 		"threshold 1":               func(c *Config) { c.EqMThreshold = dataset.Float(1) },
 		"negative lambda":           func(c *Config) { c.EqMLambda = -1 },
