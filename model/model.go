@@ -10,6 +10,7 @@ import (
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/eval"
 	"github.com/goebm/goebm/flow"
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/sampler"
@@ -140,8 +141,8 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 			}, Solver: flow.Generator{Prediction: fm.Prediction, Interpolant: fm.Interpolant}}, nil
 		}
 		eq := o.Time.(loss.EquilibriumMatching)
-		if eq.Explicit || eq.TimeConditioned {
-			return nil, fmt.Errorf("model: equilibrium matching with Explicit or TimeConditioned: only the plain field f(x) is a model here: %w", ErrInvalid)
+		if eq.Explicit || eq.TimeConditioned || eq.Prediction != interpolant.Velocity {
+			return nil, fmt.Errorf("model: equilibrium matching with Explicit, TimeConditioned or a noise or score Prediction: only the plain field f(x) is a model here: %w", ErrInvalid)
 		}
 		lam := eq.Lambda()
 		return &Equilibrium{Flow: Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, _ float64) *tensor.Tensor {

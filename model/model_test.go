@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
@@ -215,7 +216,7 @@ func TestNewRefusesEqMVariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []loss.TimeLoss{loss.EquilibriumMatching{Explicit: true}, loss.EquilibriumMatching{TimeConditioned: true}} {
+	for _, l := range []loss.TimeLoss{loss.EquilibriumMatching{Explicit: true}, loss.EquilibriumMatching{TimeConditioned: true}, loss.EquilibriumMatching{Prediction: interpolant.Noise}} {
 		if _, err := New(cfg, net, Objective{Time: l}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%+v: %v", l, err)
 		}
