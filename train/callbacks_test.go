@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -78,6 +79,12 @@ func TestEarlyStopScripted(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, "model.params")); err != nil {
 			t.Errorf("%s: no weights after the run: %v", c.name, err)
+		}
+		// metrics.jsonl (every 10 steps) ends with the last step's line.
+		b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if err != nil || !strings.HasPrefix(lines[len(lines)-1], fmt.Sprintf(`{"step":%d,`, want)) {
+			t.Errorf("%s: metrics %q, %v; want a last line for step %d", c.name, b, err, want)
 		}
 	}
 }

@@ -182,17 +182,26 @@ func (x number) MarshalJSON() ([]byte, error) {
 	return json.Marshal(float64(x))
 }
 
-// metrics appends a JSON line every so many steps and at the last step.
+// metrics appends a JSON line every so many steps and at the last step,
+// the one a hook ended the run at (ErrStop) included.
 type metrics struct {
 	path  string
 	every int
 	f     *os.File
+	last  *Status // the last step, when its line is not written
 }
 
 func (m *metrics) AfterStep(_ *Trainer, s Status) error {
 	if s.Step%m.every != 0 && s.Step != s.Steps {
+		m.last = &s
 		return nil
 	}
+	m.last = nil
+	return m.write(s)
+}
+
+// write appends the line of a step.
+func (m *metrics) write(s Status) error {
 	if m.f == nil {
 		f, err := safefile.Append(m.path)
 		if err != nil {
@@ -210,7 +219,12 @@ func (m *metrics) AfterStep(_ *Trainer, s Status) error {
 	return nil
 }
 
-func (m *metrics) Stop(*Trainer, error) error {
+func (m *metrics) Stop(_ *Trainer, cause error) error {
+	if cause == nil && m.last != nil { // ended early by a hook
+		if err := m.write(*m.last); err != nil {
+			return err
+		}
+	}
 	if m.f == nil {
 		return nil
 	}
