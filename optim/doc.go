@@ -21,6 +21,9 @@
 // (Kingma and Ba 2015; Loshchilov and Hutter 2019.) SGD and Adam take an L2
 // weight decay λ added to the gradient, g ← g + λp, as PyTorch does.
 //
+// Both are Raters: Rate says the learning rate of the last step, for a
+// training log.
+//
 // A step whose gradients hold NaN or ±Inf returns an error and changes
 // nothing, so one bad batch cannot poison the parameters or the moments.
 package optim
