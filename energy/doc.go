@@ -21,6 +21,13 @@
 //	Himmelblau      (x² + y − 11)² + (x + y² − 7)², 2-D: four minima of value 0
 //	Booth           (x + 2y − 7)² + (2x + y − 5)², 2-D: a Gaussian at (1, 3)
 //	StyblinskiTang  ½Σᵢ(xᵢ⁴ − 16xᵢ² + 5xᵢ): lowest at xᵢ = −2.903534, −39.16617·d
+//	ManyWell        FAB's many-well: pairs x₁⁴ − 6x₁² − 0.5x₁ + ½x₂², 16 pairs by default
+//	NewGMM40        FAB's and DEM's 2-D mixture of 40 Gaussians, means in [−40, 40]²
+//
+// Mixture and ManyWell are Exact: they know log Z (ManyWell by Gauss–Legendre
+// quadrature of its 1-D well) and draw exactly (ManyWell's wells by
+// rejection), which is what samplers trained from the energy alone are
+// scored against (package neuralsampler).
 //
 // ByName looks the analytic energies up by name (with the aliases dataset
 // names take: "double-well", "double_well"), and Names lists them.

@@ -67,6 +67,8 @@ func testEnergies(t *testing.T) map[string]struct {
 		"sum":            {sum, 3, 1},
 		"tempered":       {Tempered{E: Rosenbrock{}, T: 4}, 3, 1},
 		"model":          {model, 3, 1},
+		"gmm40":          {mustGMM40(t), 2, 30},
+		"manywell":       {ManyWell{Wells: 2}, 4, 1.5},
 	}
 }
 

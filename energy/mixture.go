@@ -3,6 +3,7 @@ package energy
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 )
 
 // Component is one isotropic Gaussian of a Mixture.
@@ -17,6 +18,7 @@ type Component struct {
 type Mixture struct {
 	comps []Component
 	logW  []float64 // log wₖ − (d/2)·log(2πσₖ²)
+	cum   []float64 // the normalised weights' running sums, for Draw
 }
 
 var _ Energy = (*Mixture)(nil)
@@ -39,12 +41,37 @@ func NewMixture(comps []Component) (*Mixture, error) {
 		total += c.Weight
 	}
 	m := &Mixture{}
+	run := 0.0
 	for _, c := range comps {
 		c.Mean = append([]float64(nil), c.Mean...)
 		m.comps = append(m.comps, c)
 		m.logW = append(m.logW, math.Log(c.Weight/total)-0.5*float64(d)*math.Log(2*math.Pi*c.Sigma*c.Sigma))
+		run += c.Weight / total
+		m.cum = append(m.cum, run)
 	}
 	return m, nil
+}
+
+// LogZ returns 0: the mixture's density is normalised.
+func (m *Mixture) LogZ() float64 { return 0 }
+
+// Draw returns n exact draws (n·d values, row-major) from rng: a component
+// by its weight, then a point of its Gaussian.
+func (m *Mixture) Draw(n int, rng *rand.Rand) []float64 {
+	d := m.Dim()
+	out := make([]float64, n*d)
+	for i := range n {
+		u := rng.Float64()
+		k := 0
+		for k < len(m.cum)-1 && u >= m.cum[k] {
+			k++
+		}
+		c := m.comps[k]
+		for j := range d {
+			out[i*d+j] = c.Mean[j] + c.Sigma*rng.NormFloat64()
+		}
+	}
+	return out
 }
 
 // Dim returns the components' dimension.

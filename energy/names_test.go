@@ -18,7 +18,8 @@ func TestByNameAliases(t *testing.T) {
 	}
 	for _, nd := range Names() {
 		d := 3
-		if nd[0] == "himmelblau" || nd[0] == "booth" {
+		switch nd[0] {
+		case "himmelblau", "booth", "gmm40", "manywell":
 			d = 2
 		}
 		e, err := ByName(nd[0], d)
@@ -52,7 +53,7 @@ func TestByNameGaussian(t *testing.T) {
 
 func TestByNameErrors(t *testing.T) {
 	_, err := ByName("banana", 2)
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "valid: ackley, booth, doublewell, funnel, gaussian, harmonic, himmelblau, quadratic") {
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "valid: ackley, booth, doublewell, funnel, gaussian, gmm40, harmonic, himmelblau, manywell, quadratic") {
 		t.Errorf("unknown name: %v", err)
 	}
 	if _, err := ByName("funnel", 1); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "at least 2") {
@@ -64,6 +65,12 @@ func TestByNameErrors(t *testing.T) {
 				t.Errorf("%s in dimension %d: %v", name, d, err)
 			}
 		}
+	}
+	if _, err := ByName("manywell", 5); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "even") {
+		t.Errorf("manywell in 5-D: %v", err)
+	}
+	if e, err := ByName("many-well", 32); err != nil || e.Dim() != 32 {
+		t.Errorf("many-well in 32-D: %v, %v", e, err)
 	}
 	for _, alias := range []string{"styblinski-tang", "Styblinski_Tang", "StyblinskiTang"} {
 		if e, err := ByName(alias, 4); err != nil || e != (StyblinskiTang{}) {
