@@ -56,7 +56,7 @@ func TestManyWellDraws(t *testing.T) {
 	lo := wellMin()
 	z := quad.Fixed(func(x float64) float64 { return math.Exp(-(wellEnergy(x) - lo)) }, -wellBound, wellBound, 400, quad.Legendre{}, 0)
 	mom := func(k float64) float64 {
-		return quad.Fixed(func(x float64) float64 { return math.Pow(x, k) * math.Exp(-(wellEnergy(x)-lo)) }, -wellBound, wellBound, 400, quad.Legendre{}, 0) / z
+		return quad.Fixed(func(x float64) float64 { return math.Pow(x, k) * math.Exp(-(wellEnergy(x) - lo)) }, -wellBound, wellBound, 400, quad.Legendre{}, 0) / z
 	}
 	m1, m2, m4 := mom(1), mom(2), mom(4)
 	check := func(name string, col int, f func(float64) float64, want, variance float64) {
