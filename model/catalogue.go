@@ -11,6 +11,7 @@ import (
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
+	"github.com/goebm/goebm/neuralsampler"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/train"
 )
@@ -66,6 +67,7 @@ func Catalogue() Catalog {
 	return Catalog{
 		{"energies", energy.Names()},
 		{"samplers", SamplerDocs()},
+		{"neural samplers", neuralsampler.Names()},
 		{"losses", LossDocs()},
 		{"couplings", coupling.Names()},
 		{"interpolants", interpolant.Names()},
