@@ -9,6 +9,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -33,14 +34,16 @@ func main() {
 	n := flag.Int("n", 1000, "samples scored")
 	nz := flag.Int("nz", 1000, "samples for log Z (0: skip)")
 	seed := flag.Uint64("seed", 1, "seed")
+	sigmaMax := flag.Float64("sigma-max", 0, "σmax in the scaled coordinates (0: 1 for gmm40, 2 for manywell)")
+	maxScore := flag.Float64("max-score", 0, "target score norm clip (0: 70 for gmm40, 100 for manywell)")
 	flag.Parse()
-	if err := run(*name, *method, *outer, *inner, *k, *batch, *steps, *n, *nz, *seed); err != nil {
+	if err := run(*name, *method, *outer, *inner, *k, *batch, *steps, *n, *nz, *seed, *sigmaMax, *maxScore); err != nil {
 		fmt.Fprintln(os.Stderr, "neural:", err)
 		os.Exit(1)
 	}
 }
 
-func run(name, method string, outer, inner, k, batch, steps, n, nz int, seed uint64) error {
+func run(name, method string, outer, inner, k, batch, steps, n, nz int, seed uint64, sigmaMax, maxScore float64) error {
 	ctx := context.Background()
 	m, err := neuralsampler.MethodByName(method)
 	if err != nil {
@@ -59,11 +62,12 @@ func run(name, method string, outer, inner, k, batch, steps, n, nz int, seed uin
 			return err
 		}
 		e, d, scale = mix, 2, 50
-		cfg.MaxScore = 70
+		cfg.Schedule = neuralsampler.Geometric{SigmaMin: 1e-5, SigmaMax: cmp.Or(sigmaMax, 1)}
+		cfg.MaxScore = cmp.Or(maxScore, 70)
 	case "manywell":
 		e, d, scale = energy.ManyWell{}, 32, 1
-		cfg.Schedule = neuralsampler.Geometric{SigmaMin: 1e-5, SigmaMax: 3}
-		cfg.MaxScore = 1000
+		cfg.Schedule = neuralsampler.Geometric{SigmaMin: 1e-5, SigmaMax: cmp.Or(sigmaMax, 2)}
+		cfg.MaxScore = cmp.Or(maxScore, 100)
 	default:
 		return fmt.Errorf("unknown energy %q", name)
 	}
@@ -74,7 +78,7 @@ func run(name, method string, outer, inner, k, batch, steps, n, nz int, seed uin
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %s d=%d K=%d batch=%d outer=%d inner=%d steps=%d n=%d seed=%d\n", name, m, d, k, batch, outer, inner, steps, n, seed)
+	fmt.Printf("%s %s d=%d K=%d batch=%d outer=%d inner=%d steps=%d n=%d seed=%d σ %g…%g max score %g scale %g\n", name, m, d, k, batch, outer, inner, steps, n, seed, cfg.Schedule.SigmaMin, cfg.Schedule.SigmaMax, cfg.MaxScore, scale)
 	fmt.Printf("exact vs exact: MMD² %.5f (bandwidth %.3g); log Z %.4f\n", floor, h, e.LogZ())
 	s, err := neuralsampler.New(e, d, cfg)
 	if err != nil {
