@@ -127,3 +127,49 @@ func TestMixtureDraws(t *testing.T) {
 		}
 	}
 }
+
+// TestMixtureDrawsPerComponent: on three well-separated components of
+// unequal weights and widths, each draw assigned to its nearest mean, the
+// components' shares, means and variances are theirs within 4 MCSE.
+func TestMixtureDrawsPerComponent(t *testing.T) {
+	comps := []Component{{1, []float64{-20, 0}, 0.5}, {2, []float64{0, 20}, 1.5}, {3, []float64{20, -5}, 1}}
+	m, err := NewMixture(comps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 30000
+	x := m.Draw(n, rand.New(rand.NewPCG(9, 9)))
+	count := make([]float64, 3)
+	sum := make([][2]float64, 3)
+	sq := make([][2]float64, 3)
+	for i := range n {
+		best, bd := 0, math.Inf(1)
+		for k, c := range comps {
+			dx, dy := x[2*i]-c.Mean[0], x[2*i+1]-c.Mean[1]
+			if dd := dx*dx + dy*dy; dd < bd {
+				best, bd = k, dd
+			}
+		}
+		count[best]++
+		for j := range 2 {
+			u := x[2*i+j] - comps[best].Mean[j]
+			sum[best][j] += u
+			sq[best][j] += u * u
+		}
+	}
+	for k, c := range comps {
+		w := c.Weight / 6
+		if se := math.Sqrt(w * (1 - w) / n); math.Abs(count[k]/n-w) > 4*se {
+			t.Errorf("component %d: share %.4f, want %.4f ± %.4f", k, count[k]/n, w, se)
+		}
+		s2 := c.Sigma * c.Sigma
+		for j := range 2 {
+			if se := math.Sqrt(s2 / count[k]); math.Abs(sum[k][j]/count[k]) > 4*se {
+				t.Errorf("component %d axis %d: mean offset %.4f ± %.4f", k, j, sum[k][j]/count[k], se)
+			}
+			if se := s2 * math.Sqrt(2/count[k]); math.Abs(sq[k][j]/count[k]-s2) > 4*se {
+				t.Errorf("component %d axis %d: variance %.4f, want %.4f ± %.4f", k, j, sq[k][j]/count[k], s2, se)
+			}
+		}
+	}
+}
