@@ -46,8 +46,8 @@
 // against a noised Gaussian's score and velocity; with the exact noised
 // score in place of the network, the reverse SDE and the ODE draw a
 // two-mode mixture (MMD² within 0.003 of two exact sets', mode weights
-// within 4 MCSE); the ODE
-// density integrates to 1 and has its samples' moments; a short training
-// of either method learns the two-mode mixture (MMD² below 0.1, log Ẑ
-// within 0.4); one seed gives the same numbers on any number of cores.
+// within 4 MCSE); the ODE density integrates to 1 and has its samples'
+// moments; a short training of either method learns the two-mode mixture
+// (MMD² below 0.1, log Ẑ within 0.4); one seed gives the same numbers on
+// any number of cores.
 package neuralsampler
