@@ -199,7 +199,7 @@ func (Greedy) Pair(x0, x1 []float64, d int, _ *rand.Rand) ([]int, error) {
 // Sinkhorn pairs by entropic optimal transport: the plan P minimising
 // ⟨P, C⟩ − Reg·H(P) between uniform marginals, computed in the log domain
 // (stable for small Reg), with C divided by its largest entry so that Reg is
-// relative. Each noise row then draws its partner from its row of P. With
+// relative (unless Absolute). Each noise row then draws its partner from its row of P. With
 // Unbalanced τ > 0 the marginals are only penalised, by τ·KL (Chizat et al.
 // 2018), which lets outliers go unmatched. As Reg → 0 the plan tends to the
 // exact OT plan.
@@ -210,6 +210,11 @@ type Sinkhorn struct {
 	Iters int
 	// Unbalanced τ > 0 relaxes the marginals.
 	Unbalanced float64
+	// Absolute, if set, leaves the costs as they are, so that Reg is the ε
+	// of ⟨P, C⟩ − ε·H(P) on the squared distances themselves: the static
+	// Schrödinger bridge of a Wiener process of variance σ² is this plan
+	// with ε = 2σ² ([SF]²M; loss.SF2M).
+	Absolute bool
 }
 
 // Plan returns the n×n transport plan (row-major, total mass about 1).
@@ -227,7 +232,7 @@ func (s Sinkhorn) Plan(x0, x1 []float64, d int) ([]float64, error) {
 	for _, v := range c {
 		top = math.Max(top, v)
 	}
-	if top > 0 {
+	if top > 0 && !s.Absolute {
 		for i := range c {
 			c[i] /= top
 		}

@@ -5,7 +5,11 @@
 // flow takes the noise). Straighter pairings give straighter paths, which
 // integrate in fewer steps (Tong et al. 2023; Liu et al. 2022).
 //
-// Costs are squared Euclidean distances ‖x₀ᵢ − x₁ⱼ‖².
+// Costs are squared Euclidean distances ‖x₀ᵢ − x₁ⱼ‖². Sinkhorn's Reg is
+// relative to the batch's largest cost unless Absolute is set; with
+// Absolute and Reg = 2σ² its plan is the static Schrödinger bridge of a
+// Wiener process of variance σ² ([SF]²M), checked against the closed-form
+// entropic plan between Gaussians.
 //
 // Two optional interfaces widen the seam, as TorchEBM's CouplingResult
 // does: a Weighted coupling (unbalanced Sinkhorn) gives each pair a weight,
