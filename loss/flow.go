@@ -40,6 +40,47 @@ type FlowMatching struct {
 	// (classifier-free guidance; Ho and Salimans 2022); 0 means 0.1,
 	// negative means never.
 	LabelDrop float64
+	// Latent, when set, adds latent noise γ(t)z to the path (a stochastic
+	// interpolant; interpolant.Latent): x_t gains γz and the velocity
+	// target γ′z, and t is drawn on [interpolant.LatentEps,
+	// 1 − interpolant.LatentEps], away from γ′'s singular ends. nil is
+	// none; a Latent of Scale 0 is none too, asked for explicitly. Only
+	// the velocity is learnt with it. Generation converts the velocity on
+	// interpolant.Marginal (Generator's Interpolant; see Path).
+	Latent *interpolant.Latent
+}
+
+// Path returns the interpolant whose marginals the trained field's
+// generation follows: Interpolant (nil: the straight one), or with Latent
+// set interpolant.Marginal of it, on which the velocity converts to the
+// score for the SDE.
+func (f FlowMatching) Path() interpolant.Interpolant {
+	if f.Latent == nil {
+		return f.Interpolant
+	}
+	return interpolant.Marginal{Base: f.Interpolant, Latent: *f.Latent}
+}
+
+// draw samples the pairs, times, points and velocity targets of the loss,
+// and with Latent the latent noise z (nil without): the noise, the
+// pairing, the times, then z from rng.
+func (f FlowMatching) draw(x *tensor.Tensor, rng *rand.Rand) (xt, ut, ts, z []float64, idx []int, w []float64, err error) {
+	td := timeDraw{logNormal: f.LogNormalTime}
+	if f.Latent != nil {
+		if err := f.Latent.Check(); err != nil {
+			return nil, nil, nil, nil, nil, nil, fmt.Errorf("loss: %w", err)
+		}
+		td.eps = interpolant.LatentEps
+	}
+	xt, ut, ts, idx, w, err = samplePairs(f.Interpolant, f.Coupling, nil, x, td, rng)
+	if err != nil || f.Latent == nil {
+		return xt, ut, ts, nil, idx, w, err
+	}
+	z = gaussianRows(rng, len(ts), x.Dim(1))
+	if err := interpolant.AddLatent(*f.Latent, xt, ut, z, ts, x.Dim(1)); err != nil {
+		return nil, nil, nil, nil, nil, nil, fmt.Errorf("loss: %w", err)
+	}
+	return xt, ut, ts, z, idx, w, nil
 }
 
 // Loss returns the flow-matching loss of the velocity net on the data x.
@@ -71,8 +112,11 @@ func (f FlowMatching) loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor,
 	default:
 		return nil, fmt.Errorf("loss: flow matching predicts the velocity, the score or the noise, not %v: %w", f.Prediction, ErrInvalid)
 	}
+	if f.Latent != nil && f.Prediction != interpolant.Velocity {
+		return nil, fmt.Errorf("loss: flow matching with latent noise learns the velocity, not the %v: %w", f.Prediction, ErrInvalid)
+	}
 	n, d := x.Dim(0), x.Dim(1)
-	xt, ut, ts, idx, w, err := samplePairs(f.Interpolant, f.Coupling, nil, x, timeDraw{logNormal: f.LogNormalTime}, rng)
+	xt, ut, ts, _, idx, w, err := f.draw(x, rng)
 	if err != nil {
 		return nil, err
 	}
