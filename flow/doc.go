@@ -6,7 +6,8 @@
 //	             velocity, the score or the noise on any interpolant; or the SDE
 //	             dx = [v + w·s]dt + √(2w)dW with a diffusion form w (interpolant's),
 //	             which keeps the path's marginals, ended by a LastStep (mean, euler,
-//	             tweedie or none); Encode runs the ODE backwards, data to noise,
+//	             tweedie or none), the score converted from the network or, as
+//	             [SF]²M learns it, from a head of its own (SDE.Score); Encode runs the ODE backwards, data to noise,
 //	             and Decode forwards from given noise
 //	Guided       classifier-free guidance v(·|∅) + w·(v(·|y) − v(·|∅)): w = 0
 //	             unconditional, 1 conditional, above 1 stronger

@@ -80,6 +80,13 @@ type SDE struct {
 	// LastSize is the last step's length; 0 means 0.04 (TorchEBM's). With
 	// LastNone integration stops at 1 − Eps instead.
 	LastSize float64
+	// Score, when set, is the score ∇log p_t(x) from a network (or head)
+	// of its own, as [SF]²M learns it (loss.SF2M): the drift is then
+	// v + w·Score with v converted from Field, and neither the score nor
+	// the SDE's span need a conversion from Field's prediction. nil means
+	// the score converted from Field on the Interpolant. LastTweedie is
+	// refused with it (Tweedie's estimate needs the path's α, σ).
+	Score integrate.Drift
 }
 
 // LastStep is how the SDE's generation ends: the SDE stops at
@@ -176,6 +183,11 @@ func (f Generator) run(ctx context.Context, x []float64, d int, seed uint64, rev
 		return nil, integrate.Stats{}, err
 	}
 	f.Field = stopping(ctx, f.Field)
+	if f.SDE != nil && f.SDE.Score != nil {
+		sde := *f.SDE
+		sde.Score = stopping(ctx, sde.Score)
+		f.SDE = &sde
+	}
 	var st integrate.Stats
 	var bad error
 	switch {
@@ -238,6 +250,9 @@ func (f Generator) Span() (t0, t1 float64, err error) {
 		if f.SDE.Diffusion < 0 || f.SDE.Diffusion > interpolant.DiffusionIncreasingDecreasing {
 			return 0, 0, fmt.Errorf("flow: unknown diffusion form %v: %w", f.SDE.Diffusion, ErrInvalid)
 		}
+		if f.SDE.Score != nil && f.SDE.Last == LastTweedie {
+			return 0, 0, fmt.Errorf("flow: the last step tweedie needs the score converted on the path, not a Score of its own: %w", ErrInvalid)
+		}
 		if !(f.SDE.Norm >= 0) || math.IsInf(f.SDE.Norm, 0) {
 			return 0, 0, fmt.Errorf("flow: the diffusion's norm %g: want it finite and not negative: %w", f.SDE.Norm, ErrInvalid)
 		}
@@ -280,7 +295,10 @@ func (f Generator) defined(t float64) bool {
 	if f.SDE == nil {
 		return true
 	}
-	_, _, err := interpolant.Conversion(f.path(), t, f.Prediction, interpolant.Score)
+	var err error
+	if f.SDE.Score == nil {
+		_, _, err = interpolant.Conversion(f.path(), t, f.Prediction, interpolant.Score)
+	}
 	w := f.diffusion(t)
 	return err == nil && w >= 0 && !math.IsInf(w, 0) && !math.IsNaN(w)
 }
@@ -357,6 +375,32 @@ func (f Generator) sdeDrift(t float64) (float64, float64, error) {
 	return av + w*as, bv + w*bs, nil
 }
 
+// sdeField returns the SDE's drift v + w·s: from the coefficients of
+// sdeDrift, or with SDE.Score the velocity converted from Field plus w
+// times Score.
+func (f Generator) sdeField(bad *error) integrate.Drift {
+	if f.SDE.Score == nil {
+		return f.affine(f.sdeDrift, bad)
+	}
+	v := f.affine(f.to(interpolant.Velocity), bad)
+	score := f.SDE.Score
+	var mu sync.Mutex
+	var buf []float64
+	return func(dst []float64, t float64, x []float64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(buf) != len(dst) {
+			buf = make([]float64, len(dst))
+		}
+		v(dst, t, x)
+		score(buf, t, x)
+		w := f.diffusion(t)
+		for i := range dst {
+			dst[i] += w * buf[i]
+		}
+	}
+}
+
 // sde integrates the SDE from t0 to t1, the Wiener increments drawn from
 // rand.NewPCG(seed, 1), and takes the last step to t = 1.
 func (f Generator) sde(x []float64, t0, t1 float64, seed uint64, bad *error) (integrate.Stats, error) {
@@ -373,7 +417,7 @@ func (f Generator) sde(x []float64, t0, t1 float64, seed uint64, bad *error) (in
 	if solve == nil {
 		solve = integrate.EulerMaruyama
 	}
-	st, err := solve(f.affine(f.sdeDrift, bad), noise, x, t0, t1, cmp.Or(f.Steps, 50), rand.New(rand.NewPCG(seed, 1)))
+	st, err := solve(f.sdeField(bad), noise, x, t0, t1, cmp.Or(f.Steps, 50), rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		return st, err
 	}
@@ -390,7 +434,7 @@ func (f Generator) lastStep(x []float64, t1 float64, bad *error) int {
 	var step integrate.Drift
 	switch f.SDE.Last {
 	case LastMean:
-		step = f.affine(f.sdeDrift, bad)
+		step = f.sdeField(bad)
 	case LastEuler:
 		step = f.affine(f.to(interpolant.Velocity), bad)
 	case LastTweedie:

@@ -19,6 +19,14 @@
 // decreasing, increasing-decreasing) chooses among the SDEs
 // dx = [v + w·s]dt + √(2w)dW that keep the path's marginals.
 //
+// Latent adds the latent noise of a stochastic interpolant (Albergo, Boffi
+// and Vanden-Eijnden 2023), x_t = αx₁ + σx₀ + γz with γ = √(a·t(1 − t)) and
+// z ~ N(0, I) independent (AddLatent adds γz to x_t and γ′z to u_t); on the
+// straight path it is the Brownian bridge of [SF]²M. For Gaussian x₀
+// independent of x₁ such a path has the marginals, and the same velocity,
+// as Marginal: α and σ̃ = √(σ² + γ²), on which generation converts the
+// velocity to the score.
+//
 // ByName looks a path up by name (variance-preserving, vp), and Names lists
 // them with a line each; DiffusionByName and DiffusionNames do the same
 // for the diffusion forms, PredictionByName and PredictionNames for the
