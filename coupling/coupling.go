@@ -215,6 +215,10 @@ type Sinkhorn struct {
 	// Schrödinger bridge of a Wiener process of variance σ² is this plan
 	// with ε = 2σ² ([SF]²M; loss.SF2M).
 	Absolute bool
+	// Tol, when positive, stops the iterations early once no potential
+	// moves by more than Tol·Reg in an iteration (the plan's entries then
+	// change by a factor within e^{±2Tol}); 0 runs all Iters.
+	Tol float64
 }
 
 // Plan returns the n×n transport plan (row-major, total mass about 1).
@@ -224,7 +228,7 @@ func (s Sinkhorn) Plan(x0, x1 []float64, d int) ([]float64, error) {
 		return nil, err
 	}
 	reg, iters := cmp.Or(s.Reg, 0.05), cmp.Or(s.Iters, 100)
-	if !(reg > 0) || iters < 0 || s.Unbalanced < 0 {
+	if !(reg > 0) || iters < 0 || s.Unbalanced < 0 || !(s.Tol >= 0) {
 		return nil, fmt.Errorf("coupling: Sinkhorn reg %g, %d iterations, τ %g: %w", reg, iters, s.Unbalanced, ErrInvalid)
 	}
 	c := costs(x0, x1, d, n)
@@ -256,17 +260,25 @@ func (s Sinkhorn) Plan(x0, x1 []float64, d int) ([]float64, error) {
 		return m + math.Log(s)
 	}
 	for range iters {
+		moved := 0.0
 		for i := range n {
 			for j := range n {
 				tmp[j] = (g[j] - c[i*n+j]) / reg
 			}
-			f[i] = lam * reg * (logMarg - lse(tmp))
+			v := lam * reg * (logMarg - lse(tmp))
+			moved = math.Max(moved, math.Abs(v-f[i]))
+			f[i] = v
 		}
 		for j := range n {
 			for i := range n {
 				tmp[i] = (f[i] - c[i*n+j]) / reg
 			}
-			g[j] = lam * reg * (logMarg - lse(tmp))
+			v := lam * reg * (logMarg - lse(tmp))
+			moved = math.Max(moved, math.Abs(v-g[j]))
+			g[j] = v
+		}
+		if s.Tol > 0 && moved <= s.Tol*reg {
+			break
 		}
 	}
 	p := make([]float64, n*n)
