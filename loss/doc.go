@@ -34,7 +34,11 @@
 //
 //	time-conditioned networks (TimeLoss)
 //	FlowMatching           mean ‖v(x_t, t) − u_t‖² along a path from noise to data, or with
-//	                       Prediction the noise, mean ‖f − x₀‖², or the score, mean ‖σf + x₀‖²
+//	                       Prediction the noise, mean ‖f − x₀‖², or the score, mean ‖σf + x₀‖²;
+//	                       with Latent the stochastic interpolant's latent noise γz, γ = √(a t(1−t))
+//	SF2M                   [SF]²M (Tong et al. 2024): entropic-OT pairs (ε = 2σ²), the Brownian
+//	                       bridge (FlowMatching's latent noise, a = σ²), one net of velocity and
+//	                       score, mean ‖v − u_t‖² + ‖γs + z‖²
 //	EquilibriumMatching    a time-invariant field f(x) regressed on −u_t·c(t) (Wang and Du 2025),
 //	                       or the gradient of an energy g(x) = x·f(x) or −½‖f(x)‖² (Explicit,
 //	                       Form), from N(0, I) or any Source; c(t) truncated, linear or

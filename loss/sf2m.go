@@ -38,7 +38,7 @@ type SF2M struct {
 	// Sigma is the bridge's σ; 0 means 1.
 	Sigma float64
 	// Coupling pairs noise with data; nil means the entropic plan
-	// coupling.Sinkhorn{Reg: 2σ², Absolute: true}.
+	// coupling.Sinkhorn{Reg: 2σ², Absolute: true, Tol: 1e-4}.
 	Coupling coupling.Coupling
 }
 
@@ -53,7 +53,7 @@ func (s SF2M) flow() (FlowMatching, error) {
 	}
 	pair := s.Coupling
 	if pair == nil {
-		pair = coupling.Sinkhorn{Reg: 2 * sig * sig, Absolute: true}
+		pair = coupling.Sinkhorn{Reg: 2 * sig * sig, Absolute: true, Tol: 1e-4}
 	}
 	return FlowMatching{Interpolant: interpolant.Linear{}, Coupling: pair, Latent: &interpolant.Latent{Scale: sig * sig}}, nil
 }

@@ -83,6 +83,8 @@ func (c Config) checkImage() error {
 		return fmt.Errorf("model: widths %v: each must be positive: %w", c.Widths, ErrInvalid)
 	case c.Arch != "" && c.Arch != ArchMLP && (c.Loss == "drl" || c.Loss == "ed"):
 		return fmt.Errorf("model: loss %s trains an MLP energy on points, not model %s: %w", c.Loss, c.Arch, ErrInvalid)
+	case c.Arch != "" && c.Arch != ArchMLP && c.Loss == "sf2m":
+		return fmt.Errorf("model: loss sf2m trains an MLP of velocity and score on points, not model %s: %w", c.Arch, ErrInvalid)
 	case (c.Arch == ArchTransformer || c.Arch == ArchUNet) && c.Loss == "ncsn":
 		return fmt.Errorf("model: model %s gives a field of the image's shape, not a scalar energy: loss ncsn wants model conv or mlp: %w", c.Arch, ErrInvalid)
 	case (c.Arch == ArchTransformer || c.Arch == ArchUNet) && c.Loss != "fm" && c.Loss != "eqm":

@@ -59,6 +59,10 @@ type Config struct {
 	// (or empty, the default, as every directory before it), "score" or
 	// "noise" (interpolant.PredictionByName).
 	Prediction string `json:"prediction,omitempty"`
+	// Latent is flow matching's latent noise: the scale a of
+	// γ = √(a·t(1 − t)) (loss.FlowMatching.Latent); nil means none, and 0
+	// none asked for explicitly.
+	Latent *float64 `json:"latent,omitempty"`
 	// CDReg is CD's energy regulariser α; nil means the loss's default
 	// (0.001), and 0 none.
 	CDReg     *float64 `json:"cd_reg,omitempty"`
@@ -78,6 +82,7 @@ type Config struct {
 	// Projection, the probes of ssm and sm-hutchinson ("rademacher", the
 	// default, "gaussian" or "sphere"), and DSM's σ (0: 0.05), which with
 	// SigmaEnd follows a cosine from Sigma to SigmaEnd over the run.
+	// For sf2m, Sigma is the bridge's σ (0: 1).
 	SMPenalty  float64 `json:"sm_penalty,omitempty"`
 	Projection string  `json:"projection,omitempty"`
 	Sigma      float64 `json:"sigma,omitempty"`
@@ -219,8 +224,11 @@ func (c Config) network(k Kind, seed uint64) (nn.Module, error) {
 	for i := range hidden {
 		hidden[i] = c.Hidden
 	}
-	if k == KindFlow || k == KindEquilibrium {
+	switch k {
+	case KindFlow, KindEquilibrium:
 		return nn.NewTimeMLP(rng, c.Dim, 4, hidden, c.Dim, act)
+	case KindBridge:
+		return nn.NewTimeMLP(rng, c.Dim, 4, hidden, 2*c.Dim, act)
 	}
 	return nn.NewMLP(rng, append(append([]int{c.Dim}, hidden...), 1), act, nil)
 }

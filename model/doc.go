@@ -17,7 +17,11 @@
 //	             integrator, or an SDE with the same marginals and a last
 //	             step: SetSolver); Encode runs the ODE back from data to
 //	             noise; exact log p by the change of variables,
-//	             d log p/dt = −∇·v
+//	             d log p/dt = −∇·v. With latent noise (Config.Latent) the
+//	             SDE's score is converted on interpolant.Marginal. A bridge
+//	             (sf2m, Kind "bridge") is a Flow whose one network gives the
+//	             velocity and a score head: it generates by the bridge's
+//	             SDE dx = [v + (σ²/2)s]dt + σ dW, its density by v's ODE
 //	Equilibrium  f(x), from equilibrium matching: a flow with velocity −f/λ,
 //	             λ the loss's multiplier (far from the data f ≈ λ·v)
 //	Potential    V(x), from energy matching: density exp(−V/ε_max), generates

@@ -26,6 +26,10 @@ const (
 	KindEnergy Kind = "energy"
 	// KindFlow is a velocity field v(x, t) (flow matching).
 	KindFlow Kind = "flow"
+	// KindBridge is a Schrödinger bridge's velocity and score, one network
+	// of 2d outputs ([SF]²M): generates by the bridge's SDE, density by
+	// the velocity's ODE.
+	KindBridge Kind = "bridge"
 	// KindEquilibrium is a time-invariant field f(x) to descend
 	// (equilibrium matching).
 	KindEquilibrium Kind = "equilibrium"
@@ -51,6 +55,8 @@ func (k Kind) Describe() string {
 	switch k {
 	case KindFlow:
 		return "a velocity field (flow matching)"
+	case KindBridge:
+		return "a Schrödinger bridge's velocity and score ([SF]²M)"
 	case KindEquilibrium:
 		return "an equilibrium field (equilibrium matching)"
 	case KindPotential:
@@ -70,6 +76,8 @@ func KindOf(o Objective) Kind {
 	switch o.Time.(type) {
 	case loss.FlowMatching:
 		return KindFlow
+	case loss.SF2M:
+		return KindBridge
 	case loss.EquilibriumMatching:
 		return KindEquilibrium
 	case loss.MultiNoiseDSM:
@@ -138,7 +146,7 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 			fm := o.Time.(loss.FlowMatching)
 			return &Flow{base: b, field: func(tp *tensor.Tape, x *tensor.Tensor, t float64) *tensor.Tensor {
 				return tn.ForwardT(tp, x, tensor.Full(t, x.Dim(0), 1))
-			}, Solver: flow.Generator{Prediction: fm.Prediction, Interpolant: fm.Interpolant}}, nil
+			}, Solver: flow.Generator{Prediction: fm.Prediction, Interpolant: fm.Path()}}, nil
 		}
 		eq := o.Time.(loss.EquilibriumMatching)
 		if eq.Explicit || eq.TimeConditioned || eq.Prediction != interpolant.Velocity {
@@ -159,6 +167,8 @@ func New(c Config, net nn.Module, o Objective) (Model, error) {
 			return nil, fmt.Errorf("model: %w", err)
 		}
 		return &Potential{base: b, V: v, EpsMax: eps, loss: em}, nil
+	case KindBridge:
+		return newBridge(b, o.Time.(loss.SF2M))
 	case KindNoiseEnergy:
 		return newNoiseEnergy(b, o.Time.(loss.MultiNoiseDSM))
 	case KindRecovery:
@@ -290,6 +300,8 @@ const densitySteps = 50
 // one this flow carries N(0, I) to (flow.LogDensity).
 type Flow struct {
 	base
+	// score is a bridge's score head (nil for a flow): the SDE's score.
+	score flow.Field
 	// field is the network's prediction, of the kind Solver.Prediction.
 	field flow.Field
 	// eqLambda is an equilibrium field's λ (its field is −f/λ), 0 for a flow.
@@ -302,7 +314,12 @@ type Flow struct {
 }
 
 // Kind returns KindFlow.
-func (m *Flow) Kind() Kind { return KindFlow }
+func (m *Flow) Kind() Kind {
+	if m.score != nil {
+		return KindBridge
+	}
+	return KindFlow
+}
 
 // Density returns nil: a flow's density has no closed form.
 func (m *Flow) Density() energy.Energy { return nil }
@@ -351,6 +368,13 @@ func (m *Flow) generator() flow.Generator {
 	g := m.Solver
 	g.Field = func(dst []float64, t float64, x []float64) {
 		copy(dst, m.field(nil, tensor.New(x, len(x)/d, d), t).Data())
+	}
+	if m.score != nil && g.SDE != nil {
+		sde := *g.SDE
+		sde.Score = func(dst []float64, t float64, x []float64) {
+			copy(dst, m.score(nil, tensor.New(x, len(x)/d, d), t).Data())
+		}
+		g.SDE = &sde
 	}
 	return g
 }

@@ -39,6 +39,8 @@ type LossSettings struct {
 	// Prediction is what flow matching's network predicts; the zero value
 	// is the velocity.
 	Prediction interpolant.Prediction
+	// Latent is flow matching's latent noise (nil: none).
+	Latent *interpolant.Latent
 	// Data are the training points; NCE fits its noise to them, FCE its
 	// flow's start.
 	Data *tensor.Tensor
@@ -69,7 +71,7 @@ type LossSettings struct {
 	SMPenalty float64
 	Probe     loss.Probe
 	// Sigma is DSM's σ (0: 0.05), SigmaSchedule its schedule over the
-	// training steps, when set.
+	// training steps, when set; and [SF]²M's bridge σ (0: 1).
 	Sigma         float64
 	SigmaSchedule schedule.Schedule
 	// NCENoise is NCE's noise: "isotropic" (or empty) or "full".
@@ -144,7 +146,7 @@ func cdSampler(s LossSettings) sampler.Sampler {
 
 var (
 	cdUses    = []string{"cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end"}
-	flowUses  = []string{"coupling", "interpolant", "label-drop", "prediction"}
+	flowUses  = []string{"coupling", "interpolant", "label-drop", "prediction", "latent"}
 	noiseUses = []string{"sigma-max", "sigma-min", "noise-levels"}
 )
 
@@ -220,7 +222,10 @@ var recipes = []Recipe{
 		return timeLoss(loss.DiffusionRecovery{Levels: s.DRLLevels, K: s.DRLSteps, StepScale: s.DRLStepScale})
 	}},
 	{"fm", "flow matching of a velocity v(x, t) (or with -prediction the score or the noise); generates by integration from noise", flowUses, func(s LossSettings) Objective {
-		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop, Prediction: s.Prediction})
+		return timeLoss(loss.FlowMatching{Coupling: s.Coupling, Interpolant: s.Interpolant, LabelDrop: s.LabelDrop, Prediction: s.Prediction, Latent: s.Latent})
+	}},
+	{"sf2m", "[SF]²M, simulation-free Schrödinger-bridge flow matching (Tong et al. 2024): entropic-OT pairs (ε = 2σ²), Brownian bridge of σ (-sigma, 1), one net of velocity and score; generates by the SDE dx = [v + σ²/2·s]dt + σ dW", []string{"sigma"}, func(s LossSettings) Objective {
+		return timeLoss(loss.SF2M{Sigma: s.Sigma})
 	}},
 	{"eqm", "equilibrium matching of a field f(x), its target scaled by c(t) (truncated, linear or piecewise); generates by descending it",
 		[]string{"interpolant", "label-drop", "eqm-scale", "eqm-threshold", "eqm-lambda", "eqm-start", "eqm-dispersion", "eqm-tau"}, func(s LossSettings) Objective {
@@ -251,7 +256,7 @@ func (r Recipe) nameDoc() (string, string) { return r.Name, r.Doc }
 // Unused returns the settings, as ebm train's flags, that the recipe does
 // not read.
 func (r Recipe) Unused() []string {
-	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop", "prediction",
+	return unused(r.Uses, "cd-reg", "cd-sampler", "cd-steps", "cd-step", "cd-noise", "cd-step-end", "coupling", "interpolant", "label-drop", "prediction", "latent",
 		"sigma-max", "sigma-min", "noise-levels", "gen-weight", "sm-penalty", "projection", "sigma", "sigma-end", "nce-noise",
 		"ed-t", "ed-m", "ed-w", "drl-levels", "drl-steps", "drl-step-scale", "fce-flow-lr",
 		"eqm-scale", "eqm-threshold", "eqm-lambda", "eqm-start", "eqm-dispersion", "eqm-tau")
@@ -282,6 +287,8 @@ func (r Recipe) Keep(c Config) Config {
 			c.Interpolant = ""
 		case "prediction":
 			c.Prediction = ""
+		case "latent":
+			c.Latent = nil
 		case "sigma-max":
 			c.SigmaMax = 0
 		case "sigma-min":
@@ -413,6 +420,16 @@ func (c Config) NewLoss(data *tensor.Tensor) (Objective, error) {
 	}
 	if s.EqM, err = c.eqm(); err != nil {
 		return Objective{}, err
+	}
+	if c.Latent != nil {
+		l := interpolant.Latent{Scale: *c.Latent}
+		if err := l.Check(); err != nil {
+			return Objective{}, fmt.Errorf("model: latent %g: %w: %w", *c.Latent, err, ErrInvalid)
+		}
+		if s.Prediction != interpolant.Velocity {
+			return Objective{}, fmt.Errorf("model: latent noise trains a velocity, not prediction %s: %w", s.Prediction, ErrInvalid)
+		}
+		s.Latent = &l
 	}
 	o, err := NewLoss(c.Loss, s)
 	if err != nil {

@@ -25,10 +25,22 @@ type Integrated interface {
 // or with error control where method is an embedded pair (LowerOrder > 0);
 // with sde set, by that SDE in steps steps instead (its score converted
 // from the network's prediction on the path it was trained along, which
-// may be any).
+// may be any). A bridge ([SF]²M) generates by an SDE whatever is asked:
+// sde nil keeps its own, dx = [v + (σ²/2)s]dt + σ dW in steps steps
+// (method is then unused), and a given sde takes its score from the
+// bridge's score head.
 func (m *Flow) SetSolver(method integrate.Tableau, steps int, sde *flow.SDE) error {
 	m.Solver.Method, m.Solver.Steps = method, steps
 	m.Solver.Adaptive = nil
+	if m.score != nil && sde == nil {
+		sde = m.Solver.SDE
+		if sde == nil {
+			return fmt.Errorf("model: a bridge without its SDE: %w", ErrInvalid)
+		}
+		s := *sde
+		s.Method = nil
+		sde = &s
+	}
 	if method.LowerOrder > 0 && sde == nil {
 		m.Solver.Adaptive = &integrate.Adaptive{}
 	}
