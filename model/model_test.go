@@ -32,7 +32,7 @@ func TestTrainingHelps(t *testing.T) {
 		{"dsm", 400, true}, {"ssm", 150, false}, {"sm", 150, false}, {"sm-hutchinson", 150, false}, {"sm-fd", 150, false},
 		{"nce", 200, false}, {"cd", 150, false}, {"pcd", 150, true}, {"ptcd", 100, false},
 		{"fm", 150, true}, {"eqm", 150, true}, {"em", 200, false}, {"ncsn", 400, false},
-		{"ed", 200, true}, {"drl", 200, false}, {"fce", 400, false},
+		{"ed", 200, true}, {"drl", 200, false}, {"fce", 400, false}, {"sf2m", 150, false},
 	}
 	for _, r := range Recipes() {
 		if r.Name == "ce" || r.Name == "jem" { // classifiers of images: TestImageClassifiersLearn
@@ -104,7 +104,7 @@ func TestTrainingHelps(t *testing.T) {
 // densities.
 func TestSaveLoad(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"dsm", "fm", "eqm", "em", "ed", "drl"} {
+	for _, name := range []string{"dsm", "fm", "eqm", "em", "ed", "drl", "sf2m"} {
 		cfg := Config{Data: "circle", Loss: name, Dim: 2, Hidden: 8, Layers: 1, Activation: "tanh", Steps: 3, Batch: 16, LR: 1e-3, Seed: 2}
 		l, err := NewLoss(name, LossSettings{Steps: 3})
 		if err != nil {
