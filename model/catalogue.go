@@ -11,7 +11,6 @@ import (
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
-	"github.com/goebm/goebm/neuralsampler"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/train"
 )
@@ -67,7 +66,6 @@ func Catalogue() Catalog {
 	return Catalog{
 		{"energies", energy.Names()},
 		{"samplers", SamplerDocs()},
-		{"neural samplers", neuralsampler.Names()},
 		{"losses", LossDocs()},
 		{"couplings", coupling.Names()},
 		{"interpolants", interpolant.Names()},

@@ -12,7 +12,6 @@ import (
 	"github.com/goebm/goebm/integrate"
 	"github.com/goebm/goebm/interpolant"
 	"github.com/goebm/goebm/loss"
-	"github.com/goebm/goebm/neuralsampler"
 	"github.com/goebm/goebm/train"
 )
 
@@ -20,18 +19,17 @@ import (
 // ByName is found by it, and that the groups come in their order.
 func TestCatalogueFinds(t *testing.T) {
 	byName := map[string]func(string) error{
-		"energies":        func(n string) error { _, err := energy.ByName(n, 2); return err },
-		"samplers":        func(n string) error { _, err := SamplerByName(n); return err },
-		"neural samplers": func(n string) error { _, err := neuralsampler.MethodByName(n); return err },
-		"losses":          func(n string) error { _, err := RecipeByName(n); return err },
-		"couplings":       func(n string) error { _, err := coupling.ByName(n); return err },
-		"interpolants":    func(n string) error { _, err := interpolant.ByName(n); return err },
-		"diffusions":      func(n string) error { _, err := interpolant.DiffusionByName(n); return err },
-		"predictions":     func(n string) error { _, err := interpolant.PredictionByName(n); return err },
-		"last steps":      func(n string) error { _, err := flow.LastStepByName(n); return err },
-		"integrators":     func(n string) error { _, err := integrate.Lookup(n); return err },
-		"eqm scales":      func(n string) error { _, err := loss.EqMScaleByName(n); return err },
-		"callbacks":       func(n string) error { _, err := train.ParseCallbacks(n, io.Discard); return err },
+		"energies":     func(n string) error { _, err := energy.ByName(n, 2); return err },
+		"samplers":     func(n string) error { _, err := SamplerByName(n); return err },
+		"losses":       func(n string) error { _, err := RecipeByName(n); return err },
+		"couplings":    func(n string) error { _, err := coupling.ByName(n); return err },
+		"interpolants": func(n string) error { _, err := interpolant.ByName(n); return err },
+		"diffusions":   func(n string) error { _, err := interpolant.DiffusionByName(n); return err },
+		"predictions":  func(n string) error { _, err := interpolant.PredictionByName(n); return err },
+		"last steps":   func(n string) error { _, err := flow.LastStepByName(n); return err },
+		"integrators":  func(n string) error { _, err := integrate.Lookup(n); return err },
+		"eqm scales":   func(n string) error { _, err := loss.EqMScaleByName(n); return err },
+		"callbacks":    func(n string) error { _, err := train.ParseCallbacks(n, io.Discard); return err },
 	}
 	var titles []string
 	for _, g := range Catalogue() {
@@ -47,7 +45,7 @@ func TestCatalogueFinds(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"energies", "samplers", "neural samplers", "losses", "couplings", "interpolants", "diffusions", "predictions", "last steps", "integrators", "datasets", "activations", "eqm scales", "callbacks"}; !slices.Equal(titles, want) {
+	if want := []string{"energies", "samplers", "losses", "couplings", "interpolants", "diffusions", "predictions", "last steps", "integrators", "datasets", "activations", "eqm scales", "callbacks"}; !slices.Equal(titles, want) {
 		t.Errorf("groups %q, want %q", titles, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/goebm/goebm/internal/lookup"
+	"github.com/goebm/goebm/neuralsampler"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 )
@@ -107,6 +108,11 @@ var samplers = []NamedSampler{
 	}},
 	{"nesterov", "gradient descent with Nesterov momentum 0.9 (not a sampler)", []string{"step-size", "warmup"}, true, true, true, func(s SamplerSettings) sampler.Sampler {
 		return sampler.Nesterov{StepSize: constOrNil(s.StepSize)}
+	}}, {"idem", "iDEM: a score network trained from the energy alone (Monte Carlo targets, replay buffer; minutes), then independent draws by its reverse SDE; -step-size is the target's scale (default 1; 50 for gmm40)", []string{"step-size"}, false, false, false, func(s SamplerSettings) sampler.Sampler {
+		return neuralsampler.Amortized{Config: neuralsampler.Config{Method: neuralsampler.IDEM, Scale: s.StepSize}}
+	}},
+	{"iefm", "iEFM: a velocity network trained from the energy alone (energies only; minutes), then independent draws by its ODE; -step-size is the target's scale (default 1; 50 for gmm40)", []string{"step-size"}, false, false, false, func(s SamplerSettings) sampler.Sampler {
+		return neuralsampler.Amortized{Config: neuralsampler.Config{Method: neuralsampler.IEFM, Scale: s.StepSize}}
 	}},
 }
 
