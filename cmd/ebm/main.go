@@ -20,7 +20,8 @@
 // model beyond 2-D exits 1 when its AIS check has not converged, after
 // printing the scores (-json: "converged": false). The first
 // Ctrl-C stops the command at its next check; a second exits at once
-// with status 130.
+// with status 130. EBM_CPUPROFILE=FILE writes a CPU profile of the command
+// for go tool pprof.
 package main
 
 import (
@@ -34,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -46,7 +48,40 @@ func main() {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt)
 	ctx := cli.Interrupts(context.Background(), "ebm", sig, os.Stderr, os.Exit)
-	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	stop, err := profile(os.Getenv("EBM_CPUPROFILE"))
+	if err != nil {
+		os.Exit(exitCode(err, os.Stderr))
+	}
+	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err := stop(); err != nil && code == 0 {
+		code = exitCode(err, os.Stderr)
+	}
+	os.Exit(code)
+}
+
+// profile starts a CPU profile of the command into path (EBM_CPUPROFILE;
+// go tool pprof reads it), TorchEBM's profile_context without a flag on
+// every command, and returns the function that ends and writes it. An
+// empty path profiles nothing.
+func profile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("EBM_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("EBM_CPUPROFILE: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("EBM_CPUPROFILE: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // runMain runs the command and returns its exit status (package cli's).

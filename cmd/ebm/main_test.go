@@ -384,3 +384,28 @@ func TestSampleBooth(t *testing.T) {
 		}
 	}
 }
+
+// TestProfile: an empty path profiles nothing; a path gets a CPU profile
+// that go tool pprof reads (a gzipped protocol buffer: gzip's magic bytes);
+// a path that cannot be created is an error before anything runs.
+func TestProfile(t *testing.T) {
+	stop, err := profile("")
+	if err != nil || stop() != nil {
+		t.Fatalf("no profile: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	stop, err = profile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("profile file %d bytes, %v: want a gzipped profile", len(b), err)
+	}
+	if _, err := profile(filepath.Join(t.TempDir(), "missing", "cpu.prof")); err == nil {
+		t.Error("a profile in a missing directory was accepted")
+	}
+}
