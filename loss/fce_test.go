@@ -10,8 +10,6 @@ import (
 
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/normflow"
-	"github.com/goebm/goebm/optim"
-	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -197,21 +195,7 @@ func fitFCE(t *testing.T, l FCE, x *tensor.Tensor, steps int) (shifted, State) {
 	t.Helper()
 	q := shifted{tensor.Zeros(2), tensor.New([]float64{1, 0, 0, 1}, 2, 2)}
 	run, st := l.Start()
-	params := []*tensor.Tensor{q.M, q.W, st.Params()[0].Value}
-	opt := &optim.Adam{Schedule: schedule.Cosine{Start: 0.05, End: 0.001, Steps: steps}}
-	rng := rngOf(11)
-	tp := tensor.NewTape()
-	for range steps {
-		v, err := run.Loss(tp, q, x, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := tp.Grad([]*tensor.Tensor{v}, params, tensor.GradOptions{})
-		if err := opt.Step(params, g); err != nil {
-			t.Fatal(err)
-		}
-		tp.Reset()
-	}
+	fit(t, run, q, x, []*tensor.Tensor{q.M, q.W, st.Params()[0].Value}, steps)
 	return q, st
 }
 

@@ -175,12 +175,20 @@ func TestParameterGradients(t *testing.T) {
 func train(t *testing.T, l EnergyLoss, x *tensor.Tensor, steps int, extra []*tensor.Tensor) []float64 {
 	t.Helper()
 	q := quadratic{tensor.New([]float64{1, 0, 0, 1}, 2, 2)}
-	params := append([]*tensor.Tensor{q.W}, extra...)
+	fit(t, l, q, x, append([]*tensor.Tensor{q.W}, extra...), steps)
+	w := q.W.Data()
+	return []float64{w[0], (w[1] + w[2]) / 2, (w[1] + w[2]) / 2, w[3]}
+}
+
+// fit runs steps of Adam (cosine rate from 0.05 to 0.001) on the loss of
+// net on x over params.
+func fit(t *testing.T, l EnergyLoss, net nn.Module, x *tensor.Tensor, params []*tensor.Tensor, steps int) {
+	t.Helper()
 	opt := &optim.Adam{Schedule: schedule.Cosine{Start: 0.05, End: 0.001, Steps: steps}}
 	rng := rngOf(11)
 	tp := tensor.NewTape()
 	for range steps {
-		v, err := l.Loss(tp, q, x, rng)
+		v, err := l.Loss(tp, net, x, rng)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,8 +198,6 @@ func train(t *testing.T, l EnergyLoss, x *tensor.Tensor, steps int, extra []*ten
 		}
 		tp.Reset()
 	}
-	w := q.W.Data()
-	return []float64{w[0], (w[1] + w[2]) / 2, (w[1] + w[2]) / 2, w[3]}
 }
 
 // inv2 inverts a 2×2 matrix.
