@@ -187,7 +187,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sample"}, true, "-energy NAME or -model DIR"},
 		{[]string{"sample", "-energy", "gaussian", "-model", dir}, true, "not both"},
 		{[]string{"sample", "-energy", "banana"}, true, "valid: ackley"},
-		{[]string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}, true, "hmc, langevin"},
+		{[]string{"sample", "-energy", "gaussian", "-sampler", "gibbs"}, true, "hmc, idem, iefm, langevin"},
 		{[]string{"sample", "-energy", "gaussian", "-chains", "0"}, true, "-chains"},
 		{[]string{"sample", "-energy", "funnel", "-dim", "1"}, true, "at least 2"},
 		{[]string{"sample", "-energy", "himmelblau", "-dim", "3"}, true, "takes only 2"},
