@@ -58,13 +58,8 @@ func TestBridgeSDE(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mean, vr := 0.0, 0.0
-		for _, u := range x {
-			mean += u / n
-		}
-		for _, u := range x {
-			vr += (u - mean) * (u - mean) / (n - 1)
-		}
+		mean, sd := moments(x, 1, 0)
+		vr := sd * sd
 		if math.Abs(mean-m) > 5*math.Sqrt(b/n)+0.01 || math.Abs(vr-b) > 5*b*math.Sqrt(2.0/n)+0.01 {
 			t.Errorf("%s: mean %.4f variance %.4f, want %g and %g", name, mean, vr, m, b)
 		}
@@ -104,13 +99,8 @@ func TestLatentMarginalSDE(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mean, vr := 0.0, 0.0
-		for _, u := range x {
-			mean += u / n
-		}
-		for _, u := range x {
-			vr += (u - mean) * (u - mean) / (n - 1)
-		}
+		mean, sd := moments(x, 1, 0)
+		vr := sd * sd
 		ok := math.Abs(mean-m) <= 5*s/math.Sqrt(n)+0.01 && math.Abs(vr-s*s) <= 5*s*s*math.Sqrt(2.0/n)+0.01
 		if ok != c.ok {
 			t.Errorf("%s: mean %.4f variance %.4f (want %g and %g): within the tolerance %v, want %v", name, mean, vr, float64(m), s*s, ok, c.ok)
