@@ -364,16 +364,11 @@ func (m *Flow) Generate(ctx context.Context, n int, rng *rand.Rand) (*tensor.Ten
 
 // generator returns the Solver with its Field set from the network.
 func (m *Flow) generator() flow.Generator {
-	d := m.cfg.Dim
 	g := m.Solver
-	g.Field = func(dst []float64, t float64, x []float64) {
-		copy(dst, m.field(nil, tensor.New(x, len(x)/d, d), t).Data())
-	}
+	g.Field = flow.Evaluator(m.field, m.cfg.Dim)
 	if m.score != nil && g.SDE != nil {
 		sde := *g.SDE
-		sde.Score = func(dst []float64, t float64, x []float64) {
-			copy(dst, m.score(nil, tensor.New(x, len(x)/d, d), t).Data())
-		}
+		sde.Score = flow.Evaluator(m.score, m.cfg.Dim)
 		g.SDE = &sde
 	}
 	return g
