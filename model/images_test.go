@@ -2,9 +2,12 @@ package model
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/tensor"
 )
 
 // TestImageClassifiersLearn trains the two image classifiers (ce, jem) as
@@ -91,4 +94,29 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
+}
+
+// TestGenerateChunked checks the chunks' sizes, their order and a
+// cancelled context.
+func TestGenerateChunked(t *testing.T) {
+	var sizes []int
+	gen := func(c, rows int) (*tensor.Tensor, error) {
+		sizes = append(sizes, rows)
+		return tensor.Full(float64(c), rows, 2), nil
+	}
+	got, err := generateChunked(context.Background(), 2*genChunk+7, 2, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{genChunk, genChunk, 7}; !slices.Equal(sizes, want) {
+		t.Fatalf("chunks of %v rows, want %v", sizes, want)
+	}
+	if len(got) != 2*(2*genChunk+7) || got[0] != 0 || got[2*genChunk] != 1 || got[len(got)-1] != 2 {
+		t.Fatalf("rows out of order or missing: %d values", len(got))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := generateChunked(ctx, 3, 2, gen); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: got %v", err)
+	}
 }

@@ -161,8 +161,14 @@ func ScoreImages(ctx context.Context, m Model, clf *Classifier, train, test Labe
 			}
 		}
 		s.Guidance = &w
-	} else if x, err = m.Generate(ctx, n, newRand(seed)); err != nil {
-		return s, err
+	} else {
+		data, err := generateChunked(ctx, n, m.Config().Dim, func(c, rows int) (*tensor.Tensor, error) {
+			return m.Generate(ctx, rows, newRandStream(seed, 5+uint64(c)<<32)) // chunk 0: newRand(seed)
+		})
+		if err != nil {
+			return s, err
+		}
+		x = tensor.New(data, n, m.Config().Dim)
 	}
 	s.Samples = x.Dim(0)
 	fx, err := clf.Features(ctx, x)
