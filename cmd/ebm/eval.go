@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -43,6 +44,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	clfDir := fs.String("classifier", "", "images: directory of a classifier (ebm train -loss ce -model conv) in whose features generated images are scored")
 	chain := fs.Int("chain-steps", 0, "image energies: Langevin steps of the generated images from uniform noise (0: 4 times the training chains' steps); ncsn: steps per noise level (0: 1000 over the levels)")
 	guidance := fs.Float64("guidance", 1, "images: classifier-free guidance w of a conditional model's samples (0 unconditional, 1 conditional)")
+	method := fs.String("integrator", "rk4", "image flows: the ODE's integrator, one of the ODE ones ebm list names")
+	steps := fs.Int("ode-steps", 50, "image flows: steps of a fixed-step integrator")
 	var sc model.Scoring
 	fs.IntVar(&sc.AIS.Chains, "ais-chains", 128, "AIS chains per run (beyond 2-D)")
 	fs.IntVar(&sc.AIS.Steps, "ais-steps", 1000, "annealing steps K of the shorter AIS runs (beyond 2-D)")
@@ -82,9 +85,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := chainSteps(fs, m, *chain); err != nil {
 			return err
 		}
+		if err := evalSolver(fs, m, *method, *steps); err != nil {
+			return err
+		}
 		return evalImages(ctx, stdout, *asJSON, *dir, m, *clfDir, *n, *guidance, *seed)
 	}
-	if err := refuse(fs, "-model of points", "classifier", "guidance", "chain-steps"); err != nil {
+	if err := refuse(fs, "-model of points", "classifier", "guidance", "chain-steps", "integrator", "ode-steps"); err != nil {
 		return err
 	}
 	if err := pointsFlag(*n, m.Config().Dim); err != nil {
@@ -116,6 +122,28 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errNotConverged
 	}
 	return err
+}
+
+// evalSolver sets an image flow's integrator from -integrator and
+// -ode-steps, and refuses them for other models.
+func evalSolver(fs *flag.FlagSet, m model.Model, method string, steps int) error {
+	f, ok := m.(model.Integrated)
+	if !ok {
+		return refuse(fs, "-model of "+m.Kind().Describe(), "integrator", "ode-steps")
+	}
+	tb, _, err := integratorFlag(fs, method, false)
+	switch {
+	case err != nil:
+		return err
+	case steps < 1:
+		return usagef("-ode-steps %d: must be positive", steps)
+	case tb.LowerOrder > 0 && isSet(fs, "ode-steps"):
+		return usagef("-ode-steps: not with the adaptive -integrator %s, which chooses its steps", method)
+	}
+	if err := f.SetSolver(tb, steps, nil); err != nil {
+		return asUsage(err)
+	}
+	return nil
 }
 
 type imageEvalSummary struct {

@@ -63,6 +63,15 @@ func TestImagesEndToEnd(t *testing.T) {
 	if _, _, err := ebm(t, "eval", "-model", p("pcd")); err == nil {
 		t.Error("eval of an image energy without -classifier succeeded")
 	}
+	// -integrator and -ode-steps reach a flow's solver (one Euler step
+	// scores otherwise than 50 of RK4), and an energy refuses them.
+	coarse, _, js := scoreImages(t, "unet", "-model", p("unet"), "-classifier", p("clf"), "-n", "40", "-integrator", "euler", "-ode-steps", "1")
+	if fine, _, _ := scoreImages(t, "unet", "-model", p("unet"), "-classifier", p("clf"), "-n", "40"); coarse.Frechet == fine.Frechet {
+		t.Errorf("unet: one Euler step scores as 50 RK4 steps do: %s", js)
+	}
+	if _, _, err := ebm(t, "eval", "-model", p("pcd"), "-classifier", p("clf"), "-n", "40", "-ode-steps", "5"); err == nil {
+		t.Error("eval accepted -ode-steps for an image energy")
+	}
 
 	for _, m := range []string{"jem", "fm", "unet"} {
 		out := p(m + "-3.npy")
