@@ -266,6 +266,9 @@ type ziggurat struct {
 	k [256]int64
 	// w[i] = x[i]·2⁻⁵²: |x| = a·w[i] for the 52-bit magnitude a.
 	w [256]float64
+	// kw[i] holds k[i] and w[i]'s bits side by side, for the vector fast
+	// path's loads.
+	kw [256][2]uint64
 	// dx[i] = 1/(x[i] − x[i+1]): the chord's slope in the wedge test.
 	dx [256]float64
 	// side[i] says where f lies against the chord of layer i's band, and
@@ -323,6 +326,7 @@ func newZiggurat(r float64) *ziggurat {
 	for i := range 256 {
 		z.k[i] = int64(z.x[i+1] / z.x[i] * 0x1p52)
 		z.w[i] = z.x[i] * 0x1p-52
+		z.kw[i] = [2]uint64{uint64(z.k[i]), math.Float64bits(z.w[i])}
 		z.dx[i] = 1 / (z.x[i] - z.x[i+1])
 		switch {
 		case i == 0:

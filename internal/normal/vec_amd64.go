@@ -10,16 +10,20 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func fillAVX2(s *[4][lanes]uint64, buf *[bufLen]uint64)
 
+// fillAVX512 is fillAVX2 with AVX-512VL's rotate instruction.
+//
+//go:noescape
+func fillAVX512(s *[4][lanes]uint64, buf *[bufLen]uint64)
+
 // zigAVX2 is fastGo on groups of four words: it writes the draws of whole
 // groups that pass the fast test and returns the index of the first group
 // with a word that fails, or of the last whole group's end
-// (min(len(src), len(dst)) rounded down to 4). Layers and magnitudes come
-// from two gathers of k and w; the conversion of the 52-bit magnitude to
-// float64 is exact (OR into 2⁵²'s exponent, subtract 2⁵²), so a draw's bits
-// are fastGo's.
+// (min(len(src), len(dst)) rounded down to 4). Layers' k and w come from
+// the pairs kw; the conversion of the 52-bit magnitude to float64 is exact
+// (OR into 2⁵²'s exponent, subtract 2⁵²), so a draw's bits are fastGo's.
 //
 //go:noescape
-func zigAVX2(src []uint64, dst []float64, k *[256]int64, w *[256]float64) int
+func zigAVX2(src []uint64, dst []float64, kw *[256][2]uint64) int
 
 // fastAVX2 is fastGo with zigAVX2 over the whole groups and fastGo on the
 // group where it stops.
@@ -27,7 +31,7 @@ func fastAVX2(src []uint64, out []float64) int {
 	n := min(len(src), len(out))
 	i := 0
 	for {
-		i += zigAVX2(src[i:n], out[i:n], &zig.k, &zig.w)
+		i += zigAVX2(src[i:n], out[i:n], &zig.kw)
 		m := min(i+4, n)
 		i += fastGo(src[i:m], out[i:m])
 		if i < m || i == n {
@@ -40,5 +44,8 @@ func init() {
 	if cpu.X86.HasAVX2 {
 		fill = fillAVX2
 		fast = fastAVX2
+	}
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
+		fill = fillAVX512
 	}
 }

@@ -29,6 +29,24 @@ func TestFillAVX2(t *testing.T) {
 	}
 }
 
+// TestFillAVX512: the AVX-512 refill writes the portable one's words and
+// leaves the same state, refill after refill.
+func TestFillAVX512(t *testing.T) {
+	if !cpu.X86.HasAVX512F || !cpu.X86.HasAVX512VL {
+		t.Skip("no AVX-512VL")
+	}
+	a := New(rand.NewPCG(5, 6))
+	b := *a
+	var wa, wb [bufLen]uint64
+	for r := range 4 {
+		fillAVX512(&a.s, &wa)
+		fillGo(&b.s, &wb)
+		if wa != wb || a.s != b.s {
+			t.Fatalf("refill %d: AVX-512 and Go differ", r)
+		}
+	}
+}
+
 // TestFastAVX2: the vector fast path writes fastGo's bits and stops at the
 // same word, on runs of every length from 0 to 40 (whole groups and
 // remainders) cut from a long stream of words, a twentieth of which are made
@@ -79,7 +97,7 @@ func TestZigAVX2Groups(t *testing.T) {
 		}
 	}
 	out := make([]float64, len(words))
-	if i := zigAVX2(words, out, &zig.k, &zig.w); i != 40 {
+	if i := zigAVX2(words, out, &zig.kw); i != 40 {
 		t.Errorf("passing words: stops at %d of %d, want 40", i, len(words))
 	}
 	for _, fail := range [][]int{{8, 9, 10, 11}, {10}} {
@@ -87,7 +105,7 @@ func TestZigAVX2Groups(t *testing.T) {
 		for _, j := range fail {
 			w[j] |= 0xff // the top layer always fails
 		}
-		if i := zigAVX2(w, out, &zig.k, &zig.w); i != 8 {
+		if i := zigAVX2(w, out, &zig.kw); i != 8 {
 			t.Errorf("words %v failing: stops at %d, want 8", fail, i)
 		}
 	}
