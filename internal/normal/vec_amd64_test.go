@@ -11,39 +11,32 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// TestFillAVX2: the vector refill writes the portable one's words and
+// TestFillVector: each vector refill writes the portable one's words and
 // leaves the same state, refill after refill.
-func TestFillAVX2(t *testing.T) {
-	if !cpu.X86.HasAVX2 {
-		t.Skip("no AVX2")
-	}
-	a := New(rand.NewPCG(5, 6))
-	b := *a
-	var wa, wb [bufLen]uint64
-	for r := range 4 {
-		fillAVX2(&a.s, &wa)
-		fillGo(&b.s, &wb)
-		if wa != wb || a.s != b.s {
-			t.Fatalf("refill %d: AVX2 and Go differ", r)
-		}
-	}
-}
-
-// TestFillAVX512: the AVX-512 refill writes the portable one's words and
-// leaves the same state, refill after refill.
-func TestFillAVX512(t *testing.T) {
-	if !cpu.X86.HasAVX512F || !cpu.X86.HasAVX512VL {
-		t.Skip("no AVX-512VL")
-	}
-	a := New(rand.NewPCG(5, 6))
-	b := *a
-	var wa, wb [bufLen]uint64
-	for r := range 4 {
-		fillAVX512(&a.s, &wa)
-		fillGo(&b.s, &wb)
-		if wa != wb || a.s != b.s {
-			t.Fatalf("refill %d: AVX-512 and Go differ", r)
-		}
+func TestFillVector(t *testing.T) {
+	for _, k := range []struct {
+		name string
+		ok   bool
+		fill func(*[4][lanes]uint64, *[bufLen]uint64)
+	}{
+		{"avx2", cpu.X86.HasAVX2, fillAVX2},
+		{"avx512", cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL, fillAVX512},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.ok {
+				t.Skip("not on this CPU")
+			}
+			a := New(rand.NewPCG(5, 6))
+			b := *a
+			var wa, wb [bufLen]uint64
+			for r := range 4 {
+				k.fill(&a.s, &wa)
+				fillGo(&b.s, &wb)
+				if wa != wb || a.s != b.s {
+					t.Fatalf("refill %d: %s and Go differ", r, k.name)
+				}
+			}
+		})
 	}
 }
 
