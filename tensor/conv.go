@@ -113,21 +113,28 @@ func convCheckBias(op string, bias *Tensor, ch int, x, w *Tensor) {
 // correlation of x with the output gradient, each an op of its own.
 func (tp *Tape) Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	convCheckRank4("Conv2d", x, w)
+	g := conv2dGeom(x.shape, w.shape, opts)
+	convCheckBias("Conv2d", bias, g.o, x, w)
+	return tp.convFwd(x, w, bias, g)
+}
+
+// conv2dGeom returns the geometry of Conv2d for input and weight shapes x
+// and w (rank 4), or panics where they do not fit.
+func conv2dGeom(x, w []int, opts ConvOptions) convGeom {
 	s, p, d, groups := convResolve("Conv2d", opts)
 	g := convGeom{
-		n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
-		o: w.shape[0], kh: w.shape[2], kw: w.shape[3],
+		n: x[0], c: x[1], h: x[2], w: x[3],
+		o: w[0], kh: w[2], kw: w[3],
 		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
 	}
-	if g.c != w.shape[1]*groups || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
-		panic(fmt.Sprintf("tensor: Conv2d: input %v, weight %v and %d groups do not fit", x.shape, w.shape, groups))
+	if g.c != w[1]*groups || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
+		panic(fmt.Sprintf("tensor: Conv2d: input %v, weight %v and %d groups do not fit", x, w, groups))
 	}
 	g.p, g.q = convOutSize(g.h, g.kh, g.sh, g.ph, g.dh), convOutSize(g.w, g.kw, g.sw, g.pw, g.dw)
 	if g.p <= 0 || g.q <= 0 {
-		panic(fmt.Sprintf("tensor: Conv2d: kernel %v with %+v does not fit input %v", w.shape, opts, x.shape))
+		panic(fmt.Sprintf("tensor: Conv2d: kernel %v with %+v does not fit input %v", w, opts, x))
 	}
-	convCheckBias("Conv2d", bias, g.o, x, w)
-	return tp.convFwd(x, w, bias, g)
+	return g
 }
 
 // ConvTranspose2d returns the transposed convolution of x [N, Cin, H, W]
@@ -142,6 +149,15 @@ func (tp *Tape) Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 // correlation op.
 func (tp *Tape) ConvTranspose2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	convCheckRank4("ConvTranspose2d", x, w)
+	g := convTranspose2dGeom(x.shape, w.shape, opts)
+	convCheckBias("ConvTranspose2d", bias, g.c, x, w)
+	return tp.convAdj(x, w, bias, g)
+}
+
+// convTranspose2dGeom returns the geometry of the conv whose adjoint is
+// ConvTranspose2d for input and weight shapes x and w (rank 4): from its
+// output to x. It panics where they do not fit.
+func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 	s, p, d, groups := convResolve("ConvTranspose2d", opts)
 	op := opts.OutputPadding
 	for i := range 2 {
@@ -149,22 +165,20 @@ func (tp *Tape) ConvTranspose2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 			panic(fmt.Sprintf("tensor: ConvTranspose2d: output padding %v must be below the stride %v or the dilation %v", op, s, d))
 		}
 	}
-	// The conv whose adjoint this is goes from the output y to x.
 	g := convGeom{
-		n: x.shape[0], c: w.shape[1] * groups, o: x.shape[1], p: x.shape[2], q: x.shape[3],
-		kh: w.shape[2], kw: w.shape[3],
+		n: x[0], c: w[1] * groups, o: x[1], p: x[2], q: x[3],
+		kh: w[2], kw: w[3],
 		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
 	}
-	if w.shape[0] != g.o || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
-		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %d groups do not fit", x.shape, w.shape, groups))
+	if w[0] != g.o || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
+		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %d groups do not fit", x, w, groups))
 	}
 	g.h = (g.p-1)*g.sh - 2*g.ph + g.dh*(g.kh-1) + op[0] + 1
 	g.w = (g.q-1)*g.sw - 2*g.pw + g.dw*(g.kw-1) + op[1] + 1
 	if g.h <= 0 || g.w <= 0 || g.p == 0 || g.q == 0 {
-		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %+v give no output", x.shape, w.shape, opts))
+		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %+v give no output", x, w, opts))
 	}
-	convCheckBias("ConvTranspose2d", bias, g.c, x, w)
-	return tp.convAdj(x, w, bias, g)
+	return g
 }
 
 // convFwd records y = conv(x, w) + bias for the geometry g.
@@ -291,11 +305,22 @@ func (g *convGeom) convSamples() int {
 	return max(1, min(convBatchCols/max(g.pq(), 1), g.n/8))
 }
 
-// convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil.
-// Samples are independent and run concurrently in pieces of convSamples,
-// each computed by the same calls on any number of cores: the pieces'
-// column matrices side by side, [c·kh·kw, samples·p·q], times the weight.
+// convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil:
+// in place (conv_inplace.go) where g.inPlace, else through im2col. The
+// two give the same bits.
 func convForwardKernel(y, x, w, b []float64, g *convGeom) {
+	if g.inPlace() {
+		convForwardInPlace(y, x, w, b, g)
+		return
+	}
+	convForwardIm2col(y, x, w, b, g)
+}
+
+// convForwardIm2col is convForwardKernel through im2col. Samples are
+// independent and run concurrently in pieces of convSamples, each computed
+// by the same calls on any number of cores: the pieces' column matrices
+// side by side, [c·kh·kw, samples·p·q], times the weight.
+func convForwardIm2col(y, x, w, b []float64, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw // the depth of each group's product
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
@@ -360,9 +385,18 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 }
 
 // convAdjointKernel writes x = convᵀ(y, w) + b for geometry g; b ([c]) may
-// be nil: per piece of convSamples samples, the columns wᵀ·y scattered back
-// by col2im.
+// be nil: in place where g.inPlace, else through col2im, with the same bits.
 func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
+	if g.inPlace() {
+		convAdjointInPlace(x, y, w, b, g)
+		return
+	}
+	convAdjointCol2im(x, y, w, b, g)
+}
+
+// convAdjointCol2im is convAdjointKernel per piece of convSamples samples:
+// the columns wᵀ·y scattered back by col2im.
+func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
@@ -416,6 +450,15 @@ func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 // convBatchChunk, each chunk's sum kept in part (len chunks·len(dw), unused
 // with one chunk), and the chunks' sums added in order.
 func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
+	if g.weightInPlace() {
+		convWeightInPlace(dw, part, x, y, g)
+		return
+	}
+	convWeightIm2col(dw, part, x, y, g)
+}
+
+// convWeightIm2col is convWeightKernel through im2col.
+func convWeightIm2col(dw, part, x, y []float64, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()

@@ -20,27 +20,29 @@ func BenchmarkConv2d(b *testing.B) {
 		{"32x28x28-32k4s2", []int{128, 32, 28, 28}, []int{32, 32, 4, 4}, 2, 1},
 		{"32x14x14-64k4s2", []int{128, 32, 14, 14}, []int{64, 32, 4, 4}, 2, 1},
 	} {
-		rng := rand.New(rand.NewPCG(1, 1))
-		x, w, bias := Randn(rng, c.x...), Randn(rng, c.w...), Randn(rng, c.w[0])
-		o := ConvOptions{Stride: [2]int{c.stride, c.stride}, Padding: [2]int{c.padding, c.padding}}
-		u := Randn(rng, (*Tape)(nil).Conv2d(x, w, nil, o).Shape()...)
-		b.Run(fmt.Sprintf("shape=%s/pass=forward", c.name), func(b *testing.B) {
-			tp := NewNoGradTape()
-			b.ReportAllocs()
-			for b.Loop() {
-				tp.Conv2d(x, w, bias, o)
-				tp.Reset()
-			}
-		})
-		b.Run(fmt.Sprintf("shape=%s/pass=backward", c.name), func(b *testing.B) {
-			tp := NewTape()
-			b.ReportAllocs()
-			for b.Loop() {
-				y := tp.Conv2d(x, w, bias, o)
-				tp.Grad([]*Tensor{y}, []*Tensor{x, w, bias}, GradOptions{GradOutputs: []*Tensor{u}})
-				tp.Reset()
-			}
-		})
+		for _, prec := range []Precision{Float64, Float32} {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x, w, bias := Randn(rng, c.x...), Randn(rng, c.w...).SetPrecision(prec), Randn(rng, c.w[0])
+			o := ConvOptions{Stride: [2]int{c.stride, c.stride}, Padding: [2]int{c.padding, c.padding}}
+			u := Randn(rng, (*Tape)(nil).Conv2d(x, w, nil, o).Shape()...).SetPrecision(prec) // as a network's gradients are
+			b.Run(fmt.Sprintf("shape=%s/prec=%v/pass=forward", c.name, prec), func(b *testing.B) {
+				tp := NewNoGradTape()
+				b.ReportAllocs()
+				for b.Loop() {
+					tp.Conv2d(x, w, bias, o)
+					tp.Reset()
+				}
+			})
+			b.Run(fmt.Sprintf("shape=%s/prec=%v/pass=backward", c.name, prec), func(b *testing.B) {
+				tp := NewTape()
+				b.ReportAllocs()
+				for b.Loop() {
+					y := tp.Conv2d(x, w, bias, o)
+					tp.Grad([]*Tensor{y}, []*Tensor{x, w, bias}, GradOptions{GradOutputs: []*Tensor{u}})
+					tp.Reset()
+				}
+			})
+		}
 	}
 }
 

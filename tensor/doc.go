@@ -149,12 +149,18 @@
 // Conv2d and ConvTranspose2d take images [N, C, H, W] and follow PyTorch's
 // conv2d and conv_transpose2d (stride, padding, dilation, groups, and
 // output padding for the transposed one; ConvOptions' zero value is stride
-// 1, no padding, dilation 1, one group). Conv2d is im2col and a BLAS product
-// per group over a piece of samples whose column matrices lie side by side
-// (pieces of a size set by the geometry alone, so that deep layers with few
-// output positions still make wide products), pieces spread over the cores;
-// its weight layout is [O, C/G, kH, kW] and ConvTranspose2d's
-// [Cin, Cout/G, kH, kW].
+// 1, no padding, dilation 1, one group). Conv2d is a product per group of
+// the weight and the column matrix of a piece of samples (pieces of a size
+// set by the geometry alone, so that deep layers with few output positions
+// still make wide products), pieces spread over the cores; its weight
+// layout is [O, C/G, kH, kW] and ConvTranspose2d's [Cin, Cout/G, kH, kW].
+// Where goebm's packed kernels run, the column matrix is not written out:
+// each sample is padded and split into its stride's phases (space to
+// depth), which makes every row of the column matrix one contiguous run of
+// that buffer, and the product reads the runs in place; the adjoint adds
+// its rows back as whole runs. Elsewhere (OpenBLAS in float64, gonum, or a
+// layer whose phase grid wastes too much) it is im2col; both give the same
+// bits.
 //
 // Three ops close the family under differentiation, for one geometry: the
 // conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight
@@ -162,7 +168,7 @@
 // each VJP is one of the three: ∂K = (Kᵀ(g, w), C(x, g)),
 // ∂Kᵀ = (K(g, w), C(g, y)), ∂C = (Kᵀ(y, g), K(x, g)). Bias gradients are a
 // row sum then a column sum. So every order of derivative runs on the same
-// im2col kernels, and score matching can train convolutional energies. The
+// kernels, and score matching can train convolutional energies. The
 // weight correlation sums samples in chunks of fixed size, added in order,
 // so results are the same bits on any number of cores.
 //

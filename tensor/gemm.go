@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"sync"
 	"unsafe"
 )
@@ -16,10 +17,14 @@ import (
 // The kernel sums each block of kc products in T, in order, and adds the
 // sum to c in float64, so each element's rounding does not depend on how C
 // is split among goroutines.
+//
+// With boff non-nil, row i of b as stored starts at b[boff[i]] instead of
+// b[i·ldb]: b's rows may overlap, and a convolution's column matrix is then
+// rows of its (padded) input read in place, with no im2col.
 func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *float64, ldc int), bufs *sync.Pool,
-	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
 	const (
-		kc = 256 // depth of a block: an mr×kc panel of A and kc×nr of B fit in L1
+		kc = gemmDepth
 		mc = 96  // rows of A packed at once (a multiple of 4 and 6)
 		nc = 512 // columns of B packed at once
 	)
@@ -47,7 +52,7 @@ func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *
 		nb := min(nc, n-j0)
 		for p0 := 0; p0 < k; p0 += kc {
 			kb := min(kc, k-p0)
-			packB(bp, nr, tB, b, ldb, p0, kb, j0, nb)
+			packB(bp, nr, tB, b, ldb, boff, p0, kb, j0, nb)
 			for i0 := 0; i0 < m; i0 += mc {
 				mb := min(mc, m-i0)
 				packA(ap, mr, tA, a, lda, i0, mb, p0, kb)
@@ -76,9 +81,14 @@ func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *
 	}
 }
 
+// gemmDepth is the depth of gemmPacked's blocks: an mr×gemmDepth panel of
+// A and gemmDepth×nr of B fit in L1, and each element's sum is rounded in
+// blocks of gemmDepth terms.
+const gemmDepth = 256
+
 // dgemmPacked is gemmPacked in float64 with the 4×8 kernel.
 func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // sgemmPacked is gemmPacked in float32: the operands are rounded to float32
@@ -96,18 +106,45 @@ func sgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ld
 
 // sgemm256 is the float32 product with the 6×16 AVX2 kernel.
 func sgemm256(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // sgemm512 is the float32 product with the 6×32 AVX-512 kernel.
 func sgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// gemmRowsPacked is the packed product in precision p whose b has its rows
+// at the offsets boff (see gemmPacked); the caller checks packedProduct(p).
+func gemmRowsPacked(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, boff []int, beta float64, c []float64, ldc int) {
+	rows, width := k, n // b as stored
+	if tB {
+		rows, width = n, k
+	}
+	for _, o := range boff[:rows] { // the float32 packing reads rows unchecked
+		if o < 0 || o+width > len(b) {
+			panic(fmt.Sprintf("tensor: gemmRowsPacked: a row at %d of width %d outside %d values", o, width, len(b)))
+		}
+	}
+	switch {
+	case p == Float32 && haveAVX512:
+		gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, 0, boff, beta, c, ldc)
+	case p == Float32:
+		gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, 0, boff, beta, c, ldc)
+	default:
+		gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, 0, boff, beta, c, ldc)
+	}
 }
 
 // packB copies op(b)[p0:p0+kb, j0:j0+nb] into panels of nr columns, each
 // kb×nr row-major, zero-padding the last panel. Every loop reads its source
-// in order: rows of b, or for a transposed b its columns' rows.
-func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb, p0, kb, j0, nb int) {
+// in order: rows of b, or for a transposed b its columns' rows. Row i of b
+// starts at i·ldb, or at boff[i] where boff is not nil.
+func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb int, boff []int, p0, kb, j0, nb int) {
+	row0 := func(i int) int { return i * ldb }
+	if boff != nil {
+		row0 = func(i int) int { return boff[i] }
+	}
 	for jp := 0; jp < nb; jp += nr {
 		pan := dst[(jp/nr)*kb*nr : (jp/nr+1)*kb*nr]
 		w := min(nr, nb-jp)
@@ -116,11 +153,15 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb, p0, 
 			// A full float32 panel: converted four at a time, 16 columns
 			// by 16.
 			for q := 0; q < nr; q += 16 {
+				if boff != nil {
+					packRowsAt16((*float32)(unsafe.Pointer(&pan[q])), &b[j0+jp+q], &boff[p0], kb, nr)
+					continue
+				}
 				packRows16((*float32)(unsafe.Pointer(&pan[q])), &b[p0*ldb+j0+jp+q], ldb, kb, nr)
 			}
 		case !tB:
 			for p := range kb {
-				row, src := pan[p*nr:p*nr+nr], b[(p0+p)*ldb+j0+jp:]
+				row, src := pan[p*nr:p*nr+nr], b[row0(p0+p)+j0+jp:]
 				for jj := range w {
 					row[jj] = T(src[jj])
 				}
@@ -131,7 +172,8 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb, p0, 
 				clear(pan)
 			}
 			for jj := range w {
-				src := b[(j0+jp+jj)*ldb+p0 : (j0+jp+jj)*ldb+p0+kb]
+				r := row0(j0 + jp + jj)
+				src := b[r+p0 : r+p0+kb]
 				for p, v := range src {
 					pan[p*nr+jj] = T(v)
 				}

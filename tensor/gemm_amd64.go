@@ -20,6 +20,11 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
 //go:noescape
 func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 
+// packRowsAt16 is in gemm_amd64.s.
+//
+//go:noescape
+func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int)
+
 // haveKernel reports whether dgemmPacked and sgemmPacked can run on this CPU.
 var haveKernel = haveAVX2FMA
 

@@ -176,6 +176,36 @@ ploop:
 	VZEROUPPER
 	RET
 
+// func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int)
+//
+// dst[dld·p + j] = float32(src[off[p] + j]) for p < k (k ≥ 1), j < 16:
+// packRows16 for rows at arbitrary offsets.
+TEXT ·packRowsAt16(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ off+16(FP), R8
+	MOVQ k+24(FP), CX
+	MOVQ dld+32(FP), R9
+	SHLQ $2, R9
+
+aloop:
+	MOVQ (R8), AX
+	LEAQ (SI)(AX*8), BX
+	VCVTPD2PSY (BX), X0
+	VCVTPD2PSY 32(BX), X1
+	VCVTPD2PSY 64(BX), X2
+	VCVTPD2PSY 96(BX), X3
+	VMOVUPS X0, (DI)
+	VMOVUPS X1, 16(DI)
+	VMOVUPS X2, 32(DI)
+	VMOVUPS X3, 48(DI)
+	ADDQ $8, R8
+	ADDQ R9, DI
+	DECQ CX
+	JNZ aloop
+	VZEROUPPER
+	RET
+
 // func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
 //
 // sgemmKernel6x16 with AVX-512: a 6×32 block of C, sixteen lanes a register,

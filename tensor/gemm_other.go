@@ -17,3 +17,7 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int) {
 func packRows16(dst *float32, src *float64, ld int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }
+
+func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int) {
+	panic("tensor: no sgemm kernel in this build")
+}

@@ -129,6 +129,13 @@ func gemmChunk(p Precision, side int) int {
 // with lda and ldb the row lengths of a and b as stored. Large products are
 // split into blocks of C along its longer side, computed concurrently.
 func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
+	gemmAt(p, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c)
+}
+
+// gemmAt is gemm whose b, where boff is not nil, has its rows at the
+// offsets boff (see gemmPacked) instead of ldb apart; it then needs
+// packedProduct(p).
+func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -140,7 +147,7 @@ func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float
 	}
 	lda, ldb = max(lda, 1), max(ldb, 1)
 	if m*n*k < 1<<18 || max(m, n) < 2*gemmBlock {
-		blasGemm(p, tA, tB, m, n, k, a, lda, b, ldb, beta, c, n)
+		gemmCall(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, n)
 		return
 	}
 	if m >= n { // blocks of rows of C: rows of op(a)
@@ -149,15 +156,27 @@ func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float
 			if tA {
 				off = lo // column lo of a
 			}
-			blasGemm(p, tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, beta, c[lo*n:], n)
+			gemmCall(p, tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, boff, beta, c[lo*n:], n)
 		})
 		return
 	}
 	chunked(n, gemmChunk(p, n), func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
-		off := lo // column lo of b
-		if tB {
+		off, bo := lo, boff // column lo of b
+		switch {
+		case tB && boff != nil:
+			off, bo = 0, boff[lo:]
+		case tB:
 			off = lo * ldb // row lo of b
 		}
-		blasGemm(p, tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, beta, c[lo:], n)
+		gemmCall(p, tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, bo, beta, c[lo:], n)
 	})
+}
+
+// gemmCall is one BLAS call of gemmAt.
+func gemmCall(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+	if boff != nil {
+		gemmRowsPacked(p, tA, tB, m, n, k, a, lda, b, boff, beta, c, ldc)
+		return
+	}
+	blasGemm(p, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 }

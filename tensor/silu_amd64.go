@@ -11,16 +11,29 @@ var haveAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func siluAVX2(x, s, y *float64, n int)
 
-// siluBlock writes s = σ(x) and y = x·s element-wise; s may be y. Lanes of
-// four go through AVX2 where the CPU has it, the rest through the same
-// arithmetic in Go.
+// siluAVX512 is in silu_amd64.s.
+//
+//go:noescape
+func siluAVX512(x, s, y *float64, n int)
+
+// siluBlock writes s = σ(x) and y = x·s element-wise; s may be y. Blocks
+// of 32 go through AVX-512 where the CPU has it (its latency-bound
+// polynomial needs that many lanes in flight), lanes of four through AVX2,
+// the rest through the same arithmetic in Go.
 func siluBlock(s, y, x []float64) {
 	n := 0
-	if haveAVX2FMA {
-		n = len(x) &^ 3
+	if haveAVX512 {
+		n = len(x) &^ 31
 		if n > 0 {
-			siluAVX2(&x[0], &s[0], &y[0], n)
+			siluAVX512(&x[0], &s[0], &y[0], n)
 		}
+	}
+	if haveAVX2FMA {
+		m := (len(x) - n) &^ 3
+		if m > 0 {
+			siluAVX2(&x[n], &s[n], &y[n], m)
+		}
+		n += m
 	}
 	siluGeneric(s[n:], y[n:], x[n:])
 }

@@ -1,0 +1,331 @@
+package tensor
+
+import "sync"
+
+// A convolution's column matrix need not be written out. Pad each input
+// sample with zeros and split it into its sh·sw phases (space to depth:
+// padded pixel (Y, X) goes to phase (Y mod sh, X mod sw), position
+// (Y div sh, X div sw) of an hs×ws plane). Tap (u, v) of output (i, j)
+// reads padded pixel (i·sh + u·dh, j·sw + v·dw), which is position
+// (i + u·dh div sh, j + v·dw div sw) of one phase's plane: so with the
+// outputs numbered on the plane's grid, i·ws + j, row (c, u, v) of the
+// column matrix is one contiguous run of that phase's plane, starting at a
+// fixed offset. The packed product reads those runs in place (gemmAt with
+// row offsets), and the adjoint adds its column rows back as whole runs
+// instead of scattering them pixel by pixel.
+//
+// Grid positions with i ≥ p or j ≥ q are not outputs: the forward pass
+// drops them, the adjoint gives them zero columns, whose products add
+// exact zeros. Every output is therefore the same sum, in the same order,
+// as with im2col: the same bits.
+
+// convGrid is that layout for pieces of ns samples: buffer index
+// ((c·sh + Y mod sh)·sw + X mod sw)·ns·plane + s·plane + (Y div sh)·ws + X div sw
+// for padded pixel (Y, X) of channel c of sample s.
+type convGrid struct {
+	hs, ws, plane int
+}
+
+// grid returns the layout of g's padded input: the plane covers every
+// padded pixel an output reads.
+func (g *convGeom) grid() convGrid {
+	hp := (g.p-1)*g.sh + (g.kh-1)*g.dh + 1
+	wp := (g.q-1)*g.sw + (g.kw-1)*g.dw + 1
+	hs, ws := (hp+g.sh-1)/g.sh, (wp+g.sw-1)/g.sw
+	return convGrid{hs: hs, ws: ws, plane: hs * ws}
+}
+
+// inPlace says whether g's products read the padded input in place rather
+// than an im2col matrix: where the packed kernels run (they take row
+// offsets), the column matrix is not the input itself, and the grid's extra
+// columns cost less than im2col. im2col costs about as much per element as
+// og multiply-adds of the product (measured on the conv energy's layers), so
+// the in-place product wins while its wasted multiply-adds per output,
+// og·(plane − p·q)/(p·q), stay below that.
+func (g *convGeom) inPlace() bool {
+	if !packedProduct(g.prec) || g.direct() {
+		return false
+	}
+	waste := g.grid().plane - g.pq()
+	return waste*(g.o/g.groups) <= convInPlaceWaste*g.pq()
+}
+
+// convInPlaceWaste bounds the wasted multiply-adds per output of the
+// in-place product (see inPlace).
+const convInPlaceWaste = 32
+
+// pieceSamples returns the samples per piece of the in-place kernels, as
+// convSamples does for im2col's.
+func (gr convGrid) pieceSamples(n int) int {
+	return max(1, min(convBatchCols/gr.plane, n/8))
+}
+
+// size is the buffer length for a piece of ns samples: the phases' planes
+// and one plane of slack, which the last rows' runs reach into at grid
+// positions that are not outputs.
+func (gr convGrid) size(g *convGeom, ns int) int {
+	return g.c*g.sh*g.sw*ns*gr.plane + gr.plane
+}
+
+// offsets writes the start of each row (c, u, v) of the column matrix of a
+// piece of ns samples into off.
+func (gr convGrid) offsets(off []int, g *convGeom, ns int) {
+	r := 0
+	for c := range g.c {
+		for u := range g.kh {
+			for v := range g.kw {
+				ph, pw := (u*g.dh)%g.sh, (v*g.dw)%g.sw
+				off[r] = ((c*g.sh+ph)*g.sw+pw)*ns*gr.plane + (u*g.dh/g.sh)*gr.ws + v*g.dw/g.sw
+				r++
+			}
+		}
+	}
+}
+
+// index returns the buffer index of padded pixel (Y, X) of channel c of
+// sample s in a piece of ns samples.
+func (gr convGrid) index(g *convGeom, ns, c, s, y, x int) int {
+	return ((c*g.sh+y%g.sh)*g.sw+x%g.sw)*ns*gr.plane + s*gr.plane + (y/g.sh)*gr.ws + x/g.sw
+}
+
+// pad writes the ns samples of x [ns, c, h, w] into buf in the grid layout,
+// zero outside the images.
+func (gr convGrid) pad(buf, x []float64, g *convGeom, ns int) {
+	clear(buf)
+	gr.rows(buf, x, g, ns, false)
+}
+
+// unpad writes the pixels of the ns samples x [ns, c, h, w] from buf in the
+// grid layout: pad's adjoint for what pad wrote, and zero for the pixels
+// past the grid, which no output reads.
+func (gr convGrid) unpad(x, buf []float64, g *convGeom, ns int) {
+	gr.rows(buf, x, g, ns, true)
+}
+
+// rows copies each image row of the ns samples x [ns, c, h, w] to its
+// places in buf in the grid layout, or back where back is set (clearing the
+// pixels past the grid).
+func (gr convGrid) rows(buf, x []float64, g *convGeom, ns int, back bool) {
+	hw, phase := g.h*g.w, ns*gr.plane                                  // phase: the distance between phases' planes
+	ymax, xmax := min(g.h, gr.hs*g.sh-g.ph), min(g.w, gr.ws*g.sw-g.pw) // pixels a plane holds
+	for s := range ns {
+		for c := range g.c {
+			xc := x[(s*g.c+c)*hw : (s*g.c+c+1)*hw]
+			if back {
+				clear(xc[ymax*g.w:])
+			}
+			// Padded row yp = yy + ph is row yp div sh of phase yp mod sh:
+			// both stepped along, as divisions per row cost more than the
+			// row's copy.
+			base := gr.index(g, ns, c, s, 0, 0)
+			a, q := g.ph%g.sh, g.ph/g.sh
+			for yy := range ymax {
+				img := xc[yy*g.w : yy*g.w+xmax]
+				if back {
+					clear(xc[yy*g.w+xmax : (yy+1)*g.w])
+				}
+				row := base + a*g.sw*phase + q*gr.ws
+				if a++; a == g.sh {
+					a, q = 0, q+1
+				}
+				switch g.sw {
+				case 1:
+					grid := buf[row+g.pw : row+g.pw+xmax]
+					if back {
+						copy(img, grid)
+					} else {
+						copy(grid, img)
+					}
+				case 2: // even columns of the image in one phase, odd in the other
+					n2 := xmax / 2
+					ev := buf[row+(g.pw%2)*phase+g.pw/2:]
+					od := buf[row+((g.pw+1)%2)*phase+(g.pw+1)/2:]
+					ev, od, pairs := ev[:n2], od[:n2], img[:2*n2]
+					if back {
+						for k := range ev {
+							pairs[2*k], pairs[2*k+1] = ev[k], od[k]
+						}
+					} else {
+						for k := range ev {
+							ev[k], od[k] = pairs[2*k], pairs[2*k+1]
+						}
+					}
+					if xmax%2 == 1 {
+						at := row + (g.pw%2)*phase + g.pw/2 + n2
+						if back {
+							img[xmax-1] = buf[at]
+						} else {
+							buf[at] = img[xmax-1]
+						}
+					}
+				default:
+					for a := range g.sw { // phase a: padded columns xp ≡ a (mod sw)
+						xx := ((a-g.pw)%g.sw + g.sw) % g.sw
+						if xx >= xmax {
+							continue
+						}
+						grid := buf[row+a*phase+(xx+g.pw)/g.sw:]
+						for k := range (xmax - xx + g.sw - 1) / g.sw {
+							if back {
+								img[xx+k*g.sw] = grid[k]
+							} else {
+								grid[k] = img[xx+k*g.sw]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// convOffPool holds row-offset tables.
+var convOffPool = sync.Pool{New: func() any { return new([]int) }}
+
+// convForwardInPlace is convForwardKernel with the products reading the
+// padded input in place.
+func convForwardInPlace(y, x, w, b []float64, g *convGeom) {
+	og, kk := g.o/g.groups, g.rows()/g.groups
+	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	gr := g.grid()
+	ns := gr.pieceSamples(g.n)
+	chunked(g.n, ns, func(_, lo, hi int) {
+		m := hi - lo
+		ld := m * gr.plane
+		pbuf, obuf, offp := convGetCol(gr.size(g, m)), convGetCol(g.o*ld), convOffPool.Get().(*[]int)
+		in, out := (*pbuf)[:gr.size(g, m)], (*obuf)[:g.o*ld]
+		if cap(*offp) < g.rows() {
+			*offp = make([]int, g.rows())
+		}
+		off := (*offp)[:g.rows()]
+		gr.offsets(off, g, m)
+		gr.pad(in, x[lo*xs:hi*xs], g, m)
+		beta := 0.0
+		if b != nil { // the bias first, then the product added, as im2col's kernel does
+			for o := range g.o {
+				fill(out[o*ld:(o+1)*ld], b[o])
+			}
+			beta = 1
+		}
+		for gi := range g.groups {
+			gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld])
+		}
+		for s := range m {
+			for o := range g.o {
+				for i := range g.p {
+					copy(y[(lo+s)*ys+o*pq+i*g.q:(lo+s)*ys+o*pq+(i+1)*g.q], out[o*ld+s*gr.plane+i*gr.ws:])
+				}
+			}
+		}
+		convColPool.Put(pbuf)
+		convColPool.Put(obuf)
+		convOffPool.Put(offp)
+	})
+}
+
+// convAdjointInPlace is convAdjointKernel with the column rows added back
+// as whole runs of the grid layout.
+func convAdjointInPlace(x, y, w, b []float64, g *convGeom) {
+	og, kk := g.o/g.groups, g.rows()/g.groups
+	pq, xs, ys, hw := g.pq(), g.c*g.h*g.w, g.o*g.pq(), g.h*g.w
+	gr := g.grid()
+	ns := gr.pieceSamples(g.n)
+	chunked(g.n, ns, func(_, lo, hi int) {
+		m := hi - lo
+		ld := m * gr.plane
+		ybuf, cbuf, pbuf, offp := convGetCol(g.o*ld), convGetCol(g.rows()*ld), convGetCol(gr.size(g, m)), convOffPool.Get().(*[]int)
+		ym, col, acc := (*ybuf)[:g.o*ld], (*cbuf)[:g.rows()*ld], (*pbuf)[:gr.size(g, m)]
+		if cap(*offp) < g.rows() {
+			*offp = make([]int, g.rows())
+		}
+		off := (*offp)[:g.rows()]
+		gr.offsets(off, g, m)
+		clear(ym)
+		for s := range m {
+			for o := range g.o {
+				for i := range g.p {
+					copy(ym[o*ld+s*gr.plane+i*gr.ws:o*ld+s*gr.plane+i*gr.ws+g.q], y[(lo+s)*ys+o*pq+i*g.q:])
+				}
+			}
+		}
+		for gi := range g.groups {
+			gemm(g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
+		}
+		clear(acc)
+		for r, o := range off {
+			addTo(acc[o:o+ld], col[r*ld:(r+1)*ld])
+		}
+		gr.unpad(x[lo*xs:hi*xs], acc, g, m)
+		if b != nil {
+			for s := lo; s < hi; s++ {
+				for c := range g.c {
+					addScalarTo(x[s*xs+c*hw:s*xs+(c+1)*hw], b[c])
+				}
+			}
+		}
+		convColPool.Put(ybuf)
+		convColPool.Put(cbuf)
+		convColPool.Put(pbuf)
+		convOffPool.Put(offp)
+	})
+}
+
+// weightInPlace says whether the weight gradient of g reads the padded
+// input in place: as the forward pass, and only where each sample's grid
+// fits one block of the product's depth, so that every element is the same
+// sum, in the same order, as with im2col (the grid's extra positions add
+// exact zeros).
+func (g *convGeom) weightInPlace() bool {
+	return g.inPlace() && g.grid().plane <= gemmDepth
+}
+
+// convWeightInPlace is convWeightKernel with each sample's products reading
+// its padded input in place, the output gradient laid on the same grid.
+func convWeightInPlace(dw, part, x, y []float64, g *convGeom) {
+	og, kk := g.o/g.groups, g.rows()/g.groups
+	pq, xs, ys, nw := g.pq(), g.c*g.h*g.w, g.o*g.pq(), len(dw)
+	gr := g.grid()
+	chunks := (g.n + convBatchChunk - 1) / convBatchChunk
+	if chunks == 0 {
+		clear(dw)
+		return
+	}
+	chunked(g.n, convBatchChunk, func(c, lo, hi int) {
+		acc := dw
+		if chunks > 1 {
+			acc = part[c*nw : (c+1)*nw]
+		}
+		pbuf, ybuf, offp := convGetCol(gr.size(g, 1)), convGetCol(g.o*gr.plane), convOffPool.Get().(*[]int)
+		in, ym := (*pbuf)[:gr.size(g, 1)], (*ybuf)[:g.o*gr.plane]
+		if cap(*offp) < g.rows() {
+			*offp = make([]int, g.rows())
+		}
+		off := (*offp)[:g.rows()]
+		gr.offsets(off, g, 1)
+		clear(ym)
+		for s := lo; s < hi; s++ {
+			gr.pad(in, x[s*xs:(s+1)*xs], g, 1)
+			for o := range g.o {
+				for i := range g.p {
+					copy(ym[o*gr.plane+i*gr.ws:o*gr.plane+i*gr.ws+g.q], y[s*ys+o*pq+i*g.q:])
+				}
+			}
+			beta := 1.0
+			if s == lo {
+				beta = 0
+			}
+			for gi := range g.groups {
+				gemmAt(g.prec, false, true, og, kk, gr.plane, ym[gi*og*gr.plane:], gr.plane, in, 0, off[gi*kk:(gi+1)*kk], beta, acc[gi*og*kk:gi*og*kk+og*kk])
+			}
+		}
+		convColPool.Put(pbuf)
+		convColPool.Put(ybuf)
+		convOffPool.Put(offp)
+	})
+	if chunks > 1 {
+		copy(dw, part[:nw])
+		for c := 1; c < chunks; c++ {
+			addTo(dw, part[c*nw:(c+1)*nw])
+		}
+	}
+}
