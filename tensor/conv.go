@@ -387,11 +387,59 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 // convAdjointKernel writes x = convᵀ(y, w) + b for geometry g; b ([c]) may
 // be nil: in place where g.inPlace, else through col2im, with the same bits.
 func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
+	if f, ok := g.flipped(); ok {
+		wf := convGetCol(len(w))
+		convFlip((*wf)[:len(w)], w, g)
+		convForwardKernel(x, y, (*wf)[:len(w)], b, &f)
+		convColPool.Put(wf)
+		return
+	}
 	if g.inPlace() {
 		convAdjointInPlace(x, y, w, b, g)
 		return
 	}
 	convAdjointCol2im(x, y, w, b, g)
+}
+
+// flipped returns the convolution that computes g's adjoint as a forward
+// pass, where g has stride 1: the adjoint of a stride-1 conv is the conv of
+// its output gradient with the weight flipped in space and its channel
+// axes swapped, padded by the kernel's extent less g's padding,
+//
+//	x̄[c, a, b] = Σ_{o,u,v} ȳ[o, a − ((kH−1)d − p) + u·d, …] · w[o, c, kH−1−u, kW−1−v],
+//
+// so that no column matrix is written and added back: the forward kernel
+// reads ȳ in place. ok is false where that padding would be negative or the
+// sizes do not close up (output padding).
+func (g *convGeom) flipped() (f convGeom, ok bool) {
+	if g.sh != 1 || g.sw != 1 {
+		return f, false
+	}
+	ph, pw := (g.kh-1)*g.dh-g.ph, (g.kw-1)*g.dw-g.pw
+	f = convGeom{
+		n: g.n, c: g.o, h: g.p, w: g.q, o: g.c, p: g.h, q: g.w,
+		kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: ph, pw: pw, dh: g.dh, dw: g.dw,
+		groups: g.groups, prec: g.prec,
+	}
+	ok = ph >= 0 && pw >= 0 && g.p+2*ph-(g.kh-1)*g.dh == g.h && g.q+2*pw-(g.kw-1)*g.dw == g.w
+	return f, ok
+}
+
+// convFlip writes the weight of g's flipped convolution (see flipped) into
+// wf: wf[G·C/G + c, o, u, v] = w[G·O/G + o, c, kH−1−u, kW−1−v] per group.
+func convFlip(wf, w []float64, g *convGeom) {
+	og, cg, kk := g.o/g.groups, g.c/g.groups, g.kh*g.kw
+	for gi := range g.groups {
+		for o := range og {
+			for c := range cg {
+				src := w[((gi*og+o)*cg+c)*kk:][:kk]
+				dst := wf[((gi*cg+c)*og+o)*kk:][:kk]
+				for t, v := range src {
+					dst[kk-1-t] = v
+				}
+			}
+		}
+	}
 }
 
 // convAdjointCol2im is convAdjointKernel per piece of convSamples samples:

@@ -87,3 +87,68 @@ func equalBits(t *testing.T, what string, got, want []float64) {
 		}
 	}
 }
+
+// TestConvAdjointFlipped: where the stride is 1, the adjoint runs as a
+// forward conv of the flipped weight (flipped), which sums each element in
+// another order than col2im: it must agree within the rounding of its sums,
+// bounded by the terms' absolute sum Σ|ȳ||w| (computed by the col2im
+// adjoint on |ȳ| and |w|) times 1e-13 in float64, and times 258·2⁻²⁴ in
+// float32, whose sums run in float32 over blocks of up to 256 terms. It
+// must be taken for the stride-1 layers of the networks (3×3, padding 1;
+// 1×1), and refused where output padding leaves the sizes open.
+func TestConvAdjointFlipped(t *testing.T) {
+	type geo struct {
+		name string
+		g    convGeom
+		want bool // whether flipped applies
+	}
+	geos := []geo{
+		{"resnet 3x3", conv2dGeom([]int{1, 32, 28, 28}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}), true},
+		{"3x3 unpadded", conv2dGeom([]int{1, 3, 9, 8}, []int{4, 3, 3, 3}, ConvOptions{}), true},
+		{"1x1 skip", conv2dGeom([]int{1, 16, 8, 8}, []int{32, 16, 1, 1}, ConvOptions{}), true},
+		{"dilated, grouped", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 2, 3, 2}, ConvOptions{Padding: [2]int{2, 1}, Dilation: [2]int{2, 3}, Groups: 2}), true},
+		{"stride 2", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 4, 3, 3}, ConvOptions{Stride: [2]int{2, 2}}), false},
+		{"padding past the kernel", conv2dGeom([]int{1, 2, 5, 5}, []int{3, 2, 3, 3}, ConvOptions{Padding: [2]int{3, 0}}), false},
+		{"transposed, output padding", convTranspose2dGeom([]int{1, 3, 5, 5}, []int{3, 2, 3, 3}, ConvOptions{Dilation: [2]int{2, 2}, OutputPadding: [2]int{1, 0}}), false},
+	}
+	for i, c := range convCases() {
+		g := conv2dGeom(c.x, c.w, c.o)
+		_, ok := g.flipped()
+		geos = append(geos, geo{fmt.Sprintf("conv %d", i), g, ok})
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	randn := func(n int) []float64 { return Randn(rng, n).data }
+	abs := func(v []float64) []float64 {
+		a := make([]float64, len(v))
+		for i, e := range v {
+			a[i] = math.Abs(e)
+		}
+		return a
+	}
+	for _, prec := range []Precision{Float64, Float32} {
+		tol := 1e-13
+		if prec == Float32 && HasFloat32 {
+			tol = 258 * 0x1p-24
+		}
+		for _, gc := range geos {
+			g := gc.g
+			g.n, g.prec = 3, prec
+			if _, ok := g.flipped(); ok != gc.want {
+				t.Fatalf("%s: flipped applies %v, want %v", gc.name, ok, gc.want)
+			}
+			if !gc.want {
+				continue
+			}
+			y, w, b := randn(g.n*g.o*g.pq()), randn(g.o*g.rows()/g.groups), randn(g.c)
+			got, want, bound := make([]float64, g.n*g.c*g.h*g.w), make([]float64, g.n*g.c*g.h*g.w), make([]float64, g.n*g.c*g.h*g.w)
+			convAdjointKernel(got, y, w, b, &g)
+			convAdjointCol2im(want, y, w, b, &g)
+			convAdjointCol2im(bound, abs(y), abs(w), abs(b), &g)
+			for i := range want {
+				if d := math.Abs(got[i] - want[i]); d > tol*bound[i] || math.IsNaN(got[i]) {
+					t.Fatalf("%v %s: element %d is %v, want %v (difference %.3g, bound %.3g)", prec, gc.name, i, got[i], want[i], d, tol*bound[i])
+				}
+			}
+		}
+	}
+}

@@ -160,7 +160,11 @@
 // that buffer, and the product reads the runs in place; the adjoint adds
 // its rows back as whole runs. Elsewhere (OpenBLAS in float64, gonum, or a
 // layer whose phase grid wastes too much) it is im2col; both give the same
-// bits.
+// bits. A stride-1 conv's adjoint (its input gradient, and a stride-1
+// ConvTranspose2d) is computed as the forward conv of the output gradient
+// with the weight flipped in space and its channel axes swapped, so that
+// it too reads its input in place; it sums each element in another order
+// than col2im would (tested against it within the sums' rounding).
 //
 // Three ops close the family under differentiation, for one geometry: the
 // conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight
