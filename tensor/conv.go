@@ -394,6 +394,10 @@ func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 		convColPool.Put(wf)
 		return
 	}
+	if f, ok := g.phased(); ok {
+		convAdjointPhased(x, y, w, b, g, &f)
+		return
+	}
 	if g.inPlace() {
 		convAdjointInPlace(x, y, w, b, g)
 		return
@@ -423,6 +427,113 @@ func (g *convGeom) flipped() (f convGeom, ok bool) {
 	}
 	ok = ph >= 0 && pw >= 0 && g.p+2*ph-(g.kh-1)*g.dh == g.h && g.q+2*pw-(g.kw-1)*g.dw == g.w
 	return f, ok
+}
+
+// phased returns the stride-1 convolution that computes the adjoint of g,
+// whose stride is above 1, for all of the stride's phases at once (the
+// sub-pixel form of a transposed convolution): padded input row
+// Y′ = q·sh + r receives from the taps u ≡ r (mod sh), u = r + sh·τ, of
+// output rows q − τ, so phase r is the full stride-1 correlation of the
+// output gradient with the taps r, r + sh, … flipped, and likewise along
+// the width. Stacking the sh·sw phases as output channels makes it one
+// forward conv, read in place, whose output is then interleaved into x.
+// ok is false for dilated kernels and for kernels that are not a multiple
+// of the stride (phases of unequal taps).
+func (g *convGeom) phased() (f convGeom, ok bool) {
+	if g.sh*g.sw == 1 || g.dh != 1 || g.dw != 1 || g.kh%g.sh != 0 || g.kw%g.sw != 0 {
+		return f, false
+	}
+	th, tw := g.kh/g.sh, g.kw/g.sw
+	return convGeom{
+		n: g.n, c: g.o, h: g.p, w: g.q, o: g.sh * g.sw * g.c, p: g.p + th - 1, q: g.q + tw - 1,
+		kh: th, kw: tw, sh: 1, sw: 1, ph: th - 1, pw: tw - 1, dh: 1, dw: 1,
+		groups: g.groups, prec: g.prec,
+	}, true
+}
+
+// convAdjointPhased writes x = convᵀ(y, w) + b through g's phased
+// convolution f.
+func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
+	og, cg, phases := g.o/g.groups, g.c/g.groups, g.sh*g.sw
+	th, tw := f.kh, f.kw
+	wf := convGetCol(len(w))
+	wp := (*wf)[:len(w)]
+	for gi := range g.groups {
+		for r := range g.sh {
+			for rv := range g.sw {
+				for c := range cg {
+					for o := range og {
+						dst := wp[((((gi*phases+r*g.sw+rv)*cg+c)*og+o)*th)*tw:][:th*tw]
+						src := w[((gi*og+o)*cg+c)*g.kh*g.kw:]
+						for t := range th {
+							for tt := range tw {
+								dst[t*tw+tt] = src[(r+g.sh*(th-1-t))*g.kw+rv+g.sw*(tw-1-tt)]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if f.inPlace() { // interleaved straight from each piece's output grid
+		convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
+			ld := (hi - lo) * gr.plane
+			convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, func(s, ch int) []float64 {
+				return out[ch*ld+s*gr.plane:]
+			}, gr.ws)
+		})
+	} else {
+		zs := f.o * f.pq()
+		zb := convGetCol(g.n * zs)
+		z := (*zb)[:g.n*zs]
+		convForwardKernel(z, y, wp, nil, f)
+		xs := g.c * g.h * g.w
+		parallelFor(g.n, func(lo, hi int) {
+			convInterleave(x[lo*xs:hi*xs], g, f, b, func(s, ch int) []float64 { return z[(lo+s)*zs+ch*f.pq():] }, f.q)
+		})
+		convColPool.Put(zb)
+	}
+	convColPool.Put(wf)
+}
+
+// convInterleave writes x [n, c, h, w] (plus the bias b, unless nil) from
+// the output of g's phased convolution f, whose channel ch of sample s is
+// plane(s, ch), rows ld apart: padded pixel (q·sh + r, qx·sw + rv) of
+// channel c is position (q, qx) of c's phase (r, rv), and zero past f's
+// output.
+func convInterleave(x []float64, g, f *convGeom, b []float64, plane func(s, ch int) []float64, ld int) {
+	cg, phases, hw := g.c/g.groups, g.sh*g.sw, g.h*g.w
+	n := len(x) / (g.c * hw)
+	for sc := range n * g.c {
+		s, c := sc/g.c, sc%g.c
+		gi, ci := c/cg, c%cg
+		xc := x[sc*hw : (sc+1)*hw]
+		r, q := g.ph%g.sh, g.ph/g.sh // padded row yy + ph = q·sh + r, stepped along
+		for yy := range g.h {
+			row := xc[yy*g.w : (yy+1)*g.w]
+			if q >= f.p { // past the last output's taps (output padding)
+				clear(row)
+			} else {
+				for rv := range g.sw {
+					xx := ((rv-g.pw)%g.sw + g.sw) % g.sw // padded column xx + pw ≡ rv
+					src := plane(s, (gi*phases+r*g.sw+rv)*cg+ci)[q*ld:][:f.q]
+					for qx := (xx + g.pw) / g.sw; xx < g.w; xx, qx = xx+g.sw, qx+1 {
+						if qx < f.q {
+							row[xx] = src[qx]
+						} else {
+							row[xx] = 0
+						}
+					}
+				}
+			}
+			if b != nil {
+				addScalarTo(row, b[c])
+			}
+			if r++; r == g.sh {
+				r, q = 0, q+1
+			}
+		}
+	}
 }
 
 // convFlip writes the weight of g's flipped convolution (see flipped) into

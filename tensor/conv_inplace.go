@@ -185,8 +185,26 @@ var convOffPool = sync.Pool{New: func() any { return new([]int) }}
 // convForwardInPlace is convForwardKernel with the products reading the
 // padded input in place.
 func convForwardInPlace(y, x, w, b []float64, g *convGeom) {
+	pq, ys := g.pq(), g.o*g.pq()
+	convForwardGrid(x, w, b, g, func(lo, hi int, out []float64, gr convGrid) {
+		ld := (hi - lo) * gr.plane
+		for s := range hi - lo {
+			for o := range g.o {
+				for i := range g.p {
+					copy(y[(lo+s)*ys+o*pq+i*g.q:(lo+s)*ys+o*pq+(i+1)*g.q], out[o*ld+s*gr.plane+i*gr.ws:])
+				}
+			}
+		}
+	})
+}
+
+// convForwardGrid computes conv(x, w) + b for geometry g in pieces of
+// samples, reading the padded input in place, and hands each piece's
+// output, on the grid, to emit: output (o, i, j) of sample lo + s is
+// out[o·ld + s·plane + i·ws + j] with ld = (hi − lo)·plane.
+func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out []float64, gr convGrid)) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
-	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	xs := g.c * g.h * g.w
 	gr := g.grid()
 	ns := gr.pieceSamples(g.n)
 	chunked(g.n, ns, func(_, lo, hi int) {
@@ -210,13 +228,7 @@ func convForwardInPlace(y, x, w, b []float64, g *convGeom) {
 		for gi := range g.groups {
 			gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld])
 		}
-		for s := range m {
-			for o := range g.o {
-				for i := range g.p {
-					copy(y[(lo+s)*ys+o*pq+i*g.q:(lo+s)*ys+o*pq+(i+1)*g.q], out[o*ld+s*gr.plane+i*gr.ws:])
-				}
-			}
-		}
+		emit(lo, hi, out, gr)
 		convColPool.Put(pbuf)
 		convColPool.Put(obuf)
 		convOffPool.Put(offp)

@@ -88,33 +88,53 @@ func equalBits(t *testing.T, what string, got, want []float64) {
 	}
 }
 
-// TestConvAdjointFlipped: where the stride is 1, the adjoint runs as a
-// forward conv of the flipped weight (flipped), which sums each element in
-// another order than col2im: it must agree within the rounding of its sums,
-// bounded by the terms' absolute sum Σ|ȳ||w| (computed by the col2im
-// adjoint on |ȳ| and |w|) times 1e-13 in float64, and times 258·2⁻²⁴ in
-// float32, whose sums run in float32 over blocks of up to 256 terms. It
-// must be taken for the stride-1 layers of the networks (3×3, padding 1;
-// 1×1), and refused where output padding leaves the sizes open.
-func TestConvAdjointFlipped(t *testing.T) {
+// TestConvAdjointAsForward: the adjoint of a stride-1 conv runs as a
+// forward conv of the flipped weight (flipped), and that of a strided conv
+// whose kernel is a multiple of its stride as one forward conv of all the
+// stride's phases (phased). Both sum each element in another order than
+// col2im: they must agree within the rounding of the sums, bounded by the
+// terms' absolute sum Σ|ȳ||w| (computed by the col2im adjoint on |ȳ| and
+// |w|) times 1e-13 in float64, and times 258·2⁻²⁴ in float32, whose sums
+// run in float32 over blocks of up to 256 terms. Each path must be taken for
+// the layers of the networks (3×3 padding 1, 1×1; 4×4 stride 2) and refused
+// where it does not apply.
+func TestConvAdjointAsForward(t *testing.T) {
 	type geo struct {
 		name string
 		g    convGeom
-		want bool // whether flipped applies
+		path string // "flipped", "phased" or "" (col2im)
 	}
 	geos := []geo{
-		{"resnet 3x3", conv2dGeom([]int{1, 32, 28, 28}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}), true},
-		{"3x3 unpadded", conv2dGeom([]int{1, 3, 9, 8}, []int{4, 3, 3, 3}, ConvOptions{}), true},
-		{"1x1 skip", conv2dGeom([]int{1, 16, 8, 8}, []int{32, 16, 1, 1}, ConvOptions{}), true},
-		{"dilated, grouped", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 2, 3, 2}, ConvOptions{Padding: [2]int{2, 1}, Dilation: [2]int{2, 3}, Groups: 2}), true},
-		{"stride 2", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 4, 3, 3}, ConvOptions{Stride: [2]int{2, 2}}), false},
-		{"padding past the kernel", conv2dGeom([]int{1, 2, 5, 5}, []int{3, 2, 3, 3}, ConvOptions{Padding: [2]int{3, 0}}), false},
-		{"transposed, output padding", convTranspose2dGeom([]int{1, 3, 5, 5}, []int{3, 2, 3, 3}, ConvOptions{Dilation: [2]int{2, 2}, OutputPadding: [2]int{1, 0}}), false},
+		{"resnet 3x3", conv2dGeom([]int{1, 32, 28, 28}, []int{32, 32, 3, 3}, ConvOptions{Padding: [2]int{1, 1}}), "flipped"},
+		{"3x3 unpadded", conv2dGeom([]int{1, 3, 9, 8}, []int{4, 3, 3, 3}, ConvOptions{}), "flipped"},
+		{"1x1 skip", conv2dGeom([]int{1, 16, 8, 8}, []int{32, 16, 1, 1}, ConvOptions{}), "flipped"},
+		{"dilated, grouped", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 2, 3, 2}, ConvOptions{Padding: [2]int{2, 1}, Dilation: [2]int{2, 3}, Groups: 2}), "flipped"},
+		{"energy 4x4 stride 2", conv2dGeom([]int{1, 32, 28, 28}, []int{32, 32, 4, 4}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}), "phased"},
+		{"odd size, stride 2", conv2dGeom([]int{1, 8, 7, 7}, []int{16, 8, 4, 4}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}), "phased"},
+		{"2x2 stride 2", conv2dGeom([]int{1, 3, 6, 5}, []int{2, 3, 2, 2}, ConvOptions{Stride: [2]int{2, 2}}), "phased"},
+		{"stride (2, 1), (3, 1) padded, grouped", conv2dGeom([]int{1, 4, 9, 7}, []int{6, 2, 4, 3}, ConvOptions{Stride: [2]int{2, 3}, Padding: [2]int{3, 2}, Groups: 2}), "phased"},
+		{"stride 2, kernel 3", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 4, 3, 3}, ConvOptions{Stride: [2]int{2, 2}}), ""},
+		{"stride 2, dilated", conv2dGeom([]int{1, 2, 9, 10}, []int{3, 2, 2, 2}, ConvOptions{Stride: [2]int{2, 2}, Dilation: [2]int{2, 1}}), ""},
+		{"padding past the kernel", conv2dGeom([]int{1, 2, 5, 5}, []int{3, 2, 3, 3}, ConvOptions{Padding: [2]int{3, 0}}), ""},
+		{"transposed, output padding", convTranspose2dGeom([]int{1, 3, 5, 5}, []int{3, 2, 3, 3}, ConvOptions{Dilation: [2]int{2, 2}, OutputPadding: [2]int{1, 0}}), ""},
+		{"transposed stride 2, output padding", convTranspose2dGeom([]int{1, 3, 5, 4}, []int{3, 2, 4, 2}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 0}, OutputPadding: [2]int{1, 1}}), "phased"},
+	}
+	path := func(g *convGeom) string {
+		if _, ok := g.flipped(); ok {
+			return "flipped"
+		}
+		if _, ok := g.phased(); ok {
+			return "phased"
+		}
+		return ""
 	}
 	for i, c := range convCases() {
 		g := conv2dGeom(c.x, c.w, c.o)
-		_, ok := g.flipped()
-		geos = append(geos, geo{fmt.Sprintf("conv %d", i), g, ok})
+		geos = append(geos, geo{fmt.Sprintf("conv %d", i), g, path(&g)})
+	}
+	for i, c := range convTransposeCases() {
+		g := convTranspose2dGeom(c.x, c.w, c.o)
+		geos = append(geos, geo{fmt.Sprintf("transposed %d", i), g, path(&g)})
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	randn := func(n int) []float64 { return Randn(rng, n).data }
@@ -133,14 +153,17 @@ func TestConvAdjointFlipped(t *testing.T) {
 		for _, gc := range geos {
 			g := gc.g
 			g.n, g.prec = 3, prec
-			if _, ok := g.flipped(); ok != gc.want {
-				t.Fatalf("%s: flipped applies %v, want %v", gc.name, ok, gc.want)
+			if p := path(&g); p != gc.path {
+				t.Fatalf("%s: the adjoint takes path %q, want %q", gc.name, p, gc.path)
 			}
-			if !gc.want {
+			if gc.path == "" {
 				continue
 			}
 			y, w, b := randn(g.n*g.o*g.pq()), randn(g.o*g.rows()/g.groups), randn(g.c)
 			got, want, bound := make([]float64, g.n*g.c*g.h*g.w), make([]float64, g.n*g.c*g.h*g.w), make([]float64, g.n*g.c*g.h*g.w)
+			for i := range got {
+				got[i] = math.NaN() // every element must be written
+			}
 			convAdjointKernel(got, y, w, b, &g)
 			convAdjointCol2im(want, y, w, b, &g)
 			convAdjointCol2im(bound, abs(y), abs(w), abs(b), &g)

@@ -163,8 +163,11 @@
 // bits. A stride-1 conv's adjoint (its input gradient, and a stride-1
 // ConvTranspose2d) is computed as the forward conv of the output gradient
 // with the weight flipped in space and its channel axes swapped, so that
-// it too reads its input in place; it sums each element in another order
-// than col2im would (tested against it within the sums' rounding).
+// it too reads its input in place; a strided conv's adjoint whose kernel is
+// a multiple of the stride is one stride-1 conv of all the stride's phases
+// at once (the sub-pixel form), interleaved into the image. Both sum each
+// element in another order than col2im would (tested against it within
+// the sums' rounding).
 //
 // Three ops close the family under differentiation, for one geometry: the
 // conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight
