@@ -426,8 +426,15 @@ func (g *convGeom) flipped() (f convGeom, ok bool) {
 		groups: g.groups, prec: g.prec,
 	}
 	ok = ph >= 0 && pw >= 0 && g.p+2*ph-(g.kh-1)*g.dh == g.h && g.q+2*pw-(g.kw-1)*g.dw == g.w
-	return f, ok
+	return f, ok && f.o/f.groups >= convAsForwardRows
 }
+
+// convAsForwardRows is the fewest output channels per group that the
+// forward conv computing an adjoint (flipped, phased) may have: they are
+// the rows of its product, and the micro-kernels' blocks of 4 or 6 rows
+// waste most of their work on fewer (a first layer's one input channel),
+// where col2im's product has the channels times the taps as rows.
+const convAsForwardRows = 8
 
 // phased returns the stride-1 convolution that computes the adjoint of g,
 // whose stride is above 1, for all of the stride's phases at once (the
@@ -444,6 +451,9 @@ func (g *convGeom) phased() (f convGeom, ok bool) {
 		return f, false
 	}
 	th, tw := g.kh/g.sh, g.kw/g.sw
+	if g.sh*g.sw*g.c/g.groups < convAsForwardRows {
+		return f, false
+	}
 	return convGeom{
 		n: g.n, c: g.o, h: g.p, w: g.q, o: g.sh * g.sw * g.c, p: g.p + th - 1, q: g.q + tw - 1,
 		kh: th, kw: tw, sh: 1, sw: 1, ph: th - 1, pw: tw - 1, dh: 1, dw: 1,
