@@ -72,13 +72,15 @@ func BenchmarkConvEnergy(b *testing.B) {
 }
 
 // benchPrecisions times step on a tape made by tape, resetting it after
-// every call, with net in float64 and in float32:
+// every call, after one untimed call, with net in float64 and in float32:
 // "case=<name>/prec=<precision>".
 func benchPrecisions(b *testing.B, net nn.Module, name string, tape func() *tensor.Tape, step func(tp *tensor.Tape)) {
 	for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
 		b.Run("case="+name+"/prec="+prec.String(), func(b *testing.B) {
 			nn.SetPrecision(net, prec)
 			tp := tape()
+			step(tp) // untimed: the tape's storage, as PyTorch's peer warms up
+			tp.Reset()
 			b.ReportAllocs()
 			for b.Loop() {
 				step(tp)
