@@ -385,7 +385,9 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 }
 
 // convAdjointKernel writes x = convᵀ(y, w) + b for geometry g; b ([c]) may
-// be nil: in place where g.inPlace, else through col2im, with the same bits.
+// be nil: as a forward conv where flipped or phased applies (each element
+// summed in its own order), else with the column rows added back in place
+// where g.inPlace, else through col2im (those two give the same bits).
 func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 	if f, ok := g.flipped(); ok {
 		wf := convGetCol(len(w))
