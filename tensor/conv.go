@@ -619,20 +619,20 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 // convWeightKernel writes the weight gradient of the conv of geometry g for
 // input x and output gradient y into dw. Samples are taken in chunks of
 // convBatchChunk, each chunk's sum kept in part (len chunks·len(dw), unused
-// with one chunk), and the chunks' sums added in order.
+// with one chunk), and the chunks' sums added in order. A chunk's sum reads
+// the padded input in place where g.weightInPlace, else im2col's columns;
+// the two give the same bits.
 func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
+	chunk := convWeightIm2col
 	if g.weightInPlace() {
-		convWeightInPlace(dw, part, x, y, g)
-		return
+		chunk = convWeightInPlace
 	}
-	convWeightIm2col(dw, part, x, y, g)
+	convWeightChunks(dw, part, x, y, g, chunk)
 }
 
-// convWeightIm2col is convWeightKernel through im2col.
-func convWeightIm2col(dw, part, x, y []float64, g *convGeom) {
-	og, cg := g.o/g.groups, g.c/g.groups
-	kk := cg * g.kh * g.kw
-	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+// convWeightChunks is convWeightKernel with each chunk's sum, over samples
+// lo to hi, written into acc by chunk.
+func convWeightChunks(dw, part, x, y []float64, g *convGeom, chunk func(acc, x, y []float64, lo, hi int, g *convGeom)) {
 	nw := len(dw)
 	chunks := (g.n + convBatchChunk - 1) / convBatchChunk
 	if chunks == 0 {
@@ -644,33 +644,42 @@ func convWeightIm2col(dw, part, x, y []float64, g *convGeom) {
 		if chunks > 1 {
 			acc = part[c*nw : (c+1)*nw]
 		}
-		var buf *[]float64
-		if !g.direct() {
-			buf = convGetCol(g.rows() * pq)
-		}
-		for s := lo; s < hi; s++ {
-			col := x[s*xs : (s+1)*xs]
-			if buf != nil {
-				col = (*buf)[:g.rows()*pq]
-				convIm2col(col, pq, x[s*xs:(s+1)*xs], g)
-			}
-			beta := 1.0
-			if s == lo {
-				beta = 0
-			}
-			for gi := range g.groups {
-				gemm(g.prec, false, true, og, kk, pq, y[s*ys+gi*og*pq:], pq, col[gi*kk*pq:], pq, beta, acc[gi*og*kk:gi*og*kk+og*kk])
-			}
-		}
-		if buf != nil {
-			convColPool.Put(buf)
-		}
+		chunk(acc, x, y, lo, hi, g)
 	})
 	if chunks > 1 {
 		copy(dw, part[:nw])
 		for c := 1; c < chunks; c++ {
 			addTo(dw, part[c*nw:(c+1)*nw])
 		}
+	}
+}
+
+// convWeightIm2col writes into acc the weight gradient summed over samples
+// lo to hi, through im2col.
+func convWeightIm2col(acc, x, y []float64, lo, hi int, g *convGeom) {
+	og, cg := g.o/g.groups, g.c/g.groups
+	kk := cg * g.kh * g.kw
+	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	var buf *[]float64
+	if !g.direct() {
+		buf = convGetCol(g.rows() * pq)
+	}
+	for s := lo; s < hi; s++ {
+		col := x[s*xs : (s+1)*xs]
+		if buf != nil {
+			col = (*buf)[:g.rows()*pq]
+			convIm2col(col, pq, x[s*xs:(s+1)*xs], g)
+		}
+		beta := 1.0
+		if s == lo {
+			beta = 0
+		}
+		for gi := range g.groups {
+			gemm(g.prec, false, true, og, kk, pq, y[s*ys+gi*og*pq:], pq, col[gi*kk*pq:], pq, beta, acc[gi*og*kk:gi*og*kk+og*kk])
+		}
+	}
+	if buf != nil {
+		convColPool.Put(buf)
 	}
 }
 

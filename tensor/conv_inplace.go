@@ -291,53 +291,37 @@ func (g *convGeom) weightInPlace() bool {
 	return g.inPlace() && g.grid().plane <= gemmDepth
 }
 
-// convWeightInPlace is convWeightKernel with each sample's products reading
-// its padded input in place, the output gradient laid on the same grid.
-func convWeightInPlace(dw, part, x, y []float64, g *convGeom) {
+// convWeightInPlace writes into acc the weight gradient summed over samples
+// lo to hi, each sample's products reading its padded input in place, the
+// output gradient laid on the same grid.
+func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
-	pq, xs, ys, nw := g.pq(), g.c*g.h*g.w, g.o*g.pq(), len(dw)
+	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
-	chunks := (g.n + convBatchChunk - 1) / convBatchChunk
-	if chunks == 0 {
-		clear(dw)
-		return
+	pbuf, ybuf, offp := convGetCol(gr.size(g, 1)), convGetCol(g.o*gr.plane), convOffPool.Get().(*[]int)
+	in, ym := (*pbuf)[:gr.size(g, 1)], (*ybuf)[:g.o*gr.plane]
+	if cap(*offp) < g.rows() {
+		*offp = make([]int, g.rows())
 	}
-	chunked(g.n, convBatchChunk, func(c, lo, hi int) {
-		acc := dw
-		if chunks > 1 {
-			acc = part[c*nw : (c+1)*nw]
-		}
-		pbuf, ybuf, offp := convGetCol(gr.size(g, 1)), convGetCol(g.o*gr.plane), convOffPool.Get().(*[]int)
-		in, ym := (*pbuf)[:gr.size(g, 1)], (*ybuf)[:g.o*gr.plane]
-		if cap(*offp) < g.rows() {
-			*offp = make([]int, g.rows())
-		}
-		off := (*offp)[:g.rows()]
-		gr.offsets(off, g, 1)
-		clear(ym)
-		for s := lo; s < hi; s++ {
-			gr.pad(in, x[s*xs:(s+1)*xs], g, 1)
-			for o := range g.o {
-				for i := range g.p {
-					copy(ym[o*gr.plane+i*gr.ws:o*gr.plane+i*gr.ws+g.q], y[s*ys+o*pq+i*g.q:])
-				}
-			}
-			beta := 1.0
-			if s == lo {
-				beta = 0
-			}
-			for gi := range g.groups {
-				gemmAt(g.prec, false, true, og, kk, gr.plane, ym[gi*og*gr.plane:], gr.plane, in, 0, off[gi*kk:(gi+1)*kk], beta, acc[gi*og*kk:gi*og*kk+og*kk])
+	off := (*offp)[:g.rows()]
+	gr.offsets(off, g, 1)
+	clear(ym)
+	for s := lo; s < hi; s++ {
+		gr.pad(in, x[s*xs:(s+1)*xs], g, 1)
+		for o := range g.o {
+			for i := range g.p {
+				copy(ym[o*gr.plane+i*gr.ws:o*gr.plane+i*gr.ws+g.q], y[s*ys+o*pq+i*g.q:])
 			}
 		}
-		convColPool.Put(pbuf)
-		convColPool.Put(ybuf)
-		convOffPool.Put(offp)
-	})
-	if chunks > 1 {
-		copy(dw, part[:nw])
-		for c := 1; c < chunks; c++ {
-			addTo(dw, part[c*nw:(c+1)*nw])
+		beta := 1.0
+		if s == lo {
+			beta = 0
+		}
+		for gi := range g.groups {
+			gemmAt(g.prec, false, true, og, kk, gr.plane, ym[gi*og*gr.plane:], gr.plane, in, 0, off[gi*kk:(gi+1)*kk], beta, acc[gi*og*kk:gi*og*kk+og*kk])
 		}
 	}
+	convColPool.Put(pbuf)
+	convColPool.Put(ybuf)
+	convOffPool.Put(offp)
 }

@@ -71,8 +71,8 @@ func TestConvInPlaceSameBits(t *testing.T) {
 				}
 				chunks := (n + convBatchChunk - 1) / convBatchChunk
 				want, got := make([]float64, len(w)), make([]float64, len(w))
-				convWeightIm2col(want, make([]float64, chunks*len(w)), x, y, &g)
-				convWeightInPlace(got, make([]float64, chunks*len(w)), x, y, &g)
+				convWeightChunks(want, make([]float64, chunks*len(w)), x, y, &g, convWeightIm2col)
+				convWeightChunks(got, make([]float64, chunks*len(w)), x, y, &g, convWeightInPlace)
 				equalBits(t, fmt.Sprintf("%v %s n=%d: weight gradient", prec, gc.name, n), got, want)
 			}
 		}
