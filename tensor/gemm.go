@@ -88,7 +88,7 @@ const gemmDepth = 256
 
 // dgemmPacked is gemmPacked in float64 with the 4×8 kernel.
 func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+	packedGemm(Float64, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // sgemmPacked is gemmPacked in float32: the operands are rounded to float32
@@ -97,11 +97,7 @@ func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ld
 // the 6×16 AVX2 one; both sum each element in the same order, so they give
 // the same bits.
 func sgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if haveAVX512 {
-		sgemm512(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
-	sgemm256(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	packedGemm(Float32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // sgemm256 is the float32 product with the 6×16 AVX2 kernel.
@@ -114,25 +110,29 @@ func sgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb i
 	gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
-// gemmRowsPacked is the packed product in precision p whose b has its rows
-// at the offsets boff (see gemmPacked); the caller checks packedProduct(p).
-func gemmRowsPacked(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, boff []int, beta float64, c []float64, ldc int) {
-	rows, width := k, n // b as stored
-	if tB {
-		rows, width = n, k
-	}
-	for _, o := range boff[:rows] { // the float32 packing reads rows unchecked
-		if o < 0 || o+width > len(b) {
-			panic(fmt.Sprintf("tensor: gemmRowsPacked: a row at %d of width %d outside %d values", o, width, len(b)))
+// packedGemm is gemmPacked in precision p with this CPU's kernel (float64:
+// 4×8; float32: 6×32 with AVX-512, else 6×16); b's rows lie ldb apart, or
+// at the offsets boff where boff is not nil. The caller checks
+// packedProduct(p).
+func packedGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+	if boff != nil {
+		rows, width := k, n // b as stored
+		if tB {
+			rows, width = n, k
+		}
+		for _, o := range boff[:rows] { // the float32 packing reads rows unchecked
+			if o < 0 || o+width > len(b) {
+				panic(fmt.Sprintf("tensor: packedGemm: a row at %d of width %d outside %d values", o, width, len(b)))
+			}
 		}
 	}
 	switch {
 	case p == Float32 && haveAVX512:
-		gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, 0, boff, beta, c, ldc)
+		gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	case p == Float32:
-		gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, 0, boff, beta, c, ldc)
+		gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	default:
-		gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, 0, boff, beta, c, ldc)
+		gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	}
 }
 

@@ -175,7 +175,7 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 // gemmCall is one BLAS call of gemmAt.
 func gemmCall(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
 	if boff != nil {
-		gemmRowsPacked(p, tA, tB, m, n, k, a, lda, b, boff, beta, c, ldc)
+		packedGemm(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 		return
 	}
 	blasGemm(p, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
