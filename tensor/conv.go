@@ -466,27 +466,9 @@ func (g *convGeom) phased() (f convGeom, ok bool) {
 // convAdjointPhased writes x = convᵀ(y, w) + b through g's phased
 // convolution f.
 func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
-	og, cg, phases := g.o/g.groups, g.c/g.groups, g.sh*g.sw
-	th, tw := f.kh, f.kw
 	wf := convGetCol(len(w))
 	wp := (*wf)[:len(w)]
-	for gi := range g.groups {
-		for r := range g.sh {
-			for rv := range g.sw {
-				for c := range cg {
-					for o := range og {
-						dst := wp[((((gi*phases+r*g.sw+rv)*cg+c)*og+o)*th)*tw:][:th*tw]
-						src := w[((gi*og+o)*cg+c)*g.kh*g.kw:]
-						for t := range th {
-							for tt := range tw {
-								dst[t*tw+tt] = src[(r+g.sh*(th-1-t))*g.kw+rv+g.sw*(tw-1-tt)]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
+	convFlip(wp, w, g)
 	if f.inPlace() { // interleaved straight from each piece's output grid
 		convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
 			ld := (hi - lo) * gr.plane
@@ -548,17 +530,27 @@ func convInterleave(x []float64, g, f *convGeom, b []float64, plane func(s, ch i
 	}
 }
 
-// convFlip writes the weight of g's flipped convolution (see flipped) into
-// wf: wf[G·C/G + c, o, u, v] = w[G·O/G + o, c, kH−1−u, kW−1−v] per group.
+// convFlip writes into wf the weight of the forward conv that computes g's
+// adjoint (flipped, phased): per group, phase (r, rv) of the stride and
+// channels c, o, wf[(phase·C/G + c)·O/G + o, τ, τ′] =
+// w[o, c, r + sh·(T−1−τ), rv + sw·(T′−1−τ′)] with T = kH/sh taps of each
+// phase; with stride 1, the kernel flipped with its channel axes swapped.
 func convFlip(wf, w []float64, g *convGeom) {
-	og, cg, kk := g.o/g.groups, g.c/g.groups, g.kh*g.kw
+	og, cg, phases := g.o/g.groups, g.c/g.groups, g.sh*g.sw
+	th, tw := g.kh/g.sh, g.kw/g.sw
 	for gi := range g.groups {
-		for o := range og {
-			for c := range cg {
-				src := w[((gi*og+o)*cg+c)*kk:][:kk]
-				dst := wf[((gi*cg+c)*og+o)*kk:][:kk]
-				for t, v := range src {
-					dst[kk-1-t] = v
+		for r := range g.sh {
+			for rv := range g.sw {
+				for c := range cg {
+					for o := range og {
+						dst := wf[(((gi*phases+r*g.sw+rv)*cg+c)*og+o)*th*tw:][:th*tw]
+						src := w[((gi*og+o)*cg+c)*g.kh*g.kw:]
+						for t := range th {
+							for tt := range tw {
+								dst[t*tw+tt] = src[(r+g.sh*(th-1-t))*g.kw+rv+g.sw*(tw-1-tt)]
+							}
+						}
+					}
 				}
 			}
 		}
@@ -571,7 +563,6 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
-	hw := g.h * g.w
 	ns := g.convSamples()
 	chunked(g.n, ns, func(_, lo, hi int) {
 		if ns == 1 && g.direct() {
@@ -606,13 +597,7 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 				convColPool.Put(ybuf)
 			}
 		}
-		if b != nil {
-			for s := lo; s < hi; s++ {
-				for c := range g.c {
-					addScalarTo(x[s*xs+c*hw:s*xs+(c+1)*hw], b[c])
-				}
-			}
-		}
+		convAddBias(x[lo*xs:hi*xs], b, g)
 	})
 }
 
@@ -777,6 +762,18 @@ func convInside(n, m, off, s int) (j0, j1 int) {
 	}
 	j0, j1 = min(j0, n), min(j1, n)
 	return j0, max(j0, j1)
+}
+
+// convAddBias adds b[c] (b [c], or nil for none) to every pixel of channel
+// c of the images x [n, c, h, w].
+func convAddBias(x, b []float64, g *convGeom) {
+	if b == nil {
+		return
+	}
+	hw := g.h * g.w
+	for sc := range len(x) / hw {
+		addScalarTo(x[sc*hw:(sc+1)*hw], b[sc%g.c])
+	}
 }
 
 func addScalarTo(d []float64, c float64) {

@@ -182,19 +182,45 @@ func (gr convGrid) rows(buf, x []float64, g *convGeom, ns int, back bool) {
 // convOffPool holds row-offset tables.
 var convOffPool = sync.Pool{New: func() any { return new([]int) }}
 
-// convForwardInPlace is convForwardKernel with the products reading the
-// padded input in place.
-func convForwardInPlace(y, x, w, b []float64, g *convGeom) {
-	pq, ys := g.pq(), g.o*g.pq()
-	convForwardGrid(x, w, b, g, func(lo, hi int, out []float64, gr convGrid) {
-		ld := (hi - lo) * gr.plane
-		for s := range hi - lo {
-			for o := range g.o {
-				for i := range g.p {
-					copy(y[(lo+s)*ys+o*pq+i*g.q:(lo+s)*ys+o*pq+(i+1)*g.q], out[o*ld+s*gr.plane+i*gr.ws:])
+// offsetTable returns a pooled table of the row offsets (offsets) for a
+// piece of ns samples, and the pool's entry to put back in convOffPool.
+func (gr convGrid) offsetTable(g *convGeom, ns int) ([]int, *[]int) {
+	offp := convOffPool.Get().(*[]int)
+	if cap(*offp) < g.rows() {
+		*offp = make([]int, g.rows())
+	}
+	off := (*offp)[:g.rows()]
+	gr.offsets(off, g, ns)
+	return off, offp
+}
+
+// outputs copies the outputs y [ns, o, p, q] of a piece of ns samples to
+// their grid positions in grid [o, ns·plane] (output (o, i, j) of sample s
+// at o·ns·plane + s·plane + i·ws + j), or back from them where back is set.
+// Grid positions that are not outputs are left as they are.
+func (gr convGrid) outputs(grid, y []float64, g *convGeom, ns int, back bool) {
+	pq, ld := g.pq(), ns*gr.plane
+	for s := range ns {
+		for o := range g.o {
+			for i := range g.p {
+				at := y[(s*g.o+o)*pq+i*g.q:][:g.q]
+				on := grid[o*ld+s*gr.plane+i*gr.ws:][:g.q]
+				if back {
+					copy(at, on)
+				} else {
+					copy(on, at)
 				}
 			}
 		}
+	}
+}
+
+// convForwardInPlace is convForwardKernel with the products reading the
+// padded input in place.
+func convForwardInPlace(y, x, w, b []float64, g *convGeom) {
+	ys := g.o * g.pq()
+	convForwardGrid(x, w, b, g, func(lo, hi int, out []float64, gr convGrid) {
+		gr.outputs(out, y[lo*ys:hi*ys], g, hi-lo, true)
 	})
 }
 
@@ -210,13 +236,9 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 	chunked(g.n, ns, func(_, lo, hi int) {
 		m := hi - lo
 		ld := m * gr.plane
-		pbuf, obuf, offp := convGetCol(gr.size(g, m)), convGetCol(g.o*ld), convOffPool.Get().(*[]int)
+		pbuf, obuf := convGetCol(gr.size(g, m)), convGetCol(g.o*ld)
 		in, out := (*pbuf)[:gr.size(g, m)], (*obuf)[:g.o*ld]
-		if cap(*offp) < g.rows() {
-			*offp = make([]int, g.rows())
-		}
-		off := (*offp)[:g.rows()]
-		gr.offsets(off, g, m)
+		off, offp := gr.offsetTable(g, m)
 		gr.pad(in, x[lo*xs:hi*xs], g, m)
 		beta := 0.0
 		if b != nil { // the bias first, then the product added, as im2col's kernel does
@@ -239,27 +261,17 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 // as whole runs of the grid layout.
 func convAdjointInPlace(x, y, w, b []float64, g *convGeom) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
-	pq, xs, ys, hw := g.pq(), g.c*g.h*g.w, g.o*g.pq(), g.h*g.w
+	xs, ys := g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
 	ns := gr.pieceSamples(g.n)
 	chunked(g.n, ns, func(_, lo, hi int) {
 		m := hi - lo
 		ld := m * gr.plane
-		ybuf, cbuf, pbuf, offp := convGetCol(g.o*ld), convGetCol(g.rows()*ld), convGetCol(gr.size(g, m)), convOffPool.Get().(*[]int)
+		ybuf, cbuf, pbuf := convGetCol(g.o*ld), convGetCol(g.rows()*ld), convGetCol(gr.size(g, m))
 		ym, col, acc := (*ybuf)[:g.o*ld], (*cbuf)[:g.rows()*ld], (*pbuf)[:gr.size(g, m)]
-		if cap(*offp) < g.rows() {
-			*offp = make([]int, g.rows())
-		}
-		off := (*offp)[:g.rows()]
-		gr.offsets(off, g, m)
+		off, offp := gr.offsetTable(g, m)
 		clear(ym)
-		for s := range m {
-			for o := range g.o {
-				for i := range g.p {
-					copy(ym[o*ld+s*gr.plane+i*gr.ws:o*ld+s*gr.plane+i*gr.ws+g.q], y[(lo+s)*ys+o*pq+i*g.q:])
-				}
-			}
-		}
+		gr.outputs(ym, y[lo*ys:hi*ys], g, m, false)
 		for gi := range g.groups {
 			gemm(g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
 		}
@@ -268,13 +280,7 @@ func convAdjointInPlace(x, y, w, b []float64, g *convGeom) {
 			addTo(acc[o:o+ld], col[r*ld:(r+1)*ld])
 		}
 		gr.unpad(x[lo*xs:hi*xs], acc, g, m)
-		if b != nil {
-			for s := lo; s < hi; s++ {
-				for c := range g.c {
-					addScalarTo(x[s*xs+c*hw:s*xs+(c+1)*hw], b[c])
-				}
-			}
-		}
+		convAddBias(x[lo*xs:hi*xs], b, g)
 		convColPool.Put(ybuf)
 		convColPool.Put(cbuf)
 		convColPool.Put(pbuf)
@@ -296,23 +302,15 @@ func (g *convGeom) weightInPlace() bool {
 // output gradient laid on the same grid.
 func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
-	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
+	xs, ys := g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
-	pbuf, ybuf, offp := convGetCol(gr.size(g, 1)), convGetCol(g.o*gr.plane), convOffPool.Get().(*[]int)
+	pbuf, ybuf := convGetCol(gr.size(g, 1)), convGetCol(g.o*gr.plane)
 	in, ym := (*pbuf)[:gr.size(g, 1)], (*ybuf)[:g.o*gr.plane]
-	if cap(*offp) < g.rows() {
-		*offp = make([]int, g.rows())
-	}
-	off := (*offp)[:g.rows()]
-	gr.offsets(off, g, 1)
+	off, offp := gr.offsetTable(g, 1)
 	clear(ym)
 	for s := lo; s < hi; s++ {
 		gr.pad(in, x[s*xs:(s+1)*xs], g, 1)
-		for o := range g.o {
-			for i := range g.p {
-				copy(ym[o*gr.plane+i*gr.ws:o*gr.plane+i*gr.ws+g.q], y[s*ys+o*pq+i*g.q:])
-			}
-		}
+		gr.outputs(ym, y[s*ys:(s+1)*ys], g, 1, false)
 		beta := 1.0
 		if s == lo {
 			beta = 0
