@@ -33,7 +33,7 @@ func blasGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []f
 	case haveKernel && p == Float32:
 		sgemmPacked(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 	case haveKernel:
-		dgemmPacked(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		dgemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 	default:
 		gonum.Implementation{}.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 	}

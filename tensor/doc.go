@@ -62,9 +62,11 @@
 // matrix products are split into blocks of fixed size, so results are the
 // same bits on one core or many.
 //
-// Matrix products use goebm's packed AVX2 product on amd64 CPUs that have
-// AVX2 and FMA (a GotoBLAS-style 4×8 float64 micro-kernel in assembly), and
-// gonum's pure-Go BLAS elsewhere. Building with -tags openblas routes them
+// Matrix products use goebm's own on amd64 CPUs that have AVX2 and FMA:
+// float64 micro-kernels in assembly (6×16 with AVX-512, 4×8 with AVX2)
+// that read the operands where they lie, with their strides, packing only
+// a transposed B and the partial panels at the edges; gonum's pure-Go BLAS
+// elsewhere. Building with -tags openblas routes them
 // to OpenBLAS through gonum.org/v1/netlib (Debian package libopenblas-dev);
 // BLAS reports which.
 //

@@ -7,42 +7,30 @@ import (
 )
 
 // gemmPacked computes c = op(a)·op(b) + beta·c (c row-major [m, n] with row
-// length ldc, always float64) in the manner of GotoBLAS: blocks of op(b) and
-// op(a) are copied, as element type T, into panels nr columns and mr rows
-// wide, laid out in the order the mr×nr micro-kernel reads them, so that it
-// streams through L1 cache. T = float64 is the pure-Go build's matrix
-// product where the CPU has AVX2 and FMA (several times gonum's speed);
-// T = float32 is the float32 product (twice the lanes per instruction).
+// length ldc, always float64) in float32, in the manner of GotoBLAS: blocks
+// of op(b) and op(a) are rounded to float32 as they are copied into panels
+// nr columns and mr rows wide, laid out in the order the mr×nr micro-kernel
+// reads them, so that it streams through L1 cache (twice float64's lanes
+// per instruction). float64 products read their operands in place instead
+// (dgemmDirect).
 //
-// The kernel sums each block of kc products in T, in order, and adds the
-// sum to c in float64, so each element's rounding does not depend on how C
-// is split among goroutines.
+// The kernel sums each block of kc products in float32, in order, and adds
+// the sum to c in float64, so each element's rounding does not depend on
+// how C is split among goroutines.
 //
 // With boff non-nil, row i of b as stored starts at b[boff[i]] instead of
 // b[i·ldb]: b's rows may overlap, and a convolution's column matrix is then
 // rows of its (padded) input read in place, with no im2col.
-func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *float64, ldc int), bufs *sync.Pool,
+func gemmPacked(mr, nr int, kernel func(k int, a, b *float32, c *float64, ldc int),
 	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
 	const (
 		kc = gemmDepth
 		mc = 96  // rows of A packed at once (a multiple of 4 and 6)
 		nc = 512 // columns of B packed at once
 	)
-	switch beta {
-	case 0:
-		for i := range m {
-			clear(c[i*ldc : i*ldc+n])
-		}
-	case 1:
-	default:
-		for i := range m {
-			for j := range n {
-				c[i*ldc+j] *= beta
-			}
-		}
-	}
-	buf := bufs.Get().(*packBufs[T])
-	defer bufs.Put(buf)
+	scaleC(beta, m, n, c, ldc)
+	buf := packPool32.Get().(*packBufs[float32])
+	defer packPool32.Put(buf)
 	// Sized for this product, so that a pool emptied by the collector
 	// refills with what small products need, not with the largest blocks.
 	bp := grow(&buf.b, ((min(n, nc)+nr-1)/nr*nr)*min(k, kc))
@@ -69,11 +57,7 @@ func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *
 						// then add the part that lies inside C.
 						clear(edge)
 						kernel(kb, apan, bpan, &edge[0], nr)
-						for ii := range min(mr, mb-ip) {
-							for jj := range min(nr, nb-jp) {
-								c[ci+ii*ldc+jj] += edge[ii*nr+jj]
-							}
-						}
+						addEdge(c[ci:], ldc, edge, nr, min(mr, mb-ip), min(nr, nb-jp))
 					}
 				}
 			}
@@ -81,13 +65,151 @@ func gemmPacked[T float32 | float64](mr, nr int, kernel func(k int, a, b *T, c *
 	}
 }
 
-// gemmDepth is the depth of gemmPacked's blocks: an mr×gemmDepth panel of
+// scaleC sets c = beta·c, c row-major [m, n] with row length ldc.
+func scaleC(beta float64, m, n int, c []float64, ldc int) {
+	switch beta {
+	case 0:
+		for i := range m {
+			clear(c[i*ldc : i*ldc+n])
+		}
+	case 1:
+	default:
+		for i := range m {
+			for j := range n {
+				c[i*ldc+j] *= beta
+			}
+		}
+	}
+}
+
+// addEdge adds the h×w top-left part of the block e (row length ld) to c
+// (row length ldc): the part of a partial block that lies inside C.
+func addEdge(c []float64, ldc int, e []float64, ld, h, w int) {
+	for ii := range h {
+		for jj := range w {
+			c[ii*ldc+jj] += e[ii*ld+jj]
+		}
+	}
+}
+
+// dkernel is a float64 micro-kernel: c[i·ldc + j] += Σₚ a[i·ars + p·ads]·
+// b[p·ldb + j] over an mr×nr block, the sum over p < k in order from zero.
+type dkernel func(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
+
+// dgemmDirect is the float64 product with an mr×nr kernel that reads its
+// operands where they lie, with their strides: A's rows (or, transposed,
+// its columns) and B's rows. Packing them (as gemmPacked does for float32,
+// converting) cost as much as the products themselves in a 32-chain block
+// of a 128-wide MLP, each product packing all of B for 32 rows of A. Only
+// the panels the kernel cannot read in place are packed: a transposed B's,
+// B's rows at offsets (boff), and the last, partial, panels of A's rows
+// and B's columns, zero-padded so that the kernel reads nothing past the
+// operands. Each element is the sum of its blocks of gemmDepth terms, each
+// summed in order from zero and added to C in turn, whatever the kernel
+// or the split of C, so the 4×8 AVX2 and 6×16 AVX-512 kernels give the
+// same bits.
+func dgemmDirect(mr, nr int, kernel dkernel, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+	const (
+		kc = gemmDepth
+		mc = 96 // rows of A read per sweep of B's panels (a multiple of 4 and 6)
+		nc = 512
+	)
+	inPlaceB := !tB && boff == nil
+	if m == 0 || n == 0 {
+		return
+	}
+	// The kernel reads past Go's bounds checks: check the operands' extents.
+	need := func(name string, have, rows, ld, width int) {
+		if rows > 0 && have < (rows-1)*ld+width {
+			panic(fmt.Sprintf("tensor: dgemmDirect: %s has %d values, want %d", name, have, (rows-1)*ld+width))
+		}
+	}
+	if tA {
+		need("a", len(a), k, lda, m)
+	} else {
+		need("a", len(a), m, lda, k)
+	}
+	if inPlaceB {
+		need("b", len(b), k, ldb, n)
+	}
+	need("c", len(c), m, ldc, n)
+	scaleC(beta, m, n, c, ldc)
+	if k == 0 {
+		return
+	}
+	ars, ads := lda, 1
+	if tA {
+		ars, ads = 1, lda
+	}
+	buf := packPool64.Get().(*packBufs[float64])
+	defer packPool64.Put(buf)
+	edge := buf.edge[:mr*nr]
+	for j0 := 0; j0 < n; j0 += nc {
+		nb := min(nc, n-j0)
+		full := nb / nr * nr // B's columns read in place
+		for p0 := 0; p0 < k; p0 += kc {
+			kb := min(kc, k-p0)
+			var bp []float64
+			switch {
+			case !inPlaceB:
+				bp = grow(&buf.b, (nb+nr-1)/nr*nr*kb)
+				packB(bp, nr, tB, b, ldb, boff, p0, kb, j0, nb)
+			case full < nb:
+				bp = grow(&buf.b, nr*kb)
+				packB(bp, nr, false, b, ldb, nil, p0, kb, j0+full, nb-full)
+			}
+			for i0 := 0; i0 < m; i0 += mc {
+				mb := min(mc, m-i0)
+				rows := mb / mr * mr // A's rows read in place
+				var ap []float64
+				if rows < mb {
+					ap = grow(&buf.a, mr*kb)
+					packA(ap, mr, tA, a, lda, i0+rows, mb-rows, p0, kb)
+				}
+				for jp := 0; jp < nb; jp += nr {
+					var bpan *float64
+					bs := nr
+					switch {
+					case !inPlaceB:
+						bpan = &bp[(jp/nr)*kb*nr]
+					case jp < full:
+						bpan, bs = &b[p0*ldb+j0+jp], ldb
+					default:
+						bpan = &bp[0]
+					}
+					for ip := 0; ip < mb; ip += mr {
+						i, ci := i0+ip, (i0+ip)*ldc+j0+jp
+						var apan *float64
+						ra, da := ars, ads
+						switch {
+						case ip >= rows:
+							apan, ra, da = &ap[0], 1, mr
+						case tA:
+							apan = &a[p0*lda+i]
+						default:
+							apan = &a[i*lda+p0]
+						}
+						if ip < rows && jp < full {
+							kernel(kb, apan, ra, da, bpan, bs, &c[ci], ldc)
+							continue
+						}
+						clear(edge)
+						kernel(kb, apan, ra, da, bpan, bs, &edge[0], nr)
+						addEdge(c[ci:], ldc, edge, nr, min(mr, mb-ip), min(nr, nb-jp))
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemmDepth is the depth of the products' blocks: an mr×gemmDepth panel of
 // A and gemmDepth×nr of B fit in L1, and each element's sum is rounded in
 // blocks of gemmDepth terms.
 const gemmDepth = 256
 
-// dgemmPacked is gemmPacked in float64 with the 4×8 kernel.
-func dgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+// dgemm is the float64 product with this CPU's kernel (AVX-512 or AVX2).
+func dgemm(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	packedGemm(Float64, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
@@ -100,18 +222,29 @@ func sgemmPacked(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ld
 	packedGemm(Float32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
+// dgemm256 is the float64 product with the 4×8 AVX2 kernel.
+func dgemm256(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+	dgemmDirect(4, 8, dgemmKernel4x8, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+}
+
+// dgemm512 is the float64 product with the 6×16 AVX-512 kernel.
+func dgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+	dgemmDirect(6, 16, dgemmKernel6x16, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+}
+
 // sgemm256 is the float32 product with the 6×16 AVX2 kernel.
 func sgemm256(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+	gemmPacked(6, 16, sgemmKernel6x16, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // sgemm512 is the float32 product with the 6×32 AVX-512 kernel.
 func sgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+	gemmPacked(6, 32, sgemmKernel6x32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
-// packedGemm is gemmPacked in precision p with this CPU's kernel (float64:
-// 4×8; float32: 6×32 with AVX-512, else 6×16); b's rows lie ldb apart, or
+// packedGemm is the product in precision p with this CPU's kernel (float64:
+// dgemmDirect's 6×16 with AVX-512, else 4×8; float32: 6×32 with AVX-512,
+// else 6×16); b's rows lie ldb apart, or
 // at the offsets boff where boff is not nil. The caller checks
 // packedProduct(p).
 func packedGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
@@ -128,11 +261,13 @@ func packedGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b [
 	}
 	switch {
 	case p == Float32 && haveAVX512:
-		gemmPacked(6, 32, sgemmKernel6x32, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+		gemmPacked(6, 32, sgemmKernel6x32, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	case p == Float32:
-		gemmPacked(6, 16, sgemmKernel6x16, &packPool32, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+		gemmPacked(6, 16, sgemmKernel6x16, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+	case haveAVX512:
+		dgemm512(tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	default:
-		gemmPacked(4, 8, dgemmKernel4x8, &packPool64, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+		dgemm256(tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	}
 }
 
@@ -159,22 +294,39 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb int, 
 				}
 				packRows16((*float32)(unsafe.Pointer(&pan[q])), &b[p0*ldb+j0+jp+q], ldb, kb, nr)
 			}
+		case !tB && w == nr && boff == nil:
+			for p := range kb {
+				row, src := pan[p*nr:p*nr+nr], b[(p0+p)*ldb+j0+jp:][:nr]
+				for jj, v := range src {
+					row[jj] = T(v)
+				}
+			}
 		case !tB:
 			for p := range kb {
-				row, src := pan[p*nr:p*nr+nr], b[row0(p0+p)+j0+jp:]
-				for jj := range w {
-					row[jj] = T(src[jj])
+				row, src := pan[p*nr:p*nr+nr], b[row0(p0+p)+j0+jp:][:w]
+				for jj, v := range src {
+					row[jj] = T(v)
 				}
-				clear(row[w:])
+				if w < nr {
+					clear(row[w:])
+				}
 			}
 		default:
 			if w < nr {
 				clear(pan)
 			}
-			for jj := range w {
+			jj := 0
+			for ; jj+4 <= w; jj += 4 { // four rows of b at once, written four in a row
+				r0, r1, r2, r3 := row0(j0+jp+jj), row0(j0+jp+jj+1), row0(j0+jp+jj+2), row0(j0+jp+jj+3)
+				s0, s1, s2, s3 := b[r0+p0:r0+p0+kb], b[r1+p0:r1+p0+kb], b[r2+p0:r2+p0+kb], b[r3+p0:r3+p0+kb]
+				for p := range kb {
+					q := pan[p*nr+jj : p*nr+jj+4 : p*nr+jj+4]
+					q[0], q[1], q[2], q[3] = T(s0[p]), T(s1[p]), T(s2[p]), T(s3[p])
+				}
+			}
+			for ; jj < w; jj++ {
 				r := row0(j0 + jp + jj)
-				src := b[r+p0 : r+p0+kb]
-				for p, v := range src {
+				for p, v := range b[r+p0 : r+p0+kb] {
 					pan[p*nr+jj] = T(v)
 				}
 			}

@@ -4,10 +4,13 @@ package tensor
 
 import "golang.org/x/sys/cpu"
 
-// dgemmKernel4x8 and sgemmKernel6x16 are in gemm_amd64.s.
+// The kernels are in gemm_amd64.s.
 //
 //go:noescape
-func dgemmKernel4x8(k int, a, b, c *float64, ldc int)
+func dgemmKernel4x8(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
+
+//go:noescape
+func dgemmKernel6x16(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
 
 //go:noescape
 func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int)
@@ -25,9 +28,9 @@ func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 //go:noescape
 func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int)
 
-// haveKernel reports whether dgemmPacked and sgemmPacked can run on this CPU.
+// haveKernel reports whether dgemm and sgemmPacked can run on this CPU.
 var haveKernel = haveAVX2FMA
 
-// haveAVX512 reports whether sgemmPacked can use its AVX-512 kernel (the
-// CPU and the OS support the 512-bit registers).
+// haveAVX512 reports whether the products can use their AVX-512 kernels
+// (the CPU and the OS support the 512-bit registers).
 var haveAVX512 = haveAVX2FMA && cpu.X86.HasAVX512F

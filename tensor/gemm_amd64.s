@@ -2,13 +2,14 @@
 
 #include "textflag.h"
 
-// func dgemmKernel4x8(k int, a, b, c *float64, ldc int)
+// func dgemmKernel4x8(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
 //
-// c[i·ldc + j] += Σₚ a[4p + i]·b[8p + j] for i < 4, j < 8, p < k (k ≥ 1):
-// a 4×8 block of C from a packed 4-row panel of A and a packed 8-column
-// panel of B. Eight accumulators (two 4-lane registers per row of C) keep
-// both FMA units busy; the sum over p runs in order, so each element's
-// rounding does not depend on how C is split.
+// c[i·ldc + j] += Σₚ a[i·ars + p·ads]·b[p·ldb + j] for i < 4, j < 8,
+// p < k (k ≥ 1): a 4×8 block of C with AVX2, read with strides as
+// dgemmKernel6x16 reads its operands. Eight accumulators (two 4-lane
+// registers per row of C) keep both FMA units busy; the sum over p runs in
+// order from zero and is then added to C, so each element's rounding does
+// not depend on how C is split.
 // ADDROW adds the row of C at DX to the accumulators lo (columns 0–3) and
 // hi (4–7) and stores the sums back.
 #define ADDROW(lo, hi) \
@@ -17,13 +18,21 @@
 	VMOVUPD lo, (DX); \
 	VMOVUPD hi, 32(DX)
 
-TEXT ·dgemmKernel4x8(SB), NOSPLIT, $0-40
+TEXT ·dgemmKernel4x8(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
+	MOVQ ars+16(FP), R10
+	SHLQ $3, R10
+	MOVQ ads+24(FP), R11
+	SHLQ $3, R11
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R12
+	SHLQ $3, R12
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
 	SHLQ $3, R8
+	LEAQ (SI)(R10*2), R9
+	ADDQ R10, R9 // R9: row 3 of A
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -37,19 +46,20 @@ loop:
 	VMOVUPD (DI), Y8
 	VMOVUPD 32(DI), Y9
 	VBROADCASTSD (SI), Y10
-	VBROADCASTSD 8(SI), Y11
+	VBROADCASTSD (SI)(R10*1), Y11
 	VFMADD231PD Y8, Y10, Y0
 	VFMADD231PD Y9, Y10, Y1
 	VFMADD231PD Y8, Y11, Y2
 	VFMADD231PD Y9, Y11, Y3
-	VBROADCASTSD 16(SI), Y12
-	VBROADCASTSD 24(SI), Y13
+	VBROADCASTSD (SI)(R10*2), Y12
+	VBROADCASTSD (R9), Y13
 	VFMADD231PD Y8, Y12, Y4
 	VFMADD231PD Y9, Y12, Y5
 	VFMADD231PD Y8, Y13, Y6
 	VFMADD231PD Y9, Y13, Y7
-	ADDQ $32, SI
-	ADDQ $64, DI
+	ADDQ R11, SI
+	ADDQ R11, R9
+	ADDQ R12, DI
 	DECQ CX
 	JNZ loop
 
@@ -283,5 +293,89 @@ zloop:
 	ADDQ R8, DX
 	ADD16(Y10, Z10, 0)
 	ADD16(Y11, Z11, 128)
+	VZEROUPPER
+	RET
+
+// func dgemmKernel6x16(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
+//
+// c[i·ldc + j] += Σₚ a[i·ars + p·ads]·b[p·ldb + j] for i < 6, j < 16,
+// p < k (k ≥ 1): a 6×16 block of C with AVX-512, eight lanes a register,
+// twelve accumulators. The strides let it read a packed panel (ars 1, ads
+// 6; ldb 16) or a matrix where it lies: A's rows (ars lda, ads 1) or
+// columns (ars 1, ads lda), B's rows (ldb). The sum over p runs in order
+// from zero and is then added to C, as dgemmKernel4x8's does, so the two
+// give the same bits.
+#define FMAROWD(bc, lo, hi) \
+	VFMADD231PD Z12, bc, lo; \
+	VFMADD231PD Z13, bc, hi
+
+// ADDROW512 adds the row of C at DX to the accumulators lo (columns 0–7)
+// and hi (8–15) and stores the sums back.
+#define ADDROW512(lo, hi) \
+	VADDPD (DX), lo, lo; \
+	VADDPD 64(DX), hi, hi; \
+	VMOVUPD lo, (DX); \
+	VMOVUPD hi, 64(DX)
+
+TEXT ·dgemmKernel6x16(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R10
+	SHLQ $3, R10
+	MOVQ ads+24(FP), R11
+	SHLQ $3, R11
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R12
+	SHLQ $3, R12
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R10*2), R9
+	ADDQ R10, R9 // R9: row 3 of A
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+
+dloop:
+	VMOVUPD (DI), Z12
+	VMOVUPD 64(DI), Z13
+	VBROADCASTSD (SI), Z14
+	VBROADCASTSD (SI)(R10*1), Z15
+	FMAROWD(Z14, Z0, Z1)
+	FMAROWD(Z15, Z2, Z3)
+	VBROADCASTSD (SI)(R10*2), Z14
+	VBROADCASTSD (R9), Z15
+	FMAROWD(Z14, Z4, Z5)
+	FMAROWD(Z15, Z6, Z7)
+	VBROADCASTSD (R9)(R10*1), Z14
+	VBROADCASTSD (R9)(R10*2), Z15
+	FMAROWD(Z14, Z8, Z9)
+	FMAROWD(Z15, Z10, Z11)
+	ADDQ R11, SI
+	ADDQ R11, R9
+	ADDQ R12, DI
+	DECQ CX
+	JNZ dloop
+
+	ADDROW512(Z0, Z1)
+	ADDQ R8, DX
+	ADDROW512(Z2, Z3)
+	ADDQ R8, DX
+	ADDROW512(Z4, Z5)
+	ADDQ R8, DX
+	ADDROW512(Z6, Z7)
+	ADDQ R8, DX
+	ADDROW512(Z8, Z9)
+	ADDQ R8, DX
+	ADDROW512(Z10, Z11)
 	VZEROUPPER
 	RET

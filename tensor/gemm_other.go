@@ -4,7 +4,13 @@ package tensor
 
 var haveKernel, haveAVX512 = false, false
 
-func dgemmKernel4x8(k int, a, b, c *float64, ldc int) { panic("tensor: no dgemm kernel in this build") }
+func dgemmKernel4x8(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int) {
+	panic("tensor: no dgemm kernel in this build")
+}
+
+func dgemmKernel6x16(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int) {
+	panic("tensor: no dgemm kernel in this build")
+}
 
 func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int) {
 	panic("tensor: no sgemm kernel in this build")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -28,13 +29,19 @@ func TestGemmPacked(t *testing.T) {
 		mul  func(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 		tol  float64
 	}{
-		{"float64", dgemmPacked, 1e-13},
+		{"float64", dgemm, 1e-13}, // this CPU's kernel
+		{"float64-avx2", func(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			dgemm256(tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+		}, 1e-13},
+		{"float64-avx512", func(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			dgemm512(tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+		}, 1e-13},
 		{"float32", sgemmPacked, 258 * 0x1p-24}, // this CPU's kernel
 		{"float32-avx2", sgemm256, 258 * 0x1p-24},
 		{"float32-avx512", sgemm512, 258 * 0x1p-24},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.name == "float32-avx512" && !haveAVX512 {
+			if strings.HasSuffix(tc.name, "-avx512") && !haveAVX512 {
 				t.Skip("no AVX-512 on this CPU")
 			}
 			testGemmPacked(t, tc.mul, tc.tol)
@@ -67,6 +74,61 @@ func TestSgemmKernelsAgree(t *testing.T) {
 			for i := range c1 {
 				if c1[i] != c2[i] {
 					t.Fatalf("m,n,k=%v transposes %v: element %d: AVX2 %v, AVX-512 %v", sz, tr, i, c1[i], c2[i])
+				}
+			}
+		}
+	}
+}
+
+// TestDgemmKernelsAgree: the AVX-512 float64 product, which reads its
+// operands in place, and the AVX2 one, which packs them, sum each element
+// in the same order, so they give the same bits: on shapes with partial
+// panels of A's rows and B's columns, more than one kc, mc and nc block,
+// both transposes, B's rows at offsets (overlapping, as a convolution's
+// are), beta 0 and 0.5, and row lengths past the matrices (C's extra
+// columns must stay untouched).
+func TestDgemmKernelsAgree(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {13, 33, 257}, {97, 100, 300}, {200, 530, 64}, {32, 128, 128}, {5, 15, 600}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, tr := range [][3]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, false}, {false, false, true}, {true, false, true}} {
+			tA, tB, offsets := tr[0], tr[1], tr[2]
+			lda, ldb := k+3, n+1
+			if tA {
+				lda = m + 2
+			}
+			if tB {
+				ldb = k + 1
+			}
+			rowsA, rowsB := m, k
+			if tA {
+				rowsA = k
+			}
+			if tB {
+				rowsB = n
+			}
+			a, b := randSlice(rng, rowsA*lda), randSlice(rng, rowsB*ldb)
+			var boff []int
+			if offsets { // rows of width n, each 3 values after the last: they overlap
+				b = randSlice(rng, 3*k+n)
+				boff = make([]int, k)
+				for p := range boff {
+					boff[p] = 3 * p
+				}
+			}
+			for _, beta := range []float64{0, 0.5} {
+				ldc := n + 2
+				c1 := randSlice(rng, m*ldc)
+				c2 := append([]float64(nil), c1...)
+				dgemm256(tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c1, ldc)
+				dgemm512(tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c2, ldc)
+				for i := range c1 {
+					if c1[i] != c2[i] && !(math.IsNaN(c1[i]) && math.IsNaN(c2[i])) {
+						t.Fatalf("m,n,k=%v tA=%v tB=%v offsets=%v beta=%v: element %d: AVX2 %v, AVX-512 %v", sz, tA, tB, offsets, beta, i, c1[i], c2[i])
+					}
 				}
 			}
 		}
@@ -172,9 +234,11 @@ func BenchmarkGemmPacked(b *testing.B) {
 		for _, p := range []struct {
 			name string
 			mul  func(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-		}{{"float64", dgemmPacked}, {"float32", sgemm256}, {"float32-avx512", sgemm512}} {
+		}{{"float64", func(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			dgemm256(tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+		}}, {"float64-avx512", dgemm}, {"float32", sgemm256}, {"float32-avx512", sgemm512}} {
 			b.Run(name+"/"+p.name, func(b *testing.B) {
-				if p.name == "float32-avx512" && !haveAVX512 {
+				if strings.HasSuffix(p.name, "-avx512") && !haveAVX512 {
 					b.Skip("no AVX-512 on this CPU")
 				}
 				for b.Loop() {
