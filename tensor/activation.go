@@ -121,17 +121,7 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 	s := tp.alloc(len(x.data))
 	parallelFor(len(x.data), func(lo, hi int) { siluBlock(s[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
-		if !tp.recording() {
-			d := tp.make(x.shape, tp.alloc(len(x.data)))
-			parallelFor(len(x.data), func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					d.data[i] = g.data[i] * siluD1(x.data[i], s[i])
-				}
-			})
-			d.prec = lowest(g, x)
-			return []*Tensor{d}
-		}
-		return []*Tensor{tp.Mul(g, tp.siluDeriv(x, s, 1))}
+		return []*Tensor{tp.siluGrad(g, x, s, 1)}
 	})
 }
 
@@ -156,39 +146,62 @@ func siluD4(x, s float64) float64 {
 	return (s1*u*u-2*s1*s1)*(3+x*u) + s1*u*(u-2*x*s1) - 2*s1*s1 - 4*x*s1*s1*u
 }
 
-var siluDerivs = [...]func(x, s float64) float64{nil, siluD1, siluD2, siluD3, siluD4}
-
-// siluDeriv returns SiLU's derivative of the given order (1 to 3) at x,
-// given s = σ(x). Its loops call the derivative through a fixed table
-// entry hoisted out of the loop; the backward pass of order k is g times
-// order k+1, fused when not recording, and from order 3 on composed from
-// ops when recording, so every higher order follows.
-func (tp *Tape) siluDeriv(x *Tensor, s []float64, order int) *Tensor {
+// siluGrad returns g·SiLU⁽ᵏ⁾(x) for k from 1 to 3, given s = σ(x), in one
+// pass: the SiLU VJP of order k, which a product of g and a derivative
+// tensor took three passes over memory and two tensors to compute. Its own
+// VJP, given h, is h·SiLU⁽ᵏ⁾(x) for g and (h·g)·SiLU⁽ᵏ⁺¹⁾(x) for x: fused
+// kernels when not recording (the second reading h, g, x and s at once);
+// when recording, siluGrad of order k and k+1, and past the third order
+// SiLU⁗ built from ops, so that every order follows. The products are
+// rounded in the order the unfused ops rounded them.
+func (tp *Tape) siluGrad(g, x *Tensor, s []float64, k int) *Tensor {
 	d := tp.make(x.shape, tp.alloc(len(x.data)))
-	f := siluDerivs[order]
-	parallelFor(len(x.data), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			d.data[i] = f(x.data[i], s[i])
+	siluGradInto(d.data, nil, g.data, x.data, s, k)
+	return tp.record(d, []*Tensor{g, x}, func(h *Tensor, need []bool) []*Tensor {
+		var dg, dx *Tensor
+		if need[0] {
+			dg = tp.siluGrad(h, x, s, k)
 		}
-	})
-	return tp.record(d, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
-		if !tp.recording() {
-			next := siluDerivs[order+1]
-			gd := tp.make(x.shape, tp.alloc(len(x.data)))
-			parallelFor(len(x.data), func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					gd.data[i] = g.data[i] * next(x.data[i], s[i])
-				}
-			})
-			gd.prec = lowest(g, x)
-			return []*Tensor{gd}
+		switch {
+		case !need[1]:
+		case !tp.recording():
+			dx = tp.make(x.shape, tp.alloc(len(x.data)))
+			siluGradInto(dx.data, h.data, g.data, x.data, s, k+1)
+			dx.prec = lowest(h, g, x)
+		case k < 3:
+			dx = tp.siluGrad(tp.Mul(h, g), x, s, k+1)
+		default:
+			dx = tp.Mul(tp.Mul(h, g), tp.siluD4(x))
 		}
-		if order < 3 {
-			return []*Tensor{tp.Mul(g, tp.siluDeriv(x, s, order+1))}
-		}
-		return []*Tensor{tp.Mul(g, tp.siluD4(x))}
+		return []*Tensor{dg, dx}
 	})
 }
+
+// siluGradInto writes d = g·SiLU⁽ᵏ⁾(x), or with h not nil d = (h·g)·
+// SiLU⁽ᵏ⁾(x), for k from 1 to 4 given s = σ(x), split across cores. The
+// derivative is called through a table entry fixed before the loops.
+func siluGradInto(d, h, g, x, s []float64, k int) {
+	f := siluDerivs[k]
+	parallelFor(len(d), func(lo, hi int) {
+		d, g, x, s := d[lo:hi], g[lo:hi], x[lo:hi], s[lo:hi]
+		if h == nil {
+			if k == 1 {
+				siluGradBlock(d, g, x, s)
+				return
+			}
+			for i := range d {
+				d[i] = g[i] * f(x[i], s[i])
+			}
+			return
+		}
+		h := h[lo:hi]
+		for i := range d {
+			d[i] = h[i] * g[i] * f(x[i], s[i])
+		}
+	})
+}
+
+var siluDerivs = [...]func(x, s float64) float64{nil, siluD1, siluD2, siluD3, siluD4}
 
 // siluD4 is SiLU⁗ built from ops (see above), so that the fifth order and
 // beyond follow by differentiating it.

@@ -56,3 +56,12 @@ func siluGeneric(s, y, x []float64) {
 		y[i] = v * si
 	}
 }
+
+// siluGradGeneric writes d = g·SiLU′(x) given s = σ(x), with SiLU′ =
+// s + x·s·(1−s) rounded in that order.
+func siluGradGeneric(d, g, x, s []float64) {
+	d, g, s = d[:len(x)], g[:len(x)], s[:len(x)]
+	for i, v := range x {
+		d[i] = g[i] * siluD1(v, s[i])
+	}
+}

@@ -37,3 +37,22 @@ func siluBlock(s, y, x []float64) {
 	}
 	siluGeneric(s[n:], y[n:], x[n:])
 }
+
+// siluGradAVX512 is in silu_amd64.s.
+//
+//go:noescape
+func siluGradAVX512(d, gr, x, s *float64, n int)
+
+// siluGradBlock writes d = g·SiLU′(x) given s = σ(x): blocks of 16 with
+// AVX-512 where the CPU has it, the rest in Go, with the same bits.
+func siluGradBlock(d, g, x, s []float64) {
+	n := 0
+	if haveAVX512 {
+		n = len(x) &^ 15
+		if n > 0 {
+			_, _, _ = d[n-1], g[n-1], s[n-1]
+			siluGradAVX512(&d[0], &g[0], &x[0], &s[0], n)
+		}
+	}
+	siluGradGeneric(d[n:], g[n:], x[n:], s[n:])
+}

@@ -301,3 +301,37 @@ loop32:
 done512:
 	VZEROUPPER
 	RET
+
+// func siluGradAVX512(d, gr, x, s *float64, n int)
+// d[i] = gr[i]·(s[i] + (x[i]·s[i])·(1 − s[i])) for i < n, n a multiple of
+// 16: gr·SiLU′(x) given s = σ(x), the operations of siluD1 in its order,
+// unfused, so the same bits as the Go loop.
+TEXT ·siluGradAVX512(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ gr+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ s+24(FP), BX
+	MOVQ n+32(FP), CX
+	VBROADCASTSD one<>(SB), Z31
+	XORQ AX, AX
+
+gloop:
+	VMOVUPD (BX)(AX*8), Z0
+	VMOVUPD 64(BX)(AX*8), Z1
+	VMULPD (SI)(AX*8), Z0, Z2
+	VMULPD 64(SI)(AX*8), Z1, Z3
+	VSUBPD Z0, Z31, Z4
+	VSUBPD Z1, Z31, Z5
+	VMULPD Z4, Z2, Z2
+	VMULPD Z5, Z3, Z3
+	VADDPD Z2, Z0, Z2
+	VADDPD Z3, Z1, Z3
+	VMULPD (DX)(AX*8), Z2, Z2
+	VMULPD 64(DX)(AX*8), Z3, Z3
+	VMOVUPD Z2, (DI)(AX*8)
+	VMOVUPD Z3, 64(DI)(AX*8)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT gloop
+	VZEROUPPER
+	RET
