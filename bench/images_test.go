@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/goebm/goebm/dataset"
+	"github.com/goebm/goebm/internal/normal"
 	"github.com/goebm/goebm/loss"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/optim"
@@ -188,9 +189,9 @@ func TestImagePeerExport(t *testing.T) {
 		}
 		replay := rand.New(rand.NewPCG(seed, seed))
 		eps, noisy := tensor.Zeros(n, d), x.Clone()
-		for i := range eps.Data() {
-			eps.Data()[i] = replay.NormFloat64()
-			noisy.Data()[i] += imageSigma * eps.Data()[i]
+		normal.New(replay).Fill(eps.Data()) // the loss's draws
+		for i, v := range eps.Data() {
+			noisy.Data()[i] += imageSigma * v
 		}
 		tp = tensor.NewTape()
 		gn := tp.Grad([]*tensor.Tensor{net.Forward(tp, noisy)}, []*tensor.Tensor{noisy}, tensor.GradOptions{})[0]
