@@ -129,8 +129,11 @@ func dgemmDirect(mr, nr int, kernel dkernel, tA, tB bool, m, n, k int, a []float
 	} else {
 		need("a", len(a), m, lda, k)
 	}
-	if inPlaceB {
+	switch {
+	case inPlaceB:
 		need("b", len(b), k, ldb, n)
+	case boff == nil: // a transposed B, whose panels packT8 reads unchecked
+		need("b", len(b), n, ldb, k)
 	}
 	need("c", len(c), m, ldc, n)
 	scaleC(beta, m, n, c, ldc)
@@ -316,6 +319,19 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb int, 
 				clear(pan)
 			}
 			jj := 0
+			if k8 := kb &^ 7; haveAVX512 && boff == nil && unsafe.Sizeof(pan[0]) == 8 && k8 > 0 {
+				// Eight rows of b at a time, transposed in 8×8 blocks; the
+				// last kb − k8 columns of the panel below.
+				for ; jj+8 <= w; jj += 8 {
+					packT8((*float64)(unsafe.Pointer(&pan[jj])), &b[(j0+jp+jj)*ldb+p0], ldb, k8, nr)
+					for q := range 8 {
+						r := (j0+jp+jj+q)*ldb + p0
+						for p, v := range b[r+k8 : r+kb] {
+							pan[(k8+p)*nr+jj+q] = T(v)
+						}
+					}
+				}
+			}
 			for ; jj+4 <= w; jj += 4 { // four rows of b at once, written four in a row
 				r0, r1, r2, r3 := row0(j0+jp+jj), row0(j0+jp+jj+1), row0(j0+jp+jj+2), row0(j0+jp+jj+3)
 				s0, s1, s2, s3 := b[r0+p0:r0+p0+kb], b[r1+p0:r1+p0+kb], b[r2+p0:r2+p0+kb], b[r3+p0:r3+p0+kb]

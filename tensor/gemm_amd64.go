@@ -23,6 +23,11 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
 //go:noescape
 func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 
+// packT8 is in gemm_amd64.s.
+//
+//go:noescape
+func packT8(dst, src *float64, ld int, k int, dld int)
+
 // packRowsAt16 is in gemm_amd64.s.
 //
 //go:noescape

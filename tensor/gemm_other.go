@@ -27,3 +27,7 @@ func packRows16(dst *float32, src *float64, ld int, k int, dld int) {
 func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }
+
+func packT8(dst, src *float64, ld int, k int, dld int) {
+	panic("tensor: no dgemm kernel in this build")
+}
