@@ -8,7 +8,7 @@ import (
 )
 
 // BLAS names the matrix-product implementation this build uses: "goebm"
-// (the packed AVX2 product in gemm.go) or "gonum" in the pure-Go build,
+// (its own assembly kernels, gemm.go) or "gonum" in the pure-Go build,
 // "openblas" with -tags openblas.
 var BLAS = func() string {
 	if haveKernel {
@@ -22,7 +22,7 @@ var BLAS = func() string {
 var HasFloat32 = haveKernel
 
 // packedProduct says whether blasGemm computes in precision p with
-// goebm's packed kernels, whose every element is summed the same way
+// goebm's own kernels, whose every element is summed the same way
 // however C is split.
 func packedProduct(Precision) bool { return haveKernel }
 
