@@ -18,6 +18,30 @@
 //	             persistent CD Replay buffer), flow matching, each with its
 //	             parameter gradient (Grads), and an Adam step compiled with
 //	             it (Trainer)
+//	devices      chains in blocks, one per device (Chains.Spread), and
+//	             data-parallel training (Trainer.Spread) over the GPUs of
+//	             one host (Devices, ParseDevices)
+//
+// # Several devices
+//
+// Spread runs a block of the work on each device, each from its own
+// goroutine: Chains in blocks of rows, each block with its own random
+// stream and no traffic between devices until the chains are read; a
+// Trainer's batch in equal shards, each device computing its shard's loss
+// and gradient, the first averaging them and taking the Adam step (every
+// loss here is a mean over points, so that is the batch's step, which the
+// tests check against one device's). This is GoMLX's "user-controlled"
+// distribution: one compiled graph run on each device. Its in-graph
+// sharding (AutoSharding, SPMD) is not used: GoMLX's pure-Go backend has
+// one device and no distributed builder, so nothing here could test it,
+// and for the MLPs here the per-step traffic of host-side averaging (the
+// parameters out, the gradients back) is small against the batch. A
+// device may be listed twice ("0,0"), which is how the tests run two
+// shards on the pure-Go backend's one device. Three things GoMLX v0.28.8
+// does not do, which this package does for itself: move a tensor held on
+// one device to another when a graph runs there (it refuses), place a
+// tensor safely from several goroutines at once, and honour
+// Exec.CallOnDevice's device (CallWithGraphOnDevice does).
 //
 // Command ebmxla (xla/cmd/ebmxla) trains and samples goebm's MLP models
 // with them on a chosen backend, writing ebm's model directories, and
@@ -50,6 +74,6 @@
 //   - Gradient inside a While body fails at run time: a chain is a Go
 //     loop over one compiled step, and HMC's leapfrog steps are unrolled
 //     into that step.
-//   - Several hosts: GoMLX spreads a graph over the devices of one host
+//   - Several hosts: GoMLX spreads work over the devices of one host
 //     only.
 package xla

@@ -37,7 +37,13 @@ func (v *Evaluator) Eval(x *tensors.Tensor) (e, grad *tensors.Tensor, err error)
 	if x.Rank() != 2 {
 		return nil, nil, fmt.Errorf("xla: points of shape %v; want [n, d]: %w", x.Shape(), ErrInvalid)
 	}
-	out, err := call(v.exec, v.e.Params(), x)
+	return v.evalOn(0, v.e.Params(), x)
+}
+
+// evalOn is Eval on the device dev with the parameters params, placed
+// there.
+func (v *Evaluator) evalOn(dev compute.DeviceNum, params []*tensors.Tensor, x *tensors.Tensor) (e, grad *tensors.Tensor, err error) {
+	out, err := callOn(v.exec, dev, params, x)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,9 +53,15 @@ func (v *Evaluator) Eval(x *tensors.Tensor) (e, grad *tensors.Tensor, err error)
 // gradX returns ∇ₓ Σᵢ E(xᵢ): each row's score, as the rows are independent.
 func gradX(e, x *Node) *Node { return Gradient(ReduceAllSum(e), x)[0] }
 
-// call runs exec on the parameters followed by the inputs, turning a panic
-// of graph building (shapes that do not fit) into an error.
-func call(exec *Exec, params []*tensors.Tensor, in ...*tensors.Tensor) (out []*tensors.Tensor, err error) {
+// call runs exec on device 0 (callOn).
+func call(exec *Exec, params []*tensors.Tensor, in ...*tensors.Tensor) ([]*tensors.Tensor, error) {
+	return callOn(exec, 0, params, in...)
+}
+
+// callOn runs exec on the device dev, on the parameters followed by the
+// inputs, turning a panic of graph building (shapes that do not fit) into
+// an error.
+func callOn(exec *Exec, dev compute.DeviceNum, params []*tensors.Tensor, in ...*tensors.Tensor) (out []*tensors.Tensor, err error) {
 	args := make([]any, 0, len(params)+len(in))
 	for _, p := range params {
 		args = append(args, p)
@@ -62,7 +74,7 @@ func call(exec *Exec, params []*tensors.Tensor, in ...*tensors.Tensor) (out []*t
 			err = fmt.Errorf("xla: %v: %w", r, ErrInvalid)
 		}
 	}()
-	out, err = exec.Call(args...)
+	out, _, err = exec.CallWithGraphOnDevice(dev, args...)
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}

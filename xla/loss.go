@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/goebm/goebm/schedule"
 	"github.com/gomlx/compute"
@@ -23,6 +24,11 @@ type Loss interface {
 	// check reports whether the loss can train net, and takes numIn
 	// inputs.
 	check(net Network, numIn int) error
+	// batchAxes gives, for each input, the axis along which it holds the
+	// batch's points: the axis Trainer.Spread shards it along. Each loss
+	// is a mean over its points (CD: over each of its two sets), so the
+	// mean of the losses of equal shards is the loss of the batch.
+	batchAxes() []int
 }
 
 // DSM is denoising score matching at one noise scale, as goebm's
@@ -45,6 +51,8 @@ func (s DSM) Graph(net Network, params, in []*Node) *Node {
 }
 
 func (s DSM) check(net Network, numIn int) error { return checkLoss("DSM", net, numIn, 2, false) }
+
+func (DSM) batchAxes() []int { return []int{0, 0} }
 
 // SSM is sliced score matching, as goebm's loss.SlicedScoreMatching:
 // the mean over points and the K probes v of ½(vᵀ∇ₓE)² − vᵀ∇ₓ(vᵀ∇ₓE).
@@ -75,6 +83,8 @@ func (SSM) Graph(net Network, params, in []*Node) *Node {
 
 func (SSM) check(net Network, numIn int) error { return checkLoss("SSM", net, numIn, 2, false) }
 
+func (SSM) batchAxes() []int { return []int{0, 1} } // the probes are [K, n, d]
+
 // CD is the contrastive-divergence objective, as goebm's
 // loss.ContrastiveDivergence given its negatives:
 // mean E(x) − mean E(x⁻) + α·(mean E(x)² + mean E(x⁻)²).
@@ -103,6 +113,8 @@ func (c CD) Graph(net Network, params, in []*Node) *Node {
 
 func (c CD) check(net Network, numIn int) error { return checkLoss("CD", net, numIn, 2, false) }
 
+func (CD) batchAxes() []int { return []int{0, 0} }
+
 // FlowMatching is flow matching along the straight path, as goebm's
 // loss.FlowMatching with independent pairs: x_t = t·x₁ + (1 − t)·x₀,
 // u_t = x₁ − x₀, mean ‖v(x_t, t) − u_t‖². Inputs: the data x₁ [n, d], the
@@ -120,6 +132,8 @@ func (FlowMatching) Graph(net Network, params, in []*Node) *Node {
 func (FlowMatching) check(net Network, numIn int) error {
 	return checkLoss("flow matching", net, numIn, 3, true)
 }
+
+func (FlowMatching) batchAxes() []int { return []int{0, 0, 0} }
 
 // checkLoss checks the network and the number of inputs of a loss.
 func checkLoss(name string, net Network, numIn, want int, timeNet bool) error {
@@ -225,14 +239,38 @@ func clip(grads []*Node, maxNorm float64) []*Node {
 	return out
 }
 
+// update returns the parameters and moments after an Adam step with the
+// gradients grads, c holding 1 − β₁ᵗ, 1 − β₂ᵗ and η; o's β₁, β₂ and ε
+// are set.
+func (o Adam) update(params, m, v []*Node, c *Node, grads []*Node) []*Node {
+	c1, c2, lr := Reshape(Slice(c, AxisElem(0))), Reshape(Slice(c, AxisElem(1))), Reshape(Slice(c, AxisElem(2)))
+	if o.ClipNorm > 0 {
+		grads = clip(grads, o.ClipNorm)
+	}
+	var newP, newM, newV []*Node
+	for i, g := range grads {
+		mi := Add(MulScalar(m[i], o.Beta1), MulScalar(g, 1-o.Beta1))
+		vi := Add(MulScalar(v[i], o.Beta2), MulScalar(Mul(g, g), 1-o.Beta2))
+		mh, vh := Div(mi, c1), Div(vi, c2)
+		newP = append(newP, Sub(params[i], Mul(Div(mh, AddScalar(Sqrt(vh), o.Eps)), lr)))
+		newM, newV = append(newM, mi), append(newV, vi)
+	}
+	return append(append(newP, newM...), newV...)
+}
+
 // Trainer runs training steps of a loss: the loss, its parameter gradient
 // and an Adam update compiled as one graph, the parameters and Adam's
-// moments kept on the device between steps.
+// moments kept on the device between steps. Spread makes it data-parallel
+// over several devices.
 type Trainer struct {
+	b     compute.Backend
 	net   Trainable
 	l     Loss
 	opt   Adam
-	exec  *Exec
+	exec  *Exec               // loss, gradient and update, on one device
+	devs  []compute.DeviceNum // where the shards of a batch run
+	grads *Exec               // several devices: a shard's loss and gradient
+	merge *Exec               // several devices: the shards' mean and the update
 	m, v  []*tensors.Tensor
 	steps int
 }
@@ -245,31 +283,16 @@ func NewTrainer(b compute.Backend, l Loss, net Trainable, opt Adam) (*Trainer, e
 	if opt.ClipNorm < 0 {
 		return nil, fmt.Errorf("xla: Adam's ClipNorm %g: %w", opt.ClipNorm, ErrInvalid)
 	}
+	opt.Beta1, opt.Beta2, opt.Eps = b1, b2, eps
 	exec, err := NewExec(b, func(in []*Node) []*Node {
-		params, m, v, c := in[:np], in[np:2*np], in[2*np:3*np], in[3*np]
-		// 1 − β₁ᵗ, 1 − β₂ᵗ and η, as scalars
-		c1, c2, lr := Reshape(Slice(c, AxisElem(0))), Reshape(Slice(c, AxisElem(1))), Reshape(Slice(c, AxisElem(2)))
+		params := in[:np]
 		loss := l.Graph(net, params, in[3*np+1:])
-		grads := Gradient(loss, params...)
-		if opt.ClipNorm > 0 {
-			grads = clip(grads, opt.ClipNorm)
-		}
-		out := []*Node{loss}
-		var newP, newM, newV []*Node
-		for i, g := range grads {
-			mi := Add(MulScalar(m[i], b1), MulScalar(g, 1-b1))
-			vi := Add(MulScalar(v[i], b2), MulScalar(Mul(g, g), 1-b2))
-			mh, vh := Div(mi, c1), Div(vi, c2)
-			newP = append(newP, Sub(params[i], Mul(Div(mh, AddScalar(Sqrt(vh), eps)), lr)))
-			newM, newV = append(newM, mi), append(newV, vi)
-		}
-		return append(append(append(out, newP...), newM...), newV...)
+		return append([]*Node{loss}, opt.update(params, in[np:2*np], in[2*np:3*np], in[3*np], Gradient(loss, params...))...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
-	opt.Beta1, opt.Beta2, opt.Eps = b1, b2, eps
-	t := &Trainer{net: net, l: l, opt: opt, exec: exec}
+	t := &Trainer{b: b, net: net, l: l, opt: opt, exec: exec, devs: []compute.DeviceNum{0}}
 	for _, p := range ps {
 		t.m = append(t.m, tensors.FromShape(p.Shape()))
 		t.v = append(t.v, tensors.FromShape(p.Shape()))
@@ -283,7 +306,11 @@ func (t *Trainer) Step(in ...*tensors.Tensor) (float64, error) {
 	if err := t.l.check(t.net, len(in)); err != nil {
 		return 0, err
 	}
-	loss, err := t.step(in)
+	shards, err := t.shard(in)
+	if err != nil {
+		return 0, err
+	}
+	loss, err := t.step(shards)
 	if err != nil {
 		return 0, err
 	}
@@ -291,12 +318,21 @@ func (t *Trainer) Step(in ...*tensors.Tensor) (float64, error) {
 }
 
 // step runs one training step and returns the loss, left on the device.
-func (t *Trainer) step(in []*tensors.Tensor) (*tensors.Tensor, error) {
+func (t *Trainer) step(shards [][]*tensors.Tensor) (*tensors.Tensor, error) {
 	np := len(t.m)
 	s := float64(t.steps + 1)
 	c := tensors.FromFlatDataAndDimensions([]float32{float32(1 - math.Pow(t.opt.Beta1, s)), float32(1 - math.Pow(t.opt.Beta2, s)), float32(t.opt.lr(t.steps))}, 3)
-	args := append(append(append(append([]*tensors.Tensor{}, t.m...), t.v...), c), in...)
-	out, err := call(t.exec, t.net.Params(), args...)
+	args := append(append(append([]*tensors.Tensor{}, t.m...), t.v...), c)
+	var out []*tensors.Tensor
+	var err error
+	if len(t.devs) == 1 {
+		var here [][]*tensors.Tensor
+		if here, err = replicas(t.b, slices.Concat(t.net.Params(), args, shards[0]), t.devs); err == nil {
+			out, err = callOn(t.exec, t.devs[0], nil, here[0]...)
+		}
+	} else {
+		out, err = t.parallelStep(args, shards)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -308,6 +344,99 @@ func (t *Trainer) step(in []*tensors.Tensor) (*tensors.Tensor, error) {
 	return out[0], nil
 }
 
+// Spread makes each step data-parallel over the devices devs (Devices
+// gives them all): the inputs are cut into len(devs) equal shards along
+// their batch axes (the data's rows; an SSM's probes along their second
+// axis), whose lengths must be multiples of len(devs); each device
+// computes its shard's loss and gradient at once, and devs[0] averages
+// them and takes the Adam step. Every loss here is a mean over points, so
+// a step is the whole batch's step up to rounding. The parameters travel
+// to every device each step, and the gradients back to devs[0]: for the
+// MLPs here far less than the batch. With one device (the default, device
+// 0) the loss, gradient and update run as one graph.
+func (t *Trainer) Spread(devs []compute.DeviceNum) error {
+	if err := checkDevices(t.b, devs); err != nil {
+		return err
+	}
+	t.devs = slices.Clone(devs)
+	if len(devs) == 1 || t.grads != nil {
+		return nil
+	}
+	np := len(t.m)
+	g, err := NewGrads(t.b, t.l, t.net)
+	if err != nil {
+		return err
+	}
+	t.grads = g.exec
+	// The update: the parameters, Adam's moments and constants, then each
+	// shard's loss and gradients; it returns the mean loss and the update.
+	if t.merge, err = NewExec(t.b, func(in []*Node) []*Node {
+		params, shards := in[:np], in[3*np+1:]
+		k := len(shards) / (1 + np)
+		mean := func(j int) *Node { // the mean over shards of their output j
+			s := shards[j]
+			for i := 1; i < k; i++ {
+				s = Add(s, shards[i*(1+np)+j])
+			}
+			return MulScalar(s, 1/float64(k))
+		}
+		grads := make([]*Node, np)
+		for j := range grads {
+			grads[j] = mean(1 + j)
+		}
+		return append([]*Node{mean(0)}, t.opt.update(params, in[np:2*np], in[2*np:3*np], in[3*np], grads)...)
+	}); err != nil {
+		return fmt.Errorf("xla: %w", err)
+	}
+	return nil
+}
+
+// shard cuts the inputs in into one shard per device (Spread), each
+// shard's inputs in order.
+func (t *Trainer) shard(in []*tensors.Tensor) ([][]*tensors.Tensor, error) {
+	k := len(t.devs)
+	if k == 1 {
+		return [][]*tensors.Tensor{in}, nil
+	}
+	shards := make([][]*tensors.Tensor, k)
+	for j, axis := range t.l.batchAxes() {
+		parts, err := split(in[j], axis, k)
+		if err != nil {
+			return nil, fmt.Errorf("input %d: %w", j, err)
+		}
+		for i, p := range parts {
+			shards[i] = append(shards[i], p)
+		}
+	}
+	return shards, nil
+}
+
+// parallelStep runs a step over the devices: each shard's loss and
+// gradient on its device, then the update on the first, given args (Adam's
+// moments and constants) and the shards' inputs.
+func (t *Trainer) parallelStep(args []*tensors.Tensor, shards [][]*tensors.Tensor) ([]*tensors.Tensor, error) {
+	k := len(t.devs)
+	params, err := replicas(t.b, t.net.Params(), t.devs)
+	if err != nil {
+		return nil, err
+	}
+	res := make([][]*tensors.Tensor, k)
+	if err := onEach(k, func(i int) (err error) {
+		res[i], err = callOn(t.grads, t.devs[i], params[i], shards[i]...)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	for _, r := range res { // each shard's loss and gradients, brought to devs[0]
+		here, err := replicas(t.b, r, t.devs[:1])
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, here[0]...)
+	}
+	return callOn(t.merge, t.devs[0], params[0], args...)
+}
+
 // Run runs steps training steps on the same inputs (a fixed batch and
 // noise) and returns the loss before the last update. It reads nothing
 // back from the device until the end, so on an accelerator it times the
@@ -316,10 +445,13 @@ func (t *Trainer) Run(steps int, in ...*tensors.Tensor) (float64, error) {
 	if err := t.l.check(t.net, len(in)); err != nil {
 		return 0, err
 	}
+	shards, err := t.shard(in) // once: each shard then stays on its device
+	if err != nil {
+		return 0, err
+	}
 	var loss *tensors.Tensor
 	for range steps {
-		var err error
-		if loss, err = t.step(in); err != nil {
+		if loss, err = t.step(shards); err != nil {
 			return 0, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Replay is persistent CD's replay buffer, as goebm's
@@ -22,6 +23,7 @@ type Replay struct {
 	rows  []float64 // size×d
 	ratio float64
 	rng   *rand.Rand
+	devs  []compute.DeviceNum
 	batch *Chains // the chains of the last batch size
 }
 
@@ -36,6 +38,8 @@ type ReplayOptions struct {
 	// InitSteps are run on the whole buffer when it is made; 0 means 100,
 	// negative means none.
 	InitSteps int
+	// Devices run the chains (Chains.Spread); nil means device 0.
+	Devices []compute.DeviceNum
 }
 
 // NewReplay makes the replay buffer of the kernel k on en in dimension d,
@@ -48,10 +52,16 @@ func NewReplay(b compute.Backend, en Energy, k Kernel, d int, o ReplayOptions, s
 	if d <= 0 || size <= 0 || !(ratio >= 0 && ratio <= 1) {
 		return nil, fmt.Errorf("xla: replay buffer of dimension %d, size %d, new-sample ratio %g: %w", d, size, ratio, ErrInvalid)
 	}
-	r := &Replay{b: b, en: en, k: k, d: d, ratio: ratio, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+	r := &Replay{b: b, en: en, k: k, d: d, ratio: ratio, rng: rand.New(rand.NewPCG(seed, 0x5eed)), devs: o.Devices}
+	if r.devs == nil {
+		r.devs = []compute.DeviceNum{0}
+	}
+	if err := checkDevices(b, r.devs); err != nil {
+		return nil, err
+	}
 	r.rows = randn(r.rng, size*d)
 	if init > 0 {
-		c, err := NewChains(b, en, k, Tensor(r.rows, size, d), r.rng.Int64())
+		c, err := r.chains(Tensor(r.rows, size, d))
 		if err != nil {
 			return nil, err
 		}
@@ -80,8 +90,8 @@ func (r *Replay) Negatives(n, steps int) ([]float64, error) {
 	}
 	x := Tensor(init, len(slots), d)
 	var err error
-	if r.batch == nil || r.batch.X().Shape().Dimensions[0] != len(slots) {
-		r.batch, err = NewChains(r.b, r.en, r.k, x, r.rng.Int64())
+	if r.batch == nil || r.batch.shape().Dimensions[0] != len(slots) {
+		r.batch, err = r.chains(x)
 	} else {
 		err = r.batch.Restart(x)
 	}
@@ -96,6 +106,19 @@ func (r *Replay) Negatives(n, steps int) ([]float64, error) {
 		copy(r.rows[sl*d:(sl+1)*d], ends[i*d:(i+1)*d])
 	}
 	return ends, nil
+}
+
+// chains starts chains at the rows of x on the buffer's devices, seeded
+// from its stream.
+func (r *Replay) chains(x *tensors.Tensor) (*Chains, error) {
+	c, err := NewChains(r.b, r.en, r.k, x, r.rng.Int64())
+	if err != nil {
+		return nil, err
+	}
+	if len(r.devs) > 1 || r.devs[0] != 0 {
+		err = c.Spread(r.devs)
+	}
+	return c, err
 }
 
 // Rows returns the buffer's chains, Size×d, row-major (shared, not copied).

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -123,22 +124,30 @@ func accept(ok, x, e, g, y, ey, gy *Node) (x1, e1, g1, acc *Node) {
 
 // Chains are n chains of a Kernel on an Energy, their state (points,
 // energies, gradients, random state, acceptance counts) kept on the
-// backend's device between steps.
+// devices between steps. Spread shares them out over several devices.
 type Chains struct {
-	b               compute.Backend
-	en              Energy
-	k               Kernel
-	ev              *Evaluator
-	exec            *Exec // one step
-	block           *Exec // unroll steps, or nil
-	unroll          int
+	b      compute.Backend
+	en     Energy
+	k      Kernel
+	ev     *Evaluator
+	exec   *Exec // one step
+	block  *Exec // unroll steps, or nil
+	unroll int
+	seed   int64
+	shards []*chainShard
+	steps  int
+}
+
+// chainShard is a block of the chains on one device, with its own random
+// state.
+type chainShard struct {
+	dev             compute.DeviceNum
 	x, e, g, rng, n *tensors.Tensor // n: accepted moves per chain
-	steps           int
 }
 
 // NewChains starts chains of k on en at the rows of x0 ([n, d], float32),
-// their randomness seeded by seed: the same seed gives the same chains on
-// the same backend.
+// on device 0, their randomness seeded by seed: the same seed gives the
+// same chains on the same backend.
 func NewChains(b compute.Backend, en Energy, k Kernel, x0 *tensors.Tensor, seed int64) (*Chains, error) {
 	if x0.Rank() != 2 {
 		return nil, fmt.Errorf("xla: chains of shape %v; want [n, d]: %w", x0.Shape(), ErrInvalid)
@@ -155,11 +164,77 @@ func NewChains(b compute.Backend, en Energy, k Kernel, x0 *tensors.Tensor, seed 
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
-	c := &Chains{b: b, en: en, k: k, ev: ev, x: x0, e: e, g: g, rng: rng, n: tensors.FromShape(shapeOf(x0.Shape().Dimensions[0]))}
+	c := &Chains{b: b, en: en, k: k, ev: ev, seed: seed,
+		shards: []*chainShard{{x: x0, e: e, g: g, rng: rng, n: tensors.FromShape(shapeOf(x0.Shape().Dimensions[0]))}}}
 	if c.exec, err = c.compile(1); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// Spread shares the chains out over the devices devs (Devices gives them
+// all) in blocks of rows, in order, as equal as can be (at least one chain
+// each); each device then runs its block's steps on its own,
+// with no traffic between devices until the chains are read. The block on
+// devs[0] keeps the chains' random state; block i > 0 draws from a new one
+// seeded by the seed and i, so the same seed and devices give the same
+// chains. It must come before the first Run.
+func (c *Chains) Spread(devs []compute.DeviceNum) error {
+	if err := checkDevices(c.b, devs); err != nil {
+		return err
+	}
+	if c.steps > 0 {
+		return fmt.Errorf("xla: spreading chains that have run %d steps; spread them first: %w", c.steps, ErrInvalid)
+	}
+	s := c.shards[0]
+	if len(c.shards) > 1 {
+		s = &chainShard{x: concatRows(c.parts(func(s *chainShard) *tensors.Tensor { return s.x })),
+			e:   concatRows(c.parts(func(s *chainShard) *tensors.Tensor { return s.e })),
+			g:   concatRows(c.parts(func(s *chainShard) *tensors.Tensor { return s.g })),
+			n:   concatRows(c.parts(func(s *chainShard) *tensors.Tensor { return s.n })),
+			rng: s.rng}
+	}
+	k, n := len(devs), s.x.Shape().Dimensions[0]
+	if n < k {
+		return fmt.Errorf("xla: spreading %d chains over %d devices: %w", n, k, ErrInvalid)
+	}
+	var parts [4][]*tensors.Tensor
+	for j, t := range []*tensors.Tensor{s.x, s.e, s.g, s.n} {
+		var err error
+		if parts[j], err = cut(t, 0, blocks(n, k)); err != nil {
+			return err
+		}
+	}
+	shards := make([]*chainShard, k)
+	for i := range k {
+		rng := s.rng
+		if i > 0 {
+			var err error
+			// a splitmix64 step of the seed and the block: far apart streams
+			if rng, err = RNGStateFromSeed(int64(mix64(uint64(c.seed) + uint64(i)*0x9e3779b97f4a7c15))); err != nil {
+				return fmt.Errorf("xla: %w", err)
+			}
+		}
+		shards[i] = &chainShard{dev: devs[i], x: parts[0][i], e: parts[1][i], g: parts[2][i], rng: rng, n: parts[3][i]}
+	}
+	c.shards = shards
+	return nil
+}
+
+// mix64 is splitmix64's output function.
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// parts returns one tensor of each block.
+func (c *Chains) parts(f func(*chainShard) *tensors.Tensor) []*tensors.Tensor {
+	out := make([]*tensors.Tensor, len(c.shards))
+	for i, s := range c.shards {
+		out[i] = f(s)
+	}
+	return out
 }
 
 // compile returns the graph of m steps in a row.
@@ -203,40 +278,89 @@ func (c *Chains) Unroll(m int) error {
 // Restart moves the chains to the rows of x ([n, d], the shape they had),
 // keeping their random state and acceptance counts.
 func (c *Chains) Restart(x *tensors.Tensor) error {
-	if !x.Shape().Equal(c.x.Shape()) {
-		return fmt.Errorf("xla: restarting chains of shape %v at %v: %w", c.x.Shape(), x.Shape(), ErrInvalid)
+	if want := c.shape(); !x.Shape().Equal(want) {
+		return fmt.Errorf("xla: restarting chains of shape %v at %v: %w", want, x.Shape(), ErrInvalid)
 	}
-	e, g, err := c.ev.Eval(x)
+	sizes := make([]int, len(c.shards))
+	for i, s := range c.shards {
+		sizes[i] = s.x.Shape().Dimensions[0]
+	}
+	xs, err := cut(x, 0, sizes)
 	if err != nil {
 		return err
 	}
-	c.x, c.e, c.g = x, e, g
-	return nil
-}
-
-// Run advances every chain by steps steps.
-func (c *Chains) Run(steps int) error {
-	for steps > 0 {
-		exec, m := c.exec, 1
-		if c.block != nil && steps >= c.unroll {
-			exec, m = c.block, c.unroll
-		}
-		out, err := call(exec, c.en.Params(), c.x, c.e, c.g, c.rng, c.n)
+	params, err := c.params()
+	if err != nil {
+		return err
+	}
+	return onEach(len(c.shards), func(i int) error {
+		s := c.shards[i]
+		e, g, err := c.ev.evalOn(s.dev, params[i], xs[i])
 		if err != nil {
 			return err
 		}
-		c.x, c.e, c.g, c.rng, c.n = out[0], out[1], out[2], out[3], out[4]
-		c.steps += m
-		steps -= m
+		s.x, s.e, s.g = xs[i], e, g
+		return nil
+	})
+}
+
+// params returns the energy's parameters placed on each block's device.
+func (c *Chains) params() ([][]*tensors.Tensor, error) {
+	devs := make([]compute.DeviceNum, len(c.shards))
+	for i, s := range c.shards {
+		devs[i] = s.dev
 	}
+	return replicas(c.b, c.en.Params(), devs)
+}
+
+// Run advances every chain by steps steps, each device its own block.
+func (c *Chains) Run(steps int) error {
+	params, err := c.params()
+	if err != nil {
+		return err
+	}
+	err = onEach(len(c.shards), func(i int) error {
+		s := c.shards[i]
+		for left := steps; left > 0; {
+			exec, m := c.exec, 1
+			if c.block != nil && left >= c.unroll {
+				exec, m = c.block, c.unroll
+			}
+			out, err := callOn(exec, s.dev, params[i], s.x, s.e, s.g, s.rng, s.n)
+			if err != nil {
+				return err
+			}
+			s.x, s.e, s.g, s.rng, s.n = out[0], out[1], out[2], out[3], out[4]
+			left -= m
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.steps += max(steps, 0)
 	return nil
 }
 
+// shape returns the shape of the chains' points, [n, d], reading nothing
+// from the devices.
+func (c *Chains) shape() shapes.Shape {
+	n := 0
+	for _, s := range c.shards {
+		n += s.x.Shape().Dimensions[0]
+	}
+	return shapeOf(n, c.shards[0].x.Shape().Dimensions[1])
+}
+
 // X returns the chains' points, [n, d].
-func (c *Chains) X() *tensors.Tensor { return c.x }
+func (c *Chains) X() *tensors.Tensor {
+	return concatRows(c.parts(func(s *chainShard) *tensors.Tensor { return s.x }))
+}
 
 // Energies returns the energies at the chains' points, [n].
-func (c *Chains) Energies() *tensors.Tensor { return c.e }
+func (c *Chains) Energies() *tensors.Tensor {
+	return concatRows(c.parts(func(s *chainShard) *tensors.Tensor { return s.e }))
+}
 
 // AcceptRate returns the fraction of moves accepted, over all chains and
 // steps so far (1 for Langevin).
@@ -244,9 +368,12 @@ func (c *Chains) AcceptRate() float64 {
 	if c.steps == 0 {
 		return 0
 	}
-	s := 0.0
-	for _, v := range Float64s(c.n) {
-		s += v
+	sum, n := 0.0, 0
+	for _, sh := range c.shards {
+		for _, v := range Float64s(sh.n) {
+			sum += v
+		}
+		n += sh.n.Shape().Dimensions[0]
 	}
-	return s / float64(c.steps*c.n.Shape().Dimensions[0])
+	return sum / float64(c.steps*n)
 }

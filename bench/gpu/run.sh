@@ -22,6 +22,9 @@
 #                  how this script is checked on a CPU, with sizes tiny)
 #   TF32=1         allow TF32 matrix products on both sides (default: off, as
 #                  PyTorch's default; GoMLX's xla backend would use TF32)
+#   DEVICES        the devices of the spread cases: all (default: every GPU
+#                  the plugin reports; with one there are none), or their
+#                  numbers, 0,1 (0,0 checks the spread cases on one device)
 #   BENCHTIME      steps per benchmark case (default 20)
 #   OUT            where the logs go (default bench/gpu/out)
 #   XLA_TEST       the test binary (default bench/gpu/xla.test)
@@ -31,12 +34,16 @@
 # on an MLP energy 2 -> 128 -> 128 -> 1 (one compiled step per call, and ten
 # unrolled: "/unroll=10"), and DSM and SSM training steps of a
 # 64 -> 256 -> 256 -> 1 MLP at batch 1024 and 65,536; tiny runs small shapes.
+# With several devices each case runs again spread over them ("/devices=N":
+# chains in blocks, training data-parallel), and the script prints the
+# scaling: the time on one device over the time on N.
 set -euo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)
 sizes=${1:-gpu}
 bin=${XLA_TEST:-$dir/xla.test}
 out=${OUT:-$dir/out}
 steps=${BENCHTIME:-20}
+devices=${DEVICES:-all}
 tf32=${TF32:-0}
 py=${PYTHON:-python3}
 mkdir -p "$out"
@@ -73,7 +80,7 @@ echo "== tests (float32 against goebm's float64 engine)"
 grep -E '^(--- |ok|PASS|FAIL)' "$out/tests.txt" || true
 
 echo "== GoMLX benchmarks"
-"$bin" -test.run '^$' -test.bench . -test.benchtime "${steps}x" -xla.bench="$sizes" >"$out/go_bench.txt" 2>&1 ||
+"$bin" -test.run '^$' -test.bench . -test.benchtime "${steps}x" -xla.bench="$sizes" -xla.devices="$devices" >"$out/go_bench.txt" 2>&1 ||
   echo "run.sh: GoMLX BENCHMARKS FAILED (see $out/go_bench.txt)"
 grep -E '^Benchmark' "$out/go_bench.txt" || true
 
@@ -89,3 +96,19 @@ awk -F'\t' '
     peer = name; sub(/\/unroll=[0-9]+$/, "", peer)   # PyTorch has no unrolled steps: set against its one
     if (peer in torch) printf "%-58s GoMLX %10.4f ms  PyTorch %10.4f ms  ratio %6.2f\n", name, ms, torch[peer], torch[peer] / ms
   }' "$out/torch.txt" "$out/go_bench.txt" | tee "$out/ratios.txt"
+
+if grep -q '/devices=' "$out/go_bench.txt"; then
+  echo "== scaling over devices (one device ms / N devices ms)"
+  awk '
+    /^Benchmark/ {
+      split($0, f, /[ \t]+/); name = f[1]; sub(/-[0-9]+$/, "", name)
+      for (i = 2; i < length(f); i++) if (f[i+1] == "ns/op") ms[name] = f[i] / 1e6
+      if (name ~ /\/devices=[0-9]+$/) spread[name] = 1
+    }
+    END {
+      for (name in spread) {
+        one = name; sub(/\/devices=[0-9]+$/, "", one)
+        if (one in ms) printf "%-58s 1 device %10.4f ms  spread %10.4f ms  scaling %5.2f\n", name, ms[one], ms[name], ms[one] / ms[name]
+      }
+    }' "$out/go_bench.txt" | sort | tee "$out/scaling.txt"
+fi

@@ -9,8 +9,10 @@
 // train runs the losses this module compiles (dsm, ssm, cd, pcd, fm) with
 // ebm train's optimiser (Adam, a cosine learning-rate decay, gradients
 // clipped to norm 10; no moving average); sample runs Langevin, MALA or HMC chains from N(0, I) on an
-// energy model's MLP and writes their last points as CSV. A missing plugin
-// fails at once, in one line.
+// energy model's MLP and writes their last points as CSV. Both use every
+// device the backend reports (-devices all; or -devices 0,2): sample runs
+// the chains in blocks, one per device, and train is data-parallel, the
+// batch in equal shards. A missing plugin fails at once, in one line.
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/model"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/schedule"
@@ -68,6 +71,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 2e-3, "Adam's learning rate, decayed to a fiftieth by a cosine, as ebm train's")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data, the batches and the noise")
 	backendFlag := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	devFlag := fs.String("devices", "all", "devices to train on, data-parallel: all, or their numbers (0,1); -batch must split evenly over them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,6 +81,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	b, err := xla.NewBackend(*backendFlag)
 	if err != nil {
 		return err
+	}
+	devs, err := xla.ParseDevices(b, *devFlag)
+	if err != nil {
+		return err
+	}
+	if *batch%len(devs) != 0 {
+		return fmt.Errorf("-batch %d does not split evenly over %d devices: %w", *batch, len(devs), errUsage)
 	}
 	c := model.Config{Data: *data, Loss: *lossName, Hidden: *hidden, Layers: *layers, Activation: *act,
 		Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed}
@@ -96,7 +107,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tr, err := newTraining(b, *lossName, netGo, c.Dim, *batch, *steps, *lr, *seed)
+	tr, err := newTraining(b, devs, *lossName, netGo, c.Dim, *batch, *steps, *lr, *seed)
 	if err != nil {
 		return err
 	}
@@ -123,7 +134,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := m.Save(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained %s on %s for %d steps on backend %s: last loss %.5g; wrote %s\n", *lossName, *data, *steps, b.Name(), last, *out)
+	fmt.Fprintf(stdout, "trained %s on %s for %d steps on backend %s (%s): last loss %.5g; wrote %s\n", *lossName, *data, *steps, b.Name(), onDevices(devs), last, *out)
 	return nil
 }
 
@@ -136,7 +147,15 @@ type training struct {
 	replay *xla.Replay
 }
 
-func newTraining(b compute.Backend, name string, net nn.Module, d, n, steps int, lr float64, seed uint64) (*training, error) {
+// onDevices names the devices for a report.
+func onDevices(devs []compute.DeviceNum) string {
+	if len(devs) == 1 {
+		return fmt.Sprintf("device %d", devs[0])
+	}
+	return fmt.Sprintf("devices %v", devs)
+}
+
+func newTraining(b compute.Backend, devs []compute.DeviceNum, name string, net nn.Module, d, n, steps int, lr float64, seed uint64) (*training, error) {
 	t := &training{d: d, n: n}
 	// ebm train's optimiser: a cosine decay to a fiftieth, gradients clipped to norm 10.
 	opt := xla.Adam{Schedule: schedule.Cosine{Start: lr, End: lr / 50, Steps: steps}, ClipNorm: 10}
@@ -159,9 +178,7 @@ func newTraining(b compute.Backend, name string, net nn.Module, d, n, steps int,
 			}
 			return []*tensors.Tensor{xla.Tensor(x, n, d), xla.Tensor(normals(rng, n*d), n, d), xla.Tensor(ts, n, 1)}, nil
 		}
-		tr, err := xla.NewTrainer(b, l, trainable, opt)
-		t.tr = tr
-		return t, err
+		return t, t.trainer(b, devs, l, trainable, opt)
 	}
 	m, err := xla.FromMLP(net)
 	if err != nil {
@@ -190,6 +207,9 @@ func newTraining(b compute.Backend, name string, net nn.Module, d, n, steps int,
 			if err != nil {
 				return nil, err
 			}
+			if err := c.Spread(devs); err != nil {
+				return nil, err
+			}
 			if err := c.Run(20); err != nil {
 				return nil, err
 			}
@@ -199,7 +219,7 @@ func newTraining(b compute.Backend, name string, net nn.Module, d, n, steps int,
 		l = xla.CD{}
 		t.draw = func(x []float64, rng *rand.Rand) ([]*tensors.Tensor, error) {
 			if t.replay == nil {
-				r, err := xla.NewReplay(b, m, xla.Langevin{StepSize: 0.005}, d, xla.ReplayOptions{}, seed)
+				r, err := xla.NewReplay(b, m, xla.Langevin{StepSize: 0.005}, d, xla.ReplayOptions{Devices: devs}, seed)
 				if err != nil {
 					return nil, err
 				}
@@ -214,8 +234,17 @@ func newTraining(b compute.Backend, name string, net nn.Module, d, n, steps int,
 	default:
 		return nil, fmt.Errorf("-loss %q: ebmxla trains dsm, ssm, cd, pcd or fm: %w", name, errUsage)
 	}
-	t.tr, err = xla.NewTrainer(b, l, trainable, opt)
-	return t, err
+	return t, t.trainer(b, devs, l, trainable, opt)
+}
+
+// trainer compiles the training steps, data-parallel over devs.
+func (t *training) trainer(b compute.Backend, devs []compute.DeviceNum, l xla.Loss, net xla.Trainable, opt xla.Adam) error {
+	tr, err := xla.NewTrainer(b, l, net, opt)
+	if err != nil {
+		return err
+	}
+	t.tr = tr
+	return tr.Spread(devs)
 }
 
 // step draws the loss's inputs for the batch x and takes a training step.
@@ -256,6 +285,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed of the starting points and the chains")
 	out := fs.String("out", "", "CSV file of the draws (default stdout)")
 	backendFlag := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	devFlag := fs.String("devices", "all", "devices to run the chains on, in blocks: all, or their numbers (0,1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -277,6 +307,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	devs, err := xla.ParseDevices(b, *devFlag)
+	if err != nil {
+		return err
+	}
 	m, err := model.Load(*dir)
 	if err != nil {
 		return err
@@ -294,25 +328,26 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := c.Spread(devs); err != nil {
+		return err
+	}
 	if err := c.Unroll(min(*unroll, max(*steps, 1))); err != nil {
 		return err
 	}
 	if err := c.Run(*steps); err != nil {
 		return err
 	}
-	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	draws := xla.Float64s(c.X())
+	write := func(w io.Writer) error { return writeCSV(w, draws, d) }
+	if *out == "" {
+		err = write(stdout)
+	} else {
+		err = safefile.WriteFile(*out, write) // nothing half-written
 	}
-	if err := writeCSV(w, xla.Float64s(c.X()), d); err != nil {
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%d chains × %d %s steps on backend %s: acceptance %.3f\n", *n, *steps, *kind, b.Name(), c.AcceptRate())
+	fmt.Fprintf(stderr, "%d chains × %d %s steps on backend %s (%s): acceptance %.3f\n", *n, *steps, *kind, b.Name(), onDevices(devs), c.AcceptRate())
 	return nil
 }
 
