@@ -136,6 +136,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var names []string
 	for _, c := range commands {
 		if c.name == args[0] {
+			if b := os.Getenv("GOMLX_BACKEND"); b != "" && (c.name == "train" || c.name == "sample") {
+				// a GPU user may expect ebm to read it; say which command does
+				fmt.Fprintf(stderr, "ebm: GOMLX_BACKEND=%s is for ebmxla (go run ./cmd/ebmxla in xla/), which trains and samples MLP models through XLA; ebm runs goebm's own engine on the CPU\n", b)
+			}
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 		names = append(names, c.name)

@@ -409,3 +409,16 @@ func TestProfile(t *testing.T) {
 		t.Error("a profile in a missing directory was accepted")
 	}
 }
+
+// TestGoMLXBackendNote checks that train and sample say, when
+// GOMLX_BACKEND is set, that ebmxla is the command that reads it, and that
+// other commands do not.
+func TestGoMLXBackendNote(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "xla:/opt/xla_cuda_plugin.so")
+	for cmd, want := range map[string]bool{"train": true, "sample": true, "list": false} {
+		_, stderr, _ := ebm(t, cmd, "-h")
+		if got := strings.Contains(stderr, "GOMLX_BACKEND=xla:/opt/xla_cuda_plugin.so is for ebmxla"); got != want {
+			t.Errorf("ebm %s: the note is there: %v, want %v (stderr %q)", cmd, got, want, stderr)
+		}
+	}
+}
