@@ -13,11 +13,19 @@ import (
 // as nobody changes the network's parameters meanwhile: each call takes a
 // tape from a pool.
 type Model struct {
-	net   nn.Module
-	dim   int
-	tapes sync.Pool
-	evals sync.Pool
+	net nn.Module
+	dim int
 }
+
+// The tapes of every Model's calls, recording (tapes) and not (evals). A
+// tape keeps the storage of its last graphs, whatever network made them, so
+// the pools are shared: a loss that wraps its network in a new Model at
+// each step (contrastive divergence's chains) reuses the last step's
+// storage rather than allocating every buffer of every sampler step anew.
+var (
+	tapes = sync.Pool{New: func() any { return tensor.NewTape() }}
+	evals = sync.Pool{New: func() any { return tensor.NewNoGradTape() }}
+)
 
 var _ Energy = (*Model)(nil)
 
@@ -29,10 +37,7 @@ func NewModel(net nn.Module, dim int) (*Model, error) {
 	if err := probe(net, dim); err != nil {
 		return nil, err
 	}
-	m := &Model{net: net, dim: dim}
-	m.tapes.New = func() any { return tensor.NewTape() }
-	m.evals.New = func() any { return tensor.NewNoGradTape() }
-	return m, nil
+	return &Model{net: net, dim: dim}, nil
 }
 
 // probe runs the network on one point to check its shapes, turning a shape
@@ -64,20 +69,20 @@ func (m *Model) Dim() int { return m.dim }
 // Energy evaluates the network on the points, recording nothing.
 func (m *Model) Energy(e, x []float64, d int) {
 	checkBatch(e, nil, x, d)
-	tp := m.evals.Get().(*tensor.Tape)
+	tp := evals.Get().(*tensor.Tape)
 	copy(e, m.net.Forward(tp, tensor.New(x, len(e), d)).Data())
 	tp.Reset()
-	m.evals.Put(tp)
+	evals.Put(tp)
 }
 
 // Grad evaluates the network and its gradient with respect to the points.
 func (m *Model) Grad(e, g, x []float64, d int) {
 	checkBatch(e, g, x, d)
-	tp := m.tapes.Get().(*tensor.Tape)
+	tp := tapes.Get().(*tensor.Tape)
 	xt := tensor.New(x, len(e), d)
 	out := m.net.Forward(tp, xt)
 	copy(e, out.Data())
 	copy(g, tp.Grad([]*tensor.Tensor{out}, []*tensor.Tensor{xt}, tensor.GradOptions{})[0].Data())
 	tp.Reset()
-	m.tapes.Put(tp)
+	tapes.Put(tp)
 }

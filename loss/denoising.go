@@ -85,7 +85,7 @@ func (s DenoisingScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module,
 			sig.Data()[i] = sigma
 		}
 	}
-	eps, noisy := perturb(rng, x, sig)
+	eps, noisy := perturb(tp, rng, x, sig)
 	_, g, _, err := score(tp, net, noisy)
 	if err != nil {
 		return nil, err
@@ -111,15 +111,14 @@ func (s DenoisingScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module,
 // by sig[i]: the noisy points of the denoising losses, ε drawn in bulk
 // from a normal stream seeded by rng (NormFloat64 one at a time was a
 // seventh of a DSM step on a 1024×128 batch).
-func perturb(rng *rand.Rand, x, sig *tensor.Tensor) (eps, noisy *tensor.Tensor) {
+func perturb(tp *tensor.Tape, rng *rand.Rand, x, sig *tensor.Tensor) (eps, noisy *tensor.Tensor) {
 	n, d := x.Dim(0), x.Dim(1)
-	eps = tensor.Zeros(n, d)
-	noisy = x.Clone()
-	e, y, s := eps.Data(), noisy.Data(), sig.Data()
+	eps, noisy = tp.Zeros(n, d), tp.Zeros(n, d)
+	e, y, s, xs := eps.Data(), noisy.Data(), sig.Data(), x.Data()
 	normal.New(rng).Fill(e)
 	for i := range n {
 		for j, v := range e[i*d : (i+1)*d] {
-			y[i*d+j] += s[i] * v
+			y[i*d+j] = xs[i*d+j] + s[i]*v
 		}
 	}
 	return eps, noisy

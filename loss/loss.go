@@ -147,8 +147,9 @@ const (
 	Sphere
 )
 
-func probe(rng *rand.Rand, kind Probe, n, d int) *tensor.Tensor {
-	v := tensor.Zeros(n, d)
+// probe draws n probes of dimension d, stored on the tape (tp.Zeros).
+func probe(tp *tensor.Tape, rng *rand.Rand, kind Probe, n, d int) *tensor.Tensor {
+	v := tp.Zeros(n, d)
 	if kind == Sphere {
 		for i := range n {
 			row := v.Data()[i*d : (i+1)*d]

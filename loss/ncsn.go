@@ -96,7 +96,7 @@ func (m MultiNoiseDSM) Loss(tp *tensor.Tape, net nn.TimeModule, x *tensor.Tensor
 		k := rng.IntN(len(ladder))
 		sig.Data()[i], tt.Data()[i] = ladder[k], times[k]
 	}
-	eps, noisy := perturb(rng, x, sig)
+	eps, noisy := perturb(tp, rng, x, sig)
 	_, g, _, err := score(tp, timeRows{net, tt}, noisy)
 	if err != nil {
 		return nil, err

@@ -88,7 +88,7 @@ func (s ScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tenso
 		}
 	case Hutchinson:
 		for range probes {
-			v := probe(rng, s.ProbeType, n, d)
+			v := probe(tp, rng, s.ProbeType, n, d)
 			hv := tp.Grad([]*tensor.Tensor{tp.Sum(tp.Mul(g, v))}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
 			trace = addOr(tp, trace, rowDot(tp, hv, v))
 		}
@@ -96,13 +96,13 @@ func (s ScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tenso
 	case FiniteDifference:
 		eps := cmp.Or(s.Epsilon, 1e-3)
 		for range probes {
-			v := probe(rng, s.ProbeType, n, d)
-			shift := (*tensor.Tape)(nil).Scale(v, eps)
-			_, gp, _, err := score(tp, net, (*tensor.Tape)(nil).Add(x, shift))
+			v := probe(tp, rng, s.ProbeType, n, d)
+			xp, xm := fdPoints(tp, x, v, eps)
+			_, gp, _, err := score(tp, net, xp)
 			if err != nil {
 				return nil, err
 			}
-			_, gm, _, err := score(tp, net, (*tensor.Tape)(nil).Sub(x, shift))
+			_, gm, _, err := score(tp, net, xm)
 			if err != nil {
 				return nil, err
 			}
@@ -113,6 +113,17 @@ func (s ScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tenso
 		return nil, fmt.Errorf("loss: unknown trace method %d: %w", s.Method, ErrInvalid)
 	}
 	return withPenalty(tp, tp.Mean(tp.Sub(half, trace)), g, lambda), nil
+}
+
+// fdPoints returns the leaves x + εv and x − εv, stored on the tape.
+func fdPoints(tp *tensor.Tape, x, v *tensor.Tensor, eps float64) (xp, xm *tensor.Tensor) {
+	xp, xm = tp.Zeros(x.Shape()...), tp.Zeros(x.Shape()...)
+	p, m := xp.Data(), xm.Data()
+	for i, xi := range x.Data() {
+		sh := v.Data()[i] * eps
+		p[i], m[i] = xi+sh, xi-sh
+	}
+	return xp, xm
 }
 
 // penaltyAt returns the weight of the score penalty at a step: the
@@ -196,7 +207,7 @@ func (s SlicedScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x 
 	n, d := x.Dim(0), x.Dim(1)
 	var total *tensor.Tensor
 	for range k {
-		v := probe(rng, s.ProbeType, n, d)
+		v := probe(tp, rng, s.ProbeType, n, d)
 		gv := rowDot(tp, g, v) // vᵀ∇E per row
 		hv := tp.Grad([]*tensor.Tensor{tp.Sum(gv)}, []*tensor.Tensor{xl}, tensor.GradOptions{CreateGraph: true})[0]
 		term := tp.Sub(tp.Scale(tp.Square(gv), 0.5), rowDot(tp, hv, v))

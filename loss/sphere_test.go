@@ -13,7 +13,7 @@ import (
 // over independent repetitions.
 func TestSphereProbes(t *testing.T) {
 	for _, d := range []int{1, 2, 7} {
-		v := probe(rngOf(uint64(d)), Sphere, 50, d)
+		v := probe(nil, rngOf(uint64(d)), Sphere, 50, d)
 		for i := range 50 {
 			s := 0.0
 			for _, x := range v.Data()[i*d : (i+1)*d] {

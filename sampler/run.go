@@ -230,8 +230,10 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 	var blocks []*block
 	for first := 0; first < chains; first += size {
 		n := min(size, chains-first)
+		// A block's points are its rows of res.Final: they end there with
+		// no copy.
 		b := &block{State: State{Ctx: ctx, Energy: e, First: first, N: n, Dim: d, Warmup: o.Warmup, Tuned: o.Tuned != nil, Bounds: bounds, cond: cond,
-			X: make([]float64, n*d), E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
+			X: res.Final[first*d : (first+n)*d : (first+n)*d], E: make([]float64, n), G: make([]float64, n*d), RNG: make([]*rand.Rand, n)},
 			tune: Tuning{StepSize: make([]float64, n)}, info: make([]StepInfo, n),
 			accept: make([]float64, n), diverge: make([]int, n)}
 		for i := range n {
@@ -259,7 +261,6 @@ func Run(ctx context.Context, e energy.Energy, o Options, newKernel func() Kerne
 		return nil, err
 	}
 	for _, b := range blocks {
-		copy(res.Final[b.First*d:], b.X)
 		for i := range b.N {
 			c := b.First + i
 			if o.Steps > 0 {

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -222,4 +223,32 @@ func TestConcurrentTapes(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestTapeZeros checks that a tape's Zeros are zeros even in recycled
+// storage, that Reset recycles that storage, and that a nil tape makes an
+// ordinary leaf.
+func TestTapeZeros(t *testing.T) {
+	tp := NewTape()
+	a := tp.Zeros(3, 4)
+	for i := range a.Data() {
+		a.Data()[i] = float64(i + 1)
+	}
+	tp.Reset()
+	b := tp.Zeros(4, 3)
+	if &b.Data()[0] != &a.Data()[0] {
+		t.Errorf("Zeros after Reset did not reuse the tape's storage")
+	}
+	for i, v := range b.Data() {
+		if v != 0 {
+			t.Fatalf("recycled Zeros[%d] = %v", i, v)
+		}
+	}
+	if !slices.Equal(b.Shape(), []int{4, 3}) || tp.nodeOf(b) != -1 {
+		t.Errorf("Zeros: shape %v, node %d; want [4 3], a leaf", b.Shape(), tp.nodeOf(b))
+	}
+	var nilTape *Tape
+	if c := nilTape.Zeros(2); c.Len() != 2 || c.Data()[0] != 0 {
+		t.Errorf("nil tape's Zeros: %v", c.Data())
+	}
 }

@@ -37,6 +37,17 @@ func New(data []float64, shape ...int) *Tensor {
 // Zeros returns a leaf tensor of zeros.
 func Zeros(shape ...int) *Tensor { return New(make([]float64, numel(shape)), shape...) }
 
+// Zeros returns a leaf tensor of zeros whose storage the tape owns, as it
+// owns its ops' outputs: Reset recycles it, so a loop that calls Reset
+// each iteration can draw its per-step inputs (noise, probes) here without
+// allocating. It must not be used after Reset; on a nil tape it is Zeros.
+func (tp *Tape) Zeros(shape ...int) *Tensor {
+	if tp == nil {
+		return Zeros(shape...)
+	}
+	return tp.make(shape, tp.allocZero(numel(shape)))
+}
+
 // Full returns a leaf tensor with every element v.
 func Full(v float64, shape ...int) *Tensor {
 	t := Zeros(shape...)
