@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,39 @@ func TestMeasure(t *testing.T) {
 	}
 	if _, err := Measure(context.Background(), c, 0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("0 reps: %v, want ErrInvalid", err)
+	}
+}
+
+// TestTimingCores checks the protocol at several core counts: Warmup
+// untimed calls at each count, then the timed calls interleaved, the order
+// reversed every other round, GOMAXPROCS restored, and each result with its
+// count and its speed-up over the first.
+func TestTimingCores(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	var seen []int
+	c := Case{Name: "fake", Setup: func(Case) (Func, error) {
+		return func(context.Context) (int, error) {
+			seen = append(seen, runtime.GOMAXPROCS(0))
+			return 0, nil
+		}, nil
+	}}
+	rs, err := Timing{Reps: 3, Warmup: 2, Cores: []int{1, 3}}.Measure(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 1, 3, 3, 1, 3, 3, 1, 1, 3}; !slices.Equal(seen, want) {
+		t.Errorf("GOMAXPROCS at each call %v, want %v", seen, want)
+	}
+	if runtime.GOMAXPROCS(0) != before {
+		t.Errorf("GOMAXPROCS %d after, want %d restored", runtime.GOMAXPROCS(0), before)
+	}
+	if len(rs) != 2 || rs[0].Cores != 1 || rs[1].Cores != 3 || rs[0].Speedup != nil || rs[1].Speedup == nil ||
+		*rs[1].Speedup != rs[0].MedianSeconds/rs[1].MedianSeconds {
+		t.Errorf("results %+v", rs)
+	}
+	for _, bad := range []Timing{{Reps: 0}, {Reps: 1, Warmup: -1}, {Reps: 1, Cores: []int{1, 0}}} {
+		if _, err := bad.Measure(context.Background(), c); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", bad, err)
+		}
 	}
 }

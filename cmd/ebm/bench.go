@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/goebm/goebm/bench"
 	"github.com/goebm/goebm/tensor"
@@ -15,12 +17,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scale := fs.String("scale", "all", "small, medium, large or all")
 	cases := fs.String("case", "torchebm", "comma-separated case names or globs (loss_*); torchebm: TorchEBM's own suite")
 	prec := fs.String("precision", "float64", "precision of the networks' products: float64 or float32 (the DoubleWell samplers stay float64)")
+	warmup := fs.Int("warmup", 1, "untimed calls before the timed ones (at each core count)")
+	coresFlag := fs.String("cores", "", "core counts to time each case at, interleaved call by call (1,2: one line per count, with each one's speed-up over the first); default: GOMAXPROCS")
 	fs.Bool("json", true, "output is always JSON lines, one object per case (accepted for uniformity)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *reps < 1 {
-		return usagef("-reps %d: must be positive", *reps)
+	if *reps < 1 || *warmup < 1 {
+		return usagef("-reps %d, -warmup %d: both must be positive", *reps, *warmup)
+	}
+	tm := bench.Timing{Reps: *reps, Warmup: *warmup}
+	if *coresFlag != "" {
+		for f := range strings.SplitSeq(*coresFlag, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return usagef("-cores %q: want positive counts such as 1,2", *coresFlag)
+			}
+			tm.Cores = append(tm.Cores, n)
+		}
 	}
 	p, err := tensor.ParsePrecision(*prec)
 	if err != nil {
@@ -33,12 +47,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cs = bench.InPrecision(cs, p)
 	enc := json.NewEncoder(stdout)
 	for _, c := range cs {
-		r, err := bench.Measure(ctx, c, *reps)
+		rs, err := tm.Measure(ctx, c)
 		if err != nil {
 			return err
 		}
-		if err := enc.Encode(r); err != nil {
-			return err
+		for _, r := range rs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -2,13 +2,15 @@
 
 Builds ebm, then for --rounds rounds runs goebm (GOMAXPROCS=T) and the peer
 (torch.set_num_threads(T)) back to back, alternating which goes first, on the
-same cases and scales, each the median of --reps calls after a warm-up. Prints,
+same cases and scales, each the median of --reps calls after --warmup untimed
+ones on both sides (1 by default; a training loop's steady state needs a few:
+goebm's storage pools and heap grow over its first calls). Prints,
 per case and scale, each side's median time over the rounds [min-max] and the
 ratio TorchEBM time / goebm time (above 1: goebm is faster), taken round by
 round, as median [min-max]. --markdown prints the table as Markdown.
 
 Usage: /usr/bin/python3 bench/peer/torchebm/compare.py [--scales small,medium] [--rounds 3]
-           [--reps 5] [--threads 1] [--case torchebm|NAME,...] [--torchebm DIR]
+           [--reps 5] [--warmup 1] [--threads 1] [--case torchebm|NAME,...] [--torchebm DIR]
            [--omp-passive] [--markdown] [--tags openblas] [--precision float32]
 """
 import argparse
@@ -56,6 +58,7 @@ def main():
     ap.add_argument("--scales", default="small,medium")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--case", default=CASES)
     ap.add_argument("--torchebm", default=DEFAULT)
@@ -76,9 +79,9 @@ def main():
     times = {}  # (case, scale) -> {"goebm": [...], "torchebm": [...], "ratio": [...]}
     for rnd in range(a.rounds):
         for sc in a.scales.split(","):
-            go = [ebm, "bench", "-case", cases, "-scale", sc, "-reps", str(a.reps), "-precision", a.precision]
+            go = [ebm, "bench", "-case", cases, "-scale", sc, "-reps", str(a.reps), "-warmup", str(a.warmup), "-precision", a.precision]
             py = [sys.executable, os.path.join(HERE, "run.py"), "--case", cases, "--scale", sc,
-                  "--reps", str(a.reps), "--threads", str(a.threads), "--torchebm", a.torchebm, "--dtype", a.precision]
+                  "--reps", str(a.reps), "--warmup", str(a.warmup), "--threads", str(a.threads), "--torchebm", a.torchebm, "--dtype", a.precision]
             runs = [("goebm", go, genv), ("torchebm", py, penv)]
             if rnd % 2:
                 runs.reverse()

@@ -4,8 +4,8 @@ Each case runs TorchEBM's own classes on the shapes and settings of goebm's
 package bench (bench/cases.go, bench/setup.go) and prints one JSON line with
 the fields `ebm bench` prints (case, scale, batch, dim, steps, precision,
 median_seconds, chain_gradient_evals_per_s), the median of --reps calls after
-one untimed call; --dtype sets the networks' precision, the samplers stay
-float64 as goebm's do:
+--warmup untimed ones (1 by default, as `ebm bench -warmup`); --dtype sets
+the networks' precision, the samplers stay float64 as goebm's do:
 
   langevin_doublewell  LangevinDynamics, step 1e-3, on DoubleWellModel(barrier 2);
                        chains start N(0, I); batch chains x steps gradients
@@ -23,7 +23,7 @@ parameters' gradient), no optimiser step, on a standard normal batch and the
 energy MLP dim -> 128 -> 128 -> 1 with SiLU, as goebm's trainStep times.
 
 Usage: /usr/bin/python3 bench/peer/torchebm/run.py [--scale small|medium|large|all]
-           [--case torchebm|NAME,...] [--reps N] [--threads T] [--dtype float64|float32]
+           [--case torchebm|NAME,...] [--reps N] [--warmup N] [--threads T] [--dtype float64|float32]
            [--torchebm DIR]
 """
 import argparse
@@ -106,6 +106,7 @@ def main():
     ap.add_argument("--scale", default="all", help="small, medium, large or all")
     ap.add_argument("--case", default="torchebm", help="comma-separated case names; torchebm: all of them")
     ap.add_argument("--reps", type=int, default=5, help="timed calls per case (median)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed calls first")
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     ap.add_argument("--torchebm", default=DEFAULT, help="TorchEBM source tree")
@@ -122,7 +123,8 @@ def main():
             batch, dim = (min(b, 128), min(d, 16)) if case == "loss_sm_exact" else (b, d)
             stepped = case in SAMPLERS
             call, work = setup(tbm, case, batch, dim, steps if stepped else 0, dt)
-            call()  # warm-up
+            for _ in range(max(a.warmup, 1)):
+                call()
             ts = []
             for _ in range(a.reps):
                 t0 = time.perf_counter()
