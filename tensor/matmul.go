@@ -111,17 +111,18 @@ func mmDims(op string, a, b *Tensor, tA, tB bool) (m, k, n int) {
 const gemmBlock = 64
 
 // gemmChunk is the width of the blocks of C, along a side of the given
-// length, that a product in precision p is split into. goebm's packed
+// length, that a product in precision p run on cores goroutines is split
+// into. goebm's packed
 // kernels sum every element the same way however C is split, so they take
 // one block per core (a multiple of gemmBlock): each block packs the whole
 // other operand, and at blocks of 64 rows a [256, 128]·[128, 128] product
 // packed its B four times, a sixth of a score-matching step. Other BLAS
 // get gemmBlock.
-func gemmChunk(p Precision, side int) int {
+func gemmChunk(p Precision, side, cores int) int {
 	if !packedProduct(p) {
 		return gemmBlock
 	}
-	per := (side + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	per := (side + cores - 1) / cores
 	return max(gemmBlock, (per+gemmBlock-1)/gemmBlock*gemmBlock)
 }
 
@@ -150,8 +151,12 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 		gemmCall(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, n)
 		return
 	}
+	cores := runtime.GOMAXPROCS(0)
+	if m*n*k < parallelMACs {
+		cores = 1
+	}
 	if m >= n { // blocks of rows of C: rows of op(a)
-		chunked(m, gemmChunk(p, m), func(_, lo, hi int) {
+		chunkedOn(cores, m, gemmChunk(p, m, cores), func(_, lo, hi int) {
 			off := lo * lda // row lo of a
 			if tA {
 				off = lo // column lo of a
@@ -160,7 +165,7 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 		})
 		return
 	}
-	chunked(n, gemmChunk(p, n), func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
+	chunkedOn(cores, n, gemmChunk(p, n, cores), func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
 		off, bo := lo, boff // column lo of b
 		switch {
 		case tB && boff != nil:

@@ -8,9 +8,17 @@ import (
 )
 
 // Element-wise work is split across cores only above twice this many
-// elements: below it a goroutine costs more than it saves (measured: a
-// 128×128 activation, 16384 elements, gains from two).
-const grain = 1 << 12
+// elements: below it, waking a core costs more than it saves. Waking a
+// parked core takes tens of microseconds on a virtual machine, and an
+// element-wise pass over 4096 values a few: at the old grain of 4096, every
+// loss at TorchEBM's small scale (64×128 activations) ran 1.5–1.8× slower on
+// two cores than on one (ebm bench -cores 1,2).
+const grain = 1 << 15
+
+// parallelMACs is the number of multiply-adds from which a matrix product
+// runs its blocks on several cores, for the same reason: below it, they run
+// one after another (the same blocks, so the same bits).
+const parallelMACs = 1 << 22
 
 // parallelFor calls fn over [0, n) in contiguous pieces, concurrently when n
 // is large. fn must write disjoint outputs for disjoint ranges; the result
@@ -59,8 +67,13 @@ func parallelRows(rows, width int, fn func(r0, r1 int)) {
 // so they give the same bits on 1 core or 16. A panic in fn reaches the
 // caller, as in parallelFor.
 func chunked(n, chunk int, fn func(c, lo, hi int)) {
+	chunkedOn(runtime.GOMAXPROCS(0), n, chunk, fn)
+}
+
+// chunkedOn is chunked on at most cores goroutines.
+func chunkedOn(cores, n, chunk int, fn func(c, lo, hi int)) {
 	pieces := (n + chunk - 1) / chunk
-	workers := min(runtime.GOMAXPROCS(0), pieces)
+	workers := min(cores, pieces)
 	if workers <= 1 {
 		for c := range pieces {
 			fn(c, c*chunk, min(n, (c+1)*chunk))
