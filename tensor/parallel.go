@@ -16,9 +16,10 @@ import (
 const grain = 1 << 15
 
 // parallelMACs is the number of multiply-adds from which a matrix product
-// runs its blocks on several cores, for the same reason: below it, they run
-// one after another (the same blocks, so the same bits).
-const parallelMACs = 1 << 22
+// runs its blocks on several cores, for the same reason (a 256×128×128
+// product, 4M, gained nothing from a second core): below it, they run one
+// after another (the same blocks, so the same bits).
+const parallelMACs = 1 << 23
 
 // parallelFor calls fn over [0, n) in contiguous pieces, concurrently when n
 // is large. fn must write disjoint outputs for disjoint ranges; the result
