@@ -21,8 +21,8 @@ func TestBlockSize(t *testing.T) {
 		want            int
 	}{
 		{4, 1, true, 4}, {4, 2, true, 2}, {4, 4, true, 1}, {4, 16, true, 1},
-		{5, 2, true, 3}, {70, 4, true, 18}, {200, 4, true, 32}, {64, 2, true, 32},
-		{4, 4, false, 32}, {70, 4, false, 32},
+		{5, 2, true, 3}, {70, 4, true, 18}, {200, 4, true, 48}, {64, 2, true, 32},
+		{4, 4, false, 48}, {70, 4, false, 48},
 	} {
 		if got := blockSize(c.chains, c.workers, c.independent); got != c.want {
 			t.Errorf("blockSize(%d chains, %d workers, independent %v) = %d, want %d", c.chains, c.workers, c.independent, got, c.want)
