@@ -313,3 +313,49 @@ func diagGaussianData(rng *rand.Rand, n int, mu, sd []float64) *tensor.Tensor {
 	}
 	return x
 }
+
+// TestFiniteDifferenceStacked: the finite-difference trace takes its
+// scores from one pass over x and x ± εv stacked when the network's rows
+// do not meet, and from a pass per set when they may (nn.Coupled); both
+// give the same loss and ∇θ, to rounding (the stacked products sum θ's
+// gradient over more rows in one block).
+func TestFiniteDifferenceStacked(t *testing.T) {
+	x := gaussianData(rngOf(5), 24, [2][2]float64{{1, 0}, {0.4, 0.7}})
+	mlp, err := nn.NewMLP(rngOf(6), []int{2, 8, 8, 1}, nn.SiLU(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An evaluation-mode Dropout is the identity, but a Trainer.
+	coupled := &nn.Sequential{Layers: append(append([]nn.Module(nil), mlp.Layers...), &nn.Dropout{P: 0.5})}
+	if nn.Coupled(mlp) || !nn.Coupled(coupled) {
+		t.Fatalf("Coupled: MLP %v, with a Dropout %v; want false, true", nn.Coupled(mlp), nn.Coupled(coupled))
+	}
+	params := nn.Values(mlp.Params())
+	for _, probes := range []int{1, 3} {
+		l := ScoreMatching{Method: FiniteDifference, Probes: probes, Penalty: 0.2}
+		grad := func(net nn.Module) (float64, []float64) {
+			tp := tensor.NewTape()
+			v, err := l.Loss(tp, net, x, rngOf(7))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var flat []float64
+			for _, g := range tp.Grad([]*tensor.Tensor{v}, params, tensor.GradOptions{}) {
+				flat = append(flat, g.Data()...)
+			}
+			return v.Item(), flat
+		}
+		v1, g1 := grad(mlp)
+		v2, g2 := grad(coupled)
+		const tol = 1e-10 // relative; the two orders of summation differ in the last bits
+		if math.Abs(v1-v2) > tol*math.Abs(v2) {
+			t.Errorf("%d probes: stacked loss %.15g, per set %.15g", probes, v1, v2)
+		}
+		for i := range g1 {
+			if math.Abs(g1[i]-g2[i]) > tol*(1+math.Abs(g2[i])) {
+				t.Errorf("%d probes: ∇θ[%d] stacked %.15g, per set %.15g", probes, i, g1[i], g2[i])
+				break
+			}
+		}
+	}
+}

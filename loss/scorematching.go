@@ -72,6 +72,9 @@ func (s ScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tenso
 		return nil, err
 	}
 	probes := max(s.Probes, 1)
+	if s.Method == FiniteDifference {
+		return s.finiteDifference(tp, net, x, rng, probes, lambda)
+	}
 	_, g, xl, err := score(tp, net, x)
 	if err != nil {
 		return nil, err
@@ -93,37 +96,84 @@ func (s ScoreMatching) lossAt(step int, tp *tensor.Tape, net nn.Module, x *tenso
 			trace = addOr(tp, trace, rowDot(tp, hv, v))
 		}
 		trace = tp.Scale(trace, 1/float64(probes))
-	case FiniteDifference:
-		eps := cmp.Or(s.Epsilon, 1e-3)
-		for range probes {
-			v := probe(tp, rng, s.ProbeType, n, d)
-			xp, xm := fdPoints(tp, x, v, eps)
-			_, gp, _, err := score(tp, net, xp)
-			if err != nil {
-				return nil, err
-			}
-			_, gm, _, err := score(tp, net, xm)
-			if err != nil {
-				return nil, err
-			}
-			trace = addOr(tp, trace, tp.Scale(rowDot(tp, tp.Sub(gp, gm), v), 1/(2*eps)))
-		}
-		trace = tp.Scale(trace, 1/float64(probes))
 	default:
 		return nil, fmt.Errorf("loss: unknown trace method %d: %w", s.Method, ErrInvalid)
 	}
 	return withPenalty(tp, tp.Mean(tp.Sub(half, trace)), g, lambda), nil
 }
 
-// fdPoints returns the leaves x + εv and x − εv, stored on the tape.
-func fdPoints(tp *tensor.Tape, x, v *tensor.Tensor, eps float64) (xp, xm *tensor.Tensor) {
-	xp, xm = tp.Zeros(x.Shape()...), tp.Zeros(x.Shape()...)
-	p, m := xp.Data(), xm.Data()
-	for i, xi := range x.Data() {
-		sh := v.Data()[i] * eps
-		p[i], m[i] = xi+sh, xi-sh
+// stackRows is the most rows finiteDifference stacks into one pass: past
+// it the stacked activations leave the cache, and at 3×1024 rows of the
+// benchmark MLP the stacked pass was 7% slower than three.
+const stackRows = 1024
+
+// finiteDifference is the loss with FiniteDifference's trace. The scores
+// at x and at x ± εv for every probe v come from one pass over all those
+// points stacked, when the network's rows do not meet (nn.Coupled) and
+// they are at most stackRows: one product of (1+2·probes)·n rows costs less
+// than as many of n (1.35× on 3×64 rows), and each row's score is the same.
+func (s ScoreMatching) finiteDifference(tp *tensor.Tape, net nn.Module, x *tensor.Tensor, rng *rand.Rand, probes int, lambda float64) (*tensor.Tensor, error) {
+	n, d := x.Dim(0), x.Dim(1)
+	eps := cmp.Or(s.Epsilon, 1e-3)
+	vs := make([]*tensor.Tensor, probes)
+	for j := range vs {
+		vs[j] = probe(tp, rng, s.ProbeType, n, d)
 	}
-	return xp, xm
+	// gs holds the scores at x, then at x + εv and x − εv for each probe.
+	gs := make([]*tensor.Tensor, 0, 1+2*probes)
+	if nn.Coupled(net) || (1+2*probes)*n > stackRows {
+		for i := range 1 + 2*probes {
+			pt := x
+			if i > 0 {
+				pt = fdPoint(tp, x, vs[(i-1)/2], eps, i%2 == 1)
+			}
+			_, g, _, err := score(tp, net, pt)
+			if err != nil {
+				return nil, err
+			}
+			gs = append(gs, g)
+		}
+	} else {
+		all := tp.Zeros((1+2*probes)*n, d)
+		copy(all.Data(), x.Data())
+		for i := 1; i <= 2*probes; i++ {
+			fdShift(all.Data()[i*n*d:(i+1)*n*d], x.Data(), vs[(i-1)/2].Data(), eps, i%2 == 1)
+		}
+		_, g, _, err := score(tp, net, all)
+		if err != nil {
+			return nil, err
+		}
+		sizes := make([]int, 1+2*probes)
+		for i := range sizes {
+			sizes[i] = n
+		}
+		gs = tp.Split(g, 0, sizes...)
+	}
+	var trace *tensor.Tensor
+	for j, v := range vs {
+		trace = addOr(tp, trace, tp.Scale(rowDot(tp, tp.Sub(gs[1+2*j], gs[2+2*j]), v), 1/(2*eps)))
+	}
+	trace = tp.Scale(trace, 1/float64(probes))
+	g := gs[0]
+	half := tp.Scale(rowDot(tp, g, g), 0.5) // ½‖∇E‖² per row
+	return withPenalty(tp, tp.Mean(tp.Sub(half, trace)), g, lambda), nil
+}
+
+// fdPoint returns the leaf x + εv (plus) or x − εv, stored on the tape.
+func fdPoint(tp *tensor.Tape, x, v *tensor.Tensor, eps float64, plus bool) *tensor.Tensor {
+	p := tp.Zeros(x.Shape()...)
+	fdShift(p.Data(), x.Data(), v.Data(), eps, plus)
+	return p
+}
+
+// fdShift sets dst to x + εv (plus) or x − εv.
+func fdShift(dst, x, v []float64, eps float64, plus bool) {
+	if !plus {
+		eps = -eps
+	}
+	for i, xi := range x {
+		dst[i] = xi + v[i]*eps
+	}
 }
 
 // penaltyAt returns the weight of the score penalty at a step: the

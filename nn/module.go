@@ -93,3 +93,24 @@ func PrecisionOf(m Module) tensor.Precision {
 	}
 	return tensor.Float64
 }
+
+// Coupled reports whether m's outputs for a row may depend on the other
+// rows of its batch, or on how many passes it has made: whether m, or a
+// layer of a Sequential in it, is a Trainer (BatchNorm's batch statistics,
+// Dropout's masks and spectral normalisation's power iterations act in
+// training). A loss evaluates several sets of points in one Forward only
+// when it is false; a module that holds such a layer should be a Trainer,
+// as ResNet is.
+func Coupled(m Module) bool {
+	if _, ok := m.(Trainer); ok {
+		return true
+	}
+	if s, ok := m.(*Sequential); ok {
+		for _, l := range s.Layers {
+			if Coupled(l) {
+				return true
+			}
+		}
+	}
+	return false
+}
