@@ -3,7 +3,6 @@ package tensor
 import (
 	"fmt"
 	"math"
-	"runtime"
 )
 
 // Elements per piece in parallel sums: fixed, so that sums do not depend on
@@ -94,23 +93,11 @@ func sumSeq(x []float64) float64 {
 	return s
 }
 
-// reduceCores is the cores a reduction over n values runs its pieces on:
-// one below parallelFor's threshold, where waking a second core costs more
-// than it saves (approximate SM at the small scale ran 0.82-0.88x as fast on
-// two cores as on one while its bias gradients' sums of 24K values did).
-// The pieces are the same either way, and so are the bits.
-func reduceCores(n int) int {
-	if n < 2*grain {
-		return 1
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
 // sumAll sums x in fixed pieces, then the pieces in order.
 func sumAll(x []float64) float64 {
 	pieces := (len(x) + sumChunk - 1) / sumChunk
 	part := make([]float64, max(pieces, 1))
-	chunkedOn(reduceCores(len(x)), len(x), sumChunk, func(c, lo, hi int) { part[c] = sumSeq(x[lo:hi]) })
+	chunkedOn(coresFor(len(x)), len(x), sumChunk, func(c, lo, hi int) { part[c] = sumSeq(x[lo:hi]) })
 	s := 0.0
 	for _, v := range part {
 		s += v
@@ -129,7 +116,7 @@ func colSums(dst, x []float64, rows, cols int) {
 		return
 	}
 	part := make([]float64, pieces*cols)
-	chunkedOn(reduceCores(rows*cols), rows, rowChunk, func(c, lo, hi int) {
+	chunkedOn(coresFor(rows*cols), rows, rowChunk, func(c, lo, hi int) {
 		p := part[c*cols : (c+1)*cols]
 		for r := lo; r < hi; r++ {
 			addTo(p, x[r*cols:(r+1)*cols])
