@@ -31,7 +31,7 @@
 // second derivatives (SiLU keeps σ(x) from its forward pass) and compose
 // their higher derivatives from other ops. GELU is the exact x·Φ(x);
 // GELUTanh is PyTorch's tanh approximation (what DiT-style transformers
-// use), within 5e-4 of it at half the cost.
+// use), within 5e-4 of it at a tenth of the cost.
 //
 // Grad walks only the ops on a path from the requested inputs to the outputs,
 // and asks each op only for the input gradients that are needed: the score of

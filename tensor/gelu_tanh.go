@@ -1,7 +1,5 @@
 package tensor
 
-import "math"
-
 var geluTanhOp unary
 
 // The constants of the tanh form of GELU (Hendrycks and Gimpel 2016), as
@@ -14,8 +12,8 @@ const (
 // GELUTanh returns the tanh approximation of GELU,
 // ½x(1 + tanh(√(2/π)(x + 0.044715x³))), PyTorch's
 // gelu(approximate="tanh"), which DiT and TorchEBM's transformer blocks
-// use. It differs from GELU by less than 5e-4 and costs about half as much
-// (one exponential per element instead of erfc). Its derivative is
+// use. It differs from GELU by less than 5e-4 and costs a tenth as much
+// (x·σ(2u) with SiLU's vector σ, where GELU needs erfc). Its derivative is
 //
 //	½(1 + T) + ½x(1 − T²)·√(2/π)(1 + 3·0.044715x²), T = tanh(u),
 //
@@ -23,27 +21,54 @@ const (
 // is recorded, so every order is available.
 func (tp *Tape) GELUTanh(x *Tensor) *Tensor { return tp.unary(x, &geluTanhOp) }
 
-// geluTanhT returns tanh(√(2/π)(v + 0.044715v³)) as 1 − 2/(e^{2u} + 1):
-// one exponential, saturating correctly at ±1 (e^{2u} = +Inf gives 1).
-// Its absolute error is a few ulps of 1, which GELU's factor ½x keeps
-// small.
-func geluTanhT(v float64) float64 {
-	u := geluTanhC * (v + geluTanhA*v*v*v)
-	return 1 - 2/(math.Exp(2*u)+1)
+// GELUTanh is computed as x·σ(z) with z = 2√(2/π)(x + 0.044715x³), since
+// ½(1 + tanh(u)) = σ(2u): σ is the logistic function SiLU's kernels
+// evaluate (AVX-512 or AVX2 where the CPU has them, the same bits in Go
+// elsewhere), and the sigmoid form has no cancellation in 1 + tanh(u) for
+// negative x. The kernels take geluTile elements at a time, z, σ(z) and
+// SiLU's unused z·σ(z) in stack buffers.
+const geluTile = 256
+
+// geluTanhZ returns z = 2√(2/π)(v + 0.044715v³), the argument of σ.
+func geluTanhZ(v float64) float64 { return 2 * geluTanhC * (v + geluTanhA*v*v*v) }
+
+// geluTanhTiles holds a tile's z, σ(z) and z·σ(z).
+type geluTanhTiles struct{ z, s, zs [geluTile]float64 }
+
+// sigma writes t.s[i] = σ(z(x[i])) for the up to geluTile elements of x.
+func (t *geluTanhTiles) sigma(x []float64) {
+	n := len(x)
+	for i, v := range x {
+		t.z[i] = geluTanhZ(v)
+	}
+	siluBlock(t.s[:n], t.zs[:n], t.z[:n])
 }
 
 func geluTanhKernel(dst, x []float64) {
 	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = 0.5 * v * (1 + geluTanhT(v))
+	var t geluTanhTiles
+	for lo := 0; lo < len(x); lo += geluTile {
+		xs, d := x[lo:min(lo+geluTile, len(x))], dst[lo:]
+		t.sigma(xs)
+		for i, v := range xs {
+			d[i] = v * t.s[i]
+		}
 	}
 }
 
+// geluTanhVJPKernel writes dst = g·GELUTanh′(x), the derivative in its
+// sigmoid form s + x·s·(1 − s)·2√(2/π)(1 + 3·0.044715x²), s = σ(z), which
+// is the tanh form's ½(1 + T) + ½x(1 − T²)·√(2/π)(1 + 3·0.044715x²).
 func geluTanhVJPKernel(dst, g, x []float64) {
 	g, x = g[:len(dst)], x[:len(dst)]
-	for i, v := range x {
-		t := geluTanhT(v)
-		dst[i] = g[i] * (0.5*(1+t) + 0.5*v*(1-t*t)*geluTanhC*(1+3*geluTanhA*v*v))
+	var t geluTanhTiles
+	for lo := 0; lo < len(x); lo += geluTile {
+		xs, gs, d := x[lo:min(lo+geluTile, len(x))], g[lo:], dst[lo:]
+		t.sigma(xs)
+		for i, v := range xs {
+			si := t.s[i]
+			d[i] = gs[i] * (si + v*si*(1-si)*(2*geluTanhC)*(1+3*geluTanhA*v*v))
+		}
 	}
 }
 
