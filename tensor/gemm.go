@@ -361,8 +361,16 @@ func packA[T float32 | float64](dst []T, mr int, tA bool, a []float64, lda, i0, 
 			clear(pan)
 		}
 		if tA {
+			at := p0*lda + i0 + ip
+			if h == 6 && mr == 6 { // a full panel: six values a column, unrolled
+				for p := range kb {
+					q, src := pan[p*6:p*6+6:p*6+6], a[at+p*lda:at+p*lda+6:at+p*lda+6]
+					q[0], q[1], q[2], q[3], q[4], q[5] = T(src[0]), T(src[1]), T(src[2]), T(src[3]), T(src[4]), T(src[5])
+				}
+				continue
+			}
 			for p := range kb {
-				col, src := pan[p*mr:p*mr+h], a[(p0+p)*lda+i0+ip:]
+				col, src := pan[p*mr:p*mr+h], a[at+p*lda:]
 				for ii := range col {
 					col[ii] = T(src[ii])
 				}
