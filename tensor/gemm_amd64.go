@@ -33,6 +33,47 @@ func packT8(dst, src *float64, ld int, k int, dld int)
 //go:noescape
 func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int)
 
+// packA6x32 is in gemm_amd64.s.
+//
+//go:noescape
+func packA6x32(pan *float32, a *float64, lda int, k int, idx *int32)
+
+// packA6Idx holds packA6x32's permutations: for each of the panel's three
+// 16-value stretches of eight columns, the indices into rows 0–3 (rows 0–1
+// as lanes 0–15, rows 2–3 as 16–31), then the indices into rows 4–5 (lanes
+// 0–15); after the three pairs, the three masks of the lanes rows 4–5 fill.
+var packA6Idx = func() (t [99]int32) {
+	for k := range 3 {
+		for l := range 16 {
+			f := 16*k + l
+			p, i := f/6, f%6 // the panel's value f is row i of column p
+			switch {
+			case i < 2:
+				t[32*k+l] = int32(i*8 + p)
+			case i < 4:
+				t[32*k+l] = int32(16 + (i-2)*8 + p)
+			default:
+				t[32*k+16+l] = int32((i-4)*8 + p)
+				t[96+k] |= 1 << l
+			}
+		}
+	}
+	return t
+}()
+
+// packA6F32 packs the first kb &^ 7 columns of a full six-row float32
+// panel (packA6's arguments) with AVX-512 where the CPU has it, and returns
+// how many it packed.
+func packA6F32(pan []float32, a []float64, off, lda, kb int) int {
+	k8 := kb &^ 7
+	if !haveAVX512 || k8 == 0 {
+		return 0
+	}
+	_, _ = a[off+5*lda+k8-1], pan[6*k8-1] // the last values read and written
+	packA6x32(&pan[0], &a[off], lda, k8, &packA6Idx[0])
+	return k8
+}
+
 // haveKernel reports whether dgemm and sgemmPacked can run on this CPU.
 var haveKernel = haveAVX2FMA
 

@@ -459,3 +459,62 @@ tloop:
 	JNZ tloop
 	VZEROUPPER
 	RET
+
+// func packA6x32(pan *float32, a *float64, lda int, k int, idx *int32)
+//
+// pan[6p + i] = float32(a[i·lda + p]) for i < 6, p < k (k a multiple of 8,
+// at least 8): a six-row panel of A rounded to float32 (packA6), eight
+// columns at a time. The six rows' eight values are converted into two
+// 16-lane registers (rows 0–1 and 2–3) and one half-filled (rows 4–5);
+// each of the three 16-value stretches of the panel is one two-table
+// permutation of the first two and a masked permutation of the third,
+// with the indices and masks idx holds (packA6Idx).
+TEXT ·packA6x32(SB), NOSPLIT, $0-40
+	MOVQ pan+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $3, R8
+	MOVQ k+24(FP), CX
+	MOVQ idx+32(FP), BX
+	LEAQ (SI)(R8*2), R9  // row 2
+	LEAQ (R9)(R8*2), R10 // row 4
+	VMOVDQU32 0(BX), Z16
+	VMOVDQU32 64(BX), Z17
+	VMOVDQU32 128(BX), Z18
+	VMOVDQU32 192(BX), Z19
+	VMOVDQU32 256(BX), Z20
+	VMOVDQU32 320(BX), Z21
+	KMOVW 384(BX), K1
+	KMOVW 388(BX), K2
+	KMOVW 392(BX), K3
+
+a6loop:
+	VCVTPD2PS (SI), Y0
+	VCVTPD2PS (SI)(R8*1), Y1
+	VCVTPD2PS (R9), Y2
+	VCVTPD2PS (R9)(R8*1), Y3
+	VCVTPD2PS (R10), Y4
+	VCVTPD2PS (R10)(R8*1), Y5
+	VINSERTF64X4 $1, Y1, Z0, Z0
+	VINSERTF64X4 $1, Y3, Z2, Z2
+	VINSERTF64X4 $1, Y5, Z4, Z4
+	VMOVDQA32 Z16, Z6
+	VMOVDQA32 Z18, Z7
+	VMOVDQA32 Z20, Z8
+	VPERMI2PS Z2, Z0, Z6
+	VPERMI2PS Z2, Z0, Z7
+	VPERMI2PS Z2, Z0, Z8
+	VPERMPS Z4, Z17, K1, Z6
+	VPERMPS Z4, Z19, K2, Z7
+	VPERMPS Z4, Z21, K3, Z8
+	VMOVUPS Z6, (DI)
+	VMOVUPS Z7, 64(DI)
+	VMOVUPS Z8, 128(DI)
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $192, DI
+	SUBQ $8, CX
+	JNZ a6loop
+	VZEROUPPER
+	RET

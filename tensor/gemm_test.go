@@ -270,3 +270,31 @@ func TestProductsSameBitsOnAnyCores(t *testing.T) {
 		}
 	}
 }
+
+// TestPackA6Float32 checks a six-row float32 panel of A, packed eight
+// columns at a time with AVX-512 where the CPU has it and the rest in Go,
+// value by value against float32(a[i·lda + p]), for every column count up
+// to 41 (none, some and all of the columns in the AVX-512 part), rows
+// longer than the panel, and values that round, overflow float32, are
+// infinite or NaN.
+func TestPackA6Float32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for kb := 1; kb <= 41; kb++ {
+		lda, off := kb+3, 5
+		a := randSlice(rng, off+6*lda)
+		a[off], a[off+lda+1], a[off+2*lda] = math.NaN(), math.Inf(-1), 1e300
+		pan := make([]float32, 6*kb+1) // one more, which must stay 0
+		packA6(pan[:6*kb], a, off, lda, kb)
+		for p := range kb {
+			for i := range 6 {
+				want := float32(a[off+i*lda+p])
+				if got := pan[6*p+i]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("kb %d: column %d row %d: %v, want %v", kb, p, i, got, want)
+				}
+			}
+		}
+		if pan[6*kb] != 0 {
+			t.Fatalf("kb %d: wrote past the panel", kb)
+		}
+	}
+}
