@@ -92,20 +92,39 @@ func (gr convGrid) index(g *convGeom, ns, c, s, y, x int) int {
 // zero outside the images.
 func (gr convGrid) pad(buf, x []float64, g *convGeom, ns int) {
 	clear(buf)
-	gr.rows(buf, x, g, ns, false)
+	gridRows(gr, buf, x, g, ns, false)
+}
+
+// pad32 is pad into a float32 grid, each value rounded to float32 as the
+// float32 product's packing would round it.
+func (gr convGrid) pad32(buf []float32, x []float64, g *convGeom, ns int) {
+	clear(buf)
+	gridRows(gr, buf, x, g, ns, false)
 }
 
 // unpad writes the pixels of the ns samples x [ns, c, h, w] from buf in the
 // grid layout: pad's adjoint for what pad wrote, and zero for the pixels
 // past the grid, which no output reads.
 func (gr convGrid) unpad(x, buf []float64, g *convGeom, ns int) {
-	gr.rows(buf, x, g, ns, true)
+	gridRows(gr, buf, x, g, ns, true)
 }
 
-// rows copies each image row of the ns samples x [ns, c, h, w] to its
-// places in buf in the grid layout, or back where back is set (clearing the
-// pixels past the grid).
-func (gr convGrid) rows(buf, x []float64, g *convGeom, ns int, back bool) {
+// gridPut copies src into dst, rounding to float32 where dst is.
+func gridPut[T float32 | float64](dst []T, src []float64) {
+	if d, ok := any(dst).([]float64); ok {
+		copy(d, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = T(v)
+	}
+}
+
+// gridRows copies each image row of the ns samples x [ns, c, h, w] to its
+// places in buf in gr's layout, or back where back is set (clearing the
+// pixels past the grid; float64 grids only).
+func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeom, ns int, back bool) {
 	hw, phase := g.h*g.w, ns*gr.plane                                  // phase: the distance between phases' planes
 	ymax, xmax := min(g.h, gr.hs*g.sh-g.ph), min(g.w, gr.ws*g.sw-g.pw) // pixels a plane holds
 	for s := range ns {
@@ -132,9 +151,11 @@ func (gr convGrid) rows(buf, x []float64, g *convGeom, ns int, back bool) {
 				case 1:
 					grid := buf[row+g.pw : row+g.pw+xmax]
 					if back {
-						copy(img, grid)
+						for k, v := range grid {
+							img[k] = float64(v)
+						}
 					} else {
-						copy(grid, img)
+						gridPut(grid, img)
 					}
 				case 2: // even columns of the image in one phase, odd in the other
 					n2 := xmax / 2
@@ -143,19 +164,19 @@ func (gr convGrid) rows(buf, x []float64, g *convGeom, ns int, back bool) {
 					ev, od, pairs := ev[:n2], od[:n2], img[:2*n2]
 					if back {
 						for k := range ev {
-							pairs[2*k], pairs[2*k+1] = ev[k], od[k]
+							pairs[2*k], pairs[2*k+1] = float64(ev[k]), float64(od[k])
 						}
 					} else {
 						for k := range ev {
-							ev[k], od[k] = pairs[2*k], pairs[2*k+1]
+							ev[k], od[k] = T(pairs[2*k]), T(pairs[2*k+1])
 						}
 					}
 					if xmax%2 == 1 {
 						at := row + (g.pw%2)*phase + g.pw/2 + n2
 						if back {
-							img[xmax-1] = buf[at]
+							img[xmax-1] = float64(buf[at])
 						} else {
-							buf[at] = img[xmax-1]
+							buf[at] = T(img[xmax-1])
 						}
 					}
 				default:
@@ -167,9 +188,9 @@ func (gr convGrid) rows(buf, x []float64, g *convGeom, ns int, back bool) {
 						grid := buf[row+a*phase+(xx+g.pw)/g.sw:]
 						for k := range (xmax - xx + g.sw - 1) / g.sw {
 							if back {
-								img[xx+k*g.sw] = grid[k]
+								img[xx+k*g.sw] = float64(grid[k])
 							} else {
-								grid[k] = img[xx+k*g.sw]
+								grid[k] = T(img[xx+k*g.sw])
 							}
 						}
 					}
@@ -233,13 +254,16 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 	xs := g.c * g.h * g.w
 	gr := g.grid()
 	ns := gr.pieceSamples(g.n)
+	// A float32 product with AVX-512 reads a float32 grid in place
+	// (gemmGrid); others, and shallow products (a first layer's few
+	// taps, which gain nothing from it), pack the float64 grid's rows.
+	grid32 := g.prec == Float32 && haveAVX512 && packedProduct(g.prec) && kk >= convGridDepth
 	chunked(g.n, ns, func(_, lo, hi int) {
 		m := hi - lo
 		ld := m * gr.plane
-		pbuf, obuf := convGetCol(gr.size(g, m)), convGetCol(g.o*ld)
-		in, out := (*pbuf)[:gr.size(g, m)], (*obuf)[:g.o*ld]
+		obuf := convGetCol(g.o * ld)
+		out := (*obuf)[:g.o*ld]
 		off, offp := gr.offsetTable(g, m)
-		gr.pad(in, x[lo*xs:hi*xs], g, m)
 		beta := 0.0
 		if b != nil { // the bias first, then the product added, as im2col's kernel does
 			for o := range g.o {
@@ -247,15 +271,36 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 			}
 			beta = 1
 		}
-		for gi := range g.groups {
-			gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld])
+		if grid32 {
+			size := gr.size(g, m) + 31 // the last partial panel of columns reads 31 values past a row
+			pbuf := conv32Pool.Get().(*[]float32)
+			in := grow(pbuf, size)
+			gr.pad32(in, x[lo*xs:hi*xs], g, m)
+			for gi := range g.groups {
+				gemmGrid(og, ld, kk, w[gi*og*kk:], kk, in, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld], ld)
+			}
+			conv32Pool.Put(pbuf)
+		} else {
+			pbuf := convGetCol(gr.size(g, m))
+			in := (*pbuf)[:gr.size(g, m)]
+			gr.pad(in, x[lo*xs:hi*xs], g, m)
+			for gi := range g.groups {
+				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld])
+			}
+			convColPool.Put(pbuf)
 		}
 		emit(lo, hi, out, gr)
-		convColPool.Put(pbuf)
 		convColPool.Put(obuf)
 		convOffPool.Put(offp)
 	})
 }
+
+// convGridDepth is the least depth of a product that reads a float32 grid
+// in place.
+const convGridDepth = 32
+
+// conv32Pool holds float32 grids.
+var conv32Pool = sync.Pool{New: func() any { return new([]float32) }}
 
 // convAdjointInPlace is convAdjointKernel with the column rows added back
 // as whole runs of the grid layout.

@@ -160,7 +160,10 @@
 // each sample is padded and split into its stride's phases (space to
 // depth), which makes every row of the column matrix one contiguous run of
 // that buffer, and the product reads the runs in place; the adjoint adds
-// its rows back as whole runs. Elsewhere (OpenBLAS in float64, gonum, or a
+// its rows back as whole runs. A float32 product with AVX-512 over more
+// than a few taps pads into a float32 buffer that its kernel reads where it
+// lies, rounding each value once as it is padded; the others pack the runs
+// into panels, rounding there, which gives the same values. Elsewhere (OpenBLAS in float64, gonum, or a
 // layer whose phase grid wastes too much) it is im2col; both give the same
 // bits. A stride-1 conv's adjoint (its input gradient, and a stride-1
 // ConvTranspose2d) is computed as the forward conv of the output gradient

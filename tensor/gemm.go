@@ -23,40 +23,77 @@ import (
 // rows of its (padded) input read in place, with no im2col.
 func gemmPacked(mr, nr int, kernel func(k int, a, b *float32, c *float64, ldc int),
 	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
-	const (
-		kc = gemmDepth
-		mc = 96  // rows of A packed at once (a multiple of 4 and 6)
-		nc = 512 // columns of B packed at once
-	)
-	scaleC(beta, m, n, c, ldc)
 	buf := packPool32.Get().(*packBufs[float32])
 	defer packPool32.Put(buf)
 	// Sized for this product, so that a pool emptied by the collector
 	// refills with what small products need, not with the largest blocks.
-	bp := grow(&buf.b, ((min(n, nc)+nr-1)/nr*nr)*min(k, kc))
+	bp := grow(&buf.b, ((min(n, gemmCols)+nr-1)/nr*nr)*min(k, gemmDepth))
+	gemmBlocks(buf, mr, nr, tA, m, n, k, a, lda, beta, c, ldc,
+		func(p0, kb, j0, nb int) { packB(bp, nr, tB, b, ldb, boff, p0, kb, j0, nb) },
+		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int) {
+			kernel(kb, apan, &bp[(jp/nr)*kb*nr], c, ldc)
+		})
+}
+
+// gemmGrid is gemmPacked for a b already in float32 whose rows start at
+// the offsets boff (a convolution's float32 grid): the 6×32 AVX-512 kernel
+// reads b's rows where they lie, so b is not packed. Each element is the
+// same sum as gemmPacked's of the same values: the same bits. b must hold
+// nr − 1 values past the last row's end, which the last partial panel of
+// columns reads. The caller checks haveAVX512.
+func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, beta float64, c []float64, ldc int) {
+	for _, o := range boff[:k] { // the kernel reads rows unchecked
+		if o < 0 || o+n+31 > len(b) {
+			panic(fmt.Sprintf("tensor: gemmGrid: a row at %d of width %d (and 31 past it) outside %d values", o, n, len(b)))
+		}
+	}
+	buf := packPool32.Get().(*packBufs[float32])
+	defer packPool32.Put(buf)
+	gemmBlocks(buf, 6, 32, false, m, n, k, a, lda, beta, c, ldc,
+		func(p0, kb, j0, nb int) {},
+		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int) {
+			sgemmKernel6x32At(kb, apan, &b[j0+jp], &boff[p0], c, ldc)
+		})
+}
+
+// gemmCols is the number of columns of B a block of gemmBlocks takes.
+const gemmCols = 512
+
+// gemmBlocks runs the float32 products' blocks: for blocks of gemmCols
+// columns and gemmDepth depth, it has B's block prepared (prepB packs it,
+// or does nothing where the kernel reads B in place), packs A's panels of
+// mr rows, and calls kern on each mr×nr block of C with the packed A panel,
+// the block's depth p0, its columns j0 and the panel's offset jp in them.
+// A partial block of C is computed whole into a scratch block and the part
+// inside C added.
+func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []float64, lda int, beta float64, c []float64, ldc int,
+	prepB func(p0, kb, j0, nb int), kern func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int)) {
+	const (
+		kc = gemmDepth
+		mc = 96 // rows of A packed at once (a multiple of 4 and 6)
+		nc = gemmCols
+	)
+	scaleC(beta, m, n, c, ldc)
 	ap := grow(&buf.a, ((min(m, mc)+mr-1)/mr*mr)*min(k, kc))
 	edge := buf.edge[:mr*nr] // one mr×nr block (pooled: the kernel is called through a func value, so a local array would escape)
 	for j0 := 0; j0 < n; j0 += nc {
 		nb := min(nc, n-j0)
 		for p0 := 0; p0 < k; p0 += kc {
 			kb := min(kc, k-p0)
-			packB(bp, nr, tB, b, ldb, boff, p0, kb, j0, nb)
+			prepB(p0, kb, j0, nb)
 			for i0 := 0; i0 < m; i0 += mc {
 				mb := min(mc, m-i0)
 				packA(ap, mr, tA, a, lda, i0, mb, p0, kb)
 				for jp := 0; jp < nb; jp += nr {
-					bpan := &bp[(jp/nr)*kb*nr]
 					for ip := 0; ip < mb; ip += mr {
 						apan := &ap[(ip/mr)*kb*mr]
 						ci := (i0+ip)*ldc + j0 + jp
 						if ip+mr <= mb && jp+nr <= nb {
-							kernel(kb, apan, bpan, &c[ci], ldc)
+							kern(kb, apan, p0, j0, jp, &c[ci], ldc)
 							continue
 						}
-						// A partial block: compute it whole into a scratch block,
-						// then add the part that lies inside C.
 						clear(edge)
-						kernel(kb, apan, bpan, &edge[0], nr)
+						kern(kb, apan, p0, j0, jp, &edge[0], nr)
 						addEdge(c[ci:], ldc, edge, nr, min(mr, mb-ip), min(nr, nb-jp))
 					}
 				}

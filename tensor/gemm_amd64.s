@@ -296,6 +296,73 @@ zloop:
 	VZEROUPPER
 	RET
 
+// func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int)
+//
+// sgemmKernel6x32 with B read in place: row p of the 32-column panel is
+// the 32 values at b + off[p] (a convolution's float32 grid), not a packed
+// panel. The same operations in the same order, so the same bits.
+TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ off+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $3, R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+atloop:
+	MOVQ (R9), AX
+	VMOVUPS (DI)(AX*4), Z12
+	VMOVUPS 64(DI)(AX*4), Z13
+	VBROADCASTSS (SI), Z14
+	VBROADCASTSS 4(SI), Z15
+	FMAROW512(Z14, Z0, Z1)
+	FMAROW512(Z15, Z2, Z3)
+	VBROADCASTSS 8(SI), Z14
+	VBROADCASTSS 12(SI), Z15
+	FMAROW512(Z14, Z4, Z5)
+	FMAROW512(Z15, Z6, Z7)
+	VBROADCASTSS 16(SI), Z14
+	VBROADCASTSS 20(SI), Z15
+	FMAROW512(Z14, Z8, Z9)
+	FMAROW512(Z15, Z10, Z11)
+	ADDQ $24, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ atloop
+
+	ADD16(Y0, Z0, 0)
+	ADD16(Y1, Z1, 128)
+	ADDQ R8, DX
+	ADD16(Y2, Z2, 0)
+	ADD16(Y3, Z3, 128)
+	ADDQ R8, DX
+	ADD16(Y4, Z4, 0)
+	ADD16(Y5, Z5, 128)
+	ADDQ R8, DX
+	ADD16(Y6, Z6, 0)
+	ADD16(Y7, Z7, 128)
+	ADDQ R8, DX
+	ADD16(Y8, Z8, 0)
+	ADD16(Y9, Z9, 128)
+	ADDQ R8, DX
+	ADD16(Y10, Z10, 0)
+	ADD16(Y11, Z11, 128)
+	VZEROUPPER
+	RET
+
 // func dgemmKernel6x16(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
 //
 // c[i·ldc + j] += Σₚ a[i·ars + p·ads]·b[p·ldb + j] for i < 6, j < 16,

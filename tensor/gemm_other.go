@@ -20,6 +20,10 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int) {
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func packRows16(dst *float32, src *float64, ld int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }

@@ -298,3 +298,37 @@ func TestPackA6Float32(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmGridSameBits: the float32 product that reads a float32 B in
+// place at row offsets (gemmGrid, a convolution's grid) gives the same bits
+// as the packed product of the same rows at the same offsets (packB
+// rounds them to float32 as the grid holds them): rows that overlap, more
+// than one depth and column block, partial panels of rows and columns,
+// beta 0 and 1.
+func TestGemmGridSameBits(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 8))
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 7}, {32, 225, 512}, {13, 1100, 300}, {64, 33, 9}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		span := 3*k + n + 31
+		b := randSlice(rng, span)
+		b32 := make([]float32, span)
+		for i, v := range b {
+			b32[i] = float32(v)
+		}
+		off := make([]int, k)
+		for p := range off {
+			off[p] = rng.IntN(3*k + 1) // overlapping rows
+		}
+		a := randSlice(rng, m*k)
+		for _, beta := range []float64{0, 1} {
+			c0 := randSlice(rng, m*n)
+			want, got := append([]float64(nil), c0...), append([]float64(nil), c0...)
+			gemmPacked(6, 32, sgemmKernel6x32, false, false, m, n, k, a, k, b, 0, off, beta, want, n)
+			gemmGrid(m, n, k, a, k, b32, off, beta, got, n)
+			equalBits(t, fmt.Sprintf("m,n,k=%v beta %v", sz, beta), got, want)
+		}
+	}
+}
