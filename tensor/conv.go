@@ -293,7 +293,7 @@ func convGetCol(n int) *[]float64 {
 // positions, that the products of the forward and adjoint kernels aim for:
 // deep layers have few output positions per sample, and a product per sample
 // would pack the whole weight for a handful of columns.
-const convBatchCols = 256
+const convBatchCols = 2048
 
 // convSamples returns how many samples one product of the forward and
 // adjoint kernels takes: enough for convBatchCols columns, but no more than
