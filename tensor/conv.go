@@ -306,10 +306,10 @@ func (g *convGeom) convSamples() int {
 }
 
 // convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil:
-// in place (conv_inplace.go) where g.inPlace, else through im2col. The
+// in place (conv_inplace.go) where g.forwardInPlace, else through im2col. The
 // two give the same bits.
 func convForwardKernel(y, x, w, b []float64, g *convGeom) {
-	if g.inPlace() {
+	if g.forwardInPlace() {
 		convForwardInPlace(y, x, w, b, g)
 		return
 	}
@@ -469,7 +469,7 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 	wf := convGetCol(len(w))
 	wp := (*wf)[:len(w)]
 	convFlip(wp, w, g)
-	if f.inPlace() { // interleaved straight from each piece's output grid
+	if f.forwardInPlace() { // interleaved straight from each piece's output grid
 		convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
 			ld := (hi - lo) * gr.plane
 			convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, func(s, ch int) []float64 {
