@@ -284,23 +284,27 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 		obuf := convGetCol(g.o * ld)
 		out := (*obuf)[:g.o*ld]
 		off, offp := gr.offsetTable(g, m)
-		beta := 0.0
-		if b != nil { // the bias first, then the product added, as im2col's kernel does
-			for o := range g.o {
-				fill(out[o*ld:(o+1)*ld], b[o])
-			}
-			beta = 1
-		}
-		if grid32 {
+		if grid32 { // the kernel sets each row from its bias
 			size := gr.size(g, m) + 31 // the last partial panel of columns reads 31 values past a row
 			pbuf := conv32Pool.Get().(*[]float32)
 			in := grow(pbuf, size)
 			gr.pad32(in, x[lo*xs:hi*xs], g, m)
 			for gi := range g.groups {
-				gemmGrid(og, ld, kk, w[gi*og*kk:], kk, in, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld], ld)
+				var init []float64
+				if b != nil {
+					init = b[gi*og : (gi+1)*og]
+				}
+				gemmGrid(og, ld, kk, w[gi*og*kk:], kk, in, off[gi*kk:(gi+1)*kk], init, out[gi*og*ld:(gi+1)*og*ld], ld)
 			}
 			conv32Pool.Put(pbuf)
 		} else {
+			beta := 0.0
+			if b != nil { // the bias first, then the product added, as im2col's kernel does
+				for o := range g.o {
+					fill(out[o*ld:(o+1)*ld], b[o])
+				}
+				beta = 1
+			}
 			pbuf := convGetCol(gr.size(g, m))
 			in := (*pbuf)[:gr.size(g, m)]
 			gr.pad(in, x[lo*xs:hi*xs], g, m)

@@ -28,20 +28,24 @@ func gemmPacked(mr, nr int, kernel func(k int, a, b *float32, c *float64, ldc in
 	// Sized for this product, so that a pool emptied by the collector
 	// refills with what small products need, not with the largest blocks.
 	bp := grow(&buf.b, ((min(n, gemmCols)+nr-1)/nr*nr)*min(k, gemmDepth))
-	gemmBlocks(buf, mr, nr, tA, m, n, k, a, lda, beta, c, ldc,
+	scaleC(beta, m, n, c, ldc)
+	gemmBlocks(buf, mr, nr, tA, m, n, k, a, lda, nil, c, ldc,
 		func(p0, kb, j0, nb int) { packB(bp, nr, tB, b, ldb, boff, p0, kb, j0, nb) },
-		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int) {
+		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, _ *float64) {
 			kernel(kb, apan, &bp[(jp/nr)*kb*nr], c, ldc)
 		})
 }
 
-// gemmGrid is gemmPacked for a b already in float32 whose rows start at
-// the offsets boff (a convolution's float32 grid): the 6×32 AVX-512 kernel
-// reads b's rows where they lie, so b is not packed. Each element is the
-// same sum as gemmPacked's of the same values: the same bits. b must hold
-// nr − 1 values past the last row's end, which the last partial panel of
-// columns reads. The caller checks haveAVX512.
-func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, beta float64, c []float64, ldc int) {
+// gemmGrid computes c = init + op(a)·b, init[i] added to row i of c (a
+// conv's bias; zeros where init is nil), for a b already in float32 whose
+// rows start at the offsets boff (a convolution's float32 grid): the 6×32
+// AVX-512 kernel reads b's rows where they lie, so b is not packed, and it
+// sets c's rows from init with the first block of sums rather than having c
+// filled first. Each element is the same sum as gemmPacked's of the same
+// values on c filled with init, the same bits. b must hold 31 values past
+// the last row's end, which the last partial panel of columns reads. The
+// caller checks haveAVX512.
+func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init []float64, c []float64, ldc int) {
 	for _, o := range boff[:k] { // the kernel reads rows unchecked
 		if o < 0 || o+n+31 > len(b) {
 			panic(fmt.Sprintf("tensor: gemmGrid: a row at %d of width %d (and 31 past it) outside %d values", o, n, len(b)))
@@ -49,10 +53,14 @@ func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, beta f
 	}
 	buf := packPool32.Get().(*packBufs[float32])
 	defer packPool32.Put(buf)
-	gemmBlocks(buf, 6, 32, false, m, n, k, a, lda, beta, c, ldc,
+	if init == nil {
+		init = grow(&buf.zeros, m)
+		clear(init)
+	}
+	gemmBlocks(buf, 6, 32, false, m, n, k, a, lda, init[:m], c, ldc,
 		func(p0, kb, j0, nb int) {},
-		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int) {
-			sgemmKernel6x32At(kb, apan, &b[j0+jp], &boff[p0], c, ldc)
+		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, init *float64) {
+			sgemmKernel6x32At(kb, apan, &b[j0+jp], &boff[p0], c, ldc, init)
 		})
 }
 
@@ -63,17 +71,18 @@ const gemmCols = 512
 // columns and gemmDepth depth, it has B's block prepared (prepB packs it,
 // or does nothing where the kernel reads B in place), packs A's panels of
 // mr rows, and calls kern on each mr×nr block of C with the packed A panel,
-// the block's depth p0, its columns j0 and the panel's offset jp in them.
-// A partial block of C is computed whole into a scratch block and the part
-// inside C added.
-func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []float64, lda int, beta float64, c []float64, ldc int,
-	prepB func(p0, kb, j0, nb int), kern func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int)) {
+// the block's depth p0, its columns j0, the panel's offset jp in them, and
+// nil, or with init non-nil in the first depth block the rows' initial
+// values, which kern then sets C's rows from (C is not read). A partial
+// block of C is computed whole into a scratch block and the part inside C
+// added, or set from init.
+func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []float64, lda int, init []float64, c []float64, ldc int,
+	prepB func(p0, kb, j0, nb int), kern func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, init *float64)) {
 	const (
 		kc = gemmDepth
 		mc = 96 // rows of A packed at once (a multiple of 4 and 6)
 		nc = gemmCols
 	)
-	scaleC(beta, m, n, c, ldc)
 	ap := grow(&buf.a, ((min(m, mc)+mr-1)/mr*mr)*min(k, kc))
 	edge := buf.edge[:mr*nr] // one mr×nr block (pooled: the kernel is called through a func value, so a local array would escape)
 	for j0 := 0; j0 < n; j0 += nc {
@@ -88,13 +97,30 @@ func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []fl
 					for ip := 0; ip < mb; ip += mr {
 						apan := &ap[(ip/mr)*kb*mr]
 						ci := (i0+ip)*ldc + j0 + jp
+						var rows []float64 // the rows' initial values, in the first depth block
+						if init != nil && p0 == 0 {
+							rows = init[i0+ip : i0+ip+min(mr, mb-ip)]
+						}
 						if ip+mr <= mb && jp+nr <= nb {
-							kern(kb, apan, p0, j0, jp, &c[ci], ldc)
+							var first *float64
+							if rows != nil {
+								first = &rows[0]
+							}
+							kern(kb, apan, p0, j0, jp, &c[ci], ldc, first)
 							continue
 						}
 						clear(edge)
-						kern(kb, apan, p0, j0, jp, &edge[0], nr)
-						addEdge(c[ci:], ldc, edge, nr, min(mr, mb-ip), min(nr, nb-jp))
+						kern(kb, apan, p0, j0, jp, &edge[0], nr, nil)
+						h, w := min(mr, mb-ip), min(nr, nb-jp)
+						if rows != nil {
+							for ii, v := range rows {
+								for jj := range w {
+									c[ci+ii*ldc+jj] = v + edge[ii*nr+jj]
+								}
+							}
+							continue
+						}
+						addEdge(c[ci:], ldc, edge, nr, h, w)
 					}
 				}
 			}
@@ -445,8 +471,9 @@ func packA6[T float32 | float64](pan []T, a []float64, off, lda, kb int) {
 
 // packBufs are reused between products: packing a block must not allocate.
 type packBufs[T float32 | float64] struct {
-	a, b []T
-	edge [6 * 32]float64
+	a, b  []T
+	edge  [6 * 32]float64
+	zeros []float64 // gemmGrid's initial rows where there is no bias
 }
 
 var (

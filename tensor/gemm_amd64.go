@@ -19,7 +19,7 @@ func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int)
 func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
 
 //go:noescape
-func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int)
+func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init *float64)
 
 // packRows16 is in gemm_amd64.s.
 //

@@ -296,12 +296,26 @@ zloop:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int)
+// func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init *float64)
 //
 // sgemmKernel6x32 with B read in place: row p of the 32-column panel is
 // the 32 values at b + off[p] (a convolution's float32 grid), not a packed
-// panel. The same operations in the same order, so the same bits.
-TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-48
+// panel. The same operations in the same order, so the same bits. With
+// init not nil, row i of C is set to init[i] + the sums instead of having
+// the sums added (a bias, or zeros, in place of a pass that fills C first:
+// the same float64 additions).
+// SET16 is ADD16 with the row's init value, broadcast in Z16, in place of
+// C's values.
+#define SET16(yacc, acc, off) \
+	VCVTPS2PD yacc, Z14; \
+	VADDPD Z16, Z14, Z14; \
+	VMOVUPD Z14, off(DX); \
+	VEXTRACTF64X4 $1, acc, Y15; \
+	VCVTPS2PD Y15, Z15; \
+	VADDPD Z16, Z15, Z15; \
+	VMOVUPD Z15, off+64(DX)
+
+TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -309,6 +323,7 @@ TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-48
 	MOVQ c+32(FP), DX
 	MOVQ ldc+40(FP), R8
 	SHLQ $3, R8
+	MOVQ init+48(FP), R10
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -343,6 +358,8 @@ atloop:
 	DECQ CX
 	JNZ atloop
 
+	TESTQ R10, R10
+	JNZ atinit
 	ADD16(Y0, Z0, 0)
 	ADD16(Y1, Z1, 128)
 	ADDQ R8, DX
@@ -360,6 +377,33 @@ atloop:
 	ADDQ R8, DX
 	ADD16(Y10, Z10, 0)
 	ADD16(Y11, Z11, 128)
+	VZEROUPPER
+	RET
+
+atinit:
+	VBROADCASTSD (R10), Z16
+	SET16(Y0, Z0, 0)
+	SET16(Y1, Z1, 128)
+	ADDQ R8, DX
+	VBROADCASTSD 8(R10), Z16
+	SET16(Y2, Z2, 0)
+	SET16(Y3, Z3, 128)
+	ADDQ R8, DX
+	VBROADCASTSD 16(R10), Z16
+	SET16(Y4, Z4, 0)
+	SET16(Y5, Z5, 128)
+	ADDQ R8, DX
+	VBROADCASTSD 24(R10), Z16
+	SET16(Y6, Z6, 0)
+	SET16(Y7, Z7, 128)
+	ADDQ R8, DX
+	VBROADCASTSD 32(R10), Z16
+	SET16(Y8, Z8, 0)
+	SET16(Y9, Z9, 128)
+	ADDQ R8, DX
+	VBROADCASTSD 40(R10), Z16
+	SET16(Y10, Z10, 0)
+	SET16(Y11, Z11, 128)
 	VZEROUPPER
 	RET
 

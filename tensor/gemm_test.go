@@ -302,9 +302,10 @@ func TestPackA6Float32(t *testing.T) {
 // TestGemmGridSameBits: the float32 product that reads a float32 B in
 // place at row offsets (gemmGrid, a convolution's grid) gives the same bits
 // as the packed product of the same rows at the same offsets (packB
-// rounds them to float32 as the grid holds them): rows that overlap, more
-// than one depth and column block, partial panels of rows and columns,
-// beta 0 and 1.
+// rounds them to float32 as the grid holds them) on C filled with the
+// initial rows (gemmGrid sets C from them): rows that overlap, more than
+// one depth and column block, partial panels of rows and columns, initial
+// rows given and zero.
 func TestGemmGridSameBits(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("no AVX-512 on this CPU")
@@ -323,12 +324,21 @@ func TestGemmGridSameBits(t *testing.T) {
 			off[p] = rng.IntN(3*k + 1) // overlapping rows
 		}
 		a := randSlice(rng, m*k)
-		for _, beta := range []float64{0, 1} {
-			c0 := randSlice(rng, m*n)
-			want, got := append([]float64(nil), c0...), append([]float64(nil), c0...)
-			gemmPacked(6, 32, sgemmKernel6x32, false, false, m, n, k, a, k, b, 0, off, beta, want, n)
-			gemmGrid(m, n, k, a, k, b32, off, beta, got, n)
-			equalBits(t, fmt.Sprintf("m,n,k=%v beta %v", sz, beta), got, want)
+		for _, withInit := range []bool{false, true} {
+			want, got := make([]float64, m*n), make([]float64, m*n)
+			var init []float64
+			if withInit {
+				init = randSlice(rng, m)
+				for i, v := range init {
+					fill(want[i*n:(i+1)*n], v)
+				}
+			}
+			for i := range got {
+				got[i] = math.NaN() // every element must be set
+			}
+			gemmPacked(6, 32, sgemmKernel6x32, false, false, m, n, k, a, k, b, 0, off, 1, want, n)
+			gemmGrid(m, n, k, a, k, b32, off, init, got, n)
+			equalBits(t, fmt.Sprintf("m,n,k=%v init %v", sz, withInit), got, want)
 		}
 	}
 }
