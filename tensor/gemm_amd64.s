@@ -225,16 +225,47 @@ aloop:
 	VFMADD231PS Z12, bc, lo; \
 	VFMADD231PS Z13, bc, hi
 
-// ADD16 widens the 16 float32 sums of acc (whose low half is yacc) to
-// float64 and adds them to the 16 doubles of C at off(DX).
-#define ADD16(yacc, acc, off) \
+// WIDEN16 widens the 16 float32 sums of acc (whose low half is yacc) to
+// float64, adds lo to the first eight and hi to the last eight, and stores
+// them to the 16 doubles of C at off(DX).
+#define WIDEN16(yacc, acc, off, lo, hi) \
 	VCVTPS2PD yacc, Z14; \
-	VADDPD off(DX), Z14, Z14; \
+	VADDPD lo, Z14, Z14; \
 	VMOVUPD Z14, off(DX); \
 	VEXTRACTF64X4 $1, acc, Y15; \
 	VCVTPS2PD Y15, Z15; \
-	VADDPD off+64(DX), Z15, Z15; \
+	VADDPD hi, Z15, Z15; \
 	VMOVUPD Z15, off+64(DX)
+
+// ADD16 adds the 16 widened sums to the doubles of C at off(DX).
+#define ADD16(yacc, acc, off) WIDEN16(yacc, acc, off, off(DX), off+64(DX))
+
+// ZERO6x32 clears the twelve accumulators of a 6×32 block (Z0–Z11).
+#define ZERO6x32 \
+	VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3; \
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; \
+	VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9; VPXORD Z10, Z10, Z10; VPXORD Z11, Z11, Z11
+
+// FMAS6x32 takes one step of the sum over p: the six values of A's packed
+// column at SI (advanced past them), broadcast, times B's row in Z12–Z13.
+#define FMAS6x32 \
+	VBROADCASTSS (SI), Z14; VBROADCASTSS 4(SI), Z15; \
+	FMAROW512(Z14, Z0, Z1); FMAROW512(Z15, Z2, Z3); \
+	VBROADCASTSS 8(SI), Z14; VBROADCASTSS 12(SI), Z15; \
+	FMAROW512(Z14, Z4, Z5); FMAROW512(Z15, Z6, Z7); \
+	VBROADCASTSS 16(SI), Z14; VBROADCASTSS 20(SI), Z15; \
+	FMAROW512(Z14, Z8, Z9); FMAROW512(Z15, Z10, Z11); \
+	ADDQ $24, SI
+
+// ADDC6x32 adds the block's sums to the six rows of C from DX (row stride
+// R8 bytes).
+#define ADDC6x32 \
+	ADD16(Y0, Z0, 0); ADD16(Y1, Z1, 128); ADDQ R8, DX; \
+	ADD16(Y2, Z2, 0); ADD16(Y3, Z3, 128); ADDQ R8, DX; \
+	ADD16(Y4, Z4, 0); ADD16(Y5, Z5, 128); ADDQ R8, DX; \
+	ADD16(Y6, Z6, 0); ADD16(Y7, Z7, 128); ADDQ R8, DX; \
+	ADD16(Y8, Z8, 0); ADD16(Y9, Z9, 128); ADDQ R8, DX; \
+	ADD16(Y10, Z10, 0); ADD16(Y11, Z11, 128)
 
 TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-40
 	MOVQ k+0(FP), CX
@@ -243,56 +274,17 @@ TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-40
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $3, R8
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
+	ZERO6x32
 
 zloop:
 	VMOVUPS (DI), Z12
 	VMOVUPS 64(DI), Z13
-	VBROADCASTSS (SI), Z14
-	VBROADCASTSS 4(SI), Z15
-	FMAROW512(Z14, Z0, Z1)
-	FMAROW512(Z15, Z2, Z3)
-	VBROADCASTSS 8(SI), Z14
-	VBROADCASTSS 12(SI), Z15
-	FMAROW512(Z14, Z4, Z5)
-	FMAROW512(Z15, Z6, Z7)
-	VBROADCASTSS 16(SI), Z14
-	VBROADCASTSS 20(SI), Z15
-	FMAROW512(Z14, Z8, Z9)
-	FMAROW512(Z15, Z10, Z11)
-	ADDQ $24, SI
+	FMAS6x32
 	ADDQ $128, DI
 	DECQ CX
 	JNZ zloop
 
-	ADD16(Y0, Z0, 0)
-	ADD16(Y1, Z1, 128)
-	ADDQ R8, DX
-	ADD16(Y2, Z2, 0)
-	ADD16(Y3, Z3, 128)
-	ADDQ R8, DX
-	ADD16(Y4, Z4, 0)
-	ADD16(Y5, Z5, 128)
-	ADDQ R8, DX
-	ADD16(Y6, Z6, 0)
-	ADD16(Y7, Z7, 128)
-	ADDQ R8, DX
-	ADD16(Y8, Z8, 0)
-	ADD16(Y9, Z9, 128)
-	ADDQ R8, DX
-	ADD16(Y10, Z10, 0)
-	ADD16(Y11, Z11, 128)
+	ADDC6x32
 	VZEROUPPER
 	RET
 
@@ -304,16 +296,9 @@ zloop:
 // init not nil, row i of C is set to init[i] + the sums instead of having
 // the sums added (a bias, or zeros, in place of a pass that fills C first:
 // the same float64 additions).
-// SET16 is ADD16 with the row's init value, broadcast in Z16, in place of
-// C's values.
-#define SET16(yacc, acc, off) \
-	VCVTPS2PD yacc, Z14; \
-	VADDPD Z16, Z14, Z14; \
-	VMOVUPD Z14, off(DX); \
-	VEXTRACTF64X4 $1, acc, Y15; \
-	VCVTPS2PD Y15, Z15; \
-	VADDPD Z16, Z15, Z15; \
-	VMOVUPD Z15, off+64(DX)
+// SET16 sets the doubles of C at off(DX) to the 16 widened sums plus the
+// row's init value, broadcast in Z16.
+#define SET16(yacc, acc, off) WIDEN16(yacc, acc, off, Z16, Z16)
 
 TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
@@ -324,59 +309,20 @@ TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-56
 	MOVQ ldc+40(FP), R8
 	SHLQ $3, R8
 	MOVQ init+48(FP), R10
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
+	ZERO6x32
 
 atloop:
 	MOVQ (R9), AX
 	VMOVUPS (DI)(AX*4), Z12
 	VMOVUPS 64(DI)(AX*4), Z13
-	VBROADCASTSS (SI), Z14
-	VBROADCASTSS 4(SI), Z15
-	FMAROW512(Z14, Z0, Z1)
-	FMAROW512(Z15, Z2, Z3)
-	VBROADCASTSS 8(SI), Z14
-	VBROADCASTSS 12(SI), Z15
-	FMAROW512(Z14, Z4, Z5)
-	FMAROW512(Z15, Z6, Z7)
-	VBROADCASTSS 16(SI), Z14
-	VBROADCASTSS 20(SI), Z15
-	FMAROW512(Z14, Z8, Z9)
-	FMAROW512(Z15, Z10, Z11)
-	ADDQ $24, SI
+	FMAS6x32
 	ADDQ $8, R9
 	DECQ CX
 	JNZ atloop
 
 	TESTQ R10, R10
 	JNZ atinit
-	ADD16(Y0, Z0, 0)
-	ADD16(Y1, Z1, 128)
-	ADDQ R8, DX
-	ADD16(Y2, Z2, 0)
-	ADD16(Y3, Z3, 128)
-	ADDQ R8, DX
-	ADD16(Y4, Z4, 0)
-	ADD16(Y5, Z5, 128)
-	ADDQ R8, DX
-	ADD16(Y6, Z6, 0)
-	ADD16(Y7, Z7, 128)
-	ADDQ R8, DX
-	ADD16(Y8, Z8, 0)
-	ADD16(Y9, Z9, 128)
-	ADDQ R8, DX
-	ADD16(Y10, Z10, 0)
-	ADD16(Y11, Z11, 128)
+	ADDC6x32
 	VZEROUPPER
 	RET
 
