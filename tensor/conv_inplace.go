@@ -144,6 +144,18 @@ func gridPut[T float32 | float64](dst []T, src []float64) {
 	}
 }
 
+// gridGet copies src into dst, widening to float64 where src is float32.
+func gridGet[T float32 | float64](dst []float64, src []T) {
+	if s, ok := any(src).([]float64); ok {
+		copy(dst, s)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+}
+
 // gridRows copies each image row of the ns samples x [ns, c, h, w] to its
 // places in buf in gr's layout, or back where back is set (clearing the
 // pixels past the grid; float64 grids only).
@@ -174,9 +186,7 @@ func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeo
 				case 1:
 					grid := buf[row+g.pw : row+g.pw+xmax]
 					if back {
-						for k, v := range grid {
-							img[k] = float64(v)
-						}
+						gridGet(img, grid)
 					} else {
 						gridPut(grid, img)
 					}
@@ -284,10 +294,11 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 		obuf := convGetCol(g.o * ld)
 		out := (*obuf)[:g.o*ld]
 		off, offp := gr.offsetTable(g, m)
-		if grid32 { // the kernel sets each row from its bias
+		var pbuf *[]float64 // the float64 grid
+		if grid32 {         // the kernel sets each row from its bias
 			size := gr.size(g, m) + 31 // the last partial panel of columns reads 31 values past a row
-			pbuf := conv32Pool.Get().(*[]float32)
-			in := grow(pbuf, size)
+			gbuf := conv32Pool.Get().(*[]float32)
+			in := grow(gbuf, size)
 			gr.pad32(in, x[lo*xs:hi*xs], g, m)
 			for gi := range g.groups {
 				var init []float64
@@ -296,7 +307,7 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 				}
 				gemmGrid(og, ld, kk, w[gi*og*kk:], kk, in, off[gi*kk:(gi+1)*kk], init, out[gi*og*ld:(gi+1)*og*ld], ld)
 			}
-			conv32Pool.Put(pbuf)
+			conv32Pool.Put(gbuf)
 		} else {
 			beta := 0.0
 			if b != nil { // the bias first, then the product added, as im2col's kernel does
@@ -305,16 +316,20 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 				}
 				beta = 1
 			}
-			pbuf := convGetCol(gr.size(g, m))
+			pbuf = convGetCol(gr.size(g, m))
 			in := (*pbuf)[:gr.size(g, m)]
 			gr.pad(in, x[lo*xs:hi*xs], g, m)
 			for gi := range g.groups {
 				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld])
 			}
-			convColPool.Put(pbuf)
 		}
 		emit(lo, hi, out, gr)
+		// put back in the order taken, which a pool hands out again in that
+		// order on the same P, so that each buffer keeps its role's size
 		convColPool.Put(obuf)
+		if pbuf != nil {
+			convColPool.Put(pbuf)
+		}
 		convOffPool.Put(offp)
 	})
 }

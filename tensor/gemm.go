@@ -46,11 +46,7 @@ func gemmPacked(mr, nr int, kernel func(k int, a, b *float32, c *float64, ldc in
 // the last row's end, which the last partial panel of columns reads. The
 // caller checks haveAVX512.
 func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init []float64, c []float64, ldc int) {
-	for _, o := range boff[:k] { // the kernel reads rows unchecked
-		if o < 0 || o+n+31 > len(b) {
-			panic(fmt.Sprintf("tensor: gemmGrid: a row at %d of width %d (and 31 past it) outside %d values", o, n, len(b)))
-		}
-	}
+	checkRows("gemmGrid", boff[:k], n+31, len(b)) // the kernel reads rows, and 31 values past them, unchecked
 	buf := packPool32.Get().(*packBufs[float32])
 	defer packPool32.Put(buf)
 	if init == nil {
@@ -111,16 +107,11 @@ func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []fl
 						}
 						clear(edge)
 						kern(kb, apan, p0, j0, jp, &edge[0], nr, nil)
-						h, w := min(mr, mb-ip), min(nr, nb-jp)
 						if rows != nil {
-							for ii, v := range rows {
-								for jj := range w {
-									c[ci+ii*ldc+jj] = v + edge[ii*nr+jj]
-								}
-							}
+							setEdge(c[ci:], ldc, edge, nr, rows, min(nr, nb-jp))
 							continue
 						}
-						addEdge(c[ci:], ldc, edge, nr, h, w)
+						addEdge(c[ci:], ldc, edge, nr, min(mr, mb-ip), min(nr, nb-jp))
 					}
 				}
 			}
@@ -141,6 +132,28 @@ func scaleC(beta float64, m, n int, c []float64, ldc int) {
 			for j := range n {
 				c[i*ldc+j] *= beta
 			}
+		}
+	}
+}
+
+// checkRows panics, naming op, unless every row at an offset in boff, of
+// width values, lies inside the n values of its operand: a programmer
+// error, checked before a kernel reads the rows unchecked.
+func checkRows(op string, boff []int, width, n int) {
+	for _, o := range boff {
+		if o < 0 || o+width > n {
+			panic(fmt.Sprintf("tensor: %s: a row at %d of width %d outside %d values", op, o, width, n))
+		}
+	}
+}
+
+// setEdge sets the h×w top-left part of c (row length ldc) to the block e
+// (row length ld) plus init[i] on row i, h = len(init): addEdge where C's
+// rows start from init rather than from C.
+func setEdge(c []float64, ldc int, e []float64, ld int, init []float64, w int) {
+	for ii, v := range init {
+		for jj := range w {
+			c[ii*ldc+jj] = v + e[ii*ld+jj]
 		}
 	}
 }
@@ -319,11 +332,7 @@ func packedGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b [
 		if tB {
 			rows, width = n, k
 		}
-		for _, o := range boff[:rows] { // the float32 packing reads rows unchecked
-			if o < 0 || o+width > len(b) {
-				panic(fmt.Sprintf("tensor: packedGemm: a row at %d of width %d outside %d values", o, width, len(b)))
-			}
-		}
+		checkRows("packedGemm", boff[:rows], width, len(b)) // the float32 packing reads rows unchecked
 	}
 	switch {
 	case p == Float32 && haveAVX512:
