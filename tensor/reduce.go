@@ -68,18 +68,30 @@ func sumToKernel(dst []float64, ds []int, x []float64, xs []int) {
 		})
 		return
 	}
-	idx := make([]int, r)
-	for _, v := range x {
-		off := 0
-		for ax, k := range idx {
-			off += k * st[ax]
+	// Any other pattern (a broadcast over a middle axis, as adaLN's [n, 1, D]
+	// modulations over [n, L, D] tokens), row by row of x: each element of
+	// dst gets x's values in x's order, as one pass over x element by
+	// element would add them.
+	idx := make([]int, r-1)
+	off := 0 // dst's offset of x's current row
+	for row := range rows {
+		xr := x[row*inner : (row+1)*inner]
+		if st[r-1] == 1 {
+			addTo(dst[off:off+inner], xr)
+		} else {
+			d := dst[off]
+			for _, v := range xr {
+				d += v
+			}
+			dst[off] = d
 		}
-		dst[off] += v
-		for ax := r - 1; ax >= 0; ax-- {
+		for ax := r - 2; ax >= 0; ax-- {
 			idx[ax]++
+			off += st[ax]
 			if idx[ax] < xs[ax] {
 				break
 			}
+			off -= idx[ax] * st[ax]
 			idx[ax] = 0
 		}
 	}

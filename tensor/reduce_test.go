@@ -1,6 +1,9 @@
 package tensor
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestGradCheckSumAxes checks SumAxes to third order.
 func TestGradCheckSumAxes(t *testing.T) {
@@ -32,5 +35,60 @@ func TestSumAxesKeepsDims(t *testing.T) {
 	}
 	if d := tp.Sub(tp.SumAxis(x, 1), rows); !sameShape(d.shape, []int{2, 2}) {
 		t.Errorf("[2] − [2, 1] has shape %v, want the documented broadcast to [2, 2]", d.shape)
+	}
+}
+
+// TestSumToKernelOrder checks sumToKernel on every pattern of kept and
+// reduced axes of a rank-4 tensor, and on targets of lower rank, against
+// the definition: each element of x added to its target in x's order. The
+// values span many magnitudes, so a different order of additions changes
+// bits; the comparison is exact. Planted: the row path's offset stepped
+// without the wrap of a finished axis, and the reduced-inner rows summed
+// from zero and then added (a different order) — both failed.
+func TestSumToKernelOrder(t *testing.T) {
+	xs := []int{3, 4, 2, 5}
+	x := make([]float64, numel(xs))
+	for i := range x {
+		x[i] = float64((i*7919)%23-11) * math.Pow(10, float64(i%9-4))
+	}
+	var targets [][]int
+	for mask := range 16 {
+		ds := make([]int, 4)
+		for ax := range ds {
+			ds[ax] = xs[ax]
+			if mask&(1<<ax) != 0 {
+				ds[ax] = 1
+			}
+		}
+		targets = append(targets, ds, ds[1:], ds[2:])
+	}
+	for _, ds := range targets {
+		got := make([]float64, numel(ds))
+		sumToKernel(got, ds, x, xs)
+		want := make([]float64, numel(ds))
+		st := bstrides(ds, xs)
+		idx := make([]int, len(xs))
+		for _, v := range x {
+			off := 0
+			for ax, k := range idx {
+				off += k * st[ax]
+			}
+			want[off] += v
+			for ax := len(xs) - 1; ax >= 0; ax-- {
+				if idx[ax]++; idx[ax] < xs[ax] {
+					break
+				}
+				idx[ax] = 0
+			}
+		}
+		if len(ds) == 0 || numel(ds) == 1 || (st[3] == 1 && numel(ds) == xs[3]) || (st[3] == 0 && numel(ds) == numel(xs)/xs[3]) {
+			continue // sumAll, column and row sums: their own orders, tested by the ops' gradients
+		}
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Errorf("SumTo %v → %v: element %d = %v, want %v", xs, ds, i, got[i], want[i])
+				break
+			}
+		}
 	}
 }
