@@ -320,7 +320,7 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 			in := (*pbuf)[:gr.size(g, m)]
 			gr.pad(in, x[lo*xs:hi*xs], g, m)
 			for gi := range g.groups {
-				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, out[gi*og*ld:(gi+1)*og*ld])
+				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, out[gi*og*ld:(gi+1)*og*ld])
 			}
 		}
 		emit(lo, hi, out, gr)
@@ -400,7 +400,7 @@ func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 			beta = 0
 		}
 		for gi := range g.groups {
-			gemmAt(g.prec, false, true, og, kk, gr.plane, ym[gi*og*gr.plane:], gr.plane, in, 0, off[gi*kk:(gi+1)*kk], beta, acc[gi*og*kk:gi*og*kk+og*kk])
+			gemmAt(g.prec, false, true, og, kk, gr.plane, ym[gi*og*gr.plane:], gr.plane, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, acc[gi*og*kk:gi*og*kk+og*kk])
 		}
 	}
 	convColPool.Put(pbuf)

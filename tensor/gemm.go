@@ -16,24 +16,48 @@ import (
 //
 // The kernel sums each block of kc products in float32, in order, and adds
 // the sum to c in float64, so each element's rounding does not depend on
-// how C is split among goroutines.
+// how C is split among goroutines. A kernel that sets C (sets) does so with
+// the first block of sums where beta is 0, from zeros: no pass clearing C
+// first and no read of it, the same bits.
 //
 // With boff non-nil, row i of b as stored starts at b[boff[i]] instead of
 // b[i·ldb]: b's rows may overlap, and a convolution's column matrix is then
 // rows of its (padded) input read in place, with no im2col.
-func gemmPacked(mr, nr int, kernel func(k int, a, b *float32, c *float64, ldc int),
-	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+func gemmPacked(mr, nr int, kernel skernel, sets bool,
+	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64, ldc int) {
 	buf := packPool32.Get().(*packBufs[float32])
 	defer packPool32.Put(buf)
 	// Sized for this product, so that a pool emptied by the collector
 	// refills with what small products need, not with the largest blocks.
 	bp := grow(&buf.b, ((min(n, gemmCols)+nr-1)/nr*nr)*min(k, gemmDepth))
-	scaleC(beta, m, n, c, ldc)
-	gemmBlocks(buf, mr, nr, tA, m, n, k, a, lda, nil, c, ldc,
+	switch {
+	case init != nil: // C's columns' initial values
+		if !sets {
+			panic("tensor: gemmPacked: initial columns for a kernel that only adds")
+		}
+	case sets && beta == 0:
+		init = grow(&buf.zeros, n)
+		clear(init)
+	default:
+		scaleC(beta, m, n, c, ldc)
+	}
+	gemmBlocks(buf, mr, nr, tA, m, n, k, a, lda, init, true, c, ldc,
 		func(p0, kb, j0, nb int) { packB(bp, nr, tB, b, ldb, boff, p0, kb, j0, nb) },
-		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, _ *float64) {
-			kernel(kb, apan, &bp[(jp/nr)*kb*nr], c, ldc)
+		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, init *float64) {
+			kernel(kb, apan, &bp[(jp/nr)*kb*nr], c, ldc, init)
 		})
+}
+
+// skernel is a float32 micro-kernel: the mr×nr sums over p < k of a packed
+// A panel's columns times a packed B panel's rows, each in float32 in
+// order from zero, widened and added to C, or with init not nil (where the
+// kernel can: see gemmPacked) C set to init[j] + the sums, init holding
+// one value per column of the block.
+type skernel func(k int, a, b *float32, c *float64, ldc int, init *float64)
+
+// sgemm6x16 is the AVX2 kernel as an skernel: it only adds (init is nil).
+func sgemm6x16(k int, a, b *float32, c *float64, ldc int, _ *float64) {
+	sgemmKernel6x16(k, a, b, c, ldc)
 }
 
 // gemmGrid computes c = init + op(a)·b, init[i] added to row i of c (a
@@ -53,7 +77,7 @@ func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init [
 		init = grow(&buf.zeros, m)
 		clear(init)
 	}
-	gemmBlocks(buf, 6, 32, false, m, n, k, a, lda, init[:m], c, ldc,
+	gemmBlocks(buf, 6, 32, false, m, n, k, a, lda, init[:m], false, c, ldc,
 		func(p0, kb, j0, nb int) {},
 		func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, init *float64) {
 			sgemmKernel6x32At(kb, apan, &b[j0+jp], &boff[p0], c, ldc, init)
@@ -68,11 +92,12 @@ const gemmCols = 512
 // or does nothing where the kernel reads B in place), packs A's panels of
 // mr rows, and calls kern on each mr×nr block of C with the packed A panel,
 // the block's depth p0, its columns j0, the panel's offset jp in them, and
-// nil, or with init non-nil in the first depth block the rows' initial
-// values, which kern then sets C's rows from (C is not read). A partial
-// block of C is computed whole into a scratch block and the part inside C
-// added, or set from init.
-func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []float64, lda int, init []float64, c []float64, ldc int,
+// nil, or with init non-nil in the first depth block the initial values of
+// the block's columns (cols; init has one per column of C) or rows (one
+// per row), which kern then sets C from (C is not read). A partial block
+// of C is computed whole into a scratch block and the part inside C added,
+// or set from init.
+func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []float64, lda int, init []float64, cols bool, c []float64, ldc int,
 	prepB func(p0, kb, j0, nb int), kern func(kb int, apan *float32, p0, j0, jp int, c *float64, ldc int, init *float64)) {
 	const (
 		kc = gemmDepth
@@ -93,25 +118,33 @@ func gemmBlocks(buf *packBufs[float32], mr, nr int, tA bool, m, n, k int, a []fl
 					for ip := 0; ip < mb; ip += mr {
 						apan := &ap[(ip/mr)*kb*mr]
 						ci := (i0+ip)*ldc + j0 + jp
-						var rows []float64 // the rows' initial values, in the first depth block
+						h, w := min(mr, mb-ip), min(nr, nb-jp)
+						var vals []float64 // the block's initial values, in the first depth block
 						if init != nil && p0 == 0 {
-							rows = init[i0+ip : i0+ip+min(mr, mb-ip)]
+							if cols {
+								vals = init[j0+jp : j0+jp+w]
+							} else {
+								vals = init[i0+ip : i0+ip+h]
+							}
 						}
-						if ip+mr <= mb && jp+nr <= nb {
+						if h == mr && w == nr {
 							var first *float64
-							if rows != nil {
-								first = &rows[0]
+							if vals != nil {
+								first = &vals[0]
 							}
 							kern(kb, apan, p0, j0, jp, &c[ci], ldc, first)
 							continue
 						}
 						clear(edge)
 						kern(kb, apan, p0, j0, jp, &edge[0], nr, nil)
-						if rows != nil {
-							setEdge(c[ci:], ldc, edge, nr, rows, min(nr, nb-jp))
-							continue
+						switch {
+						case vals != nil && cols:
+							setEdgeCols(c[ci:], ldc, edge, nr, vals, h)
+						case vals != nil:
+							setEdge(c[ci:], ldc, edge, nr, vals, w)
+						default:
+							addEdge(c[ci:], ldc, edge, nr, h, w)
 						}
-						addEdge(c[ci:], ldc, edge, nr, min(mr, mb-ip), min(nr, nb-jp))
 					}
 				}
 			}
@@ -153,6 +186,16 @@ func checkRows(op string, boff []int, width, n int) {
 func setEdge(c []float64, ldc int, e []float64, ld int, init []float64, w int) {
 	for ii, v := range init {
 		for jj := range w {
+			c[ii*ldc+jj] = v + e[ii*ld+jj]
+		}
+	}
+}
+
+// setEdgeCols sets the h×w top-left part of c (row length ldc) to the
+// block e (row length ld) plus init[j] on column j, w = len(init).
+func setEdgeCols(c []float64, ldc int, e []float64, ld int, init []float64, h int) {
+	for ii := range h {
+		for jj, v := range init {
 			c[ii*ldc+jj] = v + e[ii*ld+jj]
 		}
 	}
@@ -313,12 +356,12 @@ func dgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb i
 
 // sgemm256 is the float32 product with the 6×16 AVX2 kernel.
 func sgemm256(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(6, 16, sgemmKernel6x16, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+	gemmPacked(6, 16, sgemm6x16, false, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, nil, c, ldc)
 }
 
 // sgemm512 is the float32 product with the 6×32 AVX-512 kernel.
 func sgemm512(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmPacked(6, 32, sgemmKernel6x32, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c, ldc)
+	gemmPacked(6, 32, sgemmKernel6x32, true, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, nil, c, ldc)
 }
 
 // packedGemm is the product in precision p with this CPU's kernel (float64:
@@ -336,9 +379,9 @@ func packedGemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b [
 	}
 	switch {
 	case p == Float32 && haveAVX512:
-		gemmPacked(6, 32, sgemmKernel6x32, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+		gemmPacked(6, 32, sgemmKernel6x32, true, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, nil, c, ldc)
 	case p == Float32:
-		gemmPacked(6, 16, sgemmKernel6x16, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
+		gemmPacked(6, 16, sgemm6x16, false, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, nil, c, ldc)
 	case haveAVX512:
 		dgemm512(tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 	default:

@@ -16,7 +16,7 @@ func dgemmKernel6x16(k int, a *float64, ars, ads int, b *float64, ldb int, c *fl
 func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int)
 
 //go:noescape
-func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
+func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int, init *float64)
 
 //go:noescape
 func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init *float64)

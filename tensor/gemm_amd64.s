@@ -216,11 +216,14 @@ aloop:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int)
+// func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int, init *float64)
 //
 // sgemmKernel6x16 with AVX-512: a 6×32 block of C, sixteen lanes a register,
 // twelve accumulators. Each element's sum runs over p in the same order, so
-// the two kernels give the same bits.
+// the two kernels give the same bits. With init not nil, each row of C is
+// set to init's 32 values (one per column) plus the sums instead of having
+// the sums added: the same float64 additions, on C's initial values read
+// from init rather than from C (SETC6x32).
 #define FMAROW512(bc, lo, hi) \
 	VFMADD231PS Z12, bc, lo; \
 	VFMADD231PS Z13, bc, hi
@@ -267,13 +270,25 @@ aloop:
 	ADD16(Y8, Z8, 0); ADD16(Y9, Z9, 128); ADDQ R8, DX; \
 	ADD16(Y10, Z10, 0); ADD16(Y11, Z11, 128)
 
-TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-40
+// SETC6x32 sets the six rows of C from DX (row stride R8 bytes) to the
+// block's sums plus the 32 column values at R10, held in Z16–Z19.
+#define SETC6x32 \
+	VMOVUPD (R10), Z16; VMOVUPD 64(R10), Z17; VMOVUPD 128(R10), Z18; VMOVUPD 192(R10), Z19; \
+	WIDEN16(Y0, Z0, 0, Z16, Z17); WIDEN16(Y1, Z1, 128, Z18, Z19); ADDQ R8, DX; \
+	WIDEN16(Y2, Z2, 0, Z16, Z17); WIDEN16(Y3, Z3, 128, Z18, Z19); ADDQ R8, DX; \
+	WIDEN16(Y4, Z4, 0, Z16, Z17); WIDEN16(Y5, Z5, 128, Z18, Z19); ADDQ R8, DX; \
+	WIDEN16(Y6, Z6, 0, Z16, Z17); WIDEN16(Y7, Z7, 128, Z18, Z19); ADDQ R8, DX; \
+	WIDEN16(Y8, Z8, 0, Z16, Z17); WIDEN16(Y9, Z9, 128, Z18, Z19); ADDQ R8, DX; \
+	WIDEN16(Y10, Z10, 0, Z16, Z17); WIDEN16(Y11, Z11, 128, Z18, Z19)
+
+TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $3, R8
+	MOVQ init+40(FP), R10
 	ZERO6x32
 
 zloop:
@@ -284,7 +299,14 @@ zloop:
 	DECQ CX
 	JNZ zloop
 
+	TESTQ R10, R10
+	JNZ zinit
 	ADDC6x32
+	VZEROUPPER
+	RET
+
+zinit:
+	SETC6x32
 	VZEROUPPER
 	RET
 

@@ -16,7 +16,7 @@ func sgemmKernel6x16(k int, a, b *float32, c *float64, ldc int) {
 	panic("tensor: no sgemm kernel in this build")
 }
 
-func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int) {
+func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int, init *float64) {
 	panic("tensor: no sgemm kernel in this build")
 }
 

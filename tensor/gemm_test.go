@@ -51,13 +51,17 @@ func TestGemmPacked(t *testing.T) {
 
 // TestSgemmKernelsAgree: the AVX2 and AVX-512 float32 products sum each
 // element in the same order, so they give the same bits, on every shape of
-// TestGemmPacked's kind.
+// TestGemmPacked's kind, with more than one block of depth and of columns.
+// With beta 0 the AVX-512 kernel sets C from zeros with the first block of
+// sums where the AVX2 product clears C and adds: C starts as NaN, so every
+// element must be set. Planted: the set mode's third row stored over its
+// second (one row step left out): failed.
 func TestSgemmKernelsAgree(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("no AVX-512 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 5}, {13, 33, 257}, {67, 100, 300}, {200, 40, 64}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 5}, {13, 33, 257}, {67, 100, 300}, {200, 40, 64}, {7, 1100, 520}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}} {
 			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
@@ -69,6 +73,9 @@ func TestSgemmKernelsAgree(t *testing.T) {
 				ldb = k
 			}
 			c1, c2 := make([]float64, m*n), make([]float64, m*n)
+			for i := range c2 {
+				c1[i], c2[i] = math.NaN(), math.NaN()
+			}
 			sgemm256(tr[0], tr[1], m, n, k, a, lda, b, ldb, 0, c1, n)
 			sgemm512(tr[0], tr[1], m, n, k, a, lda, b, ldb, 0, c2, n)
 			for i := range c1 {
@@ -336,9 +343,38 @@ func TestGemmGridSameBits(t *testing.T) {
 			for i := range got {
 				got[i] = math.NaN() // every element must be set
 			}
-			gemmPacked(6, 32, sgemmKernel6x32, false, false, m, n, k, a, k, b, 0, off, 1, want, n)
+			gemmPacked(6, 32, sgemmKernel6x32, true, false, false, m, n, k, a, k, b, 0, off, 1, nil, want, n)
 			gemmGrid(m, n, k, a, k, b32, off, init, got, n)
 			equalBits(t, fmt.Sprintf("m,n,k=%v init %v", sz, withInit), got, want)
+		}
+	}
+}
+
+// TestGemmInitSameBits: a product with initial columns (a Linear's bias:
+// gemmAt with init), which the AVX-512 float32 kernel sets C from with its
+// first block of sums, gives the same bits as C filled with the bias row
+// by row and the product added (beta 1), in both precisions: partial
+// panels, several depth and column blocks, and products large enough to be
+// split over the cores by rows and by columns (run with -cpu 1,2). C starts
+// as NaN, so every element must be set. Planted: the set mode's second 16
+// columns given the first 16's initial values, and the column split
+// passing init whole instead of init[lo:hi] — both failed.
+func TestGemmInitSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 11))
+	for _, p := range []Precision{Float64, Float32} {
+		for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 5}, {13, 33, 257}, {7, 1100, 300}, {800, 200, 64}, {100, 2000, 64}, {5, 3, 0}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			a, b, init := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, n)
+			got, want := make([]float64, m*n), make([]float64, m*n)
+			for i := range got {
+				got[i] = math.NaN()
+			}
+			for i := range m {
+				copy(want[i*n:(i+1)*n], init)
+			}
+			gemm(p, false, false, m, n, k, a, k, b, n, 1, want)
+			gemmAt(p, false, false, m, n, k, a, k, b, n, nil, 0, init, got)
+			equalBits(t, fmt.Sprintf("%v m,n,k=%v", p, sz), got, want)
 		}
 	}
 }

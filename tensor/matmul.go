@@ -26,17 +26,14 @@ func (tp *Tape) MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
 	m, k, n := mmDims("Linear", x, w, false, false)
 	out := tp.make([]int{m, n}, tp.alloc(m*n))
-	beta := 0.0
+	var init []float64
 	if bias != nil {
 		if len(bias.data) != n || len(bias.shape) != 1 {
 			panic(fmt.Sprintf("tensor: Linear: bias of shape %v for %d outputs", bias.shape, n))
 		}
-		for i := range m {
-			copy(out.data[i*n:(i+1)*n], bias.data)
-		}
-		beta = 1
+		init = bias.data
 	}
-	gemm(lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, beta, out.data)
+	gemmAt(lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, nil, 0, init, out.data)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -130,25 +127,31 @@ func gemmChunk(p Precision, side, cores int) int {
 // with lda and ldb the row lengths of a and b as stored. Large products are
 // split into blocks of C along its longer side, computed concurrently.
 func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
-	gemmAt(p, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, c)
+	gemmAt(p, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, nil, c)
 }
 
 // gemmAt is gemm whose b, where boff is not nil, has its rows at the
 // offsets boff (see gemmPacked) instead of ldb apart; it then needs
-// packedProduct(p).
-func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64) {
+// packedProduct(p). With init not nil (n values), c = op(a)·op(b) plus
+// init[j] on column j (a Linear's bias), and beta is ignored.
+func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
-		if beta == 0 {
+		switch {
+		case init != nil:
+			for i := range m {
+				copy(c[i*n:(i+1)*n], init)
+			}
+		case beta == 0:
 			clear(c)
 		}
 		return
 	}
 	lda, ldb = max(lda, 1), max(ldb, 1)
 	if m*n*k < 1<<18 || max(m, n) < 2*gemmBlock {
-		gemmCall(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, n)
+		gemmCall(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, init, c, n)
 		return
 	}
 	cores := runtime.GOMAXPROCS(0)
@@ -161,7 +164,7 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 			if tA {
 				off = lo // column lo of a
 			}
-			gemmCall(p, tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, boff, beta, c[lo*n:], n)
+			gemmCall(p, tA, tB, hi-lo, n, k, a[off:], lda, b, ldb, boff, beta, init, c[lo*n:], n)
 		})
 		return
 	}
@@ -173,12 +176,27 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 		case tB:
 			off = lo * ldb // row lo of b
 		}
-		gemmCall(p, tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, bo, beta, c[lo:], n)
+		var in []float64
+		if init != nil {
+			in = init[lo:hi]
+		}
+		gemmCall(p, tA, tB, m, hi-lo, k, a, lda, b[off:], ldb, bo, beta, in, c[lo:], n)
 	})
 }
 
-// gemmCall is one BLAS call of gemmAt.
-func gemmCall(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, c []float64, ldc int) {
+// gemmCall is one BLAS call of gemmAt. The AVX-512 float32 kernel sets C
+// from init itself; other products have C's rows filled with it first.
+func gemmCall(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64, ldc int) {
+	if init != nil {
+		if p == Float32 && haveAVX512 {
+			gemmPacked(6, 32, sgemmKernel6x32, true, tA, tB, m, n, k, a, lda, b, ldb, boff, 0, init, c, ldc)
+			return
+		}
+		for i := range m {
+			copy(c[i*ldc:i*ldc+n], init)
+		}
+		beta = 1
+	}
 	if boff != nil {
 		packedGemm(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, c, ldc)
 		return
