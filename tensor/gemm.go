@@ -434,11 +434,16 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb int, 
 				clear(pan)
 			}
 			jj := 0
-			if k8 := kb &^ 7; haveAVX512 && boff == nil && unsafe.Sizeof(pan[0]) == 8 && k8 > 0 {
-				// Eight rows of b at a time, transposed in 8×8 blocks; the
-				// last kb − k8 columns of the panel below.
+			if k8 := kb &^ 7; haveAVX512 && boff == nil && k8 > 0 {
+				// Eight rows of b at a time, transposed in 8×8 blocks (and
+				// rounded, for float32); the last kb − k8 columns of the
+				// panel below.
 				for ; jj+8 <= w; jj += 8 {
-					packT8((*float64)(unsafe.Pointer(&pan[jj])), &b[(j0+jp+jj)*ldb+p0], ldb, k8, nr)
+					if src := &b[(j0+jp+jj)*ldb+p0]; unsafe.Sizeof(pan[0]) == 8 {
+						packT8((*float64)(unsafe.Pointer(&pan[jj])), src, ldb, k8, nr)
+					} else {
+						packT8F32((*float32)(unsafe.Pointer(&pan[jj])), src, ldb, k8, nr)
+					}
 					for q := range 8 {
 						r := (j0+jp+jj+q)*ldb + p0
 						for p, v := range b[r+k8 : r+kb] {
@@ -478,6 +483,9 @@ func packA[T float32 | float64](dst []T, mr int, tA bool, a []float64, lda, i0, 
 		if tA {
 			at := p0*lda + i0 + ip
 			if h == 6 && mr == 6 { // a full panel: six values a column, unrolled
+				if unsafe.Sizeof(pan[0]) == 4 && packAT6F32(unsafe.Slice((*float32)(unsafe.Pointer(&pan[0])), len(pan)), a, at, lda, kb) {
+					continue
+				}
 				for p := range kb {
 					q, src := pan[p*6:p*6+6:p*6+6], a[at+p*lda:at+p*lda+6:at+p*lda+6]
 					q[0], q[1], q[2], q[3], q[4], q[5] = T(src[0]), T(src[1]), T(src[2]), T(src[3]), T(src[4]), T(src[5])

@@ -31,6 +31,16 @@ func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 //go:noescape
 func packT8(dst, src *float64, ld int, k int, dld int)
 
+// packT8F32 is in gemm_amd64.s.
+//
+//go:noescape
+func packT8F32(dst *float32, src *float64, ld int, k int, dld int)
+
+// packAT6 is in gemm_amd64.s.
+//
+//go:noescape
+func packAT6(pan *float32, a *float64, lda int, k int)
+
 // packRowsAt16 is in gemm_amd64.s.
 //
 //go:noescape
@@ -75,6 +85,18 @@ func packA6F32(pan []float32, a []float64, off, lda, kb int) int {
 	_, _ = a[off+5*lda+k8-1], pan[6*k8-1] // the last values read and written
 	packA6x32(&pan[0], &a[off], lda, k8, &packA6Idx[0])
 	return k8
+}
+
+// packAT6F32 packs a full six-row float32 panel of a transposed A (packA's
+// pan, and a's six columns from at over kb rows) with AVX-512 where the
+// CPU has it, and reports whether it did.
+func packAT6F32(pan []float32, a []float64, at, lda, kb int) bool {
+	if !haveAVX512 {
+		return false
+	}
+	_, _ = a[at+(kb-1)*lda+5], pan[6*kb-1] // the last values read and written
+	packAT6(&pan[0], &a[at], lda, kb)
+	return true
 }
 
 // haveKernel reports whether dgemm and sgemmPacked can run on this CPU.

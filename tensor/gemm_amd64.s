@@ -459,67 +459,55 @@ dloop:
 	VZEROUPPER
 	RET
 
+// LOADT8x8 loads the 8×8 block of doubles whose rows start at SI, SI+R8,
+// SI+2·R8 and R9 (row 3), R9+R8, R9+2·R8, R10 (row 6), R10+R8, and
+// transposes it: interleaved in pairs (VUNPCKLPD/VUNPCKHPD), then its
+// 128-bit lanes gathered twice (VSHUFF64X2), which leaves column q of the
+// block in Zq.
+#define LOADT8x8 \
+	VMOVUPD (SI), Z0; VMOVUPD (SI)(R8*1), Z1; VMOVUPD (SI)(R8*2), Z2; VMOVUPD (R9), Z3; \
+	VMOVUPD (R9)(R8*1), Z4; VMOVUPD (R9)(R8*2), Z5; VMOVUPD (R10), Z6; VMOVUPD (R10)(R8*1), Z7; \
+	VUNPCKLPD Z1, Z0, Z8; VUNPCKHPD Z1, Z0, Z9; VUNPCKLPD Z3, Z2, Z10; VUNPCKHPD Z3, Z2, Z11; \
+	VUNPCKLPD Z5, Z4, Z12; VUNPCKHPD Z5, Z4, Z13; VUNPCKLPD Z7, Z6, Z14; VUNPCKHPD Z7, Z6, Z15; \
+	VSHUFF64X2 $0x88, Z10, Z8, Z16; VSHUFF64X2 $0xDD, Z10, Z8, Z17; \
+	VSHUFF64X2 $0x88, Z11, Z9, Z18; VSHUFF64X2 $0xDD, Z11, Z9, Z19; \
+	VSHUFF64X2 $0x88, Z14, Z12, Z20; VSHUFF64X2 $0xDD, Z14, Z12, Z21; \
+	VSHUFF64X2 $0x88, Z15, Z13, Z22; VSHUFF64X2 $0xDD, Z15, Z13, Z23; \
+	VSHUFF64X2 $0x88, Z20, Z16, Z0; VSHUFF64X2 $0xDD, Z20, Z16, Z4; \
+	VSHUFF64X2 $0x88, Z21, Z17, Z2; VSHUFF64X2 $0xDD, Z21, Z17, Z6; \
+	VSHUFF64X2 $0x88, Z22, Z18, Z1; VSHUFF64X2 $0xDD, Z22, Z18, Z5; \
+	VSHUFF64X2 $0x88, Z23, Z19, Z3; VSHUFF64X2 $0xDD, Z23, Z19, Z7
+
+// SETUPT8 sets up packT8's and packT8F32's registers from their arguments
+// (DI dst, SI src, R8 ld, CX k, R11 dld): R8 and R11 become row strides in
+// bytes (esz-byte elements in dst), CX the number of 8×8 blocks, R9 and R10
+// rows 3 and 6 of src, R12 and R13 rows 3 and 6 of dst, R14 eight of its
+// rows.
+#define SETUPT8(esz) \
+	SHLQ $3, R8; SHRQ $3, CX; IMULQ $esz, R11; \
+	LEAQ (SI)(R8*2), R9; ADDQ R8, R9; LEAQ (R9)(R8*2), R10; ADDQ R8, R10; \
+	LEAQ (DI)(R11*2), R12; ADDQ R11, R12; LEAQ (R12)(R11*2), R13; ADDQ R11, R13; \
+	MOVQ R11, R14; SHLQ $3, R14
+
+// NEXTT8 steps to the next 8×8 block: eight columns of src, eight rows of dst.
+#define NEXTT8 \
+	ADDQ $64, SI; ADDQ $64, R9; ADDQ $64, R10; ADDQ R14, DI; ADDQ R14, R12; ADDQ R14, R13
+
 // func packT8(dst, src *float64, ld int, k int, dld int)
 //
 // dst[dld·p + j] = src[j·ld + p] for j < 8, p < k (k a multiple of 8, at
 // least 8): eight rows of src transposed into eight columns of dst, eight
 // by eight with AVX-512 (a transposed B's panel for the float64 kernels).
-// Each 8×8 block is loaded as eight rows, interleaved in pairs
-// (VUNPCKLPD/VUNPCKHPD), then its 128-bit lanes are gathered twice
-// (VSHUFF64X2), which leaves column q of the block in one register.
 TEXT ·packT8(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ ld+16(FP), R8
-	SHLQ $3, R8
 	MOVQ k+24(FP), CX
-	SHRQ $3, CX
 	MOVQ dld+32(FP), R11
-	SHLQ $3, R11
-	LEAQ (SI)(R8*2), R9
-	ADDQ R8, R9 // R9: row 3
-	LEAQ (R9)(R8*2), R10
-	ADDQ R8, R10 // R10: row 6
-	LEAQ (DI)(R11*2), R12
-	ADDQ R11, R12 // R12: dst row 3
-	LEAQ (R12)(R11*2), R13
-	ADDQ R11, R13 // R13: dst row 6
-	MOVQ R11, R14
-	SHLQ $3, R14 // eight dst rows
+	SETUPT8(8)
 
 tloop:
-	VMOVUPD (SI), Z0
-	VMOVUPD (SI)(R8*1), Z1
-	VMOVUPD (SI)(R8*2), Z2
-	VMOVUPD (R9), Z3
-	VMOVUPD (R9)(R8*1), Z4
-	VMOVUPD (R9)(R8*2), Z5
-	VMOVUPD (R10), Z6
-	VMOVUPD (R10)(R8*1), Z7
-	VUNPCKLPD Z1, Z0, Z8
-	VUNPCKHPD Z1, Z0, Z9
-	VUNPCKLPD Z3, Z2, Z10
-	VUNPCKHPD Z3, Z2, Z11
-	VUNPCKLPD Z5, Z4, Z12
-	VUNPCKHPD Z5, Z4, Z13
-	VUNPCKLPD Z7, Z6, Z14
-	VUNPCKHPD Z7, Z6, Z15
-	VSHUFF64X2 $0x88, Z10, Z8, Z16
-	VSHUFF64X2 $0xDD, Z10, Z8, Z17
-	VSHUFF64X2 $0x88, Z11, Z9, Z18
-	VSHUFF64X2 $0xDD, Z11, Z9, Z19
-	VSHUFF64X2 $0x88, Z14, Z12, Z20
-	VSHUFF64X2 $0xDD, Z14, Z12, Z21
-	VSHUFF64X2 $0x88, Z15, Z13, Z22
-	VSHUFF64X2 $0xDD, Z15, Z13, Z23
-	VSHUFF64X2 $0x88, Z20, Z16, Z0 // column 0
-	VSHUFF64X2 $0xDD, Z20, Z16, Z4 // column 4
-	VSHUFF64X2 $0x88, Z21, Z17, Z2 // column 2
-	VSHUFF64X2 $0xDD, Z21, Z17, Z6 // column 6
-	VSHUFF64X2 $0x88, Z22, Z18, Z1 // column 1
-	VSHUFF64X2 $0xDD, Z22, Z18, Z5 // column 5
-	VSHUFF64X2 $0x88, Z23, Z19, Z3 // column 3
-	VSHUFF64X2 $0xDD, Z23, Z19, Z7 // column 7
+	LOADT8x8
 	VMOVUPD Z0, (DI)
 	VMOVUPD Z1, (DI)(R11*1)
 	VMOVUPD Z2, (DI)(R11*2)
@@ -528,14 +516,71 @@ tloop:
 	VMOVUPD Z5, (R12)(R11*2)
 	VMOVUPD Z6, (R13)
 	VMOVUPD Z7, (R13)(R11*1)
-	ADDQ $64, SI
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ R14, DI
-	ADDQ R14, R12
-	ADDQ R14, R13
+	NEXTT8
 	DECQ CX
 	JNZ tloop
+	VZEROUPPER
+	RET
+
+// func packT8F32(dst *float32, src *float64, ld int, k int, dld int)
+//
+// packT8 rounded to float32: dst[dld·p + j] = float32(src[j·ld + p]) (a
+// transposed B's panel for the float32 kernels).
+TEXT ·packT8F32(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ k+24(FP), CX
+	MOVQ dld+32(FP), R11
+	SETUPT8(4)
+
+t32loop:
+	LOADT8x8
+	VCVTPD2PS Z0, Y0
+	VCVTPD2PS Z1, Y1
+	VCVTPD2PS Z2, Y2
+	VCVTPD2PS Z3, Y3
+	VCVTPD2PS Z4, Y4
+	VCVTPD2PS Z5, Y5
+	VCVTPD2PS Z6, Y6
+	VCVTPD2PS Z7, Y7
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(R11*1)
+	VMOVUPS Y2, (DI)(R11*2)
+	VMOVUPS Y3, (R12)
+	VMOVUPS Y4, (R12)(R11*1)
+	VMOVUPS Y5, (R12)(R11*2)
+	VMOVUPS Y6, (R13)
+	VMOVUPS Y7, (R13)(R11*1)
+	NEXTT8
+	DECQ CX
+	JNZ t32loop
+	VZEROUPPER
+	RET
+
+// func packAT6(pan *float32, a *float64, lda int, k int)
+//
+// pan[6p + i] = float32(a[p·lda + i]) for i < 6, p < k (k ≥ 1): a six-row
+// panel of a transposed A (six columns of A as stored) rounded to float32,
+// one stored row's six values at a time through a mask, so nothing past
+// them is read or written.
+TEXT ·packAT6(SB), NOSPLIT, $0-32
+	MOVQ pan+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $3, R8
+	MOVQ k+24(FP), CX
+	MOVQ $0x3f, AX
+	KMOVW AX, K1
+
+atloop6:
+	VMOVUPD.Z (SI), K1, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, K1, (DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ atloop6
 	VZEROUPPER
 	RET
 

@@ -36,5 +36,16 @@ func packT8(dst, src *float64, ld int, k int, dld int) {
 	panic("tensor: no dgemm kernel in this build")
 }
 
+func packT8F32(dst *float32, src *float64, ld int, k int, dld int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
+func packAT6(pan *float32, a *float64, lda int, k int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
+// packAT6F32 packs nothing in this build: packA packs the panel.
+func packAT6F32(pan []float32, a []float64, at, lda, kb int) bool { return false }
+
 // packA6F32 packs nothing in this build: packA6 packs every column.
 func packA6F32(pan []float32, a []float64, off, lda, kb int) int { return 0 }

@@ -306,6 +306,70 @@ func TestPackA6Float32(t *testing.T) {
 	}
 }
 
+// TestPackTransposedFloat32 checks the float32 panels of transposed
+// operands, packed with AVX-512 where the CPU has it (A: six stored
+// columns through a mask; B: 8×8 blocks transposed, the last kb mod 8 rows
+// in Go), value by value against float32 of the stored value, for every
+// depth up to 41, panels of A and B with partial panels among them, rows
+// longer than the panel, and values that round, overflow float32, are
+// infinite or NaN. Planted: packAT6's mask one lane short (0x1f), and
+// packT8F32's third dst row stored at the second's place — both failed.
+func TestPackTransposedFloat32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 9))
+	special := func(x []float64) {
+		x[0], x[len(x)/2], x[len(x)-1] = math.NaN(), math.Inf(-1), 1e300
+	}
+	for kb := 1; kb <= 41; kb++ {
+		// A stored [kb rows, lda], op(A) = Aᵀ: a panel of rows i0..i0+mb of
+		// op(A) is columns of the stored A.
+		const mb, i0 = 13, 2 // two full six-row panels and a partial one
+		lda := i0 + mb + 3
+		a := randSlice(rng, kb*lda)
+		special(a)
+		pan := make([]float32, 18*kb+1) // one more, which must stay 0
+		packA(pan[:18*kb], 6, true, a, lda, i0, mb, 0, kb)
+		for ip := 0; ip < mb; ip += 6 {
+			for p := range kb {
+				for ii := range 6 {
+					var want float32
+					if ip+ii < mb {
+						want = float32(a[p*lda+i0+ip+ii])
+					}
+					if got := pan[ip*kb+6*p+ii]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("A kb %d: panel row %d, depth %d: %v, want %v", kb, ip+ii, p, got, want)
+					}
+				}
+			}
+		}
+		if pan[18*kb] != 0 {
+			t.Fatalf("A kb %d: wrote past the panels", kb)
+		}
+		// B stored [n rows, ldb], op(B) = Bᵀ: panel columns are stored rows.
+		const nb, j0, p0 = 45, 3, 2 // one full 32-column panel and a partial one
+		ldb := p0 + kb + 4
+		b := randSlice(rng, (j0+nb)*ldb)
+		special(b)
+		bp := make([]float32, 64*kb+1)
+		packB(bp[:64*kb], 32, true, b, ldb, nil, p0, kb, j0, nb)
+		for jp := 0; jp < nb; jp += 32 {
+			for p := range kb {
+				for jj := range 32 {
+					var want float32
+					if jp+jj < nb {
+						want = float32(b[(j0+jp+jj)*ldb+p0+p])
+					}
+					if got := bp[jp*kb+32*p+jj]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("B kb %d: depth %d, panel column %d: %v, want %v", kb, p, jp+jj, got, want)
+					}
+				}
+			}
+		}
+		if bp[64*kb] != 0 {
+			t.Fatalf("B kb %d: wrote past the panels", kb)
+		}
+	}
+}
+
 // TestGemmGridSameBits: the float32 product that reads a float32 B in
 // place at row offsets (gemmGrid, a convolution's grid) gives the same bits
 // as the packed product of the same rows at the same offsets (packB
