@@ -185,10 +185,11 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 }
 
 // gemmCall is one BLAS call of gemmAt. The AVX-512 float32 kernel sets C
-// from init itself; other products have C's rows filled with it first.
+// from init itself (where b's rows lie ldb apart, as a Linear's weight's
+// do); other products have C's rows filled with it first.
 func gemmCall(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64, ldc int) {
 	if init != nil {
-		if p == Float32 && haveAVX512 {
+		if p == Float32 && haveAVX512 && boff == nil {
 			gemmPacked(6, 32, sgemmKernel6x32, true, tA, tB, m, n, k, a, lda, b, ldb, boff, 0, init, c, ldc)
 			return
 		}
