@@ -139,9 +139,12 @@ func colSums(dst, x []float64, rows, cols int) {
 	}
 }
 
+// addTo adds x to dst element by element (runBinary's vector blocks, then
+// Go).
 func addTo(dst, x []float64) {
 	x = x[:len(dst)]
-	for i := range dst {
+	n := binaryVec(opAdd, dst, dst, 1, x, 1)
+	for i := n; i < len(dst); i++ {
 		dst[i] += x[i]
 	}
 }
