@@ -17,7 +17,8 @@ import (
 // The kernel sums each block of kc products in float32, in order, and adds
 // the sum to c in float64, so each element's rounding does not depend on
 // how C is split among goroutines. A kernel that sets C (sets) does so with
-// the first block of sums where beta is 0, from zeros: no pass clearing C
+// the first block of sums, from init (one value per column; beta is then
+// ignored) or, where beta is 0, from zeros: no pass filling or clearing C
 // first and no read of it, the same bits.
 //
 // With boff non-nil, row i of b as stored starts at b[boff[i]] instead of
