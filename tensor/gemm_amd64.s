@@ -489,6 +489,13 @@ dloop:
 	LEAQ (DI)(R11*2), R12; ADDQ R11, R12; LEAQ (R12)(R11*2), R13; ADDQ R11, R13; \
 	MOVQ R11, R14; SHLQ $3, R14
 
+// STORET8 stores r0–r7 with op to dst's eight rows from DI (stride R11;
+// R12 and R13 rows 3 and 6): the transposed block's columns, as doubles
+// or rounded to floats.
+#define STORET8(op, r0, r1, r2, r3, r4, r5, r6, r7) \
+	op r0, (DI); op r1, (DI)(R11*1); op r2, (DI)(R11*2); op r3, (R12); \
+	op r4, (R12)(R11*1); op r5, (R12)(R11*2); op r6, (R13); op r7, (R13)(R11*1)
+
 // NEXTT8 steps to the next 8×8 block: eight columns of src, eight rows of dst.
 #define NEXTT8 \
 	ADDQ $64, SI; ADDQ $64, R9; ADDQ $64, R10; ADDQ R14, DI; ADDQ R14, R12; ADDQ R14, R13
@@ -508,14 +515,7 @@ TEXT ·packT8(SB), NOSPLIT, $0-40
 
 tloop:
 	LOADT8x8
-	VMOVUPD Z0, (DI)
-	VMOVUPD Z1, (DI)(R11*1)
-	VMOVUPD Z2, (DI)(R11*2)
-	VMOVUPD Z3, (R12)
-	VMOVUPD Z4, (R12)(R11*1)
-	VMOVUPD Z5, (R12)(R11*2)
-	VMOVUPD Z6, (R13)
-	VMOVUPD Z7, (R13)(R11*1)
+	STORET8(VMOVUPD, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	NEXTT8
 	DECQ CX
 	JNZ tloop
@@ -544,14 +544,7 @@ t32loop:
 	VCVTPD2PS Z5, Y5
 	VCVTPD2PS Z6, Y6
 	VCVTPD2PS Z7, Y7
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, (DI)(R11*1)
-	VMOVUPS Y2, (DI)(R11*2)
-	VMOVUPS Y3, (R12)
-	VMOVUPS Y4, (R12)(R11*1)
-	VMOVUPS Y5, (R12)(R11*2)
-	VMOVUPS Y6, (R13)
-	VMOVUPS Y7, (R13)(R11*1)
+	STORET8(VMOVUPS, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7)
 	NEXTT8
 	DECQ CX
 	JNZ t32loop
