@@ -62,16 +62,25 @@ func (tp *Tape) Grad(outputs, inputs []*Tensor, opts GradOptions) []*Tensor {
 		}
 	}
 
+	var sums *gradSums // nil when the backward pass is recorded
 	if !opts.CreateGraph {
 		tp.paused = true
 		defer func() { tp.paused = false }()
+		sums = &gradSums{owned: map[*Tensor]bool{}, band: map[*Tensor]sliceBand{}}
 	}
+	saved := tp.sums
+	tp.sums = sums
+	defer func() { tp.sums = saved }()
 	grads := make(map[*Tensor]*Tensor)
 	accumulate := func(t, g *Tensor) {
 		if !sameShape(t.shape, g.shape) {
 			panic(fmt.Sprintf("tensor: Grad: gradient of shape %v for a tensor of shape %v", g.shape, t.shape))
 		}
-		if old := grads[t]; old != nil {
+		switch old := grads[t]; {
+		case old == nil:
+		case sums != nil:
+			g = sums.add(tp, old, g)
+		default:
 			g = tp.Add(old, g)
 		}
 		grads[t] = g
@@ -100,6 +109,9 @@ func (tp *Tape) Grad(outputs, inputs []*Tensor, opts GradOptions) []*Tensor {
 		if g == nil {
 			continue
 		}
+		if sums != nil {
+			sums.hand(tp, g) // the vjp may pass it on to several inputs
+		}
 		if !isInput[nd.out] {
 			delete(grads, nd.out)
 		}
@@ -118,6 +130,9 @@ func (tp *Tape) Grad(outputs, inputs []*Tensor, opts GradOptions) []*Tensor {
 	res := make([]*Tensor, len(inputs))
 	for i, x := range inputs {
 		if g := grads[x]; g != nil {
+			if sums != nil {
+				sums.hand(tp, g)
+			}
 			res[i] = g
 		} else {
 			res[i] = tp.make(x.shape, tp.allocZero(len(x.data)))
@@ -127,6 +142,103 @@ func (tp *Tape) Grad(outputs, inputs []*Tensor, opts GradOptions) []*Tensor {
 		tp.freeGraph()
 	}
 	return res
+}
+
+// gradSums lets a first-order Grad (one not recorded) add a tensor's
+// gradient contributions in place rather than into a new tensor per
+// contribution. Only sums it made itself, or Slice's adjoints made during
+// it, are added into, and only until an op's vjp is handed one (a vjp may
+// pass its g on to several inputs, as Add's does), so no tensor anyone else
+// holds is changed.
+//
+// Slice's adjoint (unslice) puts a piece's gradient in zeros of the whole
+// shape. Here it is made lazily: the zeros are written only when it is
+// the first contribution to a sum and someone reads it or adds to it; added
+// to a sum, only its band is, from the piece. A Split in k pieces thus costs
+// one tensor of zeros and k band additions, instead of k tensors of zeros
+// and k − 1 additions of the whole.
+//
+// Each element is the same IEEE sum as Add's, of the same two values, so
+// the gradients have the same bits as a recorded pass's, but for the sign
+// of a zero: a −0 outside a band stays −0 where Add would give −0 + 0 = +0.
+type gradSums struct {
+	owned map[*Tensor]bool      // sums that only this Grad holds
+	band  map[*Tensor]sliceBand // owned tensors not yet written: a piece in zeros
+}
+
+// sliceBand is a lazy unslice: piece at [lo, lo + piece's size) of axis,
+// zeros elsewhere.
+type sliceBand struct {
+	axis, lo int
+	piece    *Tensor
+}
+
+// rows calls f with each run of values the band covers: the run's offset
+// in the whole tensor of shape and its values in the piece.
+func (b sliceBand) rows(shape []int, f func(at int, vals []float64)) {
+	outer, n, inner := splitAt(shape, b.axis)
+	w := b.piece.shape[b.axis] * inner
+	parallelRows(outer, w, func(r0, r1 int) {
+		for o := r0; o < r1; o++ {
+			f((o*n+b.lo)*inner, b.piece.data[o*w:(o+1)*w])
+		}
+	})
+}
+
+// slice returns Slice's adjoint, piece g placed at lo along axis in zeros
+// of shape, lazily: its data is written when it is read (write).
+func (s *gradSums) slice(g *Tensor, shape []int, axis, lo int) *Tensor {
+	t := &Tensor{shape: cloneInts(shape), prec: g.prec}
+	s.owned[t] = true
+	s.band[t] = sliceBand{axis, lo, g}
+	return t
+}
+
+// write gives a lazy unslice its data.
+func (s *gradSums) write(tp *Tape, t *Tensor) {
+	b, ok := s.band[t]
+	if !ok {
+		return
+	}
+	delete(s.band, t)
+	t.data = tp.allocZero(numel(t.shape))
+	b.rows(t.shape, func(at int, vals []float64) { copy(t.data[at:], vals) })
+}
+
+// add returns old + g (the same shape), made in place in whichever of the
+// two s owns, else a new tensor that s then owns.
+func (s *gradSums) add(tp *Tape, old, g *Tensor) *Tensor {
+	dst, src := old, g
+	if !s.owned[dst] {
+		dst, src = g, old
+	}
+	if !s.owned[dst] { // neither is lazy: lazy ones are owned
+		sum := tp.Add(old, g)
+		s.owned[sum] = true
+		return sum
+	}
+	s.write(tp, dst)
+	if b, ok := s.band[src]; ok {
+		b.rows(dst.shape, func(at int, vals []float64) { addTo(dst.data[at:at+len(vals)], vals) })
+		s.release(src) // never written: nothing else holds it
+	} else {
+		parallelFor(len(dst.data), func(lo, hi int) { addTo(dst.data[lo:hi], src.data[lo:hi]) })
+	}
+	dst.prec = lowest(old, g) // as Add's output's
+	return dst
+}
+
+// hand gives up t, which is being handed to a vjp or returned, writing it
+// first if it is lazy.
+func (s *gradSums) hand(tp *Tape, t *Tensor) {
+	s.write(tp, t)
+	s.release(t)
+}
+
+// release forgets t.
+func (s *gradSums) release(t *Tensor) {
+	delete(s.owned, t)
+	delete(s.band, t)
 }
 
 func fill(d []float64, v float64) {

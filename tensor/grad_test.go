@@ -252,3 +252,61 @@ func TestGradCheckRandomShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestGradSumsAliased: a first-order Grad adds gradient contributions in
+// place only into sums nobody else holds. Add's vjp hands the same g to
+// both its inputs; a later contribution to one of them must not change the
+// other's gradient. Every value here is exact: the gradients are [c0 | c1]
+// for b and [c0 | c1] + d for a, however the pieces are summed.
+func TestGradSumsAliased(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	a, b, d := Randn(rng, 4, 6), Randn(rng, 4, 6), Randn(rng, 4, 6)
+	c0, c1 := Randn(rng, 4, 2), Randn(rng, 4, 4)
+	tp := NewTape()
+	u := tp.Mul(a, d) // recorded first, so its contribution to a comes last
+	parts := tp.Split(tp.Add(a, b), 1, 2, 4)
+	loss := tp.Add(tp.Add(tp.Sum(tp.Mul(parts[0], c0)), tp.Sum(tp.Mul(parts[1], c1))), tp.Sum(u))
+	g := tp.Grad([]*Tensor{loss}, []*Tensor{a, b}, GradOptions{})
+	want := make([]float64, 24)
+	for i := range 4 {
+		copy(want[i*6:], c0.data[i*2:(i+1)*2])
+		copy(want[i*6+2:], c1.data[i*4:(i+1)*4])
+	}
+	equalBits(t, "∂/∂b", g[1].data, want)
+	for i := range want {
+		want[i] += d.data[i]
+	}
+	equalBits(t, "∂/∂a", g[0].data, want)
+}
+
+// TestGradSumsSameBits: the first-order gradients, whose contributions are
+// added in place (and a Split's pieces only in their bands), have the same
+// bits as the recorded pass's (CreateGraph), whose additions are Add ops:
+// a product split along its last axis and, reshaped, along a middle one,
+// each piece used, the whole used again, and a float32 weight.
+func TestGradSumsSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	x, w := Randn(rng, 5, 7), Randn(rng, 7, 12).SetPrecision(Float32)
+	loss := func(tp *Tape) *Tensor {
+		h := tp.MatMul(x, w) // [5, 12]
+		q := tp.Split(h, 1, 4, 4, 4)
+		s := tp.Add(tp.Sum(tp.Mul(q[0], tp.Tanh(q[1]))), tp.Sum(tp.Mul(q[2], q[2])))
+		m := tp.Split(tp.Reshape(h, 5, 3, 4), 1, 1, 2) // outer 5: bands in every row
+		s = tp.Add(s, tp.Sum(tp.Mul(tp.Tanh(m[0]), m[1])))
+		return tp.Add(s, tp.Sum(tp.Mul(h, h)))
+	}
+	var want [][]float64
+	for _, create := range []bool{true, false} {
+		tp := NewTape()
+		g := tp.Grad([]*Tensor{loss(tp)}, []*Tensor{x, w}, GradOptions{CreateGraph: create})
+		if create {
+			want = [][]float64{g[0].Clone().data, g[1].Clone().data}
+			continue
+		}
+		equalBits(t, "∂/∂x", g[0].data, want[0])
+		equalBits(t, "∂/∂w", g[1].data, want[1])
+		if g[1].Precision() != Float32 {
+			t.Errorf("∂/∂w has precision %v, want float32 as the recorded pass's", g[1].Precision())
+		}
+	}
+}

@@ -121,6 +121,9 @@ func (tp *Tape) SliceCols(x *Tensor, lo, hi int) *Tensor {
 
 // unslice places g at offset lo along axis in zeros of shape: Slice's adjoint.
 func (tp *Tape) unslice(g *Tensor, shape []int, axis, lo int) *Tensor {
+	if tp.sums != nil { // a first-order Grad: lazily, see gradSums
+		return tp.sums.slice(g, shape, axis, lo)
+	}
 	outer, n, inner := splitAt(shape, axis)
 	hi := lo + g.shape[axis]
 	out := tp.make(shape, tp.allocZero(numel(shape)))

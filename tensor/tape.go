@@ -13,9 +13,10 @@ package tensor
 // A Tape is not safe for concurrent use: give each goroutine its own.
 type Tape struct {
 	nodes  []node
-	gen    uint64 // bumped when the graph is freed, so stale tensors read as leaves
-	paused bool   // set while Grad runs VJPs without CreateGraph
-	noGrad bool   // never records: storage recycling only
+	gen    uint64    // bumped when the graph is freed, so stale tensors read as leaves
+	paused bool      // set while Grad runs VJPs without CreateGraph
+	noGrad bool      // never records: storage recycling only
+	sums   *gradSums // set while a first-order Grad runs: its in-place sums
 
 	free map[int][][]float64 // recycled buffers by length
 	used [][]float64         // buffers handed out since the last Reset
