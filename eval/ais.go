@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/limit"
+	"github.com/goebm/goebm/internal/progress"
 	"github.com/goebm/goebm/sampler"
 	"github.com/goebm/goebm/schedule"
 	"github.com/goebm/goebm/tensor"
@@ -379,16 +378,5 @@ func finish(bar *progressbar.ProgressBar) {
 // newBar returns a progress bar of total evaluations on w, or on standard
 // error when w is nil and that is a terminal; nil when there is none.
 func newBar(w io.Writer, total int64) *progressbar.ProgressBar {
-	if w == nil {
-		if !term.IsTerminal(int(os.Stderr.Fd())) {
-			return nil
-		}
-		w = os.Stderr
-	}
-	return progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("AIS"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish())
+	return progress.New(w, total, "AIS")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/goebm/goebm/dataset"
@@ -104,19 +105,58 @@ func TestGenerateChunked(t *testing.T) {
 		sizes = append(sizes, rows)
 		return tensor.Full(float64(c), rows, 2), nil
 	}
-	got, err := generateChunked(context.Background(), 2*genChunk+7, 2, gen)
+	var told []int
+	got, err := generateChunked(context.Background(), 2*genChunk+7, 2, gen, func(rows int) { told = append(told, rows) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{genChunk, genChunk, 7}; !slices.Equal(sizes, want) {
-		t.Fatalf("chunks of %v rows, want %v", sizes, want)
+	if want := []int{genChunk, genChunk, 7}; !slices.Equal(sizes, want) || !slices.Equal(told, want) {
+		t.Fatalf("chunks of %v rows, told %v, want %v", sizes, told, want)
 	}
 	if len(got) != 2*(2*genChunk+7) || got[0] != 0 || got[2*genChunk] != 1 || got[len(got)-1] != 2 {
 		t.Fatalf("rows out of order or missing: %d values", len(got))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := generateChunked(ctx, 3, 2, gen); !errors.Is(err, context.Canceled) {
+	if _, err := generateChunked(ctx, 3, 2, gen, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: got %v", err)
+	}
+}
+
+// TestScoreImagesProgress: scoring draws a bar of the images generated, out
+// of their number, on ScoreOptions.Progress (10 classes of 2 here, by an
+// untrained JEM energy that is its own classifier). The bar redraws at most
+// every 100 ms and is cleared when finished, so only its first drawing is
+// sure to be seen.
+func TestScoreImagesProgress(t *testing.T) {
+	train, test, im, err := ImageData("digits", "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Config{Data: "digits", Loss: "jem", Arch: ArchConv, Widths: []int{4}, Activation: "silu", Steps: 1, Batch: 8, LR: 1e-3, Seed: 1,
+		CDSteps: 2, CDStep: 1, CDNoise: dataset.Float(0.01), CDReg: dataset.Float(0.1), GenWeight: dataset.Float(0.5)}.ForImages(im)
+	o, err := c.NewLoss(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := c.Network(KindOf(o), c.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(c, net, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clf, err := AsClassifier(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bar strings.Builder
+	s, err := ScoreImages(context.Background(), m, clf, train, test, ScoreOptions{Samples: 25, Guidance: 1, Seed: 1, Progress: &bar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Samples != 20 || !strings.Contains(bar.String(), "generate") || !strings.Contains(bar.String(), "/20,") {
+		t.Errorf("%d images scored, bar %q: want 20 and a bar of 20", s.Samples, bar.String())
 	}
 }

@@ -3,8 +3,12 @@ package model
 import (
 	"context"
 	"fmt"
+	"io"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/goebm/goebm/eval"
+	"github.com/goebm/goebm/internal/progress"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -138,21 +142,49 @@ type ImageScores struct {
 	Histogram []int `json:"histogram"`
 }
 
-// ScoreImages generates n images from m (n/K per class with guidance w
-// for a conditional model of K classes) seeded by seed, and scores them in
-// clf's feature space against the test images (ImageScores).
-func ScoreImages(ctx context.Context, m Model, clf *Classifier, train, test Labelled, n int, w float64, seed uint64) (ImageScores, error) {
+// ScoreOptions says what ScoreImages generates.
+type ScoreOptions struct {
+	// Samples is how many images are generated: Samples/K per class, with
+	// guidance Guidance, for a conditional model of K classes (at least one
+	// each).
+	Samples int
+	// Guidance is a conditional model's guidance weight w.
+	Guidance float64
+	// Seed seeds the generation.
+	Seed uint64
+	// Progress receives a progress bar of the images generated, with the
+	// time left; nil means standard error where that is a terminal.
+	Progress io.Writer
+}
+
+// ScoreImages generates images from m as o says and scores them in clf's
+// feature space against the test images (ImageScores).
+func ScoreImages(ctx context.Context, m Model, clf *Classifier, train, test Labelled, o ScoreOptions) (ImageScores, error) {
 	var s ImageScores
 	if m.Config().Dim != clf.Config().Dim {
 		return s, fmt.Errorf("model: a model of %d pixels scored by a classifier of %d: %w", m.Config().Dim, clf.Config().Dim, ErrInvalid)
 	}
+	n, w, seed := o.Samples, o.Guidance, o.Seed
+	cm, conditional := m.(Conditional)
+	conditional = conditional && cm.Classes() > 0
+	per := 0 // images of each class
+	if conditional {
+		per = max(n/cm.Classes(), 1)
+		n = per * cm.Classes()
+	}
+	bar := progress.New(o.Progress, int64(n), "generate",
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("images"))
+	done := func(rows int) {
+		if bar != nil {
+			bar.Add(rows)
+		}
+	}
 	var x *tensor.Tensor
 	var want []int
 	var err error
-	if cm, ok := m.(Conditional); ok && cm.Classes() > 0 {
+	if conditional {
 		k := cm.Classes()
-		per := max(n/k, 1)
-		if x, err = GenerateByClass(ctx, cm, per, w, seed); err != nil {
+		if x, err = generateByClass(ctx, cm, per, w, seed, done); err != nil {
 			return s, err
 		}
 		for y := range k {
@@ -164,11 +196,14 @@ func ScoreImages(ctx context.Context, m Model, clf *Classifier, train, test Labe
 	} else {
 		data, err := generateChunked(ctx, n, m.Config().Dim, func(c, rows int) (*tensor.Tensor, error) {
 			return m.Generate(ctx, rows, newRandStream(seed, 5+uint64(c)<<32)) // chunk 0: newRand(seed)
-		})
+		}, done)
 		if err != nil {
 			return s, err
 		}
 		x = tensor.New(data, n, m.Config().Dim)
+	}
+	if bar != nil {
+		bar.Finish()
 	}
 	s.Samples = x.Dim(0)
 	fx, err := clf.Features(ctx, x)

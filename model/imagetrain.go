@@ -103,12 +103,18 @@ func GenerateGrid(ctx context.Context, m Model, w float64, seed uint64) (*tensor
 // after class, each class seeded from seed and its label, in chunks of at
 // most genChunk images (the next chunk of a class from the next stream).
 func GenerateByClass(ctx context.Context, m Conditional, n int, w float64, seed uint64) (*tensor.Tensor, error) {
+	return generateByClass(ctx, m, n, w, seed, nil)
+}
+
+// generateByClass is GenerateByClass calling done (if not nil) with the
+// rows of each chunk drawn.
+func generateByClass(ctx context.Context, m Conditional, n int, w float64, seed uint64, done func(rows int)) (*tensor.Tensor, error) {
 	k, d := m.Classes(), m.Config().Dim
 	out := make([]float64, 0, k*n*d)
 	for y := range k {
 		x, err := generateChunked(ctx, n, d, func(c, rows int) (*tensor.Tensor, error) {
 			return m.GenerateLabel(ctx, rows, y, w, newRandStream(seed, uint64(y)+10+uint64(c)<<32))
-		})
+		}, done)
 		if err != nil {
 			return nil, err
 		}
@@ -125,18 +131,23 @@ func GenerateByClass(ctx context.Context, m Conditional, n int, w float64, seed 
 const genChunk = 250
 
 // generateChunked draws n rows of dimension d by gen in chunks of at most
-// genChunk rows; gen(c, rows) draws chunk c.
-func generateChunked(ctx context.Context, n, d int, gen func(c, rows int) (*tensor.Tensor, error)) ([]float64, error) {
+// genChunk rows; gen(c, rows) draws chunk c, and done (if not nil) is told
+// each chunk's rows.
+func generateChunked(ctx context.Context, n, d int, gen func(c, rows int) (*tensor.Tensor, error), done func(rows int)) ([]float64, error) {
 	out := make([]float64, 0, n*d)
 	for c := 0; len(out) < n*d; c++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		x, err := gen(c, min(genChunk, n-len(out)/d))
+		rows := min(genChunk, n-len(out)/d)
+		x, err := gen(c, rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, x.Data()...)
+		if done != nil {
+			done(rows)
+		}
 	}
 	return out, nil
 }

@@ -11,11 +11,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/goebm/goebm/internal/progress"
 	"github.com/goebm/goebm/internal/safefile"
 	"github.com/goebm/goebm/nn"
 	"github.com/goebm/goebm/tensor"
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // Status describes the step just taken.
@@ -117,9 +117,9 @@ func (e *ema) AfterStep(t *Trainer, s Status) error {
 
 func (e *ema) Stop(*Trainer, error) error { return nil }
 
-// progress draws a progress bar with the step, the loss, the rate (steps
+// progressHook draws a progress bar with the step, the loss, the rate (steps
 // and samples per second) and the time left.
-type progress struct {
+type progressHook struct {
 	bar       *progressbar.ProgressBar
 	batch     int
 	firstStep int // the step the run started from (a resumed run's)
@@ -127,34 +127,25 @@ type progress struct {
 
 // newProgress returns the bar on Config.Progress, or on standard error when
 // that is a terminal; nil when there is none.
-func newProgress(t *Trainer) *progress {
-	w := t.cfg.Progress
-	if w == nil {
-		if !term.IsTerminal(int(os.Stderr.Fd())) {
-			return nil
-		}
-		w = os.Stderr
-	}
-	bar := progressbar.NewOptions(t.cfg.Steps,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("train"),
+func newProgress(t *Trainer) *progressHook {
+	bar := progress.New(t.cfg.Progress, int64(t.cfg.Steps), "train",
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("steps"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish())
+		progressbar.OptionSetItsString("steps"))
+	if bar == nil {
+		return nil
+	}
 	bar.Set(t.step)
-	return &progress{bar: bar, batch: t.cfg.BatchSize * t.cfg.Accumulate, firstStep: t.step}
+	return &progressHook{bar: bar, batch: t.cfg.BatchSize * t.cfg.Accumulate, firstStep: t.step}
 }
 
-func (p *progress) AfterStep(_ *Trainer, s Status) error {
+func (p *progressHook) AfterStep(_ *Trainer, s Status) error {
 	rate := float64((s.Step-p.firstStep)*p.batch) / max(s.Elapsed.Seconds(), 1e-9)
 	p.bar.Describe(fmt.Sprintf("train, loss %.4g, %.0f samples/s", s.Loss, rate))
 	return p.bar.Add(1)
 }
 
-func (p *progress) Stop(_ *Trainer, cause error) error {
+func (p *progressHook) Stop(_ *Trainer, cause error) error {
 	if cause == nil {
 		return p.bar.Finish()
 	}

@@ -191,7 +191,7 @@ func evalImages(ctx context.Context, stdout io.Writer, asJSON bool, dir string, 
 		if cm.Config().Data != c.Data {
 			return usagef("-classifier %s was trained on %s, the model on %s", clfDir, cm.Config().Data, c.Data)
 		}
-		sc, err := model.ScoreImages(ctx, m, clf, train, test, n, w, seed)
+		sc, err := model.ScoreImages(ctx, m, clf, train, test, model.ScoreOptions{Samples: n, Guidance: w, Seed: seed})
 		if err != nil {
 			return err
 		}
