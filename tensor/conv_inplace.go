@@ -67,10 +67,13 @@ func (g *convGeom) forwardInPlace() bool {
 }
 
 // grid32 says whether g's in-place forward product reads a float32 grid
-// (gemmGrid): float32 with AVX-512, and at least convGridDepth taps (a
-// first layer's few taps gain nothing from it).
+// (gemmGrid): float32 with AVX-512. It does at any depth: with the kernel
+// setting each row from its bias, a first layer's few taps gain from it too
+// (measured on 128 28×28 inputs to 32 channels, forward: 3×3 taps of one
+// channel 1.6–2× faster, 2×2 taps 1.3–1.9×, a 1×1 conv of 3 channels
+// within noise).
 func (g *convGeom) grid32() bool {
-	return g.prec == Float32 && haveAVX512 && packedProduct(g.prec) && g.rows()/g.groups >= convGridDepth
+	return g.prec == Float32 && haveAVX512 && packedProduct(g.prec)
 }
 
 // convInPlaceWaste bounds the wasted multiply-adds per output of the
@@ -333,10 +336,6 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 		convOffPool.Put(offp)
 	})
 }
-
-// convGridDepth is the least depth of a product that reads a float32 grid
-// in place.
-const convGridDepth = 32
 
 // conv32Pool holds float32 grids.
 var conv32Pool = sync.Pool{New: func() any { return new([]float32) }}
