@@ -73,14 +73,7 @@ func TestScoreFlowLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := cfg.Network(KindOf(l), cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	untrained, err := New(cfg, net, l)
-	if err != nil {
-		t.Fatal(err)
-	}
+	untrained := untrainedWith(t, cfg, l)
 	ctx := context.Background()
 	before, err := Score(ctx, untrained, "twomoons", train, test, rand.New(rand.NewPCG(1, 4)))
 	if err != nil {

@@ -35,18 +35,7 @@ func TestImageClassifiersLearn(t *testing.T) {
 	for _, loss := range []string{"ce", "jem"} {
 		c := Config{Data: "digits", Loss: loss, Arch: ArchConv, Widths: []int{8, 16}, Activation: "silu", Steps: 150, Batch: 32, LR: 3e-3, Seed: 1,
 			CDSteps: 5, CDStep: 1, CDNoise: dataset.Float(0.01), CDReg: dataset.Float(0.1), GenWeight: dataset.Float(0.5)}.ForImages(im)
-		if err := c.Check(); err != nil {
-			t.Fatal(err)
-		}
-		o, err := c.NewLoss(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		net, err := c.Network(KindOf(o), c.Seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		untrained, _ := New(c, net, o)
+		untrained, o := newUntrained(t, c)
 		clf0, err := AsClassifier(untrained)
 		if err != nil {
 			t.Fatal(err)
@@ -87,6 +76,34 @@ func TestImageClassifiersLearn(t *testing.T) {
 			t.Errorf("jem: mean energy of held-out digits %.3f, of noise %.3f: want the digits lower", mean(eData), mean(eNoise))
 		}
 	}
+}
+
+// newUntrained returns the untrained model of a checked config c, and its
+// loss.
+func newUntrained(t *testing.T, c Config) (Model, Objective) {
+	t.Helper()
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := c.NewLoss(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return untrainedWith(t, c, o), o
+}
+
+// untrainedWith returns the untrained model of config c and loss o.
+func untrainedWith(t *testing.T, c Config, o Objective) Model {
+	t.Helper()
+	net, err := c.Network(KindOf(o), c.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(c, net, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func mean(v []float64) float64 {
@@ -133,20 +150,8 @@ func TestScoreImagesProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Config{Data: "digits", Loss: "jem", Arch: ArchConv, Widths: []int{4}, Activation: "silu", Steps: 1, Batch: 8, LR: 1e-3, Seed: 1,
-		CDSteps: 2, CDStep: 1, CDNoise: dataset.Float(0.01), CDReg: dataset.Float(0.1), GenWeight: dataset.Float(0.5)}.ForImages(im)
-	o, err := c.NewLoss(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := c.Network(KindOf(o), c.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(c, net, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := newUntrained(t, Config{Data: "digits", Loss: "jem", Arch: ArchConv, Widths: []int{4}, Activation: "silu", Steps: 1, Batch: 8, LR: 1e-3, Seed: 1,
+		CDSteps: 2, CDStep: 1, CDNoise: dataset.Float(0.01), CDReg: dataset.Float(0.1), GenWeight: dataset.Float(0.5)}.ForImages(im))
 	clf, err := AsClassifier(m)
 	if err != nil {
 		t.Fatal(err)

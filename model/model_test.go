@@ -64,14 +64,7 @@ func TestTrainingHelps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net, err := cfg.Network(KindOf(l), cfg.Seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			untrained, err := New(cfg, net, l)
-			if err != nil {
-				t.Fatal(err)
-			}
+			untrained := untrainedWith(t, cfg, l)
 			before, err := Score(context.Background(), untrained, "twomoons", train, test, rand.New(rand.NewPCG(1, 4)))
 			if err != nil {
 				t.Fatal(err)
