@@ -29,6 +29,15 @@
 	VMOVUPD Z0, (DI); VMOVUPD Z1, 64(DI); VMOVUPD Z2, 128(DI); VMOVUPD Z3, 192(DI); \
 	ADDQ $256, BX; ADDQ $256, DI
 
+// OPS runs BODY(op) CX times for the op in AX (1 sub, 2 mul, 3 div, else
+// add), each op its own loop at its own labels, and returns.
+#define OPS(BODY, add, sub, mul, div) \
+	CMPQ AX, $1; JEQ sub; CMPQ AX, $2; JEQ mul; CMPQ AX, $3; JEQ div; \
+add: ; BODY(VADDPD); DECQ CX; JNZ add; VZEROUPPER; RET; \
+sub: ; BODY(VSUBPD); DECQ CX; JNZ sub; VZEROUPPER; RET; \
+mul: ; BODY(VMULPD); DECQ CX; JNZ mul; VZEROUPPER; RET; \
+div: ; BODY(VDIVPD); DECQ CX; JNZ div; VZEROUPPER; RET
+
 // func binVV512(op int, dst, a, b *float64, n int)
 //
 // dst[i] = a[i] op b[i] for i < n.
@@ -39,40 +48,7 @@ TEXT ·binVV512(SB), NOSPLIT, $0-40
 	MOVQ b+24(FP), BX
 	MOVQ n+32(FP), CX
 	SHRQ $5, CX
-	CMPQ AX, $1
-	JEQ vvsub
-	CMPQ AX, $2
-	JEQ vvmul
-	CMPQ AX, $3
-	JEQ vvdiv
-vvadd:
-	VV32(VADDPD)
-	DECQ CX
-	JNZ vvadd
-	VZEROUPPER
-	RET
-
-vvsub:
-	VV32(VSUBPD)
-	DECQ CX
-	JNZ vvsub
-	VZEROUPPER
-	RET
-
-vvmul:
-	VV32(VMULPD)
-	DECQ CX
-	JNZ vvmul
-	VZEROUPPER
-	RET
-
-vvdiv:
-	VV32(VDIVPD)
-	DECQ CX
-	JNZ vvdiv
-	VZEROUPPER
-	RET
-
+	OPS(VV32, vvadd, vvsub, vvmul, vvdiv)
 
 // func binVS512(op int, dst, a, b *float64, n int)
 //
@@ -85,40 +61,7 @@ TEXT ·binVS512(SB), NOSPLIT, $0-40
 	MOVQ n+32(FP), CX
 	VBROADCASTSD (BX), Z8
 	SHRQ $5, CX
-	CMPQ AX, $1
-	JEQ vssub
-	CMPQ AX, $2
-	JEQ vsmul
-	CMPQ AX, $3
-	JEQ vsdiv
-vsadd:
-	VS32(VADDPD)
-	DECQ CX
-	JNZ vsadd
-	VZEROUPPER
-	RET
-
-vssub:
-	VS32(VSUBPD)
-	DECQ CX
-	JNZ vssub
-	VZEROUPPER
-	RET
-
-vsmul:
-	VS32(VMULPD)
-	DECQ CX
-	JNZ vsmul
-	VZEROUPPER
-	RET
-
-vsdiv:
-	VS32(VDIVPD)
-	DECQ CX
-	JNZ vsdiv
-	VZEROUPPER
-	RET
-
+	OPS(VS32, vsadd, vssub, vsmul, vsdiv)
 
 // func binSV512(op int, dst, a, b *float64, n int)
 //
@@ -131,36 +74,4 @@ TEXT ·binSV512(SB), NOSPLIT, $0-40
 	MOVQ n+32(FP), CX
 	VBROADCASTSD (SI), Z8
 	SHRQ $5, CX
-	CMPQ AX, $1
-	JEQ svsub
-	CMPQ AX, $2
-	JEQ svmul
-	CMPQ AX, $3
-	JEQ svdiv
-svadd:
-	SV32(VADDPD)
-	DECQ CX
-	JNZ svadd
-	VZEROUPPER
-	RET
-
-svsub:
-	SV32(VSUBPD)
-	DECQ CX
-	JNZ svsub
-	VZEROUPPER
-	RET
-
-svmul:
-	SV32(VMULPD)
-	DECQ CX
-	JNZ svmul
-	VZEROUPPER
-	RET
-
-svdiv:
-	SV32(VDIVPD)
-	DECQ CX
-	JNZ svdiv
-	VZEROUPPER
-	RET
+	OPS(SV32, svadd, svsub, svmul, svdiv)
