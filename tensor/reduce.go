@@ -139,15 +139,8 @@ func colSums(dst, x []float64, rows, cols int) {
 	}
 }
 
-// addTo adds x to dst element by element (runBinary's vector blocks, then
-// Go).
-func addTo(dst, x []float64) {
-	x = x[:len(dst)]
-	n := binaryVec(opAdd, dst, dst, 1, x, 1)
-	for i := n; i < len(dst); i++ {
-		dst[i] += x[i]
-	}
-}
+// addTo adds x to dst element by element: runBinary's addition, in place.
+func addTo(dst, x []float64) { runBinary(opAdd, dst, dst, 1, x[:len(dst)], 1) }
 
 // Sum returns the sum of all elements as a scalar (shape []).
 func (tp *Tape) Sum(x *Tensor) *Tensor { return tp.SumTo(x, []int{}) }
