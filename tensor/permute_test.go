@@ -235,3 +235,17 @@ func BenchmarkPermute(b *testing.B) {
 		}
 	})
 }
+
+// TestConcatKeepsItsInputs: Concat records its own list of inputs, so a
+// caller reusing the slice it passed (here writing the result into it)
+// leaves the gradient right.
+func TestConcatKeepsItsInputs(t *testing.T) {
+	a, b := New([]float64{1, 2}, 2), New([]float64{3}, 1)
+	tp := NewTape()
+	xs := []*Tensor{tp.Scale(a, 2), tp.Scale(b, 3)}
+	xs[0] = tp.Concat(0, xs...)
+	g := tp.Grad([]*Tensor{tp.Sum(tp.Square(xs[0]))}, []*Tensor{a, b}, GradOptions{})
+	if got := []float64{g[0].data[0], g[0].data[1], g[1].data[0]}; got[0] != 8 || got[1] != 16 || got[2] != 54 {
+		t.Fatalf("gradients %v, want [8 16 54]", got)
+	}
+}

@@ -54,6 +54,7 @@ func (tp *Tape) Concat(axis int, xs ...*Tensor) *Tensor {
 	if len(xs) == 0 {
 		panic("tensor: Concat of nothing")
 	}
+	xs = append([]*Tensor(nil), xs...) // the graph keeps them: not the caller's array
 	axis = xs[0].axis(axis, "Concat")
 	shape := cloneInts(xs[0].shape)
 	shape[axis] = 0
