@@ -10,8 +10,9 @@ import (
 // MultiHeadAttention is multi-head self-attention over sequences x of shape
 // [n, L, dim] (Vaswani et al. 2017): the projections q, k, v = x·Wq, x·Wk,
 // x·Wv (one Linear, QKV, of width 3·dim) are split into Heads heads of size
-// dim/Heads, each head attends with tensor.ScaledDotProductAttention, and the
-// heads, side by side again, go through the Out projection.
+// dim/Heads, each head attends (tensor.PackedAttention: scaled dot-product
+// attention read and written where the heads lie, not split out and merged
+// back), and the heads, side by side again, go through the Out projection.
 type MultiHeadAttention struct {
 	Heads int
 	QKV   *Linear // [dim, 3·dim]: Wq, Wk, Wv side by side
@@ -50,16 +51,9 @@ func (m *MultiHeadAttention) ForwardOpts(tp *tensor.Tape, x *tensor.Tensor, opts
 	if x.Rank() != 3 || x.Dim(2) != dim {
 		panic(fmt.Sprintf("nn: MultiHeadAttention: input of shape %v, want [n, L, %d]", x.Shape(), dim))
 	}
-	n, l, h := x.Dim(0), x.Dim(1), m.Heads
-	dh := dim / h
-	qkv := m.QKV.Forward(tp, tp.Reshape(x, n*l, dim))                // [n·L, 3·dim]
-	qkv = tp.Permute(tp.Reshape(qkv, n, l, 3, h, dh), 2, 0, 3, 1, 4) // [3, n, h, L, dh]
-	parts := tp.Split(qkv, 0, 1, 1, 1)
-	for i, p := range parts {
-		parts[i] = tp.Reshape(p, n, h, l, dh)
-	}
-	o := tp.ScaledDotProductAttention(parts[0], parts[1], parts[2], opts) // [n, h, L, dh]
-	o = tp.Reshape(tp.Permute(o, 0, 2, 1, 3), n*l, dim)
+	n, l := x.Dim(0), x.Dim(1)
+	qkv := m.QKV.Forward(tp, tp.Reshape(x, n*l, dim)) // [n·L, 3·dim]: q, k, v, each Heads × dim/Heads
+	o := tp.Reshape(tp.PackedAttention(tp.Reshape(qkv, n, l, 3*dim), m.Heads, opts), n*l, dim)
 	return tp.Reshape(m.Out.Forward(tp, o), n, l, dim)
 }
 

@@ -164,6 +164,13 @@ func TestAttentionSameBitsOnAnyCores(t *testing.T) {
 		}
 		return out
 	})
+	qkv := Randn(rng, 8, 16, 3*128)
+	sameBits(t, "packed attention", func() []float64 {
+		tp := NewTape()
+		y := tp.PackedAttention(qkv, 4, AttentionOptions{})
+		g := tp.Grad([]*Tensor{tp.Sum(tp.Square(y))}, []*Tensor{qkv}, GradOptions{})[0]
+		return append(append([]float64(nil), y.data...), g.data...)
+	})
 }
 
 // BenchmarkAttention times the fused attention and its composition from
@@ -234,4 +241,138 @@ func bytesPerStep(step func()) float64 {
 	}
 	runtime.ReadMemStats(&after)
 	return float64(after.TotalAlloc-before.TotalAlloc) / iters
+}
+
+// splitHeads is PackedAttention written with the ops it saves: the heads
+// split out of qkv with Reshape and Permute, ScaledDotProductAttention, and
+// the heads merged back.
+func splitHeads(tp *Tape, qkv *Tensor, heads int, o AttentionOptions) *Tensor {
+	n, l, dim := qkv.Dim(0), qkv.Dim(1), qkv.Dim(2)/3
+	dh := dim / heads
+	parts := tp.Split(tp.Permute(tp.Reshape(qkv, n, l, 3, heads, dh), 2, 0, 3, 1, 4), 0, 1, 1, 1)
+	for i, p := range parts {
+		parts[i] = tp.Reshape(p, n, heads, l, dh)
+	}
+	y := tp.ScaledDotProductAttention(parts[0], parts[1], parts[2], o)
+	return tp.Reshape(tp.Permute(y, 0, 2, 1, 3), n, l, dim)
+}
+
+type packedCase struct {
+	name     string
+	n, l, d  int // qkv [n, l, 3d]
+	heads    int
+	mask     []int // shape of an additive mask that is an input, or nil
+	causal   bool
+	scale    float64
+	boolMask bool // a constant mask with a fully blocked query
+}
+
+var packedCases = []packedCase{
+	{name: "one head", n: 2, l: 3, d: 4, heads: 1},
+	{name: "two heads", n: 2, l: 4, d: 6, heads: 2, scale: 0.6},
+	{name: "causal", n: 1, l: 4, d: 6, heads: 3, causal: true},
+	{name: "mask", n: 2, l: 3, d: 4, heads: 2, mask: []int{3, 3}},
+	{name: "mask/heads", n: 2, l: 3, d: 4, heads: 2, mask: []int{1, 2, 1, 3}, causal: true},
+	{name: "L=1", n: 3, l: 1, d: 4, heads: 2},
+	{name: "boolmask", n: 2, l: 3, d: 4, heads: 2, boolMask: true},
+}
+
+func (c packedCase) fn(op func(tp *Tape, qkv *Tensor, heads int, o AttentionOptions) *Tensor) func(tp *Tape, x []*Tensor) *Tensor {
+	return func(tp *Tape, x []*Tensor) *Tensor {
+		o := AttentionOptions{Causal: c.causal, Scale: c.scale}
+		if c.boolMask {
+			o.Mask = MaskFromBool([]bool{true, false, true, false, false, false, true, true, false}, 3, 3)
+		}
+		if len(x) > 1 {
+			o.Mask = x[1]
+		}
+		return op(tp, x[0], c.heads, o)
+	}
+}
+
+func (c packedCase) inputs(rng *rand.Rand) []*Tensor {
+	xs := []*Tensor{Randn(rng, c.n, c.l, 3*c.d)}
+	if c.mask != nil {
+		xs = append(xs, Randn(rng, c.mask...))
+	}
+	return xs
+}
+
+// TestPackedAttentionMatchesSplitHeads: PackedAttention gives the value of
+// the split-heads composition, and its gradients both fused (not recorded)
+// and recorded, and the second derivatives, to 1e-12 in float64; in
+// float32 products the value and the fused first-order gradients are the
+// same bits (the same products of the same numbers, read in place).
+func TestPackedAttentionMatchesSplitHeads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, c := range packedCases {
+		xs := c.inputs(rng)
+		w := Randn(rand.New(rand.NewPCG(1, 2)), c.n, c.l, c.d)
+		run := func(op func(tp *Tape, qkv *Tensor, heads int, o AttentionOptions) *Tensor, prec Precision) (first, all []float64) {
+			xs[0].SetPrecision(prec)
+			defer xs[0].SetPrecision(Float64)
+			f := c.fn(op)
+			tp := NewTape()
+			y := f(tp, xs)
+			l := tp.Sum(tp.Mul(tp.Square(y), w))
+			first = append([]float64(nil), y.data...)
+			for _, g := range tp.Grad([]*Tensor{l}, xs, GradOptions{}) {
+				first = append(first, g.data...)
+			}
+			tp = NewTape()
+			y = f(tp, xs)
+			g1 := tp.Grad([]*Tensor{tp.Sum(tp.Mul(tp.Square(y), w))}, xs, GradOptions{CreateGraph: true})
+			s := tp.Sum(tp.Square(g1[0]))
+			for _, g := range g1[1:] {
+				s = tp.Add(s, tp.Sum(tp.Square(g)))
+			}
+			all = append([]float64(nil), first...)
+			for _, g := range append(g1, tp.Grad([]*Tensor{s}, xs, GradOptions{})...) {
+				all = append(all, g.data...)
+			}
+			return first, all
+		}
+		_, got := run((*Tape).PackedAttention, Float64)
+		_, want := run(splitHeads, Float64)
+		for i := range want {
+			if d := math.Abs(got[i] - want[i]); !(d <= 1e-12*math.Max(1, math.Abs(want[i]))) {
+				t.Errorf("%s: value %d: packed %.17g, split heads %.17g", c.name, i, got[i], want[i])
+				break
+			}
+		}
+		got32, _ := run((*Tape).PackedAttention, Float32)
+		want32, _ := run(splitHeads, Float32)
+		for i := range want32 {
+			if math.Float64bits(got32[i]) != math.Float64bits(want32[i]) {
+				t.Errorf("%s: float32: value %d: packed %.17g, split heads %.17g", c.name, i, got32[i], want32[i])
+				break
+			}
+		}
+	}
+}
+
+// TestGradCheckPackedAttention checks PackedAttention's derivatives with
+// respect to qkv and an additive mask at orders 1, 2 and 3.
+func TestGradCheckPackedAttention(t *testing.T) {
+	var cases []opCase
+	for _, c := range packedCases {
+		if c.boolMask {
+			continue // −∞ in the mask: finite differences see the same as above
+		}
+		oc := opCase{name: c.name, orders: []int{3}, f: c.fn((*Tape).PackedAttention), shapes: [][]int{{c.n, c.l, 3 * c.d}}}
+		if c.mask != nil {
+			oc.shapes = append(oc.shapes, c.mask)
+		}
+		cases = append(cases, oc)
+	}
+	checkOpCases(t, 505, cases)
+}
+
+func TestPackedAttentionPanics(t *testing.T) {
+	var tp *Tape
+	mustPanic(t, "PackedAttention", func() { tp.PackedAttention(Zeros(2, 3, 12), 3, AttentionOptions{}) })
+	mustPanic(t, "PackedAttention", func() { tp.PackedAttention(Zeros(2, 3, 10), 1, AttentionOptions{}) })
+	mustPanic(t, "PackedAttention", func() { tp.PackedAttention(Zeros(6, 12), 2, AttentionOptions{}) })
+	mustPanic(t, "PackedAttention", func() { tp.PackedAttention(Zeros(2, 3, 12), 0, AttentionOptions{}) })
+	mustPanic(t, "mask", func() { tp.PackedAttention(Zeros(2, 3, 12), 2, AttentionOptions{Mask: Zeros(2, 3)}) })
 }

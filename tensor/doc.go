@@ -138,10 +138,14 @@
 // and head in one fused pass (two gemms and an in-place stable softmax), and
 // keeps the probabilities P for the backward pass:
 //
-//	dv = Pᵀg,  dS = P ⊙ (g·vᵀ − Σⱼ P ⊙ g·vᵀ),  dq = scale·dS·k,  dk = scale·dSᵀq.
+//	dv = Pᵀg,  dS = P ⊙ (g·vᵀ − Σⱼ P ⊙ g·vᵀ),  dq = scale·dS·k,  dk = scale·dSᵀq,
 //
-// Recorded (CreateGraph), it rebuilds P from ops so that every order of
-// derivative flows through q, k and the mask. Masks are additive (−∞
+// fused the same way, head by head. Recorded (CreateGraph), it rebuilds P
+// from ops so that every order of derivative flows through q, k and the
+// mask. PackedAttention is the same for heads packed as a linear layer
+// makes them ([n, L, 3·D]: q, k and v, each heads × D/heads): its gemms
+// read and write each head's rows in place, with no Permute splitting the
+// heads out and merging them back. Masks are additive (−∞
 // blocks; MaskFromBool converts a boolean one); Causal blocks keys after the
 // query. A query with every key blocked gets zeros. Work is split into
 // pieces of fixed size, so results are the same bits on any number of cores.

@@ -226,19 +226,22 @@ func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB boo
 				ao += idx[ax] * sa[ax]
 				bo += idx[ax] * sb[ax]
 			}
-			bmmOne(p, tA, tB, m, n, k, a.data[ao*asz:], lda, b.data[bo*bsz:], ldb, dst[bi*m*n:(bi+1)*m*n])
+			bmmOne(p, tA, tB, m, n, k, a.data[ao*asz:], lda, b.data[bo*bsz:], ldb, dst[bi*m*n:(bi+1)*m*n], n)
 		}
 	})
 }
 
-// bmmOne computes c = op(a)·op(b) for one batch on the calling goroutine.
-func bmmOne(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64) {
+// bmmOne computes c = op(a)·op(b), c's rows ldc apart, for one batch on the
+// calling goroutine.
+func bmmOne(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
-		clear(c)
+		for i := range m {
+			clear(c[i*ldc : i*ldc+n])
+		}
 		return
 	}
-	blasGemm(p, tA, tB, m, n, k, a, max(lda, 1), b, max(ldb, 1), 0, c, n)
+	blasGemm(p, tA, tB, m, n, k, a, max(lda, 1), b, max(ldb, 1), 0, c, ldc)
 }
