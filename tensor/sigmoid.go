@@ -65,3 +65,40 @@ func siluGradGeneric(d, g, x, s []float64) {
 		d[i] = g[i] * siluD1(v, s[i])
 	}
 }
+
+// expLo is the least argument expSoft exponentiates; below it (−∞
+// included) it gives 0. e^−708 is still a normal number, so adding n to
+// the exponent bits stays exact.
+const expLo = -708.0
+
+// expSoft returns e^x by sigmoid's algorithm, for softmax: x is clamped
+// above at 708, and x < −708 (−∞ included) gives 0 rather than a
+// subnormal, which against a softmax's largest term, 1, is nothing. NaN
+// gives NaN. expBlock's AVX-512 kernel does the same operations eight
+// lanes at a time, so the two give the same bits.
+func expSoft(x float64) float64 {
+	if x != x {
+		return x
+	}
+	if x < expLo {
+		return 0
+	}
+	t := min(sigTHi, x)
+	k := math.FMA(t, expLog2e, expMagic)
+	n := k - expMagic
+	r := math.FMA(-n, expLn2Hi, t)
+	r = math.FMA(-n, expLn2Lo, r)
+	p := expCoef[0]
+	for _, c := range expCoef[1:] {
+		p = math.FMA(p, r, c)
+	}
+	return math.Float64frombits(math.Float64bits(p) + math.Float64bits(k)<<52)
+}
+
+// expGeneric writes y[i] = expSoft(x[i]); y may be x.
+func expGeneric(y, x []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = expSoft(v)
+	}
+}

@@ -109,3 +109,41 @@ func TestSiLUGradBlockMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestExpBlock: the vector exponential gives expSoft's bits on every lane
+// (edges included: −∞, the cut at −708, overflow clamped at 708, NaN), and
+// expSoft is within 3 ulp of math.Exp on [−708, 708].
+func TestExpBlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := []float64{math.Inf(-1), -745, -708.0000001, -708, -707.9, -50, -1e-300, 0, 1e-300, 0.5, 708, 709, math.Inf(1), math.NaN()}
+	for range 1000 {
+		x = append(x, -40*rng.Float64(), 1416*rng.Float64()-708)
+	}
+	x = append(x, 0.25) // a tail lane past the last block of eight
+	y := make([]float64, len(x))
+	expBlock(y, x)
+	for i, v := range x {
+		want := expSoft(v)
+		if math.Float64bits(y[i]) != math.Float64bits(want) && !(math.IsNaN(y[i]) && math.IsNaN(want)) {
+			t.Fatalf("exp(%v): block %v, expSoft %v", v, y[i], want)
+		}
+		switch {
+		case math.IsNaN(v):
+			if !math.IsNaN(want) {
+				t.Fatalf("exp(NaN) = %v", want)
+			}
+		case v < -708:
+			if want != 0 {
+				t.Fatalf("exp(%v) = %v, want 0", v, want)
+			}
+		case v <= 708:
+			if e := math.Exp(v); math.Abs(want-e) > 3*ulp(e) {
+				t.Fatalf("exp(%v) = %v, math.Exp %v: %.1f ulp", v, want, e, math.Abs(want-e)/ulp(e))
+			}
+		default:
+			if want != expSoft(708) {
+				t.Fatalf("exp(%v) = %v, want the clamp's %v", v, want, expSoft(708))
+			}
+		}
+	}
+}

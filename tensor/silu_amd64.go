@@ -56,3 +56,22 @@ func siluGradBlock(d, g, x, s []float64) {
 	}
 	siluGradGeneric(d[n:], g[n:], x[n:], s[n:])
 }
+
+// expAVX512 is in silu_amd64.s.
+//
+//go:noescape
+func expAVX512(x, y *float64, n int)
+
+// expBlock writes y = expSoft(x) element-wise, y may be x: blocks of eight
+// with AVX-512 where the CPU has it, the rest in Go, with the same bits.
+func expBlock(y, x []float64) {
+	n := 0
+	if haveAVX512 {
+		n = len(x) &^ 7
+		if n > 0 {
+			_ = y[n-1]
+			expAVX512(&x[0], &y[0], n)
+		}
+	}
+	expGeneric(y[n:], x[n:])
+}

@@ -335,3 +335,69 @@ gloop:
 	JLT gloop
 	VZEROUPPER
 	RET
+
+BROADCAST(elo, $0xc086200000000000)
+
+// func expAVX512(x, y *float64, n int)
+// y[i] = expSoft(x[i]) for i < n, n a positive multiple of 8: sigmoid's
+// exponential (the operations of expSoft in its order, so the same bits),
+// then 0 in the lanes below −708 and all bits set (NaN) in NaN lanes. y
+// may be x. One vector a step: the steps' Horner chains are independent,
+// and the CPU overlaps them.
+TEXT ·expAVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD log2e<>(SB), Z13
+	VBROADCASTSD magic<>(SB), Z14
+	VBROADCASTSD ln2hi<>(SB), Z15
+	VBROADCASTSD ln2lo<>(SB), Z16
+	VBROADCASTSD one<>(SB), Z17 // c11 and c12
+	VBROADCASTSD elo<>(SB), Z18
+	VBROADCASTSD thi<>(SB), Z19
+	VBROADCASTSD c0<>(SB), Z20
+	VBROADCASTSD c1<>(SB), Z21
+	VBROADCASTSD c2<>(SB), Z22
+	VBROADCASTSD c3<>(SB), Z23
+	VBROADCASTSD c4<>(SB), Z24
+	VBROADCASTSD c5<>(SB), Z25
+	VBROADCASTSD c6<>(SB), Z26
+	VBROADCASTSD c7<>(SB), Z27
+	VBROADCASTSD c8<>(SB), Z28
+	VBROADCASTSD c9<>(SB), Z29
+	VBROADCASTSD c10<>(SB), Z30
+
+eloop:
+	VMOVUPD (SI), Z3
+	VMINPD Z3, Z19, Z0 // t = min(708, x)
+	VMOVAPD Z14, Z1
+	VFMADD231PD Z13, Z0, Z1 // k = t·log2e + magic
+	VSUBPD Z14, Z1, Z2 // n = k − magic
+	VFNMADD231PD Z15, Z2, Z0 // r = t − n·ln2hi
+	VFNMADD231PD Z16, Z2, Z0 // r −= n·ln2lo
+	VMOVAPD Z20, Z2
+	VFMADD213PD Z21, Z0, Z2
+	VFMADD213PD Z22, Z0, Z2
+	VFMADD213PD Z23, Z0, Z2
+	VFMADD213PD Z24, Z0, Z2
+	VFMADD213PD Z25, Z0, Z2
+	VFMADD213PD Z26, Z0, Z2
+	VFMADD213PD Z27, Z0, Z2
+	VFMADD213PD Z28, Z0, Z2
+	VFMADD213PD Z29, Z0, Z2
+	VFMADD213PD Z30, Z0, Z2
+	VFMADD213PD Z17, Z0, Z2
+	VFMADD213PD Z17, Z0, Z2
+	VPSLLQ $52, Z1, Z1
+	VPADDQ Z1, Z2, Z2 // p·2ⁿ through the exponent bits
+	VCMPPD $1, Z18, Z3, K1 // x < −708, −∞ included
+	VPXORQ Z2, Z2, K1, Z2
+	VCMPPD $3, Z3, Z3, K2 // NaN
+	VPTERNLOGQ $0xff, Z2, Z2, K2, Z2
+	VMOVUPD Z2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ eloop
+	VZEROUPPER
+	RET

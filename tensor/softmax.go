@@ -58,7 +58,10 @@ func softmaxKernel(dst, src []float64, shape []int, axis int, log bool) {
 }
 
 // softmaxLine writes the (log-)softmax of the n elements src[0], src[s],
-// src[2s], … into the same places of dst, which may be src.
+// src[2s], … into the same places of dst, which may be src. The softmax's
+// exponentials are expSoft's (sigmoid's polynomial, within 3 ulp of
+// math.Exp; terms below e^−708 of the largest are 0), through expBlock's
+// vector kernel on a contiguous line: the same bits either way.
 func softmaxLine(dst, src []float64, n, s int, log bool) {
 	m := math.Inf(-1)
 	for k := range n {
@@ -87,10 +90,21 @@ func softmaxLine(dst, src []float64, n, s int, log bool) {
 		}
 		return
 	}
-	for k := range n {
-		e := math.Exp(src[k*s] - m)
-		dst[k*s] = e
-		sum += e
+	if s == 1 { // a contiguous line: its exponentials in vector blocks
+		line := dst[:n]
+		for k, v := range src[:n] {
+			line[k] = v - m
+		}
+		expBlock(line, line)
+		for _, e := range line {
+			sum += e
+		}
+	} else {
+		for k := range n {
+			e := expSoft(src[k*s] - m)
+			dst[k*s] = e
+			sum += e
+		}
 	}
 	inv := 1 / sum
 	for k := range n {
