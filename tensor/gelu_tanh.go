@@ -25,8 +25,10 @@ func (tp *Tape) GELUTanh(x *Tensor) *Tensor { return tp.unary(x, &geluTanhOp) }
 // ½(1 + tanh(u)) = σ(2u): σ is the logistic function SiLU's kernels
 // evaluate (AVX-512 or AVX2 where the CPU has them, the same bits in Go
 // elsewhere), and the sigmoid form has no cancellation in 1 + tanh(u) for
-// negative x. The kernels take geluTile elements at a time, z, σ(z) and
-// SiLU's unused z·σ(z) in stack buffers.
+// negative x. The Go kernels take geluTile elements at a time, z, σ(z) and
+// SiLU's unused z·σ(z) in stack buffers; with AVX-512, geluTanhKernel and
+// geluTanhVJPKernel do the same operations eight lanes at a time in
+// registers, one pass over memory.
 const geluTile = 256
 
 // geluTanhZ returns z = 2√(2/π)(v + 0.044715v³), the argument of σ.
@@ -44,7 +46,8 @@ func (t *geluTanhTiles) sigma(x []float64) {
 	siluBlock(t.s[:n], t.zs[:n], t.z[:n])
 }
 
-func geluTanhKernel(dst, x []float64) {
+// geluTanhGeneric writes dst = GELUTanh(x) = x·σ(z) a tile at a time.
+func geluTanhGeneric(dst, x []float64) {
 	x = x[:len(dst)]
 	var t geluTanhTiles
 	for lo := 0; lo < len(x); lo += geluTile {
@@ -56,10 +59,10 @@ func geluTanhKernel(dst, x []float64) {
 	}
 }
 
-// geluTanhVJPKernel writes dst = g·GELUTanh′(x), the derivative in its
+// geluTanhVJPGeneric writes dst = g·GELUTanh′(x), the derivative in its
 // sigmoid form s + x·s·(1 − s)·2√(2/π)(1 + 3·0.044715x²), s = σ(z), which
 // is the tanh form's ½(1 + T) + ½x(1 − T²)·√(2/π)(1 + 3·0.044715x²).
-func geluTanhVJPKernel(dst, g, x []float64) {
+func geluTanhVJPGeneric(dst, g, x []float64) {
 	g, x = g[:len(dst)], x[:len(dst)]
 	var t geluTanhTiles
 	for lo := 0; lo < len(x); lo += geluTile {

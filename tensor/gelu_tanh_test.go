@@ -80,3 +80,36 @@ func BenchmarkGELUTanh(b *testing.B) {
 		})
 	}
 }
+
+// TestGELUTanhKernelsMatchGeneric: the vector kernels (where the CPU has
+// them) give the Go tiles' bits, forward and derivative, on every length's
+// tail and on edge values (±∞, NaN, the sigmoid's clamps, huge and tiny).
+func TestGELUTanhKernelsMatchGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := []float64{math.Inf(-1), math.Inf(1), math.NaN(), 0, math.Copysign(0, -1), 1e-300, -1e300, 1e300, -20, 20, -5.6, 5.6, 30, -30}
+	for range 600 {
+		x = append(x, 8*rng.NormFloat64(), rng.NormFloat64())
+	}
+	g := make([]float64, len(x))
+	for i := range g {
+		g[i] = rng.NormFloat64()
+	}
+	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b) }
+	for _, n := range []int{len(x), 7, 8, 9, 33, 256, 257, 600} {
+		got, want := make([]float64, n), make([]float64, n)
+		geluTanhKernel(got, x[:n])
+		geluTanhGeneric(want, x[:n])
+		for i := range want {
+			if !same(got[i], want[i]) {
+				t.Fatalf("n=%d: GELUTanh(%v): kernel %v, Go %v", n, x[i], got[i], want[i])
+			}
+		}
+		geluTanhVJPKernel(got, g[:n], x[:n])
+		geluTanhVJPGeneric(want, g[:n], x[:n])
+		for i := range want {
+			if !same(got[i], want[i]) {
+				t.Fatalf("n=%d: GELUTanh′(%v)·%v: kernel %v, Go %v", n, x[i], g[i], got[i], want[i])
+			}
+		}
+	}
+}

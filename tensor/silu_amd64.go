@@ -75,3 +75,40 @@ func expBlock(y, x []float64) {
 	}
 	expGeneric(y[n:], x[n:])
 }
+
+// geluTanhAVX512 and geluTanhVJPAVX512 are in silu_amd64.s.
+//
+//go:noescape
+func geluTanhAVX512(x, y *float64, n int)
+
+//go:noescape
+func geluTanhVJPAVX512(d, gr, x *float64, n int)
+
+// geluTanhKernel writes dst = GELUTanh(x): blocks of eight with AVX-512
+// where the CPU has it, the rest in Go, with the same bits.
+func geluTanhKernel(dst, x []float64) {
+	n := 0
+	if haveAVX512 {
+		n = len(dst) &^ 7
+		if n > 0 {
+			_ = x[n-1]
+			geluTanhAVX512(&x[0], &dst[0], n)
+		}
+	}
+	geluTanhGeneric(dst[n:], x[n:len(dst)])
+}
+
+// geluTanhVJPKernel writes dst = g·GELUTanh′(x) (see geluTanhVJPGeneric):
+// blocks of eight with AVX-512 where the CPU has it, the rest in Go, with
+// the same bits.
+func geluTanhVJPKernel(dst, g, x []float64) {
+	n := 0
+	if haveAVX512 {
+		n = len(dst) &^ 7
+		if n > 0 {
+			_, _ = g[n-1], x[n-1]
+			geluTanhVJPAVX512(&dst[0], &g[0], &x[0], n)
+		}
+	}
+	geluTanhVJPGeneric(dst[n:], g[n:len(dst)], x[n:len(dst)])
+}

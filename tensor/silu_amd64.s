@@ -337,6 +337,54 @@ gloop:
 	RET
 
 BROADCAST(elo, $0xc086200000000000)
+BROADCAST(gc2, $0x3ff9884533d43651) // 2√(2/π)
+BROADCAST(ga, $0x3fa6e4e26d4801f7)  // 0.044715
+BROADCAST(ga3, $0x3fc12ba9d1f60179) // 3·0.044715
+
+// EXPCONST loads the constants EXP8 reads: Z13 log2e, Z14 magic, Z15 and
+// Z16 ln 2 in two parts, Z17 one (c11 and c12), Z20–Z30 c0–c10.
+#define EXPCONST \
+	VBROADCASTSD log2e<>(SB), Z13; \
+	VBROADCASTSD magic<>(SB), Z14; \
+	VBROADCASTSD ln2hi<>(SB), Z15; \
+	VBROADCASTSD ln2lo<>(SB), Z16; \
+	VBROADCASTSD one<>(SB), Z17; \
+	VBROADCASTSD c0<>(SB), Z20; \
+	VBROADCASTSD c1<>(SB), Z21; \
+	VBROADCASTSD c2<>(SB), Z22; \
+	VBROADCASTSD c3<>(SB), Z23; \
+	VBROADCASTSD c4<>(SB), Z24; \
+	VBROADCASTSD c5<>(SB), Z25; \
+	VBROADCASTSD c6<>(SB), Z26; \
+	VBROADCASTSD c7<>(SB), Z27; \
+	VBROADCASTSD c8<>(SB), Z28; \
+	VBROADCASTSD c9<>(SB), Z29; \
+	VBROADCASTSD c10<>(SB), Z30
+
+// EXP8 sets Z2 = e^t for the eight t in Z0, clobbering Z0 and Z1: sigmoid's
+// exponential in its order (k = t·log2e + magic, n = k − magic, r = t − n·ln 2
+// in two parts, Horner's degree-12 polynomial, n added to the exponent bits).
+#define EXP8 \
+	VMOVAPD Z14, Z1; \
+	VFMADD231PD Z13, Z0, Z1; \
+	VSUBPD Z14, Z1, Z2; \
+	VFNMADD231PD Z15, Z2, Z0; \
+	VFNMADD231PD Z16, Z2, Z0; \
+	VMOVAPD Z20, Z2; \
+	VFMADD213PD Z21, Z0, Z2; \
+	VFMADD213PD Z22, Z0, Z2; \
+	VFMADD213PD Z23, Z0, Z2; \
+	VFMADD213PD Z24, Z0, Z2; \
+	VFMADD213PD Z25, Z0, Z2; \
+	VFMADD213PD Z26, Z0, Z2; \
+	VFMADD213PD Z27, Z0, Z2; \
+	VFMADD213PD Z28, Z0, Z2; \
+	VFMADD213PD Z29, Z0, Z2; \
+	VFMADD213PD Z30, Z0, Z2; \
+	VFMADD213PD Z17, Z0, Z2; \
+	VFMADD213PD Z17, Z0, Z2; \
+	VPSLLQ $52, Z1, Z1; \
+	VPADDQ Z1, Z2, Z2
 
 // func expAVX512(x, y *float64, n int)
 // y[i] = expSoft(x[i]) for i < n, n a positive multiple of 8: sigmoid's
@@ -348,48 +396,14 @@ TEXT ·expAVX512(SB), NOSPLIT, $0-24
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
-	VBROADCASTSD log2e<>(SB), Z13
-	VBROADCASTSD magic<>(SB), Z14
-	VBROADCASTSD ln2hi<>(SB), Z15
-	VBROADCASTSD ln2lo<>(SB), Z16
-	VBROADCASTSD one<>(SB), Z17 // c11 and c12
+	EXPCONST
 	VBROADCASTSD elo<>(SB), Z18
 	VBROADCASTSD thi<>(SB), Z19
-	VBROADCASTSD c0<>(SB), Z20
-	VBROADCASTSD c1<>(SB), Z21
-	VBROADCASTSD c2<>(SB), Z22
-	VBROADCASTSD c3<>(SB), Z23
-	VBROADCASTSD c4<>(SB), Z24
-	VBROADCASTSD c5<>(SB), Z25
-	VBROADCASTSD c6<>(SB), Z26
-	VBROADCASTSD c7<>(SB), Z27
-	VBROADCASTSD c8<>(SB), Z28
-	VBROADCASTSD c9<>(SB), Z29
-	VBROADCASTSD c10<>(SB), Z30
 
 eloop:
 	VMOVUPD (SI), Z3
 	VMINPD Z3, Z19, Z0 // t = min(708, x)
-	VMOVAPD Z14, Z1
-	VFMADD231PD Z13, Z0, Z1 // k = t·log2e + magic
-	VSUBPD Z14, Z1, Z2 // n = k − magic
-	VFNMADD231PD Z15, Z2, Z0 // r = t − n·ln2hi
-	VFNMADD231PD Z16, Z2, Z0 // r −= n·ln2lo
-	VMOVAPD Z20, Z2
-	VFMADD213PD Z21, Z0, Z2
-	VFMADD213PD Z22, Z0, Z2
-	VFMADD213PD Z23, Z0, Z2
-	VFMADD213PD Z24, Z0, Z2
-	VFMADD213PD Z25, Z0, Z2
-	VFMADD213PD Z26, Z0, Z2
-	VFMADD213PD Z27, Z0, Z2
-	VFMADD213PD Z28, Z0, Z2
-	VFMADD213PD Z29, Z0, Z2
-	VFMADD213PD Z30, Z0, Z2
-	VFMADD213PD Z17, Z0, Z2
-	VFMADD213PD Z17, Z0, Z2
-	VPSLLQ $52, Z1, Z1
-	VPADDQ Z1, Z2, Z2 // p·2ⁿ through the exponent bits
+	EXP8
 	VCMPPD $1, Z18, Z3, K1 // x < −708, −∞ included
 	VPXORQ Z2, Z2, K1, Z2
 	VCMPPD $3, Z3, Z3, K2 // NaN
@@ -399,5 +413,87 @@ eloop:
 	ADDQ $64, DI
 	SUBQ $8, CX
 	JNZ eloop
+	VZEROUPPER
+	RET
+
+// GELUSIG sets Z2 = σ(z) for z = 2√(2/π)(v + 0.044715v³) of the eight v in
+// Z3 (geluTanhZ, then sigmoid, in their orders), z left in Z4; all bits set
+// (NaN) where z is NaN. Needs EXPCONST's registers and Z11 ga, Z12 negmask,
+// Z18 tlo, Z19 thi, Z31 gc2; clobbers Z0 and Z1.
+#define GELUSIG \
+	VMULPD Z11, Z3, Z4; \
+	VMULPD Z3, Z4, Z4; \
+	VMULPD Z3, Z4, Z4; \
+	VADDPD Z4, Z3, Z4; \
+	VMULPD Z4, Z31, Z4; \
+	VPXORQ Z12, Z4, Z0; \
+	VMAXPD Z0, Z18, Z0; \
+	VMINPD Z0, Z19, Z0; \
+	EXP8; \
+	VADDPD Z17, Z2, Z2; \
+	VDIVPD Z2, Z17, Z2; \
+	VCMPPD $3, Z4, Z4, K1; \
+	VPTERNLOGQ $0xff, Z2, Z2, K1, Z2
+
+#define GELUCONST \
+	EXPCONST; \
+	VBROADCASTSD ga<>(SB), Z11; \
+	VBROADCASTSD negmask<>(SB), Z12; \
+	VBROADCASTSD tlo<>(SB), Z18; \
+	VBROADCASTSD thi<>(SB), Z19; \
+	VBROADCASTSD gc2<>(SB), Z31
+
+// func geluTanhAVX512(x, y *float64, n int)
+// y[i] = x[i]·σ(z(x[i])) for i < n, n a positive multiple of 8: GELUTanh
+// with geluTanhGeneric's operations in its order, so the same bits.
+TEXT ·geluTanhAVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	GELUCONST
+
+gfloop:
+	VMOVUPD (SI), Z3
+	GELUSIG
+	VMULPD Z2, Z3, Z2
+	VMOVUPD Z2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ gfloop
+	VZEROUPPER
+	RET
+
+// func geluTanhVJPAVX512(d, gr, x *float64, n int)
+// d[i] = gr[i]·(s + v·s·(1 − s)·2√(2/π)·(1 + 3·0.044715·v²)), v = x[i] and
+// s = σ(z(v)), for i < n, n a positive multiple of 8: geluTanhVJPGeneric's
+// operations in its order, so the same bits.
+TEXT ·geluTanhVJPAVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ gr+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	GELUCONST
+	VBROADCASTSD ga3<>(SB), Z10
+
+gbloop:
+	VMOVUPD (SI), Z3
+	GELUSIG
+	VMULPD Z2, Z3, Z5 // v·s
+	VSUBPD Z2, Z17, Z6 // 1 − s
+	VMULPD Z6, Z5, Z5
+	VMULPD Z31, Z5, Z5
+	VMULPD Z10, Z3, Z6 // 3·0.044715·v
+	VMULPD Z3, Z6, Z6
+	VADDPD Z17, Z6, Z6
+	VMULPD Z6, Z5, Z5
+	VADDPD Z5, Z2, Z5 // s + …
+	VMULPD (DX), Z5, Z5
+	VMOVUPD Z5, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ gbloop
 	VZEROUPPER
 	RET

@@ -10,3 +10,9 @@ func siluGradBlock(d, g, x, s []float64) { siluGradGeneric(d, g, x, s) }
 
 // expBlock writes y = expSoft(x) element-wise; y may be x.
 func expBlock(y, x []float64) { expGeneric(y, x) }
+
+// geluTanhKernel writes dst = GELUTanh(x).
+func geluTanhKernel(dst, x []float64) { geluTanhGeneric(dst, x) }
+
+// geluTanhVJPKernel writes dst = g·GELUTanh′(x).
+func geluTanhVJPKernel(dst, g, x []float64) { geluTanhVJPGeneric(dst, g, x) }
