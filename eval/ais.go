@@ -141,7 +141,7 @@ type LogZEstimate struct {
 // n > d) are points near the target, such as held-out data, to which the
 // base is fitted and from which the pilot and the reverse runs start
 // (cycled through when n < Chains).
-func (c AISCheck) Run(ctx context.Context, e energy.Energy, d int, start *tensor.Tensor) (LogZEstimate, error) {
+func (c AISCheck) Run(ctx context.Context, e energy.Energy, d int, start *tensor.Tensor) (_ LogZEstimate, err error) {
 	began := time.Now()
 	chains, k, factor := cmp.Or(c.Chains, 128), cmp.Or(c.Steps, 1000), cmp.Or(c.Factor, 4)
 	sigma, power, pilot, moves, tol := cmp.Or(c.BaseScale, 1), cmp.Or(c.Power, 3), cmp.Or(c.PilotSteps, 500), cmp.Or(c.MoveSteps, 2), cmp.Or(c.Tolerance, 1)
@@ -165,7 +165,7 @@ func (c AISCheck) Run(ctx context.Context, e energy.Energy, d int, start *tensor
 	n := start.Dim(0)
 	total := int64(n+chains)*int64(pilot) + int64(chains)*int64(2*(1+factor)*k*moves)
 	bar := newBar(c.Progress, total)
-	defer finish(bar)
+	defer func() { progress.End(bar, err) }()
 	out := LogZEstimate{Tolerance: tol}
 
 	// The first pilot moves every start point towards the target, with a
@@ -366,12 +366,6 @@ func (c *counting) Energy(e, x []float64, d int) {
 func (c *counting) add(n int) {
 	if c.bar != nil {
 		c.bar.Add64(int64(n)) // the bar locks itself
-	}
-}
-
-func finish(bar *progressbar.ProgressBar) {
-	if bar != nil {
-		bar.Finish()
 	}
 }
 

@@ -174,36 +174,17 @@ func ScoreImages(ctx context.Context, m Model, clf *Classifier, train, test Labe
 	}
 	bar := progress.New(o.Progress, int64(n), "generate",
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("images"))
-	done := func(rows int) {
+	x, want, err := generateToScore(ctx, m, n, per, w, seed, func(rows int) {
 		if bar != nil {
 			bar.Add(rows)
 		}
+	})
+	progress.End(bar, err)
+	if err != nil {
+		return s, err
 	}
-	var x *tensor.Tensor
-	var want []int
-	var err error
 	if conditional {
-		k := cm.Classes()
-		if x, err = generateByClass(ctx, cm, per, w, seed, done); err != nil {
-			return s, err
-		}
-		for y := range k {
-			for range per {
-				want = append(want, y)
-			}
-		}
 		s.Guidance = &w
-	} else {
-		data, err := generateChunked(ctx, n, m.Config().Dim, func(c, rows int) (*tensor.Tensor, error) {
-			return m.Generate(ctx, rows, newRandStream(seed, 5+uint64(c)<<32)) // chunk 0: newRand(seed)
-		}, done)
-		if err != nil {
-			return s, err
-		}
-		x = tensor.New(data, n, m.Config().Dim)
-	}
-	if bar != nil {
-		bar.Finish()
 	}
 	s.Samples = x.Dim(0)
 	fx, err := clf.Features(ctx, x)
@@ -255,4 +236,28 @@ func ScoreImages(ctx context.Context, m Model, clf *Classifier, train, test Labe
 		s.LabelAccuracy, s.PerClass = &acc, per
 	}
 	return s, nil
+}
+
+// generateToScore draws ScoreImages' n images of m: per images of each
+// class at guidance w where m is conditional (the labels in want), with
+// done told of the rows as they are made.
+func generateToScore(ctx context.Context, m Model, n, per int, w float64, seed uint64, done func(rows int)) (x *tensor.Tensor, want []int, err error) {
+	if cm, ok := m.(Conditional); ok && per > 0 {
+		if x, err = generateByClass(ctx, cm, per, w, seed, done); err != nil {
+			return nil, nil, err
+		}
+		for y := range cm.Classes() {
+			for range per {
+				want = append(want, y)
+			}
+		}
+		return x, want, nil
+	}
+	data, err := generateChunked(ctx, n, m.Config().Dim, func(c, rows int) (*tensor.Tensor, error) {
+		return m.Generate(ctx, rows, newRandStream(seed, 5+uint64(c)<<32)) // chunk 0: newRand(seed)
+	}, done)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tensor.New(data, n, m.Config().Dim), nil, nil
 }

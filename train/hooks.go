@@ -146,10 +146,7 @@ func (p *progressHook) AfterStep(_ *Trainer, s Status) error {
 }
 
 func (p *progressHook) Stop(_ *Trainer, cause error) error {
-	if cause == nil {
-		return p.bar.Finish()
-	}
-	return nil
+	return progress.End(p.bar, cause)
 }
 
 // record is one metrics line.

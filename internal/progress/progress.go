@@ -28,3 +28,17 @@ func New(w io.Writer, total int64, desc string, opts ...progressbar.Option) *pro
 		progressbar.OptionClearOnFinish(),
 	}, opts...)...)
 }
+
+// End ends bar after its run: finished when err is nil, or erased from its
+// line when the run failed, so that the error that follows starts on a
+// clean line rather than after a half-drawn bar. Either way it is cleared.
+// A nil bar is nothing to end.
+func End(bar *progressbar.ProgressBar, err error) error {
+	switch {
+	case bar == nil:
+		return nil
+	case err == nil:
+		return bar.Finish()
+	}
+	return bar.Clear()
+}
