@@ -102,7 +102,7 @@ func (l *attnLayout) at(bi int) (q, k, v, o int) {
 		return bi * l.lq * l.d, bi * l.lk * l.d, bi * l.lk * l.dv, bi * l.lq * l.dv
 	}
 	b, h := bi/l.heads, bi%l.heads
-	dim := l.ldo
+	dim := l.ldo // packed: the output's rows hold the D values of all heads
 	q = b*l.lq*l.ldq + h*l.d
 	return q, q + dim, q + 2*dim, b*l.lq*dim + h*l.dv
 }
