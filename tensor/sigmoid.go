@@ -34,7 +34,12 @@ func sigmoid(x float64) float64 {
 	if x != x {
 		return x
 	}
-	t := max(sigTLo, min(sigTHi, -x))
+	return 1 / (1 + expPoly(max(sigTLo, min(sigTHi, -x))))
+}
+
+// expPoly returns e^t for t in [−708, 708] by the algorithm above: the
+// exponential of sigmoid and expSoft, and of the AVX-512 kernels' EXP8.
+func expPoly(t float64) float64 {
 	k := math.FMA(t, expLog2e, expMagic)
 	n := k - expMagic
 	r := math.FMA(-n, expLn2Hi, t)
@@ -43,8 +48,7 @@ func sigmoid(x float64) float64 {
 	for _, c := range expCoef[1:] {
 		p = math.FMA(p, r, c)
 	}
-	e := math.Float64frombits(math.Float64bits(p) + math.Float64bits(k)<<52)
-	return 1 / (1 + e)
+	return math.Float64frombits(math.Float64bits(p) + math.Float64bits(k)<<52)
 }
 
 // siluGeneric writes s[i] = σ(x[i]) and y[i] = x[i]·s[i]; s may be y.
@@ -83,16 +87,7 @@ func expSoft(x float64) float64 {
 	if x < expLo {
 		return 0
 	}
-	t := min(sigTHi, x)
-	k := math.FMA(t, expLog2e, expMagic)
-	n := k - expMagic
-	r := math.FMA(-n, expLn2Hi, t)
-	r = math.FMA(-n, expLn2Lo, r)
-	p := expCoef[0]
-	for _, c := range expCoef[1:] {
-		p = math.FMA(p, r, c)
-	}
-	return math.Float64frombits(math.Float64bits(p) + math.Float64bits(k)<<52)
+	return expPoly(min(sigTHi, x))
 }
 
 // expGeneric writes y[i] = expSoft(x[i]); y may be x.

@@ -65,15 +65,22 @@ func expAVX512(x, y *float64, n int)
 // expBlock writes y = expSoft(x) element-wise, y may be x: blocks of eight
 // with AVX-512 where the CPU has it, the rest in Go, with the same bits.
 func expBlock(y, x []float64) {
-	n := 0
-	if haveAVX512 {
-		n = len(x) &^ 7
-		if n > 0 {
-			_ = y[n-1]
-			expAVX512(&x[0], &y[0], n)
-		}
+	n := lanes8(len(x))
+	if n > 0 {
+		_ = y[n-1]
+		expAVX512(&x[0], &y[0], n)
 	}
 	expGeneric(y[n:], x[n:])
+}
+
+// lanes8 returns how many of n elements the eight-lane AVX-512 kernels
+// take: the multiple of eight at or below n where the CPU has AVX-512, or
+// none.
+func lanes8(n int) int {
+	if haveAVX512 {
+		return n &^ 7
+	}
+	return 0
 }
 
 // geluTanhAVX512 and geluTanhVJPAVX512 are in silu_amd64.s.
@@ -87,13 +94,10 @@ func geluTanhVJPAVX512(d, gr, x *float64, n int)
 // geluTanhKernel writes dst = GELUTanh(x): blocks of eight with AVX-512
 // where the CPU has it, the rest in Go, with the same bits.
 func geluTanhKernel(dst, x []float64) {
-	n := 0
-	if haveAVX512 {
-		n = len(dst) &^ 7
-		if n > 0 {
-			_ = x[n-1]
-			geluTanhAVX512(&x[0], &dst[0], n)
-		}
+	n := lanes8(len(dst))
+	if n > 0 {
+		_ = x[n-1]
+		geluTanhAVX512(&x[0], &dst[0], n)
 	}
 	geluTanhGeneric(dst[n:], x[n:len(dst)])
 }
@@ -102,13 +106,10 @@ func geluTanhKernel(dst, x []float64) {
 // blocks of eight with AVX-512 where the CPU has it, the rest in Go, with
 // the same bits.
 func geluTanhVJPKernel(dst, g, x []float64) {
-	n := 0
-	if haveAVX512 {
-		n = len(dst) &^ 7
-		if n > 0 {
-			_, _ = g[n-1], x[n-1]
-			geluTanhVJPAVX512(&dst[0], &g[0], &x[0], n)
-		}
+	n := lanes8(len(dst))
+	if n > 0 {
+		_, _ = g[n-1], x[n-1]
+		geluTanhVJPAVX512(&dst[0], &g[0], &x[0], n)
 	}
 	geluTanhVJPGeneric(dst[n:], g[n:len(dst)], x[n:len(dst)])
 }
