@@ -37,9 +37,10 @@
 // # Sequences and labels
 //
 // Sequence layers take [n, L, dim]. MultiHeadAttention is self-attention
-// over such sequences: one Linear makes q, k and v, Permute splits them into
-// heads, tensor.ScaledDotProductAttention attends (optionally masked or
-// causal), and an output Linear mixes the heads, initialised as PyTorch's
+// over such sequences: one Linear makes q, k and v, each head attends where
+// that Linear put it (tensor.PackedAttention: scaled dot-product attention,
+// optionally masked or causal, without permutes splitting and merging the
+// heads), and an output Linear mixes the heads, initialised as PyTorch's
 // nn.MultiheadAttention. Embedding maps class labels to learned vectors; with
 // a null row (label NumClasses) it serves classifier-free guidance, where
 // DropLabels replaces a fraction of labels by the null label in training.
