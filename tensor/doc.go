@@ -125,7 +125,9 @@
 //
 // Softmax and LogSoftmax along an axis shift each line by its maximum; a
 // line of all −∞ gives zeros (Softmax) or −∞ (LogSoftmax) rather than NaN.
-// Their VJPs are y ⊙ (g − Σ g ⊙ y) and g − eʸ ⊙ Σ g, composed of ops. Max
+// Softmax's exponentials are sigmoid's polynomial (within 3 ulp of
+// math.Exp), eight lanes at a time with AVX-512 on a contiguous line.
+// The two VJPs are y ⊙ (g − Σ g ⊙ y) and g − eʸ ⊙ Σ g, composed of ops. Max
 // routes its gradient to the first maximum of each line, which ArgMax
 // returns (as []int: indices carry no gradient). Gather and ScatterAdd pick
 // and add back elements along an axis by an index per element (PyTorch's
