@@ -239,13 +239,14 @@ func (tp *Tape) normRows(x *Tensor, eps float64) (xhat, rstd *Tensor) {
 // normRowKernel writes the standardised x into dst and returns 1/√(σ² + eps).
 // The row is read three times while it sits in cache: for μ, for Σ(x − μ)²
 // (exact where Σx² − mμ² would cancel), and to write x̂. The sums run in
-// four interleaved partial sums (sum4's order): a row in cache is bound by
+// four interleaved partial sums (sums4's order): a row in cache is bound by
 // the latency of its additions, and four independent chains take a
 // quarter of one.
 func normRowKernel(dst, x []float64, eps float64) float64 {
 	x = x[:len(dst)]
 	m := float64(len(x))
-	mu := sum4(x) / m
+	sx, _ := sums4(x, x)
+	mu := sx / m
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -266,46 +267,39 @@ func normRowKernel(dst, x []float64, eps float64) float64 {
 	return r
 }
 
-// sum4 returns Σx summed as four interleaved partial sums (element i into
-// sum i mod 4, the tail past the last four into the first), combined as
-// (s0 + s1) + (s2 + s3).
-func sum4(x []float64) float64 {
-	var s0, s1, s2, s3 float64
+// sums4 returns Σx and Σx·y, each in four interleaved partial sums (element
+// i into sum i mod 4, the tail past the last four into the first) combined
+// as (s0 + s1) + (s2 + s3). A norm's row sits in cache, so its sums are
+// bound by the latency of their additions, and independent chains take a
+// fraction of one; a caller that needs only Σx gets Σx·y almost free.
+func sums4(x, y []float64) (sx, sxy float64) {
+	y = y[:len(x)]
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i]
-		s1 += x[i+1]
-		s2 += x[i+2]
-		s3 += x[i+3]
+		a0 += x[i]
+		a1 += x[i+1]
+		a2 += x[i+2]
+		a3 += x[i+3]
+		b0 += x[i] * y[i]
+		b1 += x[i+1] * y[i+1]
+		b2 += x[i+2] * y[i+2]
+		b3 += x[i+3] * y[i+3]
 	}
 	for ; i < len(x); i++ {
-		s0 += x[i]
+		a0 += x[i]
+		b0 += x[i] * y[i]
 	}
-	return (s0 + s1) + (s2 + s3)
+	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
 // normRowVJPKernel writes r·(g − mean(g) − x̂·mean(g·x̂)) into dst, its two
-// sums in sum4's order.
+// sums sums4's.
 func normRowVJPKernel(dst, g, xh []float64, r float64) {
 	g, xh = g[:len(dst)], xh[:len(dst)]
-	var a0, a1, a2, a3, b0, b1, b2, b3 float64
-	i := 0
-	for ; i+4 <= len(g); i += 4 {
-		a0 += g[i]
-		a1 += g[i+1]
-		a2 += g[i+2]
-		a3 += g[i+3]
-		b0 += g[i] * xh[i]
-		b1 += g[i+1] * xh[i+1]
-		b2 += g[i+2] * xh[i+2]
-		b3 += g[i+3] * xh[i+3]
-	}
-	for ; i < len(g); i++ {
-		a0 += g[i]
-		b0 += g[i] * xh[i]
-	}
+	sg, sgx := sums4(g, xh)
 	m := float64(len(dst))
-	a, b := ((a0+a1)+(a2+a3))/m, ((b0+b1)+(b2+b3))/m
+	a, b := sg/m, sgx/m
 	for i, v := range g {
 		dst[i] = r * (v - a - xh[i]*b)
 	}
