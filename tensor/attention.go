@@ -79,7 +79,7 @@ func (tp *Tape) PackedAttention(qkv *Tensor, heads int, opts AttentionOptions) *
 			}
 			gs[0] = tp.Reshape(tp.Permute(tp.Concat(0, gs[:3]...), 1, 3, 0, 2, 4), n, l, 3*dim) // [n, L, 3, h, dh]
 		}
-		return []*Tensor{gs[0], gs[3]}
+		return []*Tensor{gs[0], gs[3]}[:len(need)] // qkv's, and the mask's where it is an input
 	})
 }
 
