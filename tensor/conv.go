@@ -605,8 +605,10 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 // input x and output gradient y into dw. Samples are taken in chunks of
 // convBatchChunk, each chunk's sum kept in part (len chunks·len(dw), unused
 // with one chunk), and the chunks' sums added in order. A chunk's sum reads
-// the padded input in place where g.weightInPlace, else im2col's columns;
-// the two give the same bits.
+// the padded input in place where g.weightInPlace, else im2col's columns.
+// The two sum in other orders (the grid's extra positions shift the
+// product's depth blocks), so they agree within the sums' rounding; each
+// is the same bits on any number of cores.
 func convWeightKernel(dw, part, x, y []float64, g *convGeom) {
 	chunk := convWeightIm2col
 	if g.weightInPlace() {
@@ -640,32 +642,47 @@ func convWeightChunks(dw, part, x, y []float64, g *convGeom, chunk func(acc, x, 
 }
 
 // convWeightIm2col writes into acc the weight gradient summed over samples
-// lo to hi, through im2col.
+// lo to hi, through im2col: the samples' column matrices side by side,
+// [c·kh·kw, samples·p·q], against their output gradients laid out the same
+// way, so that one product sums over the chunk (a product per sample has a
+// deep layer's few output positions for its depth, and reads and writes
+// the whole gradient for each: 4×4 from 7×7 to 3×3 1.6× faster).
 func convWeightIm2col(acc, x, y []float64, lo, hi int, g *convGeom) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
-	var buf *[]float64
-	if !g.direct() {
-		buf = convGetCol(g.rows() * pq)
-	}
+	ld := (hi - lo) * pq
+	cbuf, ybuf := convGetCol(g.rows()*ld), convGetCol(g.o*ld)
+	col, ym := (*cbuf)[:g.rows()*ld], (*ybuf)[:g.o*ld]
 	for s := lo; s < hi; s++ {
-		col := x[s*xs : (s+1)*xs]
-		if buf != nil {
-			col = (*buf)[:g.rows()*pq]
-			convIm2col(col, pq, x[s*xs:(s+1)*xs], g)
+		convIm2col(col[(s-lo)*pq:], ld, x[s*xs:(s+1)*xs], g)
+		for o := range g.o {
+			copy(ym[o*ld+(s-lo)*pq:o*ld+(s-lo+1)*pq], y[s*ys+o*pq:(s*ys+(o+1)*pq)])
 		}
-		beta := 1.0
-		if s == lo {
-			beta = 0
-		}
+	}
+	if kk >= og {
 		for gi := range g.groups {
-			gemm(g.prec, false, true, og, kk, pq, y[s*ys+gi*og*pq:], pq, col[gi*kk*pq:], pq, beta, acc[gi*og*kk:gi*og*kk+og*kk])
+			gemm(g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, col[gi*kk*ld:], ld, 0, acc[gi*og*kk:gi*og*kk+og*kk])
 		}
+	} else {
+		// A gradient of fewer columns than rows (a first layer's few
+		// taps) is computed transposed, so that the product's columns
+		// fill its kernel's width: one channel's 3×3 taps 1.8× faster.
+		tbuf := convGetCol(og * kk)
+		tr := (*tbuf)[:og*kk]
+		for gi := range g.groups {
+			gemm(g.prec, false, true, kk, og, ld, col[gi*kk*ld:], ld, ym[gi*og*ld:], ld, 0, tr)
+			a := acc[gi*og*kk : (gi+1)*og*kk]
+			for r := range kk {
+				for o := range og {
+					a[o*kk+r] = tr[r*og+o]
+				}
+			}
+		}
+		convColPool.Put(tbuf)
 	}
-	if buf != nil {
-		convColPool.Put(buf)
-	}
+	convColPool.Put(cbuf)
+	convColPool.Put(ybuf)
 }
 
 // convIm2col writes the column matrix of one sample x [c, h, w] into col
