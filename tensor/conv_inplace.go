@@ -374,7 +374,7 @@ func convAdjointInPlace(x, y, w, b []float64, g *convGeom) {
 // weightInPlace says whether the weight gradient of g reads the padded
 // input in place: as the forward pass, and only where a sample's grid fits
 // one block of the product's depth (a first layer's 30×30 grid measured
-// slower in place than through im2col, 6.0 against 5.1 ms).
+// slower in place than through im2col in float32, 6.0 against 3.5 ms).
 func (g *convGeom) weightInPlace() bool {
 	return g.inPlace() && g.grid().plane <= gemmDepth
 }
