@@ -380,24 +380,32 @@ func (g *convGeom) weightInPlace() bool {
 }
 
 // convWeightInPlace writes into acc the weight gradient summed over samples
-// lo to hi, one product over the chunk's padded inputs read in place, the
-// output gradients laid on the same grid.
+// lo to hi, in pieces of samples as convWeightIm2col takes them, each
+// piece's padded inputs read in place, its output gradients laid on the
+// same grid.
 func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
 	xs, ys := g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
-	m := hi - lo
-	ld := m * gr.plane
-	pbuf, ybuf := convGetCol(gr.size(g, m)), convGetCol(g.o*ld)
-	in, ym := (*pbuf)[:gr.size(g, m)], (*ybuf)[:g.o*ld]
-	off, offp := gr.offsetTable(g, m)
-	clear(ym)
-	gr.pad(in, x[lo*xs:hi*xs], g, m)
-	gr.outputs(ym, y[lo*ys:hi*ys], g, m, false)
-	for gi := range g.groups {
-		gemmAt(g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, in, 0, off[gi*kk:(gi+1)*kk], 0, nil, acc[gi*og*kk:gi*og*kk+og*kk])
+	ns := max(1, min(hi-lo, convBatchCols/gr.plane))
+	pbuf, ybuf := convGetCol(gr.size(g, ns)), convGetCol(g.o*ns*gr.plane)
+	for s0 := lo; s0 < hi; s0 += ns {
+		m := min(ns, hi-s0)
+		ld := m * gr.plane
+		in, ym := (*pbuf)[:gr.size(g, m)], (*ybuf)[:g.o*ld]
+		off, offp := gr.offsetTable(g, m)
+		clear(ym)
+		gr.pad(in, x[s0*xs:(s0+m)*xs], g, m)
+		gr.outputs(ym, y[s0*ys:(s0+m)*ys], g, m, false)
+		beta := 1.0
+		if s0 == lo {
+			beta = 0
+		}
+		for gi := range g.groups {
+			gemmAt(g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, acc[gi*og*kk:(gi+1)*og*kk])
+		}
+		convOffPool.Put(offp)
 	}
 	convColPool.Put(pbuf)
 	convColPool.Put(ybuf)
-	convOffPool.Put(offp)
 }
