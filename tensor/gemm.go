@@ -85,6 +85,53 @@ func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init [
 		})
 }
 
+// sdotGrid adds to c [m, n] (row stride ldc) the products of a's rows
+// [m, k] (row stride lda) with the n rows of b that start at boff, each k
+// long: c[i·ldc + j] += Σₚ a[i·lda + p]·b[boff[j] + p], in float32 as
+// sdotKernel4x4 sums (each lane at most gemmDepth terms, so k is at most
+// 16·gemmDepth). Neither operand is packed: a convolution's weight
+// gradient sums over output positions, which its output gradient's rows
+// and its float32 grid's rows both hold in order, where a packed product
+// transposes the grid's rows first. The caller checks haveAVX512.
+func sdotGrid(m, n, k int, a []float32, lda int, b []float32, boff []int, c []float64, ldc int) {
+	if k > 16*gemmDepth || m == 0 || n == 0 || k == 0 {
+		if k > 16*gemmDepth {
+			panic(fmt.Sprintf("tensor: sdotGrid: depth %d over %d", k, 16*gemmDepth))
+		}
+		return
+	}
+	checkRows("sdotGrid", boff[:n], k, len(b)) // the kernel reads rows unchecked
+	_, _ = a[(m-1)*lda+k-1], c[(m-1)*ldc+n-1]  // the last values read and written
+	m4, n4 := m&^3, n&^3
+	for j := 0; j < n4; j += 4 {
+		for i := 0; i < m4; i += 4 {
+			sdotKernel4x4(k, &a[i*lda], lda, &b[0], &boff[j], &c[i*ldc+j], ldc)
+		}
+	}
+	for i := range m { // the edges, summed lane by lane as the kernel sums
+		for j := range n {
+			if i >= m4 || j >= n4 {
+				c[i*ldc+j] += sdotLanes(a[i*lda:i*lda+k], b[boff[j]:boff[j]+k])
+			}
+		}
+	}
+}
+
+// sdotLanes returns Σₚ a[p]·b[p] summed as sdotKernel4x4 sums: sixteen
+// float32 lanes, lane l the terms p ≡ l (mod 16), added in float64.
+func sdotLanes(a, b []float32) float64 {
+	var lanes [16]float32
+	b = b[:len(a)]
+	for p, v := range a {
+		lanes[p%16] += v * b[p]
+	}
+	s := 0.0
+	for _, v := range lanes {
+		s += float64(v)
+	}
+	return s
+}
+
 // gemmCols is the number of columns of B a block of gemmBlocks takes.
 const gemmCols = 512
 

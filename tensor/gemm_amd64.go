@@ -21,6 +21,9 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int, init *float64)
 //go:noescape
 func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init *float64)
 
+//go:noescape
+func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64, ldc int)
+
 // packRows16 is in gemm_amd64.s.
 //
 //go:noescape

@@ -635,3 +635,128 @@ a6loop:
 	JNZ a6loop
 	VZEROUPPER
 	RET
+
+// func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64, ldc int)
+//
+// c[i·ldc + j] += Σₚ a[i·lda + p]·b[off[j] + p] for i, j < 4, p < k
+// (k ≥ 1): a 4×4 block of the product of two matrices whose rows both run
+// along p (a convolution's output gradient against its float32 grid's
+// rows, read in place), sixteen p at a time. Lane l of each sum's
+// accumulator adds the terms p ≡ l (mod 16) in float32 in order; the
+// sixteen lanes are widened and added in float64, then added to C. The
+// last k mod 16 values of each row are read through a mask, so nothing
+// past a row is read.
+// FMA4 adds row a's products with the four B rows (Z20–Z23) to the
+// accumulators c0–c3.
+#define FMA4(a, c0, c1, c2, c3) \
+	VFMADD231PS Z20, a, c0; VFMADD231PS Z21, a, c1; VFMADD231PS Z22, a, c2; VFMADD231PS Z23, a, c3
+
+// LOAD8 loads sixteen values of each row at byte offset AX: A's rows into
+// Z16–Z19, B's into Z20–Z23. LOAD8K loads the lanes of mask K1, zeroing
+// the others.
+#define LOAD8 \
+	VMOVUPS (SI)(AX*1), Z16; VMOVUPS (DI)(AX*1), Z17; VMOVUPS (BX)(AX*1), Z18; VMOVUPS (DX)(AX*1), Z19; \
+	VMOVUPS (R8)(AX*1), Z20; VMOVUPS (R9)(AX*1), Z21; VMOVUPS (R10)(AX*1), Z22; VMOVUPS (R11)(AX*1), Z23
+
+#define LOAD8K \
+	VMOVUPS.Z (SI)(AX*1), K1, Z16; VMOVUPS.Z (DI)(AX*1), K1, Z17; VMOVUPS.Z (BX)(AX*1), K1, Z18; VMOVUPS.Z (DX)(AX*1), K1, Z19; \
+	VMOVUPS.Z (R8)(AX*1), K1, Z20; VMOVUPS.Z (R9)(AX*1), K1, Z21; VMOVUPS.Z (R10)(AX*1), K1, Z22; VMOVUPS.Z (R11)(AX*1), K1, Z23
+
+#define FMA16 \
+	FMA4(Z16, Z0, Z1, Z2, Z3); FMA4(Z17, Z4, Z5, Z6, Z7); \
+	FMA4(Z18, Z8, Z9, Z10, Z11); FMA4(Z19, Z12, Z13, Z14, Z15)
+
+// RED16 adds the sixteen lanes of acc (yacc its lower half) in float64 to
+// the double at off(R12): the halves widened and added, then the eight
+// doubles summed by swapping halves, quarters and pairs (512-bit
+// operations only, so AVX-512F suffices).
+#define RED16(acc, yacc, off) \
+	VEXTRACTF64X4 $1, acc, Y24; VCVTPS2PD yacc, Z25; VCVTPS2PD Y24, Z26; VADDPD Z26, Z25, Z25; \
+	VSHUFF64X2 $0x4E, Z25, Z25, Z26; VADDPD Z26, Z25, Z25; \
+	VSHUFF64X2 $0xB1, Z25, Z25, Z26; VADDPD Z26, Z25, Z25; \
+	VPERMILPD $0x55, Z25, Z26; VADDPD Z26, Z25, Z25; \
+	VADDSD off(R12), X25, X25; VMOVSD X25, off(R12)
+
+TEXT ·sdotKernel4x4(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R13
+	SHLQ $2, R13
+	LEAQ (SI)(R13*1), DI
+	LEAQ (DI)(R13*1), BX
+	LEAQ (BX)(R13*1), DX
+	MOVQ b+24(FP), R12
+	MOVQ off+32(FP), AX
+	MOVQ 0(AX), R8
+	LEAQ (R12)(R8*4), R8
+	MOVQ 8(AX), R9
+	LEAQ (R12)(R9*4), R9
+	MOVQ 16(AX), R10
+	LEAQ (R12)(R10*4), R10
+	MOVQ 24(AX), R11
+	LEAQ (R12)(R11*4), R11
+	VPXORD Z0, Z0, Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z0, Z11
+	VMOVAPS Z0, Z12
+	VMOVAPS Z0, Z13
+	VMOVAPS Z0, Z14
+	VMOVAPS Z0, Z15
+	XORQ AX, AX
+	MOVQ CX, R14
+	ANDQ $15, R14 // the tail's length
+	SHRQ $4, CX
+	JZ dtail
+
+dloop16:
+	LOAD8
+	FMA16
+	ADDQ $64, AX
+	DECQ CX
+	JNZ dloop16
+
+dtail:
+	TESTQ R14, R14
+	JZ dreduce
+	MOVQ R14, CX
+	MOVQ $1, R13
+	SHLQ CX, R13
+	DECQ R13
+	KMOVW R13, K1
+	LOAD8K
+	FMA16
+
+dreduce:
+	MOVQ c+40(FP), R12
+	MOVQ ldc+48(FP), R13
+	SHLQ $3, R13
+	RED16(Z0, Y0, 0)
+	RED16(Z1, Y1, 8)
+	RED16(Z2, Y2, 16)
+	RED16(Z3, Y3, 24)
+	ADDQ R13, R12
+	RED16(Z4, Y4, 0)
+	RED16(Z5, Y5, 8)
+	RED16(Z6, Y6, 16)
+	RED16(Z7, Y7, 24)
+	ADDQ R13, R12
+	RED16(Z8, Y8, 0)
+	RED16(Z9, Y9, 8)
+	RED16(Z10, Y10, 16)
+	RED16(Z11, Y11, 24)
+	ADDQ R13, R12
+	RED16(Z12, Y12, 0)
+	RED16(Z13, Y13, 8)
+	RED16(Z14, Y14, 16)
+	RED16(Z15, Y15, 24)
+	VZEROUPPER
+	RET

@@ -24,6 +24,10 @@ func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64, ldc int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func packRows16(dst *float32, src *float64, ld int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }

@@ -442,3 +442,51 @@ func TestGemmInitSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestSdotGrid: the products of rows with rows read in place (sdotGrid, a
+// convolution's weight gradient in float32) match the float64 sums of the
+// same float32 values, within the float32 rounding of each lane's sum:
+// (⌈k/16⌉ + 1)·2⁻²⁴ of Σ|terms| (one rounding per fused multiply-add, the
+// lanes then added in float64). Sizes cover whole 4×4 blocks, edge rows
+// and columns, depths with and without a tail of k mod 16, the deepest
+// allowed and overlapping rows of b; C is added to. Planted: the third B
+// row read for the second, and a tail mask one lane short — both failed.
+func TestSdotGrid(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(9, 4))
+	f32 := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	for _, sz := range [][3]int{{1, 1, 1}, {4, 4, 16}, {4, 4, 17}, {5, 7, 33}, {3, 5, 15}, {32, 12, 1800}, {8, 4, 16 * gemmDepth}, {6, 9, 200}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		lda := k + 3
+		a, b := f32(m*lda), f32(3*k+1)
+		off := make([]int, n)
+		for j := range off {
+			off[j] = rng.IntN(2*k + 2) // overlapping rows
+		}
+		c0 := randSlice(rng, m*n)
+		got := append([]float64(nil), c0...)
+		sdotGrid(m, n, k, a, lda, b, off, got, n)
+		for i := range m {
+			for j := range n {
+				want, bound := c0[i*n+j], 0.0
+				for p := range k {
+					v := float64(a[i*lda+p]) * float64(b[off[j]+p])
+					want += v
+					bound += math.Abs(v)
+				}
+				tol := float64((k+15)/16+1) * 0x1p-24 * bound
+				if d := math.Abs(got[i*n+j] - want); !(d <= tol) {
+					t.Fatalf("m,n,k=%v: c[%d,%d] = %v, want %v (difference %.3g, bound %.3g)", sz, i, j, got[i*n+j], want, d, tol)
+				}
+			}
+		}
+	}
+}
