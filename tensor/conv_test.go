@@ -441,9 +441,10 @@ func TestConvShapePanics(t *testing.T) {
 // when the tape hands out recycled (dirty) buffers after a Reset.
 func TestConvWeightGradSumsSamples(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 7))
-	const n = 2*convBatchChunk + 3
-	x, w, u := Randn(rng, n, 2, 5, 5), Randn(rng, 3, 2, 3, 3), Randn(rng, n, 3, 3, 3)
 	o := ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
+	g := conv2dGeom([]int{1, 2, 5, 5}, []int{3, 2, 3, 3}, o)
+	n := 2*g.weightChunk() + 3
+	x, w, u := Randn(rng, n, 2, 5, 5), Randn(rng, 3, 2, 3, 3), Randn(rng, n, 3, 3, 3)
 	grad := func(tp *Tape, x, u *Tensor) []float64 {
 		e := tp.Sum(tp.Mul(tp.Conv2d(x, w, nil, o), u))
 		return tp.Grad([]*Tensor{e}, []*Tensor{w}, GradOptions{})[0].Clone().data
