@@ -88,30 +88,52 @@ func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init [
 // sdotGrid adds to c [m, n] (row stride ldc) the products of a's rows
 // [m, k] (row stride lda) with the n rows of b that start at boff, each k
 // long: c[i·ldc + j] += Σₚ a[i·lda + p]·b[boff[j] + p], in float32 as
-// sdotKernel4x4 sums (each lane at most gemmDepth terms, so k is at most
-// 16·gemmDepth). Neither operand is packed: a convolution's weight
-// gradient sums over output positions, which its output gradient's rows
-// and its float32 grid's rows both hold in order, where a packed product
-// transposes the grid's rows first. The caller checks haveAVX512.
+// sdotKernel4x4 sums, over depth blocks of 16·gemmDepth (so that each lane
+// sums at most gemmDepth terms in float32), each block's sums added to c.
+// Neither operand is packed: a convolution's weight gradient sums over
+// output positions, which its output gradient's rows and its float32
+// grid's rows (or column matrix's) both hold in order, where a packed
+// product transposes them first. It runs on one core: its callers run
+// their chunks on the cores. The caller checks haveAVX512.
 func sdotGrid(m, n, k int, a []float32, lda int, b []float32, boff []int, c []float64, ldc int) {
-	if k > 16*gemmDepth || m == 0 || n == 0 || k == 0 {
-		if k > 16*gemmDepth {
-			panic(fmt.Sprintf("tensor: sdotGrid: depth %d over %d", k, 16*gemmDepth))
-		}
+	if m == 0 || n == 0 || k == 0 {
 		return
 	}
 	checkRows("sdotGrid", boff[:n], k, len(b)) // the kernel reads rows unchecked
 	_, _ = a[(m-1)*lda+k-1], c[(m-1)*ldc+n-1]  // the last values read and written
-	m4, n4 := m&^3, n&^3
-	for j := 0; j < n4; j += 4 {
-		for i := 0; i < m4; i += 4 {
-			sdotKernel4x4(k, &a[i*lda], lda, &b[0], &boff[j], &c[i*ldc+j], ldc)
-		}
-	}
-	for i := range m { // the edges, summed lane by lane as the kernel sums
-		for j := range n {
-			if i >= m4 || j >= n4 {
-				c[i*ldc+j] += sdotLanes(a[i*lda:i*lda+k], b[boff[j]:boff[j]+k])
+	// edge takes a block past C's last row or column, computed whole.
+	var edge [16]float64
+	var at [4]int
+	for p0 := 0; p0 < k; p0 += 16 * gemmDepth {
+		kb := min(16*gemmDepth, k-p0)
+		for j := 0; j < n; j += 4 {
+			w := min(4, n-j)
+			for q := range at { // a partial block repeats its last row of b
+				at[q] = boff[j+min(q, w-1)] + p0
+			}
+			if m < 4 {
+				for i := range m {
+					for q := range w {
+						c[i*ldc+j+q] += sdotLanes(a[i*lda+p0:i*lda+p0+kb], b[at[q]:at[q]+kb])
+					}
+				}
+				continue
+			}
+			for i := 0; i < m; i += 4 {
+				if i+4 <= m && w == 4 {
+					sdotKernel4x4(kb, &a[i*lda+p0], lda, &b[0], &at[0], &c[i*ldc+j], ldc)
+					continue
+				}
+				// A partial block: the last four rows, into edge, of
+				// which the rows and columns not yet summed are added.
+				i0 := min(i, m-4)
+				edge = [16]float64{}
+				sdotKernel4x4(kb, &a[i0*lda+p0], lda, &b[0], &at[0], &edge[0], 4)
+				for ii := i; ii < min(m, i+4); ii++ {
+					for q := range w {
+						c[ii*ldc+j+q] += edge[(ii-i0)*4+q]
+					}
+				}
 			}
 		}
 	}

@@ -446,11 +446,14 @@ func TestGemmInitSameBits(t *testing.T) {
 // TestSdotGrid: the products of rows with rows read in place (sdotGrid, a
 // convolution's weight gradient in float32) match the float64 sums of the
 // same float32 values, within the float32 rounding of each lane's sum:
-// (⌈k/16⌉ + 1)·2⁻²⁴ of Σ|terms| (one rounding per fused multiply-add, the
-// lanes then added in float64). Sizes cover whole 4×4 blocks, edge rows
-// and columns, depths with and without a tail of k mod 16, the deepest
-// allowed and overlapping rows of b; C is added to. Planted: the third B
-// row read for the second, and a tail mask one lane short — both failed.
+// (min(⌈k/16⌉, gemmDepth) + 1)·2⁻²⁴ of Σ|terms| (one rounding per fused
+// multiply-add, the lanes then added in float64, and so the depth blocks).
+// Sizes cover whole 4×4 blocks, edge rows and columns (fewer than four
+// rows, and the last four rows recomputed), depths with and without a tail
+// of k mod 16, more than one depth block and overlapping rows of b; C is
+// added to. Planted:
+// the third B row read for the second, a tail mask one lane short, and an
+// edge block adding the rows it recomputes — each failed.
 func TestSdotGrid(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("no AVX-512 on this CPU")
@@ -463,7 +466,7 @@ func TestSdotGrid(t *testing.T) {
 		}
 		return v
 	}
-	for _, sz := range [][3]int{{1, 1, 1}, {4, 4, 16}, {4, 4, 17}, {5, 7, 33}, {3, 5, 15}, {32, 12, 1800}, {8, 4, 16 * gemmDepth}, {6, 9, 200}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {4, 4, 16}, {4, 4, 17}, {5, 7, 33}, {3, 5, 15}, {32, 12, 1800}, {8, 4, 16 * gemmDepth}, {6, 9, 200}, {32, 9, 6272}, {7, 13, 2*16*gemmDepth + 5}, {64, 1024, 140}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		lda := k + 3
 		a, b := f32(m*lda), f32(3*k+1)
@@ -482,7 +485,7 @@ func TestSdotGrid(t *testing.T) {
 					want += v
 					bound += math.Abs(v)
 				}
-				tol := float64((k+15)/16+1) * 0x1p-24 * bound
+				tol := float64(min((k+15)/16, gemmDepth)+1) * 0x1p-24 * bound
 				if d := math.Abs(got[i*n+j] - want); !(d <= tol) {
 					t.Fatalf("m,n,k=%v: c[%d,%d] = %v, want %v (difference %.3g, bound %.3g)", sz, i, j, got[i*n+j], want, d, tol)
 				}
