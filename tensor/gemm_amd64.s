@@ -2,6 +2,12 @@
 
 #include "textflag.h"
 
+// Each kernel's main loop starts on a 64-byte boundary (PCALIGN), so that
+// its speed does not depend on where the linker puts the function: the
+// float64 kernel's loop ran the conv energy's float64 E(x) 4% slower in
+// binaries that placed it 32 bytes off (65.7 against 68.7 ms, 3
+// interleaved rounds).
+
 // func dgemmKernel4x8(k int, a *float64, ars, ads int, b *float64, ldb int, c *float64, ldc int)
 //
 // c[i·ldc + j] += Σₚ a[i·ars + p·ads]·b[p·ldb + j] for i < 4, j < 8,
@@ -41,6 +47,8 @@ TEXT ·dgemmKernel4x8(SB), NOSPLIT, $0-64
 	VXORPD Y5, Y5, Y5
 	VXORPD Y6, Y6, Y6
 	VXORPD Y7, Y7, Y7
+
+	PCALIGN $64
 
 loop:
 	VMOVUPD (DI), Y8
@@ -116,6 +124,8 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-40
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+
+	PCALIGN $64
 
 sloop:
 	VMOVUPS (DI), Y12
@@ -291,6 +301,8 @@ TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-48
 	MOVQ init+40(FP), R10
 	ZERO6x32
 
+	PCALIGN $64
+
 zloop:
 	VMOVUPS (DI), Z12
 	VMOVUPS 64(DI), Z13
@@ -332,6 +344,8 @@ TEXT ·sgemmKernel6x32At(SB), NOSPLIT, $0-56
 	SHLQ $3, R8
 	MOVQ init+48(FP), R10
 	ZERO6x32
+
+	PCALIGN $64
 
 atloop:
 	MOVQ (R9), AX
@@ -423,6 +437,8 @@ TEXT ·dgemmKernel6x16(SB), NOSPLIT, $0-64
 	VPXORQ Z9, Z9, Z9
 	VPXORQ Z10, Z10, Z10
 	VPXORQ Z11, Z11, Z11
+
+	PCALIGN $64
 
 dloop:
 	VMOVUPD (DI), Z12
@@ -716,6 +732,8 @@ TEXT ·sdotKernel4x4(SB), NOSPLIT, $0-56
 	ANDQ $15, R14 // the tail's length
 	SHRQ $4, CX
 	JZ dtail
+
+	PCALIGN $64
 
 dloop16:
 	LOAD8
