@@ -693,6 +693,11 @@ a6loop:
 	VPERMILPD $0x55, Z25, Z26; VADDPD Z26, Z25, Z25; \
 	VADDSD off(R12), X25, X25; VMOVSD X25, off(R12)
 
+// REDROW adds four accumulators to the row of C at R12 and steps R12 to
+// the next row (R13 bytes on).
+#define REDROW(z0, y0, z1, y1, z2, y2, z3, y3) \
+	RED16(z0, y0, 0); RED16(z1, y1, 8); RED16(z2, y2, 16); RED16(z3, y3, 24); ADDQ R13, R12
+
 TEXT ·sdotKernel4x4(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -757,24 +762,9 @@ dreduce:
 	MOVQ c+40(FP), R12
 	MOVQ ldc+48(FP), R13
 	SHLQ $3, R13
-	RED16(Z0, Y0, 0)
-	RED16(Z1, Y1, 8)
-	RED16(Z2, Y2, 16)
-	RED16(Z3, Y3, 24)
-	ADDQ R13, R12
-	RED16(Z4, Y4, 0)
-	RED16(Z5, Y5, 8)
-	RED16(Z6, Y6, 16)
-	RED16(Z7, Y7, 24)
-	ADDQ R13, R12
-	RED16(Z8, Y8, 0)
-	RED16(Z9, Y9, 8)
-	RED16(Z10, Y10, 16)
-	RED16(Z11, Y11, 24)
-	ADDQ R13, R12
-	RED16(Z12, Y12, 0)
-	RED16(Z13, Y13, 8)
-	RED16(Z14, Y14, 16)
-	RED16(Z15, Y15, 24)
+	REDROW(Z0, Y0, Z1, Y1, Z2, Y2, Z3, Y3)
+	REDROW(Z4, Y4, Z5, Y5, Z6, Y6, Z7, Y7)
+	REDROW(Z8, Y8, Z9, Y9, Z10, Y10, Z11, Y11)
+	REDROW(Z12, Y12, Z13, Y13, Z14, Y14, Z15, Y15)
 	VZEROUPPER
 	RET
