@@ -399,7 +399,7 @@ func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 	xs, ys := g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
 	ns := max(1, min(hi-lo, convBatchCols/gr.plane))
-	if g.prec == Float32 && haveAVX512 {
+	if g.grid32() {
 		gbuf, ybuf := conv32Pool.Get().(*[]float32), conv32Pool.Get().(*[]float32)
 		in, ym := grow(gbuf, gr.size(g, ns)), grow(ybuf, g.o*ns*gr.plane)
 		clear(acc)
