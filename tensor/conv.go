@@ -284,13 +284,15 @@ const convBatchChunk = 8
 // convBatchChunk, or in place enough samples for convBatchCols grid
 // positions, so that a deep layer's small grids make one product deep
 // enough for its sums (4×4 stride 2 from 14×14 to 7×7 1.2× faster in
-// float32, on one core and on two). It depends on the geometry alone.
-// im2col keeps convBatchChunk: larger chunks of 7×7 to 3×3 measured slower.
+// float32, on one core and on two), but no more than a quarter of the
+// batch, so that the chunks still spread over the cores. It depends on the
+// geometry alone. im2col keeps convBatchChunk: larger chunks of 7×7 to 3×3
+// measured slower.
 func (g *convGeom) weightChunk() int {
 	if !g.weightInPlace() {
 		return convBatchChunk
 	}
-	return max(convBatchChunk, convBatchCols/g.grid().plane)
+	return max(convBatchChunk, min(convBatchCols/g.grid().plane, (g.n+3)/4))
 }
 
 // convColPool holds im2col buffers, so that a loop of convolutions does not
