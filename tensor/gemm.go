@@ -92,8 +92,8 @@ func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init [
 // sums at most gemmDepth terms in float32), each block's sums added to c.
 // Neither operand is packed: a convolution's weight gradient sums over
 // output positions, which its output gradient's rows and its float32
-// grid's rows (or column matrix's) both hold in order, where a packed
-// product transposes them first. It runs on one core: its callers run
+// grid's rows both hold in order, where a packed product transposes them
+// first. It runs on one core: its callers run
 // their chunks on the cores. The caller checks haveAVX512.
 func sdotGrid(m, n, k int, a []float32, lda int, b []float32, boff []int, c []float64, ldc int) {
 	if m == 0 || n == 0 || k == 0 {

@@ -451,9 +451,9 @@ func TestGemmInitSameBits(t *testing.T) {
 // Sizes cover whole 4×4 blocks, edge rows and columns (fewer than four
 // rows, and the last four rows recomputed), depths with and without a tail
 // of k mod 16, more than one depth block and overlapping rows of b; C is
-// added to. Planted:
-// the third B row read for the second, a tail mask one lane short, and an
-// edge block adding the rows it recomputes — each failed.
+// added to. Planted: the third B row read for the second, a tail mask one
+// lane short, and an edge block adding the rows it recomputes — each
+// failed.
 func TestSdotGrid(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("no AVX-512 on this CPU")
