@@ -7,8 +7,10 @@ import (
 )
 
 // BenchmarkConv2d times the conv layers of the 28×28 conv energy
-// (nn.BenchmarkConvEnergy), batch 128: the forward pass on a no-grad tape,
-// and the backward pass (input and weight gradients) of Σ u ⊙ conv.
+// (nn.BenchmarkConvEnergy), batch 128, and a ResNet energy's 3×3 layer of
+// 64 channels on 8×8, batch 64: the forward pass on a no-grad tape, the
+// forward and backward passes (input and weight gradients) of Σ u ⊙ conv,
+// and the forward pass with the weight gradient alone.
 func BenchmarkConv2d(b *testing.B) {
 	for _, c := range []struct {
 		name    string
@@ -19,6 +21,8 @@ func BenchmarkConv2d(b *testing.B) {
 		{"1x28x28-32k3", []int{128, 1, 28, 28}, []int{32, 1, 3, 3}, 1, 1},
 		{"32x28x28-32k4s2", []int{128, 32, 28, 28}, []int{32, 32, 4, 4}, 2, 1},
 		{"32x14x14-64k4s2", []int{128, 32, 14, 14}, []int{64, 32, 4, 4}, 2, 1},
+		{"64x7x7-64k4s2", []int{128, 64, 7, 7}, []int{64, 64, 4, 4}, 2, 1},
+		{"resnet-64x8x8-64k3", []int{64, 64, 8, 8}, []int{64, 64, 3, 3}, 1, 1},
 	} {
 		for _, prec := range []Precision{Float64, Float32} {
 			rng := rand.New(rand.NewPCG(1, 1))
@@ -39,6 +43,15 @@ func BenchmarkConv2d(b *testing.B) {
 				for b.Loop() {
 					y := tp.Conv2d(x, w, bias, o)
 					tp.Grad([]*Tensor{y}, []*Tensor{x, w, bias}, GradOptions{GradOutputs: []*Tensor{u}})
+					tp.Reset()
+				}
+			})
+			b.Run(fmt.Sprintf("shape=%s/prec=%v/pass=weight", c.name, prec), func(b *testing.B) {
+				tp := NewTape()
+				b.ReportAllocs()
+				for b.Loop() {
+					y := tp.Conv2d(x, w, nil, o)
+					tp.Grad([]*Tensor{y}, []*Tensor{w}, GradOptions{GradOutputs: []*Tensor{u}})
 					tp.Reset()
 				}
 			})
