@@ -247,7 +247,8 @@ func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
 func (tp *Tape) convWeight(x, y *Tensor, g convGeom) *Tensor {
 	g.prec = lowest(x, y)
 	dw := tp.make(g.wShape(), tp.alloc(numel(g.wShape())))
-	chunks := (g.n + g.weightChunk() - 1) / g.weightChunk()
+	cs := g.weightChunk()
+	chunks := (g.n + cs - 1) / cs
 	var part []float64
 	if chunks > 1 {
 		part = tp.alloc(chunks * len(dw.data))
@@ -700,13 +701,12 @@ func convWeightIm2col(acc, x, y []float64, lo, hi int, g *convGeom) {
 			}
 			tr := (*tbuf)[:og*kk]
 			gemm(g.prec, false, true, kk, og, ld, col[gi*kk*ld:], ld, ym[gi*og*ld:], ld, 0, tr)
+			if s0 == lo {
+				clear(a)
+			}
 			for r := range kk {
 				for o := range og {
-					if s0 == lo {
-						a[o*kk+r] = tr[r*og+o]
-					} else {
-						a[o*kk+r] += tr[r*og+o]
-					}
+					a[o*kk+r] += tr[r*og+o]
 				}
 			}
 		}

@@ -116,14 +116,16 @@ func (gr convGrid) index(g *convGeom, ns, c, s, y, x int) int {
 
 // pad writes the ns samples of x [ns, c, h, w] into buf in the grid layout,
 // zero outside the images.
-func (gr convGrid) pad(buf, x []float64, g *convGeom, ns int) {
-	clear(buf)
-	gridRows(gr, buf, x, g, ns, false)
-}
+func (gr convGrid) pad(buf, x []float64, g *convGeom, ns int) { gridPad(gr, buf, x, g, ns) }
 
 // pad32 is pad into a float32 grid, each value rounded to float32 as the
 // float32 product's packing would round it.
 func (gr convGrid) pad32(buf []float32, x []float64, g *convGeom, ns int) {
+	gridPad(gr, buf, x, g, ns)
+}
+
+// gridPad is pad into a float64 or a float32 grid.
+func gridPad[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeom, ns int) {
 	clear(buf)
 	gridRows(gr, buf, x, g, ns, false)
 }
@@ -400,47 +402,49 @@ func (g *convGeom) weightInPlace() bool {
 // 32, 1.5× faster; from 14×14 to 7×7, 32 to 64, 1.1×).
 func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
-	xs, ys := g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
 	ns := max(1, min(hi-lo, convBatchCols/gr.plane))
 	if g.grid32() {
 		gbuf, ybuf := conv32Pool.Get().(*[]float32), conv32Pool.Get().(*[]float32)
-		in, ym := grow(gbuf, gr.size(g, ns)), grow(ybuf, g.o*ns*gr.plane)
 		clear(acc)
-		for s0 := lo; s0 < hi; s0 += ns {
-			m := min(ns, hi-s0)
-			ld := m * gr.plane
-			off, offp := gr.offsetTable(g, m)
-			clear(ym[:g.o*ld])
-			gr.pad32(in[:gr.size(g, m)], x[s0*xs:(s0+m)*xs], g, m)
-			gridOutputs(gr, ym, y[s0*ys:(s0+m)*ys], g, m, false)
+		weightPieces(gr, grow(gbuf, gr.size(g, ns)), grow(ybuf, g.o*ns*gr.plane), x, y, lo, hi, ns, g, func(in, ym []float32, ld int, off []int, _ bool) {
 			for gi := range g.groups {
-				sdotGrid(og, kk, ld, ym[gi*og*ld:(gi+1)*og*ld], ld, in[:gr.size(g, m)], off[gi*kk:(gi+1)*kk], acc[gi*og*kk:(gi+1)*og*kk], kk)
+				sdotGrid(og, kk, ld, ym[gi*og*ld:(gi+1)*og*ld], ld, in, off[gi*kk:(gi+1)*kk], acc[gi*og*kk:(gi+1)*og*kk], kk)
 			}
-			convOffPool.Put(offp)
-		}
+		})
 		conv32Pool.Put(gbuf)
 		conv32Pool.Put(ybuf)
 		return
 	}
 	pbuf, ybuf := convGetCol(gr.size(g, ns)), convGetCol(g.o*ns*gr.plane)
-	for s0 := lo; s0 < hi; s0 += ns {
-		m := min(ns, hi-s0)
-		ld := m * gr.plane
-		in, ym := (*pbuf)[:gr.size(g, m)], (*ybuf)[:g.o*ld]
-		off, offp := gr.offsetTable(g, m)
-		clear(ym)
-		gr.pad(in, x[s0*xs:(s0+m)*xs], g, m)
-		gr.outputs(ym, y[s0*ys:(s0+m)*ys], g, m, false)
+	weightPieces(gr, *pbuf, *ybuf, x, y, lo, hi, ns, g, func(in, ym []float64, ld int, off []int, first bool) {
 		beta := 1.0
-		if s0 == lo {
+		if first {
 			beta = 0
 		}
 		for gi := range g.groups {
 			gemmAt(g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, acc[gi*og*kk:(gi+1)*og*kk])
 		}
-		convOffPool.Put(offp)
-	}
+	})
 	convColPool.Put(pbuf)
 	convColPool.Put(ybuf)
+}
+
+// weightPieces runs convWeightInPlace's pieces of ns samples from lo to hi:
+// each piece's inputs padded into in and its output gradients laid on the
+// same grid in ym (both sliced to the piece), then product with the
+// piece's depth ld, its row offsets, and whether it is the first piece.
+func weightPieces[T float32 | float64](gr convGrid, in, ym []T, x, y []float64, lo, hi, ns int, g *convGeom, product func(in, ym []T, ld int, off []int, first bool)) {
+	xs, ys := g.c*g.h*g.w, g.o*g.pq()
+	for s0 := lo; s0 < hi; s0 += ns {
+		m := min(ns, hi-s0)
+		ld := m * gr.plane
+		in, ym := in[:gr.size(g, m)], ym[:g.o*ld]
+		off, offp := gr.offsetTable(g, m)
+		clear(ym)
+		gridPad(gr, in, x[s0*xs:(s0+m)*xs], g, m)
+		gridOutputs(gr, ym, y[s0*ys:(s0+m)*ys], g, m, false)
+		product(in, ym, ld, off, s0 == lo)
+		convOffPool.Put(offp)
+	}
 }
