@@ -161,6 +161,14 @@ func gridGet[T float32 | float64](dst []float64, src []T) {
 	}
 }
 
+// splitRowGo is splitRow32 in Go.
+func splitRowGo(ev, od []float32, pairs []float64) {
+	od, pairs = od[:len(ev)], pairs[:2*len(ev)]
+	for k := range ev {
+		ev[k], od[k] = float32(pairs[2*k]), float32(pairs[2*k+1])
+	}
+}
+
 // gridRows copies each image row of the ns samples x [ns, c, h, w] to its
 // places in buf in gr's layout, or back where back is set (clearing the
 // pixels past the grid; float64 grids only).
@@ -200,11 +208,15 @@ func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeo
 					ev := buf[row+(g.pw%2)*phase+g.pw/2:]
 					od := buf[row+((g.pw+1)%2)*phase+(g.pw+1)/2:]
 					ev, od, pairs := ev[:n2], od[:n2], img[:2*n2]
-					if back {
+					ev32, f32 := any(ev).([]float32)
+					switch {
+					case back:
 						for k := range ev {
 							pairs[2*k], pairs[2*k+1] = float64(ev[k]), float64(od[k])
 						}
-					} else {
+					case f32:
+						splitRow32(ev32, any(od).([]float32), pairs)
+					default:
 						for k := range ev {
 							ev[k], od[k] = T(pairs[2*k]), T(pairs[2*k+1])
 						}

@@ -1,0 +1,20 @@
+//go:build amd64 && !purego
+
+package tensor
+
+// splitPairs32 is in conv_amd64.s.
+//
+//go:noescape
+func splitPairs32(ev, od *float32, src *float64, n int)
+
+// splitRow32 sets ev[k] = float32(pairs[2k]) and od[k] = float32(pairs[2k+1])
+// for k < len(ev): with AVX-512 where the CPU has it (float32 grids always
+// do), else in Go.
+func splitRow32(ev, od []float32, pairs []float64) {
+	if !haveAVX512 || len(ev) == 0 {
+		splitRowGo(ev, od, pairs)
+		return
+	}
+	_, _ = od[len(ev)-1], pairs[2*len(ev)-1]
+	splitPairs32(&ev[0], &od[0], &pairs[0], len(ev))
+}

@@ -1,0 +1,83 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Indexes of the even and of the odd float64 lanes of two registers, for
+// VPERMT2PD (bit 3 picks the second register).
+DATA evenidx<>+0(SB)/8, $0
+DATA evenidx<>+8(SB)/8, $2
+DATA evenidx<>+16(SB)/8, $4
+DATA evenidx<>+24(SB)/8, $6
+DATA evenidx<>+32(SB)/8, $8
+DATA evenidx<>+40(SB)/8, $10
+DATA evenidx<>+48(SB)/8, $12
+DATA evenidx<>+56(SB)/8, $14
+GLOBL evenidx<>(SB), RODATA|NOPTR, $64
+DATA oddidx<>+0(SB)/8, $1
+DATA oddidx<>+8(SB)/8, $3
+DATA oddidx<>+16(SB)/8, $5
+DATA oddidx<>+24(SB)/8, $7
+DATA oddidx<>+32(SB)/8, $9
+DATA oddidx<>+40(SB)/8, $11
+DATA oddidx<>+48(SB)/8, $13
+DATA oddidx<>+56(SB)/8, $15
+GLOBL oddidx<>(SB), RODATA|NOPTR, $64
+
+// SPLIT8 splits the eight pairs in Z0 and Z1 into their first values, to
+// float32 in Y2, and their second, to float32 in Y0.
+#define SPLIT8 \
+	VMOVAPD Z0, Z2; \
+	VPERMT2PD Z1, Z6, Z2; \
+	VPERMT2PD Z1, Z7, Z0; \
+	VCVTPD2PS Z2, Y2; \
+	VCVTPD2PS Z0, Y0
+
+// func splitPairs32(ev, od *float32, src *float64, n int)
+// ev[k] = float32(src[2k]) and od[k] = float32(src[2k+1]) for k < n: a
+// stride-2 convolution's image row split into its two column phases,
+// eight pairs a step, the last 0–7 under masks.
+TEXT ·splitPairs32(SB), NOSPLIT, $0-32
+	MOVQ ev+0(FP), DI
+	MOVQ od+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	VMOVDQU64 evenidx<>(SB), Z6
+	VMOVDQU64 oddidx<>(SB), Z7
+
+loop8:
+	CMPQ CX, $8
+	JLT tail
+	VMOVUPD 0(SI), Z0
+	VMOVUPD 64(SI), Z1
+	SPLIT8
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y0, (DX)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP loop8
+
+tail:
+	TESTQ CX, CX
+	JZ done
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K3 // n float32 lanes
+	SHLQ $1, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1 // 2n float64 lanes, the first eight
+	SHRQ $8, AX
+	KMOVW AX, K2 // and the rest
+	VMOVUPD.Z 0(SI), K1, Z0
+	VMOVUPD.Z 64(SI), K2, Z1
+	SPLIT8
+	VMOVUPS Y2, K3, (DI)
+	VMOVUPS Y0, K3, (DX)
+
+done:
+	VZEROUPPER
+	RET
