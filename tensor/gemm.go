@@ -24,7 +24,19 @@ import (
 // With boff non-nil, row i of b as stored starts at b[boff[i]] instead of
 // b[i·ldb]: b's rows may overlap, and a convolution's column matrix is then
 // rows of its (padded) input read in place, with no im2col.
+//
+// A product of at most 32 columns and one depth block that sets C goes to
+// sgemmSmall, which computes the same sums.
 func gemmPacked(mr, nr int, kernel skernel, sets bool,
+	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64, ldc int) {
+	if sets && boff == nil && (init != nil || beta == 0) && sgemmSmall(tA, tB, m, n, k, a, lda, b, ldb, init, c, ldc) {
+		return
+	}
+	gemmPackedBlocks(mr, nr, kernel, sets, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, init, c, ldc)
+}
+
+// gemmPackedBlocks is gemmPacked through gemmBlocks.
+func gemmPackedBlocks(mr, nr int, kernel skernel, sets bool,
 	tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64, ldc int) {
 	buf := packPool32.Get().(*packBufs[float32])
 	defer packPool32.Put(buf)

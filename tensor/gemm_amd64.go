@@ -22,6 +22,9 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int, init *float64)
 func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init *float64)
 
 //go:noescape
+func sgemmSmall4x32(k int, a *float64, ars, ads int, b *float32, c *float64, ldc int, h, n int, init *float64)
+
+//go:noescape
 func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64, ldc int)
 
 // packRows16 is in gemm_amd64.s.
@@ -108,3 +111,38 @@ var haveKernel = haveAVX2FMA
 // haveAVX512 reports whether the products can use their AVX-512 kernels
 // (the CPU and the OS support the 512-bit registers).
 var haveAVX512 = haveAVX2FMA && cpu.X86.HasAVX512F
+
+// smallZeros are sgemmSmall's initial values where it has none.
+var smallZeros [32]float64
+
+// sgemmSmall sets c = init + op(a)·op(b) in float32 (init one value a
+// column, or zeros where nil) with sgemmSmall4x32, four rows at a time,
+// where the CPU has AVX-512, n ≤ 32 and k ≤ gemmDepth, and reports
+// whether it did. It packs op(b) alone, into one panel of 32 columns, and
+// reads a in place: attention's many small products (16×16 by 32 for a
+// head of 16 tokens) ran at half the speed through gemmPacked's blocks,
+// packed A and partial blocks, and so did a Linear's of 32 outputs. Each
+// value is the sum gemmPacked's 6×32 kernel computes in one depth block,
+// set from init, so the same bits.
+func sgemmSmall(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, init, c []float64, ldc int) bool {
+	if !haveAVX512 || m == 0 || n == 0 || n > 32 || k == 0 || k > gemmDepth {
+		return false
+	}
+	ars, ads := lda, 1
+	if tA {
+		ars, ads = 1, lda
+	}
+	_, _ = a[(m-1)*ars+(k-1)*ads], c[(m-1)*ldc+n-1] // the last values read and written
+	in := &smallZeros[0]
+	if init != nil {
+		in = &init[:n][0]
+	}
+	buf := packPool32.Get().(*packBufs[float32])
+	bp := grow(&buf.b, 32*k)
+	packB(bp, 32, tB, b, ldb, nil, 0, k, 0, n)
+	for i := 0; i < m; i += 4 {
+		sgemmSmall4x32(k, &a[i*ars], ars, ads, &bp[0], &c[i*ldc], ldc, min(4, m-i), n, in)
+	}
+	packPool32.Put(buf)
+	return true
+}

@@ -768,3 +768,120 @@ dreduce:
 	REDROW(Z12, Y12, Z13, Y13, Z14, Y14, Z15, Y15)
 	VZEROUPPER
 	RET
+
+// SMALLROW takes one step of the sum over p for one row of a small
+// product: A's value at ptr (float64) rounded to float32 and broadcast,
+// times B's row in Z8–Z9, added to the row's sums lo and hi. The
+// conversion's upper lanes come from Z31, which holds zeros: from x they
+// would chain each row's conversion to the last one's broadcast.
+#define SMALLROW(ptr, x, z, lo, hi) \
+	VCVTSD2SS (ptr), X31, x; \
+	VBROADCASTSS x, z; \
+	VFMADD231PS Z8, z, lo; \
+	VFMADD231PS Z9, z, hi
+
+// SMALLSTORE sets the first n (masks K1–K4, eight columns each) of C's 32
+// doubles at DX to the 32 widened sums of lo and hi plus the columns'
+// initial values in Z18–Z21, as the 6×32 kernel sets C.
+#define SMALLSTORE(ylo, lo, yhi, hi) \
+	VCVTPS2PD ylo, Z11; VADDPD Z18, Z11, Z11; VMOVUPD Z11, K1, (DX); \
+	VEXTRACTF32X8 $1, lo, Y12; VCVTPS2PD Y12, Z12; VADDPD Z19, Z12, Z12; VMOVUPD Z12, K2, 64(DX); \
+	VCVTPS2PD yhi, Z11; VADDPD Z20, Z11, Z11; VMOVUPD Z11, K3, 128(DX); \
+	VEXTRACTF32X8 $1, hi, Y12; VCVTPS2PD Y12, Z12; VADDPD Z21, Z12, Z12; VMOVUPD Z12, K4, 192(DX)
+
+// func sgemmSmall4x32(k int, a *float64, ars, ads int, b *float32, c *float64, ldc int, h, n int, init *float64)
+//
+// Sets rows i < h ≤ 4 of C (row stride ldc) to init (n values, one a
+// column) plus the product of rows i of A
+// (A's value (i, p) at a + i·ars + p·ads, rounded to float32) with the
+// packed k×32 float32 panel b, columns j < n ≤ 32 only: each value's sum
+// over p < k in float32 from zero, in order, with fused multiply-adds,
+// then widened and added to init, as sgemmKernel6x32 computes and sets
+// it, so the same bits. A is read in place, so that a small product (one
+// head of attention) packs nothing but B. Rows past h repeat row h − 1.
+TEXT ·sgemmSmall4x32(SB), NOSPLIT, $0-80
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R9
+	SHLQ $3, R9
+	MOVQ ads+24(FP), R10
+	SHLQ $3, R10
+	MOVQ b+32(FP), DI
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
+	SHLQ $3, R8
+	MOVQ h+56(FP), BX
+	// rows 1–3 at a + min(i, h−1)·ars
+	MOVQ SI, R11
+	CMPQ BX, $2
+	JLT rows1
+	ADDQ R9, R11
+rows1:
+	MOVQ R11, R12
+	CMPQ BX, $3
+	JLT rows2
+	ADDQ R9, R12
+rows2:
+	MOVQ R12, R13
+	CMPQ BX, $4
+	JLT rows3
+	ADDQ R9, R13
+rows3:
+	// the column masks: n ones, eight a register
+	MOVQ n+64(FP), AX
+	MOVQ CX, R14
+	MOVQ AX, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	MOVQ R14, CX
+	KMOVW AX, K1
+	SHRQ $8, AX
+	KMOVW AX, K2
+	SHRQ $8, AX
+	KMOVW AX, K3
+	SHRQ $8, AX
+	KMOVW AX, K4
+	VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
+	VPXORD Z31, Z31, Z31
+	MOVQ init+72(FP), AX
+	VMOVUPD.Z (AX), K1, Z18
+	VMOVUPD.Z 64(AX), K2, Z19
+	VMOVUPD.Z 128(AX), K3, Z20
+	VMOVUPD.Z 192(AX), K4, Z21
+
+	PCALIGN $64
+
+smallloop:
+	VMOVUPS (DI), Z8
+	VMOVUPS 64(DI), Z9
+	SMALLROW(SI, X14, Z14, Z0, Z1)
+	SMALLROW(R11, X15, Z15, Z2, Z3)
+	SMALLROW(R12, X16, Z16, Z4, Z5)
+	SMALLROW(R13, X17, Z17, Z6, Z7)
+	ADDQ R10, SI
+	ADDQ R10, R11
+	ADDQ R10, R12
+	ADDQ R10, R13
+	ADDQ $128, DI
+	DECQ CX
+	JNZ smallloop
+
+	SMALLSTORE(Y0, Z0, Y1, Z1)
+	CMPQ BX, $2
+	JLT smalldone
+	ADDQ R8, DX
+	SMALLSTORE(Y2, Z2, Y3, Z3)
+	CMPQ BX, $3
+	JLT smalldone
+	ADDQ R8, DX
+	SMALLSTORE(Y4, Z4, Y5, Z5)
+	CMPQ BX, $4
+	JLT smalldone
+	ADDQ R8, DX
+	SMALLSTORE(Y6, Z6, Y7, Z7)
+
+smalldone:
+	VZEROUPPER
+	RET

@@ -53,3 +53,8 @@ func packAT6F32(pan []float32, a []float64, at, lda, kb int) bool { return false
 
 // packA6F32 packs nothing in this build: packA6 packs every column.
 func packA6F32(pan []float32, a []float64, off, lda, kb int) int { return 0 }
+
+// sgemmSmall reports false: there is no small-product kernel.
+func sgemmSmall(tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, init, c []float64, ldc int) bool {
+	return false
+}

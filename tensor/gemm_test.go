@@ -493,3 +493,54 @@ func TestSdotGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmSmallSameBits: the small-product kernel (at most 32 columns, one
+// depth block) gives gemmPacked's blocked product's bits, with and without
+// initial columns, for every transposition, row counts that leave 1–3
+// rows for the last step, depths up to gemmDepth and a C wider than the
+// product, whose other columns, and a row past its last, must keep their
+// values. A holds −0 and zeros, so that the set from zeros (0 + −0 = +0)
+// is checked too. Planted: the column mask one lane short, the initial
+// values left out, and the last step storing all four rows — each failed.
+func TestSgemmSmallSameBits(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512: sgemmSmall declines")
+	}
+	rng := rand.New(rand.NewPCG(5, 13))
+	for _, sz := range [][3]int{{1, 1, 1}, {16, 16, 32}, {16, 32, 16}, {5, 7, 3}, {7, 32, 256}, {66, 17, 100}, {3, 31, 9}, {2, 24, 255}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+				a[0], a[len(a)/2] = math.Copysign(0, -1), 0
+				lda, ldb := k, n
+				if tA {
+					lda = m
+				}
+				if tB {
+					ldb = k
+				}
+				for _, withInit := range []bool{false, true} {
+					var init []float64
+					if withInit {
+						init = randSlice(rng, n)
+					}
+					ldc := n + 3
+					want, got := make([]float64, (m+1)*ldc), make([]float64, (m+1)*ldc)
+					for i := range got {
+						want[i], got[i] = float64(i), float64(i) // the columns past n must stay
+					}
+					gemmPackedBlocks(6, 32, sgemmKernel6x32, true, tA, tB, m, n, k, a, lda, b, ldb, nil, 0, init, want, ldc)
+					if !sgemmSmall(tA, tB, m, n, k, a, lda, b, ldb, init, got, ldc) {
+						t.Fatalf("m,n,k=%v: sgemmSmall declined", sz)
+					}
+					equalBits(t, fmt.Sprintf("m,n,k=%v tA %v tB %v init %v", sz, tA, tB, withInit), got, want)
+				}
+			}
+		}
+	}
+	if sgemmSmall(false, false, 1, 33, 1, []float64{1}, 1, make([]float64, 33), 33, nil, make([]float64, 33), 33) ||
+		sgemmSmall(false, false, 1, 1, gemmDepth+1, make([]float64, gemmDepth+1), gemmDepth+1, make([]float64, gemmDepth+1), 1, nil, make([]float64, 1), 1) {
+		t.Error("sgemmSmall took a product of 33 columns or two depth blocks")
+	}
+}
