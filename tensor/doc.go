@@ -80,8 +80,11 @@
 // gradients in float32 whatever its input. A float32 product rounds its
 // operands as it packs them into panels and runs a 6×32 AVX-512 or 6×16
 // AVX2 float32 micro-kernel (16 or 8 lanes per instruction to float64's 4;
-// the two give the same bits) or OpenBLAS's sgemm; each block of up to 256 terms is summed in float32 and the block
-// sums in float64. Element-wise ops, reductions, optimizers and the MCMC
+// the two give the same bits) or OpenBLAS's sgemm; a product of at most 32
+// columns and 256 terms (attention's per-head products) packs only B and
+// rounds A as it reads it, four rows at a time, with the same bits. Each
+// block of up to 256 terms is summed in float32 and the block sums in
+// float64. Element-wise ops, reductions, optimizers and the MCMC
 // that drives the energies stay float64: the products are where networks
 // spend their time, and accept tests and analytic energies need the digits.
 // HasFloat32 reports whether this build has a float32 product (gonum's
