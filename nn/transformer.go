@@ -351,10 +351,10 @@ func (b *AdaLNZeroBlock) ForwardCond(tp *tensor.Tape, x, s *tensor.Tensor) *tens
 	n, l, d := x.Dim(0), x.Dim(1), x.Dim(2)
 	m := adaChunks(tp, b.Ada.Forward(tp, s), n, 6, d)
 	h := b.Attn.Forward(tp, adaModulate(tp, x, m[0], m[1]))
-	x = tp.Add(x, tp.Mul(m[2], h))
+	x = tp.MulAdd(h, m[2], x)
 	h = tp.Reshape(adaModulate(tp, x, m[3], m[4]), n*l, d)
 	h = b.FC2.Forward(tp, tp.GELUTanh(b.FC1.Forward(tp, h)))
-	return tp.Add(x, tp.Mul(m[5], tp.Reshape(h, n, l, d)))
+	return tp.MulAdd(tp.Reshape(h, n, l, d), m[5], x)
 }
 
 // Params returns "attn.qkv.weight", …, "mlp.fc1.weight", …, "ada.weight"
@@ -411,5 +411,5 @@ func adaChunks(tp *tensor.Tape, mod *tensor.Tensor, n, k, d int) []*tensor.Tenso
 // LayerNorm over the last axis.
 func adaModulate(tp *tensor.Tape, x, shift, scale *tensor.Tensor) *tensor.Tensor {
 	h := tp.LayerNorm(x, 1, nil, nil, adaLNEps)
-	return tp.Add(tp.Mul(h, tp.AddScalar(scale, 1)), shift)
+	return tp.MulAdd(h, tp.AddScalar(scale, 1), shift)
 }

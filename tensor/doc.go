@@ -42,7 +42,9 @@
 //
 // Tensors are row-major with any rank; a batch of n points in d dimensions is
 // [n, d]. Add, Sub, Mul and Div broadcast as NumPy does (a scalar, a row
-// vector such as a bias, a column vector such as per-row weights). MatMul and
+// vector such as a bias, a column vector such as per-row weights); MulAdd is
+// a⊙b + c in one pass, with Add(Mul(a, b), c)'s bits and gradients (adaLN's
+// per-sample modulations). MatMul and
 // Linear take rank-2 tensors and call BLAS; their VJPs are products through
 // BLAS too, never a broadcast-and-reduce. Shape errors are programmer errors
 // and panic with the op's name and the shapes.

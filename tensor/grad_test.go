@@ -121,6 +121,21 @@ func allCases() []opCase {
 		opCase{name: "Linear", shapes: [][]int{{3, 4}, {4, 2}, {2}}, f: func(tp *Tape, x []*Tensor) *Tensor {
 			return sq(tp, tp.Linear(x[0], x[1], x[2]))
 		}},
+		opCase{name: "MulAdd/rows", shapes: [][]int{{3, 4, 5}, {3, 1, 5}, {3, 1, 5}}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return sq(tp, tp.MulAdd(x[0], x[1], x[2]))
+		}},
+		opCase{name: "MulAdd/full", shapes: [][]int{{3, 4, 5}, {3, 4, 5}, {3, 4, 5}}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return sq(tp, tp.MulAdd(x[0], x[1], x[2]))
+		}},
+		opCase{name: "MulAdd/residual", shapes: [][]int{{3, 4, 5}, {3, 1, 5}, {3, 4, 5}}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return sq(tp, tp.MulAdd(x[0], x[1], x[2]))
+		}},
+		opCase{name: "MulAdd/row", shapes: [][]int{{3, 4, 5}, {5}, {4, 5}}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return sq(tp, tp.MulAdd(x[0], x[1], x[2]))
+		}},
+		opCase{name: "MulAdd/scalar", shapes: [][]int{{3, 4}, {1}, {3, 4}}, f: func(tp *Tape, x []*Tensor) *Tensor {
+			return sq(tp, tp.MulAdd(x[0], x[1], x[2]))
+		}},
 		opCase{name: "MLP/SiLU", shapes: [][]int{{5, 2}, {2, 6}, {6}, {6, 1}}, orders: []int{3}, f: func(tp *Tape, x []*Tensor) *Tensor {
 			return tp.Linear(tp.SiLU(tp.Linear(x[0], x[1], x[2])), x[3], nil)
 		}},
