@@ -110,8 +110,8 @@ func (tp *Tape) mulAddGrads(g, a, b, c *Tensor, need []bool) []*Tensor {
 		tmp := make([]float64, width)
 		for row := lo * per; row < hi*per; row++ {
 			gr, ar := g.data[row*width:(row+1)*width], a.data[row*width:(row+1)*width]
+			ob := rowOffset(row, a.shape, sb)
 			if ga != nil {
-				ob := rowOffset(row, a.shape, sb)
 				runBinary(opMul, ga.data[row*width:(row+1)*width], gr, 1, b.data[ob:ob+width], 1)
 			}
 			if gb != nil {
@@ -119,7 +119,6 @@ func (tp *Tape) mulAddGrads(g, a, b, c *Tensor, need []bool) []*Tensor {
 					runBinary(opMul, gb.data[row*width:(row+1)*width], gr, 1, ar, 1)
 				} else {
 					runBinary(opMul, tmp, gr, 1, ar, 1)
-					ob := rowOffset(row, a.shape, sb)
 					addTo(gb.data[ob:ob+width], tmp)
 				}
 			}
