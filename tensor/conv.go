@@ -515,19 +515,26 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 func convInterleave(x []float64, g, f *convGeom, b []float64, plane func(s, ch int) []float64, ld int) {
 	cg, phases, hw := g.c/g.groups, g.sh*g.sw, g.h*g.w
 	n := len(x) / (g.c * hw)
+	planes := make([][]float64, phases) // channel c's phases, found once per channel: rows are short
 	for sc := range n * g.c {
 		s, c := sc/g.c, sc%g.c
 		gi, ci := c/cg, c%cg
+		for ph := range planes {
+			planes[ph] = plane(s, (gi*phases+ph)*cg+ci)
+		}
 		xc := x[sc*hw : (sc+1)*hw]
 		r, q := g.ph%g.sh, g.ph/g.sh // padded row yy + ph = q·sh + r, stepped along
 		for yy := range g.h {
 			row := xc[yy*g.w : (yy+1)*g.w]
 			if q >= f.p { // past the last output's taps (output padding)
 				clear(row)
+			} else if g.sw == 2 { // column xx from phase rv ≡ xx + pw (mod 2), position (xx + pw) div 2
+				ev, od := planes[r*2+g.pw%2][q*ld:][:f.q], planes[r*2+(g.pw+1)%2][q*ld:][:f.q]
+				interleaveRow2(row, ev[min(g.pw/2, f.q):], od[min((g.pw+1)/2, f.q):])
 			} else {
 				for rv := range g.sw {
 					xx := ((rv-g.pw)%g.sw + g.sw) % g.sw // padded column xx + pw ≡ rv
-					src := plane(s, (gi*phases+r*g.sw+rv)*cg+ci)[q*ld:][:f.q]
+					src := planes[r*g.sw+rv][q*ld:][:f.q]
 					for qx := (xx + g.pw) / g.sw; xx < g.w; xx, qx = xx+g.sw, qx+1 {
 						if qx < f.q {
 							row[xx] = src[qx]
@@ -543,6 +550,25 @@ func convInterleave(x []float64, g, f *convGeom, b []float64, plane func(s, ch i
 			if r++; r == g.sh {
 				r, q = 0, q+1
 			}
+		}
+	}
+}
+
+// interleaveRow2 writes row[xx] = ev[xx/2] for even xx and od[xx/2] for
+// odd, 0 past their ends: a row of a stride-2 adjoint from its two column
+// phases.
+func interleaveRow2(row, ev, od []float64) {
+	m := min(len(ev), len(od), len(row)/2)
+	mergeRow(row[:2*m], ev[:m], od[:m])
+	for xx := 2 * m; xx < len(row); xx++ {
+		src := ev
+		if xx%2 == 1 {
+			src = od
+		}
+		if k := xx / 2; k < len(src) {
+			row[xx] = src[k]
+		} else {
+			row[xx] = 0
 		}
 	}
 }

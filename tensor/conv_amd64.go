@@ -18,3 +18,19 @@ func splitRow32(ev, od []float32, pairs []float64) {
 	_, _ = od[len(ev)-1], pairs[2*len(ev)-1]
 	splitPairs32(&ev[0], &od[0], &pairs[0], len(ev))
 }
+
+// mergePairs is in conv_amd64.s.
+//
+//go:noescape
+func mergePairs(dst, ev, od *float64, n int)
+
+// mergeRow sets pairs[2k] = ev[k] and pairs[2k+1] = od[k] for k < len(ev):
+// with AVX-512 where the CPU has it, else in Go.
+func mergeRow(pairs, ev, od []float64) {
+	if !haveAVX512 || len(ev) == 0 {
+		mergeRowGo(pairs, ev, od)
+		return
+	}
+	_, _ = od[len(ev)-1], pairs[2*len(ev)-1]
+	mergePairs(&pairs[0], &ev[0], &od[0], len(ev))
+}

@@ -81,3 +81,81 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// Indexes that interleave the lanes of two registers, for VPERMT2PD: the
+// first four of each, then the last four.
+DATA loidx<>+0(SB)/8, $0
+DATA loidx<>+8(SB)/8, $8
+DATA loidx<>+16(SB)/8, $1
+DATA loidx<>+24(SB)/8, $9
+DATA loidx<>+32(SB)/8, $2
+DATA loidx<>+40(SB)/8, $10
+DATA loidx<>+48(SB)/8, $3
+DATA loidx<>+56(SB)/8, $11
+GLOBL loidx<>(SB), RODATA|NOPTR, $64
+DATA hiidx<>+0(SB)/8, $4
+DATA hiidx<>+8(SB)/8, $12
+DATA hiidx<>+16(SB)/8, $5
+DATA hiidx<>+24(SB)/8, $13
+DATA hiidx<>+32(SB)/8, $6
+DATA hiidx<>+40(SB)/8, $14
+DATA hiidx<>+48(SB)/8, $7
+DATA hiidx<>+56(SB)/8, $15
+GLOBL hiidx<>(SB), RODATA|NOPTR, $64
+
+// MERGE8 interleaves the eight values in Z0 with the eight in Z1, the
+// first eight pairs into Z2 and the last into Z0.
+#define MERGE8 \
+	VMOVAPD Z0, Z2; \
+	VPERMT2PD Z1, Z6, Z2; \
+	VPERMT2PD Z1, Z7, Z0
+
+// func mergePairs(dst, ev, od *float64, n int)
+// dst[2k] = ev[k] and dst[2k+1] = od[k] for k < n: a stride-2 row put
+// together from its two column phases (splitPairs32's inverse, in float64),
+// eight pairs a step, the last 0–7 under masks.
+TEXT ·mergePairs(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ ev+8(FP), SI
+	MOVQ od+16(FP), DX
+	MOVQ n+24(FP), CX
+	VMOVDQU64 loidx<>(SB), Z6
+	VMOVDQU64 hiidx<>(SB), Z7
+
+mloop8:
+	CMPQ CX, $8
+	JLT mtail
+	VMOVUPD (SI), Z0
+	VMOVUPD (DX), Z1
+	MERGE8
+	VMOVUPD Z2, 0(DI)
+	VMOVUPD Z0, 64(DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $128, DI
+	SUBQ $8, CX
+	JMP mloop8
+
+mtail:
+	TESTQ CX, CX
+	JZ mdone
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K3 // n values of each phase
+	SHLQ $1, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1 // 2n values of the row, the first eight
+	SHRQ $8, AX
+	KMOVW AX, K2 // and the rest
+	VMOVUPD.Z (SI), K3, Z0
+	VMOVUPD.Z (DX), K3, Z1
+	MERGE8
+	VMOVUPD Z2, K1, 0(DI)
+	VMOVUPD Z0, K2, 64(DI)
+
+mdone:
+	VZEROUPPER
+	RET

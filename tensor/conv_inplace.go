@@ -169,6 +169,14 @@ func splitRowGo(ev, od []float32, pairs []float64) {
 	}
 }
 
+// mergeRowGo is mergeRow in Go.
+func mergeRowGo(pairs, ev, od []float64) {
+	od, pairs = od[:len(ev)], pairs[:2*len(ev)]
+	for k := range ev {
+		pairs[2*k], pairs[2*k+1] = ev[k], od[k]
+	}
+}
+
 // gridRows copies each image row of the ns samples x [ns, c, h, w] to its
 // places in buf in gr's layout, or back where back is set (clearing the
 // pixels past the grid; float64 grids only).
@@ -210,10 +218,8 @@ func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeo
 					ev, od, pairs := ev[:n2], od[:n2], img[:2*n2]
 					ev32, f32 := any(ev).([]float32)
 					switch {
-					case back:
-						for k := range ev {
-							pairs[2*k], pairs[2*k+1] = float64(ev[k]), float64(od[k])
-						}
+					case back: // unpad: float64 grids only
+						mergeRow(pairs, any(ev).([]float64), any(od).([]float64))
 					case f32:
 						splitRow32(ev32, any(od).([]float32), pairs)
 					default:

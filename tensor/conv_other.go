@@ -5,3 +5,6 @@ package tensor
 // splitRow32 sets ev[k] = float32(pairs[2k]) and od[k] = float32(pairs[2k+1])
 // for k < len(ev).
 func splitRow32(ev, od []float32, pairs []float64) { splitRowGo(ev, od, pairs) }
+
+// mergeRow sets pairs[2k] = ev[k] and pairs[2k+1] = od[k] for k < len(ev).
+func mergeRow(pairs, ev, od []float64) { mergeRowGo(pairs, ev, od) }
