@@ -169,6 +169,13 @@ func splitRowGo(ev, od []float32, pairs []float64) {
 	}
 }
 
+// copyRowsGo is copyRows in Go.
+func copyRowsGo(dst []float64, dstStride int, src []float64, srcStride, rows, n int) {
+	for r := range rows {
+		copy(dst[r*dstStride:][:n], src[r*srcStride:][:n])
+	}
+}
+
 // mergeRowGo is mergeRow in Go.
 func mergeRowGo(pairs, ev, od []float64) {
 	od, pairs = od[:len(ev)], pairs[:2*len(ev)]
@@ -283,8 +290,18 @@ func (gr convGrid) outputs(grid, y []float64, g *convGeom, ns int, back bool) {
 // float32 where grid is; back from float64 grids only).
 func gridOutputs[T float32 | float64](gr convGrid, grid []T, y []float64, g *convGeom, ns int, back bool) {
 	pq, ld := g.pq(), ns*gr.plane
+	grid64, f64 := any(grid).([]float64)
 	for s := range ns {
 		for o := range g.o {
+			if f64 { // a plane's rows at once
+				at, on := y[(s*g.o+o)*pq:], grid64[o*ld+s*gr.plane:]
+				if back {
+					copyRows(at, g.q, on, gr.ws, g.p, g.q)
+				} else {
+					copyRows(on, gr.ws, at, g.q, g.p, g.q)
+				}
+				continue
+			}
 			for i := range g.p {
 				at := y[(s*g.o+o)*pq+i*g.q:][:g.q]
 				on := grid[o*ld+s*gr.plane+i*gr.ws:][:g.q]

@@ -8,3 +8,9 @@ func splitRow32(ev, od []float32, pairs []float64) { splitRowGo(ev, od, pairs) }
 
 // mergeRow sets pairs[2k] = ev[k] and pairs[2k+1] = od[k] for k < len(ev).
 func mergeRow(pairs, ev, od []float64) { mergeRowGo(pairs, ev, od) }
+
+// copyRows copies n values from src[r·srcStride:] to dst[r·dstStride:] for
+// each r < rows.
+func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n int) {
+	copyRowsGo(dst, dstStride, src, srcStride, rows, n)
+}
