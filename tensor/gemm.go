@@ -480,7 +480,14 @@ func packB[T float32 | float64](dst []T, nr int, tB bool, b []float64, ldb int, 
 	if boff != nil {
 		row0 = func(i int) int { return boff[i] }
 	}
-	for jp := 0; jp < nb; jp += nr {
+	jp0 := 0
+	if full := nb / nr; !tB && boff == nil && nr == 32 && full > 0 && kb > 0 && haveAVX512 && unsafe.Sizeof(dst[0]) == 4 {
+		// All full float32 panels at once, B's rows read in order.
+		_, _ = dst[full*kb*nr-1], b[(p0+kb-1)*ldb+j0+full*nr-1]
+		packPanels32((*float32)(unsafe.Pointer(&dst[0])), &b[p0*ldb+j0], ldb, kb, full, kb*nr)
+		jp0 = full * nr
+	}
+	for jp := jp0; jp < nb; jp += nr {
 		pan := dst[(jp/nr)*kb*nr : (jp/nr+1)*kb*nr]
 		w := min(nr, nb-jp)
 		switch {

@@ -32,6 +32,11 @@ func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64,
 //go:noescape
 func packRows16(dst *float32, src *float64, ld int, k int, dld int)
 
+// packPanels32 is in gemm_amd64.s.
+//
+//go:noescape
+func packPanels32(dst *float32, src *float64, ld, k, panels, pstride int)
+
 // packT8 is in gemm_amd64.s.
 //
 //go:noescape

@@ -885,3 +885,49 @@ smallloop:
 smalldone:
 	VZEROUPPER
 	RET
+
+// func packPanels32(dst *float32, src *float64, ld, k, panels, pstride int)
+//
+// dst[q·pstride + 32p + j] = float32(src[p·ld + 32q + j]) for p < k (k ≥ 1),
+// q < panels (panels ≥ 1), j < 32: B's full 32-column panels, each row of B
+// read once, in order, and spread over the panels. packRows16 reads 16
+// columns down all k rows, then the next 16: on rows of thousands of bytes
+// that steps a page a row and defeats the prefetcher.
+TEXT ·packPanels32(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $3, R8
+	MOVQ k+24(FP), CX
+	MOVQ panels+32(FP), R10
+	MOVQ pstride+40(FP), R9
+	SHLQ $2, R9
+
+pprow:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R10, DX
+
+pppan:
+	VMOVUPD 0(AX), Z0
+	VMOVUPD 64(AX), Z1
+	VMOVUPD 128(AX), Z2
+	VMOVUPD 192(AX), Z3
+	VCVTPD2PS Z0, Y0
+	VCVTPD2PS Z1, Y1
+	VCVTPD2PS Z2, Y2
+	VCVTPD2PS Z3, Y3
+	VMOVUPS Y0, 0(BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ $256, AX
+	ADDQ R9, BX
+	DECQ DX
+	JNZ pppan
+	ADDQ R8, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ pprow
+	VZEROUPPER
+	RET

@@ -32,6 +32,10 @@ func packRows16(dst *float32, src *float64, ld int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func packPanels32(dst *float32, src *float64, ld, k, panels, pstride int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func packRowsAt16(dst *float32, src *float64, off *int, k int, dld int) {
 	panic("tensor: no sgemm kernel in this build")
 }
