@@ -122,20 +122,24 @@ func colSums(dst, x []float64, rows, cols int) {
 	rowChunk := max(1, sumChunk/max(cols, 1))
 	pieces := (rows + rowChunk - 1) / rowChunk
 	if pieces <= 1 {
-		for r := range rows {
-			addTo(dst, x[r*cols:(r+1)*cols])
-		}
+		addRows(dst, x[:rows*cols])
 		return
 	}
 	part := make([]float64, pieces*cols)
 	chunkedOn(coresFor(rows*cols), rows, rowChunk, func(c, lo, hi int) {
-		p := part[c*cols : (c+1)*cols]
-		for r := lo; r < hi; r++ {
-			addTo(p, x[r*cols:(r+1)*cols])
-		}
+		addRows(part[c*cols:(c+1)*cols], x[lo*cols:hi*cols])
 	})
 	for c := range pieces {
 		addTo(dst, part[c*cols:(c+1)*cols])
+	}
+}
+
+// addRowsGo adds the rows of x [rows, len(dst)] to dst one after the
+// other with addTo.
+func addRowsGo(dst, x []float64) {
+	cols := len(dst)
+	for r := 0; r+cols <= len(x) && cols > 0; r += cols {
+		addTo(dst, x[r:r+cols])
 	}
 }
 

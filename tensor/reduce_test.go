@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -88,6 +89,46 @@ func TestSumToKernelOrder(t *testing.T) {
 			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
 				t.Errorf("SumTo %v → %v: element %d = %v, want %v", xs, ds, i, got[i], want[i])
 				break
+			}
+		}
+	}
+}
+
+// TestAddRows: column sums with AVX-512 (64 columns a block down all the
+// rows, then eight at a time, the last under a mask) give the bits of
+// adding the rows one by one, for widths around the block sizes and 1 to 4
+// rows, with −0 and infinities among the values, and write nothing past
+// dst. Planted: the 64-column block's fifth accumulator stored at the
+// fourth's place, the tail mask one lane short, and the tail rows read a
+// row apart minus one value — each failed.
+func TestAddRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 11))
+	for _, cols := range []int{1, 7, 8, 9, 63, 64, 65, 71, 72, 127, 128, 130, 200} {
+		for rows := 1; rows <= 4; rows++ {
+			x := make([]float64, rows*cols)
+			for i := range x {
+				x[i] = rng.NormFloat64() * math.Exp2(float64(rng.IntN(60)-30))
+			}
+			x[0], x[len(x)-1] = math.Copysign(0, -1), math.Inf(1)
+			got, want := make([]float64, cols+1), make([]float64, cols)
+			for j := range cols {
+				got[j] = rng.NormFloat64()
+				want[j] = got[j]
+			}
+			got[cols] = 7
+			addRows(got[:cols], x)
+			for r := range rows {
+				for j := range cols {
+					want[j] += x[r*cols+j]
+				}
+			}
+			for j := range cols {
+				if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+					t.Fatalf("%d rows of %d: column %d sums to %v, want %v", rows, cols, j, got[j], want[j])
+				}
+			}
+			if got[cols] != 7 {
+				t.Fatalf("%d rows of %d: wrote past dst", rows, cols)
 			}
 		}
 	}
