@@ -931,3 +931,134 @@ pppan:
 	JNZ pprow
 	VZEROUPPER
 	RET
+
+// func sgemmRow128At(k int, a, b *float32, off *int, c *float64, init *float64)
+//
+// One row of sgemmKernel6x32At's product, 128 columns wide: c[j] += Σₚ
+// a[p]·b[off[p] + j] for j < 128, p < k (k ≥ 1), or with init not nil c[j]
+// = *init + the sum. Each sum runs over p in order in float32 from zero and
+// is then widened and added, as the 6×32 kernel's are, so the same bits.
+// For a product's last m mod 6 rows (a convolution's few output channels),
+// which the 6-row kernel computes whole and throws away: eight accumulators
+// for one row keep the FMAs independent, and B's loads are the bound.
+#define WIDENROW(yacc, acc, off) \
+	VCVTPS2PD yacc, Z14; \
+	VADDPD Z16, Z14, Z14; \
+	VMOVUPD Z14, off(DX); \
+	VEXTRACTF64X4 $1, acc, Y15; \
+	VCVTPS2PD Y15, Z15; \
+	VADDPD Z17, Z15, Z15; \
+	VMOVUPD Z15, off+64(DX)
+
+// ADDROW16 and SETROW16 finish 16 columns of the row at off(DX): added to
+// C, or set to init (broadcast in Z18) plus the sums.
+#define ADDROW16(yacc, acc, off) \
+	VMOVUPD off(DX), Z16; VMOVUPD off+64(DX), Z17; WIDENROW(yacc, acc, off)
+#define SETROW16(yacc, acc, off) \
+	VMOVAPD Z18, Z16; VMOVAPD Z18, Z17; WIDENROW(yacc, acc, off)
+
+TEXT ·sgemmRow128At(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ off+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ init+40(FP), R10
+	VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
+
+r128loop:
+	MOVQ (R9), AX
+	LEAQ (DI)(AX*4), BX
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS 0(BX), Z8, Z0
+	VFMADD231PS 64(BX), Z8, Z1
+	VFMADD231PS 128(BX), Z8, Z2
+	VFMADD231PS 192(BX), Z8, Z3
+	VFMADD231PS 256(BX), Z8, Z4
+	VFMADD231PS 320(BX), Z8, Z5
+	VFMADD231PS 384(BX), Z8, Z6
+	VFMADD231PS 448(BX), Z8, Z7
+	ADDQ $4, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ r128loop
+
+	TESTQ R10, R10
+	JNZ r128init
+	ADDROW16(Y0, Z0, 0)
+	ADDROW16(Y1, Z1, 128)
+	ADDROW16(Y2, Z2, 256)
+	ADDROW16(Y3, Z3, 384)
+	ADDROW16(Y4, Z4, 512)
+	ADDROW16(Y5, Z5, 640)
+	ADDROW16(Y6, Z6, 768)
+	ADDROW16(Y7, Z7, 896)
+	VZEROUPPER
+	RET
+
+r128init:
+	VBROADCASTSD (R10), Z18
+	SETROW16(Y0, Z0, 0)
+	SETROW16(Y1, Z1, 128)
+	SETROW16(Y2, Z2, 256)
+	SETROW16(Y3, Z3, 384)
+	SETROW16(Y4, Z4, 512)
+	SETROW16(Y5, Z5, 640)
+	SETROW16(Y6, Z6, 768)
+	SETROW16(Y7, Z7, 896)
+	VZEROUPPER
+	RET
+
+// func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float64)
+//
+// sgemmRow128At for the n ≤ 16 columns at the end of a row, B read and C
+// read and written through masks, so that nothing past the n columns is
+// touched.
+TEXT ·sgemmRow16At(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), R11
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ off+24(FP), R9
+	MOVQ c+32(FP), DX
+	MOVQ n+40(FP), CX
+	MOVQ init+48(FP), R10
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1 // the n float32 lanes
+	KMOVW AX, K2
+	SHRQ $8, AX
+	KMOVW AX, K3 // the doubles past the first eight
+	VPXORD Z0, Z0, Z0
+
+r16loop:
+	MOVQ (R9), AX
+	VMOVUPS.Z (DI)(AX*4), K1, Z1
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS Z1, Z8, Z0
+	ADDQ $4, SI
+	ADDQ $8, R9
+	DECQ R11
+	JNZ r16loop
+
+	TESTQ R10, R10
+	JNZ r16init
+	VMOVUPD.Z (DX), K2, Z16
+	VMOVUPD.Z 64(DX), K3, Z17
+	JMP r16store
+
+r16init:
+	VBROADCASTSD (R10), Z16
+	VMOVAPD Z16, Z17
+
+r16store:
+	VCVTPS2PD Y0, Z14
+	VADDPD Z16, Z14, Z14
+	VMOVUPD Z14, K2, (DX)
+	VEXTRACTF64X4 $1, Z0, Y15
+	VCVTPS2PD Y15, Z15
+	VADDPD Z17, Z15, Z15
+	VMOVUPD Z15, K3, 64(DX)
+	VZEROUPPER
+	RET

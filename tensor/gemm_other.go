@@ -24,6 +24,14 @@ func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func sgemmRow128At(k int, a, b *float32, off *int, c *float64, init *float64) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
+func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float64) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64, ldc int) {
 	panic("tensor: no sgemm kernel in this build")
 }

@@ -376,13 +376,18 @@ func TestPackTransposedFloat32(t *testing.T) {
 // rounds them to float32 as the grid holds them) on C filled with the
 // initial rows (gemmGrid sets C from them): rows that overlap, more than
 // one depth and column block, partial panels of rows and columns, initial
-// rows given and zero.
+// rows given and zero; rows past the last whole 6-row panel (one at a time,
+// 128 columns a step and the last 1–16 under masks), with C's rows wider
+// than the product and nothing written outside it. Planted: the row
+// kernel's eighth 16 columns summing the seventh's B, its tail storing the
+// last eight columns under the first eight's mask, and its tail's initial
+// value left out of the last eight columns — each failed.
 func TestGemmGridSameBits(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("no AVX-512 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 8))
-	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 7}, {32, 225, 512}, {13, 1100, 300}, {64, 33, 9}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 7}, {32, 225, 512}, {13, 1100, 300}, {64, 33, 9}, {2, 141, 300}, {1, 5, 9}, {7, 300, 20}, {3, 128, 288}, {5, 40, 10}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		span := 3*k + n + 31
 		b := randSlice(rng, span)
@@ -396,19 +401,23 @@ func TestGemmGridSameBits(t *testing.T) {
 		}
 		a := randSlice(rng, m*k)
 		for _, withInit := range []bool{false, true} {
-			want, got := make([]float64, m*n), make([]float64, m*n)
+			ldc := n + 3 // three values between rows, and three past the last, to stay as they are
+			want, got := make([]float64, m*ldc), make([]float64, m*ldc)
 			var init []float64
 			if withInit {
 				init = randSlice(rng, m)
 				for i, v := range init {
-					fill(want[i*n:(i+1)*n], v)
+					fill(want[i*ldc:i*ldc+n], v)
 				}
 			}
 			for i := range got {
 				got[i] = math.NaN() // every element must be set
+				if i%ldc >= n {
+					got[i], want[i] = 7, 7
+				}
 			}
-			gemmPacked(6, 32, sgemmKernel6x32, true, false, false, m, n, k, a, k, b, 0, off, 1, nil, want, n)
-			gemmGrid(m, n, k, a, k, b32, off, init, got, n)
+			gemmPacked(6, 32, sgemmKernel6x32, true, false, false, m, n, k, a, k, b, 0, off, 1, nil, want, ldc)
+			gemmGrid(m, n, k, a, k, b32, off, init, got, ldc)
 			equalBits(t, fmt.Sprintf("m,n,k=%v init %v", sz, withInit), got, want)
 		}
 	}
