@@ -50,3 +50,19 @@ func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n in
 	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1]
 	copyRowsAVX512(&dst[0], &src[0], rows, n, dstStride, srcStride)
 }
+
+// cvtRows32AVX512 is in conv_amd64.s.
+//
+//go:noescape
+func cvtRows32AVX512(dst *float32, src *float64, rows, n, dstStride, srcStride int)
+
+// cvtRows32 is copyRows into float32: dst[r·dstStride + j] =
+// float32(src[r·srcStride + j]) for r < rows, j < n.
+func cvtRows32(dst []float32, dstStride int, src []float64, srcStride, rows, n int) {
+	if !haveAVX512 || rows == 0 || n == 0 {
+		cvtRows32Go(dst, dstStride, src, srcStride, rows, n)
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1]
+	cvtRows32AVX512(&dst[0], &src[0], rows, n, dstStride, srcStride)
+}

@@ -208,3 +208,55 @@ ctail:
 cdone:
 	VZEROUPPER
 	RET
+
+// func cvtRows32AVX512(dst *float32, src *float64, rows, n, dstStride, srcStride int)
+// copyRowsAVX512 into float32: dst[r·dstStride + j] = float32(src[r·srcStride
+// + j]) for r < rows, j < n, rounding as the float32 products' packing
+// does. Eight values a step, the last 0–7 under a mask.
+TEXT ·cvtRows32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), BX
+	MOVQ n+24(FP), DX
+	MOVQ dstStride+32(FP), R8
+	MOVQ srcStride+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $3, R9
+	MOVQ DX, CX
+	ANDQ $7, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1 // the last n mod 8 values
+	SHRQ $3, DX  // whole vectors a row
+	TESTQ BX, BX
+	JZ vdone
+
+vrow:
+	MOVQ SI, AX
+	MOVQ DI, R10
+	MOVQ DX, CX
+
+vvec:
+	TESTQ CX, CX
+	JZ vtail
+	VMOVUPD (AX), Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, (R10)
+	ADDQ $64, AX
+	ADDQ $32, R10
+	DECQ CX
+	JMP vvec
+
+vtail:
+	VMOVUPD.Z (AX), K1, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, K1, (R10)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ BX
+	JNZ vrow
+
+vdone:
+	VZEROUPPER
+	RET

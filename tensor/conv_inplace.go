@@ -176,6 +176,13 @@ func copyRowsGo(dst []float64, dstStride int, src []float64, srcStride, rows, n 
 	}
 }
 
+// cvtRows32Go is cvtRows32 in Go.
+func cvtRows32Go(dst []float32, dstStride int, src []float64, srcStride, rows, n int) {
+	for r := range rows {
+		gridPut(dst[r*dstStride:][:n], src[r*srcStride:][:n])
+	}
+}
+
 // mergeRowGo is mergeRow in Go.
 func mergeRowGo(pairs, ev, od []float64) {
 	od, pairs = od[:len(ev)], pairs[:2*len(ev)]
@@ -200,6 +207,21 @@ func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeo
 			// both stepped along, as divisions per row cost more than the
 			// row's copy.
 			base := gr.index(g, ns, c, s, 0, 0)
+			if g.sh == 1 && g.sw == 1 && ymax > 0 && xmax == g.w { // the plane's rows in one call (a stride-1 grid holds whole rows)
+				at := base + g.ph*gr.ws + g.pw
+				grid64, f64 := any(buf).([]float64)
+				switch {
+				case f64 && back:
+					copyRows(xc, g.w, grid64[at:], gr.ws, ymax, xmax)
+					continue
+				case f64:
+					copyRows(grid64[at:], gr.ws, xc, g.w, ymax, xmax)
+					continue
+				case !back:
+					cvtRows32(any(buf).([]float32)[at:], gr.ws, xc, g.w, ymax, xmax)
+					continue
+				}
+			}
 			a, q := g.ph%g.sh, g.ph/g.sh
 			for yy := range ymax {
 				img := xc[yy*g.w : yy*g.w+xmax]

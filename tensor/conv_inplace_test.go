@@ -266,10 +266,11 @@ func TestMergeRow(t *testing.T) {
 }
 
 // TestCopyRows: short rows copied between strides (AVX-512 eight values a
-// step, the last under a mask) match a copy per row, for row lengths
-// around the vector width, and write nothing between or past the rows.
-// Planted: the tail mask one lane short, and the destination stepping the
-// source's stride — both failed.
+// step, the last under a mask), as they are and rounded to float32, match
+// a copy per row, for row lengths around the vector width, and write
+// nothing between or past the rows. Planted: the tail mask one lane short,
+// and the destination stepping the source's stride, in either kernel —
+// each failed.
 func TestCopyRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 11))
 	for _, n := range []int{1, 3, 7, 8, 9, 14, 16, 28, 30} {
@@ -285,9 +286,18 @@ func TestCopyRows(t *testing.T) {
 			}
 			copyRows(got, ds, src, ss, rows, n)
 			copyRowsGo(want, ds, src, ss, rows, n)
+			got32, want32 := make([]float32, len(got)), make([]float32, len(got))
+			for i := range got {
+				got32[i], want32[i] = 7, 7
+			}
+			cvtRows32(got32, ds, src, ss, rows, n)
+			cvtRows32Go(want32, ds, src, ss, rows, n)
 			for i := range got {
 				if got[i] != want[i] {
 					t.Fatalf("%d rows of %d: value %d is %v, want %v", rows, n, i, got[i], want[i])
+				}
+				if got32[i] != want32[i] || i%ds < n && got32[i] != float32(got[i]) {
+					t.Fatalf("%d rows of %d, float32: value %d is %v, want %v", rows, n, i, got32[i], want32[i])
 				}
 			}
 		}

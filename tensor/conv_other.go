@@ -14,3 +14,9 @@ func mergeRow(pairs, ev, od []float64) { mergeRowGo(pairs, ev, od) }
 func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n int) {
 	copyRowsGo(dst, dstStride, src, srcStride, rows, n)
 }
+
+// cvtRows32 is copyRows into float32: dst[r·dstStride + j] =
+// float32(src[r·srcStride + j]) for r < rows, j < n.
+func cvtRows32(dst []float32, dstStride int, src []float64, srcStride, rows, n int) {
+	cvtRows32Go(dst, dstStride, src, srcStride, rows, n)
+}
