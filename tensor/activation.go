@@ -159,6 +159,16 @@ func (tp *Tape) siluGrad(g, x *Tensor, s []float64, k int) *Tensor {
 	siluGradInto(d.data, nil, g.data, x.data, s, k)
 	return tp.record(d, []*Tensor{g, x}, func(h *Tensor, need []bool) []*Tensor {
 		var dg, dx *Tensor
+		if k == 1 && need[0] && need[1] && !tp.recording() {
+			// Both in one pass over h, x and s (the double backward of a
+			// SiLU network's score: DSM's parameter gradient).
+			dg, dx = tp.make(x.shape, tp.alloc(len(x.data))), tp.make(x.shape, tp.alloc(len(x.data)))
+			parallelFor(len(x.data), func(lo, hi int) {
+				siluGrad12Block(dg.data[lo:hi], dx.data[lo:hi], h.data[lo:hi], g.data[lo:hi], x.data[lo:hi], s[lo:hi])
+			})
+			dg.prec, dx.prec = lowest(h, x), lowest(h, g, x)
+			return []*Tensor{dg, dx}
+		}
 		if need[0] {
 			dg = tp.siluGrad(h, x, s, k)
 		}

@@ -70,6 +70,18 @@ func siluGradGeneric(d, g, x, s []float64) {
 	}
 }
 
+// siluGrad12Generic writes dg = h·SiLU′(x) and dx = (h·g)·SiLU″(x) given s
+// = σ(x), rounded as siluGradGeneric and siluGradInto's second order
+// round them.
+func siluGrad12Generic(dg, dx, h, g, x, s []float64) {
+	dx, h, g, s = dx[:len(x)], h[:len(x)], g[:len(x)], s[:len(x)]
+	dg = dg[:len(x)]
+	for i, v := range x {
+		dg[i] = h[i] * siluD1(v, s[i])
+		dx[i] = h[i] * g[i] * siluD2(v, s[i])
+	}
+}
+
 // expLo is the least argument expSoft exponentiates; below it (−∞
 // included) it gives 0. e^−708 is still a normal number, so adding n to
 // the exponent bits stays exact.

@@ -110,6 +110,41 @@ func TestSiLUGradBlockMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestSiLUGrad12SameBits: the first-order VJP's two gradients in one pass
+// (siluGrad12Block: h·SiLU′(x) and (h·g)·SiLU″(x), AVX-512 eight lanes a
+// step and the tail in Go) have the bits of the two passes they replace
+// (siluGradInto of orders 1 and 2), on lengths 0–99 with the specials
+// among random points. Planted: SiLU″'s 1 − 2s computed as 1 − s, and dx
+// taken as h·SiLU″ without g — both failed.
+func TestSiLUGrad12SameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	specials := []float64{0, math.Copysign(0, -1), 1e-310, 37, -37, 709, -745, 1e300, -1e300,
+		math.Inf(1), math.Inf(-1), math.NaN(), 0.5}
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
+	}
+	for n := range 100 {
+		x, h, g := make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i], h[i], g[i] = 8*rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+		}
+		if n > 20 {
+			copy(x[rng.IntN(n-len(specials)+1):], specials)
+		}
+		s, y := make([]float64, n), make([]float64, n)
+		siluGeneric(s, y, x)
+		dg, dx, wantG, wantX := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		siluGrad12Block(dg, dx, h, g, x, s)
+		siluGradInto(wantG, nil, h, x, s, 1)
+		siluGradInto(wantX, h, g, x, s, 2)
+		for i := range x {
+			if !same(dg[i], wantG[i]) || !same(dx[i], wantX[i]) {
+				t.Fatalf("n=%d x=%v: (%v, %v), want (%v, %v)", n, x[i], dg[i], dx[i], wantG[i], wantX[i])
+			}
+		}
+	}
+}
+
 // TestExpBlock: the vector exponential gives expSoft's bits on every lane
 // (edges included: −∞, the cut at −708, overflow clamped at 708, NaN), and
 // expSoft is within 3 ulp of math.Exp on [−708, 708].

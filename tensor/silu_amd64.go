@@ -57,6 +57,23 @@ func siluGradBlock(d, g, x, s []float64) {
 	siluGradGeneric(d[n:], g[n:], x[n:], s[n:])
 }
 
+// siluGrad12AVX512 is in silu_amd64.s.
+//
+//go:noescape
+func siluGrad12AVX512(dg, dx, h, gr, x, s *float64, n int)
+
+// siluGrad12Block writes dg = h·SiLU′(x) and dx = (h·g)·SiLU″(x) given s
+// = σ(x): blocks of eight with AVX-512 where the CPU has it, the rest in
+// Go, with the same bits.
+func siluGrad12Block(dg, dx, h, g, x, s []float64) {
+	n := lanes8(len(dg))
+	if n > 0 {
+		_, _, _, _, _ = dx[n-1], h[n-1], g[n-1], x[n-1], s[n-1]
+		siluGrad12AVX512(&dg[0], &dx[0], &h[0], &g[0], &x[0], &s[0], n)
+	}
+	siluGrad12Generic(dg[n:], dx[n:], h[n:], g[n:], x[n:], s[n:])
+}
+
 // expAVX512 is in silu_amd64.s.
 //
 //go:noescape

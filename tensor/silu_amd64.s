@@ -336,6 +336,48 @@ gloop:
 	VZEROUPPER
 	RET
 
+// func siluGrad12AVX512(dg, dx, h, gr, x, s *float64, n int)
+// dg[i] = h[i]·SiLU′(x[i]) and dx[i] = (h[i]·gr[i])·SiLU″(x[i]) given s =
+// σ(x), for i < n, n a multiple of 8: the two gradients of siluGrad's
+// first-order VJP (siluD1 and siluD2, unfused, in their orders, so the
+// same bits as the two Go loops) in one pass over h, x and s.
+TEXT ·siluGrad12AVX512(SB), NOSPLIT, $0-56
+	MOVQ dg+0(FP), DI
+	MOVQ dx+8(FP), R8
+	MOVQ h+16(FP), R9
+	MOVQ gr+24(FP), DX
+	MOVQ x+32(FP), SI
+	MOVQ s+40(FP), BX
+	MOVQ n+48(FP), CX
+	VBROADCASTSD one<>(SB), Z31
+	VADDPD Z31, Z31, Z30 // 2
+	XORQ AX, AX
+
+g12loop:
+	VMOVUPD (BX)(AX*8), Z0 // s
+	VMOVUPD (SI)(AX*8), Z1 // x
+	VMOVUPD (R9)(AX*8), Z2 // h
+	VSUBPD Z0, Z31, Z3     // 1 − s
+	VMULPD Z0, Z1, Z4      // x·s
+	VMULPD Z3, Z4, Z4      // ·(1 − s)
+	VADDPD Z4, Z0, Z4      // s + …: SiLU′
+	VMULPD Z4, Z2, Z4
+	VMOVUPD Z4, (DI)(AX*8)
+	VMULPD Z3, Z0, Z5      // s·(1 − s)
+	VMULPD Z30, Z0, Z6     // 2s
+	VSUBPD Z6, Z31, Z6     // 1 − 2s
+	VMULPD Z6, Z1, Z6      // x·(1 − 2s)
+	VADDPD Z6, Z30, Z6     // 2 + …
+	VMULPD Z6, Z5, Z5      // SiLU″
+	VMULPD (DX)(AX*8), Z2, Z6 // h·g
+	VMULPD Z5, Z6, Z6
+	VMOVUPD Z6, (R8)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT g12loop
+	VZEROUPPER
+	RET
+
 BROADCAST(elo, $0xc086200000000000)
 BROADCAST(gc2, $0x3ff9884533d43651) // 2√(2/π)
 BROADCAST(ga, $0x3fa6e4e26d4801f7)  // 0.044715

@@ -8,6 +8,10 @@ func siluBlock(s, y, x []float64) { siluGeneric(s, y, x) }
 // siluGradBlock writes d = g·SiLU′(x) given s = σ(x).
 func siluGradBlock(d, g, x, s []float64) { siluGradGeneric(d, g, x, s) }
 
+// siluGrad12Block writes dg = h·SiLU′(x) and dx = (h·g)·SiLU″(x) given
+// s = σ(x).
+func siluGrad12Block(dg, dx, h, g, x, s []float64) { siluGrad12Generic(dg, dx, h, g, x, s) }
+
 // expBlock writes y = expSoft(x) element-wise; y may be x.
 func expBlock(y, x []float64) { expGeneric(y, x) }
 
