@@ -2,6 +2,28 @@
 
 #include "textflag.h"
 
+// ROWS8 loads the arguments of copyRowsAVX512 and cvtRows32AVX512 (dst
+// DI, src SI, rows BX, the strides in bytes: dstStride R8, shifted left by
+// dshift, and srcStride R9) and sets K1 to the last n mod 8 values of a
+// row and DX to a row's whole vectors of eight. (Defined before the first
+// function, where vet does not take its arguments for that function's.)
+#define ROWS8(dshift) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ src+8(FP), SI; \
+	MOVQ rows+16(FP), BX; \
+	MOVQ n+24(FP), DX; \
+	MOVQ dstStride+32(FP), R8; \
+	MOVQ srcStride+40(FP), R9; \
+	SHLQ dshift, R8; \
+	SHLQ $3, R9; \
+	MOVQ DX, CX; \
+	ANDQ $7, CX; \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K1; \
+	SHRQ $3, DX
+
 // Indexes of the even and of the odd float64 lanes of two registers, for
 // VPERMT2PD (bit 3 picks the second register).
 DATA evenidx<>+0(SB)/8, $0
@@ -166,21 +188,7 @@ mdone:
 // a memmove per row spends more on calling than on copying. Eight values a
 // step, the last 0–7 under a mask.
 TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ rows+16(FP), BX
-	MOVQ n+24(FP), DX
-	MOVQ dstStride+32(FP), R8
-	MOVQ srcStride+40(FP), R9
-	SHLQ $3, R8
-	SHLQ $3, R9
-	MOVQ DX, CX
-	ANDQ $7, CX
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1 // the last n mod 8 values
-	SHRQ $3, DX  // whole vectors a row
+	ROWS8($3)
 	TESTQ BX, BX
 	JZ cdone
 
@@ -214,21 +222,7 @@ cdone:
 // + j]) for r < rows, j < n, rounding as the float32 products' packing
 // does. Eight values a step, the last 0–7 under a mask.
 TEXT ·cvtRows32AVX512(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ rows+16(FP), BX
-	MOVQ n+24(FP), DX
-	MOVQ dstStride+32(FP), R8
-	MOVQ srcStride+40(FP), R9
-	SHLQ $2, R8
-	SHLQ $3, R9
-	MOVQ DX, CX
-	ANDQ $7, CX
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1 // the last n mod 8 values
-	SHRQ $3, DX  // whole vectors a row
+	ROWS8($2)
 	TESTQ BX, BX
 	JZ vdone
 
