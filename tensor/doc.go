@@ -173,13 +173,17 @@
 // that buffer, and the product reads the runs in place; the adjoint adds
 // its rows back as whole runs. A float32 product with AVX-512 over more
 // than a few taps pads into a float32 buffer that its kernel reads where it
-// lies, rounding each value once as it is padded; the others pack the runs
-// into panels, rounding there, which gives the same values. Elsewhere (OpenBLAS in float64, gonum, or a
+// lies, rounding each value once as it is padded, and takes the rows past
+// its whole 6-row panels (a layer's last few output channels) one at a time,
+// with the same sums; the others pack the runs into panels, rounding there,
+// which gives the same values. Elsewhere (OpenBLAS in float64, gonum, or a
 // layer whose phase grid wastes too much) it is im2col; both give the same
 // bits. A stride-1 conv's adjoint (its input gradient, and a stride-1
 // ConvTranspose2d) is computed as the forward conv of the output gradient
 // with the weight flipped in space and its channel axes swapped, so that
-// it too reads its input in place; a strided conv's adjoint whose kernel is
+// it too reads its input in place (unless it has fewer than 8 input
+// channels: except on a float32 grid, whose one-row kernel serves a first
+// layer's single channel); a strided conv's adjoint whose kernel is
 // a multiple of the stride is one stride-1 conv of all the stride's phases
 // at once (the sub-pixel form), interleaved into the image. Both sum each
 // element in another order than col2im would (tested against it within
