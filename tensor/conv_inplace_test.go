@@ -145,6 +145,7 @@ func TestConvAdjointAsForward(t *testing.T) {
 		{"dilated, grouped", conv2dGeom([]int{1, 16, 9, 10}, []int{6, 8, 3, 2}, ConvOptions{Padding: [2]int{2, 1}, Dilation: [2]int{2, 3}, Groups: 2}), "flipped", ""},
 		{"grouped, 2 channels a group", conv2dGeom([]int{1, 4, 9, 10}, []int{6, 2, 3, 2}, ConvOptions{Padding: [2]int{2, 1}, Groups: 2}), "", "flipped"},
 		{"energy 4x4 stride 2", conv2dGeom([]int{1, 32, 28, 28}, []int{32, 32, 4, 4}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}), "phased", ""},
+		{"energy 7x7 to 3x3, stride 2 (float32: at the outputs only)", conv2dGeom([]int{1, 64, 7, 7}, []int{64, 64, 4, 4}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}), "phased", ""},
 		{"odd size, stride 2", conv2dGeom([]int{1, 8, 7, 7}, []int{16, 8, 4, 4}, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}), "phased", ""},
 		{"2x2 stride 2", conv2dGeom([]int{1, 3, 6, 5}, []int{2, 3, 2, 2}, ConvOptions{Stride: [2]int{2, 2}}), "phased", ""},
 		{"stride (2, 1), (3, 1) padded, grouped", conv2dGeom([]int{1, 4, 9, 7}, []int{6, 2, 4, 3}, ConvOptions{Stride: [2]int{2, 3}, Padding: [2]int{3, 2}, Groups: 2}), "phased", ""},

@@ -132,6 +132,62 @@ func gemmGrid(m, n, k int, a []float64, lda int, b []float32, boff []int, init [
 	}
 }
 
+// gemmGridPos is gemmGrid at the columns pos lists only: c[i·ldc + q] =
+// init[i] + Σₚ a[i·lda + p]·b[boff[p] + q] for i < m and q in pos, the
+// same bits, and the other columns of c left as they are. A convolution's
+// grid on a small map is mostly positions that are no output (a 3×3
+// output's grid has 16 positions), which gemmGrid computes too. Here the
+// positions are the product's rows six at a time (sgemmPos6x32), the
+// weights packed once as B, each sum widened and added in a tile of the
+// six positions' 32 channels, which is then written to c's columns. The
+// caller checks haveAVX512.
+func gemmGridPos(m int, pos []int, k int, a []float64, lda int, b []float32, boff []int, init []float64, c []float64, ldc int) {
+	if m == 0 || len(pos) == 0 || k == 0 {
+		return
+	}
+	width := 0
+	for _, q := range pos {
+		if q < 0 {
+			panic(fmt.Sprintf("tensor: gemmGridPos: negative position %d", q))
+		}
+		width = max(width, q+1)
+	}
+	checkRows("gemmGridPos", boff[:k], width, len(b)) // the kernel reads b unchecked
+	_ = c[(m-1)*ldc+width-1]
+	buf := packPool32.Get().(*packBufs[float32])
+	defer packPool32.Put(buf)
+	if init == nil {
+		init = grow(&buf.zeros, m)
+		clear(init)
+	}
+	panels := (m + 31) / 32
+	bp := grow(&buf.b, panels*32*k)
+	for jp := 0; jp < m; jp += 32 { // each panel all k deep: the kernel runs the depth blocks
+		packB(bp[jp*k:(jp+32)*k], 32, true, a, lda, nil, 0, k, jp, min(32, m-jp))
+	}
+	tile := &buf.edge
+	var p6 [6]int
+	for r := 0; r < len(pos); r += 6 {
+		h := min(6, len(pos)-r)
+		for i := range p6 { // a partial tile repeats its last position, not written back
+			p6[i] = pos[r+min(i, h-1)]
+		}
+		for jp := 0; jp < m; jp += 32 {
+			w := min(32, m-jp)
+			for i := range 6 {
+				copy(tile[i*32:i*32+w], init[jp:jp+w])
+			}
+			sgemmPos6x32(k, &b[0], &p6[0], &boff[0], &bp[jp*k], &tile[0])
+			for i := range h {
+				cp := c[jp*ldc+p6[i]:]
+				for j, v := range tile[i*32 : i*32+w] {
+					cp[j*ldc] = v
+				}
+			}
+		}
+	}
+}
+
 // sdotGrid adds to c [m, n] (row stride ldc) the products of a's rows
 // [m, k] (row stride lda) with the n rows of b that start at boff, each k
 // long: c[i·ldc + j] += Σₚ a[i·lda + p]·b[boff[j] + p], in float32 as

@@ -1062,3 +1062,78 @@ r16store:
 	VMOVUPD Z15, K3, 64(DX)
 	VZEROUPPER
 	RET
+
+// func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64)
+//
+// sgemmKernel6x32At with the roles of the operands turned: six columns of
+// a convolution's product, at grid positions pos[0..5], by 32 of its rows
+// (output channels), the rows' weights packed as B (k × 32). tile (6 rows
+// of 32 doubles, one per position) holds each sum's initial value and gets
+// tile[32i + j] += Σₚ grid[pos[i] + off[p]]·b[32p + j], summed in float32 in
+// order from zero over blocks of 256 terms, each block widened and added:
+// sgemmKernel6x32At's sums and additions, so the same bits, for the
+// positions that are outputs only (on small maps most of a grid is not).
+TEXT ·sgemmPos6x32(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), BX
+	MOVQ grid+8(FP), DX
+	MOVQ pos+16(FP), AX
+	MOVQ 0(AX), R8
+	LEAQ (DX)(R8*4), R8
+	MOVQ 8(AX), R9
+	LEAQ (DX)(R9*4), R9
+	MOVQ 16(AX), R10
+	LEAQ (DX)(R10*4), R10
+	MOVQ 24(AX), R11
+	LEAQ (DX)(R11*4), R11
+	MOVQ 32(AX), R12
+	LEAQ (DX)(R12*4), R12
+	MOVQ 40(AX), R13
+	LEAQ (DX)(R13*4), R13
+	MOVQ off+24(FP), SI
+	MOVQ b+32(FP), DI
+	MOVQ tile+40(FP), DX
+
+posblock:
+	MOVQ $256, CX
+	CMPQ BX, CX
+	CMOVQLT BX, CX
+	SUBQ CX, BX
+	ZERO6x32
+
+posloop:
+	MOVQ (SI), AX
+	VMOVUPS (DI), Z12
+	VMOVUPS 64(DI), Z13
+	VBROADCASTSS (R8)(AX*4), Z14
+	VBROADCASTSS (R9)(AX*4), Z15
+	FMAROW512(Z14, Z0, Z1)
+	FMAROW512(Z15, Z2, Z3)
+	VBROADCASTSS (R10)(AX*4), Z14
+	VBROADCASTSS (R11)(AX*4), Z15
+	FMAROW512(Z14, Z4, Z5)
+	FMAROW512(Z15, Z6, Z7)
+	VBROADCASTSS (R12)(AX*4), Z14
+	VBROADCASTSS (R13)(AX*4), Z15
+	FMAROW512(Z14, Z8, Z9)
+	FMAROW512(Z15, Z10, Z11)
+	ADDQ $8, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ posloop
+
+	ADD16(Y0, Z0, 0)
+	ADD16(Y1, Z1, 128)
+	ADD16(Y2, Z2, 256)
+	ADD16(Y3, Z3, 384)
+	ADD16(Y4, Z4, 512)
+	ADD16(Y5, Z5, 640)
+	ADD16(Y6, Z6, 768)
+	ADD16(Y7, Z7, 896)
+	ADD16(Y8, Z8, 1024)
+	ADD16(Y9, Z9, 1152)
+	ADD16(Y10, Z10, 1280)
+	ADD16(Y11, Z11, 1408)
+	TESTQ BX, BX
+	JNZ posblock
+	VZEROUPPER
+	RET

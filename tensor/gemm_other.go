@@ -32,6 +32,10 @@ func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func sdotKernel4x4(k int, a *float32, lda int, b *float32, off *int, c *float64, ldc int) {
 	panic("tensor: no sgemm kernel in this build")
 }

@@ -423,6 +423,68 @@ func TestGemmGridSameBits(t *testing.T) {
 	}
 }
 
+// TestGemmGridPosSameBits: the product at listed grid positions only
+// (gemmGridPos: positions six at a time by 32 rows, the depth's blocks in
+// the kernel) gives gemmGrid's bits at those columns and leaves the others
+// as they were: rows in partial panels, depths of one block, of a block
+// and a part, and of several, partial tiles of positions, initial rows
+// given and zero. Planted: the sixth position broadcast from the fifth's,
+// the depth blocks of 255 terms, and the tile's initial values set in its
+// first row only — each failed.
+func TestGemmGridPosSameBits(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(6, 8))
+	for _, sz := range [][3]int{{1, 40, 9}, {5, 100, 256}, {32, 77, 300}, {33, 60, 1024}, {64, 25, 64}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		span := 3*k + n + 31
+		b32 := make([]float32, span)
+		for i := range b32 {
+			b32[i] = float32(rng.NormFloat64())
+		}
+		off := make([]int, k)
+		for p := range off {
+			off[p] = rng.IntN(3*k + 1)
+		}
+		var pos []int
+		for q := range n {
+			if rng.IntN(3) > 0 {
+				pos = append(pos, q)
+			}
+		}
+		pos = append(pos, n-1) // the last column twice: a position may repeat
+		a := randSlice(rng, m*k)
+		for _, withInit := range []bool{false, true} {
+			var init []float64
+			if withInit {
+				init = randSlice(rng, m)
+			}
+			want, got := make([]float64, m*n), make([]float64, m*n)
+			for i := range got {
+				got[i] = math.NaN()
+			}
+			listed := make([]bool, n)
+			for _, q := range pos {
+				listed[q] = true
+			}
+			gemmGrid(m, n, k, a, k, b32, off, init, want, n)
+			gemmGridPos(m, pos, k, a, k, b32, off, init, got, n)
+			for i := range m {
+				for q := range n {
+					g, w := got[i*n+q], want[i*n+q]
+					if !listed[q] {
+						w = math.NaN()
+					}
+					if math.Float64bits(g) != math.Float64bits(w) && !(math.IsNaN(g) && math.IsNaN(w) && !listed[q]) {
+						t.Fatalf("m,n,k=%v init %v: row %d column %d (listed %v) is %v, want %v", sz, withInit, i, q, listed[q], g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestGemmInitSameBits: a product with initial columns (a Linear's bias:
 // gemmAt with init), which the AVX-512 float32 kernel sets C from with its
 // first block of sums, gives the same bits as C filled with the bias row
