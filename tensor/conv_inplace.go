@@ -288,19 +288,22 @@ func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeo
 
 // atOutputs says whether g's float32 grid product runs at the outputs'
 // positions only (gemmGridPos) rather than at every position of the grid
-// (gemmGrid): where the grid has at least 1.5 positions an output, the
-// product at least 32 rows (output channels) a group, the panel's width,
-// and 256 terms, which make up for writing each block of results across
-// the rows. Measured in float32, every position against outputs only, ms
-// (forward; adjoint): a ResNet's 3×3 of 64 channels on 8×8 (1.6 positions
-// an output) 4.83 → 3.34 and 4.96 → 3.55; the conv energy's 7×7 → 3×3
-// (1.8) 3.6 → 2.6 and 6.1 → 4.6 (1.6; its adjoint was not in place
-// before, see forwardInPlace); where the rule says no, its
-// 14×14 → 7×7 6.4 → 6.8 (1.3) and 8.4 → 8.0 (1.3), its 28×28 → 14×14
-// 13.5 → 12.3 (1.15) and 14.0 → 26.0 (1.1, 128 terms), and its first
-// layer (32 rows of 9 terms; one row) 4.3 → 5.9 and 3.2 → 20.4.
+// (gemmGrid): where the grid has at least 1.5 positions an output, or the
+// product exactly 32 rows (output channels) a group, one panel, which
+// gemmGrid computes as five 6-row panels and two rows; and at least 32
+// rows, the panel's width, and 256 terms, which make up for writing each
+// block of results across the rows. Measured in float32, every position
+// against outputs only, ms (forward; adjoint): a ResNet's 3×3 of 64
+// channels on 8×8 (1.6 positions an output) 4.83 → 3.34 and 4.96 → 3.55;
+// the conv energy's 7×7 → 3×3 (1.8) 3.6 → 2.6 and 6.1 → 4.6 (1.6; its
+// adjoint was not in place before, see forwardInPlace); its 28×28 → 14×14
+// of 32 channels (1.15) 13.9 → 12.0. Where the rule says no: its 14×14 →
+// 7×7 6.4 → 6.8 (1.3) and 8.4 → 8.0 (1.3), its 28×28 → 14×14's adjoint
+// 14.0 → 26.0 (1.1, 128 terms), and its first layer (32 rows of 9 terms;
+// one row) 4.3 → 5.9 and 3.2 → 20.4.
 func (g *convGeom) atOutputs() bool {
-	return 2*g.grid().plane >= 3*g.pq() && g.o/g.groups >= 32 && g.rows()/g.groups >= 256
+	og := g.o / g.groups
+	return (2*g.grid().plane >= 3*g.pq() || og == 32) && og >= 32 && g.rows()/g.groups >= 256
 }
 
 // positions returns, in buf's storage, the grid positions of the outputs
