@@ -174,8 +174,10 @@
 // its rows back as whole runs. A float32 product with AVX-512 over more
 // than a few taps pads into a float32 buffer that its kernel reads where it
 // lies, rounding each value once as it is padded, and takes the rows past
-// its whole 6-row panels (a layer's last few output channels) one at a time,
-// with the same sums; the others pack the runs into panels, rounding there,
+// its whole 6-row panels (a layer's last few output channels) one at a time;
+// on a small map, where most grid positions are no output, it computes at
+// the outputs' positions only, six positions by 32 channels at a time. Both
+// give the same sums. The others pack the runs into panels, rounding there,
 // which gives the same values. Elsewhere (OpenBLAS in float64, gonum, or a
 // layer whose phase grid wastes too much) it is im2col; both give the same
 // bits. A stride-1 conv's adjoint (its input gradient, and a stride-1
