@@ -61,8 +61,15 @@ func (g *convGeom) wasteWithin(bound int) bool {
 // gradient likewise, see weightInPlace), or any waste where its product
 // runs at the outputs only (atOutputs).
 func (g *convGeom) forwardInPlace() bool {
+	return g.gridInPlace() || g.grid32() && !g.direct() && g.atOutputs()
+}
+
+// gridInPlace is forwardInPlace by the waste alone, which the weight
+// gradient's sums along the grid's rows pay whatever the forward product
+// does (weightInPlace).
+func (g *convGeom) gridInPlace() bool {
 	if g.grid32() {
-		return g.wasteWithin(2*convInPlaceWaste) || !g.direct() && g.atOutputs()
+		return g.wasteWithin(2 * convInPlaceWaste)
 	}
 	return g.inPlace()
 }
@@ -496,7 +503,7 @@ func (g *convGeom) weightInPlace() bool {
 	if g.grid().plane > gemmDepth {
 		return false
 	}
-	return g.forwardInPlace()
+	return g.gridInPlace()
 }
 
 // convWeightInPlace writes into acc the weight gradient summed over samples
