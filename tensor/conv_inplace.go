@@ -215,20 +215,9 @@ func gridRows[T float32 | float64](gr convGrid, buf []T, x []float64, g *convGeo
 			// both stepped along, as divisions per row cost more than the
 			// row's copy.
 			base := gr.index(g, ns, c, s, 0, 0)
-			if g.sh == 1 && g.sw == 1 && ymax > 0 && xmax == g.w { // the plane's rows in one call (a stride-1 grid holds whole rows)
-				at := base + g.ph*gr.ws + g.pw
-				grid64, f64 := any(buf).([]float64)
-				switch {
-				case f64 && back:
-					copyRows(xc, g.w, grid64[at:], gr.ws, ymax, xmax)
-					continue
-				case f64:
-					copyRows(grid64[at:], gr.ws, xc, g.w, ymax, xmax)
-					continue
-				case !back:
-					cvtRows32(any(buf).([]float32)[at:], gr.ws, xc, g.w, ymax, xmax)
-					continue
-				}
+			if g.sh == 1 && g.sw == 1 && ymax > 0 && xmax == g.w { // a stride-1 grid holds whole rows
+				gridPlane(buf[base+g.ph*gr.ws+g.pw:], gr.ws, xc, g.w, ymax, xmax, back)
+				continue
 			}
 			a, q := g.ph%g.sh, g.ph/g.sh
 			for yy := range ymax {
@@ -354,28 +343,30 @@ func (gr convGrid) outputs(grid, y []float64, g *convGeom, ns int, back bool) {
 // float32 where grid is; back from float64 grids only).
 func gridOutputs[T float32 | float64](gr convGrid, grid []T, y []float64, g *convGeom, ns int, back bool) {
 	pq, ld := g.pq(), ns*gr.plane
-	grid64, f64 := any(grid).([]float64)
 	for s := range ns {
 		for o := range g.o {
-			if f64 { // a plane's rows at once
-				at, on := y[(s*g.o+o)*pq:], grid64[o*ld+s*gr.plane:]
-				if back {
-					copyRows(at, g.q, on, gr.ws, g.p, g.q)
-				} else {
-					copyRows(on, gr.ws, at, g.q, g.p, g.q)
-				}
-				continue
-			}
-			for i := range g.p {
-				at := y[(s*g.o+o)*pq+i*g.q:][:g.q]
-				on := grid[o*ld+s*gr.plane+i*gr.ws:][:g.q]
-				if back {
-					gridGet(at, on)
-				} else {
-					gridPut(on, at)
-				}
-			}
+			gridPlane(grid[o*ld+s*gr.plane:], gr.ws, y[(s*g.o+o)*pq:], g.q, g.p, g.q, back)
 		}
+	}
+}
+
+// gridPlane copies rows rows of n values of an image plane img (rows
+// istride apart) to a grid's plane (rows gstride apart), rounding to
+// float32 where the grid is, or back where back is set (float64 grids
+// only): a plane in one call (copyRows, cvtRows32), as its rows are short.
+func gridPlane[T float32 | float64](grid []T, gstride int, img []float64, istride, rows, n int, back bool) {
+	switch grid := any(grid).(type) {
+	case []float64:
+		if back {
+			copyRows(img, istride, grid, gstride, rows, n)
+		} else {
+			copyRows(grid, gstride, img, istride, rows, n)
+		}
+	case []float32:
+		if back {
+			panic("tensor: gridPlane: back from a float32 grid")
+		}
+		cvtRows32(grid, gstride, img, istride, rows, n)
 	}
 }
 
