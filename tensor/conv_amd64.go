@@ -66,3 +66,29 @@ func cvtRows32(dst []float32, dstStride int, src []float64, srcStride, rows, n i
 	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1]
 	cvtRows32AVX512(&dst[0], &src[0], rows, n, dstStride, srcStride)
 }
+
+// padPhases32AVX512 is in conv_amd64.s.
+//
+//go:noescape
+func padPhases32AVX512(dst *float32, src *float64, masks *uint16, chunks, hs, phase, ws, w, ymax, ph, pw int)
+
+// padPhases32 writes the four phase planes (phase values apart: rows even
+// and odd, columns even and odd) of an image plane img (rows w apart; ymax
+// rows and xmax columns taken, at padded row and column y + ph and x +
+// pw) into dst, hs rows of ws values each, zeros outside the image; masks
+// are phaseMasks(ws, xmax, pw). With AVX-512 where the CPU has it (float32
+// grids always do), else in Go.
+func padPhases32(dst []float32, phase, hs, ws int, img []float64, w, ymax, xmax, ph, pw int, masks []uint16) {
+	if !haveAVX512 || hs == 0 || ws == 0 || len(img) == 0 {
+		padPhasesGo(dst, phase, hs, ws, img, w, ymax, xmax, ph, pw)
+		return
+	}
+	_ = dst[3*phase+hs*ws-1]
+	_ = masks[4*((ws+7)/8)-1]
+	if ymax > 0 && xmax > 0 {
+		_ = img[(ymax-1)*w+xmax-1]
+	} else {
+		ymax = 0 // every row zero
+	}
+	padPhases32AVX512(&dst[0], &img[0], &masks[0], (ws+7)/8, hs, phase, ws, w, ymax, ph, pw)
+}

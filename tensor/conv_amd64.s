@@ -254,3 +254,83 @@ vtail:
 vdone:
 	VZEROUPPER
 	RET
+
+// func padPhases32AVX512(dst *float32, src *float64, masks *uint16, chunks, hs, phase, ws, w, ymax, ph, pw int)
+// padPhases32: padded row Y (image row Y − ph, or zeros outside [0, ymax))
+// is row Y div 2 of the row phase Y mod 2, its even padded columns going
+// to one column phase and its odd to the other. Each run of eight columns
+// of the two phases takes sixteen padded pixels, read from the image row
+// under the run's masks (pixels outside the image read as zeros; the
+// masked lanes are not touched, even before the row's start) and split as
+// splitPairs32 splits them; the rows of the two row phases are written
+// alternately, DI the next row's and DX the other's.
+TEXT ·padPhases32AVX512(SB), NOSPLIT, $0-88
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ hs+32(FP), BX
+	SHLQ $1, BX // padded rows
+	MOVQ phase+40(FP), R8
+	SHLQ $2, R8 // bytes between the column phases' planes
+	LEAQ (DI)(R8*2), DX // the odd row phase
+	MOVQ ws+48(FP), R9
+	SHLQ $2, R9
+	MOVQ w+56(FP), R10
+	SHLQ $3, R10
+	MOVQ ph+72(FP), CX
+	NEGQ CX // image row yy = Y − ph
+	MOVQ CX, AX
+	IMULQ R10, AX
+	ADDQ AX, SI
+	MOVQ pw+80(FP), AX
+	SHLQ $3, AX
+	SUBQ AX, SI // SI: padded pixel (Y, 0), outside the image
+	VMOVDQU64 evenidx<>(SB), Z6
+	VMOVDQU64 oddidx<>(SB), Z7
+	VPXORD Z5, Z5, Z5
+	TESTQ BX, BX
+	JZ pdone
+
+prow:
+	MOVQ DI, R13
+	MOVQ masks+16(FP), R12
+	MOVQ chunks+24(FP), R11
+	CMPQ CX, ymax+64(FP)
+	JCC pzero // yy < 0 or yy ≥ ymax, unsigned
+	MOVQ SI, AX
+
+pchunk:
+	KMOVW 0(R12), K1
+	KMOVW 2(R12), K2
+	KMOVW 4(R12), K3
+	VMOVUPD.Z 0(AX), K1, Z0
+	VMOVUPD.Z 64(AX), K2, Z1
+	SPLIT8
+	VMOVUPS Y2, K3, (R13)
+	VMOVUPS Y0, K3, (R13)(R8*1)
+	ADDQ $128, AX
+	ADDQ $32, R13
+	ADDQ $8, R12
+	DECQ R11
+	JNZ pchunk
+	JMP pnext
+
+pzero:
+	KMOVW 4(R12), K3
+	VMOVUPS Y5, K3, (R13)
+	VMOVUPS Y5, K3, (R13)(R8*1)
+	ADDQ $32, R13
+	ADDQ $8, R12
+	DECQ R11
+	JNZ pzero
+
+pnext:
+	ADDQ R10, SI
+	INCQ CX
+	ADDQ R9, DI
+	XCHGQ DI, DX
+	DECQ BX
+	JNZ prow
+
+pdone:
+	VZEROUPPER
+	RET

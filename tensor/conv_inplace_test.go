@@ -304,3 +304,59 @@ func TestCopyRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPadPhases32: a float32 grid of stride 2 both ways written whole, a
+// plane's four phases at a time (padPhases32, and its Go loop), holds the
+// same values as the buffer cleared and filled row by row (gridRows), for
+// images from 1 to 33 pixels a side, paddings 0 to 3, kernels of 3 to 5
+// taps and dilations 1 and 2, over a buffer first filled with NaN: every
+// value of the planes is written, the slack cleared. Planted: the zero
+// rows' stores one phase plane off, the column masks computed for pw − 1,
+// and the row phases not swapped after a row — each failed.
+func TestPadPhases32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 12))
+	nan := float32(math.NaN())
+	for _, h := range []int{1, 2, 3, 7, 8, 13, 14, 28, 33} {
+		for _, w := range []int{1, 6, 7, 14, 17, 33} {
+			for _, pad := range [][2]int{{0, 0}, {1, 1}, {2, 1}, {0, 3}, {3, 2}} {
+				for _, k := range []int{3, 4, 5} {
+					for _, dil := range []int{1, 2} {
+						const n, c = 3, 2
+						o := ConvOptions{Stride: [2]int{2, 2}, Padding: pad, Dilation: [2]int{dil, dil}}
+						if h+2*pad[0] < dil*(k-1)+1 || w+2*pad[1] < dil*(k-1)+1 {
+							continue
+						}
+						g := conv2dGeom([]int{n, c, h, w}, []int{4, c, k, k}, o)
+						gr := g.grid()
+						x := Randn(rng, n*c*h*w).data
+						want := make([]float32, gr.size(&g, n))
+						gridRows(gr, want, x, &g, n, false)
+						for _, kernel := range []string{"padPhases32", "padPhasesGo"} {
+							got := make([]float32, len(want))
+							for i := range got {
+								got[i] = nan
+							}
+							if kernel == "padPhases32" {
+								gridPad(gr, got, x, &g, n)
+							} else {
+								hw, phase := h*w, n*gr.plane
+								ymax, xmax := max(0, min(h, 2*gr.hs-g.ph)), max(0, min(w, 2*gr.ws-g.pw))
+								clear(got[4*c*phase:])
+								for s := range n {
+									for ch := range c {
+										padPhasesGo(got[gr.index(&g, n, ch, s, 0, 0):], phase, gr.hs, gr.ws, x[(s*c+ch)*hw:][:hw], w, ymax, xmax, g.ph, g.pw)
+									}
+								}
+							}
+							for i := range want {
+								if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
+									t.Fatalf("%s: %d×%d, padding %v, %d taps, dilation %d: grid value %d is %v, want %v", kernel, h, w, pad, k, dil, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

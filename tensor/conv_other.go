@@ -20,3 +20,11 @@ func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n in
 func cvtRows32(dst []float32, dstStride int, src []float64, srcStride, rows, n int) {
 	cvtRows32Go(dst, dstStride, src, srcStride, rows, n)
 }
+
+// padPhases32 writes the four phase planes (phase values apart: rows even
+// and odd, columns even and odd) of an image plane img (rows w apart; ymax
+// rows and xmax columns taken, at padded row and column y + ph and x +
+// pw) into dst, hs rows of ws values each, zeros outside the image.
+func padPhases32(dst []float32, phase, hs, ws int, img []float64, w, ymax, xmax, ph, pw int, _ []uint16) {
+	padPhasesGo(dst, phase, hs, ws, img, w, ymax, xmax, ph, pw)
+}
