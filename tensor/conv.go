@@ -326,6 +326,10 @@ func (g *convGeom) convSamples() int {
 // in place (conv_inplace.go) where g.forwardInPlace, else through im2col. The
 // two give the same bits.
 func convForwardKernel(y, x, w, b []float64, g *convGeom) {
+	if g.shallow32() {
+		convForwardShallow32(y, x, w, b, g)
+		return
+	}
 	if g.forwardInPlace() {
 		convForwardInPlace(y, x, w, b, g)
 		return

@@ -38,8 +38,13 @@ func TestConvInPlaceSameBits(t *testing.T) {
 	geos = append(geos, geo{"conv stride 3", conv2dGeom([]int{1, 2, 10, 11}, []int{3, 2, 3, 2}, stride3)})
 	stride3.OutputPadding = [2]int{2, 1}
 	geos = append(geos, geo{"transposed stride 3", convTranspose2dGeom([]int{1, 3, 4, 4}, []int{3, 2, 3, 2}, stride3)})
+	// shallow products (convForwardShallow32) with rows of more than 32
+	// outputs, channels past a block of eight, groups and dilation
+	geos = append(geos, geo{"shallow wide", conv2dGeom([]int{1, 3, 5, 70}, []int{12, 3, 3, 3}, ConvOptions{Padding: [2]int{1, 1}})})
+	geos = append(geos, geo{"shallow groups", conv2dGeom([]int{1, 4, 6, 34}, []int{6, 2, 3, 3}, ConvOptions{Padding: [2]int{2, 1}, Dilation: [2]int{2, 1}, Groups: 2})})
 	rng := rand.New(rand.NewPCG(3, 4))
 	randn := func(n int) []float64 { return Randn(rng, n).data }
+	shallow := 0 // forward products through convForwardShallow32
 	for _, prec := range []Precision{Float64, Float32} {
 		if !packedProduct(prec) {
 			t.Logf("%v: no packed product in this build, nothing to compare", prec)
@@ -59,6 +64,14 @@ func TestConvInPlaceSameBits(t *testing.T) {
 					convForwardIm2col(want, x, w, bo, &g)
 					convForwardInPlace(got, x, w, bo, &g)
 					equalBits(t, fmt.Sprintf("%v %s n=%d bias %v: forward", prec, gc.name, n, withBias), got, want)
+					if g.shallow32() {
+						shallow++
+						for i := range got {
+							got[i] = math.NaN() // every element must be written
+						}
+						convForwardShallow32(got, x, w, bo, &g)
+						equalBits(t, fmt.Sprintf("%v %s n=%d bias %v: shallow forward", prec, gc.name, n, withBias), got, want)
+					}
 					want, got = make([]float64, len(x)), make([]float64, len(x))
 					for i := range got {
 						got[i] = math.NaN() // every element must be written
@@ -80,6 +93,12 @@ func TestConvInPlaceSameBits(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+	if haveAVX512 && packedProduct(Float32) {
+		t.Logf("%d forward products through convForwardShallow32", shallow)
+		if shallow < 20 {
+			t.Errorf("%d forward products through convForwardShallow32, want at least 20", shallow)
 		}
 	}
 }

@@ -22,6 +22,9 @@ func sgemmKernel6x32(k int, a, b *float32, c *float64, ldc int, init *float64)
 func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init *float64)
 
 //go:noescape
+func sconvRows8x32(k int, x *float32, off *int, w *float32, y *float64, ystride int, bias *float64, n, nch, rows, xstep, ystep int)
+
+//go:noescape
 func sgemmRow128At(k int, a, b *float32, off *int, c *float64, init *float64)
 
 //go:noescape

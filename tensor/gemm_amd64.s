@@ -1137,3 +1137,111 @@ posloop:
 	JNZ posblock
 	VZEROUPPER
 	RET
+
+// func sconvRows8x32(k int, x *float32, off *int, w *float32, y *float64, ystride int, bias *float64, n, nch, rows, xstep, ystep int)
+// A shallow convolution's outputs written where they go: for 8 channels
+// (nch of them written) and 32 columns (n written), y[c·ystride + j] =
+// bias[c] + Σₚ w[8p + c]·x[off[p] + j], each sum in float32 from zero in
+// the order of p and then widened, as sgemmKernel6x32At sums a depth
+// block, so the two give the same bits; then again for rows − 1 more rows,
+// x advanced xstep values a row and y ystep. Sixteen accumulators: two
+// vectors of sixteen columns for each channel, the weights broadcast from
+// memory.
+#define FMACH(woff, lo, hi) \
+	VFMADD231PS.BCST woff(SI), Z16, lo; \
+	VFMADD231PS.BCST woff(SI), Z17, hi
+
+// OUTCH writes a channel's 32 sums (ylo, zlo: columns 0–15; yhi, zhi:
+// 16–31) widened, plus its bias at boff(R10), to the doubles at DX under
+// the column masks K1–K4.
+#define OUTCH(ylo, zlo, yhi, zhi, boff) \
+	VBROADCASTSD boff(R10), Z20; \
+	VCVTPS2PD ylo, Z21; VADDPD Z20, Z21, Z21; VMOVUPD Z21, K1, 0(DX); \
+	VEXTRACTF64X4 $1, zlo, Y22; VCVTPS2PD Y22, Z22; VADDPD Z20, Z22, Z22; VMOVUPD Z22, K2, 64(DX); \
+	VCVTPS2PD yhi, Z21; VADDPD Z20, Z21, Z21; VMOVUPD Z21, K3, 128(DX); \
+	VEXTRACTF64X4 $1, zhi, Y22; VCVTPS2PD Y22, Z22; VADDPD Z20, Z22, Z22; VMOVUPD Z22, K4, 192(DX)
+
+TEXT ·sconvRows8x32(SB), NOSPLIT, $0-96
+	MOVQ x+8(FP), DI
+	MOVQ y+32(FP), R11
+	MOVQ n+56(FP), CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	SHRQ $8, AX
+	KMOVW AX, K2
+	SHRQ $8, AX
+	KMOVW AX, K3
+	SHRQ $8, AX
+	KMOVW AX, K4
+	MOVQ ystride+40(FP), R8
+	SHLQ $3, R8
+	MOVQ bias+48(FP), R10
+	MOVQ rows+72(FP), R12
+
+cvrow:
+	MOVQ k+0(FP), CX
+	MOVQ off+16(FP), R9
+	MOVQ w+24(FP), SI
+	ZERO6x32
+	VPXORD Z12, Z12, Z12; VPXORD Z13, Z13, Z13; VPXORD Z14, Z14, Z14; VPXORD Z15, Z15, Z15
+
+cvloop:
+	MOVQ (R9), AX
+	VMOVUPS (DI)(AX*4), Z16
+	VMOVUPS 64(DI)(AX*4), Z17
+	FMACH(0, Z0, Z1)
+	FMACH(4, Z2, Z3)
+	FMACH(8, Z4, Z5)
+	FMACH(12, Z6, Z7)
+	FMACH(16, Z8, Z9)
+	FMACH(20, Z10, Z11)
+	FMACH(24, Z12, Z13)
+	FMACH(28, Z14, Z15)
+	ADDQ $32, SI
+	ADDQ $8, R9
+	DECQ CX
+	JNZ cvloop
+
+	MOVQ R11, DX
+	MOVQ nch+64(FP), BX
+	OUTCH(Y0, Z0, Y1, Z1, 0)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y2, Z2, Y3, Z3, 8)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y4, Z4, Y5, Z5, 16)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y6, Z6, Y7, Z7, 24)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y8, Z8, Y9, Z9, 32)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y10, Z10, Y11, Z11, 40)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y12, Z12, Y13, Z13, 48)
+	DECQ BX
+	JZ cvdone
+	ADDQ R8, DX
+	OUTCH(Y14, Z14, Y15, Z15, 56)
+
+cvdone:
+	MOVQ xstep+80(FP), AX
+	LEAQ (DI)(AX*4), DI
+	MOVQ ystep+88(FP), AX
+	LEAQ (R11)(AX*8), R11
+	DECQ R12
+	JNZ cvrow
+	VZEROUPPER
+	RET

@@ -24,6 +24,10 @@ func sgemmKernel6x32At(k int, a, b *float32, off *int, c *float64, ldc int, init
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func sconvRows8x32(k int, x *float32, off *int, w *float32, y *float64, ystride int, bias *float64, n, nch, rows, xstep, ystep int) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func sgemmRow128At(k int, a, b *float32, off *int, c *float64, init *float64) {
 	panic("tensor: no sgemm kernel in this build")
 }
