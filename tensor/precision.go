@@ -5,11 +5,11 @@ import "fmt"
 // Precision is the number type in which the matrix products that read a
 // tensor are computed: MatMul, MatMulT, Linear, BatchMatMul, Conv2d,
 // ConvTranspose2d, the pooling and upsampling maps and attention, and the
-// gradients of each. Values are stored as float64 either way, and every
-// other op computes in float64: Float32 trades the last digits of the
-// products for the float32 product's speed (twice the lanes per
-// instruction), as networks can, while MCMC accept tests and analytic
-// energies keep float64.
+// gradients of each; and the σ of SiLU where the CPU has AVX-512. Values
+// are stored as float64 either way, and every other op computes in
+// float64: Float32 trades the last digits of the products for the float32
+// product's speed (twice the lanes per instruction), as networks can,
+// while MCMC accept tests and analytic energies keep float64.
 //
 // A tensor's precision is set on leaves (a network's parameters) and
 // spreads: every op's output takes the lowest precision among its inputs,

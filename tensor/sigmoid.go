@@ -51,7 +51,7 @@ func expPoly(t float64) float64 {
 	return math.Float64frombits(math.Float64bits(p) + math.Float64bits(k)<<52)
 }
 
-// siluGeneric writes s[i] = σ(x[i]) and y[i] = x[i]·s[i]; s may be y.
+// siluGeneric writes s[i] = σ(x[i]) and y[i] = x[i]·s[i]; s and y may be x.
 func siluGeneric(s, y, x []float64) {
 	s, y = s[:len(x)], y[:len(x)]
 	for i, v := range x {

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -70,12 +71,18 @@ func TestSiLUBlockMatchesGeneric(t *testing.T) {
 				t.Fatalf("n=%d x=%v: kernel (%v, %v), Go (%v, %v)", n, x[i], s1[i], y1[i], s2[i], y2[i])
 			}
 		}
-		// s and y may share storage.
+		// s and y may share storage, and x's (in place; planted: the AVX2
+		// kernel reading x back after storing s, which failed).
 		y3 := make([]float64, n)
 		siluBlock(y3, y3, x)
+		in := slices.Clone(x)
+		siluBlock(in, in, in)
 		for i := range x {
 			if math.Float64bits(y3[i]) != math.Float64bits(y1[i]) && !math.IsNaN(y1[i]) {
 				t.Fatalf("aliased s and y: %v, want %v", y3[i], y1[i])
+			}
+			if math.Float64bits(in[i]) != math.Float64bits(y1[i]) && !math.IsNaN(y1[i]) {
+				t.Fatalf("in place: %v, want %v", in[i], y1[i])
 			}
 		}
 	}
@@ -179,6 +186,76 @@ func TestExpBlock(t *testing.T) {
 			if want != expSoft(708) {
 				t.Fatalf("exp(%v) = %v, want the clamp's %v", v, want, expSoft(708))
 			}
+		}
+	}
+}
+
+// TestSiLUBlock32: σ computed in float32 (siluBlock32, for Float32
+// tensors) is within 3·2⁻²⁴ of float64's σ of x rounded to float32,
+// relative to it (division and the exponential's rounding, a few units of
+// float32's), where σ is a normal float32, and within 2⁻¹²⁶ where it is
+// smaller; y = x·σ to the same relative error; NaN gives NaN and ±∞ gives ±∞·σ; every length from
+// 0 to 40 (the masked last values) with s apart from y and in place. Planted:
+// the polynomial's c6 term dropped, the exponent shift by 22, and the tail
+// masks one lane short — each failed.
+func TestSiLUBlock32(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("σ in float32 needs AVX-512; siluBlock32 is siluBlock here")
+	}
+	rng := rand.New(rand.NewPCG(9, 13))
+	var xs []float64
+	for range 20000 {
+		xs = append(xs, 40*rng.NormFloat64())
+	}
+	for i := range 2000 {
+		xs = append(xs, float64(i-1000)/10)
+	}
+	xs = append(xs, 0, math.Copysign(0, -1), 87, 88, 89, -87, -88, -89, 1e300, -1e300, math.Inf(1), math.Inf(-1), math.NaN())
+	s, y := make([]float64, len(xs)), make([]float64, len(xs))
+	siluBlock32(s, y, xs)
+	for i, x := range xs {
+		want := sigmoid(float64(float32(x)))
+		switch {
+		case math.IsNaN(x):
+			if !math.IsNaN(y[i]) {
+				t.Fatalf("SiLU(NaN) = %v, want NaN", y[i])
+			}
+			continue
+		case math.IsInf(x, 0):
+			if y[i] != x*s[i] || s[i] != float64(float32(s[i])) {
+				t.Fatalf("x = %v: σ = %v, SiLU = %v", x, s[i], y[i])
+			}
+			continue
+		}
+		tol := 3 * 0x1p-24 * want
+		if want < 0x1p-126 {
+			tol = 0x1p-126
+		}
+		if d := math.Abs(s[i] - want); d > tol || s[i] != float64(float32(s[i])) {
+			t.Fatalf("x = %v: σ = %v, want %v (difference %.3g, tolerance %.3g)", x, s[i], want, d, tol)
+		}
+		if d := math.Abs(y[i] - x*want); d > math.Abs(x)*tol+1e-300 {
+			t.Fatalf("x = %v: SiLU = %v, want %v", x, y[i], x*want)
+		}
+	}
+	for n := range 41 {
+		x := xs[:n]
+		s, y := make([]float64, n+1), make([]float64, n+1)
+		s[n], y[n] = 7, 7
+		siluBlock32(s[:n], y[:n], x)
+		same := make([]float64, n+1)
+		same[n] = 7
+		copy(same, x)
+		siluBlock32(same[:n], same[:n], same[:n]) // in place
+		for i := range n {
+			want := y[i]
+			siluBlock32(s[i:i+1], y[i:i+1], x[i:i+1]) // on its own: the first lane of a masked step
+			if y[i] != want || same[i] != want {
+				t.Fatalf("n=%d: value %d is %v alone and %v in place, %v in the run", n, i, y[i], same[i], want)
+			}
+		}
+		if s[n] != 7 || y[n] != 7 || same[n] != 7 {
+			t.Fatalf("n=%d: wrote past the values", n)
 		}
 	}
 }

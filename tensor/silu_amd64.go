@@ -16,10 +16,11 @@ func siluAVX2(x, s, y *float64, n int)
 //go:noescape
 func siluAVX512(x, s, y *float64, n int)
 
-// siluBlock writes s = σ(x) and y = x·s element-wise; s may be y. Blocks
-// of 32 go through AVX-512 where the CPU has it (its latency-bound
-// polynomial needs that many lanes in flight), lanes of four through AVX2,
-// the rest through the same arithmetic in Go.
+// siluBlock writes s = σ(x) and y = x·s element-wise; s and y may be x,
+// and each other (in place: Conv2dSiLU). Blocks of 32 go through AVX-512
+// where the CPU has it (its latency-bound polynomial needs that many lanes
+// in flight), lanes of four through AVX2, the rest through the same
+// arithmetic in Go.
 func siluBlock(s, y, x []float64) {
 	n := 0
 	if haveAVX512 {
@@ -36,6 +37,23 @@ func siluBlock(s, y, x []float64) {
 		n += m
 	}
 	siluGeneric(s[n:], y[n:], x[n:])
+}
+
+// siluF32AVX512 is in silu_amd64.s.
+//
+//go:noescape
+func siluF32AVX512(x, s, y *float64, n int)
+
+// siluBlock32 is siluBlock with σ computed in float32 (siluF32AVX512),
+// for the SiLU of a Float32 tensor: where the CPU has AVX-512, else
+// siluBlock's float64.
+func siluBlock32(s, y, x []float64) {
+	if !haveAVX512 || len(x) == 0 {
+		siluBlock(s, y, x)
+		return
+	}
+	_, _ = s[len(x)-1], y[len(x)-1]
+	siluF32AVX512(&x[0], &s[0], &y[0], len(x))
 }
 
 // siluGradAVX512 is in silu_amd64.s.

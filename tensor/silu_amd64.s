@@ -111,21 +111,21 @@ loop12:
 	VDIVPD Y2, Y13, Y2
 	VDIVPD Y5, Y13, Y5
 	VDIVPD Y8, Y13, Y8
-	VMOVUPD 0(SI), Y1
+	VMOVUPD 0(SI), Y1 // x, kept in registers: s and y may be x
 	VMOVUPD 32(SI), Y4
 	VMOVUPD 64(SI), Y7
-	VCMPPD $3, Y1, Y1, Y1
-	VCMPPD $3, Y4, Y4, Y4
-	VCMPPD $3, Y7, Y7, Y7
-	VORPD Y1, Y2, Y2
-	VORPD Y4, Y5, Y5
-	VORPD Y7, Y8, Y8
+	VCMPPD $3, Y1, Y1, Y0
+	VCMPPD $3, Y4, Y4, Y3
+	VCMPPD $3, Y7, Y7, Y6
+	VORPD Y0, Y2, Y2
+	VORPD Y3, Y5, Y5
+	VORPD Y6, Y8, Y8
 	VMOVUPD Y2, 0(DI)
 	VMOVUPD Y5, 32(DI)
 	VMOVUPD Y8, 64(DI)
-	VMULPD 0(SI), Y2, Y2
-	VMULPD 32(SI), Y5, Y5
-	VMULPD 64(SI), Y8, Y8
+	VMULPD Y1, Y2, Y2
+	VMULPD Y4, Y5, Y5
+	VMULPD Y7, Y8, Y8
 	VMOVUPD Y2, 0(DX)
 	VMOVUPD Y5, 32(DX)
 	VMOVUPD Y8, 64(DX)
@@ -154,10 +154,10 @@ loop4:
 	VADDPD Y13, Y2, Y2
 	VDIVPD Y2, Y13, Y2
 	VMOVUPD 0(SI), Y1
-	VCMPPD $3, Y1, Y1, Y1
-	VORPD Y1, Y2, Y2
+	VCMPPD $3, Y1, Y1, Y0
+	VORPD Y0, Y2, Y2
 	VMOVUPD Y2, 0(DI)
-	VMULPD 0(SI), Y2, Y2
+	VMULPD Y1, Y2, Y2
 	VMOVUPD Y2, 0(DX)
 	ADDQ $32, SI
 	ADDQ $32, DI
@@ -537,5 +537,129 @@ gbloop:
 	ADDQ $64, DI
 	SUBQ $8, CX
 	JNZ gbloop
+	VZEROUPPER
+	RET
+
+// siluF32AVX512's constants, float32: the clamp of x, −log₂e, 1.5·2²³,
+// ln 2 in two parts (the first of nine bits, so n·ln2hi is exact) and the
+// Taylor coefficients 1/k! of e^r, k = 7 down to 0.
+DATA s32lo<>+0(SB)/4, $0xc2b00000
+GLOBL s32lo<>(SB), RODATA|NOPTR, $4
+DATA s32hi<>+0(SB)/4, $0x42ae0000
+GLOBL s32hi<>(SB), RODATA|NOPTR, $4
+DATA s32nlog2e<>+0(SB)/4, $0xbfb8aa3b
+GLOBL s32nlog2e<>(SB), RODATA|NOPTR, $4
+DATA s32magic<>+0(SB)/4, $0x4b400000
+GLOBL s32magic<>(SB), RODATA|NOPTR, $4
+DATA s32ln2hi<>+0(SB)/4, $0x3f318000
+GLOBL s32ln2hi<>(SB), RODATA|NOPTR, $4
+DATA s32ln2lo<>+0(SB)/4, $0xb95e8083
+GLOBL s32ln2lo<>(SB), RODATA|NOPTR, $4
+DATA s32one<>+0(SB)/4, $0x3f800000
+GLOBL s32one<>(SB), RODATA|NOPTR, $4
+DATA s32c7<>+0(SB)/4, $0x39500d01
+GLOBL s32c7<>(SB), RODATA|NOPTR, $4
+DATA s32c6<>+0(SB)/4, $0x3ab60b61
+GLOBL s32c6<>(SB), RODATA|NOPTR, $4
+DATA s32c5<>+0(SB)/4, $0x3c088889
+GLOBL s32c5<>(SB), RODATA|NOPTR, $4
+DATA s32c4<>+0(SB)/4, $0x3d2aaaab
+GLOBL s32c4<>(SB), RODATA|NOPTR, $4
+DATA s32c3<>+0(SB)/4, $0x3e2aaaab
+GLOBL s32c3<>(SB), RODATA|NOPTR, $4
+DATA s32c2<>+0(SB)/4, $0x3f000000
+GLOBL s32c2<>(SB), RODATA|NOPTR, $4
+DATA s32c1<>+0(SB)/4, $0x3f800000
+GLOBL s32c1<>(SB), RODATA|NOPTR, $4
+DATA s32c0<>+0(SB)/4, $0x3f800000
+GLOBL s32c0<>(SB), RODATA|NOPTR, $4
+
+// func siluF32AVX512(x, s, y *float64, n int)
+// s = σ(x) computed in float32 and y = x·s in float64, sixteen values a
+// step, the last n mod 16 under masks; s may be y. x is rounded to float32
+// and clamped to [−88, 87], so that 2ⁿ below stays a normal float32 (and
+// σ there is 1, or below float32's least normal); e^−x = 2ⁿ·e^r with n =
+// round(−x·log₂e) by adding and subtracting 1.5·2²³, r = −x − n·ln 2
+// (|r| ≤ ln 2/2) and e^r by its Taylor polynomial of degree 7 (truncation
+// below 6·10⁻⁹, a tenth of float32's unit of rounding) in Horner form with
+// fused multiply-adds; 2ⁿ is added to the exponent bits; σ = 1/(1 + e^−x)
+// by a division, then widened. y multiplies the unrounded x, so SiLU(x) =
+// x where σ is 1 and NaN stays NaN.
+TEXT ·siluF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ s+8(FP), DI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s32lo<>(SB), Z16
+	VBROADCASTSS s32hi<>(SB), Z17
+	VBROADCASTSS s32nlog2e<>(SB), Z18
+	VBROADCASTSS s32magic<>(SB), Z19
+	VBROADCASTSS s32ln2hi<>(SB), Z20
+	VBROADCASTSS s32ln2lo<>(SB), Z21
+	VBROADCASTSS s32one<>(SB), Z22
+	VBROADCASTSS s32c7<>(SB), Z23
+	VBROADCASTSS s32c6<>(SB), Z24
+	VBROADCASTSS s32c5<>(SB), Z25
+	VBROADCASTSS s32c4<>(SB), Z26
+	VBROADCASTSS s32c3<>(SB), Z27
+	VBROADCASTSS s32c2<>(SB), Z28
+	MOVQ $0xff, AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+
+s32loop:
+	CMPQ CX, $16
+	JGE s32full
+	TESTQ CX, CX
+	JZ s32done
+	MOVQ $1, AX // the last 1–15 values
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	SHRQ $8, AX
+	KMOVW AX, K2
+	MOVQ $16, CX
+
+s32full:
+	VMOVUPD.Z 0(SI), K1, Z0
+	VMOVUPD.Z 64(SI), K2, Z1
+	VCVTPD2PS Z0, Y2
+	VCVTPD2PS Z1, Y3
+	VINSERTF32X8 $1, Y3, Z2, Z2
+	VMINPS Z17, Z2, Z2
+	VMAXPS Z16, Z2, Z2     // x clamped
+	VMOVAPS Z19, Z4
+	VFMADD231PS Z18, Z2, Z4 // k = −x·log₂e + 1.5·2²³
+	VSUBPS Z19, Z4, Z5      // n
+	VFNMSUB231PS Z20, Z5, Z2 // r = −n·ln2hi − x
+	VFNMADD231PS Z21, Z5, Z2 // r −= n·ln2lo
+	VMOVAPS Z23, Z6
+	VFMADD213PS Z24, Z2, Z6
+	VFMADD213PS Z25, Z2, Z6
+	VFMADD213PS Z26, Z2, Z6
+	VFMADD213PS Z27, Z2, Z6
+	VFMADD213PS Z28, Z2, Z6
+	VFMADD213PS Z22, Z2, Z6 // c1 = 1
+	VFMADD213PS Z22, Z2, Z6 // c0 = 1
+	VPSLLD $23, Z4, Z4
+	VPADDD Z4, Z6, Z6       // e^−x
+	VADDPS Z22, Z6, Z6
+	VDIVPS Z6, Z22, Z6      // σ
+	VCVTPS2PD Y6, Z7
+	VEXTRACTF32X8 $1, Z6, Y8
+	VCVTPS2PD Y8, Z8
+	VMOVUPD Z7, K1, 0(DI)
+	VMOVUPD Z8, K2, 64(DI)
+	VMULPD Z7, Z0, Z0
+	VMULPD Z8, Z1, Z1
+	VMOVUPD Z0, K1, 0(DX)
+	VMOVUPD Z1, K2, 64(DX)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	SUBQ $16, CX
+	JMP s32loop
+
+s32done:
 	VZEROUPPER
 	RET

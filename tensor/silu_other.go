@@ -5,6 +5,9 @@ package tensor
 // siluBlock writes s = σ(x) and y = x·s element-wise; s may be y.
 func siluBlock(s, y, x []float64) { siluGeneric(s, y, x) }
 
+// siluBlock32 is siluBlock: σ in float32 needs AVX-512.
+func siluBlock32(s, y, x []float64) { siluBlock(s, y, x) }
+
 // siluGradBlock writes d = g·SiLU′(x) given s = σ(x).
 func siluGradBlock(d, g, x, s []float64) { siluGradGeneric(d, g, x, s) }
 
