@@ -118,6 +118,34 @@ func (tp *Tape) Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	return tp.convFwd(x, w, bias, g)
 }
 
+// Conv2dSiLU returns SiLU(Conv2d(x, w, bias, opts)): the same values and,
+// when recording, the same two ops. On a tape that does not record (an
+// energy evaluated for an accept test, say), SiLU is applied to each piece
+// of samples' outputs as the convolution writes it, while it is in cache,
+// and in place, rather than in a pass of its own that reads the whole
+// output back and writes another.
+func (tp *Tape) Conv2dSiLU(x, w, bias *Tensor, opts ConvOptions) *Tensor {
+	if tp.recording() {
+		return tp.SiLU(tp.Conv2d(x, w, bias, opts))
+	}
+	convCheckRank4("Conv2dSiLU", x, w)
+	g := conv2dGeom(x.shape, w.shape, opts)
+	convCheckBias("Conv2dSiLU", bias, g.o, x, w)
+	g.prec = lowest(x, w)
+	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
+	var b []float64
+	if bias != nil {
+		b = bias.data
+	}
+	y.prec = lowest(x, w, bias) // the conv's output's, which SiLU keeps
+	block := siluBlock
+	if y.prec == Float32 {
+		block = siluBlock32
+	}
+	convForwardKernel(y.data, x.data, w.data, b, &g, func(p []float64) { block(p, p, p) })
+	return y
+}
+
 // conv2dGeom returns the geometry of Conv2d for input and weight shapes x
 // and w (rank 4), or panics where they do not fit.
 func conv2dGeom(x, w []int, opts ConvOptions) convGeom {
@@ -189,7 +217,7 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom) *Tensor {
 	if bias != nil {
 		b = bias.data
 	}
-	convForwardKernel(y.data, x.data, w.data, b, &g)
+	convForwardKernel(y.data, x.data, w.data, b, &g, nil)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -325,23 +353,26 @@ func (g *convGeom) convSamples() int {
 // convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil:
 // in place (conv_inplace.go) where g.forwardInPlace, else through im2col. The
 // two give the same bits.
-func convForwardKernel(y, x, w, b []float64, g *convGeom) {
+//
+// post, unless nil, is applied to each piece of samples' outputs once they
+// are written, while they are in cache (Conv2dSiLU's activation).
+func convForwardKernel(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
 	if g.shallow32() {
-		convForwardShallow32(y, x, w, b, g)
+		convForwardShallow32(y, x, w, b, g, post)
 		return
 	}
 	if g.forwardInPlace() {
-		convForwardInPlace(y, x, w, b, g)
+		convForwardInPlace(y, x, w, b, g, post)
 		return
 	}
-	convForwardIm2col(y, x, w, b, g)
+	convForwardIm2col(y, x, w, b, g, post)
 }
 
 // convForwardIm2col is convForwardKernel through im2col. Samples are
 // independent and run concurrently in pieces of convSamples, each computed
 // by the same calls on any number of cores: the pieces' column matrices
 // side by side, [c·kh·kw, samples·p·q], times the weight.
-func convForwardIm2col(y, x, w, b []float64, g *convGeom) {
+func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw // the depth of each group's product
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
@@ -349,6 +380,9 @@ func convForwardIm2col(y, x, w, b []float64, g *convGeom) {
 	chunked(g.n, ns, func(_, lo, hi int) {
 		if ns == 1 {
 			convForwardSample(y[lo*ys:hi*ys], x[lo*xs:hi*xs], w, b, g)
+			if post != nil {
+				post(y[lo*ys : hi*ys])
+			}
 			return
 		}
 		ld := (hi - lo) * pq
@@ -371,6 +405,9 @@ func convForwardIm2col(y, x, w, b []float64, g *convGeom) {
 			for o := range g.o {
 				copy(y[s*ys+o*pq:s*ys+(o+1)*pq], out[o*ld+(s-lo)*pq:])
 			}
+		}
+		if post != nil {
+			post(y[lo*ys : hi*ys])
 		}
 		convColPool.Put(cbuf)
 		convColPool.Put(obuf)
@@ -413,7 +450,7 @@ func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 	if f, ok := g.flipped(); ok {
 		wf := convGetCol(len(w))
 		convFlip((*wf)[:len(w)], w, g)
-		convForwardKernel(x, y, (*wf)[:len(w)], b, &f)
+		convForwardKernel(x, y, (*wf)[:len(w)], b, &f, nil)
 		convColPool.Put(wf)
 		return
 	}
@@ -508,7 +545,7 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 		zs := f.o * f.pq()
 		zb := convGetCol(g.n * zs)
 		z := (*zb)[:g.n*zs]
-		convForwardKernel(z, y, wp, nil, f)
+		convForwardKernel(z, y, wp, nil, f, nil)
 		xs := g.c * g.h * g.w
 		parallelFor(g.n, func(lo, hi int) {
 			convInterleave(x[lo*xs:hi*xs], g, f, b, func(s, ch int) []float64 { return z[(lo+s)*zs+ch*f.pq():] }, f.q)

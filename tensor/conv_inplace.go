@@ -434,10 +434,13 @@ func gridPlane[T float32 | float64](grid []T, gstride int, img []float64, istrid
 
 // convForwardInPlace is convForwardKernel with the products reading the
 // padded input in place.
-func convForwardInPlace(y, x, w, b []float64, g *convGeom) {
+func convForwardInPlace(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
 	ys := g.o * g.pq()
 	convForwardGrid(x, w, b, g, func(lo, hi int, out []float64, gr convGrid) {
 		gr.outputs(out, y[lo*ys:hi*ys], g, hi-lo, true)
+		if post != nil {
+			post(y[lo*ys : hi*ys])
+		}
 	})
 }
 
@@ -456,9 +459,9 @@ func (g *convGeom) shallow32() bool {
 // outputs of a row of the grid, 32 at a time, for eight channels at a
 // time, summed in float32 as gemmGrid sums them and written, with the
 // bias, straight to y (sconvRows8x32), so the same bits.
-func convForwardShallow32(y, x, w, b []float64, g *convGeom) {
+func convForwardShallow32(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
-	xs, pq := g.c*g.h*g.w, g.pq()
+	xs, pq, ys := g.c*g.h*g.w, g.pq(), g.o*g.pq()
 	blocks := (og + 7) / 8
 	// The weights in blocks of eight channels, [kk][8] each, and the biases
 	// likewise; channels past og are zeros, computed but not written.
@@ -501,6 +504,9 @@ func convForwardShallow32(y, x, w, b []float64, g *convGeom) {
 					}
 				}
 			}
+		}
+		if post != nil {
+			post(y[lo*ys : hi*ys])
 		}
 	})
 }

@@ -61,15 +61,15 @@ func TestConvInPlaceSameBits(t *testing.T) {
 						bo, bc = randn(g.o), randn(g.c)
 					}
 					want, got := make([]float64, len(y)), make([]float64, len(y))
-					convForwardIm2col(want, x, w, bo, &g)
-					convForwardInPlace(got, x, w, bo, &g)
+					convForwardIm2col(want, x, w, bo, &g, nil)
+					convForwardInPlace(got, x, w, bo, &g, nil)
 					equalBits(t, fmt.Sprintf("%v %s n=%d bias %v: forward", prec, gc.name, n, withBias), got, want)
 					if g.shallow32() {
 						shallow++
 						for i := range got {
 							got[i] = math.NaN() // every element must be written
 						}
-						convForwardShallow32(got, x, w, bo, &g)
+						convForwardShallow32(got, x, w, bo, &g, nil)
 						equalBits(t, fmt.Sprintf("%v %s n=%d bias %v: shallow forward", prec, gc.name, n, withBias), got, want)
 					}
 					want, got = make([]float64, len(x)), make([]float64, len(x))
