@@ -259,3 +259,50 @@ func TestSiLUBlock32(t *testing.T) {
 		}
 	}
 }
+
+// TestSiLUGradBlock32: the first-order VJP with σ recomputed in float32
+// (siluGradBlock32) has the bits of siluGradBlock given the σ siluBlock32
+// stores, and sigmaBlock32 stores that σ, on lengths 0 to 40 (the masked
+// last values) and in place, with the specials among random points.
+// Planted: the derivative's s·x taken as s·s, and the gradient's last
+// eight lanes stored under the first eight's mask — each failed.
+func TestSiLUGradBlock32(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("σ in float32 needs AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(9, 14))
+	for n := range 41 {
+		x, g := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i], g[i] = 30*rng.NormFloat64(), rng.NormFloat64()
+		}
+		if n > 8 {
+			x[3], x[5], x[7] = math.Inf(1), math.Inf(-1), 0
+		}
+		s, y := make([]float64, n), make([]float64, n)
+		siluBlock32(s, y, x)
+		want := make([]float64, n)
+		siluGradBlock(want, g, x, s)
+		got, sig := make([]float64, n+1), make([]float64, n+1)
+		got[n], sig[n] = 7, 7
+		siluGradBlock32(got[:n], g, x)
+		sigmaBlock32(sig[:n], x)
+		inG, inX := slices.Clone(g), slices.Clone(x)
+		siluGradBlock32(inG, inG, x)
+		sigmaBlock32(inX, inX)
+		for i := range n {
+			same := func(a, b float64) bool {
+				return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
+			}
+			if !same(got[i], want[i]) || !same(inG[i], want[i]) {
+				t.Fatalf("n=%d x=%v: gradient %v (in place %v), want %v", n, x[i], got[i], inG[i], want[i])
+			}
+			if !same(sig[i], s[i]) || !same(inX[i], s[i]) {
+				t.Fatalf("n=%d x=%v: σ %v (in place %v), want %v", n, x[i], sig[i], inX[i], s[i])
+			}
+		}
+		if got[n] != 7 || sig[n] != 7 {
+			t.Fatalf("n=%d: wrote past the values", n)
+		}
+	}
+}

@@ -56,6 +56,40 @@ func siluBlock32(s, y, x []float64) {
 	siluF32AVX512(&x[0], &s[0], &y[0], len(x))
 }
 
+// sigmaF32AVX512 and siluGradF32AVX512 are in silu_amd64.s.
+//
+//go:noescape
+func sigmaF32AVX512(x, s *float64, n int)
+
+//go:noescape
+func siluGradF32AVX512(d, gr, x *float64, n int)
+
+// sigmaBlock32 writes s = σ(x) as siluBlock32 computes it (s may be x).
+func sigmaBlock32(s, x []float64) {
+	if len(x) == 0 {
+		return
+	}
+	if !haveAVX512 {
+		panic("tensor: sigmaBlock32 without AVX-512")
+	}
+	_ = s[len(x)-1]
+	sigmaF32AVX512(&x[0], &s[0], len(x))
+}
+
+// siluGradBlock32 writes d = g·SiLU′(x) with σ(x) recomputed as
+// siluBlock32 computes it: siluGradBlock's bits given that σ, without a
+// stored σ to read (d may be g or x).
+func siluGradBlock32(d, g, x []float64) {
+	if len(x) == 0 {
+		return
+	}
+	if !haveAVX512 {
+		panic("tensor: siluGradBlock32 without AVX-512")
+	}
+	_, _ = d[len(x)-1], g[len(x)-1]
+	siluGradF32AVX512(&d[0], &g[0], &x[0], len(x))
+}
+
 // siluGradAVX512 is in silu_amd64.s.
 //
 //go:noescape

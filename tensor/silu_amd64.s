@@ -574,35 +574,81 @@ GLOBL s32c1<>(SB), RODATA|NOPTR, $4
 DATA s32c0<>+0(SB)/4, $0x3f800000
 GLOBL s32c0<>(SB), RODATA|NOPTR, $4
 
+// SIGMA32CONST loads the float32 σ's constants into Z16–Z28.
+#define SIGMA32CONST \
+	VBROADCASTSS s32lo<>(SB), Z16; \
+	VBROADCASTSS s32hi<>(SB), Z17; \
+	VBROADCASTSS s32nlog2e<>(SB), Z18; \
+	VBROADCASTSS s32magic<>(SB), Z19; \
+	VBROADCASTSS s32ln2hi<>(SB), Z20; \
+	VBROADCASTSS s32ln2lo<>(SB), Z21; \
+	VBROADCASTSS s32one<>(SB), Z22; \
+	VBROADCASTSS s32c7<>(SB), Z23; \
+	VBROADCASTSS s32c6<>(SB), Z24; \
+	VBROADCASTSS s32c5<>(SB), Z25; \
+	VBROADCASTSS s32c4<>(SB), Z26; \
+	VBROADCASTSS s32c3<>(SB), Z27; \
+	VBROADCASTSS s32c2<>(SB), Z28
+
+// SIGMA32 sets Z7 and Z8 to σ of the sixteen float64 values in Z0 and Z1
+// (left as they are), computed in float32 and widened (see
+// siluF32AVX512); it uses Z2–Z6.
+#define SIGMA32 \
+	VCVTPD2PS Z0, Y2; \
+	VCVTPD2PS Z1, Y3; \
+	VINSERTF32X8 $1, Y3, Z2, Z2; \
+	VMINPS Z17, Z2, Z2; \
+	VMAXPS Z16, Z2, Z2; \
+	VMOVAPS Z19, Z4; \
+	VFMADD231PS Z18, Z2, Z4; \
+	VSUBPS Z19, Z4, Z5; \
+	VFNMSUB231PS Z20, Z5, Z2; \
+	VFNMADD231PS Z21, Z5, Z2; \
+	VMOVAPS Z23, Z6; \
+	VFMADD213PS Z24, Z2, Z6; \
+	VFMADD213PS Z25, Z2, Z6; \
+	VFMADD213PS Z26, Z2, Z6; \
+	VFMADD213PS Z27, Z2, Z6; \
+	VFMADD213PS Z28, Z2, Z6; \
+	VFMADD213PS Z22, Z2, Z6; \
+	VFMADD213PS Z22, Z2, Z6; \
+	VPSLLD $23, Z4, Z4; \
+	VPADDD Z4, Z6, Z6; \
+	VADDPS Z22, Z6, Z6; \
+	VDIVPS Z6, Z22, Z6; \
+	VCVTPS2PD Y6, Z7; \
+	VEXTRACTF32X8 $1, Z6, Y8; \
+	VCVTPS2PD Y8, Z8
+
+// MASK16 sets K1 and K2 to the first CX (1–15) of sixteen float64 lanes
+// and CX to 16, for a step's masked last values.
+#define MASK16 \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K1; \
+	SHRQ $8, AX; \
+	KMOVW AX, K2; \
+	MOVQ $16, CX
+
 // func siluF32AVX512(x, s, y *float64, n int)
 // s = σ(x) computed in float32 and y = x·s in float64, sixteen values a
-// step, the last n mod 16 under masks; s may be y. x is rounded to float32
-// and clamped to [−88, 87], so that 2ⁿ below stays a normal float32 (and
-// σ there is 1, or below float32's least normal); e^−x = 2ⁿ·e^r with n =
-// round(−x·log₂e) by adding and subtracting 1.5·2²³, r = −x − n·ln 2
-// (|r| ≤ ln 2/2) and e^r by its Taylor polynomial of degree 7 (truncation
-// below 6·10⁻⁹, a tenth of float32's unit of rounding) in Horner form with
-// fused multiply-adds; 2ⁿ is added to the exponent bits; σ = 1/(1 + e^−x)
-// by a division, then widened. y multiplies the unrounded x, so SiLU(x) =
-// x where σ is 1 and NaN stays NaN.
+// step, the last n mod 16 under masks; s and y may be x, and each other.
+// x is rounded to float32 and clamped to [−88, 87], so that 2ⁿ below stays
+// a normal float32 (and σ there is 1, or below float32's least normal);
+// e^−x = 2ⁿ·e^r with n = round(−x·log₂e) by adding and subtracting
+// 1.5·2²³, r = −x − n·ln 2 (|r| ≤ ln 2/2) and e^r by its Taylor polynomial
+// of degree 7 (truncation below 6·10⁻⁹, a tenth of float32's unit of
+// rounding) in Horner form with fused multiply-adds; 2ⁿ is added to the
+// exponent bits; σ = 1/(1 + e^−x) by a division, then widened. y
+// multiplies the unrounded x, so SiLU(x) = x where σ is 1 and NaN stays
+// NaN.
 TEXT ·siluF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ x+0(FP), SI
 	MOVQ s+8(FP), DI
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
-	VBROADCASTSS s32lo<>(SB), Z16
-	VBROADCASTSS s32hi<>(SB), Z17
-	VBROADCASTSS s32nlog2e<>(SB), Z18
-	VBROADCASTSS s32magic<>(SB), Z19
-	VBROADCASTSS s32ln2hi<>(SB), Z20
-	VBROADCASTSS s32ln2lo<>(SB), Z21
-	VBROADCASTSS s32one<>(SB), Z22
-	VBROADCASTSS s32c7<>(SB), Z23
-	VBROADCASTSS s32c6<>(SB), Z24
-	VBROADCASTSS s32c5<>(SB), Z25
-	VBROADCASTSS s32c4<>(SB), Z26
-	VBROADCASTSS s32c3<>(SB), Z27
-	VBROADCASTSS s32c2<>(SB), Z28
+	SIGMA32CONST
 	MOVQ $0xff, AX
 	KMOVW AX, K1
 	KMOVW AX, K2
@@ -612,42 +658,12 @@ s32loop:
 	JGE s32full
 	TESTQ CX, CX
 	JZ s32done
-	MOVQ $1, AX // the last 1–15 values
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
-	SHRQ $8, AX
-	KMOVW AX, K2
-	MOVQ $16, CX
+	MASK16
 
 s32full:
 	VMOVUPD.Z 0(SI), K1, Z0
 	VMOVUPD.Z 64(SI), K2, Z1
-	VCVTPD2PS Z0, Y2
-	VCVTPD2PS Z1, Y3
-	VINSERTF32X8 $1, Y3, Z2, Z2
-	VMINPS Z17, Z2, Z2
-	VMAXPS Z16, Z2, Z2     // x clamped
-	VMOVAPS Z19, Z4
-	VFMADD231PS Z18, Z2, Z4 // k = −x·log₂e + 1.5·2²³
-	VSUBPS Z19, Z4, Z5      // n
-	VFNMSUB231PS Z20, Z5, Z2 // r = −n·ln2hi − x
-	VFNMADD231PS Z21, Z5, Z2 // r −= n·ln2lo
-	VMOVAPS Z23, Z6
-	VFMADD213PS Z24, Z2, Z6
-	VFMADD213PS Z25, Z2, Z6
-	VFMADD213PS Z26, Z2, Z6
-	VFMADD213PS Z27, Z2, Z6
-	VFMADD213PS Z28, Z2, Z6
-	VFMADD213PS Z22, Z2, Z6 // c1 = 1
-	VFMADD213PS Z22, Z2, Z6 // c0 = 1
-	VPSLLD $23, Z4, Z4
-	VPADDD Z4, Z6, Z6       // e^−x
-	VADDPS Z22, Z6, Z6
-	VDIVPS Z6, Z22, Z6      // σ
-	VCVTPS2PD Y6, Z7
-	VEXTRACTF32X8 $1, Z6, Y8
-	VCVTPS2PD Y8, Z8
+	SIGMA32
 	VMOVUPD Z7, K1, 0(DI)
 	VMOVUPD Z8, K2, 64(DI)
 	VMULPD Z7, Z0, Z0
@@ -661,5 +677,91 @@ s32full:
 	JMP s32loop
 
 s32done:
+	VZEROUPPER
+	RET
+
+// func sigmaF32AVX512(x, s *float64, n int)
+// siluF32AVX512's s alone: σ of a SiLU's input when first needed, where its
+// forward pass did not keep it (s may be x).
+TEXT ·sigmaF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ s+8(FP), DI
+	MOVQ n+16(FP), CX
+	SIGMA32CONST
+	MOVQ $0xff, AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+
+sgloop:
+	CMPQ CX, $16
+	JGE sgfull
+	TESTQ CX, CX
+	JZ sgdone
+	MASK16
+
+sgfull:
+	VMOVUPD.Z 0(SI), K1, Z0
+	VMOVUPD.Z 64(SI), K2, Z1
+	SIGMA32
+	VMOVUPD Z7, K1, 0(DI)
+	VMOVUPD Z8, K2, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP sgloop
+
+sgdone:
+	VZEROUPPER
+	RET
+
+// func siluGradF32AVX512(d, gr, x *float64, n int)
+// d = gr·SiLU′(x) = gr·(s + (x·s)·(1 − s)) with s = σ(x) recomputed as
+// siluF32AVX512 computes it, then siluGradAVX512's operations in its
+// order: the same bits as siluGradBlock given that s, without reading it
+// (d may be gr or x). Sixteen values a step, the last n mod 16 under
+// masks.
+TEXT ·siluGradF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ gr+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SIGMA32CONST
+	VBROADCASTSD one<>(SB), Z31
+	MOVQ $0xff, AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+
+gfloop:
+	CMPQ CX, $16
+	JGE gffull
+	TESTQ CX, CX
+	JZ gfdone
+	MASK16
+
+gffull:
+	VMOVUPD.Z 0(SI), K1, Z0
+	VMOVUPD.Z 64(SI), K2, Z1
+	SIGMA32
+	VMULPD Z0, Z7, Z9
+	VMULPD Z1, Z8, Z10
+	VSUBPD Z7, Z31, Z11
+	VSUBPD Z8, Z31, Z12
+	VMULPD Z11, Z9, Z9
+	VMULPD Z12, Z10, Z10
+	VADDPD Z9, Z7, Z9
+	VADDPD Z10, Z8, Z10
+	VMOVUPD.Z 0(DX), K1, Z11
+	VMOVUPD.Z 64(DX), K2, Z12
+	VMULPD Z11, Z9, Z9
+	VMULPD Z12, Z10, Z10
+	VMOVUPD Z9, K1, 0(DI)
+	VMOVUPD Z10, K2, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP gfloop
+
+gfdone:
 	VZEROUPPER
 	RET

@@ -8,6 +8,19 @@ func siluBlock(s, y, x []float64) { siluGeneric(s, y, x) }
 // siluBlock32 is siluBlock: σ in float32 needs AVX-512.
 func siluBlock32(s, y, x []float64) { siluBlock(s, y, x) }
 
+// sigmaBlock32 and siluGradBlock32 are not called in this build.
+func sigmaBlock32(s, x []float64) {
+	if len(x) > 0 {
+		panic("tensor: sigmaBlock32 without AVX-512")
+	}
+}
+
+func siluGradBlock32(d, g, x []float64) {
+	if len(x) > 0 {
+		panic("tensor: siluGradBlock32 without AVX-512")
+	}
+}
+
 // siluGradBlock writes d = g·SiLU′(x) given s = σ(x).
 func siluGradBlock(d, g, x, s []float64) { siluGradGeneric(d, g, x, s) }
 
