@@ -537,9 +537,7 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 	if f.forwardInPlace() { // interleaved straight from each piece's output grid
 		convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
 			ld := (hi - lo) * gr.plane
-			convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, func(s, ch int) []float64 {
-				return out[ch*ld+s*gr.plane:]
-			}, gr.ws)
+			convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, out, gr.plane, ld, gr.ws)
 		})
 	} else {
 		zs := f.o * f.pq()
@@ -548,7 +546,7 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 		convForwardKernel(z, y, wp, nil, f, nil)
 		xs := g.c * g.h * g.w
 		parallelFor(g.n, func(lo, hi int) {
-			convInterleave(x[lo*xs:hi*xs], g, f, b, func(s, ch int) []float64 { return z[(lo+s)*zs+ch*f.pq():] }, f.q)
+			convInterleave(x[lo*xs:hi*xs], g, f, b, z[lo*zs:], zs, f.pq(), f.q)
 		})
 		convColPool.Put(zb)
 	}
@@ -556,21 +554,36 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 }
 
 // convInterleave writes x [n, c, h, w] (plus the bias b, unless nil) from
-// the output of g's phased convolution f, whose channel ch of sample s is
-// plane(s, ch), rows ld apart: padded pixel (q·sh + r, qx·sw + rv) of
-// channel c is position (q, qx) of c's phase (r, rv), and zero past f's
-// output.
-func convInterleave(x []float64, g, f *convGeom, b []float64, plane func(s, ch int) []float64, ld int) {
+// the output z of g's phased convolution f, whose channel ch of sample s
+// starts at z[s·sstride + ch·cstride], rows ld apart: padded pixel (q·sh +
+// r, qx·sw + rv) of channel c is position (q, qx) of c's phase (r, rv),
+// and zero past f's output. Stride 2 both ways takes a plane a call
+// (mergePlane2) where it can: its rows are short.
+func convInterleave(x []float64, g, f *convGeom, b, z []float64, sstride, cstride, ld int) {
 	cg, phases, hw := g.c/g.groups, g.sh*g.sw, g.h*g.w
 	n := len(x) / (g.c * hw)
+	var tab [64]uint16
+	var masks []uint16
+	if g.sh == 2 && g.sw == 2 {
+		masks = mergeMasks(tab[:0], g.w, f.q, g.pw)
+	}
 	planes := make([][]float64, phases) // channel c's phases, found once per channel: rows are short
 	for sc := range n * g.c {
 		s, c := sc/g.c, sc%g.c
 		gi, ci := c/cg, c%cg
-		for ph := range planes {
-			planes[ph] = plane(s, (gi*phases+ph)*cg+ci)
-		}
 		xc := x[sc*hw : (sc+1)*hw]
+		if masks != nil {
+			var bias *float64
+			if b != nil {
+				bias = &b[c]
+			}
+			if mergePlane2(xc, z[s*sstride+gi*phases*cg*cstride+ci*cstride:], masks, g.h, g.w, cg*cstride, ld, f.p, f.q, g.ph, g.pw, bias) {
+				continue
+			}
+		}
+		for ph := range planes {
+			planes[ph] = z[s*sstride+((gi*phases+ph)*cg+ci)*cstride:]
+		}
 		r, q := g.ph%g.sh, g.ph/g.sh // padded row yy + ph = q·sh + r, stepped along
 		for yy := range g.h {
 			row := xc[yy*g.w : (yy+1)*g.w]
@@ -600,6 +613,29 @@ func convInterleave(x []float64, g, f *convGeom, b []float64, plane func(s, ch i
 			}
 		}
 	}
+}
+
+// mergeMasks appends to buf, for each run of sixteen padded columns of an
+// image row w wide (image column xx at padded column xx + pw), the masks
+// mergePlane2 applies: the run's eight columns of each column phase below
+// fq, the first eight and the last eight of its padded columns inside the
+// image, and a zero.
+func mergeMasks(buf []uint16, w, fq, pw int) []uint16 {
+	for j := 0; 16*j < w+pw; j++ {
+		var load, store uint32
+		for t := range 8 {
+			if 8*j+t < fq {
+				load |= 1 << t
+			}
+		}
+		for l := range 16 {
+			if xx := 16*j + l - pw; 0 <= xx && xx < w {
+				store |= 1 << l
+			}
+		}
+		buf = append(buf, uint16(load), uint16(store&0xff), uint16(store>>8), 0)
+	}
+	return buf
 }
 
 // interleaveRow2 writes row[xx] = ev[xx/2] for even xx and od[xx/2] for

@@ -92,3 +92,30 @@ func padPhases32(dst []float32, phase, hs, ws int, img []float64, w, ymax, xmax,
 	}
 	padPhases32AVX512(&dst[0], &img[0], &masks[0], (ws+7)/8, hs, phase, ws, w, ymax, ph, pw)
 }
+
+// mergePhases2 is in conv_amd64.s.
+//
+//go:noescape
+func mergePhases2(x, p *float64, masks *uint16, chunks, rows, w, pstride, ld, fp, ph, pw int, bias *float64)
+
+// mergePlane2 writes the h×w image plane x (plus bias unless nil) of a
+// stride-2 adjoint from its four phase planes in p (phase (r, rv) at
+// (2r + rv)·pstride, fp rows of fq values, ld apart; image row yy is row
+// (yy + ph) div 2 of row phase (yy + ph) mod 2, zeros from row fp on, and
+// likewise the columns with pw, zeros from column fq on), and reports
+// whether it did: with AVX-512 where the CPU has it, masks mergeMasks(w,
+// fq, pw).
+func mergePlane2(x, p []float64, masks []uint16, h, w, pstride, ld, fp, fq, ph, pw int, bias *float64) bool {
+	if !haveAVX512 || h == 0 || w == 0 {
+		return false
+	}
+	_ = x[h*w-1]
+	_ = masks[4*((w+pw+15)/16)-1]
+	if fp > 0 && fq > 0 {
+		_ = p[3*pstride+(fp-1)*ld+fq-1]
+	} else {
+		fp = 0 // every row zero (or the bias)
+	}
+	mergePhases2(&x[0], &p[0], &masks[0], (w+pw+15)/16, h, w, pstride, ld, fp, ph, pw, bias)
+	return true
+}

@@ -334,3 +334,95 @@ pnext:
 pdone:
 	VZEROUPPER
 	RET
+
+// func mergePhases2(x, p *float64, masks *uint16, chunks, rows, w, pstride, ld, fp, ph, pw int, bias *float64)
+// An image plane of a stride-2 adjoint put together from its four phase
+// planes (convInterleave): image row yy is padded row Y = yy + ph, row
+// Y div 2 (below fp, else zeros) of the row phase Y mod 2; its padded
+// column X = xx + pw is column X div 2 of the column phase X mod 2, the
+// phase (r, rv) plane at p + (2r + rv)·pstride, rows ld apart. Each run of
+// sixteen padded columns takes eight values from each column phase under
+// the run's load mask (phaseMasks' layout: zeros past the phases' fq
+// columns), merged as mergePairs merges them, plus the bias unless nil,
+// and stored under its two store masks (the image's w columns; the masked
+// lanes are not touched, even before the row's start).
+TEXT ·mergePhases2(SB), NOSPLIT, $0-96
+	MOVQ x+0(FP), DI
+	MOVQ pw+80(FP), AX
+	SHLQ $3, AX
+	SUBQ AX, DI // DI: padded column 0 of the image row
+	MOVQ p+8(FP), SI
+	MOVQ rows+32(FP), BX
+	MOVQ pstride+48(FP), R8
+	SHLQ $3, R8
+	MOVQ ld+56(FP), R9
+	SHLQ $3, R9
+	MOVQ ph+72(FP), CX // padded row Y
+	MOVQ bias+88(FP), DX
+	VPXORD Z9, Z9, Z9
+	TESTQ DX, DX
+	JZ mpconst
+	VBROADCASTSD (DX), Z9
+
+mpconst:
+	VMOVDQU64 loidx<>(SB), Z6
+	VMOVDQU64 hiidx<>(SB), Z7
+	TESTQ BX, BX
+	JZ mpdone
+
+mprow:
+	MOVQ masks+16(FP), R11
+	MOVQ chunks+24(FP), R12
+	MOVQ DI, AX
+	MOVQ CX, R13
+	SHRQ $1, R13 // q
+	CMPQ R13, fp+64(FP)
+	JGE mpzero
+	IMULQ R9, R13
+	ADDQ SI, R13
+	TESTQ $1, CX
+	JZ mpchunk
+	LEAQ (R13)(R8*2), R13 // the odd row phase
+
+mpchunk:
+	KMOVW 0(R11), K1
+	KMOVW 2(R11), K2
+	KMOVW 4(R11), K3
+	VMOVUPD.Z (R13), K1, Z0
+	VMOVUPD.Z (R13)(R8*1), K1, Z1
+	MERGE8
+	TESTQ DX, DX
+	JZ mpstore
+	VADDPD Z9, Z2, Z2
+	VADDPD Z9, Z0, Z0
+
+mpstore:
+	VMOVUPD Z2, K2, (AX)
+	VMOVUPD Z0, K3, 64(AX)
+	ADDQ $64, R13
+	ADDQ $128, AX
+	ADDQ $8, R11
+	DECQ R12
+	JNZ mpchunk
+	JMP mpnext
+
+mpzero:
+	KMOVW 2(R11), K2
+	KMOVW 4(R11), K3
+	VMOVUPD Z9, K2, (AX)
+	VMOVUPD Z9, K3, 64(AX)
+	ADDQ $128, AX
+	ADDQ $8, R11
+	DECQ R12
+	JNZ mpzero
+
+mpnext:
+	MOVQ w+40(FP), R13
+	LEAQ (DI)(R13*8), DI
+	INCQ CX
+	DECQ BX
+	JNZ mprow
+
+mpdone:
+	VZEROUPPER
+	RET

@@ -379,3 +379,68 @@ func TestPadPhases32(t *testing.T) {
 		}
 	}
 }
+
+// TestMergePlane2: an image plane of a stride-2 adjoint put together from
+// its four phase planes in one call (mergePlane2) holds, for every pixel,
+// its phase's value or zero past the phases' fp rows and fq columns, plus
+// the bias when there is one, for images from 1 to 33 pixels a side,
+// paddings 0 to 3 and phases of every size around the image's half, over
+// a plane first filled with NaN (every pixel written, none past it).
+// Planted: the odd row phase taken from the even, the store masks shifted
+// by pw + 1, and the bias added to the zero rows only — each failed.
+func TestMergePlane2(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("mergePlane2 needs AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(9, 15))
+	for _, h := range []int{1, 2, 7, 14, 28, 33} {
+		for _, w := range []int{1, 3, 7, 14, 17, 28, 33} {
+			for _, pad := range [][2]int{{0, 0}, {1, 1}, {2, 1}, {0, 3}, {3, 2}} {
+				for _, fp := range []int{0, (h+pad[0])/2 - 1, (h + pad[0] + 1) / 2, h} {
+					for _, fq := range []int{0, (w+pad[1])/2 - 1, (w + pad[1] + 1) / 2, w} {
+						if fp < 0 || fq < 0 {
+							continue
+						}
+						ld := fq + 3
+						pstride := fp*ld + 5
+						p := Randn(rng, 4*pstride).data
+						for _, withBias := range []bool{false, true} {
+							var bias *float64
+							b := rng.NormFloat64()
+							if withBias {
+								bias = &b
+							}
+							var tab [64]uint16
+							masks := mergeMasks(tab[:0], w, fq, pad[1])
+							x := make([]float64, h*w+1)
+							for i := range x {
+								x[i] = math.NaN()
+							}
+							if !mergePlane2(x[:h*w], p, masks, h, w, pstride, ld, fp, fq, pad[0], pad[1], bias) {
+								t.Fatal("mergePlane2 did not run")
+							}
+							for yy := range h {
+								for xx := range w {
+									y, xp := yy+pad[0], xx+pad[1]
+									want := 0.0
+									if q, qx := y/2, xp/2; q < fp && qx < fq {
+										want = p[(2*(y%2)+xp%2)*pstride+q*ld+qx]
+									}
+									if withBias {
+										want += b
+									}
+									if got := x[yy*w+xx]; got != want {
+										t.Fatalf("%d×%d, padding %v, phases %d×%d, bias %v: pixel (%d, %d) is %v, want %v", h, w, pad, fp, fq, withBias, yy, xx, got, want)
+									}
+								}
+							}
+							if !math.IsNaN(x[h*w]) {
+								t.Fatalf("%d×%d, padding %v: wrote past the plane", h, w, pad)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

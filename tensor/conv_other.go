@@ -28,3 +28,9 @@ func cvtRows32(dst []float32, dstStride int, src []float64, srcStride, rows, n i
 func padPhases32(dst []float32, phase, hs, ws int, img []float64, w, ymax, xmax, ph, pw int, _ []uint16) {
 	padPhasesGo(dst, phase, hs, ws, img, w, ymax, xmax, ph, pw)
 }
+
+// mergePlane2 reports false: convInterleave puts the plane together row
+// by row.
+func mergePlane2(x, p []float64, masks []uint16, h, w, pstride, ld, fp, fq, ph, pw int, bias *float64) bool {
+	return false
+}
