@@ -334,6 +334,11 @@ func convGetCol(n int) *[]float64 {
 	return b
 }
 
+// convWeightInPlaceCols is the least number of output positions for which
+// convWeightIm2col takes one sample at a time, its output gradient's rows
+// read in place rather than copied next to another sample's.
+const convWeightInPlaceCols = 512
+
 // convBatchCols is the least number of columns, samples times output
 // positions, that the products of the forward and adjoint kernels aim for:
 // deep layers have few output positions per sample, and a product per sample
@@ -781,6 +786,9 @@ func convWeightIm2col(acc, x, y []float64, lo, hi int, g *convGeom) {
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
 	ns := max(1, min(hi-lo, convBatchCols/max(pq, 1)))
+	if pq >= convWeightInPlaceCols {
+		ns = 1 // y's rows read where they are
+	}
 	cbuf, ybuf := convGetCol(g.rows()*ns*pq), convGetCol(g.o*ns*pq)
 	// A gradient of fewer columns than rows (a first layer's few taps) is
 	// computed transposed, so that the product's columns fill its
@@ -795,6 +803,10 @@ func convWeightIm2col(acc, x, y []float64, lo, hi int, g *convGeom) {
 		col, ym := (*cbuf)[:g.rows()*ld], (*ybuf)[:g.o*ld]
 		for s := range m {
 			convIm2col(col[s*pq:], ld, x[(s0+s)*xs:(s0+s+1)*xs], g)
+			if ns == 1 {
+				ym = y[s0*ys : (s0+1)*ys]
+				break
+			}
 			for o := range g.o {
 				copy(ym[o*ld+s*pq:o*ld+(s+1)*pq], y[(s0+s)*ys+o*pq:(s0+s)*ys+(o+1)*pq])
 			}
