@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -110,6 +111,69 @@ func TestGELUTanhKernelsMatchGeneric(t *testing.T) {
 			if !same(got[i], want[i]) {
 				t.Fatalf("n=%d: GELUTanh′(%v)·%v: kernel %v, Go %v", n, x[i], g[i], got[i], want[i])
 			}
+		}
+	}
+}
+
+// TestGELUTanh32: GELUTanh and its derivative computed in float32 (for a
+// Float32 tensor on AVX-512) agree with float64's within the rounding of
+// float32 arithmetic on v = x rounded to float32: y within 8·2⁻²⁴·|x|σ(1 +
+// |z|(1 − σ)) (x's rounding carried through z to σ, then σ's own few
+// units), and the derivative within 64·2⁻²⁴ of its terms' magnitudes
+// times 1 + |z| (1 − σ in float32 loses σ's absolute rounding near σ = 1:
+// the worst measured is 33 units); each with a floor of 2⁻¹⁰⁰ where σ
+// underflows float32. Every length from 0 to 40 (the masked last values)
+// writes the same values as one long run, nothing past them, and in
+// place. Planted: the cubic term's 0.044715 as 0.04, the derivative
+// without its (1 − s), and the tail masks one lane short — each failed.
+func TestGELUTanh32(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("GELUTanh in float32 needs AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(9, 16))
+	xs := make([]float64, 20000)
+	for i := range xs {
+		xs[i] = 6 * rng.NormFloat64()
+	}
+	xs = append(xs, 0, 1e-3, -1e-3, 40, -40, 1e6, -1e6) // beyond ±1e10 both kernels' clamped z leave y = x·σ(±clamp)
+	g := make([]float64, len(xs))
+	for i := range g {
+		g[i] = rng.NormFloat64()
+	}
+	y32, y64 := make([]float64, len(xs)), make([]float64, len(xs))
+	d32, d64 := make([]float64, len(xs)), make([]float64, len(xs))
+	geluTanhKernel32(y32, xs)
+	geluTanhKernel(y64, xs)
+	geluTanhVJPKernel32(d32, g, xs)
+	geluTanhVJPKernel(d64, g, xs)
+	for i, x := range xs {
+		z := geluTanhZ(x)
+		s := sigmoid(z)
+		tol := 8 * 0x1p-24 * (math.Abs(x)*s*(math.Abs(z)*(1-s)+1) + math.Abs(x)*0x1p-100)
+		if d := math.Abs(y32[i] - y64[i]); !(d <= tol) {
+			t.Fatalf("x = %v: GELUTanh %v in float32, %v in float64 (difference %.3g, tolerance %.3g)", x, y32[i], y64[i], d, tol)
+		}
+		terms := s + math.Abs(x)*s*(1-s)*2*geluTanhC*(1+3*geluTanhA*x*x)
+		tol = 64 * 0x1p-24 * math.Abs(g[i]) * (terms*(1+math.Abs(z)) + (1+x*x*x*x)*0x1p-100)
+		if d := math.Abs(d32[i] - d64[i]); !(d <= tol) {
+			t.Fatalf("x = %v: derivative %v in float32, %v in float64 (difference %.3g, tolerance %.3g)", x, d32[i], d64[i], d, tol)
+		}
+	}
+	for n := range 41 {
+		y, d := make([]float64, n+1), make([]float64, n+1)
+		y[n], d[n] = 7, 7
+		geluTanhKernel32(y[:n], xs[:n])
+		geluTanhVJPKernel32(d[:n], g[:n], xs[:n])
+		in, ind := slices.Clone(xs[:n]), slices.Clone(g[:n])
+		geluTanhKernel32(in, in)
+		geluTanhVJPKernel32(ind, ind, xs[:n])
+		for i := range n {
+			if y[i] != y32[i] || in[i] != y32[i] || d[i] != d32[i] || ind[i] != d32[i] {
+				t.Fatalf("n=%d: value %d: %v (in place %v) and derivative %v (in place %v), want %v and %v", n, i, y[i], in[i], d[i], ind[i], y32[i], d32[i])
+			}
+		}
+		if y[n] != 7 || d[n] != 7 {
+			t.Fatalf("n=%d: wrote past the values", n)
 		}
 	}
 }

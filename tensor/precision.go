@@ -5,7 +5,8 @@ import "fmt"
 // Precision is the number type in which the matrix products that read a
 // tensor are computed: MatMul, MatMulT, Linear, BatchMatMul, Conv2d,
 // ConvTranspose2d, the pooling and upsampling maps and attention, and the
-// gradients of each; and the σ of SiLU where the CPU has AVX-512. Values
+// gradients of each; and SiLU and GELUTanh (their σ, and GELUTanh's
+// derivative) where the CPU has AVX-512. Values
 // are stored as float64 either way, and every other op computes in
 // float64: Float32 trades the last digits of the products for the float32
 // product's speed (twice the lanes per instruction), as networks can,

@@ -182,3 +182,35 @@ func geluTanhVJPKernel(dst, g, x []float64) {
 	}
 	geluTanhVJPGeneric(dst[n:], g[n:len(dst)], x[n:len(dst)])
 }
+
+// geluF32AVX512 and geluVJPF32AVX512 are in silu_amd64.s.
+//
+//go:noescape
+func geluF32AVX512(x, y *float64, n int)
+
+//go:noescape
+func geluVJPF32AVX512(d, gr, x *float64, n int)
+
+// geluTanhKernel32 is geluTanhKernel for a Float32 tensor: z and σ(z) in
+// float32 (σ as siluBlock32 computes it) where the CPU has AVX-512, else
+// geluTanhKernel.
+func geluTanhKernel32(dst, x []float64) {
+	if !haveAVX512 || len(dst) == 0 {
+		geluTanhKernel(dst, x)
+		return
+	}
+	_ = x[len(dst)-1]
+	geluF32AVX512(&x[0], &dst[0], len(dst))
+}
+
+// geluTanhVJPKernel32 is geluTanhVJPKernel for a Float32 tensor: the
+// derivative in float32 (geluTanhKernel32's σ), times g in float64, where
+// the CPU has AVX-512, else geluTanhVJPKernel.
+func geluTanhVJPKernel32(dst, g, x []float64) {
+	if !haveAVX512 || len(dst) == 0 {
+		geluTanhVJPKernel(dst, g, x)
+		return
+	}
+	_, _ = g[len(dst)-1], x[len(dst)-1]
+	geluVJPF32AVX512(&dst[0], &g[0], &x[0], len(dst))
+}

@@ -542,7 +542,8 @@ gbloop:
 
 // siluF32AVX512's constants, float32: the clamp of x, −log₂e, 1.5·2²³,
 // ln 2 in two parts (the first of nine bits, so n·ln2hi is exact) and the
-// Taylor coefficients 1/k! of e^r, k = 7 down to 0.
+// Taylor coefficients 1/k! of e^r, k = 7 down to 2 (those of 1 and 0
+// are the constant 1).
 DATA s32lo<>+0(SB)/4, $0xc2b00000
 GLOBL s32lo<>(SB), RODATA|NOPTR, $4
 DATA s32hi<>+0(SB)/4, $0x42ae0000
@@ -569,10 +570,6 @@ DATA s32c3<>+0(SB)/4, $0x3e2aaaab
 GLOBL s32c3<>(SB), RODATA|NOPTR, $4
 DATA s32c2<>+0(SB)/4, $0x3f000000
 GLOBL s32c2<>(SB), RODATA|NOPTR, $4
-DATA s32c1<>+0(SB)/4, $0x3f800000
-GLOBL s32c1<>(SB), RODATA|NOPTR, $4
-DATA s32c0<>+0(SB)/4, $0x3f800000
-GLOBL s32c0<>(SB), RODATA|NOPTR, $4
 
 // SIGMA32CONST loads the float32 σ's constants into Z16–Z28.
 #define SIGMA32CONST \
@@ -590,13 +587,15 @@ GLOBL s32c0<>(SB), RODATA|NOPTR, $4
 	VBROADCASTSS s32c3<>(SB), Z27; \
 	VBROADCASTSS s32c2<>(SB), Z28
 
-// SIGMA32 sets Z7 and Z8 to σ of the sixteen float64 values in Z0 and Z1
-// (left as they are), computed in float32 and widened (see
-// siluF32AVX512); it uses Z2–Z6.
-#define SIGMA32 \
+// CVT16 rounds the sixteen float64 values in Z0 and Z1 to float32 in Z2.
+#define CVT16 \
 	VCVTPD2PS Z0, Y2; \
 	VCVTPD2PS Z1, Y3; \
-	VINSERTF32X8 $1, Y3, Z2, Z2; \
+	VINSERTF32X8 $1, Y3, Z2, Z2
+
+// SIG32 sets Z6 to σ of the sixteen float32 values in Z2 (see
+// siluF32AVX512); it uses Z2, Z4 and Z5.
+#define SIG32 \
 	VMINPS Z17, Z2, Z2; \
 	VMAXPS Z16, Z2, Z2; \
 	VMOVAPS Z19, Z4; \
@@ -615,10 +614,19 @@ GLOBL s32c0<>(SB), RODATA|NOPTR, $4
 	VPSLLD $23, Z4, Z4; \
 	VPADDD Z4, Z6, Z6; \
 	VADDPS Z22, Z6, Z6; \
-	VDIVPS Z6, Z22, Z6; \
+	VDIVPS Z6, Z22, Z6
+
+// WIDEN32 widens the sixteen float32 values in Z6 to float64 in Z7 (the
+// first eight) and Z8.
+#define WIDEN32 \
 	VCVTPS2PD Y6, Z7; \
 	VEXTRACTF32X8 $1, Z6, Y8; \
 	VCVTPS2PD Y8, Z8
+
+// SIGMA32 sets Z7 and Z8 to σ of the sixteen float64 values in Z0 and Z1
+// (left as they are), computed in float32 and widened (see
+// siluF32AVX512); it uses Z2–Z6.
+#define SIGMA32 CVT16; SIG32; WIDEN32
 
 // MASK16 sets K1 and K2 to the first CX (1–15) of sixteen float64 lanes
 // and CX to 16, for a step's masked last values.
@@ -763,5 +771,121 @@ gffull:
 	JMP gfloop
 
 gfdone:
+	VZEROUPPER
+	RET
+
+// GELUTanh's constants in float32: 0.044715, 2√(2/π) and 3·0.044715.
+DATA g32a<>+0(SB)/4, $0x3d372713
+GLOBL g32a<>(SB), RODATA|NOPTR, $4
+DATA g32k<>+0(SB)/4, $0x3fcc422a
+GLOBL g32k<>(SB), RODATA|NOPTR, $4
+DATA g32a3<>+0(SB)/4, $0x3e095d4f
+GLOBL g32a3<>(SB), RODATA|NOPTR, $4
+
+// GELUZ32 sets Z2 to z = 2√(2/π)·v·(1 + 0.044715v²) of the float32 values
+// v in Z2, keeping v in Z9 and v² in Z10 (constants in Z29, Z30).
+#define GELUZ32 \
+	VMOVAPS Z2, Z9; \
+	VMULPS Z9, Z9, Z10; \
+	VMOVAPS Z22, Z2; \
+	VFMADD231PS Z29, Z10, Z2; \
+	VMULPS Z9, Z2, Z2; \
+	VMULPS Z30, Z2, Z2
+
+// func geluF32AVX512(x, y *float64, n int)
+// y = x·σ(z) (GELUTanh) with v = x rounded to float32, z and σ computed in
+// float32 (SIG32) and σ widened; sixteen values a step, the last n mod 16
+// under masks; y may be x.
+TEXT ·geluF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	SIGMA32CONST
+	VBROADCASTSS g32a<>(SB), Z29
+	VBROADCASTSS g32k<>(SB), Z30
+	MOVQ $0xff, AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+
+glloop:
+	CMPQ CX, $16
+	JGE glfull
+	TESTQ CX, CX
+	JZ gldone
+	MASK16
+
+glfull:
+	VMOVUPD.Z 0(SI), K1, Z0
+	VMOVUPD.Z 64(SI), K2, Z1
+	CVT16
+	GELUZ32
+	SIG32
+	WIDEN32
+	VMULPD Z7, Z0, Z0
+	VMULPD Z8, Z1, Z1
+	VMOVUPD Z0, K1, 0(DI)
+	VMOVUPD Z1, K2, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP glloop
+
+gldone:
+	VZEROUPPER
+	RET
+
+// func geluVJPF32AVX512(d, gr, x *float64, n int)
+// d = gr·D with D = s + v·s·(1 − s)·2√(2/π)·(1 + 3·0.044715v²), s = σ(z),
+// GELUTanh's derivative computed in float32 as geluF32AVX512 computes s,
+// then widened; sixteen values a step, the last n mod 16 under masks; d
+// may be gr or x.
+TEXT ·geluVJPF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ gr+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SIGMA32CONST
+	VBROADCASTSS g32a<>(SB), Z29
+	VBROADCASTSS g32k<>(SB), Z30
+	VBROADCASTSS g32a3<>(SB), Z31
+	MOVQ $0xff, AX
+	KMOVW AX, K1
+	KMOVW AX, K2
+
+gvloop:
+	CMPQ CX, $16
+	JGE gvfull
+	TESTQ CX, CX
+	JZ gvdone
+	MASK16
+
+gvfull:
+	VMOVUPD.Z 0(SI), K1, Z0
+	VMOVUPD.Z 64(SI), K2, Z1
+	CVT16
+	GELUZ32
+	SIG32
+	VSUBPS Z6, Z22, Z11      // 1 − s
+	VMULPS Z6, Z9, Z12       // v·s
+	VMULPS Z11, Z12, Z12
+	VMULPS Z30, Z12, Z12
+	VMOVAPS Z22, Z13
+	VFMADD231PS Z31, Z10, Z13 // 1 + 3·0.044715v²
+	VMULPS Z13, Z12, Z12
+	VADDPS Z12, Z6, Z6       // D
+	WIDEN32
+	VMOVUPD.Z 0(DX), K1, Z14
+	VMOVUPD.Z 64(DX), K2, Z15
+	VMULPD Z14, Z7, Z7
+	VMULPD Z15, Z8, Z8
+	VMOVUPD Z7, K1, 0(DI)
+	VMOVUPD Z8, K2, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP gvloop
+
+gvdone:
 	VZEROUPPER
 	RET

@@ -36,3 +36,9 @@ func geluTanhKernel(dst, x []float64) { geluTanhGeneric(dst, x) }
 
 // geluTanhVJPKernel writes dst = g·GELUTanh′(x).
 func geluTanhVJPKernel(dst, g, x []float64) { geluTanhVJPGeneric(dst, g, x) }
+
+// geluTanhKernel32 and geluTanhVJPKernel32 are the float64 kernels: GELU
+// in float32 needs AVX-512.
+func geluTanhKernel32(dst, x []float64) { geluTanhKernel(dst, x) }
+
+func geluTanhVJPKernel32(dst, g, x []float64) { geluTanhVJPKernel(dst, g, x) }

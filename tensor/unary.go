@@ -14,16 +14,24 @@ type unary struct {
 	// fused, if set, writes g·f′(x) in one pass; used when the backward pass
 	// is not being recorded, where it saves a buffer and a sweep.
 	fused func(dst, g, x, y []float64)
+	// f32 and fused32, if set, replace f and fused on a Float32 input: the
+	// op computed in float32, as the products are.
+	f32     func(dst, x []float64)
+	fused32 func(dst, g, x, y []float64)
 }
 
 func (tp *Tape) unary(x *Tensor, u *unary) *Tensor {
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
-	parallelFor(len(x.data), func(lo, hi int) { u.f(y.data[lo:hi], x.data[lo:hi]) })
+	f, fused := u.f, u.fused
+	if x.prec == Float32 && u.f32 != nil {
+		f, fused = u.f32, u.fused32
+	}
+	parallelFor(len(x.data), func(lo, hi int) { f(y.data[lo:hi], x.data[lo:hi]) })
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
-		if u.fused != nil && !tp.recording() {
+		if fused != nil && !tp.recording() {
 			d := tp.make(x.shape, tp.alloc(len(x.data)))
 			parallelFor(len(x.data), func(lo, hi int) {
-				u.fused(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
+				fused(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
 			})
 			d.prec = lowest(g, x)
 			return []*Tensor{d}
