@@ -113,7 +113,9 @@ func (tp *Tape) elu(x *Tensor, alpha float64, order int) *Tensor {
 // the score and score matching of a SiLU network then cost one exp per unit.
 // On a Float32 tensor σ is computed in float32 where the CPU has AVX-512
 // (siluBlock32: σ of x rounded to float32, within 3 units of float32's
-// rounding; 1.45× faster), as the products are.
+// rounding; 1.45× faster), as the products are, and not kept: the
+// first-order VJP recomputes it, and the higher orders compute it once
+// when first needed (the same bits).
 func (tp *Tape) SiLU(x *Tensor) *Tensor {
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
 	block := siluBlock
@@ -125,8 +127,8 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 		y.prec = x.prec
 		return y
 	}
-	sg := &siluSigma{tp: tp, x: x.data}
-	if x.prec == Float32 && haveAVX512 {
+	sg := &siluSigma{tp: tp, x: x.data, f32: x.prec == Float32 && haveAVX512}
+	if sg.f32 {
 		// σ in float32 is recomputed where needed: the first-order VJP
 		// (a score, Langevin's drift) then reads x alone, and the forward
 		// pass writes y alone (measured on the float32 conv energy: ∇ₓE
@@ -145,9 +147,10 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 // (σ in float32) computed when first needed, with the bits the forward
 // pass computed.
 type siluSigma struct {
-	tp *Tape
-	x  []float64
-	s  []float64 // nil until computed
+	tp  *Tape
+	x   []float64
+	s   []float64 // nil until computed
+	f32 bool      // σ in float32: the first-order kernels recompute it rather than read it
 }
 
 // get returns σ(x), computing it on the tape's storage the first time
@@ -182,8 +185,8 @@ func siluD4(x, s float64) float64 {
 }
 
 // siluGrad returns g·SiLU⁽ᵏ⁾(x) for k from 1 to 3, given σ(x) (sg: the
-// first order recomputes it where the forward pass did not keep it), in
-// one pass: the SiLU VJP of order k, which a product of g and a derivative
+// first order, and its double backward, recompute σ in float32 where the
+// forward pass computed it so), in one pass: the SiLU VJP of order k, which a product of g and a derivative
 // tensor took three passes over memory and two tensors to compute. Its own
 // VJP, given h, is h·SiLU⁽ᵏ⁾(x) for g and (h·g)·SiLU⁽ᵏ⁺¹⁾(x) for x: fused
 // kernels when not recording (the second reading h, g, x and s at once);
@@ -192,7 +195,7 @@ func siluD4(x, s float64) float64 {
 // rounded in the order the unfused ops rounded them.
 func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
 	d := tp.make(x.shape, tp.alloc(len(x.data)))
-	if k == 1 && sg.s == nil { // σ recomputed, not read
+	if k == 1 && sg.f32 { // σ recomputed, not read
 		parallelFor(len(d.data), func(lo, hi int) { siluGradBlock32(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi]) })
 	} else {
 		siluGradInto(d.data, nil, g.data, x.data, sg.get(), k)
@@ -203,10 +206,16 @@ func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
 			// Both in one pass over h, x and s (the double backward of a
 			// SiLU network's score: DSM's parameter gradient).
 			dg, dx = tp.make(x.shape, tp.alloc(len(x.data))), tp.make(x.shape, tp.alloc(len(x.data)))
-			s := sg.get()
-			parallelFor(len(x.data), func(lo, hi int) {
-				siluGrad12Block(dg.data[lo:hi], dx.data[lo:hi], h.data[lo:hi], g.data[lo:hi], x.data[lo:hi], s[lo:hi])
-			})
+			if sg.f32 {
+				parallelFor(len(x.data), func(lo, hi int) {
+					siluGrad12Block32(dg.data[lo:hi], dx.data[lo:hi], h.data[lo:hi], g.data[lo:hi], x.data[lo:hi])
+				})
+			} else {
+				s := sg.get()
+				parallelFor(len(x.data), func(lo, hi int) {
+					siluGrad12Block(dg.data[lo:hi], dx.data[lo:hi], h.data[lo:hi], g.data[lo:hi], x.data[lo:hi], s[lo:hi])
+				})
+			}
 			dg.prec, dx.prec = lowest(h, x), lowest(h, g, x)
 			return []*Tensor{dg, dx}
 		}

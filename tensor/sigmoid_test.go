@@ -262,10 +262,12 @@ func TestSiLUBlock32(t *testing.T) {
 
 // TestSiLUGradBlock32: the first-order VJP with σ recomputed in float32
 // (siluGradBlock32) has the bits of siluGradBlock given the σ siluBlock32
-// stores, and sigmaBlock32 stores that σ, on lengths 0 to 40 (the masked
+// stores, its double backward (siluGrad12Block32) those of the Go loop
+// given it, and sigmaBlock32 stores that σ, on lengths 0 to 40 (the masked
 // last values) and in place, with the specials among random points.
-// Planted: the derivative's s·x taken as s·s, and the gradient's last
-// eight lanes stored under the first eight's mask — each failed.
+// Planted: the derivative's s·x taken as s·s, the gradient's last eight
+// lanes stored under the first eight's mask, and SiLU″'s 2 + x(1 − 2s) as
+// 2 + x(1 − s) — each failed.
 func TestSiLUGradBlock32(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("σ in float32 needs AVX-512")
@@ -290,6 +292,15 @@ func TestSiLUGradBlock32(t *testing.T) {
 		inG, inX := slices.Clone(g), slices.Clone(x)
 		siluGradBlock32(inG, inG, x)
 		sigmaBlock32(inX, inX)
+		h := make([]float64, n)
+		for i := range h {
+			h[i] = rng.NormFloat64()
+		}
+		wantG, wantX := make([]float64, n), make([]float64, n)
+		siluGrad12Generic(wantG, wantX, h, g, x, s)
+		gotG, gotX := make([]float64, n+1), make([]float64, n+1)
+		gotG[n], gotX[n] = 7, 7
+		siluGrad12Block32(gotG[:n], gotX[:n], h, g, x)
 		for i := range n {
 			same := func(a, b float64) bool {
 				return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
@@ -300,8 +311,11 @@ func TestSiLUGradBlock32(t *testing.T) {
 			if !same(sig[i], s[i]) || !same(inX[i], s[i]) {
 				t.Fatalf("n=%d x=%v: σ %v (in place %v), want %v", n, x[i], sig[i], inX[i], s[i])
 			}
+			if !same(gotG[i], wantG[i]) || !same(gotX[i], wantX[i]) {
+				t.Fatalf("n=%d x=%v: double backward (%v, %v), want (%v, %v)", n, x[i], gotG[i], gotX[i], wantG[i], wantX[i])
+			}
 		}
-		if got[n] != 7 || sig[n] != 7 {
+		if got[n] != 7 || sig[n] != 7 || gotG[n] != 7 || gotX[n] != 7 {
 			t.Fatalf("n=%d: wrote past the values", n)
 		}
 	}

@@ -56,13 +56,30 @@ func siluBlock32(s, y, x []float64) {
 	siluF32AVX512(&x[0], &s[0], &y[0], len(x))
 }
 
-// sigmaF32AVX512 and siluGradF32AVX512 are in silu_amd64.s.
+// sigmaF32AVX512, siluGradF32AVX512 and siluGrad12F32AVX512 are in
+// silu_amd64.s.
 //
 //go:noescape
 func sigmaF32AVX512(x, s *float64, n int)
 
 //go:noescape
 func siluGradF32AVX512(d, gr, x *float64, n int)
+
+//go:noescape
+func siluGrad12F32AVX512(dg, dx, h, gr, x *float64, n int)
+
+// siluGrad12Block32 is siluGrad12Block with σ(x) recomputed as siluBlock32
+// computes it: the same bits given that σ, without a stored σ to read.
+func siluGrad12Block32(dg, dx, h, g, x []float64) {
+	if len(x) == 0 {
+		return
+	}
+	if !haveAVX512 {
+		panic("tensor: siluGrad12Block32 without AVX-512")
+	}
+	_, _, _, _ = dg[len(x)-1], dx[len(x)-1], h[len(x)-1], g[len(x)-1]
+	siluGrad12F32AVX512(&dg[0], &dx[0], &h[0], &g[0], &x[0], len(x))
+}
 
 // sigmaBlock32 writes s = σ(x) as siluBlock32 computes it (s may be x).
 func sigmaBlock32(s, x []float64) {

@@ -8,7 +8,8 @@ func siluBlock(s, y, x []float64) { siluGeneric(s, y, x) }
 // siluBlock32 is siluBlock: σ in float32 needs AVX-512.
 func siluBlock32(s, y, x []float64) { siluBlock(s, y, x) }
 
-// sigmaBlock32 and siluGradBlock32 are not called in this build.
+// sigmaBlock32, siluGradBlock32 and siluGrad12Block32 are not called in
+// this build.
 func sigmaBlock32(s, x []float64) {
 	if len(x) > 0 {
 		panic("tensor: sigmaBlock32 without AVX-512")
@@ -42,3 +43,9 @@ func geluTanhVJPKernel(dst, g, x []float64) { geluTanhVJPGeneric(dst, g, x) }
 func geluTanhKernel32(dst, x []float64) { geluTanhKernel(dst, x) }
 
 func geluTanhVJPKernel32(dst, g, x []float64) { geluTanhVJPKernel(dst, g, x) }
+
+func siluGrad12Block32(dg, dx, h, g, x []float64) {
+	if len(x) > 0 {
+		panic("tensor: siluGrad12Block32 without AVX-512")
+	}
+}
