@@ -182,8 +182,13 @@
 // lies, rounding each value once as it is padded, and takes the rows past
 // its whole 6-row panels (a layer's last few output channels) one at a time;
 // on a small map, where most grid positions are no output, it computes at
-// the outputs' positions only, six positions by 32 channels at a time. Both
-// give the same sums. The others pack the runs into panels, rounding there,
+// the outputs' positions only, six positions by 32 channels at a time; a
+// shallow stride-1 conv (at most 32 terms a sum: a first layer) writes its
+// outputs where they go, eight channels by 32 columns at a time. All give
+// the same sums. Stride-2 grids are written, and stride-2 adjoints put back
+// together from their phases, a whole image plane per kernel call.
+// Conv2dSiLU is SiLU(Conv2d): on a tape that does not record, SiLU runs on
+// each piece of outputs while it is in cache. The others pack the runs into panels, rounding there,
 // which gives the same values. Elsewhere (OpenBLAS in float64, gonum, or a
 // layer whose phase grid wastes too much) it is im2col; both give the same
 // bits. A stride-1 conv's adjoint (its input gradient, and a stride-1

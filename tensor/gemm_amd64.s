@@ -1151,6 +1151,10 @@ posloop:
 	VFMADD231PS.BCST woff(SI), Z16, lo; \
 	VFMADD231PS.BCST woff(SI), Z17, hi
 
+// NEXTCH ends sconvRows8x32's row once nch channels are written, else
+// steps DX to the next channel's row.
+#define NEXTCH DECQ BX; JZ cvdone; ADDQ R8, DX
+
 // OUTCH writes a channel's 32 sums (ylo, zlo: columns 0–15; yhi, zhi:
 // 16–31) widened, plus its bias at boff(R10), to the doubles at DX under
 // the column masks K1–K4.
@@ -1207,33 +1211,19 @@ cvloop:
 	MOVQ R11, DX
 	MOVQ nch+64(FP), BX
 	OUTCH(Y0, Z0, Y1, Z1, 0)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y2, Z2, Y3, Z3, 8)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y4, Z4, Y5, Z5, 16)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y6, Z6, Y7, Z7, 24)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y8, Z8, Y9, Z9, 32)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y10, Z10, Y11, Z11, 40)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y12, Z12, Y13, Z13, 48)
-	DECQ BX
-	JZ cvdone
-	ADDQ R8, DX
+	NEXTCH
 	OUTCH(Y14, Z14, Y15, Z15, 56)
 
 cvdone:

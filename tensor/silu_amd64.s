@@ -628,6 +628,14 @@ GLOBL s32c2<>(SB), RODATA|NOPTR, $4
 // siluF32AVX512); it uses Z2–Z6.
 #define SIGMA32 CVT16; SIG32; WIDEN32
 
+// ALL16 sets K1 and K2 to all eight lanes each: the whole steps' masks.
+#define ALL16 MOVQ $0xff, AX; KMOVW AX, K1; KMOVW AX, K2
+
+// STEP16 goes to full for a whole step of sixteen values (CX ≥ 16), to
+// done when none is left, and else sets the masks of the last 1–15
+// (MASK16) and goes on into the step.
+#define STEP16(full, done) CMPQ CX, $16; JGE full; TESTQ CX, CX; JZ done; MASK16
+
 // MASK16 sets K1 and K2 to the first CX (1–15) of sixteen float64 lanes
 // and CX to 16, for a step's masked last values.
 #define MASK16 \
@@ -657,16 +665,10 @@ TEXT ·siluF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
 	SIGMA32CONST
-	MOVQ $0xff, AX
-	KMOVW AX, K1
-	KMOVW AX, K2
+	ALL16
 
 s32loop:
-	CMPQ CX, $16
-	JGE s32full
-	TESTQ CX, CX
-	JZ s32done
-	MASK16
+	STEP16(s32full, s32done)
 
 s32full:
 	VMOVUPD.Z 0(SI), K1, Z0
@@ -696,16 +698,10 @@ TEXT ·sigmaF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ s+8(FP), DI
 	MOVQ n+16(FP), CX
 	SIGMA32CONST
-	MOVQ $0xff, AX
-	KMOVW AX, K1
-	KMOVW AX, K2
+	ALL16
 
 sgloop:
-	CMPQ CX, $16
-	JGE sgfull
-	TESTQ CX, CX
-	JZ sgdone
-	MASK16
+	STEP16(sgfull, sgdone)
 
 sgfull:
 	VMOVUPD.Z 0(SI), K1, Z0
@@ -735,16 +731,10 @@ TEXT ·siluGradF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ n+24(FP), CX
 	SIGMA32CONST
 	VBROADCASTSD one<>(SB), Z31
-	MOVQ $0xff, AX
-	KMOVW AX, K1
-	KMOVW AX, K2
+	ALL16
 
 gfloop:
-	CMPQ CX, $16
-	JGE gffull
-	TESTQ CX, CX
-	JZ gfdone
-	MASK16
+	STEP16(gffull, gfdone)
 
 gffull:
 	VMOVUPD.Z 0(SI), K1, Z0
@@ -803,16 +793,10 @@ TEXT ·geluF32AVX512(SB), NOSPLIT, $0-24
 	SIGMA32CONST
 	VBROADCASTSS g32a<>(SB), Z29
 	VBROADCASTSS g32k<>(SB), Z30
-	MOVQ $0xff, AX
-	KMOVW AX, K1
-	KMOVW AX, K2
+	ALL16
 
 glloop:
-	CMPQ CX, $16
-	JGE glfull
-	TESTQ CX, CX
-	JZ gldone
-	MASK16
+	STEP16(glfull, gldone)
 
 glfull:
 	VMOVUPD.Z 0(SI), K1, Z0
@@ -848,16 +832,10 @@ TEXT ·geluVJPF32AVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS g32a<>(SB), Z29
 	VBROADCASTSS g32k<>(SB), Z30
 	VBROADCASTSS g32a3<>(SB), Z31
-	MOVQ $0xff, AX
-	KMOVW AX, K1
-	KMOVW AX, K2
+	ALL16
 
 gvloop:
-	CMPQ CX, $16
-	JGE gvfull
-	TESTQ CX, CX
-	JZ gvdone
-	MASK16
+	STEP16(gvfull, gvdone)
 
 gvfull:
 	VMOVUPD.Z 0(SI), K1, Z0
@@ -927,16 +905,10 @@ TEXT ·siluGrad12F32AVX512(SB), NOSPLIT, $0-48
 	SIGMA32CONST
 	VBROADCASTSD one<>(SB), Z31
 	VADDPD Z31, Z31, Z30 // 2
-	MOVQ $0xff, AX
-	KMOVW AX, K1
-	KMOVW AX, K2
+	ALL16
 
 g12floop:
-	CMPQ CX, $16
-	JGE g12ffull
-	TESTQ CX, CX
-	JZ g12fdone
-	MASK16
+	STEP16(g12ffull, g12fdone)
 
 g12ffull:
 	VMOVUPD.Z 0(SI), K1, Z0
