@@ -156,11 +156,10 @@ func gemmGridPos(m int, pos []int, k int, a []float64, lda int, b []float32, bof
 	_ = c[(m-1)*ldc+width-1]
 	buf := packPool32.Get().(*packBufs[float32])
 	defer packPool32.Put(buf)
-	if init == nil {
-		init = grow(&buf.zeros, m)
-		clear(init)
-	}
 	panels := (m + 31) / 32
+	ip := grow(&buf.zeros, panels*32) // the initial values, zeros past m: the kernel reads 32 a panel
+	clear(ip)
+	copy(ip, init)
 	bp := grow(&buf.b, panels*32*k)
 	for jp := 0; jp < m; jp += 32 { // each panel all k deep: the kernel runs the depth blocks
 		packB(bp[jp*k:(jp+32)*k], 32, true, a, lda, nil, 0, k, jp, min(32, m-jp))
@@ -169,21 +168,12 @@ func gemmGridPos(m int, pos []int, k int, a []float64, lda int, b []float32, bof
 	var p6 [6]int
 	for r := 0; r < len(pos); r += 6 {
 		h := min(6, len(pos)-r)
-		for i := range p6 { // a partial tile repeats its last position, not written back
+		for i := range p6 { // a partial tile repeats its last position: the same sums, written again
 			p6[i] = pos[r+min(i, h-1)]
 		}
 		for jp := 0; jp < m; jp += 32 {
-			w := min(32, m-jp)
-			for i := range 6 {
-				copy(tile[i*32:i*32+w], init[jp:jp+w])
-			}
-			sgemmPos6x32(k, &b[0], &p6[0], &boff[0], &bp[jp*k], &tile[0])
-			for i := range h {
-				cp := c[jp*ldc+p6[i]:]
-				for j, v := range tile[i*32 : i*32+w] {
-					cp[j*ldc] = v
-				}
-			}
+			sgemmPos6x32(k, &b[0], &p6[0], &boff[0], &bp[jp*k], &tile[0], &ip[jp])
+			posScatter(&c[jp*ldc], ldc, &p6[0], min(32, m-jp), &tile[0])
 		}
 	}
 }

@@ -31,7 +31,10 @@ func sgemmRow128At(k int, a, b *float32, off *int, c *float64, init *float64)
 func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float64)
 
 //go:noescape
-func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64)
+func posScatter(c *float64, ldc int, pos *int, w int, tile *float64)
+
+//go:noescape
+func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64, init *float64)
 
 //go:noescape
 func sgemmSmall4x32(k int, a *float64, ars, ads int, b *float32, c *float64, ldc int, h, n int, init *float64)

@@ -1063,17 +1063,38 @@ r16store:
 	VZEROUPPER
 	RET
 
-// func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64)
+// func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64, init *float64)
 //
 // sgemmKernel6x32At with the roles of the operands turned: six columns of
 // a convolution's product, at grid positions pos[0..5], by 32 of its rows
 // (output channels), the rows' weights packed as B (k × 32). tile (6 rows
-// of 32 doubles, one per position) holds each sum's initial value and gets
+// of 32 doubles, one per position) holds each sum's initial value (set
+// first from init's 32 values, unless init is nil) and gets
 // tile[32i + j] += Σₚ grid[pos[i] + off[p]]·b[32p + j], summed in float32 in
 // order from zero over blocks of 256 terms, each block widened and added:
 // sgemmKernel6x32At's sums and additions, so the same bits, for the
 // positions that are outputs only (on small maps most of a grid is not).
-TEXT ·sgemmPos6x32(SB), NOSPLIT, $0-48
+TEXT ·sgemmPos6x32(SB), NOSPLIT, $0-56
+	MOVQ init+48(FP), AX // unless nil, the 32 values each row of the tile starts from
+	TESTQ AX, AX
+	JZ posnoinit
+	MOVQ tile+40(FP), DX
+	VMOVUPD 0(AX), Z16
+	VMOVUPD 64(AX), Z17
+	VMOVUPD 128(AX), Z18
+	VMOVUPD 192(AX), Z19
+	MOVQ $6, CX
+
+posinit:
+	VMOVUPD Z16, 0(DX)
+	VMOVUPD Z17, 64(DX)
+	VMOVUPD Z18, 128(DX)
+	VMOVUPD Z19, 192(DX)
+	ADDQ $256, DX
+	DECQ CX
+	JNZ posinit
+
+posnoinit:
 	MOVQ k+0(FP), BX
 	MOVQ grid+8(FP), DX
 	MOVQ pos+16(FP), AX
@@ -1234,4 +1255,46 @@ cvdone:
 	DECQ R12
 	JNZ cvrow
 	VZEROUPPER
+	RET
+
+// func posScatter(c *float64, ldc int, pos *int, w int, tile *float64)
+// c[j·ldc + pos[i]] = tile[32i + j] for i < 6, j < w: sgemmPos6x32's tile
+// written to a product's columns, a channel (row of c) at a time. A
+// partial tile repeats its last position, whose rows hold the same bits,
+// so all six rows are written.
+TEXT ·posScatter(SB), NOSPLIT, $0-40
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), DX
+	SHLQ $3, DX
+	MOVQ pos+16(FP), AX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R9
+	MOVQ 16(AX), R10
+	MOVQ 24(AX), R11
+	MOVQ 32(AX), R12
+	MOVQ 40(AX), R13
+	MOVQ w+24(FP), CX
+	MOVQ tile+32(FP), SI
+	TESTQ CX, CX
+	JZ psdone
+
+psloop:
+	MOVSD 0(SI), X0
+	MOVSD X0, (DI)(R8*8)
+	MOVSD 256(SI), X1
+	MOVSD X1, (DI)(R9*8)
+	MOVSD 512(SI), X2
+	MOVSD X2, (DI)(R10*8)
+	MOVSD 768(SI), X3
+	MOVSD X3, (DI)(R11*8)
+	MOVSD 1024(SI), X4
+	MOVSD X4, (DI)(R12*8)
+	MOVSD 1280(SI), X5
+	MOVSD X5, (DI)(R13*8)
+	ADDQ $8, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ psloop
+
+psdone:
 	RET

@@ -36,7 +36,11 @@ func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float
 	panic("tensor: no sgemm kernel in this build")
 }
 
-func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64) {
+func posScatter(c *float64, ldc int, pos *int, w int, tile *float64) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
+func sgemmPos6x32(k int, grid *float32, pos *int, off *int, b *float32, tile *float64, init *float64) {
 	panic("tensor: no sgemm kernel in this build")
 }
 
