@@ -703,7 +703,7 @@ func packA6[T float32 | float64](pan []T, a []float64, off, lda, kb int) {
 type packBufs[T float32 | float64] struct {
 	a, b  []T
 	edge  [6 * 32]float64
-	zeros []float64 // gemmGrid's initial rows where there is no bias
+	zeros []float64 // gemmGrid's initial rows where there is no bias; gemmGridPos's, padded to whole panels
 }
 
 var (
