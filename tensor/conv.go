@@ -112,10 +112,16 @@ func convCheckBias(op string, bias *Tensor, ch int, x, w *Tensor) {
 // its input gradient is ConvTranspose2d's op, its weight gradient a
 // correlation of x with the output gradient, each an op of its own.
 func (tp *Tape) Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
-	convCheckRank4("Conv2d", x, w)
+	return tp.conv2d("Conv2d", x, w, bias, opts, nil)
+}
+
+// conv2d is Conv2d for op, with post applied to each piece of outputs as
+// convFwd applies it.
+func (tp *Tape) conv2d(op string, x, w, bias *Tensor, opts ConvOptions, post func(y []float64)) *Tensor {
+	convCheckRank4(op, x, w)
 	g := conv2dGeom(x.shape, w.shape, opts)
-	convCheckBias("Conv2d", bias, g.o, x, w)
-	return tp.convFwd(x, w, bias, g)
+	convCheckBias(op, bias, g.o, x, w)
+	return tp.convFwd(x, w, bias, g, post)
 }
 
 // Conv2dSiLU returns SiLU(Conv2d(x, w, bias, opts)): the same values and,
@@ -128,22 +134,11 @@ func (tp *Tape) Conv2dSiLU(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 	if tp.recording() {
 		return tp.SiLU(tp.Conv2d(x, w, bias, opts))
 	}
-	convCheckRank4("Conv2dSiLU", x, w)
-	g := conv2dGeom(x.shape, w.shape, opts)
-	convCheckBias("Conv2dSiLU", bias, g.o, x, w)
-	g.prec = lowest(x, w)
-	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
-	var b []float64
-	if bias != nil {
-		b = bias.data
-	}
-	y.prec = lowest(x, w, bias) // the conv's output's, which SiLU keeps
 	block := siluBlock
-	if y.prec == Float32 {
+	if lowest(x, w, bias) == Float32 { // the conv's output's precision, which SiLU keeps
 		block = siluBlock32
 	}
-	convForwardKernel(y.data, x.data, w.data, b, &g, func(p []float64) { block(p, p, p) })
-	return y
+	return tp.conv2d("Conv2dSiLU", x, w, bias, opts, func(p []float64) { block(p, p, p) })
 }
 
 // conv2dGeom returns the geometry of Conv2d for input and weight shapes x
@@ -209,15 +204,18 @@ func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 	return g
 }
 
-// convFwd records y = conv(x, w) + bias for the geometry g.
-func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom) *Tensor {
+// convFwd records y = conv(x, w) + bias for the geometry g, with post
+// (unless nil) applied to each piece of outputs as convForwardKernel
+// applies it: only where the tape does not record, since what it records
+// is the conv alone.
+func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(y []float64)) *Tensor {
 	g.prec = lowest(x, w)
 	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
 	var b []float64
 	if bias != nil {
 		b = bias.data
 	}
-	convForwardKernel(y.data, x.data, w.data, b, &g, nil)
+	convForwardKernel(y.data, x.data, w.data, b, &g, post)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -254,7 +252,7 @@ func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
 	return tp.record(x, ins, func(gx *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, len(ins))
 		if need[0] {
-			gs[0] = tp.convFwd(gx, w, nil, g)
+			gs[0] = tp.convFwd(gx, w, nil, g, nil)
 		}
 		if need[1] { // ∂⟨gx, convᵀ(y, w)⟩/∂w = the correlation of gx with y
 			gs[1] = tp.convWeight(gx, y, g)
@@ -288,7 +286,7 @@ func (tp *Tape) convWeight(x, y *Tensor, g convGeom) *Tensor {
 			gs[0] = tp.convAdj(y, gw, nil, g)
 		}
 		if need[1] {
-			gs[1] = tp.convFwd(x, gw, nil, g)
+			gs[1] = tp.convFwd(x, gw, nil, g, nil)
 		}
 		return gs
 	})
