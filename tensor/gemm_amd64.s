@@ -698,6 +698,11 @@ a6loop:
 #define REDROW(z0, y0, z1, y1, z2, y2, z3, y3) \
 	RED16(z0, y0, 0); RED16(z1, y1, 8); RED16(z2, y2, 16); RED16(z3, y3, 24); ADDQ R13, R12
 
+// ROWAT sets r to the address of float32 element t at base, t the index
+// stored i bytes into the table at AX (row offsets, grid positions): a
+// kernel's row pointers.
+#define ROWAT(i, base, r) MOVQ i(AX), r; LEAQ (base)(r*4), r
+
 TEXT ·sdotKernel4x4(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -708,14 +713,10 @@ TEXT ·sdotKernel4x4(SB), NOSPLIT, $0-56
 	LEAQ (BX)(R13*1), DX
 	MOVQ b+24(FP), R12
 	MOVQ off+32(FP), AX
-	MOVQ 0(AX), R8
-	LEAQ (R12)(R8*4), R8
-	MOVQ 8(AX), R9
-	LEAQ (R12)(R9*4), R9
-	MOVQ 16(AX), R10
-	LEAQ (R12)(R10*4), R10
-	MOVQ 24(AX), R11
-	LEAQ (R12)(R11*4), R11
+	ROWAT(0, R12, R8)
+	ROWAT(8, R12, R9)
+	ROWAT(16, R12, R10)
+	ROWAT(24, R12, R11)
 	VPXORD Z0, Z0, Z0
 	VMOVAPS Z0, Z1
 	VMOVAPS Z0, Z2
@@ -1098,18 +1099,12 @@ posnoinit:
 	MOVQ k+0(FP), BX
 	MOVQ grid+8(FP), DX
 	MOVQ pos+16(FP), AX
-	MOVQ 0(AX), R8
-	LEAQ (DX)(R8*4), R8
-	MOVQ 8(AX), R9
-	LEAQ (DX)(R9*4), R9
-	MOVQ 16(AX), R10
-	LEAQ (DX)(R10*4), R10
-	MOVQ 24(AX), R11
-	LEAQ (DX)(R11*4), R11
-	MOVQ 32(AX), R12
-	LEAQ (DX)(R12*4), R12
-	MOVQ 40(AX), R13
-	LEAQ (DX)(R13*4), R13
+	ROWAT(0, DX, R8)
+	ROWAT(8, DX, R9)
+	ROWAT(16, DX, R10)
+	ROWAT(24, DX, R11)
+	ROWAT(32, DX, R12)
+	ROWAT(40, DX, R13)
 	MOVQ off+24(FP), SI
 	MOVQ b+32(FP), DI
 	MOVQ tile+40(FP), DX

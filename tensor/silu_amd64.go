@@ -56,12 +56,8 @@ func siluBlock32(s, y, x []float64) {
 	siluF32AVX512(&x[0], &s[0], &y[0], len(x))
 }
 
-// sigmaF32AVX512, siluGradF32AVX512 and siluGrad12F32AVX512 are in
-// silu_amd64.s.
+// siluGradF32AVX512 and siluGrad12F32AVX512 are in silu_amd64.s.
 //
-//go:noescape
-func sigmaF32AVX512(x, s *float64, n int)
-
 //go:noescape
 func siluGradF32AVX512(d, gr, x *float64, n int)
 
@@ -90,7 +86,7 @@ func sigmaBlock32(s, x []float64) {
 		panic("tensor: sigmaBlock32 without AVX-512")
 	}
 	_ = s[len(x)-1]
-	sigmaF32AVX512(&x[0], &s[0], len(x))
+	siluF32AVX512(&x[0], &s[0], nil, len(x)) // σ alone
 }
 
 // siluGradBlock32 writes d = g·SiLU′(x) with σ(x) recomputed as

@@ -628,6 +628,10 @@ GLOBL s32c2<>(SB), RODATA|NOPTR, $4
 // siluF32AVX512); it uses Z2–Z6.
 #define SIGMA32 CVT16; SIG32; WIDEN32
 
+// LOADX16 loads the step's sixteen float64 values of x at SI into Z0 and
+// Z1 under the masks K1 and K2 (zeros past the last).
+#define LOADX16 VMOVUPD.Z 0(SI), K1, Z0; VMOVUPD.Z 64(SI), K2, Z1
+
 // ALL16 sets K1 and K2 to all eight lanes each: the whole steps' masks.
 #define ALL16 MOVQ $0xff, AX; KMOVW AX, K1; KMOVW AX, K2
 
@@ -648,8 +652,9 @@ GLOBL s32c2<>(SB), RODATA|NOPTR, $4
 	MOVQ $16, CX
 
 // func siluF32AVX512(x, s, y *float64, n int)
-// s = σ(x) computed in float32 and y = x·s in float64, sixteen values a
-// step, the last n mod 16 under masks; s and y may be x, and each other.
+// s = σ(x) computed in float32 and y = x·s in float64 (unless y is nil: σ
+// alone), sixteen values a step, the last n mod 16 under masks; s and y
+// may be x, and each other.
 // x is rounded to float32 and clamped to [−88, 87], so that 2ⁿ below stays
 // a normal float32 (and σ there is 1, or below float32's least normal);
 // e^−x = 2ⁿ·e^r with n = round(−x·log₂e) by adding and subtracting
@@ -671,50 +676,25 @@ s32loop:
 	STEP16(s32full, s32done)
 
 s32full:
-	VMOVUPD.Z 0(SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
+	LOADX16
 	SIGMA32
 	VMOVUPD Z7, K1, 0(DI)
 	VMOVUPD Z8, K2, 64(DI)
+	TESTQ DX, DX
+	JZ s32next // σ alone
 	VMULPD Z7, Z0, Z0
 	VMULPD Z8, Z1, Z1
 	VMOVUPD Z0, K1, 0(DX)
 	VMOVUPD Z1, K2, 64(DX)
+	ADDQ $128, DX
+
+s32next:
 	ADDQ $128, SI
 	ADDQ $128, DI
-	ADDQ $128, DX
 	SUBQ $16, CX
 	JMP s32loop
 
 s32done:
-	VZEROUPPER
-	RET
-
-// func sigmaF32AVX512(x, s *float64, n int)
-// siluF32AVX512's s alone: σ of a SiLU's input when first needed, where its
-// forward pass did not keep it (s may be x).
-TEXT ·sigmaF32AVX512(SB), NOSPLIT, $0-24
-	MOVQ x+0(FP), SI
-	MOVQ s+8(FP), DI
-	MOVQ n+16(FP), CX
-	SIGMA32CONST
-	ALL16
-
-sgloop:
-	STEP16(sgfull, sgdone)
-
-sgfull:
-	VMOVUPD.Z 0(SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
-	SIGMA32
-	VMOVUPD Z7, K1, 0(DI)
-	VMOVUPD Z8, K2, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $16, CX
-	JMP sgloop
-
-sgdone:
 	VZEROUPPER
 	RET
 
@@ -737,8 +717,7 @@ gfloop:
 	STEP16(gffull, gfdone)
 
 gffull:
-	VMOVUPD.Z 0(SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
+	LOADX16
 	SIGMA32
 	VMULPD Z0, Z7, Z9
 	VMULPD Z1, Z8, Z10
@@ -782,6 +761,14 @@ GLOBL g32a3<>(SB), RODATA|NOPTR, $4
 	VMULPS Z9, Z2, Z2; \
 	VMULPS Z30, Z2, Z2
 
+// GELU32CONST loads σ's float32 constants (SIGMA32CONST) and GELUZ32's
+// (Z29, Z30).
+#define GELU32CONST SIGMA32CONST; VBROADCASTSS g32a<>(SB), Z29; VBROADCASTSS g32k<>(SB), Z30
+
+// GELUSIG32 sets Z6 to σ(z) of the sixteen float64 values x in Z0 and Z1,
+// v = x rounded to float32 in Z9 and v² in Z10 (CVT16, GELUZ32, SIG32).
+#define GELUSIG32 CVT16; GELUZ32; SIG32
+
 // func geluF32AVX512(x, y *float64, n int)
 // y = x·σ(z) (GELUTanh) with v = x rounded to float32, z and σ computed in
 // float32 (SIG32) and σ widened; sixteen values a step, the last n mod 16
@@ -790,20 +777,15 @@ TEXT ·geluF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
-	SIGMA32CONST
-	VBROADCASTSS g32a<>(SB), Z29
-	VBROADCASTSS g32k<>(SB), Z30
+	GELU32CONST
 	ALL16
 
 glloop:
 	STEP16(glfull, gldone)
 
 glfull:
-	VMOVUPD.Z 0(SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
-	CVT16
-	GELUZ32
-	SIG32
+	LOADX16
+	GELUSIG32
 	WIDEN32
 	VMULPD Z7, Z0, Z0
 	VMULPD Z8, Z1, Z1
@@ -828,9 +810,7 @@ TEXT ·geluVJPF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ gr+8(FP), DX
 	MOVQ x+16(FP), SI
 	MOVQ n+24(FP), CX
-	SIGMA32CONST
-	VBROADCASTSS g32a<>(SB), Z29
-	VBROADCASTSS g32k<>(SB), Z30
+	GELU32CONST
 	VBROADCASTSS g32a3<>(SB), Z31
 	ALL16
 
@@ -838,11 +818,8 @@ gvloop:
 	STEP16(gvfull, gvdone)
 
 gvfull:
-	VMOVUPD.Z 0(SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
-	CVT16
-	GELUZ32
-	SIG32
+	LOADX16
+	GELUSIG32
 	VSUBPS Z6, Z22, Z11      // 1 − s
 	VMULPS Z6, Z9, Z12       // v·s
 	VMULPS Z11, Z12, Z12
@@ -911,8 +888,7 @@ g12floop:
 	STEP16(g12ffull, g12fdone)
 
 g12ffull:
-	VMOVUPD.Z 0(SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
+	LOADX16
 	SIGMA32
 	G12HALF(Z7, Z0, K1, 0)
 	G12HALF(Z8, Z1, K2, 64)
