@@ -10,7 +10,7 @@ the median time of each side over the rounds and the ratio PyTorch / goebm
 
 Usage (from the repository root):
   python3 bench/peer/run_transformer.py [--rounds 3] [--threads 1,2] [--tags openblas]
-                                        [--benchtime 5x] [--reps 5]
+                                        [--benchtime 5x] [--reps 5] [--omp-passive]
 Needs Go and Debian's python3-torch (/usr/bin/python3).
 """
 import argparse
@@ -33,11 +33,20 @@ def go_times(binary, threads, benchtime, env):
     return res
 
 
-def torch_times(threads, dtype, reps):
+def torch_times(threads, dtype, reps, passive):
+    # torch.set_num_threads sizes PyTorch's own OpenMP pool only. Its Linear
+    # layers' products run in the system BLAS (Debian's torch: OpenBLAS's
+    # pthreads build), which takes its thread count from the environment and
+    # otherwise uses every core: without these, the "one-thread" peer ran its
+    # products on two (measured: train 129 ms against 218 with one).
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    if passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     out = subprocess.run(
         ["/usr/bin/python3", "bench/peer/torch_transformer.py", "--threads", str(threads),
          "--dtype", dtype, "--reps", str(reps)],
-        capture_output=True, text=True, check=True).stdout
+        capture_output=True, text=True, check=True, env=env).stdout
     res = {}
     for line in out.splitlines():
         name, _, _, ms = line.split("\t")
@@ -52,6 +61,9 @@ def main():
     ap.add_argument("--tags", default="")
     ap.add_argument("--benchtime", default="5x")
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--omp-passive", action="store_true",
+                    help="OMP_WAIT_POLICY=PASSIVE for torch: its OpenMP threads sleep at barriers instead of "
+                         "spinning (measured: its two-thread train step 417 ms spinning, 139 ms passive)")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
     binary = os.path.join(tempfile.mkdtemp(), "nn.test")
@@ -68,10 +80,11 @@ def main():
                 g.setdefault((case, th, dt), []).append(ms)
                 print(f"round {r + 1}\tgoebm {dt}\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
             for dt in ("float64", "float32"):
-                for case, ms in torch_times(th, dt, a.reps).items():
+                for case, ms in torch_times(th, dt, a.reps, a.omp_passive).items():
                     t.setdefault((case, th, dt), []).append(ms)
                     print(f"round {r + 1}\ttorch {dt}\t{case}\tthreads={th}\t{ms:.1f} ms", flush=True)
-    print(f"\nPyTorch / goebm (tags '{a.tags}'), same precision: median [min, max] over {a.rounds} rounds")
+    print(f"\nPyTorch / goebm (tags '{a.tags}'{'; torch with OMP_WAIT_POLICY=PASSIVE' if a.omp_passive else ''}), "
+          f"same precision: median [min, max] over {a.rounds} rounds")
     print("case\tthreads\tprecision\tgoebm ms\ttorch ms\tratio")
     for (case, th, dt), gs in sorted(g.items()):
         ts = t[(case, th, dt)]

@@ -18,6 +18,9 @@ GELUTanh); --gelu none times the exact one instead.
 Usage: python3 bench/peer/torch_transformer.py [--threads N] [--dtype float64|float32]
        [--reps R] [--cases forward,train] [--gelu tanh|none] [--check FILE]
 Prints one line per case: name, dtype, threads, median milliseconds.
+--threads sets PyTorch's own threads; the Linear layers' products run in the
+system BLAS, whose threads the environment sets: run it with
+OMP_NUM_THREADS=N as well (run_transformer.py does), or they use every core.
 Debian: apt-get install python3-torch (runs with /usr/bin/python3).
 """
 import argparse
