@@ -127,17 +127,15 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 		y.prec = x.prec
 		return y
 	}
-	sg := &siluSigma{tp: tp, x: x.data, f32: x.prec == Float32 && haveAVX512}
-	if sg.f32 {
-		// σ in float32 is recomputed where needed: the first-order VJP
-		// (a score, Langevin's drift) then reads x alone, and the forward
-		// pass writes y alone (measured on the float32 conv energy: ∇ₓE
-		// 1.05× faster, a Langevin step 1.06×).
-		parallelFor(len(x.data), func(lo, hi int) { block(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
-	} else {
-		sg.s = tp.alloc(len(x.data))
-		parallelFor(len(x.data), func(lo, hi int) { block(sg.s[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
-	}
+	sg := tp.newSiLUSigma(x.prec, len(x.data))
+	parallelFor(len(x.data), func(lo, hi int) { sg.forward(lo, y.data[lo:hi], x.data[lo:hi]) })
+	return tp.siluRecord(x, y, sg)
+}
+
+// siluRecord records y = SiLU(x), its values (and σ, where sg keeps it)
+// already written by sg.forward.
+func (tp *Tape) siluRecord(x, y *Tensor, sg *siluSigma) *Tensor {
+	sg.x = x.data
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.siluGrad(g, x, sg, 1)}
 	})
@@ -151,6 +149,30 @@ type siluSigma struct {
 	x   []float64
 	s   []float64 // nil until computed
 	f32 bool      // σ in float32: the first-order kernels recompute it rather than read it
+}
+
+// newSiLUSigma returns the σ of a recorded SiLU of n values of precision
+// prec. In float32 it is recomputed where needed: the first-order VJP (a
+// score, Langevin's drift) then reads x alone, and the forward pass writes
+// y alone (measured on the float32 conv energy: ∇ₓE 1.05× faster, a
+// Langevin step 1.06×). Otherwise the forward pass keeps it.
+func (tp *Tape) newSiLUSigma(prec Precision, n int) *siluSigma {
+	sg := &siluSigma{tp: tp, f32: prec == Float32 && haveAVX512}
+	if !sg.f32 {
+		sg.s = tp.alloc(n)
+	}
+	return sg
+}
+
+// forward writes y = SiLU(x) for the piece of the input at offset off, and
+// σ where sg keeps it (siluBlock32 is siluBlock without AVX-512, where a
+// Float32 SiLU keeps σ).
+func (sg *siluSigma) forward(off int, y, x []float64) {
+	if sg.f32 {
+		siluBlock32(y, y, x)
+		return
+	}
+	siluBlock(sg.s[off:off+len(x)], y, x)
 }
 
 // get returns σ(x), computing it on the tape's storage the first time

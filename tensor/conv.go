@@ -117,7 +117,7 @@ func (tp *Tape) Conv2d(x, w, bias *Tensor, opts ConvOptions) *Tensor {
 
 // conv2d is Conv2d for op, with post applied to each piece of outputs as
 // convFwd applies it.
-func (tp *Tape) conv2d(op string, x, w, bias *Tensor, opts ConvOptions, post func(y []float64)) *Tensor {
+func (tp *Tape) conv2d(op string, x, w, bias *Tensor, opts ConvOptions, post func(off int, y []float64)) *Tensor {
 	convCheckRank4(op, x, w)
 	g := conv2dGeom(x.shape, w.shape, opts)
 	convCheckBias(op, bias, g.o, x, w)
@@ -125,20 +125,27 @@ func (tp *Tape) conv2d(op string, x, w, bias *Tensor, opts ConvOptions, post fun
 }
 
 // Conv2dSiLU returns SiLU(Conv2d(x, w, bias, opts)): the same values and,
-// when recording, the same two ops. On a tape that does not record (an
-// energy evaluated for an accept test, say), SiLU is applied to each piece
-// of samples' outputs as the convolution writes it, while it is in cache,
-// and in place, rather than in a pass of its own that reads the whole
-// output back and writes another.
+// when recording, the same two ops. SiLU is applied to each piece of
+// samples' outputs as the convolution writes it, while it is in cache,
+// rather than in a pass of its own that reads the whole output back: in
+// place on a tape that does not record (an energy evaluated for an accept
+// test, say), and into SiLU's own output when recording, where the
+// convolution's output is kept for SiLU's gradient.
 func (tp *Tape) Conv2dSiLU(x, w, bias *Tensor, opts ConvOptions) *Tensor {
-	if tp.recording() {
-		return tp.SiLU(tp.Conv2d(x, w, bias, opts))
+	prec := lowest(x, w, bias) // the conv's output's precision, which SiLU keeps
+	if !tp.recording() {
+		block := siluBlock
+		if prec == Float32 {
+			block = siluBlock32
+		}
+		return tp.conv2d("Conv2dSiLU", x, w, bias, opts, func(_ int, p []float64) { block(p, p, p) })
 	}
-	block := siluBlock
-	if lowest(x, w, bias) == Float32 { // the conv's output's precision, which SiLU keeps
-		block = siluBlock32
-	}
-	return tp.conv2d("Conv2dSiLU", x, w, bias, opts, func(p []float64) { block(p, p, p) })
+	convCheckRank4("Conv2dSiLU", x, w)
+	g := conv2dGeom(x.shape, w.shape, opts)
+	y := tp.alloc(numel(g.yShape()))
+	sg := tp.newSiLUSigma(prec, len(y))
+	z := tp.conv2d("Conv2dSiLU", x, w, bias, opts, func(off int, p []float64) { sg.forward(off, y[off:off+len(p)], p) })
+	return tp.siluRecord(z, tp.make(z.shape, y), sg)
 }
 
 // conv2dGeom returns the geometry of Conv2d for input and weight shapes x
@@ -206,9 +213,9 @@ func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 
 // convFwd records y = conv(x, w) + bias for the geometry g, with post
 // (unless nil) applied to each piece of outputs as convForwardKernel
-// applies it: only where the tape does not record, since what it records
-// is the conv alone.
-func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(y []float64)) *Tensor {
+// applies it. What it records is the conv alone: post may change y only
+// where the tape does not record.
+func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []float64)) *Tensor {
 	g.prec = lowest(x, w)
 	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
 	var b []float64
@@ -358,8 +365,9 @@ func (g *convGeom) convSamples() int {
 // two give the same bits.
 //
 // post, unless nil, is applied to each piece of samples' outputs once they
-// are written, while they are in cache (Conv2dSiLU's activation).
-func convForwardKernel(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
+// are written, while they are in cache (Conv2dSiLU's activation), with the
+// piece's offset in y.
+func convForwardKernel(y, x, w, b []float64, g *convGeom, post func(off int, y []float64)) {
 	if g.shallow32() {
 		convForwardShallow32(y, x, w, b, g, post)
 		return
@@ -375,7 +383,7 @@ func convForwardKernel(y, x, w, b []float64, g *convGeom, post func(y []float64)
 // independent and run concurrently in pieces of convSamples, each computed
 // by the same calls on any number of cores: the pieces' column matrices
 // side by side, [c·kh·kw, samples·p·q], times the weight.
-func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
+func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(off int, y []float64)) {
 	og, cg := g.o/g.groups, g.c/g.groups
 	kk := cg * g.kh * g.kw // the depth of each group's product
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
@@ -384,7 +392,7 @@ func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(y []float64)
 		if ns == 1 {
 			convForwardSample(y[lo*ys:hi*ys], x[lo*xs:hi*xs], w, b, g)
 			if post != nil {
-				post(y[lo*ys : hi*ys])
+				post(lo*ys, y[lo*ys:hi*ys])
 			}
 			return
 		}
@@ -410,7 +418,7 @@ func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(y []float64)
 			}
 		}
 		if post != nil {
-			post(y[lo*ys : hi*ys])
+			post(lo*ys, y[lo*ys:hi*ys])
 		}
 		convColPool.Put(cbuf)
 		convColPool.Put(obuf)

@@ -434,12 +434,12 @@ func gridPlane[T float32 | float64](grid []T, gstride int, img []float64, istrid
 
 // convForwardInPlace is convForwardKernel with the products reading the
 // padded input in place.
-func convForwardInPlace(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
+func convForwardInPlace(y, x, w, b []float64, g *convGeom, post func(off int, y []float64)) {
 	ys := g.o * g.pq()
 	convForwardGrid(x, w, b, g, func(lo, hi int, out []float64, gr convGrid) {
 		gr.outputs(out, y[lo*ys:hi*ys], g, hi-lo, true)
 		if post != nil {
-			post(y[lo*ys : hi*ys])
+			post(lo*ys, y[lo*ys:hi*ys])
 		}
 	})
 }
@@ -459,7 +459,7 @@ func (g *convGeom) shallow32() bool {
 // outputs of a row of the grid, 32 at a time, for eight channels at a
 // time, summed in float32 as gemmGrid sums them and written, with the
 // bias, straight to y (sconvRows8x32), so the same bits.
-func convForwardShallow32(y, x, w, b []float64, g *convGeom, post func(y []float64)) {
+func convForwardShallow32(y, x, w, b []float64, g *convGeom, post func(off int, y []float64)) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
 	xs, pq, ys := g.c*g.h*g.w, g.pq(), g.o*g.pq()
 	blocks := (og + 7) / 8
@@ -506,7 +506,7 @@ func convForwardShallow32(y, x, w, b []float64, g *convGeom, post func(y []float
 			}
 		}
 		if post != nil {
-			post(y[lo*ys : hi*ys])
+			post(lo*ys, y[lo*ys:hi*ys])
 		}
 	})
 }

@@ -510,6 +510,17 @@ func TestConv2dSiLU(t *testing.T) {
 				xl2 := x.Detach()
 				gx2 := tp2.Grad([]*Tensor{tp2.SiLU(tp2.Conv2d(xl2, w, b, c.o))}, []*Tensor{xl2}, GradOptions{})[0]
 				equalBits(t, what+" gradient", gx.Data(), gx2.Data())
+				// Second order, as score matching takes it: ∇_w of ‖∇ₓ Σ y‖²,
+				// through SiLU's σ (kept or recomputed) and its derivatives.
+				wl, wl2 := w.Detach(), w.Detach()
+				second := func(tp *Tape, y, xl, wl *Tensor) []float64 {
+					gx := tp.Grad([]*Tensor{y}, []*Tensor{xl}, GradOptions{CreateGraph: true})[0]
+					return tp.Grad([]*Tensor{tp.Sum(tp.Square(gx))}, []*Tensor{wl}, GradOptions{})[0].Data()
+				}
+				tp3, tp4 := NewTape(), NewTape()
+				xl3, xl4 := x.Detach(), x.Detach()
+				equalBits(t, what+" second order", second(tp3, tp3.Conv2dSiLU(xl3, wl, b, c.o), xl3, wl),
+					second(tp4, tp4.SiLU(tp4.Conv2d(xl4, wl2, b, c.o)), xl4, wl2))
 			}
 		}
 	}
