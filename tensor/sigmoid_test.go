@@ -238,7 +238,7 @@ func TestSiLUBlock32(t *testing.T) {
 			t.Fatalf("x = %v: SiLU = %v, want %v", x, y[i], x*want)
 		}
 	}
-	for n := range 41 {
+	for n := range 81 {
 		x := xs[:n]
 		s, y := make([]float64, n+1), make([]float64, n+1)
 		s[n], y[n] = 7, 7
@@ -273,7 +273,7 @@ func TestSiLUGradBlock32(t *testing.T) {
 		t.Skip("σ in float32 needs AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(9, 14))
-	for n := range 41 {
+	for n := range 81 {
 		x, g := make([]float64, n), make([]float64, n)
 		for i := range x {
 			x[i], g[i] = 30*rng.NormFloat64(), rng.NormFloat64()
