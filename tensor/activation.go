@@ -216,6 +216,13 @@ func siluD4(x, s float64) float64 {
 // SiLU⁗ built from ops, so that every order follows. The products are
 // rounded in the order the unfused ops rounded them.
 func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
+	if k == 1 && tp.sums != nil { // a first-order Grad, not recorded
+		var s []float64
+		if !sg.f32 {
+			s = sg.get()
+		}
+		return tp.sums.lazySiLU(g, x, s)
+	}
 	d := tp.make(x.shape, tp.alloc(len(x.data)))
 	if k == 1 && sg.f32 { // σ recomputed, not read
 		parallelFor(len(d.data), func(lo, hi int) { siluGradBlock32(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi]) })

@@ -227,8 +227,16 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 	if bias != nil {
 		ins = append(ins, bias)
 	}
-	return tp.record(y, ins, func(gy *Tensor, need []bool) []*Tensor {
+	y = tp.record(y, ins, func(gy *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, len(ins))
+		if tp.sums.isSiLU(gy) { // y went through a SiLU: its gradient is lazy
+			if need[0] && !need[1] && (bias == nil || !need[2]) {
+				if gs[0] = tp.convAdjSiLU(gy, w, g); gs[0] != nil {
+					return gs
+				}
+			}
+			tp.sums.hand(tp, gy)
+		}
 		if need[0] {
 			gs[0] = tp.convAdj(gy, w, nil, g)
 		}
@@ -240,6 +248,40 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 		}
 		return gs
 	})
+	tp.takesLazy(y)
+	return y
+}
+
+// convAdjSiLU is convAdj (unrecorded, without a bias) of a lazy SiLU
+// gradient gy, computed a piece at a time as the adjoint pads it, where
+// the adjoint runs as a forward conv reading its grid in place (flipped or
+// phased), the same bits as convAdj of gy written whole; else nil, gy left
+// as it was.
+func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
+	g.prec = lowest(gy, w)
+	f, ok := g.flipped()
+	phased := false
+	if ok {
+		ok = !f.shallow32() && f.forwardInPlace() // convForwardKernel's choice for f
+	} else if f, ok = g.phased(); ok {
+		phased, ok = true, f.forwardInPlace()
+	}
+	if !ok {
+		return nil
+	}
+	l, _ := tp.sums.takeSiLU(gy)
+	src := convSource{silu: l}
+	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
+	x.prec = g.prec // convAdj's op's
+	if phased {
+		convAdjointPhased(x.data, src, w.data, nil, &g, &f)
+		return x
+	}
+	wf := convGetCol(len(w.data))
+	convFlip((*wf)[:len(w.data)], w.data, &g)
+	convForwardInPlace(x.data, src, (*wf)[:len(w.data)], nil, &f, nil)
+	convColPool.Put(wf)
+	return x
 }
 
 // convAdj records x = convᵀ(y, w) + bias: the adjoint of the conv of
@@ -373,7 +415,7 @@ func convForwardKernel(y, x, w, b []float64, g *convGeom, post func(off int, y [
 		return
 	}
 	if g.forwardInPlace() {
-		convForwardInPlace(y, x, w, b, g, post)
+		convForwardInPlace(y, convSource{x: x}, w, b, g, post)
 		return
 	}
 	convForwardIm2col(y, x, w, b, g, post)
@@ -466,7 +508,7 @@ func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
 		return
 	}
 	if f, ok := g.phased(); ok {
-		convAdjointPhased(x, y, w, b, g, &f)
+		convAdjointPhased(x, convSource{x: y}, w, b, g, &f)
 		return
 	}
 	if g.inPlace() {
@@ -540,8 +582,9 @@ func (g *convGeom) phased() (f convGeom, ok bool) {
 }
 
 // convAdjointPhased writes x = convᵀ(y, w) + b through g's phased
-// convolution f.
-func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
+// convolution f. y is computed (a lazy SiLU gradient) only where f reads
+// its grid in place.
+func convAdjointPhased(x []float64, y convSource, w, b []float64, g, f *convGeom) {
 	wf := convGetCol(len(w))
 	wp := (*wf)[:len(w)]
 	convFlip(wp, w, g)
@@ -554,7 +597,10 @@ func convAdjointPhased(x, y, w, b []float64, g, f *convGeom) {
 		zs := f.o * f.pq()
 		zb := convGetCol(g.n * zs)
 		z := (*zb)[:g.n*zs]
-		convForwardKernel(z, y, wp, nil, f, nil)
+		if y.silu != nil {
+			panic("tensor: convAdjointPhased: a computed source where f pads no grid")
+		}
+		convForwardKernel(z, y.x, wp, nil, f, nil)
 		xs := g.c * g.h * g.w
 		parallelFor(g.n, func(lo, hi int) {
 			convInterleave(x[lo*xs:hi*xs], g, f, b, z[lo*zs:], zs, f.pq(), f.q)

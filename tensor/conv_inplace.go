@@ -434,7 +434,7 @@ func gridPlane[T float32 | float64](grid []T, gstride int, img []float64, istrid
 
 // convForwardInPlace is convForwardKernel with the products reading the
 // padded input in place.
-func convForwardInPlace(y, x, w, b []float64, g *convGeom, post func(off int, y []float64)) {
+func convForwardInPlace(y []float64, x convSource, w, b []float64, g *convGeom, post func(off int, y []float64)) {
 	ys := g.o * g.pq()
 	convForwardGrid(x, w, b, g, func(lo, hi int, out []float64, gr convGrid) {
 		gr.outputs(out, y[lo*ys:hi*ys], g, hi-lo, true)
@@ -520,11 +520,51 @@ type shallowBufs struct {
 
 var shallowPool = sync.Pool{New: func() any { return new(shallowBufs) }}
 
+// convSource is the input a convolution pads into its grid: x itself, or,
+// where silu is set, a SiLU's lazy gradient g·SiLU′(z) (gradSums), written
+// a piece of samples at a time into a buffer that the padding then reads
+// while it is in cache, rather than whole by a pass of its own and read
+// back from memory.
+type convSource struct {
+	x    []float64
+	silu *siluLazy
+}
+
+// piece returns the source's values [lo, hi): x's own, or the lazy
+// gradient's written into buf, which the caller holds while it reads them
+// (sourcePool; nil where silu is).
+func (src convSource) piece(lo, hi int, buf *[]float64) []float64 {
+	if src.silu == nil {
+		return src.x[lo:hi]
+	}
+	d := grow(buf, hi-lo)
+	src.silu.into(d, lo, hi)
+	return d
+}
+
+// buf returns a buffer for piece from sourcePool where the source is
+// computed, else nil; put gives it back.
+func (src convSource) buf() *[]float64 {
+	if src.silu == nil {
+		return nil
+	}
+	return sourcePool.Get().(*[]float64)
+}
+
+func (src convSource) put(buf *[]float64) {
+	if buf != nil {
+		sourcePool.Put(buf)
+	}
+}
+
+// sourcePool holds the buffers of convSource's computed pieces.
+var sourcePool = sync.Pool{New: func() any { return new([]float64) }}
+
 // convForwardGrid computes conv(x, w) + b for geometry g in pieces of
 // samples, reading the padded input in place, and hands each piece's
 // output, on the grid, to emit: output (o, i, j) of sample lo + s is
 // out[o·ld + s·plane + i·ws + j] with ld = (hi − lo)·plane.
-func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out []float64, gr convGrid)) {
+func convForwardGrid(x convSource, w, b []float64, g *convGeom, emit func(lo, hi int, out []float64, gr convGrid)) {
 	og, kk := g.o/g.groups, g.rows()/g.groups
 	xs := g.c * g.h * g.w
 	gr := g.grid()
@@ -542,7 +582,9 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 			size := gr.size(g, m) + 31 // the last partial panel of columns reads 31 values past a row
 			gbuf := conv32Pool.Get().(*[]float32)
 			in := grow(gbuf, size)
-			gr.pad32(in, x[lo*xs:hi*xs], g, m)
+			sbuf := x.buf()
+			gr.pad32(in, x.piece(lo*xs, hi*xs, sbuf), g, m)
+			x.put(sbuf)
 			var pos []int // the outputs' grid positions, where most are not outputs
 			if g.atOutputs() {
 				posp = convOffPool.Get().(*[]int)
@@ -571,7 +613,9 @@ func convForwardGrid(x, w, b []float64, g *convGeom, emit func(lo, hi int, out [
 			}
 			pbuf = convGetCol(gr.size(g, m))
 			in := (*pbuf)[:gr.size(g, m)]
-			gr.pad(in, x[lo*xs:hi*xs], g, m)
+			sbuf := x.buf()
+			gr.pad(in, x.piece(lo*xs, hi*xs, sbuf), g, m)
+			x.put(sbuf)
 			for gi := range g.groups {
 				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, out[gi*og*ld:(gi+1)*og*ld])
 			}

@@ -62,7 +62,7 @@ func TestConvInPlaceSameBits(t *testing.T) {
 					}
 					want, got := make([]float64, len(y)), make([]float64, len(y))
 					convForwardIm2col(want, x, w, bo, &g, nil)
-					convForwardInPlace(got, x, w, bo, &g, nil)
+					convForwardInPlace(got, convSource{x: x}, w, bo, &g, nil)
 					equalBits(t, fmt.Sprintf("%v %s n=%d bias %v: forward", prec, gc.name, n, withBias), got, want)
 					if g.shallow32() {
 						shallow++

@@ -27,9 +27,10 @@ type Tape struct {
 // (a nil entry means zero). It is written with the tape's ops, so when Grad
 // records it the result can be differentiated again.
 type node struct {
-	out *Tensor
-	ins []*Tensor
-	vjp func(g *Tensor, need []bool) []*Tensor
+	out  *Tensor
+	ins  []*Tensor
+	vjp  func(g *Tensor, need []bool) []*Tensor
+	lazy bool // vjp takes a lazy SiLU gradient (gradSums) as it comes
 }
 
 // NewTape returns an empty recording tape. The zero Tape is one too.
@@ -107,6 +108,17 @@ func (tp *Tape) record(out *Tensor, ins []*Tensor, vjp func(g *Tensor, need []bo
 	tp.nodes = append(tp.nodes, node{out: out, ins: ins, vjp: vjp})
 	out.tape, out.gen, out.node = tp, tp.gen, len(tp.nodes)
 	return out
+}
+
+// takesLazy marks the op that made out as one whose vjp takes a lazy SiLU
+// gradient itself (gradSums.takeSiLU), or writes it (gradSums.hand).
+func (tp *Tape) takesLazy(out *Tensor) {
+	if tp == nil {
+		return
+	}
+	if i := tp.nodeOf(out); i >= 0 {
+		tp.nodes[i].lazy = true
+	}
 }
 
 // nodeOf returns the index of the op that made t on this tape's live graph,
