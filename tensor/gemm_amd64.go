@@ -31,6 +31,9 @@ func sgemmRow128At(k int, a, b *float32, off *int, c *float64, init *float64)
 func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float64)
 
 //go:noescape
+func sgemmRows4x32At(k int, a, b *float32, off *int, c *float64, ldc, n, h int, init *float64)
+
+//go:noescape
 func posScatter(c *float64, ldc int, pos *int, w int, tile *float64)
 
 //go:noescape

@@ -36,6 +36,10 @@ func sgemmRow16At(k int, a, b *float32, off *int, c *float64, n int, init *float
 	panic("tensor: no sgemm kernel in this build")
 }
 
+func sgemmRows4x32At(k int, a, b *float32, off *int, c *float64, ldc, n, h int, init *float64) {
+	panic("tensor: no sgemm kernel in this build")
+}
+
 func posScatter(c *float64, ldc int, pos *int, w int, tile *float64) {
 	panic("tensor: no sgemm kernel in this build")
 }

@@ -376,18 +376,22 @@ func TestPackTransposedFloat32(t *testing.T) {
 // rounds them to float32 as the grid holds them) on C filled with the
 // initial rows (gemmGrid sets C from them): rows that overlap, more than
 // one depth and column block, partial panels of rows and columns, initial
-// rows given and zero; rows past the last whole 6-row panel (one at a time,
-// 128 columns a step and the last 1–16 under masks), with C's rows wider
-// than the product and nothing written outside it. Planted: the row
-// kernel's eighth 16 columns summing the seventh's B, its tail storing the
-// last eight columns under the first eight's mask, and its tail's initial
-// value left out of the last eight columns — each failed.
+// rows given and zero; rows past the last whole 6-row panel (one or two
+// at a time, 128 columns a step and the last 1–16 under masks; three or
+// four through the 4-row kernel, 32 columns a step, the last block under
+// masks), with C's rows wider than the product and nothing written outside
+// it. Planted: the row kernel's eighth 16 columns summing the seventh's B,
+// its tail storing the last eight columns under the first eight's mask,
+// and its tail's initial value left out of the last eight columns; the
+// 4-row kernel's later depth blocks setting C instead of adding to it, and
+// its last eight columns stored under the first eight's mask — each
+// failed.
 func TestGemmGridSameBits(t *testing.T) {
 	if !haveAVX512 {
 		t.Skip("no AVX-512 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 8))
-	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 7}, {32, 225, 512}, {13, 1100, 300}, {64, 33, 9}, {2, 141, 300}, {1, 5, 9}, {7, 300, 20}, {3, 128, 288}, {5, 40, 10}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 32, 7}, {32, 225, 512}, {13, 1100, 300}, {64, 33, 9}, {2, 141, 300}, {1, 5, 9}, {7, 300, 20}, {3, 128, 288}, {5, 40, 10}, {9, 70, 100}, {10, 32, 600}, {4, 257, 31}, {64, 33, 600}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		span := 3*k + n + 31
 		b := randSlice(rng, span)
