@@ -721,18 +721,31 @@ func interleaveRow2(row, ev, od []float64) {
 // phase; with stride 1, the kernel flipped with its channel axes swapped.
 func convFlip(wf, w []float64, g *convGeom) {
 	og, cg, phases := g.o/g.groups, g.c/g.groups, g.sh*g.sw
-	th, tw := g.kh/g.sh, g.kw/g.sw
+	th, tw, kk := g.kh/g.sh, g.kw/g.sw, g.kh*g.kw
+	// Where each tap of a phase comes from in its kernel, worked out once
+	// per phase rather than per pair of channels (a sampler flips every
+	// adjoint's weight at every step: 2.6 ns a value this way before).
+	var tab [64]int
+	idx := tab[:0]
+	if th*tw > len(tab) {
+		idx = make([]int, 0, th*tw)
+	}
 	for gi := range g.groups {
 		for r := range g.sh {
 			for rv := range g.sw {
+				idx = idx[:0]
+				for t := range th {
+					for tt := range tw {
+						idx = append(idx, (r+g.sh*(th-1-t))*g.kw+rv+g.sw*(tw-1-tt))
+					}
+				}
 				for c := range cg {
+					dst := wf[((gi*phases+r*g.sw+rv)*cg+c)*og*th*tw:][:og*th*tw]
 					for o := range og {
-						dst := wf[(((gi*phases+r*g.sw+rv)*cg+c)*og+o)*th*tw:][:th*tw]
-						src := w[((gi*og+o)*cg+c)*g.kh*g.kw:]
-						for t := range th {
-							for tt := range tw {
-								dst[t*tw+tt] = src[(r+g.sh*(th-1-t))*g.kw+rv+g.sw*(tw-1-tt)]
-							}
+						src := w[((gi*og+o)*cg+c)*kk:][:kk]
+						d := dst[o*th*tw:][:len(idx)]
+						for i, s := range idx {
+							d[i] = src[s]
 						}
 					}
 				}
