@@ -51,6 +51,22 @@ func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n in
 	copyRowsAVX512(&dst[0], &src[0], rows, n, dstStride, srcStride)
 }
 
+// copyPlanesAVX512 is in conv_amd64.s.
+//
+//go:noescape
+func copyPlanesAVX512(dst, src *float64, rows, n, dstStride, srcStride, planes, dstPlane, srcPlane int)
+
+// copyPlanes is copyRows for planes planes, dstPlane and srcPlane apart.
+func copyPlanes(dst []float64, dstStride, dstPlane int, src []float64, srcStride, srcPlane, planes, rows, n int) {
+	if !haveAVX512 || planes == 0 || rows == 0 || n == 0 {
+		copyPlanesGo(dst, dstStride, dstPlane, src, srcStride, srcPlane, planes, rows, n)
+		return
+	}
+	_ = dst[(planes-1)*dstPlane+(rows-1)*dstStride+n-1]
+	_ = src[(planes-1)*srcPlane+(rows-1)*srcStride+n-1]
+	copyPlanesAVX512(&dst[0], &src[0], rows, n, dstStride, srcStride, planes, dstPlane, srcPlane)
+}
+
 // cvtRows32AVX512 is in conv_amd64.s.
 //
 //go:noescape

@@ -426,3 +426,59 @@ mpnext:
 mpdone:
 	VZEROUPPER
 	RET
+
+// func copyPlanesAVX512(dst, src *float64, rows, n, dstStride, srcStride, planes, dstPlane, srcPlane int)
+// copyRowsAVX512 for planes planes, plane k's rows at dst + k·dstPlane and
+// src + k·srcPlane: a piece's output planes in one call, where a call per
+// plane of 3–8 short rows cost more than its copy.
+TEXT ·copyPlanesAVX512(SB), NOSPLIT, $0-72
+	ROWS8($3)
+	MOVQ planes+48(FP), R10
+	MOVQ dstPlane+56(FP), R11
+	MOVQ srcPlane+64(FP), R12
+	SHLQ $3, R11
+	SHLQ $3, R12
+	MOVQ BX, R13 // rows a plane
+	TESTQ R13, R13
+	JZ pdone
+	TESTQ R10, R10
+	JZ pdone
+	// from a plane's end to the next plane's start
+	MOVQ R13, AX
+	IMULQ R8, AX
+	SUBQ AX, R11
+	MOVQ R13, AX
+	IMULQ R9, AX
+	SUBQ AX, R12
+
+pplane:
+	MOVQ R13, BX
+
+prow:
+	XORQ AX, AX
+	MOVQ DX, CX
+
+pvec:
+	TESTQ CX, CX
+	JZ ptail
+	VMOVUPD (SI)(AX*1), Z0
+	VMOVUPD Z0, (DI)(AX*1)
+	ADDQ $64, AX
+	DECQ CX
+	JMP pvec
+
+ptail:
+	VMOVUPD.Z (SI)(AX*1), K1, Z0
+	VMOVUPD Z0, K1, (DI)(AX*1)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ BX
+	JNZ prow
+	ADDQ R12, SI
+	ADDQ R11, DI
+	DECQ R10
+	JNZ pplane
+
+pdone:
+	VZEROUPPER
+	RET

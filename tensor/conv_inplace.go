@@ -239,6 +239,13 @@ func splitRowGo(ev, od []float32, pairs []float64) {
 	}
 }
 
+// copyPlanesGo is copyPlanes in Go.
+func copyPlanesGo(dst []float64, dstStride, dstPlane int, src []float64, srcStride, srcPlane, planes, rows, n int) {
+	for k := range planes {
+		copyRows(dst[k*dstPlane:], dstStride, src[k*srcPlane:], srcStride, rows, n)
+	}
+}
+
 // copyRowsGo is copyRows in Go.
 func copyRowsGo(dst []float64, dstStride int, src []float64, srcStride, rows, n int) {
 	for r := range rows {
@@ -410,6 +417,17 @@ func (gr convGrid) outputs(grid, y []float64, g *convGeom, ns int, back bool) {
 // float32 where grid is; back from float64 grids only).
 func gridOutputs[T float32 | float64](gr convGrid, grid []T, y []float64, g *convGeom, ns int, back bool) {
 	pq, ld := g.pq(), ns*gr.plane
+	if g64, ok := any(grid).([]float64); ok && ns > 0 {
+		// A channel's planes for all the samples in one call.
+		for o := range g.o {
+			if back {
+				copyPlanes(y[o*pq:], g.q, g.o*pq, g64[o*ld:], gr.ws, gr.plane, ns, g.p, g.q)
+			} else {
+				copyPlanes(g64[o*ld:], gr.ws, gr.plane, y[o*pq:], g.q, g.o*pq, ns, g.p, g.q)
+			}
+		}
+		return
+	}
 	for s := range ns {
 		for o := range g.o {
 			gridPlane(grid[o*ld+s*gr.plane:], gr.ws, y[(s*g.o+o)*pq:], g.q, g.p, g.q, back)

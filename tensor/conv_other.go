@@ -34,3 +34,8 @@ func padPhases32(dst []float32, phase, hs, ws int, img []float64, w, ymax, xmax,
 func mergePlane2(x, p []float64, masks []uint16, h, w, pstride, ld, fp, fq, ph, pw int, bias *float64) bool {
 	return false
 }
+
+// copyPlanes is copyRows for planes planes, dstPlane and srcPlane apart.
+func copyPlanes(dst []float64, dstStride, dstPlane int, src []float64, srcStride, srcPlane, planes, rows, n int) {
+	copyPlanesGo(dst, dstStride, dstPlane, src, srcStride, srcPlane, planes, rows, n)
+}
