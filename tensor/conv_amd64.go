@@ -35,11 +35,6 @@ func mergeRow(pairs, ev, od []float64) {
 	mergePairs(&pairs[0], &ev[0], &od[0], len(ev))
 }
 
-// copyRowsAVX512 is copyRows in conv_amd64.s.
-//
-//go:noescape
-func copyRowsAVX512(dst, src *float64, rows, n, dstStride, srcStride int)
-
 // copyRows copies n values from src[r·srcStride:] to dst[r·dstStride:] for
 // each r < rows: with AVX-512 where the CPU has it, else a copy per row.
 func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n int) {
@@ -48,7 +43,7 @@ func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n in
 		return
 	}
 	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1]
-	copyRowsAVX512(&dst[0], &src[0], rows, n, dstStride, srcStride)
+	copyPlanesAVX512(&dst[0], &src[0], rows, n, dstStride, srcStride, 1, 0, 0)
 }
 
 // copyPlanesAVX512 is in conv_amd64.s.

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// ROWS8 loads the arguments of copyRowsAVX512 and cvtRows32AVX512 (dst
+// ROWS8 loads the arguments of copyPlanesAVX512 and cvtRows32AVX512 (dst
 // DI, src SI, rows BX, the strides in bytes: dstStride R8, shifted left by
 // dshift, and srcStride R9) and sets K1 to the last n mod 8 values of a
 // row and DX to a row's whole vectors of eight. (Defined before the first
@@ -182,45 +182,11 @@ mdone:
 	VZEROUPPER
 	RET
 
-// func copyRowsAVX512(dst, src *float64, rows, n, dstStride, srcStride int)
-// Copies n values from src + r·srcStride to dst + r·dstStride for each
-// r < rows: a grid's short rows (3 to 28 values in the conv energy), which
-// a memmove per row spends more on calling than on copying. Eight values a
-// step, the last 0–7 under a mask.
-TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
-	ROWS8($3)
-	TESTQ BX, BX
-	JZ cdone
-
-crow:
-	XORQ AX, AX
-	MOVQ DX, CX
-
-cvec:
-	TESTQ CX, CX
-	JZ ctail
-	VMOVUPD (SI)(AX*1), Z0
-	VMOVUPD Z0, (DI)(AX*1)
-	ADDQ $64, AX
-	DECQ CX
-	JMP cvec
-
-ctail:
-	VMOVUPD.Z (SI)(AX*1), K1, Z0
-	VMOVUPD Z0, K1, (DI)(AX*1)
-	ADDQ R9, SI
-	ADDQ R8, DI
-	DECQ BX
-	JNZ crow
-
-cdone:
-	VZEROUPPER
-	RET
-
 // func cvtRows32AVX512(dst *float32, src *float64, rows, n, dstStride, srcStride int)
-// copyRowsAVX512 into float32: dst[r·dstStride + j] = float32(src[r·srcStride
-// + j]) for r < rows, j < n, rounding as the float32 products' packing
-// does. Eight values a step, the last 0–7 under a mask.
+// One plane of copyPlanesAVX512 into float32: dst[r·dstStride + j] =
+// float32(src[r·srcStride + j]) for r < rows, j < n, rounding as the
+// float32 products' packing does. Eight values a step, the last 0–7 under
+// a mask.
 TEXT ·cvtRows32AVX512(SB), NOSPLIT, $0-48
 	ROWS8($2)
 	TESTQ BX, BX
@@ -428,9 +394,12 @@ mpdone:
 	RET
 
 // func copyPlanesAVX512(dst, src *float64, rows, n, dstStride, srcStride, planes, dstPlane, srcPlane int)
-// copyRowsAVX512 for planes planes, plane k's rows at dst + k·dstPlane and
-// src + k·srcPlane: a piece's output planes in one call, where a call per
-// plane of 3–8 short rows cost more than its copy.
+// Copies n values from src + k·srcPlane + r·srcStride to dst + k·dstPlane +
+// r·dstStride for each plane k < planes and row r < rows: a grid's short
+// rows (3 to 28 values in the conv energy), which a memmove per row spends
+// more on calling than on copying, and a piece's planes in one call, where
+// a call per plane of 3–8 rows cost more than its copy. Eight values a
+// step, the last 0–7 under a mask.
 TEXT ·copyPlanesAVX512(SB), NOSPLIT, $0-72
 	ROWS8($3)
 	MOVQ planes+48(FP), R10

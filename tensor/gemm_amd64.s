@@ -259,13 +259,18 @@ aloop:
 	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7; \
 	VPXORD Z8, Z8, Z8; VPXORD Z9, Z9, Z9; VPXORD Z10, Z10, Z10; VPXORD Z11, Z11, Z11
 
-// FMAS6x32 takes one step of the sum over p: the six values of A's packed
-// column at SI (advanced past them), broadcast, times B's row in Z12–Z13.
-#define FMAS6x32 \
+// FMAS4x32 adds to Z0–Z7 the step's products of the first four values of
+// A's packed column at SI, broadcast, with B's row in Z12–Z13.
+#define FMAS4x32 \
 	VBROADCASTSS (SI), Z14; VBROADCASTSS 4(SI), Z15; \
 	FMAROW512(Z14, Z0, Z1); FMAROW512(Z15, Z2, Z3); \
 	VBROADCASTSS 8(SI), Z14; VBROADCASTSS 12(SI), Z15; \
-	FMAROW512(Z14, Z4, Z5); FMAROW512(Z15, Z6, Z7); \
+	FMAROW512(Z14, Z4, Z5); FMAROW512(Z15, Z6, Z7)
+
+// FMAS6x32 takes one step of the sum over p: the six values of A's packed
+// column at SI (advanced past them), broadcast, times B's row in Z12–Z13.
+#define FMAS6x32 \
+	FMAS4x32; \
 	VBROADCASTSS 16(SI), Z14; VBROADCASTSS 20(SI), Z15; \
 	FMAROW512(Z14, Z8, Z9); FMAROW512(Z15, Z10, Z11); \
 	ADDQ $24, SI
@@ -1376,14 +1381,7 @@ r4loop:
 	MOVQ (R9), AX
 	VMOVUPS (DI)(AX*4), Z12
 	VMOVUPS 64(DI)(AX*4), Z13
-	VBROADCASTSS (SI), Z14
-	VBROADCASTSS 4(SI), Z15
-	FMAROW512(Z14, Z0, Z1)
-	FMAROW512(Z15, Z2, Z3)
-	VBROADCASTSS 8(SI), Z14
-	VBROADCASTSS 12(SI), Z15
-	FMAROW512(Z14, Z4, Z5)
-	FMAROW512(Z15, Z6, Z7)
+	FMAS4x32
 	ADDQ $16, SI
 	ADDQ $8, R9
 	DECQ CX
