@@ -180,18 +180,18 @@
 // its rows back as whole runs. A float32 product with AVX-512 over more
 // than a few taps pads into a float32 buffer that its kernel reads where it
 // lies, rounding each value once as it is padded, and takes the rows past
-// its whole 6-row panels (a layer's last few output channels) one at a time;
-// on a small map, where most grid positions are no output, it computes at
-// the outputs' positions only, six positions by 32 channels at a time; a
-// shallow stride-1 conv (at most 32 terms a sum: a first layer) writes its
-// outputs where they go, eight channels by 32 columns at a time. All give
-// the same sums. Stride-2 grids are written, and stride-2 adjoints put back
-// together from their phases, a whole image plane per kernel call.
-// Conv2dSiLU is SiLU(Conv2d): on a tape that does not record, SiLU runs on
-// each piece of outputs while it is in cache. The others pack the runs into panels, rounding there,
-// which gives the same values. Elsewhere (OpenBLAS in float64, gonum, or a
-// layer whose phase grid wastes too much) it is im2col; both give the same
-// bits. A stride-1 conv's adjoint (its input gradient, and a stride-1
+// its whole 6-row panels (a layer's last few output channels) four at a
+// time where there are three or four, else one at a time; on a small map,
+// where many grid positions are no output, it computes at the outputs'
+// positions only, six positions by 32 channels at a time; a shallow
+// stride-1 conv (at most 32 terms a sum: a first layer) writes its outputs
+// where they go, eight channels by 32 columns at a time. All give the same
+// sums. Stride-2 grids are written, and stride-2 adjoints put back together
+// from their phases, a whole image plane per kernel call. The others pack
+// the runs into panels, rounding there, which gives the same values.
+// Elsewhere (OpenBLAS in float64, gonum, or a layer whose phase grid
+// wastes too much) it is im2col; both give the same bits. A stride-1
+// conv's adjoint (its input gradient, and a stride-1
 // ConvTranspose2d) is computed as the forward conv of the output gradient
 // with the weight flipped in space and its channel axes swapped, so that
 // it too reads its input in place (unless it has fewer than 8 input
@@ -200,7 +200,13 @@
 // a multiple of the stride is one stride-1 conv of all the stride's phases
 // at once (the sub-pixel form), interleaved into the image. Both sum each
 // element in another order than col2im would (tested against it within
-// the sums' rounding).
+// the sums' rounding). Conv2dSiLU is SiLU(Conv2d), SiLU run on each piece
+// of outputs while it is in cache (in place on a tape that does not
+// record; recording, into SiLU's own output, the same two ops recorded).
+// In a first-order Grad a SiLU's gradient is not written whole where the
+// convolution before it needs only its input's gradient: that
+// convolution's flipped or phased adjoint computes it a piece at a time as
+// it pads it (the same kernels, the same bits).
 //
 // Three ops close the family under differentiation, for one geometry: the
 // conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight
