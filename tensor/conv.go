@@ -222,7 +222,7 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 	if bias != nil {
 		b = bias.data
 	}
-	convForwardKernel(y.data, x.data, w.data, b, &g, post)
+	convForwardKernel(y.data, convSource{x: x.data}, w.data, b, &g, post)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -259,28 +259,13 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 // as it was.
 func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
 	g.prec = lowest(gy, w)
-	f, ok := g.flipped()
-	phased := false
-	if ok {
-		ok = !f.shallow32() && f.forwardInPlace() // convForwardKernel's choice for f
-	} else if f, ok = g.phased(); ok {
-		phased, ok = true, f.forwardInPlace()
-	}
-	if !ok {
+	if !g.adjointPadsGrid() {
 		return nil
 	}
 	l, _ := tp.sums.takeSiLU(gy)
-	src := convSource{silu: l}
 	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
 	x.prec = g.prec // convAdj's op's
-	if phased {
-		convAdjointPhased(x.data, src, w.data, nil, &g, &f)
-		return x
-	}
-	wf := convGetCol(len(w.data))
-	convFlip((*wf)[:len(w.data)], w.data, &g)
-	convForwardInPlace(x.data, src, (*wf)[:len(w.data)], nil, &f, nil)
-	convColPool.Put(wf)
+	convAdjointKernel(x.data, convSource{silu: l}, w.data, nil, &g)
 	return x
 }
 
@@ -293,7 +278,7 @@ func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
 	if bias != nil {
 		b = bias.data
 	}
-	convAdjointKernel(x.data, y.data, w.data, b, &g)
+	convAdjointKernel(x.data, convSource{x: y.data}, w.data, b, &g)
 	ins := []*Tensor{y, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -403,22 +388,48 @@ func (g *convGeom) convSamples() int {
 }
 
 // convForwardKernel writes y = conv(x, w) + b for geometry g; b may be nil:
-// in place (conv_inplace.go) where g.forwardInPlace, else through im2col. The
-// two give the same bits.
+// in place (conv_inplace.go) where g.padsGrid, else straight into y for a
+// shallow float32 layer, else through im2col. They give the same bits. x
+// may be computed (a lazy SiLU gradient) only where g.padsGrid.
 //
 // post, unless nil, is applied to each piece of samples' outputs once they
 // are written, while they are in cache (Conv2dSiLU's activation), with the
 // piece's offset in y.
-func convForwardKernel(y, x, w, b []float64, g *convGeom, post func(off int, y []float64)) {
+func convForwardKernel(y []float64, x convSource, w, b []float64, g *convGeom, post func(off int, y []float64)) {
+	if g.padsGrid() {
+		convForwardInPlace(y, x, w, b, g, post)
+		return
+	}
 	if g.shallow32() {
-		convForwardShallow32(y, x, w, b, g, post)
+		convForwardShallow32(y, x.plain(), w, b, g, post)
 		return
 	}
-	if g.forwardInPlace() {
-		convForwardInPlace(y, convSource{x: x}, w, b, g, post)
-		return
+	convForwardIm2col(y, x.plain(), w, b, g, post)
+}
+
+// padsGrid says whether convForwardKernel computes g through its padded
+// grid (convForwardGrid), which is where its input may be computed.
+func (g *convGeom) padsGrid() bool { return !g.shallow32() && g.forwardInPlace() }
+
+// adjointPadsGrid says whether convAdjointKernel computes g's adjoint as a
+// forward conv through its padded grid (flipped or phased), which is where
+// its output gradient may be computed.
+func (g *convGeom) adjointPadsGrid() bool {
+	if f, ok := g.flipped(); ok {
+		return f.padsGrid()
 	}
-	convForwardIm2col(y, x, w, b, g, post)
+	f, ok := g.phased()
+	return ok && f.forwardInPlace()
+}
+
+// withFlipped calls do with the weight of the forward conv that computes
+// g's adjoint (convFlip), in a pooled buffer.
+func withFlipped(w []float64, g *convGeom, do func(wf []float64)) {
+	buf := convGetCol(len(w))
+	wf := (*buf)[:len(w)]
+	convFlip(wf, w, g)
+	do(wf)
+	convColPool.Put(buf)
 }
 
 // convForwardIm2col is convForwardKernel through im2col. Samples are
@@ -498,24 +509,22 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 // convAdjointKernel writes x = convᵀ(y, w) + b for geometry g; b ([c]) may
 // be nil: as a forward conv where flipped or phased applies (each element
 // summed in its own order), else with the column rows added back in place
-// where g.inPlace, else through col2im (those two give the same bits).
-func convAdjointKernel(x, y, w, b []float64, g *convGeom) {
+// where g.inPlace, else through col2im (those two give the same bits). y
+// may be computed (a lazy SiLU gradient) only where g.adjointPadsGrid.
+func convAdjointKernel(x []float64, y convSource, w, b []float64, g *convGeom) {
 	if f, ok := g.flipped(); ok {
-		wf := convGetCol(len(w))
-		convFlip((*wf)[:len(w)], w, g)
-		convForwardKernel(x, y, (*wf)[:len(w)], b, &f, nil)
-		convColPool.Put(wf)
+		withFlipped(w, g, func(wf []float64) { convForwardKernel(x, y, wf, b, &f, nil) })
 		return
 	}
 	if f, ok := g.phased(); ok {
-		convAdjointPhased(x, convSource{x: y}, w, b, g, &f)
+		convAdjointPhased(x, y, w, b, g, &f)
 		return
 	}
 	if g.inPlace() {
-		convAdjointInPlace(x, y, w, b, g)
+		convAdjointInPlace(x, y.plain(), w, b, g)
 		return
 	}
-	convAdjointCol2im(x, y, w, b, g)
+	convAdjointCol2im(x, y.plain(), w, b, g)
 }
 
 // flipped returns the convolution that computes g's adjoint as a forward
@@ -585,29 +594,24 @@ func (g *convGeom) phased() (f convGeom, ok bool) {
 // convolution f. y is computed (a lazy SiLU gradient) only where f reads
 // its grid in place.
 func convAdjointPhased(x []float64, y convSource, w, b []float64, g, f *convGeom) {
-	wf := convGetCol(len(w))
-	wp := (*wf)[:len(w)]
-	convFlip(wp, w, g)
-	if f.forwardInPlace() { // interleaved straight from each piece's output grid
-		convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
-			ld := (hi - lo) * gr.plane
-			convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, out, gr.plane, ld, gr.ws)
-		})
-	} else {
+	withFlipped(w, g, func(wp []float64) {
+		if f.forwardInPlace() { // interleaved straight from each piece's output grid
+			convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
+				ld := (hi - lo) * gr.plane
+				convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, out, gr.plane, ld, gr.ws)
+			})
+			return
+		}
 		zs := f.o * f.pq()
 		zb := convGetCol(g.n * zs)
 		z := (*zb)[:g.n*zs]
-		if y.silu != nil {
-			panic("tensor: convAdjointPhased: a computed source where f pads no grid")
-		}
-		convForwardKernel(z, y.x, wp, nil, f, nil)
+		convForwardKernel(z, y, wp, nil, f, nil)
 		xs := g.c * g.h * g.w
 		parallelFor(g.n, func(lo, hi int) {
 			convInterleave(x[lo*xs:hi*xs], g, f, b, z[lo*zs:], zs, f.pq(), f.q)
 		})
 		convColPool.Put(zb)
-	}
-	convColPool.Put(wf)
+	})
 }
 
 // convInterleave writes x [n, c, h, w] (plus the bias b, unless nil) from

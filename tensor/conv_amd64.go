@@ -38,12 +38,7 @@ func mergeRow(pairs, ev, od []float64) {
 // copyRows copies n values from src[r·srcStride:] to dst[r·dstStride:] for
 // each r < rows: with AVX-512 where the CPU has it, else a copy per row.
 func copyRows(dst []float64, dstStride int, src []float64, srcStride, rows, n int) {
-	if !haveAVX512 || rows == 0 || n == 0 {
-		copyRowsGo(dst, dstStride, src, srcStride, rows, n)
-		return
-	}
-	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1]
-	copyPlanesAVX512(&dst[0], &src[0], rows, n, dstStride, srcStride, 1, 0, 0)
+	copyPlanes(dst, dstStride, 0, src, srcStride, 0, 1, rows, n)
 }
 
 // copyPlanesAVX512 is in conv_amd64.s.

@@ -242,7 +242,7 @@ func splitRowGo(ev, od []float32, pairs []float64) {
 // copyPlanesGo is copyPlanes in Go.
 func copyPlanesGo(dst []float64, dstStride, dstPlane int, src []float64, srcStride, srcPlane, planes, rows, n int) {
 	for k := range planes {
-		copyRows(dst[k*dstPlane:], dstStride, src[k*srcPlane:], srcStride, rows, n)
+		copyRowsGo(dst[k*dstPlane:], dstStride, src[k*srcPlane:], srcStride, rows, n)
 	}
 }
 
@@ -553,31 +553,28 @@ type convSource struct {
 	silu *siluLazy
 }
 
-// piece returns the source's values [lo, hi): x's own, or the lazy
-// gradient's written into buf, which the caller holds while it reads them
-// (sourcePool; nil where silu is).
-func (src convSource) piece(lo, hi int, buf *[]float64) []float64 {
+// with calls do with the source's values [lo, hi): x's own, or the lazy
+// gradient's written into a pooled buffer, held while do reads them.
+func (src convSource) with(lo, hi int, do func(v []float64)) {
 	if src.silu == nil {
-		return src.x[lo:hi]
+		do(src.x[lo:hi])
+		return
 	}
+	buf := sourcePool.Get().(*[]float64)
 	d := grow(buf, hi-lo)
 	src.silu.into(d, lo, hi)
-	return d
+	do(d)
+	sourcePool.Put(buf)
 }
 
-// buf returns a buffer for piece from sourcePool where the source is
-// computed, else nil; put gives it back.
-func (src convSource) buf() *[]float64 {
-	if src.silu == nil {
-		return nil
+// plain returns x, for the kernels that read their input where it lies; it
+// panics where the source is computed (a caller that did not check
+// padsGrid or adjointPadsGrid).
+func (src convSource) plain() []float64 {
+	if src.silu != nil {
+		panic("tensor: a computed convolution input where no grid is padded")
 	}
-	return sourcePool.Get().(*[]float64)
-}
-
-func (src convSource) put(buf *[]float64) {
-	if buf != nil {
-		sourcePool.Put(buf)
-	}
+	return src.x
 }
 
 // sourcePool holds the buffers of convSource's computed pieces.
@@ -605,9 +602,7 @@ func convForwardGrid(x convSource, w, b []float64, g *convGeom, emit func(lo, hi
 			size := gr.size(g, m) + 31 // the last partial panel of columns reads 31 values past a row
 			gbuf := conv32Pool.Get().(*[]float32)
 			in := grow(gbuf, size)
-			sbuf := x.buf()
-			gr.pad32(in, x.piece(lo*xs, hi*xs, sbuf), g, m)
-			x.put(sbuf)
+			x.with(lo*xs, hi*xs, func(v []float64) { gr.pad32(in, v, g, m) })
 			var pos []int // the outputs' grid positions, where most are not outputs
 			if g.atOutputs() {
 				posp = convOffPool.Get().(*[]int)
@@ -636,9 +631,7 @@ func convForwardGrid(x convSource, w, b []float64, g *convGeom, emit func(lo, hi
 			}
 			pbuf = convGetCol(gr.size(g, m))
 			in := (*pbuf)[:gr.size(g, m)]
-			sbuf := x.buf()
-			gr.pad(in, x.piece(lo*xs, hi*xs, sbuf), g, m)
-			x.put(sbuf)
+			x.with(lo*xs, hi*xs, func(v []float64) { gr.pad(in, v, g, m) })
 			for gi := range g.groups {
 				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, out[gi*og*ld:(gi+1)*og*ld])
 			}

@@ -216,7 +216,7 @@ func TestConvAdjointAsForward(t *testing.T) {
 			for i := range got {
 				got[i] = math.NaN() // every element must be written
 			}
-			convAdjointKernel(got, y, w, b, &g)
+			convAdjointKernel(got, convSource{x: y}, w, b, &g)
 			convAdjointCol2im(want, y, w, b, &g)
 			convAdjointCol2im(bound, abs(y), abs(w), abs(b), &g)
 			for i := range want {
