@@ -136,9 +136,11 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 // already written by sg.forward.
 func (tp *Tape) siluRecord(x, y *Tensor, sg *siluSigma) *Tensor {
 	sg.x = x.data
-	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
+	y = tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.siluGrad(g, x, sg, 1)}
 	})
+	tp.takesLazy(y, takesConv)
+	return y
 }
 
 // siluSigma is σ(x) for a SiLU's input x: kept by the forward pass, or

@@ -39,6 +39,16 @@ type convGeom struct {
 	dh, dw         int
 	groups         int
 	prec           Precision // of the products: set by each op from its operands
+	serial         bool      // run on the calling goroutine: a piece of a lazy adjoint (convLazy)
+}
+
+// chunked is chunked for g's kernels: on one core where g is serial.
+func (g *convGeom) chunked(n, chunk int, fn func(c, lo, hi int)) {
+	if g.serial {
+		chunkedOn(1, n, chunk, fn)
+		return
+	}
+	chunked(n, chunk, fn)
 }
 
 func (g *convGeom) xShape() []int { return []int{g.n, g.c, g.h, g.w} }
@@ -248,7 +258,7 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 		}
 		return gs
 	})
-	tp.takesLazy(y)
+	tp.takesLazy(y, takesSiLU)
 	return y
 }
 
@@ -256,16 +266,25 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 // gradient gy, computed a piece at a time as the adjoint pads it, where
 // the adjoint runs as a forward conv reading its grid in place (flipped or
 // phased), the same bits as convAdj of gy written whole; else nil, gy left
-// as it was.
+// as it was. A large adjoint is itself left lazy (convLazy) where gy's
+// gradient was not one.
 func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
 	g.prec = lowest(gy, w)
 	if !g.adjointPadsGrid() {
 		return nil
 	}
 	l, _ := tp.sums.takeSiLU(gy)
+	if n := g.n * g.c * g.h * g.w; l.gl == nil && n >= convLazyValues {
+		x := &Tensor{shape: g.xShape(), prec: g.prec} // convAdj's op's
+		wf := tp.alloc(len(w.data))
+		convFlip(wf, w.data, &g)
+		tp.sums.lazyConv(x, &convLazy{src: convSource{silu: l}, wf: wf, g: g})
+		return x
+	}
 	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
 	x.prec = g.prec // convAdj's op's
 	convAdjointKernel(x.data, convSource{silu: l}, w.data, nil, &g)
+	tp.sums.done(l)
 	return x
 }
 
@@ -441,7 +460,7 @@ func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(off int, y [
 	kk := cg * g.kh * g.kw // the depth of each group's product
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
 	ns := g.convSamples()
-	chunked(g.n, ns, func(_, lo, hi int) {
+	g.chunked(g.n, ns, func(_, lo, hi int) {
 		if ns == 1 {
 			convForwardSample(y[lo*ys:hi*ys], x[lo*xs:hi*xs], w, b, g)
 			if post != nil {
@@ -512,12 +531,8 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 // where g.inPlace, else through col2im (those two give the same bits). y
 // may be computed (a lazy SiLU gradient) only where g.adjointPadsGrid.
 func convAdjointKernel(x []float64, y convSource, w, b []float64, g *convGeom) {
-	if f, ok := g.flipped(); ok {
-		withFlipped(w, g, func(wf []float64) { convForwardKernel(x, y, wf, b, &f, nil) })
-		return
-	}
-	if f, ok := g.phased(); ok {
-		convAdjointPhased(x, y, w, b, g, &f)
+	if g.adjointForward() {
+		withFlipped(w, g, func(wf []float64) { convAdjointForward(x, y, wf, b, g) })
 		return
 	}
 	if g.inPlace() {
@@ -525,6 +540,28 @@ func convAdjointKernel(x []float64, y convSource, w, b []float64, g *convGeom) {
 		return
 	}
 	convAdjointCol2im(x, y.plain(), w, b, g)
+}
+
+// adjointForward says whether g's adjoint runs as a forward conv, flipped
+// or phased (convAdjointForward).
+func (g *convGeom) adjointForward() bool {
+	if _, ok := g.flipped(); ok {
+		return true
+	}
+	_, ok := g.phased()
+	return ok
+}
+
+// convAdjointForward writes x = convᵀ(y, w) + b as the forward conv that
+// computes it, flipped or phased, given its weight wf (convFlip of w);
+// g.adjointForward.
+func convAdjointForward(x []float64, y convSource, wf, b []float64, g *convGeom) {
+	if f, ok := g.flipped(); ok {
+		convForwardKernel(x, y, wf, b, &f, nil)
+		return
+	}
+	f, _ := g.phased()
+	convAdjointPhased(x, y, wf, b, g, &f)
 }
 
 // flipped returns the convolution that computes g's adjoint as a forward
@@ -545,7 +582,7 @@ func (g *convGeom) flipped() (f convGeom, ok bool) {
 	f = convGeom{
 		n: g.n, c: g.o, h: g.p, w: g.q, o: g.c, p: g.h, q: g.w,
 		kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: ph, pw: pw, dh: g.dh, dw: g.dw,
-		groups: g.groups, prec: g.prec,
+		groups: g.groups, prec: g.prec, serial: g.serial,
 	}
 	ok = ph >= 0 && pw >= 0 && g.p+2*ph-(g.kh-1)*g.dh == g.h && g.q+2*pw-(g.kw-1)*g.dw == g.w
 	// A float32 grid's product (gemmGrid) takes the rows past its 6-row
@@ -586,32 +623,30 @@ func (g *convGeom) phased() (f convGeom, ok bool) {
 	return convGeom{
 		n: g.n, c: g.o, h: g.p, w: g.q, o: g.sh * g.sw * g.c, p: g.p + th - 1, q: g.q + tw - 1,
 		kh: th, kw: tw, sh: 1, sw: 1, ph: th - 1, pw: tw - 1, dh: 1, dw: 1,
-		groups: g.groups, prec: g.prec,
+		groups: g.groups, prec: g.prec, serial: g.serial,
 	}, true
 }
 
 // convAdjointPhased writes x = convᵀ(y, w) + b through g's phased
-// convolution f. y is computed (a lazy SiLU gradient) only where f reads
-// its grid in place.
-func convAdjointPhased(x []float64, y convSource, w, b []float64, g, f *convGeom) {
-	withFlipped(w, g, func(wp []float64) {
-		if f.forwardInPlace() { // interleaved straight from each piece's output grid
-			convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
-				ld := (hi - lo) * gr.plane
-				convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, out, gr.plane, ld, gr.ws)
-			})
-			return
-		}
-		zs := f.o * f.pq()
-		zb := convGetCol(g.n * zs)
-		z := (*zb)[:g.n*zs]
-		convForwardKernel(z, y, wp, nil, f, nil)
-		xs := g.c * g.h * g.w
-		parallelFor(g.n, func(lo, hi int) {
-			convInterleave(x[lo*xs:hi*xs], g, f, b, z[lo*zs:], zs, f.pq(), f.q)
+// convolution f, given its weight wp (convFlip of w). y is computed (a
+// lazy SiLU gradient) only where f reads its grid in place.
+func convAdjointPhased(x []float64, y convSource, wp, b []float64, g, f *convGeom) {
+	if f.forwardInPlace() { // interleaved straight from each piece's output grid
+		convForwardGrid(y, wp, nil, f, func(lo, hi int, out []float64, gr convGrid) {
+			ld := (hi - lo) * gr.plane
+			convInterleave(x[lo*g.c*g.h*g.w:hi*g.c*g.h*g.w], g, f, b, out, gr.plane, ld, gr.ws)
 		})
-		convColPool.Put(zb)
+		return
+	}
+	zs := f.o * f.pq()
+	zb := convGetCol(g.n * zs)
+	z := (*zb)[:g.n*zs]
+	convForwardKernel(z, y, wp, nil, f, nil)
+	xs := g.c * g.h * g.w
+	parallelFor(g.n, func(lo, hi int) {
+		convInterleave(x[lo*xs:hi*xs], g, f, b, z[lo*zs:], zs, f.pq(), f.q)
 	})
+	convColPool.Put(zb)
 }
 
 // convInterleave writes x [n, c, h, w] (plus the bias b, unless nil) from
@@ -765,7 +800,7 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 	kk := cg * g.kh * g.kw
 	pq, xs, ys := g.pq(), g.c*g.h*g.w, g.o*g.pq()
 	ns := g.convSamples()
-	chunked(g.n, ns, func(_, lo, hi int) {
+	g.chunked(g.n, ns, func(_, lo, hi int) {
 		if ns == 1 && g.direct() {
 			xsmp, ysmp := x[lo*xs:(lo+1)*xs], y[lo*ys:(lo+1)*ys]
 			for gi := range g.groups {
@@ -827,7 +862,7 @@ func convWeightChunks(dw, part, x, y []float64, g *convGeom, chunk func(acc, x, 
 		clear(dw)
 		return
 	}
-	chunked(g.n, cs, func(c, lo, hi int) {
+	g.chunked(g.n, cs, func(c, lo, hi int) {
 		acc := dw
 		if chunks > 1 {
 			acc = part[c*nw : (c+1)*nw]

@@ -505,7 +505,7 @@ func convForwardShallow32(y, x, w, b []float64, g *convGeom, post func(off int, 
 		}
 	}
 	gr := g.grid()
-	chunked(g.n, gr.pieceSamples(g.n), func(_, lo, hi int) {
+	g.chunked(g.n, gr.pieceSamples(g.n), func(_, lo, hi int) {
 		m := hi - lo
 		gbuf := conv32Pool.Get().(*[]float32)
 		defer conv32Pool.Put(gbuf)
@@ -567,6 +567,17 @@ func (src convSource) with(lo, hi int, do func(v []float64)) {
 	sourcePool.Put(buf)
 }
 
+// from returns the source from value off on: a lazy adjoint's piece of
+// samples.
+func (src convSource) from(off int) convSource {
+	if src.silu == nil {
+		return convSource{x: src.x[off:]}
+	}
+	l := *src.silu
+	l.at += off
+	return convSource{silu: &l}
+}
+
 // plain returns x, for the kernels that read their input where it lies; it
 // panics where the source is computed (a caller that did not check
 // padsGrid or adjointPadsGrid).
@@ -590,7 +601,7 @@ func convForwardGrid(x convSource, w, b []float64, g *convGeom, emit func(lo, hi
 	gr := g.grid()
 	ns := gr.pieceSamples(g.n)
 	grid32 := g.grid32() // else the float64 grid's rows are packed
-	chunked(g.n, ns, func(_, lo, hi int) {
+	g.chunked(g.n, ns, func(_, lo, hi int) {
 		m := hi - lo
 		ld := m * gr.plane
 		obuf := convGetCol(g.o * ld)
@@ -660,7 +671,7 @@ func convAdjointInPlace(x, y, w, b []float64, g *convGeom) {
 	xs, ys := g.c*g.h*g.w, g.o*g.pq()
 	gr := g.grid()
 	ns := gr.pieceSamples(g.n)
-	chunked(g.n, ns, func(_, lo, hi int) {
+	g.chunked(g.n, ns, func(_, lo, hi int) {
 		m := hi - lo
 		ld := m * gr.plane
 		ybuf, cbuf, pbuf := convGetCol(g.o*ld), convGetCol(g.rows()*ld), convGetCol(gr.size(g, m))

@@ -206,7 +206,10 @@
 // In a first-order Grad a SiLU's gradient is not written whole where the
 // convolution before it needs only its input's gradient: that
 // convolution's flipped or phased adjoint computes it a piece at a time as
-// it pads it (the same kernels, the same bits).
+// it pads it (the same kernels, the same bits). A large adjoint that such a
+// gradient is taken of is not written whole either: the convolution that
+// pads the gradient computes that adjoint too, for the same piece of
+// samples, so neither reaches memory.
 //
 // Three ops close the family under differentiation, for one geometry: the
 // conv K(x, w), its adjoint Kᵀ(y, w) (the transposed conv), and the weight

@@ -342,51 +342,55 @@ func TestLazySiLUGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	s1 := ConvOptions{Padding: [2]int{1, 1}}
 	s2 := ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{2, 2}}
-	for _, prec := range []Precision{Float64, Float32} {
-		x := Randn(rng, 7, 2, 12, 12)
-		wa := Randn(rng, 8, 2, 3, 3).SetPrecision(prec)
-		wb := Randn(rng, 8, 8, 4, 4).SetPrecision(prec)
-		wc := Randn(rng, 4, 8, 3, 3).SetPrecision(prec)
-		ba := Randn(rng, 8).SetPrecision(prec)
-		for _, c := range []struct {
-			name string
-			loss func(tp *Tape, x *Tensor) (*Tensor, *Tensor) // the loss, and a SiLU's input
-		}{
-			{"stack", func(tp *Tape, x *Tensor) (*Tensor, *Tensor) {
-				z := tp.Conv2d(x, wa, ba, s1)
-				h := tp.Conv2dSiLU(tp.SiLU(z), wb, nil, s2)
-				h = tp.SiLU(tp.Conv2d(h, wc, nil, s2))
-				return tp.Sum(tp.Square(h)), z
-			}},
-			{"added", func(tp *Tape, x *Tensor) (*Tensor, *Tensor) {
-				z := tp.Conv2d(x, wa, nil, s1)
-				return tp.Add(tp.Sum(tp.Square(tp.SiLU(z))), tp.Sum(tp.Mul(z, z))), z
-			}},
-		} {
-			what := fmt.Sprintf("%s %v", c.name, prec)
-			tp := NewTape()
-			xl := x.Detach()
-			l, _ := c.loss(tp, xl)
-			got := tp.Grad([]*Tensor{l}, []*Tensor{xl}, GradOptions{})[0].Data()
-			tp2 := NewTape()
-			xl2 := x.Detach()
-			l2, _ := c.loss(tp2, xl2)
-			want := tp2.Grad([]*Tensor{l2}, []*Tensor{xl2, wa, wb, wc}, GradOptions{})[0].Data()
-			equalBits(t, what, got, want)
+	defer func(v int) { convLazyValues = v }(convLazyValues)
+	for _, lazy := range []int{convLazyValues, 0} { // every adjoint lazy too (convLazy)
+		convLazyValues = lazy
+		for _, prec := range []Precision{Float64, Float32} {
+			x := Randn(rng, 7, 2, 12, 12)
+			wa := Randn(rng, 8, 2, 3, 3).SetPrecision(prec)
+			wb := Randn(rng, 8, 8, 4, 4).SetPrecision(prec)
+			wc := Randn(rng, 4, 8, 3, 3).SetPrecision(prec)
+			ba := Randn(rng, 8).SetPrecision(prec)
+			for _, c := range []struct {
+				name string
+				loss func(tp *Tape, x *Tensor) (*Tensor, *Tensor) // the loss, and a SiLU's input
+			}{
+				{"stack", func(tp *Tape, x *Tensor) (*Tensor, *Tensor) {
+					z := tp.Conv2d(x, wa, ba, s1)
+					h := tp.Conv2dSiLU(tp.SiLU(z), wb, nil, s2)
+					h = tp.SiLU(tp.Conv2d(h, wc, nil, s2))
+					return tp.Sum(tp.Square(h)), z
+				}},
+				{"added", func(tp *Tape, x *Tensor) (*Tensor, *Tensor) {
+					z := tp.Conv2d(x, wa, nil, s1)
+					return tp.Add(tp.Sum(tp.Square(tp.SiLU(z))), tp.Sum(tp.Mul(z, z))), z
+				}},
+			} {
+				what := fmt.Sprintf("%s %v lazy adjoints from %d values", c.name, prec, lazy)
+				tp := NewTape()
+				xl := x.Detach()
+				l, _ := c.loss(tp, xl)
+				got := tp.Grad([]*Tensor{l}, []*Tensor{xl}, GradOptions{})[0].Data()
+				tp2 := NewTape()
+				xl2 := x.Detach()
+				l2, _ := c.loss(tp2, xl2)
+				want := tp2.Grad([]*Tensor{l2}, []*Tensor{xl2, wa, wb, wc}, GradOptions{})[0].Data()
+				equalBits(t, what, got, want)
 
-			// z's gradient requested too: written for the result, and
-			// its conv's vjp reads it as written.
-			tp3 := NewTape()
-			xl3 := x.Detach()
-			l3, z3 := c.loss(tp3, xl3)
-			gs := tp3.Grad([]*Tensor{l3}, []*Tensor{xl3, z3}, GradOptions{})
-			equalBits(t, what+" with z", gs[0].Data(), want)
-			tp4 := NewTape()
-			l4, z4 := c.loss(tp4, x.Detach())
-			gz := tp4.Grad([]*Tensor{l4}, []*Tensor{z4, wa}, GradOptions{})[0]
-			equalBits(t, what+" z's gradient", gs[1].Data(), gz.Data())
-			if gs[1].Precision() != gz.Precision() {
-				t.Fatalf("%s: z's gradient in %v, want %v", what, gs[1].Precision(), gz.Precision())
+				// z's gradient requested too: written for the result, and
+				// its conv's vjp reads it as written.
+				tp3 := NewTape()
+				xl3 := x.Detach()
+				l3, z3 := c.loss(tp3, xl3)
+				gs := tp3.Grad([]*Tensor{l3}, []*Tensor{xl3, z3}, GradOptions{})
+				equalBits(t, what+" with z", gs[0].Data(), want)
+				tp4 := NewTape()
+				l4, z4 := c.loss(tp4, x.Detach())
+				gz := tp4.Grad([]*Tensor{l4}, []*Tensor{z4, wa}, GradOptions{})[0]
+				equalBits(t, what+" z's gradient", gs[1].Data(), gz.Data())
+				if gs[1].Precision() != gz.Precision() {
+					t.Fatalf("%s: z's gradient in %v, want %v", what, gs[1].Precision(), gz.Precision())
+				}
 			}
 		}
 	}

@@ -30,8 +30,17 @@ type node struct {
 	out  *Tensor
 	ins  []*Tensor
 	vjp  func(g *Tensor, need []bool) []*Tensor
-	lazy bool // vjp takes a lazy SiLU gradient (gradSums) as it comes
+	lazy lazyKind // the lazy gradients (gradSums) vjp takes as they come
 }
+
+// lazyKind names the lazy gradients an op's vjp takes unwritten.
+type lazyKind uint8
+
+const (
+	takesNone lazyKind = iota
+	takesSiLU          // a SiLU's gradient: a convolution's vjp (convAdjSiLU)
+	takesConv          // a convolution's adjoint: a SiLU's vjp (lazySiLU)
+)
 
 // NewTape returns an empty recording tape. The zero Tape is one too.
 func NewTape() *Tape { return &Tape{free: map[int][][]float64{}} }
@@ -110,14 +119,15 @@ func (tp *Tape) record(out *Tensor, ins []*Tensor, vjp func(g *Tensor, need []bo
 	return out
 }
 
-// takesLazy marks the op that made out as one whose vjp takes a lazy SiLU
-// gradient itself (gradSums.takeSiLU), or writes it (gradSums.hand).
-func (tp *Tape) takesLazy(out *Tensor) {
+// takesLazy marks the op that made out as one whose vjp takes lazy
+// gradients of kind k itself (gradSums.takeSiLU, lazySiLU), or writes them
+// (gradSums.hand).
+func (tp *Tape) takesLazy(out *Tensor, k lazyKind) {
 	if tp == nil {
 		return
 	}
 	if i := tp.nodeOf(out); i >= 0 {
-		tp.nodes[i].lazy = true
+		tp.nodes[i].lazy = k
 	}
 }
 
