@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 
+from peertime import torch_env
+
 CASES = ["energy", "score", "dsm", "ssm", "langevin"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -42,7 +44,7 @@ def run_go(binary, threads, benchtime):
 
 
 def run_torch(threads, dtype, reps):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env = torch_env(threads)
     out = subprocess.run(
         [sys.executable, os.path.join(HERE, "torch_conv.py"), "--threads", str(threads), "--dtype", dtype,
          "--reps", str(reps)],

@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 
+from peertime import torch_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ALL = ["digits/pcd", "digits/dsm", "fashion/pcd", "fashion/dsm"]
@@ -51,7 +53,7 @@ def run_go(binary, threads, benchtime, cases, dtypes):
 
 
 def run_torch(threads, dtype, reps, cases, torchebm, passive):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env = torch_env(threads)
     if passive:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
     out = subprocess.run(

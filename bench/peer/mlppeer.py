@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 
+from peertime import torch_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DTYPES = ("float64", "float32")
@@ -35,7 +37,7 @@ def run_go(binary, threads, dtype, reps):
 
 
 def run_torch(threads, dtype, reps):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env = torch_env(threads)
     out = subprocess.run([sys.executable, os.path.join(HERE, "torch_mlp.py"), "--threads", str(threads),
                           "--dtype", dtype, "--reps", str(reps)],
                          check=True, capture_output=True, text=True, env=env, cwd=HERE).stdout

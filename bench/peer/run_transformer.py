@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from peertime import torch_env
+
 
 def go_times(binary, threads, benchtime, env):
     out = subprocess.run(
@@ -34,13 +36,9 @@ def go_times(binary, threads, benchtime, env):
 
 
 def torch_times(threads, dtype, reps, passive):
-    # torch.set_num_threads sizes PyTorch's own OpenMP pool only. Its Linear
-    # layers' products run in the system BLAS (Debian's torch: OpenBLAS's
-    # pthreads build), which takes its thread count from the environment and
-    # otherwise uses every core: without these, the "one-thread" peer ran its
-    # products on two (measured: train 129 ms against 218 with one).
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
+    # The BLAS threads (peertime.torch_env): without them the "one-thread"
+    # peer ran its products on two (measured: train 129 ms against 218).
+    env = torch_env(threads)
     if passive:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
     out = subprocess.run(
