@@ -79,6 +79,11 @@ func (tp *Tape) freeGraph() {
 
 func (tp *Tape) recording() bool { return tp != nil && !tp.paused && !tp.noGrad }
 
+// Records reports whether ops on tp are recorded for Grad: false for a nil
+// tape, a no-grad one, and inside Grad's own backward pass unless it
+// creates a graph.
+func (tp *Tape) Records() bool { return tp.recording() }
+
 // alloc returns n float64s whose contents are unspecified.
 func (tp *Tape) alloc(n int) []float64 {
 	if tp == nil {
