@@ -28,7 +28,7 @@ var _ Module = (*Sequential)(nil)
 // chunk, no faster and no slower). The values are the same: each of these layers computes a sample's outputs
 // from that sample alone, in an order that does not depend on the batch.
 func (s *Sequential) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	if sh := x.Shape(); len(sh) > 0 && sh[0] > 2*depthFirstProbe && !tp.Records() && s.sampleWise() {
+	if sh := x.Shape(); len(sh) > 0 && sh[0] > 2*depthFirstProbe && len(x.Data()) >= depthFirstInput && !tp.Records() && s.sampleWise() {
 		return s.forwardDepthFirst(tp, x)
 	}
 	y, _ := s.forward(tp, x)
@@ -56,6 +56,11 @@ func (s *Sequential) forward(tp *tensor.Tape, x *tensor.Tensor) (*tensor.Tensor,
 	}
 	return x, peak
 }
+
+// depthFirstInput is the fewest input values for which Forward splits a
+// batch: the probe's extra pass of calls is not worth it for small ones
+// (a 2-D energy's MLP on a thousand points).
+const depthFirstInput = 1 << 16
 
 // depthFirstProbe is the number of samples forwardDepthFirst runs first,
 // to find how many values per sample the layers write.

@@ -24,7 +24,7 @@ func TestSequentialDepthFirst(t *testing.T) {
 	if !net.sampleWise() {
 		t.Fatal("the conv energy is not taken as sample-wise")
 	}
-	x := tensor.Randn(rng, 70, 28*28)
+	x := tensor.Randn(rng, 90, 28*28) // 70,560 values: past depthFirstInput
 	for _, prec := range []tensor.Precision{tensor.Float64, tensor.Float32} {
 		SetPrecision(net, prec)
 		want, _ := net.forward(tensor.NewTape(), x)
