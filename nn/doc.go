@@ -14,6 +14,12 @@
 // energies: samplers need ∇ₓE and score matching its derivatives, which ReLU
 // does not have.
 //
+// Sequential runs a Conv2d and the SiLU after it as one op, and on a tape
+// that does not record (an accept test's energies) a large batch of
+// convolutions, activations and Linear layers depth-first: every layer on
+// a chunk of samples before the next chunk, so that activations stay in
+// cache. Both give the values the layers give one at a time.
+//
 // # Normalisation, dropout and spectral normalisation
 //
 // LayerNorm and GroupNorm follow PyTorch (biased variance, eps 1e-5 inside
