@@ -24,6 +24,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.dirname(HERE))
+from peertime import torch_env  # noqa: E402
 from torchebm_shim import DEFAULT  # noqa: E402
 
 CASES = "langevin_doublewell,hmc_doublewell,loss_cd10,loss_sm_exact,loss_sm_approx,loss_ssm5,loss_dsm"
@@ -73,7 +74,7 @@ def main():
     ebm = os.path.join(tmp, "ebm")
     subprocess.run(["go", "build", "-tags", a.tags, "-o", ebm, "./cmd/ebm"], cwd=ROOT, check=True)
     genv = dict(os.environ, GOMAXPROCS=str(a.threads))
-    penv = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    penv = torch_env(a.threads)
     if a.omp_passive:
         penv["OMP_WAIT_POLICY"] = "PASSIVE"
     times = {}  # (case, scale) -> {"goebm": [...], "torchebm": [...], "ratio": [...]}
