@@ -28,7 +28,7 @@ var _ Module = (*Sequential)(nil)
 // chunk, no faster and no slower). The values are the same: each of these layers computes a sample's outputs
 // from that sample alone, in an order that does not depend on the batch.
 func (s *Sequential) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	if sh := x.Shape(); len(sh) > 0 && sh[0] > 2*depthFirstProbe && len(x.Data()) >= depthFirstInput && !tp.Records() && s.sampleWise() {
+	if x.Rank() > 0 && x.Dim(0) > 2*depthFirstProbe && x.Len() >= depthFirstInput && !tp.Records() && s.sampleWise() {
 		return s.forwardDepthFirst(tp, x)
 	}
 	y, _ := s.forward(tp, x)
@@ -50,8 +50,8 @@ func (s *Sequential) forward(tp *tensor.Tape, x *tensor.Tensor) (*tensor.Tensor,
 		} else {
 			x = s.Layers[i].Forward(tp, x)
 		}
-		if rows := x.Shape()[0]; rows > 0 {
-			peak = max(peak, len(x.Data())/rows)
+		if x.Rank() > 0 && x.Dim(0) > 0 {
+			peak = max(peak, x.Len()/x.Dim(0))
 		}
 	}
 	return x, peak
