@@ -788,12 +788,24 @@ dreduce:
 
 // SMALLSTORE sets the first n (masks K1–K4, eight columns each) of C's 32
 // doubles at DX to the 32 widened sums of lo and hi plus the columns'
-// initial values in Z18–Z21, as the 6×32 kernel sets C.
-#define SMALLSTORE(ylo, lo, yhi, hi) \
+// initial values in Z18–Z21, as the 6×32 kernel sets C. ini is not read
+// (STORE4ROWS passes each row's; R4SET reads it).
+#define SMALLSTORE(ylo, lo, yhi, hi, ini) \
 	VCVTPS2PD ylo, Z11; VADDPD Z18, Z11, Z11; VMOVUPD Z11, K1, (DX); \
 	VEXTRACTF32X8 $1, lo, Y12; VCVTPS2PD Y12, Z12; VADDPD Z19, Z12, Z12; VMOVUPD Z12, K2, 64(DX); \
 	VCVTPS2PD yhi, Z11; VADDPD Z20, Z11, Z11; VMOVUPD Z11, K3, 128(DX); \
 	VEXTRACTF32X8 $1, hi, Y12; VCVTPS2PD Y12, Z12; VADDPD Z21, Z12, Z12; VMOVUPD Z12, K4, 192(DX)
+
+// STORE4ROWS finishes the first h ≤ 4 rows of a 4×32 block, whose sums are
+// in Z0–Z7 (two registers a row), with STORE, a row macro like SMALLSTORE
+// that writes at dst: rows 1–3 each stride bytes past the one before,
+// each row's initial values (Z16–Z19, where STORE reads them) passed as
+// ini; it jumps to done after row h.
+#define STORE4ROWS(STORE, h, stride, dst, done) \
+	STORE(Y0, Z0, Y1, Z1, Z16); CMPQ h, $2; JLT done; ADDQ stride, dst; \
+	STORE(Y2, Z2, Y3, Z3, Z17); CMPQ h, $3; JLT done; ADDQ stride, dst; \
+	STORE(Y4, Z4, Y5, Z5, Z18); CMPQ h, $4; JLT done; ADDQ stride, dst; \
+	STORE(Y6, Z6, Y7, Z7, Z19)
 
 // func sgemmSmall4x32(k int, a *float64, ars, ads int, b *float32, c *float64, ldc int, h, n int, init *float64)
 //
@@ -874,19 +886,7 @@ smallloop:
 	DECQ CX
 	JNZ smallloop
 
-	SMALLSTORE(Y0, Z0, Y1, Z1)
-	CMPQ BX, $2
-	JLT smalldone
-	ADDQ R8, DX
-	SMALLSTORE(Y2, Z2, Y3, Z3)
-	CMPQ BX, $3
-	JLT smalldone
-	ADDQ R8, DX
-	SMALLSTORE(Y4, Z4, Y5, Z5)
-	CMPQ BX, $4
-	JLT smalldone
-	ADDQ R8, DX
-	SMALLSTORE(Y6, Z6, Y7, Z7)
+	STORE4ROWS(SMALLSTORE, BX, R8, DX, smalldone)
 
 smalldone:
 	VZEROUPPER
@@ -1302,15 +1302,15 @@ psdone:
 // R4SET and R4ADD finish one row of sgemmRows4x32At's block: its 32
 // float32 sums in lo and hi (ylo, yhi their lower halves) widened, plus
 // the row's initial value broadcast in ini (R4SET) or plus C's values
-// (R4ADD), and stored at C's row at R13 under the column masks K1–K4 (the
-// 6×32 kernel's widen-and-add, so the same bits).
+// (R4ADD, which does not read ini), and stored at C's row at R13 under the
+// column masks K1–K4 (the 6×32 kernel's widen-and-add, so the same bits).
 #define R4SET(ylo, lo, yhi, hi, ini) \
 	VCVTPS2PD ylo, Z20; VADDPD ini, Z20, Z20; VMOVUPD Z20, K1, (R13); \
 	VEXTRACTF32X8 $1, lo, Y21; VCVTPS2PD Y21, Z21; VADDPD ini, Z21, Z21; VMOVUPD Z21, K2, 64(R13); \
 	VCVTPS2PD yhi, Z20; VADDPD ini, Z20, Z20; VMOVUPD Z20, K3, 128(R13); \
 	VEXTRACTF32X8 $1, hi, Y21; VCVTPS2PD Y21, Z21; VADDPD ini, Z21, Z21; VMOVUPD Z21, K4, 192(R13)
 
-#define R4ADD(ylo, lo, yhi, hi) \
+#define R4ADD(ylo, lo, yhi, hi, ini) \
 	VCVTPS2PD ylo, Z20; VMOVUPD.Z (R13), K1, Z22; VADDPD Z22, Z20, Z20; VMOVUPD Z20, K1, (R13); \
 	VEXTRACTF32X8 $1, lo, Y21; VCVTPS2PD Y21, Z21; VMOVUPD.Z 64(R13), K2, Z22; VADDPD Z22, Z21, Z21; VMOVUPD Z21, K2, 64(R13); \
 	VCVTPS2PD yhi, Z20; VMOVUPD.Z 128(R13), K3, Z22; VADDPD Z22, Z20, Z20; VMOVUPD Z20, K3, 128(R13); \
@@ -1390,35 +1390,11 @@ r4loop:
 	MOVQ DX, R13
 	TESTQ R10, R10
 	JZ r4add
-	R4SET(Y0, Z0, Y1, Z1, Z16)
-	CMPQ R12, $2
-	JLT r4next
-	ADDQ R8, R13
-	R4SET(Y2, Z2, Y3, Z3, Z17)
-	CMPQ R12, $3
-	JLT r4next
-	ADDQ R8, R13
-	R4SET(Y4, Z4, Y5, Z5, Z18)
-	CMPQ R12, $4
-	JLT r4next
-	ADDQ R8, R13
-	R4SET(Y6, Z6, Y7, Z7, Z19)
+	STORE4ROWS(R4SET, R12, R8, R13, r4next)
 	JMP r4next
 
 r4add:
-	R4ADD(Y0, Z0, Y1, Z1)
-	CMPQ R12, $2
-	JLT r4next
-	ADDQ R8, R13
-	R4ADD(Y2, Z2, Y3, Z3)
-	CMPQ R12, $3
-	JLT r4next
-	ADDQ R8, R13
-	R4ADD(Y4, Z4, Y5, Z5)
-	CMPQ R12, $4
-	JLT r4next
-	ADDQ R8, R13
-	R4ADD(Y6, Z6, Y7, Z7)
+	STORE4ROWS(R4ADD, R12, R8, R13, r4next)
 
 r4next:
 	ADDQ $128, DI
