@@ -807,6 +807,11 @@ dreduce:
 	STORE(Y4, Z4, Y5, Z5, Z18); CMPQ h, $4; JLT done; ADDQ stride, dst; \
 	STORE(Y6, Z6, Y7, Z7, Z19)
 
+// COLMASKS4 splits the low 32 bits of r (consumed) into the masks K1–K4
+// of 32 columns, eight a mask.
+#define COLMASKS4(r) \
+	KMOVW r, K1; SHRQ $8, r; KMOVW r, K2; SHRQ $8, r; KMOVW r, K3; SHRQ $8, r; KMOVW r, K4
+
 // func sgemmSmall4x32(k int, a *float64, ars, ads int, b *float32, c *float64, ldc int, h, n int, init *float64)
 //
 // Sets rows i < h ≤ 4 of C (row stride ldc) to init (n values, one a
@@ -853,13 +858,7 @@ rows3:
 	SHLQ CX, AX
 	DECQ AX
 	MOVQ R14, CX
-	KMOVW AX, K1
-	SHRQ $8, AX
-	KMOVW AX, K2
-	SHRQ $8, AX
-	KMOVW AX, K3
-	SHRQ $8, AX
-	KMOVW AX, K4
+	COLMASKS4(AX)
 	VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
 	VPXORD Z31, Z31, Z31
@@ -1193,13 +1192,7 @@ TEXT ·sconvRows8x32(SB), NOSPLIT, $0-96
 	MOVQ $1, AX
 	SHLQ CX, AX
 	DECQ AX
-	KMOVW AX, K1
-	SHRQ $8, AX
-	KMOVW AX, K2
-	SHRQ $8, AX
-	KMOVW AX, K3
-	SHRQ $8, AX
-	KMOVW AX, K4
+	COLMASKS4(AX)
 	MOVQ ystride+40(FP), R8
 	SHLQ $3, R8
 	MOVQ bias+48(FP), R10
@@ -1362,13 +1355,7 @@ r4block:
 	DECQ AX
 
 r4masks:
-	KMOVW AX, K1
-	SHRQ $8, AX
-	KMOVW AX, K2
-	SHRQ $8, AX
-	KMOVW AX, K3
-	SHRQ $8, AX
-	KMOVW AX, K4
+	COLMASKS4(AX)
 	VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4; VPXORD Z5, Z5, Z5; VPXORD Z6, Z6, Z6; VPXORD Z7, Z7, Z7
 	MOVQ k+0(FP), CX
