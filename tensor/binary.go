@@ -123,33 +123,33 @@ func (tp *Tape) binary(k binKind, a, b *Tensor, vjp func(g *Tensor, need []bool)
 		panic(fmt.Sprintf("tensor: %s: shapes %v and %v do not broadcast", binNames[k], a.shape, b.shape))
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	broadcastApply(k, out.data, shape, a.data, a.shape, b.data, b.shape)
+	broadcastApply(tp.Cores(), k, out.data, shape, a.data, a.shape, b.data, b.shape)
 	return tp.record(out, []*Tensor{a, b}, vjp)
 }
 
 // broadcastApply writes a ∘ b into dst of shape shape. The work is split
 // into runs along the last axis in which each operand is either contiguous
 // or a single repeated value.
-func broadcastApply(k binKind, dst []float64, shape []int, a []float64, as []int, b []float64, bs []int) {
+func broadcastApply(cores int, k binKind, dst []float64, shape []int, a []float64, as []int, b []float64, bs []int) {
 	n := len(dst)
 	if n == 0 {
 		return
 	}
 	switch {
 	case len(a) == n && len(b) == n:
-		parallelFor(n, func(lo, hi int) { runBinary(k, dst[lo:hi], a[lo:hi], 1, b[lo:hi], 1) })
+		parallelFor(cores, n, func(lo, hi int) { runBinary(k, dst[lo:hi], a[lo:hi], 1, b[lo:hi], 1) })
 		return
 	case len(b) == 1 && len(a) == n:
-		parallelFor(n, func(lo, hi int) { runBinary(k, dst[lo:hi], a[lo:hi], 1, b, 0) })
+		parallelFor(cores, n, func(lo, hi int) { runBinary(k, dst[lo:hi], a[lo:hi], 1, b, 0) })
 		return
 	case len(a) == 1 && len(b) == n:
-		parallelFor(n, func(lo, hi int) { runBinary(k, dst[lo:hi], a, 0, b[lo:hi], 1) })
+		parallelFor(cores, n, func(lo, hi int) { runBinary(k, dst[lo:hi], a, 0, b[lo:hi], 1) })
 		return
 	}
 	r := len(shape)
 	sa, sb := bstrides(as, shape), bstrides(bs, shape)
 	inner := shape[r-1]
-	parallelRows(n/inner, inner, func(r0, r1 int) {
+	parallelRows(cores, n/inner, inner, func(r0, r1 int) {
 		idx := make([]int, r-1)
 		rem := r0
 		for ax := r - 2; ax >= 0; ax-- {

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -39,16 +40,12 @@ type convGeom struct {
 	dh, dw         int
 	groups         int
 	prec           Precision // of the products: set by each op from its operands
-	serial         bool      // run on the calling goroutine: a piece of a lazy adjoint (convLazy)
+	cores          int       // the most its kernels run on: every core, then each op's tape's (1: a piece of a lazy adjoint, convLazy)
 }
 
-// chunked is chunked for g's kernels: on one core where g is serial.
+// chunked is chunked for g's kernels, on up to g.cores goroutines.
 func (g *convGeom) chunked(n, chunk int, fn func(c, lo, hi int)) {
-	if g.serial {
-		chunkedOn(1, n, chunk, fn)
-		return
-	}
-	chunked(n, chunk, fn)
+	chunked(g.cores, n, chunk, fn)
 }
 
 func (g *convGeom) xShape() []int { return []int{g.n, g.c, g.h, g.w} }
@@ -166,6 +163,7 @@ func conv2dGeom(x, w []int, opts ConvOptions) convGeom {
 		n: x[0], c: x[1], h: x[2], w: x[3],
 		o: w[0], kh: w[2], kw: w[3],
 		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
+		cores: runtime.GOMAXPROCS(0),
 	}
 	if g.c != w[1]*groups || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
 		panic(fmt.Sprintf("tensor: Conv2d: input %v, weight %v and %d groups do not fit", x, w, groups))
@@ -209,6 +207,7 @@ func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 		n: x[0], c: w[1] * groups, o: x[1], p: x[2], q: x[3],
 		kh: w[2], kw: w[3],
 		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
+		cores: runtime.GOMAXPROCS(0),
 	}
 	if w[0] != g.o || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
 		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %d groups do not fit", x, w, groups))
@@ -226,7 +225,7 @@ func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 // applies it. What it records is the conv alone: post may change y only
 // where the tape does not record.
 func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []float64)) *Tensor {
-	g.prec = lowest(x, w)
+	g.prec, g.cores = lowest(x, w), tp.Cores()
 	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
 	var b []float64
 	if bias != nil {
@@ -269,7 +268,7 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 // as it was. A large adjoint is itself left lazy (convLazy) where gy's
 // gradient was not one.
 func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
-	g.prec = lowest(gy, w)
+	g.prec, g.cores = lowest(gy, w), tp.Cores()
 	if !g.adjointPadsGrid() {
 		return nil
 	}
@@ -291,7 +290,7 @@ func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
 // convAdj records x = convᵀ(y, w) + bias: the adjoint of the conv of
 // geometry g applied to y [n, o, p, q], giving [n, c, h, w]; bias is [c].
 func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
-	g.prec = lowest(y, w)
+	g.prec, g.cores = lowest(y, w), tp.Cores()
 	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
 	var b []float64
 	if bias != nil {
@@ -324,7 +323,7 @@ func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
 // bilinear in x [n, c, h, w] and y [n, o, p, q]; its gradients are the conv
 // and its adjoint with the incoming gradient as weight.
 func (tp *Tape) convWeight(x, y *Tensor, g convGeom) *Tensor {
-	g.prec = lowest(x, y)
+	g.prec, g.cores = lowest(x, y), tp.Cores()
 	dw := tp.make(g.wShape(), tp.alloc(numel(g.wShape())))
 	cs := g.weightChunk()
 	chunks := (g.n + cs - 1) / cs
@@ -482,7 +481,7 @@ func convForwardIm2col(y, x, w, b []float64, g *convGeom, post func(off int, y [
 			beta = 1
 		}
 		for gi := range g.groups {
-			gemm(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, col[gi*kk*ld:], ld, beta, out[gi*og*ld:(gi+1)*og*ld])
+			gemm(g.cores, g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, col[gi*kk*ld:], ld, beta, out[gi*og*ld:(gi+1)*og*ld])
 		}
 		for s := lo; s < hi; s++ {
 			for o := range g.o {
@@ -518,7 +517,7 @@ func convForwardSample(ysmp, xsmp, w, b []float64, g *convGeom) {
 		beta = 1
 	}
 	for gi := range g.groups {
-		gemm(g.prec, false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
+		gemm(g.cores, g.prec, false, false, og, pq, kk, w[gi*og*kk:], kk, col[gi*kk*pq:], pq, beta, ysmp[gi*og*pq:(gi+1)*og*pq])
 	}
 	if buf != nil {
 		convColPool.Put(buf)
@@ -582,7 +581,7 @@ func (g *convGeom) flipped() (f convGeom, ok bool) {
 	f = convGeom{
 		n: g.n, c: g.o, h: g.p, w: g.q, o: g.c, p: g.h, q: g.w,
 		kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: ph, pw: pw, dh: g.dh, dw: g.dw,
-		groups: g.groups, prec: g.prec, serial: g.serial,
+		groups: g.groups, prec: g.prec, cores: g.cores,
 	}
 	ok = ph >= 0 && pw >= 0 && g.p+2*ph-(g.kh-1)*g.dh == g.h && g.q+2*pw-(g.kw-1)*g.dw == g.w
 	// A float32 grid's product (gemmGrid) takes the rows past its 6-row
@@ -623,7 +622,7 @@ func (g *convGeom) phased() (f convGeom, ok bool) {
 	return convGeom{
 		n: g.n, c: g.o, h: g.p, w: g.q, o: g.sh * g.sw * g.c, p: g.p + th - 1, q: g.q + tw - 1,
 		kh: th, kw: tw, sh: 1, sw: 1, ph: th - 1, pw: tw - 1, dh: 1, dw: 1,
-		groups: g.groups, prec: g.prec, serial: g.serial,
+		groups: g.groups, prec: g.prec, cores: g.cores,
 	}, true
 }
 
@@ -643,7 +642,7 @@ func convAdjointPhased(x []float64, y convSource, wp, b []float64, g, f *convGeo
 	z := (*zb)[:g.n*zs]
 	convForwardKernel(z, y, wp, nil, f, nil)
 	xs := g.c * g.h * g.w
-	parallelFor(g.n, func(lo, hi int) {
+	parallelFor(g.cores, g.n, func(lo, hi int) {
 		convInterleave(x[lo*xs:hi*xs], g, f, b, z[lo*zs:], zs, f.pq(), f.q)
 	})
 	convColPool.Put(zb)
@@ -804,7 +803,7 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 		if ns == 1 && g.direct() {
 			xsmp, ysmp := x[lo*xs:(lo+1)*xs], y[lo*ys:(lo+1)*ys]
 			for gi := range g.groups {
-				gemm(g.prec, true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, xsmp[gi*kk*pq:(gi+1)*kk*pq])
+				gemm(g.cores, g.prec, true, false, kk, pq, og, w[gi*og*kk:], kk, ysmp[gi*og*pq:], pq, 0, xsmp[gi*kk*pq:(gi+1)*kk*pq])
 			}
 		} else {
 			ld := (hi - lo) * pq
@@ -821,7 +820,7 @@ func convAdjointCol2im(x, y, w, b []float64, g *convGeom) {
 				}
 			}
 			for gi := range g.groups {
-				gemm(g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
+				gemm(g.cores, g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
 			}
 			for s := lo; s < hi; s++ {
 				xsmp := x[s*xs : (s+1)*xs]
@@ -922,11 +921,11 @@ func convWeightIm2col(acc, x, y []float64, lo, hi int, g *convGeom) {
 				if s0 == lo {
 					beta = 0
 				}
-				gemm(g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, col[gi*kk*ld:], ld, beta, a)
+				gemm(g.cores, g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, col[gi*kk*ld:], ld, beta, a)
 				continue
 			}
 			tr := (*tbuf)[:og*kk]
-			gemm(g.prec, false, true, kk, og, ld, col[gi*kk*ld:], ld, ym[gi*og*ld:], ld, 0, tr)
+			gemm(g.cores, g.prec, false, true, kk, og, ld, col[gi*kk*ld:], ld, ym[gi*og*ld:], ld, 0, tr)
 			if s0 == lo {
 				clear(a)
 			}

@@ -644,7 +644,7 @@ func convForwardGrid(x convSource, w, b []float64, g *convGeom, emit func(lo, hi
 			in := (*pbuf)[:gr.size(g, m)]
 			x.with(lo*xs, hi*xs, func(v []float64) { gr.pad(in, v, g, m) })
 			for gi := range g.groups {
-				gemmAt(g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, out[gi*og*ld:(gi+1)*og*ld])
+				gemmAt(g.cores, g.prec, false, false, og, ld, kk, w[gi*og*kk:], kk, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, out[gi*og*ld:(gi+1)*og*ld])
 			}
 		}
 		emit(lo, hi, out, gr)
@@ -680,7 +680,7 @@ func convAdjointInPlace(x, y, w, b []float64, g *convGeom) {
 		clear(ym)
 		gr.outputs(ym, y[lo*ys:hi*ys], g, m, false)
 		for gi := range g.groups {
-			gemm(g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
+			gemm(g.cores, g.prec, true, false, kk, ld, og, w[gi*og*kk:], kk, ym[gi*og*ld:], ld, 0, col[gi*kk*ld:(gi+1)*kk*ld])
 		}
 		clear(acc)
 		for r, o := range off {
@@ -739,7 +739,7 @@ func convWeightInPlace(acc, x, y []float64, lo, hi int, g *convGeom) {
 			beta = 0
 		}
 		for gi := range g.groups {
-			gemmAt(g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, acc[gi*og*kk:(gi+1)*og*kk])
+			gemmAt(g.cores, g.prec, false, true, og, kk, ld, ym[gi*og*ld:], ld, in, 0, off[gi*kk:(gi+1)*kk], beta, nil, acc[gi*og*kk:(gi+1)*og*kk])
 		}
 	})
 	convColPool.Put(pbuf)

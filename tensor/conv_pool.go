@@ -72,7 +72,7 @@ func (tp *Tape) separable(op string, x *Tensor, m *convSeparable) *Tensor {
 	planes := x.shape[0] * x.shape[1]
 	y := tp.make([]int{x.shape[0], x.shape[1], m.ho, m.wo}, tp.alloc(planes*m.ho*m.wo))
 	t := tp.alloc(planes * m.h * m.wo)
-	convSeparableKernel(y.data, t, x.data, m, planes, x.prec)
+	convSeparableKernel(tp.Cores(), y.data, t, x.data, m, planes, x.prec)
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.separable(op+" gradient", g, m.adjoint)}
 	})
@@ -81,12 +81,12 @@ func (tp *Tape) separable(op string, x *Tensor, m *convSeparable) *Tensor {
 // convSeparableKernel writes A·X·Bᵀ for each of the planes of x into y,
 // using t (planes·h·wo) for X·Bᵀ: one product over all planes' rows, then
 // one per plane, in fixed chunks of planes.
-func convSeparableKernel(y, t, x []float64, m *convSeparable, planes int, prec Precision) {
-	gemm(prec, false, true, planes*m.h, m.wo, m.w, x, m.w, m.b, m.w, 0, t)
+func convSeparableKernel(cores int, y, t, x []float64, m *convSeparable, planes int, prec Precision) {
+	gemm(cores, prec, false, true, planes*m.h, m.wo, m.w, x, m.w, m.b, m.w, 0, t)
 	in, out := m.h*m.wo, m.ho*m.wo
-	chunked(planes, convPlaneChunk, func(_, lo, hi int) {
+	chunked(cores, planes, convPlaneChunk, func(_, lo, hi int) {
 		for p := lo; p < hi; p++ {
-			gemm(prec, false, false, m.ho, m.wo, m.h, m.a, m.h, t[p*in:(p+1)*in], m.wo, 0, y[p*out:(p+1)*out])
+			gemm(cores, prec, false, false, m.ho, m.wo, m.h, m.a, m.h, t[p*in:(p+1)*in], m.wo, 0, y[p*out:(p+1)*out])
 		}
 	})
 }

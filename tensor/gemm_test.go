@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -511,8 +512,8 @@ func TestGemmInitSameBits(t *testing.T) {
 			for i := range m {
 				copy(want[i*n:(i+1)*n], init)
 			}
-			gemm(p, false, false, m, n, k, a, k, b, n, 1, want)
-			gemmAt(p, false, false, m, n, k, a, k, b, n, nil, 0, init, got)
+			gemm(runtime.GOMAXPROCS(0), p, false, false, m, n, k, a, k, b, n, 1, want)
+			gemmAt(runtime.GOMAXPROCS(0), p, false, false, m, n, k, a, k, b, n, nil, 0, init, got)
 			equalBits(t, fmt.Sprintf("%v m,n,k=%v", p, sz), got, want)
 		}
 	}

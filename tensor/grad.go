@@ -273,10 +273,10 @@ type sliceBand struct {
 
 // rows calls f with each run of values the band covers: the run's offset
 // in the whole tensor of shape and its values in the piece.
-func (b sliceBand) rows(shape []int, f func(at int, vals []float64)) {
+func (b sliceBand) rows(cores int, shape []int, f func(at int, vals []float64)) {
 	outer, n, inner := splitAt(shape, b.axis)
 	w := b.piece.shape[b.axis] * inner
-	parallelRows(outer, w, func(r0, r1 int) {
+	parallelRows(cores, outer, w, func(r0, r1 int) {
 		for o := r0; o < r1; o++ {
 			f((o*n+b.lo)*inner, b.piece.data[o*w:(o+1)*w])
 		}
@@ -308,7 +308,7 @@ func (s *gradSums) write(tp *Tape, t *Tensor) {
 			l.gl = nil
 		}
 		t.data = tp.alloc(numel(t.shape))
-		parallelFor(len(t.data), func(lo, hi int) { l.into(t.data[lo:hi], lo, hi) })
+		parallelFor(tp.Cores(), len(t.data), func(lo, hi int) { l.into(t.data[lo:hi], lo, hi) })
 		return
 	}
 	b, ok := s.band[t]
@@ -317,7 +317,7 @@ func (s *gradSums) write(tp *Tape, t *Tensor) {
 	}
 	delete(s.band, t)
 	t.data = tp.allocZero(numel(t.shape))
-	b.rows(t.shape, func(at int, vals []float64) { copy(t.data[at:], vals) })
+	b.rows(tp.Cores(), t.shape, func(at int, vals []float64) { copy(t.data[at:], vals) })
 }
 
 // add returns old + g (the same shape), made in place in whichever of the
@@ -337,12 +337,12 @@ func (s *gradSums) add(tp *Tape, old, g *Tensor) *Tensor {
 	}
 	s.write(tp, dst)
 	if b, ok := s.band[src]; ok {
-		b.rows(dst.shape, func(at int, vals []float64) { addTo(dst.data[at:at+len(vals)], vals) })
+		b.rows(tp.Cores(), dst.shape, func(at int, vals []float64) { addTo(dst.data[at:at+len(vals)], vals) })
 		s.release(src) // never written: nothing else holds it
 	} else {
 		lazy := s.lazy(src)
 		s.write(tp, src)
-		parallelFor(len(dst.data), func(lo, hi int) { addTo(dst.data[lo:hi], src.data[lo:hi]) })
+		parallelFor(tp.Cores(), len(dst.data), func(lo, hi int) { addTo(dst.data[lo:hi], src.data[lo:hi]) })
 		if lazy {
 			s.release(src) // nothing else holds it
 		}
@@ -375,7 +375,7 @@ func (s *gradSums) addSiLU(tp *Tape, old, g *Tensor) *Tensor {
 		dst = tp.make(other.shape, tp.alloc(len(other.data)))
 		s.owned[dst] = true
 	}
-	parallelFor(len(dst.data), func(lo, hi int) {
+	parallelFor(tp.Cores(), len(dst.data), func(lo, hi int) {
 		var buf [addSiLUBlock]float64
 		for b := lo; b < hi; b += addSiLUBlock {
 			e := min(hi, b+addSiLUBlock)
@@ -442,7 +442,7 @@ func (c *convLazy) into(d []float64, lo, hi int) {
 		panic(fmt.Sprintf("tensor: values [%d, %d) of a lazy adjoint do not bound samples of %d", lo, hi, xs))
 	}
 	g := c.g
-	g.n, g.serial = (hi-lo)/xs, true
+	g.n, g.cores = (hi-lo)/xs, 1
 	convAdjointForward(d, c.src.from(lo/xs*ys), c.wf, nil, &g)
 }
 

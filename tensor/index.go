@@ -106,7 +106,7 @@ func (tp *Tape) Where(cond, a, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("tensor: Where: shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape))
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	whereKernel(out.data, shape, cond, a, b)
+	whereKernel(tp.Cores(), out.data, shape, cond, a, b)
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		zero := tp.make(nil, tp.allocZero(1))
 		var ga, gb *Tensor
@@ -121,7 +121,7 @@ func (tp *Tape) Where(cond, a, b *Tensor) *Tensor {
 }
 
 // whereKernel writes Where's result into dst of the broadcast shape.
-func whereKernel(dst []float64, shape []int, cond, a, b *Tensor) {
+func whereKernel(cores int, dst []float64, shape []int, cond, a, b *Tensor) {
 	if len(dst) == 0 {
 		return
 	}
@@ -136,7 +136,7 @@ func whereKernel(dst []float64, shape []int, cond, a, b *Tensor) {
 	st := [][]int{bstrides(cond.shape, shape), bstrides(a.shape, shape), bstrides(b.shape, shape)}
 	inner := shape[r-1]
 	sc, sa, sb := st[0][r-1], st[1][r-1], st[2][r-1]
-	parallelRows(len(dst)/inner, inner, func(r0, r1 int) {
+	parallelRows(cores, len(dst)/inner, inner, func(r0, r1 int) {
 		permWalkRows(shape, st, r0, r1, func(row int, offs []int) {
 			d := dst[row*inner : (row+1)*inner]
 			for j := range d {

@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"runtime"
 )
 
 // MatMul returns the matrix product a·b of rank-2 tensors [m, k]·[k, n].
@@ -14,7 +13,7 @@ func (tp *Tape) MatMul(a, b *Tensor) *Tensor { return tp.MatMulT(a, b, false, fa
 func (tp *Tape) MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	m, k, n := mmDims("MatMulT", a, b, transA, transB)
 	out := tp.make([]int{m, n}, tp.alloc(m*n))
-	gemm(lowest(a, b), transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
+	gemm(tp.Cores(), lowest(a, b), transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		ga, gb := tp.matmulGrads(a, b, g, transA, transB, need[0], need[1])
 		return []*Tensor{ga, gb}
@@ -33,7 +32,7 @@ func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
 		}
 		init = bias.data
 	}
-	gemmAt(lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, nil, 0, init, out.data)
+	gemmAt(tp.Cores(), lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, nil, 0, init, out.data)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -125,16 +124,17 @@ func gemmChunk(p Precision, side, cores int) int {
 
 // gemm computes c = op(a)·op(b) + beta·c in precision p for row-major c of shape [m, n],
 // with lda and ldb the row lengths of a and b as stored. Large products are
-// split into blocks of C along its longer side, computed concurrently.
-func gemm(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
-	gemmAt(p, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, nil, c)
+// split into blocks of C along its longer side, computed on up to cores
+// goroutines.
+func gemm(cores int, p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
+	gemmAt(cores, p, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, nil, c)
 }
 
 // gemmAt is gemm whose b, where boff is not nil, has its rows at the
 // offsets boff (see gemmPacked) instead of ldb apart; it then needs
 // packedProduct(p). With init not nil (n values), c = op(a)·op(b) plus
 // init[j] on column j (a Linear's bias), and beta is ignored.
-func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64) {
+func gemmAt(cores int, p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, boff []int, beta float64, init, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -154,12 +154,11 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 		gemmCall(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, init, c, n)
 		return
 	}
-	cores := runtime.GOMAXPROCS(0)
-	if m*n*k < parallelMACs {
+	if m*n*k < parallelMACs || cores < 1 {
 		cores = 1
 	}
 	if m >= n { // blocks of rows of C: rows of op(a)
-		chunkedOn(cores, m, gemmChunk(p, m, cores), func(_, lo, hi int) {
+		chunked(cores, m, gemmChunk(p, m, cores), func(_, lo, hi int) {
 			off := lo * lda // row lo of a
 			if tA {
 				off = lo // column lo of a
@@ -168,7 +167,7 @@ func gemmAt(p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []flo
 		})
 		return
 	}
-	chunkedOn(cores, n, gemmChunk(p, n, cores), func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
+	chunked(cores, n, gemmChunk(p, n, cores), func(_, lo, hi int) { // blocks of columns of C: columns of op(b)
 		off, bo := lo, boff // column lo of b
 		switch {
 		case tB && boff != nil:

@@ -130,7 +130,7 @@ func (tp *Tape) normAffine(xh, weight, bias *Tensor, outer, p, inner int) *Tenso
 		ins = append(ins, bias)
 	}
 	y := tp.make(xh.shape, tp.alloc(len(xh.data)))
-	normAffineApply(y.data, xh.data, wd, bd, outer, p, inner)
+	normAffineApply(tp.Cores(), y.data, xh.data, wd, bd, outer, p, inner)
 	return tp.record(y, ins, func(g *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, len(ins))
 		view := []int{outer, p, inner}
@@ -140,7 +140,7 @@ func (tp *Tape) normAffine(xh, weight, bias *Tensor, outer, p, inner int) *Tenso
 				gs[0] = g
 			case !tp.recording():
 				d := tp.make(xh.shape, tp.alloc(len(xh.data)))
-				normAffineApply(d.data, g.data, wd, nil, outer, p, inner)
+				normAffineApply(tp.Cores(), d.data, g.data, wd, nil, outer, p, inner)
 				d.prec = lowest(g, weight)
 				gs[0] = d
 			default:
@@ -162,9 +162,9 @@ func (tp *Tape) normAffine(xh, weight, bias *Tensor, outer, p, inner int) *Tenso
 
 // normAffineApply writes x ⊙ w + b into dst, all viewed as [outer, p, inner]
 // with w and b (nil: 1 and 0) indexed by the middle axis.
-func normAffineApply(dst, x, w, b []float64, outer, p, inner int) {
+func normAffineApply(cores int, dst, x, w, b []float64, outer, p, inner int) {
 	width := p * inner
-	parallelRows(outer, width, func(r0, r1 int) {
+	parallelRows(cores, outer, width, func(r0, r1 int) {
 		for o := r0; o < r1; o++ {
 			for c := range p {
 				wc, bc := 1.0, 0.0
@@ -208,7 +208,7 @@ func (tp *Tape) normRows(x *Tensor, eps float64) (xhat, rstd *Tensor) {
 	xh := tp.make(x.shape, tp.alloc(len(x.data)))
 	rs := tp.make([]int{rows, 1}, tp.alloc(rows))
 	if m > 0 {
-		parallelRows(rows, m, func(r0, r1 int) {
+		parallelRows(tp.Cores(), rows, m, func(r0, r1 int) {
 			for r := r0; r < r1; r++ {
 				rs.data[r] = normRowKernel(xh.data[r*m:(r+1)*m], x.data[r*m:(r+1)*m], eps)
 			}
@@ -220,7 +220,7 @@ func (tp *Tape) normRows(x *Tensor, eps float64) (xhat, rstd *Tensor) {
 	xhat = tp.record(xh, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		if !tp.recording() {
 			d := tp.make(x.shape, tp.alloc(len(x.data)))
-			parallelRows(rows, m, func(r0, r1 int) {
+			parallelRows(tp.Cores(), rows, m, func(r0, r1 int) {
 				for r := r0; r < r1; r++ {
 					lo, hi := r*m, (r+1)*m
 					normRowVJPKernel(d.data[lo:hi], g.data[lo:hi], xhat.data[lo:hi], rstd.data[r])

@@ -1,8 +1,8 @@
 package tensor
 
 import (
-	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/goebm/goebm/internal/panics"
 )
@@ -15,17 +15,22 @@ import (
 // two cores than on one (ebm bench -cores 1,2).
 const grain = 1 << 15
 
-// coresFor is the cores a pass over n values runs on: one below 2·grain,
-// every core above. parallelFor splits by it, and the sums run their fixed
-// pieces on it (the pieces, and so the bits, are the same either way; when
-// sums split from one piece of 16K values, approximate SM at the small
-// scale ran 0.82–0.88× as fast on two cores as on one).
-func coresFor(n int) int {
+// coresFor is the cores a pass over n values runs on, of the cores it may
+// use: one below 2·grain, all of them above. parallelFor splits by it, and
+// the sums run their fixed pieces on it (the pieces, and so the bits, are
+// the same either way; when sums split from one piece of 16K values,
+// approximate SM at the small scale ran 0.82–0.88× as fast on two cores as
+// on one).
+func coresFor(cores, n int) int {
 	if n < 2*grain {
 		return 1
 	}
-	return runtime.GOMAXPROCS(0)
+	return cores
 }
+
+// forks counts the calls that ran pieces on other goroutines: tests read it
+// to check that a tape's core limit (Tape.SetCores) reaches every op.
+var forks atomic.Int64
 
 // parallelMACs is the number of multiply-adds from which a matrix product
 // runs its blocks on several cores, for the same reason (a 256×128×128
@@ -33,18 +38,18 @@ func coresFor(n int) int {
 // after another (the same blocks, so the same bits).
 const parallelMACs = 1 << 23
 
-// parallelFor calls fn over [0, n) in contiguous pieces, concurrently when n
-// is large. fn must write disjoint outputs for disjoint ranges; the result
-// then does not depend on the number of cores. A panic in fn reaches the
-// caller (as a *panics.Error), where a recover can see it, instead of
-// ending the process from a worker goroutine.
-func parallelFor(n int, fn func(lo, hi int)) {
-	p := coresFor(n)
-	if p == 1 {
+// parallelFor calls fn over [0, n) in contiguous pieces, on up to cores
+// goroutines when n is large. fn must write disjoint outputs for disjoint
+// ranges; the result then does not depend on the number of cores. A panic
+// in fn reaches the caller (as a *panics.Error), where a recover can see
+// it, instead of ending the process from a worker goroutine.
+func parallelFor(cores, n int, fn func(lo, hi int)) {
+	parts := min(coresFor(cores, n), n/grain)
+	if parts <= 1 {
 		fn(0, n)
 		return
 	}
-	parts := min(p, n/grain)
+	forks.Add(1)
 	caught := make([]*panics.Error, parts)
 	var wg sync.WaitGroup
 	for k := range parts {
@@ -61,13 +66,13 @@ func parallelFor(n int, fn func(lo, hi int)) {
 }
 
 // parallelRows calls fn over row ranges [r0, r1) of a rows×width array,
-// concurrently when the array is large.
-func parallelRows(rows, width int, fn func(r0, r1 int)) {
+// on up to cores goroutines when the array is large.
+func parallelRows(cores, rows, width int, fn func(r0, r1 int)) {
 	if width == 0 || rows*width < 2*grain {
 		fn(0, rows)
 		return
 	}
-	parallelFor(rows*width, func(lo, hi int) {
+	parallelFor(cores, rows*width, func(lo, hi int) {
 		// Round both ends up to a row boundary, so that neighbouring ranges
 		// neither overlap nor leave a gap.
 		fn((lo+width-1)/width, (hi+width-1)/width)
@@ -76,15 +81,10 @@ func parallelRows(rows, width int, fn func(r0, r1 int)) {
 
 // chunked splits [0, n) into pieces of size chunk, whose boundaries do not
 // depend on the number of cores, and runs fn(c, lo, hi) for each piece c,
-// spread over the cores. Reductions combine per-piece results in piece order,
-// so they give the same bits on 1 core or 16. A panic in fn reaches the
-// caller, as in parallelFor.
-func chunked(n, chunk int, fn func(c, lo, hi int)) {
-	chunkedOn(runtime.GOMAXPROCS(0), n, chunk, fn)
-}
-
-// chunkedOn is chunked on at most cores goroutines.
-func chunkedOn(cores, n, chunk int, fn func(c, lo, hi int)) {
+// spread over up to cores goroutines. Reductions combine per-piece results
+// in piece order, so they give the same bits on 1 core or 16. A panic in fn
+// reaches the caller, as in parallelFor.
+func chunked(cores, n, chunk int, fn func(c, lo, hi int)) {
 	pieces := (n + chunk - 1) / chunk
 	workers := min(cores, pieces)
 	if workers <= 1 {
@@ -93,6 +93,7 @@ func chunkedOn(cores, n, chunk int, fn func(c, lo, hi int)) {
 		}
 		return
 	}
+	forks.Add(1)
 	caught := make([]*panics.Error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {

@@ -17,8 +17,8 @@ func TestParallelPanicReachesCaller(t *testing.T) {
 		name string
 		run  func(fn func(lo int))
 	}{
-		{"parallelFor", func(fn func(int)) { parallelFor(16*grain, func(lo, _ int) { fn(lo) }) }},
-		{"chunked", func(fn func(int)) { chunked(16*grain, grain, func(_, lo, _ int) { fn(lo) }) }},
+		{"parallelFor", func(fn func(int)) { parallelFor(4, 16*grain, func(lo, _ int) { fn(lo) }) }},
+		{"chunked", func(fn func(int)) { chunked(4, 16*grain, grain, func(_, lo, _ int) { fn(lo) }) }},
 	} {
 		func() {
 			defer func() {

@@ -37,7 +37,7 @@ func (tp *Tape) Permute(x *Tensor, axes ...int) *Tensor {
 		shape[i], st[i] = x.shape[a], xst[a]
 	}
 	out := tp.make(shape, tp.alloc(len(x.data)))
-	permuteKernel(out.data, shape, x.data, st)
+	permuteKernel(tp.Cores(), out.data, shape, x.data, st)
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.Permute(g, inv...)}
 	})
@@ -57,7 +57,7 @@ func rowMajorStrides(s []int) []int {
 
 // permuteKernel writes into dst, contiguous of shape shape, the elements of
 // src read with strides st (one per axis of shape).
-func permuteKernel(dst []float64, shape []int, src []float64, st []int) {
+func permuteKernel(cores int, dst []float64, shape []int, src []float64, st []int) {
 	r := len(shape)
 	if len(dst) == 0 {
 		return
@@ -67,7 +67,7 @@ func permuteKernel(dst []float64, shape []int, src []float64, st []int) {
 		return
 	}
 	inner, s := shape[r-1], st[r-1]
-	parallelRows(len(dst)/inner, inner, func(r0, r1 int) {
+	parallelRows(cores, len(dst)/inner, inner, func(r0, r1 int) {
 		permWalkRows(shape, [][]int{st}, r0, r1, func(row int, offs []int) {
 			d, o := dst[row*inner:(row+1)*inner], offs[0]
 			if s == 1 {
@@ -160,7 +160,7 @@ func (tp *Tape) BatchMatMul(a, b *Tensor, transA, transB bool) *Tensor {
 		return tp.Reshape(prod, shape...)
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	bmmKernel(out.data, batch, m, n, k, a, b, transA, transB, lowest(a, b))
+	bmmKernel(tp.Cores(), out.data, batch, m, n, k, a, b, transA, transB, lowest(a, b))
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		ga, gb := productGrads(func(x, y *Tensor, tx, ty bool) *Tensor {
 			return tp.BatchMatMul(x, y, tx, ty)
@@ -203,7 +203,7 @@ func bmmDims(a, b *Tensor, tA, tB bool) (batch []int, m, k, n int) {
 const bmmWork = 1 << 16
 
 // bmmKernel writes op(a)·op(b) for every batch into dst ([batch..., m, n]).
-func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB bool, p Precision) {
+func bmmKernel(cores int, dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB bool, p Precision) {
 	nb := numel(batch)
 	if nb == 0 || m == 0 || n == 0 {
 		return
@@ -211,12 +211,12 @@ func bmmKernel(dst []float64, batch []int, m, n, k int, a, b *Tensor, tA, tB boo
 	ra, rb := len(a.shape), len(b.shape)
 	lda, ldb := a.shape[ra-1], b.shape[rb-1]
 	if nb == 1 {
-		gemm(p, tA, tB, m, n, k, a.data, lda, b.data, ldb, 0, dst)
+		gemm(cores, p, tA, tB, m, n, k, a.data, lda, b.data, ldb, 0, dst)
 		return
 	}
 	sa, sb := bstrides(a.shape[:ra-2], batch), bstrides(b.shape[:rb-2], batch)
 	asz, bsz := m*k, k*n
-	chunked(nb, max(1, bmmWork/max(m*n*k, 1)), func(_, lo, hi int) {
+	chunked(cores, nb, max(1, bmmWork/max(m*n*k, 1)), func(_, lo, hi int) {
 		idx := make([]int, len(batch))
 		for bi := lo; bi < hi; bi++ {
 			rem, ao, bo := bi, 0, 0

@@ -20,7 +20,7 @@ func (tp *Tape) SumTo(x *Tensor, shape []int) *Tensor {
 		panic(fmt.Sprintf("tensor: SumTo: shape %v does not broadcast to %v", shape, x.shape))
 	}
 	out := tp.make(shape, tp.allocZero(numel(shape)))
-	sumToKernel(out.data, shape, x.data, x.shape)
+	sumToKernel(tp.Cores(), out.data, shape, x.data, x.shape)
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.BroadcastTo(g, x.shape)}
 	})
@@ -36,20 +36,20 @@ func (tp *Tape) BroadcastTo(x *Tensor, shape []int) *Tensor {
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
 	zero := []float64{0}
-	broadcastApply(opAdd, out.data, shape, x.data, x.shape, zero, nil)
+	broadcastApply(tp.Cores(), opAdd, out.data, shape, x.data, x.shape, zero, nil)
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.SumTo(g, x.shape)}
 	})
 }
 
 // sumToKernel adds x (shape xs) into dst (shape ds, broadcasting to xs).
-func sumToKernel(dst []float64, ds []int, x []float64, xs []int) {
+func sumToKernel(cores int, dst []float64, ds []int, x []float64, xs []int) {
 	n := len(x)
 	if n == 0 {
 		return
 	}
 	if len(dst) == 1 {
-		dst[0] = sumAll(x)
+		dst[0] = sumAll(cores, x)
 		return
 	}
 	r := len(xs)
@@ -58,10 +58,10 @@ func sumToKernel(dst []float64, ds []int, x []float64, xs []int) {
 	rows := n / inner
 	switch {
 	case st[r-1] == 1 && len(dst) == inner: // column sums: [rows, inner] → [inner]
-		colSums(dst, x, rows, inner)
+		colSums(cores, dst, x, rows, inner)
 		return
 	case st[r-1] == 0 && len(dst) == rows: // row sums: [rows, inner] → [rows, 1]
-		parallelRows(rows, inner, func(r0, r1 int) {
+		parallelRows(cores, rows, inner, func(r0, r1 int) {
 			for r := r0; r < r1; r++ {
 				dst[r] = sumSeq(x[r*inner : (r+1)*inner])
 			}
@@ -106,10 +106,10 @@ func sumSeq(x []float64) float64 {
 }
 
 // sumAll sums x in fixed pieces, then the pieces in order.
-func sumAll(x []float64) float64 {
+func sumAll(cores int, x []float64) float64 {
 	pieces := (len(x) + sumChunk - 1) / sumChunk
 	part := make([]float64, max(pieces, 1))
-	chunkedOn(coresFor(len(x)), len(x), sumChunk, func(c, lo, hi int) { part[c] = sumSeq(x[lo:hi]) })
+	chunked(coresFor(cores, len(x)), len(x), sumChunk, func(c, lo, hi int) { part[c] = sumSeq(x[lo:hi]) })
 	s := 0.0
 	for _, v := range part {
 		s += v
@@ -118,7 +118,7 @@ func sumAll(x []float64) float64 {
 }
 
 // colSums writes the sums of the columns of the rows×cols matrix x into dst.
-func colSums(dst, x []float64, rows, cols int) {
+func colSums(cores int, dst, x []float64, rows, cols int) {
 	rowChunk := max(1, sumChunk/max(cols, 1))
 	pieces := (rows + rowChunk - 1) / rowChunk
 	if pieces <= 1 {
@@ -126,7 +126,7 @@ func colSums(dst, x []float64, rows, cols int) {
 		return
 	}
 	part := make([]float64, pieces*cols)
-	chunkedOn(coresFor(rows*cols), rows, rowChunk, func(c, lo, hi int) {
+	chunked(coresFor(cores, rows*cols), rows, rowChunk, func(c, lo, hi int) {
 		addRows(part[c*cols:(c+1)*cols], x[lo*cols:hi*cols])
 	})
 	for c := range pieces {

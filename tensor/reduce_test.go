@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -65,7 +66,7 @@ func TestSumToKernelOrder(t *testing.T) {
 	}
 	for _, ds := range targets {
 		got := make([]float64, numel(ds))
-		sumToKernel(got, ds, x, xs)
+		sumToKernel(runtime.GOMAXPROCS(0), got, ds, x, xs)
 		want := make([]float64, numel(ds))
 		st := bstrides(ds, xs)
 		idx := make([]int, len(xs))

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -142,8 +143,8 @@ func TestSiLUGrad12SameBits(t *testing.T) {
 		siluGeneric(s, y, x)
 		dg, dx, wantG, wantX := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 		siluGrad12Block(dg, dx, h, g, x, s)
-		siluGradInto(wantG, nil, h, x, s, 1)
-		siluGradInto(wantX, h, g, x, s, 2)
+		siluGradInto(runtime.GOMAXPROCS(0), wantG, nil, h, x, s, 1)
+		siluGradInto(runtime.GOMAXPROCS(0), wantX, h, g, x, s, 2)
 		for i := range x {
 			if !same(dg[i], wantG[i]) || !same(dx[i], wantX[i]) {
 				t.Fatalf("n=%d x=%v: (%v, %v), want (%v, %v)", n, x[i], dg[i], dx[i], wantG[i], wantX[i])

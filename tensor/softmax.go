@@ -12,7 +12,7 @@ import (
 func (tp *Tape) Softmax(x *Tensor, axis int) *Tensor {
 	axis = x.axis(axis, "Softmax")
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
-	softmaxKernel(y.data, x.data, x.shape, axis, false)
+	softmaxKernel(tp.Cores(), y.data, x.data, x.shape, axis, false)
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.softmaxVJP(y, g, axis)}
 	})
@@ -33,7 +33,7 @@ func (tp *Tape) softmaxVJP(y, g *Tensor, axis int) *Tensor {
 func (tp *Tape) LogSoftmax(x *Tensor, axis int) *Tensor {
 	axis = x.axis(axis, "LogSoftmax")
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
-	softmaxKernel(y.data, x.data, x.shape, axis, true)
+	softmaxKernel(tp.Cores(), y.data, x.data, x.shape, axis, true)
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		keep := cloneInts(y.shape)
 		keep[axis] = 1
@@ -42,12 +42,12 @@ func (tp *Tape) LogSoftmax(x *Tensor, axis int) *Tensor {
 }
 
 // softmaxKernel writes the (log-)softmax of src along axis into dst.
-func softmaxKernel(dst, src []float64, shape []int, axis int, log bool) {
+func softmaxKernel(cores int, dst, src []float64, shape []int, axis int, log bool) {
 	outer, n, inner := splitAt(shape, axis)
 	if len(dst) == 0 {
 		return
 	}
-	parallelRows(outer, n*inner, func(o0, o1 int) {
+	parallelRows(cores, outer, n*inner, func(o0, o1 int) {
 		for o := o0; o < o1; o++ {
 			for in := range inner {
 				off := o*n*inner + in

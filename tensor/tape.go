@@ -1,5 +1,7 @@
 package tensor
 
+import "runtime"
+
 // Tape records the ops applied to tensors so that Grad can run them backwards.
 //
 // Every op is a method on *Tape. A nil *Tape is valid and records nothing:
@@ -17,6 +19,7 @@ type Tape struct {
 	paused bool      // set while Grad runs VJPs without CreateGraph
 	noGrad bool      // never records: storage recycling only
 	sums   *gradSums // set while a first-order Grad runs: its in-place sums
+	limit  int       // the most cores an op runs on (SetCores); 0: every core
 
 	free map[int][][]float64 // recycled buffers by length
 	used [][]float64         // buffers handed out since the last Reset
@@ -83,6 +86,28 @@ func (tp *Tape) recording() bool { return tp != nil && !tp.paused && !tp.noGrad 
 // tape, a no-grad one, and inside Grad's own backward pass unless it
 // creates a graph.
 func (tp *Tape) Records() bool { return tp.recording() }
+
+// SetCores limits each op on tp, and each vector-Jacobian product Grad runs
+// on it, to n cores; n ≤ 0 lifts the limit (the default: GOMAXPROCS). The
+// values do not depend on it: ops split their work into pieces that do not
+// depend on the number of cores. A caller that runs several tapes at once,
+// one per goroutine, gives each its share of the cores, so that their ops
+// do not each wake every core (nn.Sequential runs chunks of a batch so,
+// one core each). It returns tp.
+func (tp *Tape) SetCores(n int) *Tape {
+	tp.limit = max(n, 0)
+	return tp
+}
+
+// Cores returns the most cores an op on tp runs on: GOMAXPROCS, or less
+// where SetCores set a lower limit. A nil tape has no limit.
+func (tp *Tape) Cores() int {
+	p := runtime.GOMAXPROCS(0)
+	if tp == nil || tp.limit == 0 {
+		return p
+	}
+	return min(tp.limit, p)
+}
 
 // alloc returns n float64s whose contents are unspecified.
 func (tp *Tape) alloc(n int) []float64 {
