@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/goebm/goebm/internal/panics"
 	"github.com/goebm/goebm/tensor"
 )
 
@@ -23,10 +24,11 @@ var _ Module = (*Sequential)(nil)
 // large runs depth-first: every layer on a chunk of samples, then on the
 // next, so that each layer's output is still in cache when the next layer
 // reads it, where a layer at a time would write it to memory and read it
-// back (measured on the float32 conv energy's E(x), batch 128: 1.3×
-// faster on one core; on two, where each op's fork and join is paid per
-// chunk, no faster and no slower). The values are the same: each of these layers computes a sample's outputs
-// from that sample alone, in an order that does not depend on the batch.
+// back. With several cores, each takes its own chunks through on one core.
+// Measured on the float32 conv energy's E(x), batch 128, against the
+// layers run whole: 1.22× faster on one core, 1.13× on two. The values are
+// the same: each of these layers computes a sample's outputs from that
+// sample alone, in an order that does not depend on the batch.
 func (s *Sequential) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 	if x.Rank() > 0 && x.Dim(0) > 2*depthFirstProbe && x.Len() >= depthFirstInput && !tp.Records() && s.sampleWise() {
 		return s.forwardDepthFirst(tp, x)
@@ -78,29 +80,63 @@ const depthFirstValues = 1 << 19
 var depthFirstTapes = sync.Pool{New: func() any { return tensor.NewNoGradTape() }}
 
 // forwardDepthFirst is Forward in chunks of samples, each through every
-// layer, the outputs gathered in a tensor made on tp.
+// layer, the outputs gathered in a tensor made on tp. A probe chunk runs
+// first, on tp's cores; the rest run on tp's cores as one goroutine per
+// core, each taking its chunks through on one core, where each chunk's ops
+// on every core would fork and join for each op on each chunk (E(x) of
+// the conv energy on two cores took 1.4× as long that way).
 func (s *Sequential) forwardDepthFirst(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 	shape := x.Shape()
-	n, row := shape[0], len(x.Data())/shape[0]
-	scratch := depthFirstTapes.Get().(*tensor.Tape)
-	defer depthFirstTapes.Put(scratch)
+	n, row := shape[0], x.Len()/shape[0]
+	// run takes samples [lo, hi) through the layers on a pooled tape
+	// limited to cores, and copies their outputs into out (made on tp from
+	// the first chunk's shape). It returns the most values per sample that
+	// a layer wrote.
 	var out *tensor.Tensor
 	var outRow int
-	for lo, cs := 0, depthFirstProbe; lo < n; {
-		hi := min(n, lo+cs)
-		shape[0] = hi - lo
+	run := func(cores, lo, hi int) int {
+		scratch := depthFirstTapes.Get().(*tensor.Tape)
+		defer depthFirstTapes.Put(scratch)
+		defer scratch.Reset()
+		scratch.SetCores(cores)
+		shape := append([]int{hi - lo}, shape[1:]...)
 		xc := tensor.New(x.Data()[lo*row:hi*row], shape...).SetPrecision(x.Precision())
 		yc, peak := s.forward(scratch, xc)
 		if out == nil {
 			oshape := yc.Shape()
-			outRow, oshape[0] = len(yc.Data())/(hi-lo), n
+			outRow, oshape[0] = yc.Len()/(hi-lo), n
 			out = tp.Zeros(oshape...).SetPrecision(yc.Precision())
-			cs = max(depthFirstProbe, depthFirstValues/max(1, peak))
 		}
 		copy(out.Data()[lo*outRow:hi*outRow], yc.Data())
-		scratch.Reset()
-		lo = hi
+		return peak
 	}
+	cores := tp.Cores()
+	peak := run(cores, 0, depthFirstProbe)
+	rest, size := n-depthFirstProbe, max(depthFirstProbe, depthFirstValues/max(1, peak))
+	workers := min(cores, (rest+size-1)/size)
+	rounds := (rest + size*workers - 1) / (size * workers)
+	chunks := rounds * workers // as many for each worker, of about the same size
+	at := func(c int) int { return depthFirstProbe + rest*c/chunks }
+	if workers == 1 {
+		for c := range chunks {
+			run(cores, at(c), at(c+1))
+		}
+		return out
+	}
+	caught := make([]*panics.Error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer panics.Catch(&caught[w])
+			for c := w; c < chunks; c += workers {
+				run(cores/workers, at(c), at(c+1))
+			}
+		}()
+	}
+	wg.Wait()
+	panics.Raise(caught...)
 	return out
 }
 
