@@ -18,7 +18,8 @@
 // that does not record (an accept test's energies) a large batch of
 // convolutions, activations and Linear layers depth-first: every layer on
 // a chunk of samples before the next chunk, so that activations stay in
-// cache. Both give the values the layers give one at a time.
+// cache, each core taking its own chunks. Both give the values the layers
+// give one at a time.
 //
 // # Normalisation, dropout and spectral normalisation
 //

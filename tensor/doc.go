@@ -59,10 +59,12 @@
 //
 // A tape owns the storage of the tensors its ops make; Reset recycles it, so
 // a sampler's loop of score evaluations allocates no tensor storage after
-// its first step. Large element-wise ops are split across cores. Reductions
-// are summed in pieces of fixed size combined in a fixed order, and large
-// matrix products are split into blocks of fixed size, so results are the
-// same bits on one core or many.
+// its first step. Large ops are split across cores, as many as the tape
+// allows (Tape.SetCores: every core by default; a caller running several
+// tapes at once gives each its share). Reductions are summed in pieces of
+// fixed size combined in a fixed order, and large matrix products are
+// split into blocks of fixed size, so results are the same bits on one
+// core or many.
 //
 // Matrix products use goebm's own on amd64 CPUs that have AVX2 and FMA:
 // float64 micro-kernels in assembly (6×16 with AVX-512, 4×8 with AVX2)
