@@ -20,7 +20,10 @@ import (
 // each with the network in float64 and in float32
 // (BenchmarkConditionalTransformer/case=train/prec=float32). The parameters
 // keep their initialisation (the adaLN-Zero weights are zero); the cost
-// does not depend on the values. Run with -cpu 1,2 for the thread counts.
+// does not depend on the values. Give one -cpu value per run
+// (bench/peer/run_transformer.py does): with a list, Go's benchmarks run
+// at its last value whatever their names say (golang/go#49980; measured
+// on Go 1.26: runtime.GOMAXPROCS(0) is 2 under both names of -cpu 1,2).
 func BenchmarkConditionalTransformer(b *testing.B) {
 	const batch = 128
 	rng := rand.New(rand.NewPCG(1, 2))
