@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sync"
 
 	"github.com/goebm/goebm/energy"
 	"github.com/goebm/goebm/internal/panics"
@@ -48,22 +47,11 @@ func (p Posterior) Estimate(x []float64, d int, sigma []float64, rng *rand.Rand)
 	essRow := make([]float64, n)
 	workers := min(runtime.GOMAXPROCS(0), n)
 	per := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	caught := make([]*panics.Error, workers)
-	for w := range workers {
-		lo, hi := w*per, min((w+1)*per, n)
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer panics.Catch(&caught[w])
+	panics.Go(workers, func(w int) {
+		if lo, hi := w*per, min((w+1)*per, n); lo < hi {
 			p.rows(x, eps, sigma, d, lo, hi, score, mean, essRow)
-		}()
-	}
-	wg.Wait()
-	panics.Raise(caught...)
+		}
+	})
 	for _, v := range essRow {
 		ess += v / float64(n)
 	}

@@ -123,20 +123,11 @@ func (s *Sequential) forwardDepthFirst(tp *tensor.Tape, x *tensor.Tensor) *tenso
 		}
 		return out
 	}
-	caught := make([]*panics.Error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer panics.Catch(&caught[w])
-			for c := w; c < chunks; c += workers {
-				run(cores/workers, at(c), at(c+1))
-			}
-		}()
-	}
-	wg.Wait()
-	panics.Raise(caught...)
+	panics.Go(workers, func(w int) {
+		for c := w; c < chunks; c += workers {
+			run(cores/workers, at(c), at(c+1))
+		}
+	})
 	return out
 }
 

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/goebm/goebm/internal/panics"
@@ -50,19 +49,7 @@ func parallelFor(cores, n int, fn func(lo, hi int)) {
 		return
 	}
 	forks.Add(1)
-	caught := make([]*panics.Error, parts)
-	var wg sync.WaitGroup
-	for k := range parts {
-		lo, hi := n*k/parts, n*(k+1)/parts
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer panics.Catch(&caught[k])
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
-	panics.Raise(caught...)
+	panics.Go(parts, func(k int) { fn(n*k/parts, n*(k+1)/parts) })
 }
 
 // parallelRows calls fn over row ranges [r0, r1) of a rows×width array,
@@ -94,18 +81,9 @@ func chunked(cores, n, chunk int, fn func(c, lo, hi int)) {
 		return
 	}
 	forks.Add(1)
-	caught := make([]*panics.Error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer panics.Catch(&caught[w])
-			for c := w; c < pieces; c += workers {
-				fn(c, c*chunk, min(n, (c+1)*chunk))
-			}
-		}()
-	}
-	wg.Wait()
-	panics.Raise(caught...)
+	panics.Go(workers, func(w int) {
+		for c := w; c < pieces; c += workers {
+			fn(c, c*chunk, min(n, (c+1)*chunk))
+		}
+	})
 }

@@ -9,5 +9,6 @@
 // worker's stack in an *Error; after the workers are done the caller calls
 // Raise, which panics again with that Error on the caller's goroutine, so
 // that recover there (as in package cli) sees it, and the stack printed
-// is the one where the bug is.
+// is the one where the bug is. Go does both for a fan-out of n
+// goroutines.
 package panics

@@ -3,6 +3,7 @@ package panics
 import (
 	"fmt"
 	"runtime/debug"
+	"sync"
 )
 
 // Error is a panic caught on another goroutine: the value passed to panic
@@ -43,4 +44,23 @@ func Raise(errs ...*Error) {
 			panic(e)
 		}
 	}
+}
+
+// Go calls fn(i) for each i in [0, n), each on a goroutine of its own, and
+// returns when all have; a panic in one is raised again on the caller's
+// goroutine, as an *Error, once they have. The pools that spread work over
+// the cores run their workers so.
+func Go(n int, fn func(i int)) {
+	caught := make([]*Error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer Catch(&caught[i])
+			fn(i)
+		}()
+	}
+	wg.Wait()
+	Raise(caught...)
 }

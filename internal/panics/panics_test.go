@@ -55,3 +55,29 @@ func TestNestedAndUnwrap(t *testing.T) {
 		t.Errorf("Unwrap does not reach the panic's error")
 	}
 }
+
+// TestGo: every index runs once, and a panic on one of the goroutines
+// reaches the caller as an *Error after all have run.
+func TestGo(t *testing.T) {
+	var ran [5]int
+	func() {
+		defer func() {
+			e, ok := recover().(*Error)
+			if !ok || e.Value != "planted" {
+				t.Errorf("recovered %v; want the planted panic as an *Error", e)
+			}
+		}()
+		Go(len(ran), func(i int) {
+			ran[i]++
+			if i == 3 {
+				plantedPanic()
+			}
+		})
+	}()
+	for i, r := range ran {
+		if r != 1 {
+			t.Errorf("index %d ran %d times", i, r)
+		}
+	}
+	Go(0, func(int) { t.Error("fn called for n = 0") })
+}
