@@ -93,7 +93,8 @@ func (tp *Tape) Records() bool { return tp.recording() }
 // depend on the number of cores. A caller that runs several tapes at once,
 // one per goroutine, gives each its share of the cores, so that their ops
 // do not each wake every core (nn.Sequential runs chunks of a batch so,
-// one core each). It returns tp.
+// one core each). It returns tp; tp must not be nil (a nil tape has no
+// limit).
 func (tp *Tape) SetCores(n int) *Tape {
 	tp.limit = max(n, 0)
 	return tp
