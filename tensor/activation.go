@@ -123,12 +123,12 @@ func (tp *Tape) SiLU(x *Tensor) *Tensor {
 		block = siluBlock32
 	}
 	if !tp.recording() {
-		parallelFor(tp.Cores(), len(x.data), func(lo, hi int) { block(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
+		parallelFor(tp.cores(), len(x.data), func(lo, hi int) { block(y.data[lo:hi], y.data[lo:hi], x.data[lo:hi]) })
 		y.prec = x.prec
 		return y
 	}
 	sg := tp.newSiLUSigma(x.prec, len(x.data))
-	parallelFor(tp.Cores(), len(x.data), func(lo, hi int) { sg.forward(lo, y.data[lo:hi], x.data[lo:hi]) })
+	parallelFor(tp.cores(), len(x.data), func(lo, hi int) { sg.forward(lo, y.data[lo:hi], x.data[lo:hi]) })
 	return tp.siluRecord(x, y, sg)
 }
 
@@ -182,7 +182,7 @@ func (sg *siluSigma) forward(off int, y, x []float64) {
 func (sg *siluSigma) get() []float64 {
 	if sg.s == nil {
 		sg.s = sg.tp.alloc(len(sg.x))
-		parallelFor(sg.tp.Cores(), len(sg.x), func(lo, hi int) { sigmaBlock32(sg.s[lo:hi], sg.x[lo:hi]) })
+		parallelFor(sg.tp.cores(), len(sg.x), func(lo, hi int) { sigmaBlock32(sg.s[lo:hi], sg.x[lo:hi]) })
 	}
 	return sg.s
 }
@@ -227,9 +227,9 @@ func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
 	}
 	d := tp.make(x.shape, tp.alloc(len(x.data)))
 	if k == 1 && sg.f32 { // σ recomputed, not read
-		parallelFor(tp.Cores(), len(d.data), func(lo, hi int) { siluGradBlock32(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi]) })
+		parallelFor(tp.cores(), len(d.data), func(lo, hi int) { siluGradBlock32(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi]) })
 	} else {
-		siluGradInto(tp.Cores(), d.data, nil, g.data, x.data, sg.get(), k)
+		siluGradInto(tp.cores(), d.data, nil, g.data, x.data, sg.get(), k)
 	}
 	return tp.record(d, []*Tensor{g, x}, func(h *Tensor, need []bool) []*Tensor {
 		var dg, dx *Tensor
@@ -238,12 +238,12 @@ func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
 			// SiLU network's score: DSM's parameter gradient).
 			dg, dx = tp.make(x.shape, tp.alloc(len(x.data))), tp.make(x.shape, tp.alloc(len(x.data)))
 			if sg.f32 {
-				parallelFor(tp.Cores(), len(x.data), func(lo, hi int) {
+				parallelFor(tp.cores(), len(x.data), func(lo, hi int) {
 					siluGrad12Block32(dg.data[lo:hi], dx.data[lo:hi], h.data[lo:hi], g.data[lo:hi], x.data[lo:hi])
 				})
 			} else {
 				s := sg.get()
-				parallelFor(tp.Cores(), len(x.data), func(lo, hi int) {
+				parallelFor(tp.cores(), len(x.data), func(lo, hi int) {
 					siluGrad12Block(dg.data[lo:hi], dx.data[lo:hi], h.data[lo:hi], g.data[lo:hi], x.data[lo:hi], s[lo:hi])
 				})
 			}
@@ -257,7 +257,7 @@ func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
 		case !need[1]:
 		case !tp.recording():
 			dx = tp.make(x.shape, tp.alloc(len(x.data)))
-			siluGradInto(tp.Cores(), dx.data, h.data, g.data, x.data, sg.get(), k+1)
+			siluGradInto(tp.cores(), dx.data, h.data, g.data, x.data, sg.get(), k+1)
 			dx.prec = lowest(h, g, x)
 		case k < 3:
 			dx = tp.siluGrad(tp.Mul(h, g), x, sg, k+1)
@@ -269,10 +269,11 @@ func (tp *Tape) siluGrad(g, x *Tensor, sg *siluSigma, k int) *Tensor {
 }
 
 // siluGradInto writes d = g·SiLU⁽ᵏ⁾(x), or with h not nil d = (h·g)·
-// SiLU⁽ᵏ⁾(x), for k from 1 to 4 given s = σ(x), split across up to cores. The
-// derivatives of the orders that score matching meets (up to the third)
-// are inlined, which ran the loop 2.9× faster than a call per element
-// through the table that serves the fourth.
+// SiLU⁽ᵏ⁾(x), for k from 1 to 4 given s = σ(x), split across the cores
+// the core limit cores allows. The derivatives of the orders that score
+// matching meets (up to the third) are inlined, which ran the loop 2.9×
+// faster than a call per element through the table that serves the
+// fourth.
 func siluGradInto(cores int, d, h, g, x, s []float64, k int) {
 	f := siluDerivs[k]
 	parallelFor(cores, len(d), func(lo, hi int) {

@@ -135,7 +135,7 @@ func (tp *Tape) attention(op string, out *Tensor, qkv []*Tensor, batch []int, la
 	p := tp.make(sshape, tp.alloc(nb*lq*lk))
 	work := max(1, bmmWork/max(lq*lk*(lay.d+lay.dv), 1))
 	if nb > 0 && lq > 0 {
-		chunked(tp.Cores(), nb, work, func(_, lo, hi int) {
+		chunked(tp.cores(), nb, work, func(_, lo, hi int) {
 			for bi := lo; bi < hi; bi++ {
 				qo, ko, vo, oo := lay.at(bi)
 				attnForwardOne(prec, p.data[bi*lq*lk:(bi+1)*lq*lk], out.data[oo:], q.data[qo:], k.data[ko:], v.data[vo:], &lay,
@@ -180,7 +180,7 @@ func (tp *Tape) attention(op string, out *Tensor, qkv []*Tensor, batch []int, la
 			}
 			return b[off:]
 		}
-		chunked(tp.Cores(), nb, work, func(_, lo, hi int) {
+		chunked(tp.cores(), nb, work, func(_, lo, hi int) {
 			for bi := lo; bi < hi; bi++ {
 				qo, ko, vo, oo := lay.at(bi)
 				attnBackwardOne(bprec, p.data[bi*lq*lk:(bi+1)*lq*lk], ds[bi*lq*lk:(bi+1)*lq*lk], g.data[oo:],

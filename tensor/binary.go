@@ -123,7 +123,7 @@ func (tp *Tape) binary(k binKind, a, b *Tensor, vjp func(g *Tensor, need []bool)
 		panic(fmt.Sprintf("tensor: %s: shapes %v and %v do not broadcast", binNames[k], a.shape, b.shape))
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	broadcastApply(tp.Cores(), k, out.data, shape, a.data, a.shape, b.data, b.shape)
+	broadcastApply(tp.cores(), k, out.data, shape, a.data, a.shape, b.data, b.shape)
 	return tp.record(out, []*Tensor{a, b}, vjp)
 }
 

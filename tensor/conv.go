@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 )
 
@@ -40,10 +39,10 @@ type convGeom struct {
 	dh, dw         int
 	groups         int
 	prec           Precision // of the products: set by each op from its operands
-	cores          int       // the most its kernels run on: every core, then each op's tape's (1: a piece of a lazy adjoint, convLazy)
+	cores          int       // its kernels' core limit: each op's tape's (0: every core; 1: a piece of a lazy adjoint, convLazy)
 }
 
-// chunked is chunked for g's kernels, on up to g.cores goroutines.
+// chunked is chunked for g's kernels, under g's core limit.
 func (g *convGeom) chunked(n, chunk int, fn func(c, lo, hi int)) {
 	chunked(g.cores, n, chunk, fn)
 }
@@ -163,7 +162,6 @@ func conv2dGeom(x, w []int, opts ConvOptions) convGeom {
 		n: x[0], c: x[1], h: x[2], w: x[3],
 		o: w[0], kh: w[2], kw: w[3],
 		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
-		cores: runtime.GOMAXPROCS(0),
 	}
 	if g.c != w[1]*groups || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
 		panic(fmt.Sprintf("tensor: Conv2d: input %v, weight %v and %d groups do not fit", x, w, groups))
@@ -207,7 +205,6 @@ func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 		n: x[0], c: w[1] * groups, o: x[1], p: x[2], q: x[3],
 		kh: w[2], kw: w[3],
 		sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: groups,
-		cores: runtime.GOMAXPROCS(0),
 	}
 	if w[0] != g.o || g.o%groups != 0 || g.kh == 0 || g.kw == 0 {
 		panic(fmt.Sprintf("tensor: ConvTranspose2d: input %v, weight %v and %d groups do not fit", x, w, groups))
@@ -225,7 +222,7 @@ func convTranspose2dGeom(x, w []int, opts ConvOptions) convGeom {
 // applies it. What it records is the conv alone: post may change y only
 // where the tape does not record.
 func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []float64)) *Tensor {
-	g.prec, g.cores = lowest(x, w), tp.Cores()
+	g.prec, g.cores = lowest(x, w), tp.cores()
 	y := tp.make(g.yShape(), tp.alloc(g.n*g.o*g.pq()))
 	var b []float64
 	if bias != nil {
@@ -268,7 +265,7 @@ func (tp *Tape) convFwd(x, w, bias *Tensor, g convGeom, post func(off int, y []f
 // as it was. A large adjoint is itself left lazy (convLazy) where gy's
 // gradient was not one.
 func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
-	g.prec, g.cores = lowest(gy, w), tp.Cores()
+	g.prec, g.cores = lowest(gy, w), tp.cores()
 	if !g.adjointPadsGrid() {
 		return nil
 	}
@@ -290,7 +287,7 @@ func (tp *Tape) convAdjSiLU(gy, w *Tensor, g convGeom) *Tensor {
 // convAdj records x = convᵀ(y, w) + bias: the adjoint of the conv of
 // geometry g applied to y [n, o, p, q], giving [n, c, h, w]; bias is [c].
 func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
-	g.prec, g.cores = lowest(y, w), tp.Cores()
+	g.prec, g.cores = lowest(y, w), tp.cores()
 	x := tp.make(g.xShape(), tp.alloc(g.n*g.c*g.h*g.w))
 	var b []float64
 	if bias != nil {
@@ -323,7 +320,7 @@ func (tp *Tape) convAdj(y, w, bias *Tensor, g convGeom) *Tensor {
 // bilinear in x [n, c, h, w] and y [n, o, p, q]; its gradients are the conv
 // and its adjoint with the incoming gradient as weight.
 func (tp *Tape) convWeight(x, y *Tensor, g convGeom) *Tensor {
-	g.prec, g.cores = lowest(x, y), tp.Cores()
+	g.prec, g.cores = lowest(x, y), tp.cores()
 	dw := tp.make(g.wShape(), tp.alloc(numel(g.wShape())))
 	cs := g.weightChunk()
 	chunks := (g.n + cs - 1) / cs

@@ -72,7 +72,7 @@ func (tp *Tape) separable(op string, x *Tensor, m *convSeparable) *Tensor {
 	planes := x.shape[0] * x.shape[1]
 	y := tp.make([]int{x.shape[0], x.shape[1], m.ho, m.wo}, tp.alloc(planes*m.ho*m.wo))
 	t := tp.alloc(planes * m.h * m.wo)
-	convSeparableKernel(tp.Cores(), y.data, t, x.data, m, planes, x.prec)
+	convSeparableKernel(tp.cores(), y.data, t, x.data, m, planes, x.prec)
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.separable(op+" gradient", g, m.adjoint)}
 	})

@@ -308,7 +308,7 @@ func (s *gradSums) write(tp *Tape, t *Tensor) {
 			l.gl = nil
 		}
 		t.data = tp.alloc(numel(t.shape))
-		parallelFor(tp.Cores(), len(t.data), func(lo, hi int) { l.into(t.data[lo:hi], lo, hi) })
+		parallelFor(tp.cores(), len(t.data), func(lo, hi int) { l.into(t.data[lo:hi], lo, hi) })
 		return
 	}
 	b, ok := s.band[t]
@@ -317,7 +317,7 @@ func (s *gradSums) write(tp *Tape, t *Tensor) {
 	}
 	delete(s.band, t)
 	t.data = tp.allocZero(numel(t.shape))
-	b.rows(tp.Cores(), t.shape, func(at int, vals []float64) { copy(t.data[at:], vals) })
+	b.rows(tp.cores(), t.shape, func(at int, vals []float64) { copy(t.data[at:], vals) })
 }
 
 // add returns old + g (the same shape), made in place in whichever of the
@@ -337,12 +337,12 @@ func (s *gradSums) add(tp *Tape, old, g *Tensor) *Tensor {
 	}
 	s.write(tp, dst)
 	if b, ok := s.band[src]; ok {
-		b.rows(tp.Cores(), dst.shape, func(at int, vals []float64) { addTo(dst.data[at:at+len(vals)], vals) })
+		b.rows(tp.cores(), dst.shape, func(at int, vals []float64) { addTo(dst.data[at:at+len(vals)], vals) })
 		s.release(src) // never written: nothing else holds it
 	} else {
 		lazy := s.lazy(src)
 		s.write(tp, src)
-		parallelFor(tp.Cores(), len(dst.data), func(lo, hi int) { addTo(dst.data[lo:hi], src.data[lo:hi]) })
+		parallelFor(tp.cores(), len(dst.data), func(lo, hi int) { addTo(dst.data[lo:hi], src.data[lo:hi]) })
 		if lazy {
 			s.release(src) // nothing else holds it
 		}
@@ -375,7 +375,7 @@ func (s *gradSums) addSiLU(tp *Tape, old, g *Tensor) *Tensor {
 		dst = tp.make(other.shape, tp.alloc(len(other.data)))
 		s.owned[dst] = true
 	}
-	parallelFor(tp.Cores(), len(dst.data), func(lo, hi int) {
+	parallelFor(tp.cores(), len(dst.data), func(lo, hi int) {
 		var buf [addSiLUBlock]float64
 		for b := lo; b < hi; b += addSiLUBlock {
 			e := min(hi, b+addSiLUBlock)

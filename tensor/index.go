@@ -106,7 +106,7 @@ func (tp *Tape) Where(cond, a, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("tensor: Where: shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape))
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	whereKernel(tp.Cores(), out.data, shape, cond, a, b)
+	whereKernel(tp.cores(), out.data, shape, cond, a, b)
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		zero := tp.make(nil, tp.allocZero(1))
 		var ga, gb *Tensor

@@ -13,7 +13,7 @@ func (tp *Tape) MatMul(a, b *Tensor) *Tensor { return tp.MatMulT(a, b, false, fa
 func (tp *Tape) MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	m, k, n := mmDims("MatMulT", a, b, transA, transB)
 	out := tp.make([]int{m, n}, tp.alloc(m*n))
-	gemm(tp.Cores(), lowest(a, b), transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
+	gemm(tp.cores(), lowest(a, b), transA, transB, m, n, k, a.data, a.shape[1], b.data, b.shape[1], 0, out.data)
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		ga, gb := tp.matmulGrads(a, b, g, transA, transB, need[0], need[1])
 		return []*Tensor{ga, gb}
@@ -32,7 +32,7 @@ func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
 		}
 		init = bias.data
 	}
-	gemmAt(tp.Cores(), lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, nil, 0, init, out.data)
+	gemmAt(tp.cores(), lowest(x, w), false, false, m, n, k, x.data, k, w.data, n, nil, 0, init, out.data)
 	ins := []*Tensor{x, w}
 	if bias != nil {
 		ins = append(ins, bias)
@@ -124,8 +124,8 @@ func gemmChunk(p Precision, side, cores int) int {
 
 // gemm computes c = op(a)·op(b) + beta·c in precision p for row-major c of shape [m, n],
 // with lda and ldb the row lengths of a and b as stored. Large products are
-// split into blocks of C along its longer side, computed on up to cores
-// goroutines.
+// split into blocks of C along its longer side, computed on as many
+// goroutines as the core limit cores allows (0: every core).
 func gemm(cores int, p Precision, tA, tB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
 	gemmAt(cores, p, tA, tB, m, n, k, a, lda, b, ldb, nil, beta, nil, c)
 }
@@ -154,8 +154,10 @@ func gemmAt(cores int, p Precision, tA, tB bool, m, n, k int, a []float64, lda i
 		gemmCall(p, tA, tB, m, n, k, a, lda, b, ldb, boff, beta, init, c, n)
 		return
 	}
-	if m*n*k < parallelMACs || cores < 1 {
+	if m*n*k < parallelMACs {
 		cores = 1
+	} else {
+		cores = resolveCores(cores)
 	}
 	if m >= n { // blocks of rows of C: rows of op(a)
 		chunked(cores, m, gemmChunk(p, m, cores), func(_, lo, hi int) {

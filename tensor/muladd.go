@@ -27,7 +27,7 @@ func (tp *Tape) MulAdd(a, b, c *Tensor) *Tensor {
 	rows := len(a.data) / width
 	sb, sc := bstrides(b.shape, a.shape), bstrides(c.shape, a.shape)
 	out := tp.make(a.shape, tp.alloc(len(a.data)))
-	parallelRows(tp.Cores(), rows, width, func(r0, r1 int) {
+	parallelRows(tp.cores(), rows, width, func(r0, r1 int) {
 		for row := r0; row < r1; row++ {
 			d := out.data[row*width : (row+1)*width]
 			ob, oc := rowOffset(row, a.shape, sb), rowOffset(row, a.shape, sc)
@@ -131,7 +131,7 @@ func (tp *Tape) mulAddGrads(g, a, b, c *Tensor, need []bool) []*Tensor {
 	if samples == 1 {
 		body(0, 1)
 	} else {
-		parallelRows(tp.Cores(), samples, per*width, body)
+		parallelRows(tp.cores(), samples, per*width, body)
 	}
 	return []*Tensor{ga, gb, gc}
 }

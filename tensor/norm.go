@@ -130,7 +130,7 @@ func (tp *Tape) normAffine(xh, weight, bias *Tensor, outer, p, inner int) *Tenso
 		ins = append(ins, bias)
 	}
 	y := tp.make(xh.shape, tp.alloc(len(xh.data)))
-	normAffineApply(tp.Cores(), y.data, xh.data, wd, bd, outer, p, inner)
+	normAffineApply(tp.cores(), y.data, xh.data, wd, bd, outer, p, inner)
 	return tp.record(y, ins, func(g *Tensor, need []bool) []*Tensor {
 		gs := make([]*Tensor, len(ins))
 		view := []int{outer, p, inner}
@@ -140,7 +140,7 @@ func (tp *Tape) normAffine(xh, weight, bias *Tensor, outer, p, inner int) *Tenso
 				gs[0] = g
 			case !tp.recording():
 				d := tp.make(xh.shape, tp.alloc(len(xh.data)))
-				normAffineApply(tp.Cores(), d.data, g.data, wd, nil, outer, p, inner)
+				normAffineApply(tp.cores(), d.data, g.data, wd, nil, outer, p, inner)
 				d.prec = lowest(g, weight)
 				gs[0] = d
 			default:
@@ -208,7 +208,7 @@ func (tp *Tape) normRows(x *Tensor, eps float64) (xhat, rstd *Tensor) {
 	xh := tp.make(x.shape, tp.alloc(len(x.data)))
 	rs := tp.make([]int{rows, 1}, tp.alloc(rows))
 	if m > 0 {
-		parallelRows(tp.Cores(), rows, m, func(r0, r1 int) {
+		parallelRows(tp.cores(), rows, m, func(r0, r1 int) {
 			for r := r0; r < r1; r++ {
 				rs.data[r] = normRowKernel(xh.data[r*m:(r+1)*m], x.data[r*m:(r+1)*m], eps)
 			}
@@ -220,7 +220,7 @@ func (tp *Tape) normRows(x *Tensor, eps float64) (xhat, rstd *Tensor) {
 	xhat = tp.record(xh, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		if !tp.recording() {
 			d := tp.make(x.shape, tp.alloc(len(x.data)))
-			parallelRows(tp.Cores(), rows, m, func(r0, r1 int) {
+			parallelRows(tp.cores(), rows, m, func(r0, r1 int) {
 				for r := r0; r < r1; r++ {
 					lo, hi := r*m, (r+1)*m
 					normRowVJPKernel(d.data[lo:hi], g.data[lo:hi], xhat.data[lo:hi], rstd.data[r])

@@ -37,7 +37,7 @@ func (tp *Tape) Permute(x *Tensor, axes ...int) *Tensor {
 		shape[i], st[i] = x.shape[a], xst[a]
 	}
 	out := tp.make(shape, tp.alloc(len(x.data)))
-	permuteKernel(tp.Cores(), out.data, shape, x.data, st)
+	permuteKernel(tp.cores(), out.data, shape, x.data, st)
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.Permute(g, inv...)}
 	})
@@ -160,7 +160,7 @@ func (tp *Tape) BatchMatMul(a, b *Tensor, transA, transB bool) *Tensor {
 		return tp.Reshape(prod, shape...)
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
-	bmmKernel(tp.Cores(), out.data, batch, m, n, k, a, b, transA, transB, lowest(a, b))
+	bmmKernel(tp.cores(), out.data, batch, m, n, k, a, b, transA, transB, lowest(a, b))
 	return tp.record(out, []*Tensor{a, b}, func(g *Tensor, need []bool) []*Tensor {
 		ga, gb := productGrads(func(x, y *Tensor, tx, ty bool) *Tensor {
 			return tp.BatchMatMul(x, y, tx, ty)

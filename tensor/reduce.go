@@ -20,7 +20,7 @@ func (tp *Tape) SumTo(x *Tensor, shape []int) *Tensor {
 		panic(fmt.Sprintf("tensor: SumTo: shape %v does not broadcast to %v", shape, x.shape))
 	}
 	out := tp.make(shape, tp.allocZero(numel(shape)))
-	sumToKernel(tp.Cores(), out.data, shape, x.data, x.shape)
+	sumToKernel(tp.cores(), out.data, shape, x.data, x.shape)
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.BroadcastTo(g, x.shape)}
 	})
@@ -36,7 +36,7 @@ func (tp *Tape) BroadcastTo(x *Tensor, shape []int) *Tensor {
 	}
 	out := tp.make(shape, tp.alloc(numel(shape)))
 	zero := []float64{0}
-	broadcastApply(tp.Cores(), opAdd, out.data, shape, x.data, x.shape, zero, nil)
+	broadcastApply(tp.cores(), opAdd, out.data, shape, x.data, x.shape, zero, nil)
 	return tp.record(out, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.SumTo(g, x.shape)}
 	})

@@ -12,7 +12,7 @@ import (
 func (tp *Tape) Softmax(x *Tensor, axis int) *Tensor {
 	axis = x.axis(axis, "Softmax")
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
-	softmaxKernel(tp.Cores(), y.data, x.data, x.shape, axis, false)
+	softmaxKernel(tp.cores(), y.data, x.data, x.shape, axis, false)
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		return []*Tensor{tp.softmaxVJP(y, g, axis)}
 	})
@@ -33,7 +33,7 @@ func (tp *Tape) softmaxVJP(y, g *Tensor, axis int) *Tensor {
 func (tp *Tape) LogSoftmax(x *Tensor, axis int) *Tensor {
 	axis = x.axis(axis, "LogSoftmax")
 	y := tp.make(x.shape, tp.alloc(len(x.data)))
-	softmaxKernel(tp.Cores(), y.data, x.data, x.shape, axis, true)
+	softmaxKernel(tp.cores(), y.data, x.data, x.shape, axis, true)
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		keep := cloneInts(y.shape)
 		keep[axis] = 1

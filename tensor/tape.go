@@ -1,7 +1,5 @@
 package tensor
 
-import "runtime"
-
 // Tape records the ops applied to tensors so that Grad can run them backwards.
 //
 // Every op is a method on *Tape. A nil *Tape is valid and records nothing:
@@ -19,7 +17,7 @@ type Tape struct {
 	paused bool      // set while Grad runs VJPs without CreateGraph
 	noGrad bool      // never records: storage recycling only
 	sums   *gradSums // set while a first-order Grad runs: its in-place sums
-	limit  int       // the most cores an op runs on (SetCores); 0: every core
+	limit  int       // the most cores an op runs on (SetCores); 0: every core, as the kernels take it
 
 	free map[int][][]float64 // recycled buffers by length
 	used [][]float64         // buffers handed out since the last Reset
@@ -102,12 +100,14 @@ func (tp *Tape) SetCores(n int) *Tape {
 
 // Cores returns the most cores an op on tp runs on: GOMAXPROCS, or less
 // where SetCores set a lower limit. A nil tape has no limit.
-func (tp *Tape) Cores() int {
-	p := runtime.GOMAXPROCS(0)
-	if tp == nil || tp.limit == 0 {
-		return p
+func (tp *Tape) Cores() int { return resolveCores(tp.cores()) }
+
+// cores is tp's core limit as the kernels take it: 0 for every core.
+func (tp *Tape) cores() int {
+	if tp == nil {
+		return 0
 	}
-	return min(tp.limit, p)
+	return tp.limit
 }
 
 // alloc returns n float64s whose contents are unspecified.

@@ -26,11 +26,11 @@ func (tp *Tape) unary(x *Tensor, u *unary) *Tensor {
 	if x.prec == Float32 && u.f32 != nil {
 		f, fused = u.f32, u.fused32
 	}
-	parallelFor(tp.Cores(), len(x.data), func(lo, hi int) { f(y.data[lo:hi], x.data[lo:hi]) })
+	parallelFor(tp.cores(), len(x.data), func(lo, hi int) { f(y.data[lo:hi], x.data[lo:hi]) })
 	return tp.record(y, []*Tensor{x}, func(g *Tensor, _ []bool) []*Tensor {
 		if fused != nil && !tp.recording() {
 			d := tp.make(x.shape, tp.alloc(len(x.data)))
-			parallelFor(tp.Cores(), len(x.data), func(lo, hi int) {
+			parallelFor(tp.cores(), len(x.data), func(lo, hi int) {
 				fused(d.data[lo:hi], g.data[lo:hi], x.data[lo:hi], y.data[lo:hi])
 			})
 			d.prec = lowest(g, x)
