@@ -788,6 +788,28 @@ s32done:
 // its order), under the masks K1 and K2; a, b, c and e are scratch. Z31
 // holds 1.
 #define DSILU(xlo, xhi, slo, shi, a, b, c, e, lo, hi) \
+	DSILUD(xlo, xhi, slo, shi, a, b, c, e); \
+	VMOVUPD.Z lo(DX), K1, c; \
+	VMOVUPD.Z hi(DX), K2, e; \
+	VMULPD c, a, a; \
+	VMULPD e, b, b; \
+	VMOVUPD a, K1, lo(DI); \
+	VMOVUPD b, K2, hi(DI)
+
+// DSILUW is DSILU for a whole step, unmasked: masked loads and stores,
+// even under full masks, ran 2.5× slower than plain ones on memory not in
+// cache (Zen 5: the hardware prefetcher does not follow masked loads).
+#define DSILUW(xlo, xhi, slo, shi, a, b, c, e, lo, hi) \
+	DSILUD(xlo, xhi, slo, shi, a, b, c, e); \
+	VMOVUPD lo(DX), c; \
+	VMOVUPD hi(DX), e; \
+	VMULPD c, a, a; \
+	VMULPD e, b, b; \
+	VMOVUPD a, lo(DI); \
+	VMOVUPD b, hi(DI)
+
+// DSILUD sets a and b to SiLU′ of the sixteen values (DSILU's first part).
+#define DSILUD(xlo, xhi, slo, shi, a, b, c, e) \
 	VMULPD xlo, slo, a; \
 	VMULPD xhi, shi, b; \
 	VSUBPD slo, Z31, c; \
@@ -795,13 +817,7 @@ s32done:
 	VMULPD c, a, a; \
 	VMULPD e, b, b; \
 	VADDPD a, slo, a; \
-	VADDPD b, shi, b; \
-	VMOVUPD.Z lo(DX), K1, c; \
-	VMOVUPD.Z hi(DX), K2, e; \
-	VMULPD c, a, a; \
-	VMULPD e, b, b; \
-	VMOVUPD a, K1, lo(DI); \
-	VMOVUPD b, K2, hi(DI)
+	VADDPD b, shi, b
 
 // func siluGradF32AVX512(d, gr, x *float64, n int)
 // d = gr·SiLU′(x) = gr·(s + (x·s)·(1 − s)) with s = σ(x) recomputed as
@@ -829,9 +845,9 @@ gfloop:
 	CVT16R(Z9, Z10, Y11, Z11, Y12)
 	SIG32X2(Z2, Z4, Z5, Z6, Z11, Z12, Z13, Z14)
 	WIDEN32
-	DSILU(Z0, Z1, Z7, Z8, Z2, Z3, Z4, Z5, 0, 64)
+	DSILUW(Z0, Z1, Z7, Z8, Z2, Z3, Z4, Z5, 0, 64)
 	WIDEN32R(Z14, Y14, Z7, Y8, Z8)
-	DSILU(Z9, Z10, Z7, Z8, Z2, Z3, Z4, Z5, 128, 192)
+	DSILUW(Z9, Z10, Z7, Z8, Z2, Z3, Z4, Z5, 128, 192)
 	ADDQ $256, SI
 	ADDQ $256, DX
 	ADDQ $256, DI
@@ -893,9 +909,25 @@ TEXT ·geluF32AVX512(SB), NOSPLIT, $0-24
 	ALL16
 
 glloop:
-	STEP16(glfull, gldone)
+	CMPQ CX, $16
+	JLT gltail
+	VMOVUPD 0(SI), Z0 // unmasked: see DSILUW
+	VMOVUPD 64(SI), Z1
+	GELUSIG32
+	WIDEN32
+	VMULPD Z7, Z0, Z0
+	VMULPD Z8, Z1, Z1
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP glloop
 
-glfull:
+gltail:
+	TESTQ CX, CX
+	JZ gldone
+	MASK16
 	LOADX16
 	GELUSIG32
 	WIDEN32
@@ -903,14 +935,24 @@ glfull:
 	VMULPD Z8, Z1, Z1
 	VMOVUPD Z0, K1, 0(DI)
 	VMOVUPD Z1, K2, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $16, CX
-	JMP glloop
 
 gldone:
 	VZEROUPPER
 	RET
+
+// GELUD32 sets Z7 and Z8 to GELUTanh's derivative D at the sixteen
+// values of x in Z0 and Z1 (see geluVJPF32AVX512), widened to float64.
+#define GELUD32 \
+	GELUSIG32; \
+	VSUBPS Z6, Z22, Z11; \
+	VMULPS Z6, Z9, Z12; \
+	VMULPS Z11, Z12, Z12; \
+	VMULPS Z30, Z12, Z12; \
+	VMOVAPS Z22, Z13; \
+	VFMADD231PS Z31, Z10, Z13; \
+	VMULPS Z13, Z12, Z12; \
+	VADDPS Z12, Z6, Z6; \
+	WIDEN32
 
 // func geluVJPF32AVX512(d, gr, x *float64, n int)
 // d = gr·D with D = s + v·s·(1 − s)·2√(2/π)·(1 + 3·0.044715v²), s = σ(z),
@@ -927,31 +969,35 @@ TEXT ·geluVJPF32AVX512(SB), NOSPLIT, $0-32
 	ALL16
 
 gvloop:
-	STEP16(gvfull, gvdone)
+	CMPQ CX, $16
+	JLT gvtail
+	VMOVUPD 0(SI), Z0 // unmasked: see DSILUW
+	VMOVUPD 64(SI), Z1
+	GELUD32
+	VMOVUPD 0(DX), Z14
+	VMOVUPD 64(DX), Z15
+	VMULPD Z14, Z7, Z7
+	VMULPD Z15, Z8, Z8
+	VMOVUPD Z7, 0(DI)
+	VMOVUPD Z8, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP gvloop
 
-gvfull:
+gvtail:
+	TESTQ CX, CX
+	JZ gvdone
+	MASK16
 	LOADX16
-	GELUSIG32
-	VSUBPS Z6, Z22, Z11      // 1 − s
-	VMULPS Z6, Z9, Z12       // v·s
-	VMULPS Z11, Z12, Z12
-	VMULPS Z30, Z12, Z12
-	VMOVAPS Z22, Z13
-	VFMADD231PS Z31, Z10, Z13 // 1 + 3·0.044715v²
-	VMULPS Z13, Z12, Z12
-	VADDPS Z12, Z6, Z6       // D
-	WIDEN32
+	GELUD32
 	VMOVUPD.Z 0(DX), K1, Z14
 	VMOVUPD.Z 64(DX), K2, Z15
 	VMULPD Z14, Z7, Z7
 	VMULPD Z15, Z8, Z8
 	VMOVUPD Z7, K1, 0(DI)
 	VMOVUPD Z8, K2, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DX
-	ADDQ $128, DI
-	SUBQ $16, CX
-	JMP gvloop
 
 gvdone:
 	VZEROUPPER
@@ -963,22 +1009,41 @@ gvdone:
 // (h·g)·SiLU″ at off(R8), g at off(DX).
 #define G12HALF(sreg, xreg, mask, off) \
 	VMOVUPD.Z off(R9), mask, Z9; \
+	G12DG(sreg, xreg); \
+	VMOVUPD Z4, mask, off(DI); \
+	G12D2(sreg, xreg); \
+	VMOVUPD.Z off(DX), mask, Z10; \
+	VMULPD Z10, Z9, Z6; \
+	VMULPD Z5, Z6, Z6; \
+	VMOVUPD Z6, mask, off(R8)
+
+// G12HALFW is G12HALF for a whole half, unmasked (see DSILUW).
+#define G12HALFW(sreg, xreg, off) \
+	VMOVUPD off(R9), Z9; \
+	G12DG(sreg, xreg); \
+	VMOVUPD Z4, off(DI); \
+	G12D2(sreg, xreg); \
+	VMOVUPD off(DX), Z10; \
+	VMULPD Z10, Z9, Z6; \
+	VMULPD Z5, Z6, Z6; \
+	VMOVUPD Z6, off(R8)
+
+// G12DG sets Z4 to dg = h·SiLU′ (h in Z9), Z3 to 1 − s.
+#define G12DG(sreg, xreg) \
 	VSUBPD sreg, Z31, Z3; \
 	VMULPD sreg, xreg, Z4; \
 	VMULPD Z3, Z4, Z4; \
 	VADDPD Z4, sreg, Z4; \
-	VMULPD Z4, Z9, Z4; \
-	VMOVUPD Z4, mask, off(DI); \
+	VMULPD Z4, Z9, Z4
+
+// G12D2 sets Z5 to SiLU″ given Z3 = 1 − s.
+#define G12D2(sreg, xreg) \
 	VMULPD Z3, sreg, Z5; \
 	VMULPD Z30, sreg, Z6; \
 	VSUBPD Z6, Z31, Z6; \
 	VMULPD Z6, xreg, Z6; \
 	VADDPD Z6, Z30, Z6; \
-	VMULPD Z6, Z5, Z5; \
-	VMOVUPD.Z off(DX), mask, Z10; \
-	VMULPD Z10, Z9, Z6; \
-	VMULPD Z5, Z6, Z6; \
-	VMOVUPD Z6, mask, off(R8)
+	VMULPD Z6, Z5, Z5
 
 // func siluGrad12F32AVX512(dg, dx, h, gr, x *float64, n int)
 // siluGrad12AVX512 with s = σ(x) recomputed as siluF32AVX512 computes it
@@ -1007,11 +1072,11 @@ g12floop:
 	CVT16R(Z15, Z29, Y11, Z11, Y12)
 	SIG32X2(Z2, Z4, Z5, Z6, Z11, Z12, Z13, Z14)
 	WIDEN32
-	G12HALF(Z7, Z0, K1, 0)
-	G12HALF(Z8, Z1, K2, 64)
+	G12HALFW(Z7, Z0, 0)
+	G12HALFW(Z8, Z1, 64)
 	WIDEN32R(Z14, Y14, Z7, Y8, Z8)
-	G12HALF(Z7, Z15, K1, 128)
-	G12HALF(Z8, Z29, K2, 192)
+	G12HALFW(Z7, Z15, 128)
+	G12HALFW(Z8, Z29, 192)
 	ADDQ $256, SI
 	ADDQ $256, R9
 	ADDQ $256, DX
