@@ -100,6 +100,15 @@
 // HasFloat32 reports whether this build has a float32 product (gonum's
 // pure-Go path computes Float32 products in float64).
 //
+// The assembly kernels that stream over whole tensors (SiLU's and
+// GELUTanh's passes, padding a convolution's input) load and store whole
+// vectors unmasked, keeping masks for a run's last values, and prefetch
+// what they must read under masks: on Zen 5, masked loads and stores from
+// and to memory not in cache ran 2–3× slower than plain ones even under
+// full masks (the hardware's prefetcher does not follow masked loads),
+// which cost a float32 conv energy's DSM step 1.16× (BenchmarkPasses
+// times the passes in cache and out of it).
+//
 // # Normalisation, batch statistics and dropout
 //
 // MeanAxes, VarAxes and Moments reduce over any set of axes and keep them

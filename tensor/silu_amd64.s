@@ -941,7 +941,8 @@ gldone:
 	RET
 
 // GELUD32 sets Z7 and Z8 to GELUTanh's derivative D at the sixteen
-// values of x in Z0 and Z1 (see geluVJPF32AVX512), widened to float64.
+// values of x in Z0 and Z1 (see geluVJPF32AVX512), widened to float64:
+// 1 − s, v·s, their product times 2√(2/π) and 1 + 3·0.044715v², plus s.
 #define GELUD32 \
 	GELUSIG32; \
 	VSUBPS Z6, Z22, Z11; \
