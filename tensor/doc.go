@@ -106,7 +106,7 @@
 // what they must read under masks: on Zen 5, masked loads and stores from
 // and to memory not in cache ran 2–3× slower than plain ones even under
 // full masks (the hardware's prefetcher does not follow masked loads),
-// which cost a float32 conv energy's DSM step 1.16× (BenchmarkPasses
+// which cost a float32 conv energy's DSM step 1.14× (BenchmarkPasses
 // times the passes in cache and out of it).
 //
 // # Normalisation, batch statistics and dropout
