@@ -55,10 +55,11 @@ var forks atomic.Int64
 const parallelMACs = 1 << 23
 
 // parallelFor calls fn over [0, n) in contiguous pieces, on as many
-// goroutines as the core limit allows when n is large. fn must write disjoint outputs for disjoint
-// ranges; the result then does not depend on the number of cores. A panic
-// in fn reaches the caller (as a *panics.Error), where a recover can see
-// it, instead of ending the process from a worker goroutine.
+// goroutines as the core limit allows when n is large. fn must write
+// disjoint outputs for disjoint ranges; the result then does not depend on
+// the number of cores. A panic in fn reaches the caller (as a
+// *panics.Error), where a recover can see it, instead of ending the
+// process from a worker goroutine.
 func parallelFor(cores, n int, fn func(lo, hi int)) {
 	parts := min(coresFor(cores, n), n/grain)
 	if parts <= 1 {
@@ -85,9 +86,9 @@ func parallelRows(cores, rows, width int, fn func(r0, r1 int)) {
 
 // chunked splits [0, n) into pieces of size chunk, whose boundaries do not
 // depend on the number of cores, and runs fn(c, lo, hi) for each piece c,
-// spread over as many goroutines as the core limit allows. Reductions combine per-piece results
-// in piece order, so they give the same bits on 1 core or 16. A panic in fn
-// reaches the caller, as in parallelFor.
+// spread over as many goroutines as the core limit allows. Reductions
+// combine per-piece results in piece order, so they give the same bits on
+// 1 core or 16. A panic in fn reaches the caller, as in parallelFor.
 func chunked(cores, n, chunk int, fn func(c, lo, hi int)) {
 	pieces := (n + chunk - 1) / chunk
 	workers := 1
